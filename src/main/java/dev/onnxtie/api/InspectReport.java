@@ -1,0 +1,42 @@
+package dev.onnxtie.api;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code inspect} shows of a model.
+ *
+ * @param path the file
+ * @param irVersion IR version
+ * @param opsets imported operator sets, domain to version ({@code ai.onnx} for the default)
+ * @param producer producer name and version
+ * @param inputs graph inputs (initializer-backed inputs of old IR versions left out)
+ * @param outputs graph outputs
+ * @param nodesByOp node counts by op type, subgraphs included
+ * @param subgraphs number of subgraphs
+ * @param initializersByType count and bytes per dtype
+ * @param externalFiles external data files with their sizes
+ * @param duplicates groups of identical or permuted duplicates
+ * @param wastedBytes bytes a rewrite would save
+ * @param denseLayers layers {@code insert} can tie a decoder to
+ */
+public record InspectReport(String path, long irVersion, Map<String, Long> opsets, String producer,
+    List<Value> inputs, List<Value> outputs, Map<String, Integer> nodesByOp, int subgraphs,
+    Map<String, TypeTotal> initializersByType, Map<String, Long> externalFiles, List<DuplicateGroup> duplicates,
+    long wastedBytes, List<DenseLayerInfo> denseLayers) {
+
+  /** A graph input or output: name, dtype and dims (numbers, symbols, or "?"). */
+  public record Value(String name, String dtype, List<String> dims) {}
+
+  /** Count and bytes of the initializers of one dtype. */
+  public record TypeTotal(int count, long bytes) {}
+
+  /** A kept tensor and its duplicates. */
+  public record DuplicateGroup(String kept, String dtype, List<Long> shape, String scope, List<Member> members, long wastedBytes) {}
+
+  /** A duplicate: its name, relation (identical / transpose), perm, shape and bytes. */
+  public record Member(String name, String relation, List<Integer> perm, List<Long> shape, String scope, long bytes) {}
+
+  /** A dense layer: node name, op type, weight name, input and output widths, activation. */
+  public record DenseLayerInfo(String node, String op, String weight, long inputWidth, long outputWidth, String activation) {}
+}

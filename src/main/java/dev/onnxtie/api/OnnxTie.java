@@ -1,0 +1,248 @@
+package dev.onnxtie.api;
+
+import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.graph.GraphEditor;
+import dev.onnxtie.graph.Scope;
+import dev.onnxtie.graph.TensorType;
+import dev.onnxtie.model.DataType;
+import dev.onnxtie.model.ExternalData;
+import dev.onnxtie.model.ModelIO;
+import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.model.ProtoGraphs;
+import dev.onnxtie.model.Tensors;
+import dev.onnxtie.model.WriteOptions;
+import dev.onnxtie.pass.PassResult;
+import dev.onnxtie.pass.TieWeights;
+import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import dev.onnxtie.tie.Tie;
+import dev.onnxtie.tie.TieFinder;
+import dev.onnxtie.tie.TieGroup;
+import dev.onnxtie.verify.Verifier;
+import dev.onnxtie.verify.VerifyOptions;
+import dev.onnxtie.verify.VerifyReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The onnx-tie library in one class: read, inspect, rewrite (tie duplicated weights), verify and
+ * write ONNX models. Every method reports domain failures as {@link OnnxTieException} carrying the
+ * CLI's exit code.
+ *
+ * <pre>{@code
+ * RewriteReport report = OnnxTie.rewrite(Path.of("model.onnx"), Path.of("tied.onnx"),
+ *     RewriteOptions.defaults().withVerify(VerifyOptions.defaults()));
+ * System.out.println(report.result().bytesSaved() + " bytes saved");
+ * }</pre>
+ */
+public final class OnnxTie {
+  private OnnxTie() {}
+
+  /** Reads and validates a model file (memory-mapped; external data resolved lazily and safely). */
+  public static OnnxModel read(Path file) {
+    return ModelIO.read(file);
+  }
+
+  /** Writes a model atomically. */
+  public static List<Path> write(OnnxModel model, Path out, WriteOptions options) {
+    return ModelIO.write(model, out, options);
+  }
+
+  /** A rewritten model with what the pass did. */
+  public record Rewritten(OnnxModel model, PassResult result) {}
+
+  /** Ties the duplicated weights of a model in memory. */
+  public static Rewritten rewrite(OnnxModel model, RewriteOptions options) {
+    GraphEditor editor = new GraphEditor(model);
+    PassResult result = new TieWeights(options.form(), options.minBytes()).apply(editor);
+    return new Rewritten(editor.build(), result);
+  }
+
+  /**
+   * Rewrites one model file into another (they may be the same path). With verification in the
+   * options, the staged output is run against the input before it is renamed into place.
+   *
+   * @throws OnnxTieException with exit code 1 when verification fails (nothing is written)
+   */
+  public static RewriteReport rewrite(Path in, Path out, RewriteOptions options) {
+    try (OnnxModel model = read(in)) {
+      long before = fileBytes(model);
+      Rewritten rewritten = rewrite(model, options);
+      if (options.dryRun()) {
+        return new RewriteReport(in.toString(), null, rewritten.result(), before, 0, List.of(), null);
+      }
+      VerifyReport[] verification = {null};
+      List<Path> written = ModelIO.write(rewritten.model(), out, options.write(), staged -> {
+        if (options.verify() != null) {
+          try (Verifier verifier = new Verifier(options.verify())) {
+            VerifyReport report = verifier.compare(in, staged);
+            verification[0] = report;
+            if (!report.passed()) {
+              throw new OnnxTieException(OnnxTieException.CHECK_FAILED,
+                  "verification failed: the rewrite of " + in + " differs from it; nothing was written\n" + report.toText());
+            }
+          }
+        }
+      });
+      long after = 0;
+      for (Path file : written) {
+        after += sizeOf(file);
+      }
+      return new RewriteReport(in.toString(), out.toString(), rewritten.result(), before, after,
+          written.stream().map(Path::toString).toList(), verification[0]);
+    }
+  }
+
+  /**
+   * Rewrites every {@code .onnx} file of a folder into another folder (created if missing), in name
+   * order.
+   */
+  public static List<RewriteReport> rewriteFolder(Path inDir, Path outDir, RewriteOptions options) {
+    List<Path> models = modelsIn(inDir);
+    try {
+      if (!options.dryRun()) {
+        Files.createDirectories(outDir);
+      }
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot create output folder " + outDir + ": " + e.getMessage(), e);
+    }
+    List<RewriteReport> reports = new ArrayList<>();
+    for (Path model : models) {
+      reports.add(rewrite(model, outDir.resolve(model.getFileName().toString()), options));
+    }
+    return reports;
+  }
+
+  /** The {@code .onnx} files of a folder, sorted by name; bad input when there are none. */
+  public static List<Path> modelsIn(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw OnnxTieException.badInput("no such folder: " + dir);
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      List<Path> models = files.filter(p -> p.getFileName().toString().endsWith(".onnx") && Files.isRegularFile(p)).sorted().toList();
+      if (models.isEmpty()) {
+        throw OnnxTieException.badInput("folder " + dir + " holds no .onnx file");
+      }
+      return models;
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Verifies two models in ONNX Runtime on the same inputs. */
+  public static VerifyReport verify(Path a, Path b, VerifyOptions options) {
+    try (Verifier verifier = new Verifier(options)) {
+      return verifier.compare(a, b);
+    }
+  }
+
+  /** The duplicate groups of a model (identical and permuted), without changing it. */
+  public static List<TieGroup> duplicates(OnnxModel model, long minBytes) {
+    return TieFinder.find(new GraphEditor(model), minBytes);
+  }
+
+  /** Everything {@code inspect} shows of a model file. */
+  public static InspectReport inspect(Path file, long minBytes) {
+    try (OnnxModel model = read(file)) {
+      return inspect(model, file.toString(), minBytes);
+    }
+  }
+
+  /** Everything {@code inspect} shows of a read model. */
+  public static InspectReport inspect(OnnxModel model, String label, long minBytes) {
+    GraphEditor editor = new GraphEditor(model);
+    Map<String, Long> opsets = new LinkedHashMap<>();
+    for (OperatorSetIdProto opset : model.proto().getOpsetImportList()) {
+      opsets.put(opset.getDomain().isEmpty() ? "ai.onnx" : opset.getDomain(), opset.getVersion());
+    }
+    Scope main = editor.main();
+    List<InspectReport.Value> inputs = new ArrayList<>();
+    for (String name : main.inputNames()) {
+      if (!main.hasInitializer(name)) {
+        inputs.add(value(main, name));
+      }
+    }
+    List<InspectReport.Value> outputs = main.outputNames().stream().map(name -> value(main, name)).toList();
+    Map<String, Integer> nodesByOp = new TreeMap<>();
+    main.allNodes().forEach(node -> nodesByOp.merge(node.domain().isEmpty() ? node.opType() : node.domain() + "." + node.opType(), 1, Integer::sum));
+    Map<String, InspectReport.TypeTotal> byType = new TreeMap<>();
+    Map<String, Long> external = new TreeMap<>();
+    ProtoGraphs.visit(model.proto(), (path, depth, graph) -> {
+      for (TensorProto tensor : graph.getInitializerList()) {
+        DataType type = Tensors.dataType(tensor);
+        long bytes = type.isFixedSize() ? Tensors.byteSize(tensor) : 0;
+        byType.merge(type.onnxName(), new InspectReport.TypeTotal(1, bytes),
+            (a, b) -> new InspectReport.TypeTotal(a.count() + b.count(), a.bytes() + b.bytes()));
+        if (Tensors.isExternal(tensor)) {
+          ExternalData.Location where = model.externalData().locate(tensor);
+          external.computeIfAbsent(where.location(), location -> sizeOf(model.source().toAbsolutePath().getParent().resolve(location)));
+        }
+      }
+    });
+    List<InspectReport.DuplicateGroup> groups = new ArrayList<>();
+    long wasted = 0;
+    for (TieGroup group : TieFinder.find(editor, minBytes)) {
+      List<InspectReport.Member> members = new ArrayList<>();
+      for (Tie tie : group.ties()) {
+        members.add(new InspectReport.Member(tie.removed().name(), tie.identical() ? "identical" : "transpose",
+            Arrays.stream(tie.perm()).boxed().toList(), boxed(tie.removed().dims()), tie.removed().scope().path(), tie.removed().byteSize()));
+      }
+      groups.add(new InspectReport.DuplicateGroup(group.kept().name(), group.kept().type().onnxName(), boxed(group.kept().dims()),
+          group.kept().scope().path(), members, group.wastedBytes()));
+      wasted += group.wastedBytes();
+    }
+    String producer = (model.proto().getProducerName() + " " + model.proto().getProducerVersion()).trim();
+    return new InspectReport(label, model.irVersion(), opsets, producer, inputs, outputs, nodesByOp,
+        editor.scopes().size() - 1, byType, external, groups, wasted, List.of());
+  }
+
+  private static InspectReport.Value value(Scope scope, String name) {
+    TensorType type = scope.typeOf(name).orElse(null);
+    if (type == null) {
+      return new InspectReport.Value(name, "?", null);
+    }
+    String dtype = DataType.isKnown(type.elemType()) ? DataType.fromCode(type.elemType()).onnxName() : "type " + type.elemType();
+    List<String> dims = type.dims() == null ? null : type.dims().stream().map(d -> d == null ? "?" : d.toString()).toList();
+    return new InspectReport.Value(name, dtype, dims);
+  }
+
+  private static List<Long> boxed(long[] values) {
+    return Arrays.stream(values).boxed().toList();
+  }
+
+  /** Bytes of a model file plus the external data files it uses. */
+  static long fileBytes(OnnxModel model) {
+    if (model.source() == null) {
+      return 0;
+    }
+    long total = sizeOf(model.source());
+    Map<String, Boolean> seen = new TreeMap<>();
+    ProtoGraphs.visit(model.proto(), (path, depth, graph) -> {
+      for (TensorProto tensor : graph.getInitializerList()) {
+        if (Tensors.isExternal(tensor)) {
+          seen.put(model.externalData().locate(tensor).location(), true);
+        }
+      }
+    });
+    for (String location : seen.keySet()) {
+      total += sizeOf(model.source().toAbsolutePath().getParent().resolve(location));
+    }
+    return total;
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.onnxtie.cli;
+
+import dev.onnxtie.api.InspectReport;
+import dev.onnxtie.api.OnnxTie;
+import dev.onnxtie.tie.TieFinder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code onnx-tie inspect MODEL [--json]}. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+    description = "Show a model's versions, inputs, outputs, ops, initializers, external data and duplicated weights.",
+    footerHeading = "%nExamples:%n",
+    footer = {"  onnx-tie inspect samples/gpt2_tied/model.onnx", "  onnx-tie inspect model.onnx --json | jq .wastedBytes"})
+final class InspectCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "MODEL", description = "the .onnx file")
+  Path model;
+
+  @Option(names = "--json", description = "print one JSON document")
+  boolean json;
+
+  @Option(names = "--min-bytes", paramLabel = "N", description = "ignore tensors smaller than N bytes (default: ${DEFAULT-VALUE})")
+  long minBytes = TieFinder.DEFAULT_MIN_BYTES;
+
+  @Override
+  public Integer call() {
+    InspectReport report = OnnxTie.inspect(model, minBytes);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(Json.of(report));
+      return 0;
+    }
+    out.println(report.path());
+    out.println("  IR version " + report.irVersion() + ", opsets " + report.opsets() + (report.producer().isEmpty() ? "" : ", produced by " + report.producer()));
+    for (InspectReport.Value input : report.inputs()) {
+      out.println("  input  " + input.name() + " " + input.dtype() + " " + input.dims());
+    }
+    for (InspectReport.Value output : report.outputs()) {
+      out.println("  output " + output.name() + " " + output.dtype() + " " + output.dims());
+    }
+    int nodes = report.nodesByOp().values().stream().mapToInt(Integer::intValue).sum();
+    out.println("  " + nodes + " nodes, " + report.subgraphs() + " subgraphs: " + report.nodesByOp());
+    for (Map.Entry<String, InspectReport.TypeTotal> entry : report.initializersByType().entrySet()) {
+      out.println("  initializers " + entry.getKey() + ": " + entry.getValue().count() + " (" + Units.bytes(entry.getValue().bytes()) + ")");
+    }
+    report.externalFiles().forEach((file, size) -> out.println("  external data " + file + " (" + Units.bytes(size) + ")"));
+    if (report.duplicates().isEmpty()) {
+      out.println("  no duplicated weights of at least " + minBytes + " bytes");
+    }
+    for (InspectReport.DuplicateGroup group : report.duplicates()) {
+      out.println("  duplicates of " + group.kept() + " " + group.dtype() + group.shape() + ":");
+      for (InspectReport.Member member : group.members()) {
+        out.println("    " + member.relation() + (member.relation().equals("transpose") ? " perm=" + member.perm() : "")
+            + "  " + member.name() + " " + member.shape() + "  " + Units.bytes(member.bytes()));
+      }
+    }
+    if (report.wastedBytes() > 0) {
+      out.println("  a rewrite saves " + report.wastedBytes() + " bytes (" + Units.bytes(report.wastedBytes()) + ")");
+    }
+    return 0;
+  }
+}

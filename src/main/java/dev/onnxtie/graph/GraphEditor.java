@@ -1,0 +1,270 @@
+package dev.onnxtie.graph;
+
+import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.proto.Onnx.AttributeProto;
+import dev.onnxtie.proto.Onnx.GraphProto;
+import dev.onnxtie.proto.Onnx.ModelProto;
+import dev.onnxtie.proto.Onnx.NodeProto;
+import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import dev.onnxtie.proto.Onnx.ValueInfoProto;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A mutable copy of a model's graphs. Tensor bytes are not copied: initializers keep aliasing the
+ * read file. {@link #build()} removes what the passes made unused (only what they marked), sorts
+ * each graph topologically (stable: nodes already in order keep their order) and returns a new
+ * model that shares the original's external data.
+ */
+public final class GraphEditor {
+  private final OnnxModel source;
+  private final Scope main;
+  private final Set<String> names = new HashSet<>();
+  private final Set<String> reservedByEditor = new HashSet<>();
+  private final List<OperatorSetIdProto> addedOpsets = new ArrayList<>();
+
+  /** Starts editing a model. */
+  public GraphEditor(OnnxModel source) {
+    this.source = source;
+    this.main = new Scope(this, null, "main", source.proto().getGraph());
+    for (Scope scope : scopes()) {
+      names.addAll(scope.initializers.keySet());
+      names.addAll(scope.declared.keySet());
+      for (Node node : scope.nodes) {
+        names.addAll(node.proto.getInputList());
+        names.addAll(node.proto.getOutputList());
+        if (!node.name().isEmpty()) {
+          names.add(node.name());
+        }
+      }
+    }
+  }
+
+  /** The model being edited, as read. */
+  public OnnxModel source() {
+    return source;
+  }
+
+  /** The main graph. */
+  public Scope main() {
+    return main;
+  }
+
+  /** Every scope: the main graph first, then subgraphs depth first. */
+  public List<Scope> scopes() {
+    List<Scope> all = new ArrayList<>();
+    collect(main, all);
+    return all;
+  }
+
+  private static void collect(Scope scope, List<Scope> into) {
+    into.add(scope);
+    for (Node node : scope.nodes) {
+      for (Scope sub : node.subgraphs) {
+        collect(sub, into);
+      }
+    }
+  }
+
+  /** The model's IR version. */
+  public long irVersion() {
+    return source.irVersion();
+  }
+
+  /** The imported version of a domain, counting imports this editor added; -1 when none. */
+  public long opsetVersion(String domain) {
+    long version = source.opsetVersion(domain);
+    if (version >= 0) {
+      return version;
+    }
+    for (OperatorSetIdProto opset : addedOpsets) {
+      if (OnnxModel.sameDomain(opset.getDomain(), domain)) {
+        return opset.getVersion();
+      }
+    }
+    return -1;
+  }
+
+  /** Adds an import of {@code domain} at {@code version} unless the model already imports it. */
+  public void ensureOpset(String domain, long version) {
+    if (opsetVersion(domain) < 0) {
+      addedOpsets.add(OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version).build());
+    }
+  }
+
+  /** A name not used anywhere in the model, derived from {@code base}; reserved from now on. */
+  public String uniqueName(String base) {
+    String candidate = base;
+    for (int suffix = 1; names.contains(candidate); suffix++) {
+      candidate = base + "_" + suffix;
+    }
+    reserve(candidate);
+    return candidate;
+  }
+
+  /** True when some tensor or node of the model has this name. */
+  public boolean isNameTaken(String name) {
+    return names.contains(name);
+  }
+
+  boolean reservedByEditor(String name) {
+    return reservedByEditor.contains(name);
+  }
+
+  void reserve(String name) {
+    if (names.add(name)) {
+      reservedByEditor.add(name);
+    }
+  }
+
+  /**
+   * Removes what became unused, sorts every graph and returns the edited model.
+   *
+   * @throws IllegalStateException when an edit created a cycle (a bug in a pass)
+   */
+  public OnnxModel build() {
+    for (Scope scope : scopes()) {
+      cleanup(scope);
+    }
+    for (Scope scope : scopes()) {
+      toposort(scope);
+    }
+    ModelProto.Builder model = source.proto().toBuilder().setGraph(build(main));
+    model.addAllOpsetImport(addedOpsets);
+    return source.withProto(model.build());
+  }
+
+  private void cleanup(Scope scope) {
+    for (String name : scope.removable) {
+      if (scope.isUsed(name)) {
+        continue;
+      }
+      if (scope.initializers.remove(name) != null) {
+        if (source.irVersion() < 4 && scope.inputNames.remove(name)) {
+          removeValueInfo(scope.graph.getInputList(), name, scope.graph::removeInput);
+        }
+        removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
+        continue;
+      }
+      scope.producer(name).filter(node -> node.is("Constant") && node.outputs().size() == 1)
+          .ifPresent(node -> {
+            scope.nodes.remove(node);
+            removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
+          });
+    }
+    scope.removable.clear();
+  }
+
+  private static void removeValueInfo(List<ValueInfoProto> values, String name, java.util.function.IntConsumer remover) {
+    for (int i = 0; i < values.size(); i++) {
+      if (values.get(i).getName().equals(name)) {
+        remover.accept(i);
+        return;
+      }
+    }
+  }
+
+  /** Stable topological sort: each node after the producers of everything it (or its bodies) reads. */
+  private static void toposort(Scope scope) {
+    Map<String, Node> producer = new HashMap<>();
+    for (Node node : scope.nodes) {
+      for (String output : node.outputs()) {
+        producer.put(output, node);
+      }
+    }
+    Map<Node, Integer> state = new IdentityHashMap<>();
+    List<Node> sorted = new ArrayList<>(scope.nodes.size());
+    for (Node node : scope.nodes) {
+      visit(node, producer, state, sorted);
+    }
+    scope.nodes.clear();
+    scope.nodes.addAll(sorted);
+  }
+
+  private static void visit(Node start, Map<String, Node> producer, Map<Node, Integer> state, List<Node> sorted) {
+    // Iterative depth-first search: graphs can be deep chains of thousands of nodes.
+    if (state.containsKey(start)) {
+      return;
+    }
+    List<Node> stack = new ArrayList<>();
+    List<Iterator<String>> pending = new ArrayList<>();
+    stack.add(start);
+    pending.add(dependencies(start).iterator());
+    state.put(start, 1);
+    while (!stack.isEmpty()) {
+      int top = stack.size() - 1;
+      Iterator<String> deps = pending.get(top);
+      if (deps.hasNext()) {
+        Node before = producer.get(deps.next());
+        if (before == null || before == stack.get(top)) {
+          continue;
+        }
+        Integer seen = state.get(before);
+        if (seen == null) {
+          state.put(before, 1);
+          stack.add(before);
+          pending.add(dependencies(before).iterator());
+        } else if (seen == 1) {
+          throw new IllegalStateException("the edit created a cycle through node " + before.label());
+        }
+      } else {
+        Node done = stack.remove(top);
+        pending.remove(top);
+        state.put(done, 2);
+        sorted.add(done);
+      }
+    }
+  }
+
+  private static List<String> dependencies(Node node) {
+    List<String> deps = new ArrayList<>(node.inputs());
+    for (Scope sub : node.subgraphs) {
+      for (Node inner : sub.allNodes()) {
+        deps.addAll(inner.inputs());
+      }
+      deps.addAll(sub.outputNames());
+    }
+    return deps;
+  }
+
+  private static GraphProto build(Scope scope) {
+    GraphProto.Builder graph = scope.graph.clone();
+    for (Node node : scope.nodes) {
+      graph.addNode(build(node));
+    }
+    for (TensorProto tensor : scope.initializers.values()) {
+      graph.addInitializer(tensor);
+    }
+    return graph.build();
+  }
+
+  private static NodeProto build(Node node) {
+    if (node.subgraphs.isEmpty()) {
+      return node.proto.build();
+    }
+    NodeProto.Builder proto = node.proto.clone();
+    Iterator<Scope> bodies = node.subgraphs.iterator();
+    for (int a = 0; a < proto.getAttributeCount(); a++) {
+      AttributeProto attribute = proto.getAttribute(a);
+      if (!attribute.hasG() && attribute.getGraphsCount() == 0) {
+        continue;
+      }
+      AttributeProto.Builder rebuilt = attribute.toBuilder();
+      if (attribute.hasG()) {
+        rebuilt.setG(build(bodies.next()));
+      }
+      for (int g = 0; g < attribute.getGraphsCount(); g++) {
+        rebuilt.setGraphs(g, build(bodies.next()));
+      }
+      proto.setAttribute(a, rebuilt);
+    }
+    return proto.build();
+  }
+}

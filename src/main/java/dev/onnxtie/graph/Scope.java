@@ -1,0 +1,377 @@
+package dev.onnxtie.graph;
+
+import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.model.DataType;
+import dev.onnxtie.model.Tensors;
+import dev.onnxtie.proto.Onnx.AttributeProto;
+import dev.onnxtie.proto.Onnx.GraphProto;
+import dev.onnxtie.proto.Onnx.NodeProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import dev.onnxtie.proto.Onnx.TensorShapeProto;
+import dev.onnxtie.proto.Onnx.TypeProto;
+import dev.onnxtie.proto.Onnx.ValueInfoProto;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One graph of a model (the main graph or a subgraph), with its nodes, initializers and declared
+ * types. Names are unique across the whole model, so a subgraph reads an outer tensor by name.
+ */
+public final class Scope {
+  final GraphEditor editor;
+  final Scope parent;
+  final String path;
+  final int depth;
+  /** Everything but nodes and initializers, which live in the lists below. */
+  final GraphProto.Builder graph;
+  final List<Node> nodes = new ArrayList<>();
+  final LinkedHashMap<String, TensorProto> initializers = new LinkedHashMap<>();
+  final Set<String> inputNames = new HashSet<>();
+  final Set<String> outputNames = new HashSet<>();
+  final Map<String, ValueInfoProto> declared = new LinkedHashMap<>();
+  /** Names whose definition the cleanup removes once nothing reads them. */
+  final Set<String> removable = new HashSet<>();
+
+  Scope(GraphEditor editor, Scope parent, String path, GraphProto proto) {
+    this.editor = editor;
+    this.parent = parent;
+    this.path = path;
+    this.depth = parent == null ? 0 : parent.depth + 1;
+    this.graph = proto.toBuilder().clearNode().clearInitializer();
+    for (TensorProto tensor : proto.getInitializerList()) {
+      initializers.put(tensor.getName(), tensor);
+    }
+    for (ValueInfoProto value : proto.getInputList()) {
+      inputNames.add(value.getName());
+      declared.put(value.getName(), value);
+    }
+    for (ValueInfoProto value : proto.getOutputList()) {
+      outputNames.add(value.getName());
+      declared.putIfAbsent(value.getName(), value);
+    }
+    for (ValueInfoProto value : proto.getValueInfoList()) {
+      declared.putIfAbsent(value.getName(), value);
+    }
+    for (int n = 0; n < proto.getNodeCount(); n++) {
+      NodeProto nodeProto = proto.getNode(n);
+      Node node = new Node(nodeProto.toBuilder(), this);
+      String label = dev.onnxtie.model.ProtoGraphs.nodeLabel(nodeProto, n);
+      for (AttributeProto attribute : nodeProto.getAttributeList()) {
+        if (attribute.hasG()) {
+          node.subgraphs.add(new Scope(editor, this, path + "/" + label + "." + attribute.getName(), attribute.getG()));
+        }
+        for (int g = 0; g < attribute.getGraphsCount(); g++) {
+          node.subgraphs.add(new Scope(editor, this, path + "/" + label + "." + attribute.getName() + "[" + g + "]", attribute.getGraphs(g)));
+        }
+      }
+      nodes.add(node);
+    }
+  }
+
+  /** A readable path such as {@code main} or {@code main/If_0.then_branch}. */
+  public String path() {
+    return path;
+  }
+
+  /** The enclosing scope, or null for the main graph. */
+  public Scope parent() {
+    return parent;
+  }
+
+  /** 0 for the main graph, 1 for its subgraphs, and so on. */
+  public int depth() {
+    return depth;
+  }
+
+  /** The editor this scope belongs to. */
+  public GraphEditor editor() {
+    return editor;
+  }
+
+  /** The nodes in their current order. */
+  public List<Node> nodes() {
+    return Collections.unmodifiableList(nodes);
+  }
+
+  /** True when {@code this} is {@code other} or encloses it, so that {@code other} sees its names. */
+  public boolean encloses(Scope other) {
+    for (Scope walk = other; walk != null; walk = walk.parent) {
+      if (walk == this) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when the name is an input of this graph. */
+  public boolean isGraphInput(String name) {
+    return inputNames.contains(name);
+  }
+
+  /** True when the name is an output of this graph. */
+  public boolean isGraphOutput(String name) {
+    return outputNames.contains(name);
+  }
+
+  /** The graph's input names, in order. */
+  public List<String> inputNames() {
+    return graph.getInputList().stream().map(ValueInfoProto::getName).toList();
+  }
+
+  /** The graph's output names, in order. */
+  public List<String> outputNames() {
+    return graph.getOutputList().stream().map(ValueInfoProto::getName).toList();
+  }
+
+  /** True when an initializer of this scope has the name. */
+  public boolean hasInitializer(String name) {
+    return initializers.containsKey(name);
+  }
+
+  /** The declared type of a value visible here (input, output, value_info, or an initializer). */
+  public Optional<TensorType> typeOf(String name) {
+    for (Scope scope = this; scope != null; scope = scope.parent) {
+      TensorProto init = scope.initializers.get(name);
+      if (init != null) {
+        List<Object> dims = new ArrayList<>();
+        for (long dim : init.getDimsList()) {
+          dims.add(dim);
+        }
+        return Optional.of(new TensorType(init.getDataType(), dims));
+      }
+      ValueInfoProto value = scope.declared.get(name);
+      if (value != null && value.getType().hasTensorType()) {
+        TypeProto.Tensor tensor = value.getType().getTensorType();
+        List<Object> dims = null;
+        if (tensor.hasShape()) {
+          dims = new ArrayList<>();
+          for (TensorShapeProto.Dimension dim : tensor.getShape().getDimList()) {
+            dims.add(dim.hasDimValue() ? (Object) dim.getDimValue() : dim.hasDimParam() ? dim.getDimParam() : null);
+          }
+        }
+        return Optional.of(new TensorType(tensor.getElemType(), dims));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The constant tensors this scope defines: initializers, then Constant-node values. */
+  public List<TensorSource> tensorSources() {
+    List<TensorSource> sources = new ArrayList<>();
+    for (TensorProto tensor : initializers.values()) {
+      source(tensor, TensorSource.Kind.INITIALIZER).ifPresent(sources::add);
+    }
+    for (Node node : nodes) {
+      Optional<TensorProto> value = node.constantTensor();
+      if (value.isPresent() && node.outputs().size() == 1) {
+        TensorProto named = value.get().toBuilder().setName(node.outputs().get(0)).build();
+        source(named, TensorSource.Kind.CONSTANT).ifPresent(sources::add);
+      }
+    }
+    return sources;
+  }
+
+  /** The initializer of that name as a tensor source, if this scope has it. */
+  public Optional<TensorSource> initializer(String name) {
+    TensorProto tensor = initializers.get(name);
+    return tensor == null ? Optional.empty() : source(tensor, TensorSource.Kind.INITIALIZER);
+  }
+
+  private Optional<TensorSource> source(TensorProto tensor, TensorSource.Kind kind) {
+    DataType type = Tensors.dataType(tensor);
+    if (!type.isFixedSize()) {
+      return Optional.empty();
+    }
+    long[] dims = Tensors.dims(tensor);
+    return Optional.of(new TensorSource(tensor.getName(), this, kind, type, dims, Tensors.byteSize(tensor),
+        () -> Tensors.view(editor.source().rawBytes(tensor)), Tensors.isExternal(tensor)));
+  }
+
+  /** The node that writes {@code name} in this scope, if any. */
+  public Optional<Node> producer(String name) {
+    for (Node node : nodes) {
+      if (node.outputs().contains(name)) {
+        return Optional.of(node);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Nodes of this scope and of its subgraphs, depth first, in order. */
+  public List<Node> allNodes() {
+    List<Node> all = new ArrayList<>();
+    for (Node node : nodes) {
+      all.add(node);
+      for (Scope sub : node.subgraphs) {
+        all.addAll(sub.allNodes());
+      }
+    }
+    return all;
+  }
+
+  /** The nodes in this scope and its subgraphs that read {@code name}. */
+  public List<Node> readers(String name) {
+    List<Node> readers = new ArrayList<>();
+    for (Node node : allNodes()) {
+      if (node.proto.getInputList().contains(name)) {
+        readers.add(node);
+      }
+    }
+    return readers;
+  }
+
+  /** True when some subgraph of this scope lists {@code name} as one of its outputs. */
+  boolean isSubgraphOutput(String name) {
+    for (Node node : nodes) {
+      for (Scope sub : node.subgraphs) {
+        if (sub.isGraphOutput(name) || sub.isSubgraphOutput(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** True when the name is read anywhere in this scope or below, or is an output here or below. */
+  boolean isUsed(String name) {
+    return isGraphOutput(name) || isSubgraphOutput(name) || !readers(name).isEmpty();
+  }
+
+  /** Replaces input {@code index} of {@code node} (of this scope or a subgraph) with {@code tensor}. */
+  public void replaceInput(Node node, int index, String tensor) {
+    node.proto.setInput(index, tensor);
+  }
+
+  /** Replaces every use of {@code from} as a node input in this scope and below with {@code to}. */
+  public int rewire(String from, String to) {
+    int count = 0;
+    for (Node node : allNodes()) {
+      for (int i = 0; i < node.proto.getInputCount(); i++) {
+        if (node.proto.getInput(i).equals(from)) {
+          node.proto.setInput(i, to);
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Adds a default-domain node at {@code index} of this scope's node list.
+   *
+   * @return the new node
+   */
+  public Node addNode(int index, String opType, String name, List<String> inputs, List<String> outputs, Attribute... attributes) {
+    NodeProto.Builder proto = NodeProto.newBuilder().setOpType(opType).setName(editor.uniqueName(name))
+        .addAllInput(inputs).addAllOutput(outputs);
+    for (Attribute attribute : attributes) {
+      proto.addAttribute(attribute.proto);
+    }
+    for (String output : outputs) {
+      editor.reserve(output);
+    }
+    Node node = new Node(proto, this);
+    nodes.add(index, node);
+    return node;
+  }
+
+  /** The position of a node of this scope. */
+  public int indexOf(Node node) {
+    int index = nodes.indexOf(node);
+    if (index < 0) {
+      throw new IllegalArgumentException("node " + node.label() + " is not in scope " + path);
+    }
+    return index;
+  }
+
+  /** Removes a node of this scope that a pass replaced; its outputs must be rewritten by others. */
+  public void removeNode(Node node) {
+    if (!nodes.remove(node)) {
+      throw new IllegalArgumentException("node " + node.label() + " is not in scope " + path);
+    }
+  }
+
+  /** Declares the type of a new value of this scope (value_info). */
+  public void declare(String name, int elemType, List<Object> dims) {
+    if (declared.containsKey(name)) {
+      return;
+    }
+    TypeProto.Tensor.Builder tensor = TypeProto.Tensor.newBuilder().setElemType(elemType);
+    if (dims != null) {
+      TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+      for (Object dim : dims) {
+        TensorShapeProto.Dimension.Builder d = shape.addDimBuilder();
+        if (dim instanceof Long value) {
+          d.setDimValue(value);
+        } else if (dim instanceof String symbol) {
+          d.setDimParam(symbol);
+        }
+      }
+      tensor.setShape(shape);
+    }
+    ValueInfoProto value = ValueInfoProto.newBuilder().setName(name)
+        .setType(TypeProto.newBuilder().setTensorType(tensor)).build();
+    declared.put(name, value);
+    graph.addValueInfo(value);
+  }
+
+  /** Adds an initializer (e.g. a new bias) with raw little-endian bytes. */
+  public void addInitializer(String name, DataType type, long[] dims, byte[] raw) {
+    if (editor.isNameTaken(name) && !editor.reservedByEditor(name)) {
+      throw OnnxTieException.badInput("a tensor named '" + name + "' already exists");
+    }
+    editor.reserve(name);
+    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(type.code())
+        .setRawData(com.google.protobuf.ByteString.copyFrom(raw));
+    for (long dim : dims) {
+      tensor.addDims(dim);
+    }
+    initializers.put(name, tensor.build());
+  }
+
+  /** Adds a graph output with the given type. The name must already be produced in this scope. */
+  public void addOutput(String name, int elemType, List<Object> dims) {
+    if (outputNames.contains(name)) {
+      throw OnnxTieException.badInput("the graph already has an output named '" + name + "'");
+    }
+    declare(name, elemType, dims);
+    ValueInfoProto value = declared.get(name);
+    graph.addOutput(value);
+    outputNames.add(name);
+    for (int i = 0; i < graph.getValueInfoCount(); i++) {
+      if (graph.getValueInfo(i).getName().equals(name)) {
+        graph.removeValueInfo(i);
+        break;
+      }
+    }
+  }
+
+  /**
+   * Marks a tensor this scope defines (initializer or Constant output) for removal by the editor's
+   * cleanup, which removes it only if nothing reads it any more and it is no graph output.
+   */
+  public void markRemovable(String name) {
+    removable.add(name);
+  }
+
+  /** True when a graph input or output of any scope up to the main graph has this name. */
+  public boolean isInterface(String name) {
+    for (Scope scope = this; scope != null; scope = scope.parent) {
+      if (scope.isGraphOutput(name) || scope.isSubgraphOutput(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return path;
+  }
+}

@@ -1,0 +1,89 @@
+package dev.onnxtie.graph;
+
+import dev.onnxtie.model.DataType;
+import java.nio.ByteBuffer;
+import java.util.function.Supplier;
+
+/**
+ * A constant tensor a graph holds: an initializer or the value of a {@code Constant} node. Its bytes
+ * are a read-only little-endian view of the mapped file (or of typed fields encoded on demand).
+ */
+public final class TensorSource {
+  /** Where the tensor is defined. */
+  public enum Kind {
+    /** An entry of {@code graph.initializer}. */
+    INITIALIZER,
+    /** The {@code value} attribute of a {@code Constant} node. */
+    CONSTANT
+  }
+
+  private final String name;
+  private final Scope scope;
+  private final Kind kind;
+  private final DataType type;
+  private final long[] dims;
+  private final long byteSize;
+  private final Supplier<ByteBuffer> bytes;
+  private final boolean external;
+
+  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<ByteBuffer> bytes, boolean external) {
+    this.name = name;
+    this.scope = scope;
+    this.kind = kind;
+    this.type = type;
+    this.dims = dims;
+    this.byteSize = byteSize;
+    this.bytes = bytes;
+    this.external = external;
+  }
+
+  /** The tensor's name. */
+  public String name() {
+    return name;
+  }
+
+  /** The scope (graph) that defines it. */
+  public Scope scope() {
+    return scope;
+  }
+
+  /** Initializer or Constant node. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The element type. */
+  public DataType type() {
+    return type;
+  }
+
+  /** The dims (a copy). */
+  public long[] dims() {
+    return dims.clone();
+  }
+
+  /** The rank. */
+  public int rank() {
+    return dims.length;
+  }
+
+  /** Bytes of raw data. */
+  public long byteSize() {
+    return byteSize;
+  }
+
+  /** True when the bytes live in an external data file. */
+  public boolean isExternal() {
+    return external;
+  }
+
+  /** A fresh read-only little-endian view of the bytes (position 0). */
+  public ByteBuffer bytes() {
+    return bytes.get();
+  }
+
+  @Override
+  public String toString() {
+    return name + " " + type.onnxName() + dev.onnxtie.model.Tensors.shapeText(dims);
+  }
+}

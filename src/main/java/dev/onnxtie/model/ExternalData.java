@@ -1,0 +1,207 @@
+package dev.onnxtie.model;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.proto.Onnx.StringStringEntryProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Resolves and maps the external data of tensors ({@code data_location = EXTERNAL}), lazily and
+ * safely. A location must be a relative path under the model's folder: absolute paths, {@code ..},
+ * symbolic links anywhere on the way, hard-linked files, non-regular files and offset/length ranges
+ * outside the file are refused (the class of bugs behind CVE-2022-25882, CVE-2024-27318 and
+ * CVE-2026-27489 in ONNX itself). Bytes are memory-mapped, never copied.
+ */
+public final class ExternalData implements AutoCloseable {
+  /** Where a tensor's external bytes are: file (relative location), offset and length. */
+  public record Location(String location, long offset, long length) {}
+
+  private final Path baseDir;
+  private final Map<String, MappedFile> files = new HashMap<>();
+
+  private record MappedFile(Path path, FileChannel channel, long size, MappedByteBuffer whole) {}
+
+  /**
+   * A resolver for models in {@code baseDir}; {@code null} for a model that has no folder (read from
+   * a stream), which then may not use external data.
+   */
+  public ExternalData(Path baseDir) {
+    this.baseDir = baseDir;
+  }
+
+  /** The folder external locations resolve against, or null. */
+  public Path baseDir() {
+    return baseDir;
+  }
+
+  /**
+   * Parses and checks the external_data entries of a tensor against the tensor's own size and the
+   * data file, without reading the bytes.
+   *
+   * @throws OnnxTieException (bad input) naming the tensor and the problem
+   */
+  public Location locate(TensorProto tensor) {
+    String name = tensor.getName();
+    String location = null;
+    Long offset = null;
+    Long length = null;
+    for (StringStringEntryProto entry : tensor.getExternalDataList()) {
+      switch (entry.getKey()) {
+        case "location" -> location = entry.getValue();
+        case "offset" -> offset = parseNonNegative(name, "offset", entry.getValue());
+        case "length" -> length = parseNonNegative(name, "length", entry.getValue());
+        default -> {
+          // checksum and unknown keys are informational here
+        }
+      }
+    }
+    if (location == null || location.isEmpty()) {
+      throw OnnxTieException.badInput("tensor '" + name + "' is external but names no location");
+    }
+    long expected = Tensors.byteSize(tensor);
+    if (length == null) {
+      length = expected;
+    } else if (length != expected) {
+      throw OnnxTieException.badInput(
+          "tensor '" + name + "' has external length " + length + " but its dims and dtype need " + expected + " bytes");
+    }
+    long start = offset == null ? 0 : offset;
+    MappedFile file = open(name, location);
+    if (start > file.size() || length > file.size() - start) {
+      throw OnnxTieException.badInput(
+          "tensor '" + name + "' reads bytes " + start + ".." + (start + length) + " of '" + location
+              + "', which has only " + file.size() + " bytes");
+    }
+    return new Location(location, start, length);
+  }
+
+  /**
+   * The bytes of an external tensor, memory-mapped.
+   *
+   * @throws OnnxTieException (bad input) as {@link #locate} does, or when a tensor passes 2 GiB
+   */
+  public ByteString bytes(TensorProto tensor) {
+    Location where = locate(tensor);
+    MappedFile file = files.get(where.location());
+    if (where.length() > Integer.MAX_VALUE) {
+      throw OnnxTieException.badInput(
+          "tensor '" + tensor.getName() + "' has " + where.length() + " bytes; tensors over 2 GiB are not supported");
+    }
+    try {
+      if (file.whole() != null) {
+        return UnsafeByteOperations.unsafeWrap(
+            file.whole().slice((int) where.offset(), (int) where.length()));
+      }
+      return UnsafeByteOperations.unsafeWrap(
+          file.channel().map(FileChannel.MapMode.READ_ONLY, where.offset(), where.length()));
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot map external data '" + where.location() + "': " + e.getMessage(), e);
+    }
+  }
+
+  private static long parseNonNegative(String tensor, String key, String text) {
+    try {
+      long value = Long.parseLong(text.trim());
+      if (value < 0) {
+        throw OnnxTieException.badInput("tensor '" + tensor + "' has negative external " + key + " " + value);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw OnnxTieException.badInput("tensor '" + tensor + "' has external " + key + " '" + text + "', not a number");
+    }
+  }
+
+  private MappedFile open(String tensor, String location) {
+    MappedFile open = files.get(location);
+    if (open != null) {
+      return open;
+    }
+    Path path = resolve(tensor, location);
+    try {
+      FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      long size = channel.size();
+      MappedByteBuffer whole =
+          size <= Integer.MAX_VALUE ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
+      MappedFile file = new MappedFile(path, channel, size, whole);
+      files.put(location, file);
+      return file;
+    } catch (IOException e) {
+      throw OnnxTieException.badInput(
+          "cannot read external data '" + location + "' of tensor '" + tensor + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** Resolves a location under the base folder, refusing anything that could leave it. */
+  Path resolve(String tensor, String location) {
+    String where = "external data location '" + location + "' of tensor '" + tensor + "'";
+    if (baseDir == null) {
+      throw OnnxTieException.badInput(where + " cannot be resolved: the model was read from a stream, not a folder");
+    }
+    if (location.indexOf('\0') >= 0) {
+      throw OnnxTieException.badInput(where + " contains a NUL character");
+    }
+    if (location.startsWith("/") || location.startsWith("\\") || location.matches("^[A-Za-z]:.*")) {
+      throw OnnxTieException.badInput(where + " is absolute; it must be relative to the model's folder");
+    }
+    for (String part : location.split("[/\\\\]")) {
+      if (part.equals("..")) {
+        throw OnnxTieException.badInput(where + " contains '..'; it must stay inside the model's folder");
+      }
+    }
+    Path base;
+    try {
+      base = baseDir.toRealPath();
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot resolve the model's folder " + baseDir + ": " + e.getMessage(), e);
+    }
+    Path resolved = base.resolve(location).normalize();
+    if (!resolved.startsWith(base)) {
+      throw OnnxTieException.badInput(where + " leaves the model's folder");
+    }
+    Path walk = base;
+    for (Path part : base.relativize(resolved)) {
+      walk = walk.resolve(part);
+      if (Files.isSymbolicLink(walk)) {
+        throw OnnxTieException.badInput(where + " goes through the symbolic link '" + base.relativize(walk) + "'; symlinks are refused");
+      }
+    }
+    if (!Files.exists(resolved, LinkOption.NOFOLLOW_LINKS)) {
+      throw OnnxTieException.badInput(where + " is missing: no file " + resolved);
+    }
+    if (!Files.isRegularFile(resolved, LinkOption.NOFOLLOW_LINKS)) {
+      throw OnnxTieException.badInput(where + " is not a regular file");
+    }
+    try {
+      Object links = Files.getAttribute(resolved, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+      if (links instanceof Integer count && count > 1) {
+        throw OnnxTieException.badInput(where + " is a file with " + count + " hard links; hard-linked data files are refused");
+      }
+    } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+      // no unix view on this file system: nothing more to check
+    }
+    return resolved;
+  }
+
+  /** Closes the data files; mapped buffers stay valid until they are collected. */
+  @Override
+  public void close() {
+    for (MappedFile file : files.values()) {
+      try {
+        file.channel().close();
+      } catch (IOException e) {
+        // closing a read-only channel: nothing to recover
+      }
+    }
+    files.clear();
+  }
+}

@@ -1,0 +1,370 @@
+package dev.onnxtie.model;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.proto.Onnx.GraphProto;
+import dev.onnxtie.proto.Onnx.ModelProto;
+import dev.onnxtie.proto.Onnx.StringStringEntryProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Reads and writes ONNX model files.
+ *
+ * <p>Reading memory-maps the file and lets protobuf-java alias every {@code bytes} field into the
+ * mapping, so weights are never copied: peak memory stays near the size of the model's structure.
+ * External data is resolved lazily and safely by {@link ExternalData}.
+ *
+ * <p>Writing always goes to a staging folder in the target folder ({@value #TEMP_PREFIX}...) whose files
+ * is fsync'ed and renamed into place, data file first, model last: a failure leaves no output
+ * behind and an input is never modified, even when the output path is the input path.
+ */
+public final class ModelIO {
+  /** Prefix of the temporary files written next to an output; stale ones are removed by later writes. */
+  public static final String TEMP_PREFIX = ".onnx-tie-tmp-";
+
+  /** One .onnx file must stay below this size (protobuf's 2 GiB limit, with a margin). */
+  static final long SINGLE_FILE_LIMIT = 2_000_000_000L;
+
+  private ModelIO() {}
+
+  /**
+   * Reads and validates a model file.
+   *
+   * @throws OnnxTieException (bad input) for a missing, empty, oversized, malformed or hostile file
+   */
+  public static OnnxModel read(Path file) {
+    if (!Files.exists(file)) {
+      throw OnnxTieException.badInput("no such model file: " + file);
+    }
+    if (Files.isDirectory(file)) {
+      throw OnnxTieException.badInput(file + " is a folder, not a model file");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw OnnxTieException.badInput(file + " is not a regular file");
+    }
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size == 0) {
+        throw OnnxTieException.badInput(file + " is empty, not an ONNX model");
+      }
+      if (size > Integer.MAX_VALUE) {
+        throw OnnxTieException.badInput(file + " is larger than protobuf's 2 GiB limit; large models keep weights in external data");
+      }
+      ByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+      Path folder = file.toAbsolutePath().getParent();
+      OnnxModel model = new OnnxModel(parse(UnsafeByteOperations.unsafeWrap(mapped), file.toString()), new ExternalData(folder), file);
+      ModelValidator.validate(model);
+      return model;
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads and validates a model from a stream (such as standard input). Such a model has no folder,
+   * so external data is refused.
+   */
+  public static OnnxModel read(InputStream in, String label) {
+    try {
+      byte[] bytes = in.readAllBytes();
+      if (bytes.length == 0) {
+        throw OnnxTieException.badInput(label + " is empty, not an ONNX model");
+      }
+      OnnxModel model = new OnnxModel(parse(UnsafeByteOperations.unsafeWrap(bytes), label), new ExternalData(null), null);
+      ModelValidator.validate(model);
+      return model;
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot read " + label + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static ModelProto parse(ByteString bytes, String label) {
+    try {
+      CodedInputStream input = bytes.newCodedInput();
+      input.enableAliasing(true);
+      input.setSizeLimit(Integer.MAX_VALUE);
+      ModelProto model = ModelProto.parseFrom(input);
+      input.checkLastTagWas(0);
+      return model;
+    } catch (InvalidProtocolBufferException e) {
+      throw OnnxTieException.badInput(label + " is not a valid ONNX protobuf (truncated or corrupt): " + oneLine(e.getMessage()));
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot parse " + label + ": " + oneLine(e.getMessage()), e);
+    }
+  }
+
+  private static String oneLine(String message) {
+    if (message == null) {
+      return "no detail";
+    }
+    int end = message.indexOf('\n');
+    return end < 0 ? message : message.substring(0, end);
+  }
+
+  /**
+   * Writes a model to {@code out} atomically, laying out tensors as {@code options} says.
+   *
+   * @return the files written (the model first, then its data file if any)
+   * @throws OnnxTieException (bad input) when the target folder is missing or the layout impossible
+   */
+  public static List<Path> write(OnnxModel model, Path out, WriteOptions options) {
+    return write(model, out, options, staged -> {});
+  }
+
+  /**
+   * Writes a model atomically and lets {@code beforeRename} inspect the complete staged copy first
+   * (e.g. load and verify it). The model and its data file are staged in a temporary folder
+   * ({@value #TEMP_PREFIX}...) inside the target folder under their final names, fsync'ed, then
+   * renamed into place, data file first. If {@code beforeRename} throws, nothing is written.
+   *
+   * @return the files written (the model first, then its data file if any)
+   */
+  public static List<Path> write(OnnxModel model, Path out, WriteOptions options, Consumer<Path> beforeRename) {
+    Path target = out.toAbsolutePath().normalize();
+    Path folder = target.getParent();
+    if (folder == null || !Files.isDirectory(folder)) {
+      throw OnnxTieException.badInput("output folder " + folder + " does not exist");
+    }
+    if (Files.isDirectory(target)) {
+      throw OnnxTieException.badInput("output " + out + " is a folder; give a file name");
+    }
+    removeStaleTempFiles(folder);
+    boolean hasExternal = hasExternalTensors(model.proto());
+    WriteOptions.Layout layout = options.layout();
+    if (layout == WriteOptions.Layout.AUTO) {
+      layout = hasExternal || tensorBytes(model) > SINGLE_FILE_LIMIT ? WriteOptions.Layout.EXTERNAL : WriteOptions.Layout.SINGLE_FILE;
+    }
+    String dataName = options.dataFile() != null ? options.dataFile() : target.getFileName() + ".data";
+    if (layout == WriteOptions.Layout.EXTERNAL) {
+      checkDataFileName(dataName);
+      if (dataName.equals(target.getFileName().toString())) {
+        throw OnnxTieException.badInput("the external data file cannot have the model's own name '" + dataName + "'");
+      }
+    } else if (tensorBytes(model) > SINGLE_FILE_LIMIT) {
+      throw OnnxTieException.badInput("the model's tensors pass protobuf's 2 GiB limit; write it with external data");
+    }
+    Path staging = null;
+    try {
+      staging = Files.createTempDirectory(folder, TEMP_PREFIX);
+      Path stagedModel = staging.resolve(target.getFileName().toString());
+      Path stagedData = null;
+      ModelProto written;
+      if (layout == WriteOptions.Layout.EXTERNAL) {
+        stagedData = staging.resolve(dataName);
+        written = writeExternal(model, stagedData, dataName, options);
+      } else {
+        written = inline(model);
+      }
+      try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(stagedModel, StandardOpenOption.CREATE_NEW), 1 << 16)) {
+        CodedOutputStream coded = CodedOutputStream.newInstance(stream, 1 << 16);
+        written.writeTo(coded);
+        coded.flush();
+      }
+      fsync(stagedModel);
+      beforeRename.accept(stagedModel);
+      List<Path> files = new ArrayList<>();
+      files.add(target);
+      if (stagedData != null) {
+        Path dataTarget = folder.resolve(dataName);
+        move(stagedData, dataTarget);
+        files.add(dataTarget);
+      }
+      move(stagedModel, target);
+      return files;
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot write " + out + ": " + e.getMessage(), e);
+    } finally {
+      if (staging != null) {
+        deleteTree(staging);
+      }
+    }
+  }
+
+  /** Writes a single-file model (no external data) to a stream, e.g. standard output. */
+  public static void write(OnnxModel model, OutputStream out) {
+    if (tensorBytes(model) > SINGLE_FILE_LIMIT) {
+      throw OnnxTieException.badInput("the model's tensors pass protobuf's 2 GiB limit; it cannot be written to a stream");
+    }
+    try {
+      CodedOutputStream coded = CodedOutputStream.newInstance(out, 1 << 16);
+      inline(model).writeTo(coded);
+      coded.flush();
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The model with every external tensor moved into raw_data (aliasing the mapped data file). */
+  static ModelProto inline(OnnxModel model) {
+    return ProtoGraphs.map(model.proto(), graph -> {
+      GraphProto.Builder builder = null;
+      for (int i = 0; i < graph.getInitializerCount(); i++) {
+        TensorProto tensor = graph.getInitializer(i);
+        if (Tensors.isExternal(tensor)) {
+          if (builder == null) {
+            builder = graph.toBuilder();
+          }
+          builder.setInitializer(i, tensor.toBuilder()
+              .clearExternalData()
+              .clearDataLocation()
+              .setRawData(model.rawBytes(tensor)));
+        }
+      }
+      return builder == null ? graph : builder.build();
+    });
+  }
+
+  private static ModelProto writeExternal(OnnxModel model, Path stagedData, String dataName, WriteOptions options) throws IOException {
+    try (FileChannel data = FileChannel.open(stagedData, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
+      long[] offset = {0};
+      ModelProto written = ProtoGraphs.map(model.proto(), graph -> {
+        GraphProto.Builder builder = null;
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+          TensorProto tensor = graph.getInitializer(i);
+          int code = tensor.getDataType();
+          if (!DataType.isKnown(code) || !DataType.fromCode(code).isFixedSize()) {
+            continue;
+          }
+          long size = Tensors.byteSize(tensor);
+          if (size < options.threshold() && !Tensors.isExternal(tensor)) {
+            continue;
+          }
+          ByteString bytes = model.rawBytes(tensor);
+          int align = size >= WriteOptions.PAGE_ALIGN_MIN_BYTES ? options.alignment() : 64;
+          long start = (offset[0] + align - 1) / align * align;
+          try {
+            writeFully(data, bytes, start);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          offset[0] = start + size;
+          TensorProto.Builder external = tensor.toBuilder()
+              .clearRawData().clearFloatData().clearInt32Data().clearInt64Data()
+              .clearDoubleData().clearUint64Data().clearExternalData()
+              .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+              .addExternalData(entry("location", dataName))
+              .addExternalData(entry("offset", Long.toString(start)))
+              .addExternalData(entry("length", Long.toString(size)));
+          if (builder == null) {
+            builder = graph.toBuilder();
+          }
+          builder.setInitializer(i, external);
+        }
+        return builder == null ? graph : builder.build();
+      });
+      data.force(true);
+      return written;
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private static void writeFully(FileChannel channel, ByteString bytes, long position) throws IOException {
+    long at = position;
+    for (ByteBuffer chunk : bytes.asReadOnlyByteBufferList()) {
+      while (chunk.hasRemaining()) {
+        at += channel.write(chunk, at);
+      }
+    }
+  }
+
+  private static StringStringEntryProto entry(String key, String value) {
+    return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+  }
+
+  private static void checkDataFileName(String name) {
+    if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals(".") || name.equals("..")) {
+      throw OnnxTieException.badInput("external data file name '" + name + "' must be a plain file name in the output folder");
+    }
+  }
+
+  /** True when any initializer of any graph keeps its bytes in external data. */
+  public static boolean hasExternalTensors(ModelProto model) {
+    boolean[] found = {false};
+    ProtoGraphs.visit(model, (path, depth, graph) -> {
+      for (TensorProto tensor : graph.getInitializerList()) {
+        found[0] |= Tensors.isExternal(tensor);
+      }
+    });
+    return found[0];
+  }
+
+  /** Total bytes of all fixed-size initializers of all graphs. */
+  static long tensorBytes(OnnxModel model) {
+    long[] total = {0};
+    ProtoGraphs.visit(model.proto(), (path, depth, graph) -> {
+      for (TensorProto tensor : graph.getInitializerList()) {
+        int code = tensor.getDataType();
+        if (DataType.isKnown(code) && DataType.fromCode(code).isFixedSize()) {
+          total[0] += Tensors.byteSize(tensor);
+        }
+      }
+    });
+    return total[0];
+  }
+
+  private static void fsync(Path file) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** Removes staging folders of earlier writes that were killed, if they are older than a minute. */
+  static void removeStaleTempFiles(Path folder) {
+    long cutoff = System.currentTimeMillis() - 60_000;
+    try (DirectoryStream<Path> stale = Files.newDirectoryStream(folder, TEMP_PREFIX + "*")) {
+      for (Path leftover : stale) {
+        if (Files.getLastModifiedTime(leftover, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoff) {
+          deleteTree(leftover);
+        }
+      }
+    } catch (IOException e) {
+      // leftovers are harmless: they carry TEMP_PREFIX and are never read
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try {
+      if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+          for (Path entry : entries) {
+            Files.deleteIfExists(entry);
+          }
+        }
+      }
+      Files.deleteIfExists(root);
+    } catch (IOException e) {
+      // best effort: a leftover carries TEMP_PREFIX and is removed by a later write here
+    }
+  }
+}

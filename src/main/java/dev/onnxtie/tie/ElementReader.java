@@ -1,0 +1,48 @@
+package dev.onnxtie.tie;
+
+import dev.onnxtie.model.DataType;
+import java.nio.ByteBuffer;
+
+/** Reads element {@code i} of a little-endian tensor buffer as bits, for every fixed-size dtype. */
+final class ElementReader {
+  private ElementReader() {}
+
+  /** The bits of element {@code index} (the low half for 16-byte elements). */
+  static long bits(ByteBuffer data, int width, boolean packed, long index) {
+    if (packed) {
+      int b = data.get((int) (index >>> 1));
+      return (b >>> ((int) (index & 1) * 4)) & 0xF;
+    }
+    int at = Math.toIntExact(index * width);
+    return switch (width) {
+      case 1 -> data.get(at) & 0xFFL;
+      case 2 -> data.getShort(at) & 0xFFFFL;
+      case 4 -> data.getInt(at) & 0xFFFFFFFFL;
+      case 8 -> data.getLong(at);
+      case 16 -> data.getLong(at) * 0x9E3779B97F4A7C15L ^ data.getLong(at + 8);
+      default -> throw new IllegalArgumentException("width " + width);
+    };
+  }
+
+  /** True when element {@code ia} of {@code a} and element {@code ib} of {@code b} have equal bits. */
+  static boolean same(ByteBuffer a, long ia, ByteBuffer b, long ib, int width, boolean packed) {
+    if (packed) {
+      return bits(a, width, true, ia) == bits(b, width, true, ib);
+    }
+    int pa = Math.toIntExact(ia * width);
+    int pb = Math.toIntExact(ib * width);
+    return switch (width) {
+      case 1 -> a.get(pa) == b.get(pb);
+      case 2 -> a.getShort(pa) == b.getShort(pb);
+      case 4 -> a.getInt(pa) == b.getInt(pb);
+      case 8 -> a.getLong(pa) == b.getLong(pb);
+      case 16 -> a.getLong(pa) == b.getLong(pb) && a.getLong(pa + 8) == b.getLong(pb + 8);
+      default -> throw new IllegalArgumentException("width " + width);
+    };
+  }
+
+  /** Element width in bytes for the reader (16 for complex128). */
+  static int width(DataType type) {
+    return type.isPacked() ? 1 : type.bits() / 8;
+  }
+}

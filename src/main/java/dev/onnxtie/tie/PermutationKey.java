@@ -1,0 +1,101 @@
+package dev.onnxtie.tie;
+
+import dev.onnxtie.model.DataType;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A 64-bit key of a tensor that is equal for a tensor and every axis permutation of it.
+ *
+ * <p>{@code key = Σ mix(value(e)) · Π_k T(dim_k, index_k(e))} over all elements {@code e}, in
+ * wrapping 64-bit arithmetic. {@code T(d, i)} is a pseudo-random odd number of the axis length and
+ * the index along it. Permuting axes permutes the factors of the product (each index travels with
+ * its axis length), and multiplication commutes, so a transposed copy gets the same key while a
+ * tensor with the same values in other places almost surely does not. It is computed in one
+ * row-major pass straight over the (mapped) bytes, one multiply-add per element; tensors that share
+ * a key are then confirmed byte for byte, so a collision costs time, never correctness.
+ */
+public final class PermutationKey {
+  private static final long SEED = 0x5DEECE66DL;
+  private final Map<Long, long[]> tables = new HashMap<>();
+
+  /** The key of a tensor of this type and dims whose raw bytes are {@code data}. */
+  public long of(ByteBuffer data, DataType type, long[] dims) {
+    int width = ElementReader.width(type);
+    boolean packed = type.isPacked();
+    int rank = dims.length;
+    if (rank == 0) {
+      return mix(ElementReader.bits(data, width, packed, 0));
+    }
+    long[][] axis = new long[rank][];
+    for (int k = 0; k < rank; k++) {
+      axis[k] = table(dims[k]);
+    }
+    for (long dim : dims) {
+      if (dim == 0) {
+        return 0;
+      }
+    }
+    int inner = Math.toIntExact(dims[rank - 1]);
+    long[] last = axis[rank - 1];
+    int[] index = new int[Math.max(rank - 1, 0)];
+    long element = 0;
+    long key = 0;
+    while (true) {
+      long outer = 1;
+      for (int k = 0; k < rank - 1; k++) {
+        outer *= axis[k][index[k]];
+      }
+      if (!packed && width == 4) {
+        int at = Math.toIntExact(element * 4);
+        for (int j = 0; j < inner; j++, at += 4) {
+          key += mix(data.getInt(at) & 0xFFFFFFFFL) * (outer * last[j]);
+        }
+      } else if (!packed && width == 2) {
+        int at = Math.toIntExact(element * 2);
+        for (int j = 0; j < inner; j++, at += 2) {
+          key += mix(data.getShort(at) & 0xFFFFL) * (outer * last[j]);
+        }
+      } else {
+        for (int j = 0; j < inner; j++) {
+          key += mix(ElementReader.bits(data, width, packed, element + j)) * (outer * last[j]);
+        }
+      }
+      element += inner;
+      int k = rank - 2;
+      while (k >= 0 && ++index[k] == dims[k]) {
+        index[k] = 0;
+        k--;
+      }
+      if (k < 0) {
+        return key;
+      }
+    }
+  }
+
+  private long[] table(long length) {
+    return tables.computeIfAbsent(length, d -> {
+      long[] table = new long[Math.toIntExact(d)];
+      for (int i = 0; i < table.length; i++) {
+        table[i] = fmix(SEED ^ d * 0x9E3779B97F4A7C15L ^ (i + 1L) * 0xC2B2AE3D27D4EB4FL) | 1L;
+      }
+      return table;
+    });
+  }
+
+  /** A cheap non-linear mix of an element's bits; never 0 for value 0. */
+  static long mix(long value) {
+    long h = (value + 0x632BE59BD9B4E019L) * 0x9E3779B97F4A7C15L;
+    return h ^ (h >>> 31);
+  }
+
+  static long fmix(long h) {
+    h ^= h >>> 33;
+    h *= 0xFF51AFD7ED558CCDL;
+    h ^= h >>> 33;
+    h *= 0xC4CEB9FE1A85EC53L;
+    h ^= h >>> 33;
+    return h;
+  }
+}
