@@ -51,7 +51,7 @@ public final class ModelValidator {
       }
     }
     boolean usesDefault = usesDefaultDomain(proto.getGraph());
-    if (!hasDefault && (usesDefault || proto.getIrVersion() >= 3)) {
+    if (!hasDefault && usesDefault) {
       throw OnnxTieException.badInput("the model imports no default-domain (ai.onnx) opset; add one to opset_import");
     }
     validateGraph(model, proto.getGraph(), "main", Set.of());

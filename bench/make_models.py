@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""Writes the benchmark models into bench/out/ (deterministic: seeded numpy, onnx helpers).
+
+  gpt2_small_tied.onnx   GPT-2-small-sized embedding + head, ~309 MB in one file. The head
+                         initializer `onnx::MatMul_head` [768, 50257] is exactly `wte.weight`
+                         [50257, 768] transposed, as torch.onnx.export leaves a tied lm_head.
+  many_<N>.onnx          N initializers of 16x16 float32 (1 KiB each) read by a chain of Add
+                         nodes; ~5% are identical copies and ~5% exact transposes of others.
+
+Usage: /usr/bin/python3 bench/make_models.py [--only gpt2|many] [--out DIR]
+Needs onnx (tested with 1.12) and numpy. Prints each file written with its size.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17  # highest opset onnx 1.12 knows; ONNX Runtime 1.24 runs it
+IR_VERSION = 8
+VOCAB, HIDDEN = 50257, 768
+MANY_COUNTS = (1000, 2500, 5000)
+SIDE = 16  # many_<N>: each initializer is SIDE x SIDE float32
+
+
+def make_model(graph):
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="onnx-tie-bench")
+    model.ir_version = IR_VERSION
+    onnx.checker.check_model(model)  # in-memory check: fine below 2 GiB
+    return model
+
+
+def gpt2_small_tied():
+    """input_ids -> Gather(wte) -> Add(bias) -> MatMul(head = wte^T) -> logits."""
+    rng = np.random.default_rng(20240601)
+    wte = (rng.standard_normal((VOCAB, HIDDEN), dtype=np.float32) * np.float32(0.02))
+    head = np.ascontiguousarray(wte.T)  # the exporter's duplicate: a transposed copy
+    bias = (rng.standard_normal(HIDDEN, dtype=np.float32) * np.float32(0.02))
+    nodes = [
+        helper.make_node("Gather", ["wte.weight", "input_ids"], ["embeddings"], name="embed"),
+        helper.make_node("Add", ["embeddings", "ln_f.bias"], ["hidden"], name="add_bias"),
+        helper.make_node("MatMul", ["hidden", "onnx::MatMul_head"], ["logits"], name="lm_head"),
+    ]
+    graph = helper.make_graph(
+        nodes, "gpt2_small_tied",
+        inputs=[helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])],
+        outputs=[helper.make_tensor_value_info("logits", TensorProto.FLOAT,
+                                               ["batch", "seq", VOCAB])],
+        initializer=[numpy_helper.from_array(wte, "wte.weight"),
+                     numpy_helper.from_array(bias, "ln_f.bias"),
+                     numpy_helper.from_array(head, "onnx::MatMul_head")])
+    return make_model(graph)
+
+
+def many(count):
+    """x[16,16] -> Add(w_0) -> ... -> Add(w_{count-1}) -> y; ~10% of the w_i duplicate others."""
+    rng = np.random.default_rng(1000 + count)
+    originals = []  # indexes of tensors that are not duplicates, to copy from
+    tensors = []
+    kinds = {"identical": 0, "transposed": 0}
+    for index in range(count):
+        roll = rng.random()
+        if originals and roll < 0.05:
+            source = tensors[originals[rng.integers(len(originals))]]
+            tensors.append(source.copy())
+            kinds["identical"] += 1
+        elif originals and roll < 0.10:
+            source = tensors[originals[rng.integers(len(originals))]]
+            tensors.append(np.ascontiguousarray(source.T))
+            kinds["transposed"] += 1
+        else:
+            tensors.append(rng.standard_normal((SIDE, SIDE), dtype=np.float32))
+            originals.append(index)
+    names = [f"w_{index}" for index in range(count)]
+    nodes = []
+    previous = "x"
+    for index, name in enumerate(names):
+        current = "y" if index == count - 1 else f"sum_{index}"
+        nodes.append(helper.make_node("Add", [previous, name], [current], name=f"add_{index}"))
+        previous = current
+    graph = helper.make_graph(
+        nodes, f"many_{count}",
+        inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, [SIDE, SIDE])],
+        outputs=[helper.make_tensor_value_info("y", TensorProto.FLOAT, [SIDE, SIDE])],
+        initializer=[numpy_helper.from_array(t, n) for t, n in zip(tensors, names)])
+    return make_model(graph), kinds
+
+
+def save(model, path, note=""):
+    onnx.save(model, path)
+    print(f"{path}: {os.path.getsize(path):,} bytes {note}".rstrip())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["gpt2", "many"])
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    if args.only in (None, "gpt2"):
+        save(gpt2_small_tied(), os.path.join(args.out, "gpt2_small_tied.onnx"))
+    if args.only in (None, "many"):
+        for count in MANY_COUNTS:
+            model, kinds = many(count)
+            save(model, os.path.join(args.out, f"many_{count}.onnx"),
+                 f"({kinds['identical']} identical, {kinds['transposed']} transposed duplicates)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# onnx-tie benchmarks: read+write and rewrite cost on a ~309 MB GPT-2-small-sized model against cp
+# and onnx.load/onnx.save, rewrite cost against the initializer count, and ONNX Runtime session
+# memory (Java) of the original and both rewrite forms. Prints a markdown report and writes it to
+# bench/RESULTS.md. Inputs come from bench/make_models.py; everything generated goes to bench/out/.
+#
+# Usage (from anywhere):  /usr/bin/python3 bench/make_models.py && bench/run.sh
+# Environment:
+#   ONNX_TIE      the command that runs onnx-tie (default: ./onnx-tie of this repo); may be
+#                 "java -jar path/to/onnx-tie-...-cli.jar"
+#   ONNX_TIE_JAR  the jar put on the class path of bench/SessionRss.java (default: the jar after
+#                 "-jar" in ONNX_TIE, else target/onnx-tie-cli.jar, which ./onnx-tie builds)
+#   PYTHON        python with onnx for the onnx.load/onnx.save baseline (default: /usr/bin/python3)
+#   REPEATS       runs per measurement; the median is reported (default: 3)
+#   RESULTS       where the report goes (default: bench/RESULTS.md)
+# Needs GNU time at /usr/bin/time (Debian: apt-get install -y time) for peak RSS.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+ONNX_TIE="${ONNX_TIE:-./onnx-tie}"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+REPEATS="${REPEATS:-3}"
+RESULTS="${RESULTS:-bench/RESULTS.md}"
+read -r -a tie <<<"$ONNX_TIE"
+if [[ -z "${ONNX_TIE_JAR:-}" ]]; then
+  ONNX_TIE_JAR=target/onnx-tie-cli.jar
+  for ((i = 0; i + 1 < ${#tie[@]}; i++)); do
+    [[ "${tie[i]}" == "-jar" ]] && ONNX_TIE_JAR="${tie[i + 1]}"
+  done
+fi
+out=bench/out
+logs="$out/logs"
+big="$out/gpt2_small_tied.onnx"
+many_counts=(1000 2500 5000)
+
+fail() { echo "run.sh: $*" >&2; exit 2; }
+if ! /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+  fail "needs GNU time at /usr/bin/time for peak RSS; on Debian: apt-get install -y time"
+fi
+for model in "$big" "${many_counts[@]/#/$out/many_}"; do
+  model="${model%.onnx}.onnx"
+  [[ -f "$model" ]] || fail "missing $model; run: /usr/bin/python3 bench/make_models.py"
+done
+mkdir -p "$logs"
+
+# Untimed warm-up: ./onnx-tie builds its jar here when sources changed, not inside a measurement.
+"${tie[@]}" --version >/dev/null
+[[ -f "$ONNX_TIE_JAR" ]] || fail "no jar at $ONNX_TIE_JAR for SessionRss; set ONNX_TIE_JAR"
+tool_version="$("${tie[@]}" --version | head -n 1)"
+
+# measure NAME OUTPUT -- CMD...: runs CMD once (OUTPUT removed and dirty pages synced first) and
+# appends "NAME wall_seconds peak_rss_kib" to $samples; CMD's stdout/stderr go to $logs/NAME.log.
+samples="$(mktemp)"
+rss_file="$(mktemp)"
+trap 'rm -f "$samples" "$rss_file"' EXIT
+measure() {
+  local name="$1" output="$2"
+  shift 3
+  rm -f "$output" "$output.data"
+  sync
+  local start end
+  start=$(date +%s%N)
+  if ! /usr/bin/time -f %M -o "$rss_file" "$@" >"$logs/$name.log" 2>&1; then
+    echo "run.sh: $name failed: $*" >&2
+    cat "$logs/$name.log" >&2
+    exit 3
+  fi
+  end=$(date +%s%N)
+  echo "$name $(((end - start) / 1000)) $(tail -n 1 "$rss_file")" >>"$samples"
+}
+# median NAME COLUMN: median of column 2 (wall, µs) or 3 (RSS, KiB) of NAME's samples.
+median() {
+  awk -v name="$1" -v col="$2" '$1 == name { print $col }' "$samples" | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+size_of() { if [[ -f "$1" ]]; then stat -c %s "$1"; else echo 0; fi; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+
+echo "== read+write and rewrite of $big ($REPEATS runs each, round robin)" >&2
+cases=(cp readwrite rewrite gemm python)
+declare -A case_label case_output
+case_label[cp]='`cp`'
+case_label[readwrite]='onnx-tie read+write, no ties (`rewrite --min-bytes 9223372036854775807`)'
+case_label[rewrite]='onnx-tie `rewrite` (transpose form)'
+case_label[gemm]='onnx-tie `rewrite --form gemm`'
+case_label[python]='python `onnx.save(onnx.load(a), b)`'
+case_output[cp]="$out/gpt2.cp.onnx"
+case_output[readwrite]="$out/gpt2.readwrite.onnx"
+case_output[rewrite]="$out/gpt2.transpose.onnx"
+case_output[gemm]="$out/gpt2.gemm.onnx"
+case_output[python]="$out/gpt2.python.onnx"
+for ((run = 1; run <= REPEATS; run++)); do
+  echo "   run $run/$REPEATS" >&2
+  measure cp "${case_output[cp]}" -- cp "$big" "${case_output[cp]}"
+  measure readwrite "${case_output[readwrite]}" -- \
+    "${tie[@]}" rewrite --min-bytes 9223372036854775807 "$big" "${case_output[readwrite]}"
+  measure rewrite "${case_output[rewrite]}" -- "${tie[@]}" rewrite "$big" "${case_output[rewrite]}"
+  measure gemm "${case_output[gemm]}" -- "${tie[@]}" rewrite --form gemm "$big" "${case_output[gemm]}"
+  measure python "${case_output[python]}" -- \
+    "$PYTHON" -c 'import onnx, sys; onnx.save(onnx.load(sys.argv[1]), sys.argv[2])' "$big" "${case_output[python]}"
+done
+cp_wall=$(median cp 2)
+cp_rss=$(median cp 3)
+
+echo "== rewrite against initializer count ($REPEATS runs each)" >&2
+for ((run = 1; run <= REPEATS; run++)); do
+  measure startup /dev/null -- "${tie[@]}" --version
+  for count in "${many_counts[@]}"; do
+    measure "many_$count" "$out/many_$count.tied.onnx" -- \
+      "${tie[@]}" rewrite "$out/many_$count.onnx" "$out/many_$count.tied.onnx"
+  done
+done
+
+echo "== ONNX Runtime session memory (bench/SessionRss.java, fresh JVM each, $REPEATS runs each)" >&2
+session_models=(original:"$big" transpose:"${case_output[rewrite]}" gemm:"${case_output[gemm]}")
+session_lines="$(mktemp)"
+trap 'rm -f "$samples" "$rss_file" "$session_lines"' EXIT
+for ((run = 1; run <= REPEATS; run++)); do
+  for entry in "${session_models[@]}"; do
+    form="${entry%%:*}" model="${entry#*:}"
+    for prepacking in on off; do
+      flag=()
+      [[ "$prepacking" == off ]] && flag=(--disable-prepacking)
+      line="$(java -cp "$ONNX_TIE_JAR" bench/SessionRss.java "$model" "${flag[@]}")" ||
+        { echo "run.sh: SessionRss failed on $model ${flag[*]}" >&2; exit 3; }
+      echo "$form $prepacking $line" >>"$session_lines"
+      echo "$form $prepacking $line" >"$logs/session_${form}_${prepacking}.log"
+    done
+  done
+done
+# session_median FORM PREPACKING FIELD: median of a key=value field of SessionRss's lines.
+session_median() {
+  awk -v form="$1" -v pp="$2" -v key="$3" '$1 == form && $2 == pp {
+      for (i = 3; i <= NF; i++) if (index($i, key "=") == 1) print substr($i, length(key) + 2) }' \
+    "$session_lines" | sort -n |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+session_output() {
+  awk -v form="$1" -v pp="$2" '$1 == form && $2 == pp {
+      for (i = 3; i <= NF; i++) if ($i ~ /^(sum|crc32)=/) s = s " " $i; print substr(s, 2); exit }' \
+    "$session_lines"
+}
+
+{
+  echo "# onnx-tie benchmark results"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- tool: \`$ONNX_TIE\` ($tool_version); session jar: \`$ONNX_TIE_JAR\`"
+  echo "- machine: $(nproc) CPUs ($(grep -m 1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), kernel $(uname -r)"
+  echo "- memory (\`free -g\`):"
+  echo
+  free -g | sed 's/^/      /'
+  echo
+  echo "- java: $(java -version 2>&1 | head -n 2 | tr '\n' ' ' | sed 's/ *$//')"
+  echo "- python: $("$PYTHON" -c 'import onnx, numpy, sys; print(sys.version.split()[0], "onnx", onnx.__version__, "numpy", numpy.__version__)')"
+  echo "- median of $REPEATS runs; wall clock from \`date +%s%N\`, peak RSS from GNU time (\`%M\`); inputs in the page cache; outputs deleted and \`sync\`ed before each run"
+  echo
+  echo "## Read+write and rewrite of gpt2_small_tied.onnx ($(mib "$(size_of "$big")") MiB, one file)"
+  echo
+  echo "| operation | wall (s) | wall / cp | peak RSS (MiB) | RSS / cp | output (MiB) |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for name in "${cases[@]}"; do
+    wall=$(median "$name" 2) rss=$(median "$name" 3)
+    awk -v label="${case_label[$name]}" -v w="$wall" -v r="$rss" -v cw="$cp_wall" -v cr="$cp_rss" \
+      -v size="$(size_of "${case_output[$name]}")" 'BEGIN {
+        printf "| %s | %.2f | %.1f× | %.1f | %.0f× | %.1f |\n", label, w / 1e6, w / cw, r / 1024, r / cr, size / 1048576 }'
+  done
+  echo
+  echo "## Rewrite against initializer count (16×16 float32 each, ~10% duplicates)"
+  echo
+  startup=$(median startup 2)
+  awk -v s="$startup" 'BEGIN { printf "JVM start + CLI (`--version`): %.2f s\n\n", s / 1e6 }'
+  echo "| model | initializers | ties | wall (s) | wall / initializer (µs) | (wall − start) / initializer (µs) | peak RSS (MiB) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for count in "${many_counts[@]}"; do
+    wall=$(median "many_$count" 2) rss=$(median "many_$count" 3)
+    ties=$(grep -c '^  tied ' "$logs/many_$count.log" || true)
+    awk -v c="$count" -v t="$ties" -v w="$wall" -v s="$startup" -v r="$rss" 'BEGIN {
+      printf "| many_%d | %d | %d | %.2f | %.0f | %.0f | %.0f |\n", c, c, t, w / 1e6, w / c, (w - s) / c, r / 1024 }'
+  done
+  first=${many_counts[0]} last=${many_counts[${#many_counts[@]} - 1]}
+  awk -v a="$(median "many_$first" 2)" -v b="$(median "many_$last" 2)" -v ca="$first" -v cb="$last" 'BEGIN {
+    printf "\nMarginal cost between many_%d and many_%d: %.0f µs per initializer.\n", ca, cb, (b - a) / (cb - ca) }'
+  echo
+  echo "## ONNX Runtime session memory (Java, optimization level ALL)"
+  echo
+  echo "RSS growth across \`env.createSession(model, opts)\` in a fresh JVM (bench/SessionRss.java), then one run on input_ids [1, 8]."
+  echo
+  echo "| model | prepacking | session RSS (MiB) | vs original, same prepacking | process peak RSS (MiB) | logits sum, CRC-32 |"
+  echo "|---|---|---:|---:|---:|---|"
+  for entry in "${session_models[@]}"; do
+    form="${entry%%:*}" model="${entry#*:}"
+    for prepacking in on off; do
+      growth=$(session_median "$form" "$prepacking" session_rss_mib)
+      base=$(session_median original "$prepacking" session_rss_mib)
+      peak=$(session_median "$form" "$prepacking" peak_rss_mib)
+      awk -v m="$form (\`${model#"$out/"}\`)" -v p="$prepacking" -v g="$growth" -v b="$base" -v k="$peak" \
+        -v o="$(session_output "$form" "$prepacking")" 'BEGIN {
+          printf "| %s | %s | %.1f | %+.1f | %.1f | %s |\n", m, p, g, g - b, k, o }'
+    done
+  done
+  echo
+  echo "Commands: \`/usr/bin/python3 bench/make_models.py && ONNX_TIE=\"$ONNX_TIE\" bench/run.sh\`"
+} >"$RESULTS.tmp"
+mv "$RESULTS.tmp" "$RESULTS"
+cat "$RESULTS"
