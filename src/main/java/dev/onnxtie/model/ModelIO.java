@@ -149,6 +149,18 @@ public final class ModelIO {
     if (Files.isDirectory(target)) {
       throw OnnxTieException.badInput("output " + out + " is a folder; give a file name");
     }
+    if (Files.exists(target) && !Files.isRegularFile(target)) {
+      // a device or pipe such as /dev/null: stream into it; renaming over it would replace it
+      if (options.layout() == WriteOptions.Layout.EXTERNAL) {
+        throw OnnxTieException.badInput("output " + out + " is not a regular file; it cannot have external data beside it");
+      }
+      try (OutputStream stream = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
+        write(model, stream);
+      } catch (IOException e) {
+        throw OnnxTieException.badInput("cannot write " + out + ": " + e.getMessage(), e);
+      }
+      return List.of(target);
+    }
     removeStaleTempFiles(folder);
     boolean hasExternal = hasExternalTensors(model.proto());
     WriteOptions.Layout layout = options.layout();
