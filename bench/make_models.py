@@ -7,7 +7,7 @@
   many_<N>.onnx          N initializers of 16x16 float32 (1 KiB each) read by a chain of Add
                          nodes; ~5% are identical copies and ~5% exact transposes of others.
 
-Usage: /usr/bin/python3 bench/make_models.py [--only gpt2|many] [--out DIR]
+Usage: /usr/bin/python3 bench/make_models.py [--only gpt2|many] [--many 1000,2500,5000] [--out DIR]
 Needs onnx (tested with 1.12) and numpy. Prints each file written with its size.
 """
 import argparse
@@ -97,13 +97,15 @@ def save(model, path, note=""):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["gpt2", "many"])
+    parser.add_argument("--many", default=",".join(map(str, MANY_COUNTS)),
+                        help="comma-separated initializer counts of the many_<N> models")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     if args.only in (None, "gpt2"):
         save(gpt2_small_tied(), os.path.join(args.out, "gpt2_small_tied.onnx"))
     if args.only in (None, "many"):
-        for count in MANY_COUNTS:
+        for count in (int(text) for text in args.many.split(",")):
             model, kinds = many(count)
             save(model, os.path.join(args.out, f"many_{count}.onnx"),
                  f"({kinds['identical']} identical, {kinds['transposed']} transposed duplicates)")

@@ -12,6 +12,8 @@
 #                 "-jar" in ONNX_TIE, else target/onnx-tie-cli.jar, which ./onnx-tie builds)
 #   PYTHON        python with onnx for the onnx.load/onnx.save baseline (default: /usr/bin/python3)
 #   REPEATS       runs per measurement; the median is reported (default: 3)
+#   MANY_COUNTS   initializer counts of the many_<N> models (default: "1000 2500 5000"; make the
+#                 models first with make_models.py --many 1000,2500,5000,...)
 #   RESULTS       where the report goes (default: bench/RESULTS.md)
 # Needs GNU time at /usr/bin/time (Debian: apt-get install -y time) for peak RSS.
 set -euo pipefail
@@ -32,7 +34,7 @@ fi
 out=bench/out
 logs="$out/logs"
 big="$out/gpt2_small_tied.onnx"
-many_counts=(1000 2500 5000)
+read -r -a many_counts <<<"${MANY_COUNTS:-1000 2500 5000}"
 
 fail() { echo "run.sh: $*" >&2; exit 2; }
 if ! /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
@@ -171,13 +173,15 @@ session_output() {
   echo
   startup=$(median startup 2)
   awk -v s="$startup" 'BEGIN { printf "JVM start + CLI (`--version`): %.2f s\n\n", s / 1e6 }'
-  echo "| model | initializers | ties | wall (s) | wall / initializer (µs) | (wall − start) / initializer (µs) | peak RSS (MiB) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| model | initializers | ties | wall (s) | wall / initializer (µs) | (wall − start) / initializer (µs) | marginal vs previous row (µs / initializer) | peak RSS (MiB) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  previous_count=0 previous_wall=$startup
   for count in "${many_counts[@]}"; do
     wall=$(median "many_$count" 2) rss=$(median "many_$count" 3)
     ties=$(grep -c '^  tied ' "$logs/many_$count.log" || true)
-    awk -v c="$count" -v t="$ties" -v w="$wall" -v s="$startup" -v r="$rss" 'BEGIN {
-      printf "| many_%d | %d | %d | %.2f | %.0f | %.0f | %.0f |\n", c, c, t, w / 1e6, w / c, (w - s) / c, r / 1024 }'
+    awk -v c="$count" -v t="$ties" -v w="$wall" -v s="$startup" -v r="$rss" -v pc="$previous_count" -v pw="$previous_wall" 'BEGIN {
+      printf "| many_%d | %d | %d | %.2f | %.0f | %.0f | %.0f | %.0f |\n", c, c, t, w / 1e6, w / c, (w - s) / c, (w - pw) / (c - pc), r / 1024 }'
+    previous_count=$count previous_wall=$wall
   done
   first=${many_counts[0]} last=${many_counts[${#many_counts[@]} - 1]}
   awk -v a="$(median "many_$first" 2)" -v b="$(median "many_$last" 2)" -v ca="$first" -v cb="$last" 'BEGIN {

@@ -11,6 +11,9 @@ import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.ProtoGraphs;
 import dev.onnxtie.model.Tensors;
 import dev.onnxtie.model.WriteOptions;
+import dev.onnxtie.pass.DenseLayer;
+import dev.onnxtie.pass.InsertOptions;
+import dev.onnxtie.pass.InsertTiedDecoder;
 import dev.onnxtie.pass.PassResult;
 import dev.onnxtie.pass.TieWeights;
 import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
@@ -137,6 +140,25 @@ public final class OnnxTie {
     }
   }
 
+  /**
+   * Adds a decoder layer tied to an encoder's weight (or, with {@code mirror}, a whole mirrored
+   * decoder stack) and writes the result.
+   */
+  public static PassResult insert(Path in, Path out, InsertOptions options, WriteOptions write) {
+    try (OnnxModel model = read(in)) {
+      GraphEditor editor = new GraphEditor(model);
+      PassResult result = new InsertTiedDecoder(options).apply(editor);
+      ModelIO.write(editor.build(), out, write);
+      return result;
+    }
+  }
+
+  /** The dense layers of a model's main graph that {@code insert} can tie a decoder to. */
+  public static List<InspectReport.DenseLayerInfo> denseLayers(GraphEditor editor) {
+    return DenseLayer.find(editor.main()).stream().map(layer -> new InspectReport.DenseLayerInfo(layer.name(),
+        layer.node().opType(), layer.weight().name(), layer.inputWidth(), layer.outputWidth(), layer.activation())).toList();
+  }
+
   /** Verifies two models in ONNX Runtime on the same inputs. */
   public static VerifyReport verify(Path a, Path b, VerifyOptions options) {
     try (Verifier verifier = new Verifier(options)) {
@@ -201,7 +223,7 @@ public final class OnnxTie {
     }
     String producer = (model.proto().getProducerName() + " " + model.proto().getProducerVersion()).trim();
     return new InspectReport(label, model.irVersion(), opsets, producer, inputs, outputs, nodesByOp,
-        editor.scopes().size() - 1, byType, external, groups, wasted, List.of());
+        editor.scopes().size() - 1, byType, external, groups, wasted, denseLayers(editor));
   }
 
   private static InspectReport.Value value(Scope scope, String name) {

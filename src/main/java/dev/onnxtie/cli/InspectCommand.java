@@ -61,6 +61,10 @@ final class InspectCommand implements Callable<Integer> {
             + "  " + member.name() + " " + member.shape() + "  " + Units.bytes(member.bytes()));
       }
     }
+    for (InspectReport.DenseLayerInfo layer : report.denseLayers()) {
+      out.println("  dense layer " + layer.node() + " (" + layer.op() + ", weight " + layer.weight() + ", " + layer.inputWidth()
+          + " -> " + layer.outputWidth() + ", " + layer.activation() + ")");
+    }
     if (report.wastedBytes() > 0) {
       out.println("  a rewrite saves " + report.wastedBytes() + " bytes (" + Units.bytes(report.wastedBytes()) + ")");
     }

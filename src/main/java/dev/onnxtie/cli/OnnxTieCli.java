@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = OnnxTieCli.Version.class,
     description = "Gives ONNX models back the weight tying their exporters lost.",
-    subcommands = {InspectCommand.class, RewriteCommand.class, CheckCommand.class,
+    subcommands = {InspectCommand.class, RewriteCommand.class, CheckCommand.class, InsertCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  ok", "  1  verification mismatch or check failed", "  2  bad input or usage", "  3  internal error",

@@ -76,6 +76,16 @@ public final class Node {
     return fallback;
   }
 
+  /** A FLOAT attribute, or {@code fallback} when absent. */
+  public float floatAttribute(String name, float fallback) {
+    for (AttributeProto attribute : proto.getAttributeList()) {
+      if (attribute.getName().equals(name)) {
+        return attribute.getF();
+      }
+    }
+    return fallback;
+  }
+
   /** An INTS attribute, or empty when absent. */
   public List<Long> intsAttribute(String name) {
     for (AttributeProto attribute : proto.getAttributeList()) {
