@@ -76,6 +76,11 @@ median() {
   awk -v name="$1" -v col="$2" '$1 == name { print $col }' "$samples" | sort -n |
     awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+# spread NAME: "min–max" of NAME's wall times, in seconds.
+spread() {
+  awk -v name="$1" '$1 == name { w = $2 / 1e6; if (n++ == 0 || w < lo) lo = w; if (w > hi) hi = w }
+    END { printf "%.2f–%.2f", lo, hi }' "$samples"
+}
 size_of() { if [[ -f "$1" ]]; then stat -c %s "$1"; else echo 0; fi; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
@@ -160,27 +165,29 @@ session_output() {
   echo
   echo "## Read+write and rewrite of gpt2_small_tied.onnx ($(mib "$(size_of "$big")") MiB, one file)"
   echo
-  echo "| operation | wall (s) | wall / cp | peak RSS (MiB) | RSS / cp | output (MiB) |"
-  echo "|---|---:|---:|---:|---:|---:|"
+  echo "| operation | wall (s) | wall min–max (s) | wall / cp | peak RSS (MiB) | RSS / cp | output (MiB) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
   for name in "${cases[@]}"; do
     wall=$(median "$name" 2) rss=$(median "$name" 3)
     awk -v label="${case_label[$name]}" -v w="$wall" -v r="$rss" -v cw="$cp_wall" -v cr="$cp_rss" \
-      -v size="$(size_of "${case_output[$name]}")" 'BEGIN {
-        printf "| %s | %.2f | %.1f× | %.1f | %.0f× | %.1f |\n", label, w / 1e6, w / cw, r / 1024, r / cr, size / 1048576 }'
+      -v size="$(size_of "${case_output[$name]}")" -v range="$(spread "$name")" 'BEGIN {
+        printf "| %s | %.2f | %s | %.1f× | %.1f | %.0f× | %.1f |\n", label, w / 1e6, range, w / cw, r / 1024, r / cr, size / 1048576 }'
   done
   echo
   echo "## Rewrite against initializer count (16×16 float32 each, ~10% duplicates)"
   echo
   startup=$(median startup 2)
-  awk -v s="$startup" 'BEGIN { printf "JVM start + CLI (`--version`): %.2f s\n\n", s / 1e6 }'
-  echo "| model | initializers | ties | wall (s) | wall / initializer (µs) | (wall − start) / initializer (µs) | marginal vs previous row (µs / initializer) | peak RSS (MiB) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  awk -v s="$startup" -v range="$(spread startup)" 'BEGIN {
+    printf "JVM start + CLI (`--version`): %.2f s (%s)\n\n", s / 1e6, range }'
+  echo "| model | initializers | ties | wall (s) | wall min–max (s) | wall / initializer (µs) | (wall − start) / initializer (µs) | marginal vs previous row (µs / initializer) | peak RSS (MiB) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   previous_count=0 previous_wall=$startup
   for count in "${many_counts[@]}"; do
     wall=$(median "many_$count" 2) rss=$(median "many_$count" 3)
     ties=$(grep -c '^  tied ' "$logs/many_$count.log" || true)
-    awk -v c="$count" -v t="$ties" -v w="$wall" -v s="$startup" -v r="$rss" -v pc="$previous_count" -v pw="$previous_wall" 'BEGIN {
-      printf "| many_%d | %d | %d | %.2f | %.0f | %.0f | %.0f | %.0f |\n", c, c, t, w / 1e6, w / c, (w - s) / c, (w - pw) / (c - pc), r / 1024 }'
+    awk -v c="$count" -v t="$ties" -v w="$wall" -v s="$startup" -v r="$rss" -v pc="$previous_count" -v pw="$previous_wall" \
+      -v range="$(spread "many_$count")" 'BEGIN {
+      printf "| many_%d | %d | %d | %.2f | %s | %.0f | %.0f | %.0f | %.0f |\n", c, c, t, w / 1e6, range, w / c, (w - s) / c, (w - pw) / (c - pc), r / 1024 }'
     previous_count=$count previous_wall=$wall
   done
   first=${many_counts[0]} last=${many_counts[${#many_counts[@]} - 1]}

@@ -29,12 +29,24 @@ public final class GraphEditor {
   private final Set<String> names = new HashSet<>();
   private final Set<String> reservedByEditor = new HashSet<>();
   private final List<OperatorSetIdProto> addedOpsets = new ArrayList<>();
+  /** Tensor name to the nodes (of any scope) that read it, in model order. */
+  final Map<String, List<Node>> readers = new HashMap<>();
+  /** Tensor name to the node that writes it. */
+  final Map<String, Node> producers = new HashMap<>();
+  /** Outputs of every subgraph. */
+  final Set<String> subgraphOutputs = new HashSet<>();
 
   /** Starts editing a model. */
   public GraphEditor(OnnxModel source) {
     this.source = source;
     this.main = new Scope(this, null, "main", source.proto().getGraph());
     for (Scope scope : scopes()) {
+      if (scope != main) {
+        subgraphOutputs.addAll(scope.outputNames);
+      }
+      for (Node node : scope.nodes) {
+        index(node);
+      }
       names.addAll(scope.initializers.keySet());
       names.addAll(scope.declared.keySet());
       for (Node node : scope.nodes) {
@@ -44,6 +56,34 @@ public final class GraphEditor {
           names.add(node.name());
         }
       }
+    }
+  }
+
+  /** Adds a node's inputs and outputs to the indexes. */
+  void index(Node node) {
+    for (String input : node.proto.getInputList()) {
+      if (!input.isEmpty()) {
+        List<Node> list = readers.computeIfAbsent(input, k -> new ArrayList<>());
+        if (!list.contains(node)) {
+          list.add(node);
+        }
+      }
+    }
+    for (String output : node.proto.getOutputList()) {
+      producers.put(output, node);
+    }
+  }
+
+  /** Removes a node from the indexes. */
+  void unindex(Node node) {
+    for (String input : node.proto.getInputList()) {
+      List<Node> list = readers.get(input);
+      if (list != null) {
+        list.remove(node);
+      }
+    }
+    for (String output : node.proto.getOutputList()) {
+      producers.remove(output, node);
     }
   }
 
@@ -155,7 +195,7 @@ public final class GraphEditor {
       }
       scope.producer(name).filter(node -> node.is("Constant") && node.outputs().size() == 1)
           .ifPresent(node -> {
-            scope.nodes.remove(node);
+            scope.removeNode(node);
             removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
           });
     }

@@ -195,12 +195,8 @@ public final class Scope {
 
   /** The node that writes {@code name} in this scope, if any. */
   public Optional<Node> producer(String name) {
-    for (Node node : nodes) {
-      if (node.outputs().contains(name)) {
-        return Optional.of(node);
-      }
-    }
-    return Optional.empty();
+    Node node = editor.producers.get(name);
+    return node != null && node.scope == this ? Optional.of(node) : Optional.empty();
   }
 
   /** Nodes of this scope and of its subgraphs, depth first, in order. */
@@ -215,27 +211,20 @@ public final class Scope {
     return all;
   }
 
-  /** The nodes in this scope and its subgraphs that read {@code name}. */
+  /** The nodes in this scope and its subgraphs that read {@code name} (from the editor's index). */
   public List<Node> readers(String name) {
     List<Node> readers = new ArrayList<>();
-    for (Node node : allNodes()) {
-      if (node.proto.getInputList().contains(name)) {
+    for (Node node : editor.readers.getOrDefault(name, List.of())) {
+      if (encloses(node.scope) && !readers.contains(node)) {
         readers.add(node);
       }
     }
     return readers;
   }
 
-  /** True when some subgraph of this scope lists {@code name} as one of its outputs. */
+  /** True when some subgraph of the model lists {@code name} as one of its outputs. */
   boolean isSubgraphOutput(String name) {
-    for (Node node : nodes) {
-      for (Scope sub : node.subgraphs) {
-        if (sub.isGraphOutput(name) || sub.isSubgraphOutput(name)) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return editor.subgraphOutputs.contains(name);
   }
 
   /** True when the name is read anywhere in this scope or below, or is an output here or below. */
@@ -245,19 +234,23 @@ public final class Scope {
 
   /** Replaces input {@code index} of {@code node} (of this scope or a subgraph) with {@code tensor}. */
   public void replaceInput(Node node, int index, String tensor) {
+    editor.unindex(node);
     node.proto.setInput(index, tensor);
+    editor.index(node);
   }
 
   /** Replaces every use of {@code from} as a node input in this scope and below with {@code to}. */
   public int rewire(String from, String to) {
     int count = 0;
-    for (Node node : allNodes()) {
+    for (Node node : readers(from)) {
+      editor.unindex(node);
       for (int i = 0; i < node.proto.getInputCount(); i++) {
         if (node.proto.getInput(i).equals(from)) {
           node.proto.setInput(i, to);
           count++;
         }
       }
+      editor.index(node);
     }
     return count;
   }
@@ -278,6 +271,7 @@ public final class Scope {
     }
     Node node = new Node(proto, this);
     nodes.add(index, node);
+    editor.index(node);
     return node;
   }
 
@@ -295,6 +289,7 @@ public final class Scope {
     if (!nodes.remove(node)) {
       throw new IllegalArgumentException("node " + node.label() + " is not in scope " + path);
     }
+    editor.unindex(node);
   }
 
   /** Declares the type of a new value of this scope (value_info). */

@@ -49,6 +49,15 @@ class RoundTripTest {
   }
 
   @Test
+  void weightsAliasTheMappedFileInsteadOfBeingCopied() {
+    try (OnnxModel model = ModelIO.read(TestModels.samples().resolve("gpt2_tied/model.onnx"))) {
+      var embedding = model.proto().getGraph().getInitializerList().stream().filter(t -> t.getName().equals("wte.weight")).findFirst().orElseThrow();
+      assertTrue(embedding.getRawData().asReadOnlyByteBuffer().isDirect(),
+          "raw_data must be a view of the memory-mapped file (protobuf-java 4.34+ copies; see pom.xml)");
+    }
+  }
+
+  @Test
   void unknownFieldsSurviveARoundTrip(@TempDir Path dir) throws IOException {
     ModelProto base = TestModels.embeddingAndHead(8, 4);
     UnknownFieldSet unknown = UnknownFieldSet.newBuilder()
