@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = OnnxTieCli.Version.class,
     description = "Gives ONNX models back the weight tying their exporters lost.",
-    subcommands = {InspectCommand.class, RewriteCommand.class, CheckCommand.class, InsertCommand.class,
+    subcommands = {InspectCommand.class, RewriteCommand.class, VerifyCommand.class, CheckCommand.class, InsertCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  ok", "  1  verification mismatch or check failed", "  2  bad input or usage", "  3  internal error",
@@ -23,7 +23,7 @@ public final class OnnxTieCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command (inspect, rewrite, verify, check)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command (inspect, rewrite, verify, check, insert)");
   }
 
   /** Entry point of the launcher. */

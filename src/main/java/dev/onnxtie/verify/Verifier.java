@@ -1,3 +1,760 @@
 package dev.onnxtie.verify;
-/** PLACEHOLDER. */
-public final class Verifier implements AutoCloseable { public Verifier(VerifyOptions o) {} public VerifyReport compare(java.nio.file.Path a, java.nio.file.Path b) { throw new UnsupportedOperationException(); } public void close() {} }
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.model.DataType;
+import dev.onnxtie.model.ModelIO;
+import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.proto.Onnx.TypeProto;
+import dev.onnxtie.proto.Onnx.ValueInfoProto;
+import dev.onnxtie.verify.InputSynthesizer.InputSpec;
+import dev.onnxtie.verify.VerifyReport.InputUsed;
+import dev.onnxtie.verify.VerifyReport.InterfaceDifference;
+import dev.onnxtie.verify.VerifyReport.OutputComparison;
+import dev.onnxtie.verify.VerifyReport.SessionInfo;
+import dev.onnxtie.verify.VerifyReport.Status;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Runs ONNX models in ONNX Runtime and compares their outputs.
+ *
+ * <p>{@link #compare} runs two models on the same inputs ({@link VerifyOptions#runs()} input sets) and
+ * compares every output; {@link #againstExpected} runs one model on an ONNX test-layout data set and
+ * compares its outputs with the {@code output_*.pb} files there. Both return a {@link VerifyReport};
+ * differences, including models whose inputs or outputs disagree, are reported, never thrown.
+ * Failures of the setup are {@link OnnxTieException}s with exit code {@link OnnxTieException#BAD_INPUT}
+ * and a one-line message: an unreadable model, one ONNX Runtime refuses to load, a reference model
+ * that fails on the inputs, an unavailable CUDA provider, an input file of the wrong dtype.
+ *
+ * <p>A verifier holds the ONNX Runtime environment; each call opens its sessions and closes them
+ * before it returns, and every tensor and result is closed as soon as its values are copied out.
+ * Not thread-safe.
+ */
+public final class Verifier implements AutoCloseable {
+  private static final Pattern DATA_FILE = Pattern.compile("(input|output)_(\\d+)\\.pb");
+
+  private final VerifyOptions options;
+  private final OrtEnvironment env;
+  private final List<String> providerNotes = new ArrayList<>();
+  private boolean useCuda;
+  private boolean closed;
+
+  /**
+   * A verifier with these options. The execution provider is chosen here.
+   *
+   * @throws OnnxTieException (bad input) when CUDA is requested and this ONNX Runtime build or this
+   *     machine cannot provide it
+   */
+  public Verifier(VerifyOptions options) {
+    this.options = options;
+    this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "onnx-tie");
+    this.useCuda = chooseCuda(options.provider());
+  }
+
+  /** A verifier with {@link VerifyOptions#defaults()}. */
+  public Verifier() {
+    this(VerifyOptions.defaults());
+  }
+
+  /** The options this verifier runs with. */
+  public VerifyOptions options() {
+    return options;
+  }
+
+  /** The provider the next sessions will use: {@code CUDA} or {@code CPU}. */
+  public String provider() {
+    return useCuda ? "CUDA" : "CPU";
+  }
+
+  private boolean chooseCuda(Provider requested) {
+    if (requested == Provider.CPU) {
+      return false;
+    }
+    EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
+    if (!available.contains(OrtProvider.CUDA)) {
+      if (requested == Provider.CUDA) {
+        throw OnnxTieException.badInput("CUDA was requested but this ONNX Runtime build has no CUDA provider (it has "
+            + available + "); build onnx-tie with `mvn -Pgpu package` (the onnxruntime_gpu artifact) and run it on a "
+            + "machine with a CUDA GPU, or use the CPU provider");
+      }
+      providerNotes.add("provider AUTO: this ONNX Runtime build has no CUDA provider; ran on CPU");
+      return false;
+    }
+    try (OrtSession.SessionOptions probe = new OrtSession.SessionOptions()) {
+      probe.addCUDA(0);
+      return true;
+    } catch (OrtException | RuntimeException e) {
+      if (requested == Provider.CUDA) {
+        throw OnnxTieException.badInput("CUDA was requested but ONNX Runtime could not start it: "
+            + DataFiles.oneLine(e.getMessage()) + "; onnx-tie needs the onnxruntime_gpu build (`mvn -Pgpu package`) on a "
+            + "machine with a CUDA GPU and its driver, or use the CPU provider", e);
+      }
+      providerNotes.add("provider AUTO: CUDA could not be started (" + DataFiles.oneLine(e.getMessage()) + "); ran on CPU");
+      return false;
+    }
+  }
+
+  /**
+   * Runs models {@code a} (the reference) and {@code b} on the same inputs and compares every output.
+   * Inputs come from model A's graph: files in {@link VerifyOptions#inputs()} and the
+   * {@link VerifyOptions#dataSet()} folder where given, synthesized otherwise (see
+   * {@link InputSynthesizer}). An input that B declares differently gets its own value, and the
+   * difference is reported.
+   *
+   * @throws OnnxTieException (bad input) when a model cannot be read or loaded, an option names no
+   *     input or dim of the models, or model A fails to run on the inputs
+   */
+  public VerifyReport compare(Path a, Path b) {
+    checkOpen();
+    try (OnnxModel modelA = ModelIO.read(a); OnnxModel modelB = ModelIO.read(b)) {
+      List<InputSpec> inputsA = InputSynthesizer.inputsOf(modelA);
+      List<InputSpec> inputsB = InputSynthesizer.inputsOf(modelB);
+      checkOptionNames(inputsA, inputsB);
+      List<InterfaceDifference> differences = new ArrayList<>();
+      differences.addAll(interfaceDifferences("input", typesOf(inputsA), typesOf(inputsB)));
+      differences.addAll(interfaceDifferences("output", outputTypes(modelA), outputTypes(modelB)));
+      List<String> notes = new ArrayList<>(providerNotes);
+
+      Map<String, long[]> ranges = new LinkedHashMap<>(InputSynthesizer.inferRanges(modelB));
+      ranges.putAll(InputSynthesizer.inferRanges(modelA));
+      ranges.putAll(options.ranges());
+      Map<String, Long> fileDims = new LinkedHashMap<>();
+      Map<String, Given> given = givenInputs(inputsA, inputsB, fileDims);
+
+      List<String> outputNames = new ArrayList<>(outputTypes(modelA).keySet());
+      for (String name : outputTypes(modelB).keySet()) {
+        if (!outputNames.contains(name)) {
+          outputNames.add(name);
+        }
+      }
+      Map<String, Long> dimsUsed = new TreeMap<>();
+      List<VerifyReport.Run> runs = new ArrayList<>();
+      List<SessionInfo> sessionInfos = new ArrayList<>();
+      try (Sessions sessions = openSessions(List.of(a, b), sessionInfos, notes)) {
+        for (int run = 0; run < options.runs(); run++) {
+          long seed = options.seed() + run;
+          Map<String, Long> bound = new LinkedHashMap<>(fileDims);
+          RunFeeds feeds = feeds(seed, inputsA, inputsB, given, ranges, bound);
+          dimsUsed.putAll(bound);
+          Map<String, Value> outputsA;
+          try {
+            outputsA = run(sessions.get(0), feeds.a());
+          } catch (OrtException e) {
+            throw OnnxTieException.badInput("model " + a + " failed to run on the inputs " + feeds.used() + ": "
+                + DataFiles.oneLine(e.getMessage()) + "; set dims or ranges, or give real inputs", e);
+          }
+          Map<String, Value> outputsB = null;
+          String errorB = null;
+          try {
+            outputsB = run(sessions.get(1), feeds.b());
+          } catch (OrtException e) {
+            errorB = DataFiles.oneLine(e.getMessage());
+          }
+          runs.add(new VerifyReport.Run(run, feeds.anyRandom() ? seed : null, feeds.used(),
+              compareOutputs(outputNames, outputsA, outputsB, errorB), errorB));
+        }
+      }
+      return new VerifyReport(a.toString(), b.toString(), provider(), options.optLevel(), options.atol(), options.rtol(),
+          dimsUsed, sessionInfos, differences, runs, notes);
+    }
+  }
+
+  /**
+   * Runs {@code model} on the inputs of an ONNX test-layout folder ({@code input_0.pb}, ...) and
+   * compares its outputs with the {@code output_0.pb}, ... there. Data files are matched to graph
+   * inputs and outputs by their tensor name, or by position when the name is empty or unknown. Files
+   * in {@link VerifyOptions#inputs()} replace data-set inputs of the same name; inputs that neither
+   * provides are not fed (ONNX Runtime then reports them missing unless they are optional). One run.
+   *
+   * @throws OnnxTieException (bad input) when the model cannot be read or loaded, or the folder holds
+   *     no usable data
+   */
+  public VerifyReport againstExpected(Path model, Path dataSetDir) {
+    checkOpen();
+    try (OnnxModel onnx = ModelIO.read(model)) {
+      List<InputSpec> inputs = InputSynthesizer.inputsOf(onnx);
+      checkOptionNames(inputs, List.of());
+      if (!Files.isDirectory(dataSetDir)) {
+        throw OnnxTieException.badInput("data set " + dataSetDir + " is not a folder");
+      }
+      Map<String, TypeProto> outputs = outputTypes(onnx);
+      List<String> notes = new ArrayList<>(providerNotes);
+      if (options.runs() > 1) {
+        notes.add("runs = " + options.runs() + " ignored: a data set is one input set");
+      }
+      List<SessionInfo> sessionInfos = new ArrayList<>();
+      try (Sessions sessions = openSessions(List.of(model), sessionInfos, notes)) {
+        Map<String, Value> feedValues = new LinkedHashMap<>();
+        Map<String, String> sources = new LinkedHashMap<>();
+        for (Map.Entry<String, DataItem> item : readDataSet(dataSetDir, "input", typesOf(inputs), true).entrySet()) {
+          feedValues.put(item.getKey(), item.getValue().value());
+          sources.put(item.getKey(), item.getValue().file().toString());
+        }
+        for (Map.Entry<String, Path> file : options.inputs().entrySet()) {
+          feedValues.put(file.getKey(), DataFiles.readTensor(file.getValue()));
+          sources.put(file.getKey(), file.getValue().toString());
+        }
+        List<InputUsed> used = new ArrayList<>();
+        Map<String, HostTensor> feed = new LinkedHashMap<>();
+        for (Map.Entry<String, Value> entry : feedValues.entrySet()) {
+          Value value = entry.getValue();
+          if (value instanceof HostTensor tensor) {
+            feed.put(entry.getKey(), tensor);
+            used.add(new InputUsed(entry.getKey(), tensor.type().onnxName(), tensor.shape(),
+                options.inputs().containsKey(entry.getKey()) ? "file" : "data-set", null, null, sources.get(entry.getKey()), "both"));
+          } else if (value instanceof Value.None) {
+            notes.add("input '" + entry.getKey() + "' is an empty optional and is not fed");
+          } else {
+            throw OnnxTieException.badInput("input '" + entry.getKey() + "' is a " + value.describe()
+                + "; ONNX Runtime's Java API can only be fed tensors");
+          }
+        }
+        Map<String, Value> expected = new LinkedHashMap<>();
+        for (Map.Entry<String, DataItem> item : readDataSet(dataSetDir, "output", outputs, false).entrySet()) {
+          expected.put(item.getKey(), item.getValue().value());
+        }
+        if (expected.isEmpty()) {
+          throw OnnxTieException.badInput(dataSetDir + " holds no output_N.pb files (ONNX test layout) to compare with");
+        }
+        Map<String, Value> actual = null;
+        String error = null;
+        try {
+          actual = run(sessions.get(0), feed);
+        } catch (OrtException e) {
+          error = DataFiles.oneLine(e.getMessage());
+        }
+        List<String> names = new ArrayList<>(outputs.keySet());
+        for (String name : expected.keySet()) {
+          if (!names.contains(name)) {
+            names.add(name);
+          }
+        }
+        List<VerifyReport.Run> runs = List.of(new VerifyReport.Run(0, null, used, compareOutputs(names, expected, actual, error), error));
+        return new VerifyReport(dataSetDir.toString(), model.toString(), provider(), options.optLevel(), options.atol(),
+            options.rtol(), Map.of(), sessionInfos, List.of(), runs, notes);
+      }
+    }
+  }
+
+
+  /** Nothing to release beyond the sessions each call closes; ONNX Runtime's environment is shared. */
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this Verifier is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Real data for an input, read once and used in every run. */
+  private record Given(HostTensor tensor, String source, String file) {}
+
+  /** The value for one input in one run, and how it was made. */
+  private record Feed(String name, HostTensor tensor, boolean random, String source, String file, long[] range) {
+    InputUsed used(String model) {
+      return new InputUsed(name, tensor.type().onnxName(), tensor.shape(), source,
+          range == null ? null : (double) range[0], range == null ? null : (double) range[1], file, model);
+    }
+  }
+
+  /** The inputs of one run: model A's, model B's (sharing A's where B declares them alike), as reported. */
+  private record RunFeeds(Map<String, HostTensor> a, Map<String, HostTensor> b, List<InputUsed> used, boolean anyRandom) {}
+
+  private RunFeeds feeds(long seed, List<InputSpec> inputsA, List<InputSpec> inputsB, Map<String, Given> given,
+      Map<String, long[]> ranges, Map<String, Long> bound) {
+    List<InputUsed> used = new ArrayList<>();
+    boolean anyRandom = false;
+    Random random = new Random(seed);
+    Map<String, HostTensor> feedA = new LinkedHashMap<>();
+    for (InputSpec input : inputsA) {
+      Feed feed = feedFor(input, given, ranges, bound, random);
+      anyRandom |= feed.random();
+      feedA.put(input.name(), feed.tensor());
+      used.add(feed.used("both"));
+    }
+    // B's own inputs are drawn from a second stream, so that A's values do not depend on B.
+    Random randomB = new Random(seed ^ 0x5DEECE66DL);
+    Map<String, HostTensor> feedB = new LinkedHashMap<>();
+    for (InputSpec input : inputsB) {
+      HostTensor shared = feedA.get(input.name());
+      if (shared != null && fits(shared, input)) {
+        feedB.put(input.name(), shared);
+        continue;
+      }
+      Feed feed = feedFor(input, given, ranges, bound, randomB);
+      anyRandom |= feed.random();
+      feedB.put(input.name(), feed.tensor());
+      used.add(feed.used("b"));
+      if (shared != null) {
+        relabel(used, input.name(), "a");
+      }
+    }
+    for (InputSpec input : inputsA) {
+      if (!typesOf(inputsB).containsKey(input.name())) {
+        relabel(used, input.name(), "a");
+      }
+    }
+    return new RunFeeds(feedA, feedB, used, anyRandom);
+  }
+
+  private Feed feedFor(InputSpec input, Map<String, Given> given, Map<String, long[]> ranges, Map<String, Long> bound, Random random) {
+    Given real = given.get(input.name());
+    if (real != null) {
+      return new Feed(input.name(), real.tensor(), false, real.source(), real.file(), null);
+    }
+    DataType type = input.dataType();
+    if (type == null) {
+      throw OnnxTieException.badInput("input '" + input.name() + "' is a " + input.describe()
+          + "; onnx-tie synthesizes tensors only, and ONNX Runtime's Java API can only be fed tensors");
+    }
+    long[] shape = InputSynthesizer.shapeOf(input, options.dims(), bound);
+    long[] range = ranges.getOrDefault(input.name(), InputSynthesizer.defaultRange(type));
+    if (!InputSynthesizer.isFloating(type) && type != DataType.STRING) {
+      range = InputSynthesizer.clip(input.name(), type, range);
+    }
+    HostTensor tensor = InputSynthesizer.synthesize(input.name(), type, shape, range, random);
+    return new Feed(input.name(), tensor, true, "random", null, type == DataType.STRING ? null : range);
+  }
+
+  private static boolean fits(HostTensor tensor, InputSpec input) {
+    if (tensor.type() != input.dataType()) {
+      return false;
+    }
+    List<Object> dims = input.dims();
+    if (dims == null) {
+      return true;
+    }
+    long[] shape = tensor.shape();
+    if (dims.size() != shape.length) {
+      return false;
+    }
+    for (int i = 0; i < shape.length; i++) {
+      if (dims.get(i) instanceof Long value && value != shape[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void relabel(List<InputUsed> used, String name, String model) {
+    for (int i = 0; i < used.size(); i++) {
+      InputUsed input = used.get(i);
+      if (input.name().equals(name) && input.model().equals("both")) {
+        used.set(i, new InputUsed(input.name(), input.dtype(), input.shape(), input.source(), input.low(), input.high(),
+            input.file(), model));
+      }
+    }
+  }
+
+  /** Reads the data-set and file inputs once, checks them against the declarations, binds their dims. */
+  private Map<String, Given> givenInputs(List<InputSpec> inputsA, List<InputSpec> inputsB, Map<String, Long> fileDims) {
+    Map<String, InputSpec> specs = new LinkedHashMap<>();
+    for (InputSpec input : inputsB) {
+      specs.put(input.name(), input);
+    }
+    for (InputSpec input : inputsA) {
+      specs.put(input.name(), input);
+    }
+    Map<String, Given> given = new LinkedHashMap<>();
+    if (options.dataSet() != null) {
+      for (Map.Entry<String, DataItem> item : readDataSet(options.dataSet(), "input", typesOf(inputsA), true).entrySet()) {
+        if (!(item.getValue().value() instanceof HostTensor tensor)) {
+          throw OnnxTieException.badInput("input '" + item.getKey() + "' in " + item.getValue().file() + " is a "
+              + item.getValue().value().describe() + "; ONNX Runtime's Java API can only be fed tensors");
+        }
+        given.put(item.getKey(), new Given(tensor, "data-set", item.getValue().file().toString()));
+      }
+    }
+    for (Map.Entry<String, Path> file : options.inputs().entrySet()) {
+      given.put(file.getKey(), new Given(DataFiles.readTensor(file.getValue()), "file", file.getValue().toString()));
+    }
+    for (Map.Entry<String, Given> entry : given.entrySet()) {
+      InputSpec spec = specs.get(entry.getKey());
+      HostTensor tensor = entry.getValue().tensor();
+      String where = "input '" + entry.getKey() + "' from " + entry.getValue().file();
+      if (spec.dataType() != null && spec.dataType() != tensor.type()) {
+        throw OnnxTieException.badInput(where + " is " + tensor.describe() + " but the model declares " + spec.describe());
+      }
+      List<Object> dims = spec.dims();
+      long[] shape = tensor.shape();
+      if (dims == null) {
+        continue;
+      }
+      if (dims.size() != shape.length) {
+        throw OnnxTieException.badInput(where + " has rank " + shape.length + " (" + tensor.describe()
+            + ") but the model declares " + spec.describe());
+      }
+      for (int axis = 0; axis < shape.length; axis++) {
+        Object dim = dims.get(axis);
+        if (dim instanceof Long value && value != shape[axis]) {
+          throw OnnxTieException.badInput(where + " is " + tensor.describe() + " but the model declares " + spec.describe());
+        }
+        if (dim instanceof String symbol) {
+          Long fixed = options.dims().containsKey(symbol) ? options.dims().get(symbol) : fileDims.get(symbol);
+          if (fixed != null && fixed != shape[axis]) {
+            throw OnnxTieException.badInput(where + " has " + symbol + " = " + shape[axis] + " but " + symbol + " is "
+                + fixed + (options.dims().containsKey(symbol) ? " in the dims option" : " in another input file"));
+          }
+          fileDims.put(symbol, shape[axis]);
+        }
+      }
+    }
+    return given;
+  }
+
+  /** Options that name inputs or dims must name ones the models have. */
+  private void checkOptionNames(List<InputSpec> inputsA, List<InputSpec> inputsB) {
+    Set<String> names = new LinkedHashSet<>();
+    Set<String> symbols = new LinkedHashSet<>();
+    for (InputSpec input : concat(inputsA, inputsB)) {
+      names.add(input.name());
+      if (input.dims() != null) {
+        for (Object dim : input.dims()) {
+          if (dim instanceof String symbol) {
+            symbols.add(symbol);
+          }
+        }
+      }
+    }
+    for (String name : concat(List.copyOf(options.inputs().keySet()), List.copyOf(options.ranges().keySet()))) {
+      if (!names.contains(name)) {
+        throw OnnxTieException.badInput("'" + name + "' is no input of the model" + (inputsB.isEmpty() ? "" : "s")
+            + " that needs feeding; valid: " + (names.isEmpty() ? "(none)" : String.join(", ", names)));
+      }
+    }
+    for (String symbol : options.dims().keySet()) {
+      if (!symbols.contains(symbol)) {
+        throw OnnxTieException.badInput("dim '" + symbol + "' is no symbolic dim of the inputs; valid: "
+            + (symbols.isEmpty() ? "(none: every input dim is fixed)" : String.join(", ", symbols)));
+      }
+    }
+  }
+
+  private static <T> List<T> concat(List<T> first, List<T> second) {
+    return Stream.concat(first.stream(), second.stream()).toList();
+  }
+
+  // ---------------------------------------------------------------- data sets
+
+  /** A value read from a data-set file. */
+  private record DataItem(Value value, Path file) {}
+
+  /**
+   * Reads {@code kind_N.pb} files of an ONNX test-layout folder, matched to the declared names by the
+   * name in the file, or by N when that name is empty or unknown. Unmatched files are bad input for
+   * inputs; for outputs they are kept under {@code output_N}, to be reported as missing.
+   */
+  private static Map<String, DataItem> readDataSet(Path folder, String kind, Map<String, TypeProto> declared, boolean strict) {
+    if (!Files.isDirectory(folder)) {
+      throw OnnxTieException.badInput("data set " + folder + " is not a folder");
+    }
+    Map<Integer, Path> files = new TreeMap<>();
+    try (Stream<Path> listing = Files.list(folder)) {
+      listing.forEach(file -> {
+        Matcher matcher = DATA_FILE.matcher(file.getFileName().toString());
+        if (matcher.matches() && matcher.group(1).equals(kind)) {
+          files.put(Integer.parseInt(matcher.group(2)), file);
+        }
+      });
+    } catch (IOException | NumberFormatException e) {
+      throw OnnxTieException.badInput("cannot list data set " + folder + ": " + e.getMessage(), e);
+    }
+    List<String> names = new ArrayList<>(declared.keySet());
+    Map<String, DataItem> values = new LinkedHashMap<>();
+    for (Map.Entry<Integer, Path> entry : files.entrySet()) {
+      Path file = entry.getValue();
+      String named = DataFiles.nameIn(file);
+      String target = declared.containsKey(named) ? named : entry.getKey() < names.size() ? names.get(entry.getKey()) : null;
+      if (target == null) {
+        if (strict) {
+          throw OnnxTieException.badInput(file + (named.isEmpty() ? "" : " holds '" + named + "', which") + " matches no "
+              + kind + " of the model; " + kind + "s: " + (names.isEmpty() ? "(none)" : String.join(", ", names)));
+        }
+        target = kind + "_" + entry.getKey();
+      }
+      values.put(target, new DataItem(DataFiles.readValue(file, declared.get(target)), file));
+    }
+    return values;
+  }
+
+  // ---------------------------------------------------------------- sessions and runs
+
+  /** Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU. */
+  private Sessions openSessions(List<Path> models, List<SessionInfo> infos, List<String> notes) {
+    warmUp();
+    while (true) {
+      Sessions sessions = new Sessions();
+      try {
+        for (Path model : models) {
+          sessions.add(open(model, infos));
+        }
+        return sessions;
+      } catch (CudaSessionFailure failure) {
+        sessions.close();
+        infos.clear();
+        useCuda = false;
+        notes.add("provider AUTO: a CUDA session failed (" + failure.getMessage() + "); ran on CPU");
+      } catch (RuntimeException e) {
+        sessions.close();
+        throw e;
+      }
+    }
+  }
+
+  private boolean warm;
+
+  /**
+   * Creates and closes one session of a one-node model first, so that ONNX Runtime's one-time
+   * set-up (thread pools, allocators) is not counted as the first measured session's memory.
+   */
+  private void warmUp() {
+    if (warm) {
+      return;
+    }
+    warm = true;
+    var type = dev.onnxtie.proto.Onnx.TypeProto.newBuilder().setTensorType(dev.onnxtie.proto.Onnx.TypeProto.Tensor.newBuilder()
+        .setElemType(1).setShape(dev.onnxtie.proto.Onnx.TensorShapeProto.newBuilder().addDim(
+            dev.onnxtie.proto.Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(1)))).build();
+    byte[] identity = dev.onnxtie.proto.Onnx.ModelProto.newBuilder().setIrVersion(8)
+        .addOpsetImport(dev.onnxtie.proto.Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+        .setGraph(dev.onnxtie.proto.Onnx.GraphProto.newBuilder().setName("warm-up")
+            .addNode(dev.onnxtie.proto.Onnx.NodeProto.newBuilder().setOpType("Identity").addInput("x").addOutput("y"))
+            .addInput(dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder().setName("x").setType(type))
+            .addOutput(dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder().setName("y").setType(type)))
+        .build().toByteArray();
+    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+      sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+      if (useCuda) {
+        sessionOptions.addCUDA(0);
+      }
+      try (OrtSession session = env.createSession(identity, sessionOptions)) {
+        session.getNumInputs();
+      }
+    } catch (OrtException | RuntimeException e) {
+      // the real sessions report any problem; warming up is best effort
+    }
+  }
+
+  /** A CUDA session failed under AUTO: signals the retry on CPU. */
+  private static final class CudaSessionFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CudaSessionFailure(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private OrtSession open(Path model, List<SessionInfo> infos) {
+    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+      sessionOptions.setOptimizationLevel(options.optLevel().ortLevel());
+      sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+      if (options.disablePrepacking()) {
+        sessionOptions.addConfigEntry("session.disable_prepacking", "1");
+      }
+      if (useCuda) {
+        sessionOptions.addCUDA(0);
+      }
+      long before = residentBytes();
+      OrtSession session = env.createSession(model.toString(), sessionOptions);
+      long after = residentBytes();
+      infos.add(new SessionInfo(model.toString(), provider(), before < 0 || after < 0 ? null : after - before));
+      return session;
+    } catch (OrtException | RuntimeException e) {
+      if (e instanceof OnnxTieException tie) {
+        throw tie;
+      }
+      if (useCuda && options.provider() == Provider.AUTO) {
+        throw new CudaSessionFailure(DataFiles.oneLine(e.getMessage()));
+      }
+      throw OnnxTieException.badInput("ONNX Runtime cannot load " + model + ": " + DataFiles.oneLine(e.getMessage()), e);
+    }
+  }
+
+  /** The process's resident set size from /proc/self/status, or -1 where that is not available. */
+  static long residentBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.ISO_8859_1)) {
+        if (line.startsWith("VmRSS:")) {
+          String[] parts = line.substring(6).trim().split("\\s+");
+          return Long.parseLong(parts[0]) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** Feeds the tensors the session takes, runs it and copies every output out. */
+  private Map<String, Value> run(OrtSession session, Map<String, HostTensor> feed) throws OrtException {
+    Set<String> accepted = session.getInputNames();
+    try (OrtInputs inputs = new OrtInputs()) {
+      for (Map.Entry<String, HostTensor> entry : feed.entrySet()) {
+        if (accepted.contains(entry.getKey())) {
+          inputs.put(entry.getKey(), OrtValues.toOrt(env, entry.getValue(), entry.getKey()));
+        }
+      }
+      try (OrtSession.Result result = session.run(inputs.tensors)) {
+        Map<String, Value> outputs = new LinkedHashMap<>();
+        for (Map.Entry<String, OnnxValue> output : result) {
+          outputs.put(output.getKey(), OrtValues.fromOrt(output.getValue()));
+        }
+        return outputs;
+      }
+    } catch (OnnxTieException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new OrtException(e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  /** Input tensors of one run, closed together. */
+  private static final class OrtInputs implements AutoCloseable {
+    final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+
+    void put(String name, OnnxTensor tensor) {
+      tensors.put(name, tensor);
+    }
+
+    @Override
+    public void close() {
+      OnnxValue.close(tensors);
+    }
+  }
+
+  private List<OutputComparison> compareOutputs(List<String> names, Map<String, Value> a, Map<String, Value> b, String errorB) {
+    Comparator comparator = new Comparator(options.atol(), options.rtol());
+    List<OutputComparison> comparisons = new ArrayList<>();
+    for (String name : names) {
+      if (errorB != null) {
+        Value expected = a.get(name);
+        comparisons.add(new OutputComparison(name, Status.ERROR, expected == null ? null : expected.describe(), null,
+            expected instanceof HostTensor tensor ? tensor.shape() : null, null, 0, 0, 0, 0, true, false, "model b failed: " + errorB));
+      } else {
+        comparisons.add(comparator.compare(name, a.get(name), b.get(name)));
+      }
+    }
+    return comparisons;
+  }
+
+  // ---------------------------------------------------------------- interfaces
+
+  private static Map<String, TypeProto> typesOf(List<InputSpec> inputs) {
+    Map<String, TypeProto> types = new LinkedHashMap<>();
+    for (InputSpec input : inputs) {
+      types.put(input.name(), input.type());
+    }
+    return types;
+  }
+
+  private static Map<String, TypeProto> outputTypes(OnnxModel model) {
+    Map<String, TypeProto> types = new LinkedHashMap<>();
+    for (ValueInfoProto output : model.proto().getGraph().getOutputList()) {
+      types.put(output.getName(), output.getType());
+    }
+    return types;
+  }
+
+  private static List<InterfaceDifference> interfaceDifferences(String kind, Map<String, TypeProto> a, Map<String, TypeProto> b) {
+    List<InterfaceDifference> differences = new ArrayList<>();
+    for (Map.Entry<String, TypeProto> entry : a.entrySet()) {
+      TypeProto other = b.get(entry.getKey());
+      String typeA = InputSynthesizer.describeType(entry.getValue());
+      if (other == null) {
+        differences.add(new InterfaceDifference(kind, entry.getKey(), typeA, null, "only model a has it"));
+        continue;
+      }
+      String problem = typeDifference(entry.getValue(), other);
+      if (problem != null) {
+        differences.add(new InterfaceDifference(kind, entry.getKey(), typeA, InputSynthesizer.describeType(other), problem));
+      }
+    }
+    for (Map.Entry<String, TypeProto> entry : b.entrySet()) {
+      if (!a.containsKey(entry.getKey())) {
+        differences.add(new InterfaceDifference(kind, entry.getKey(), null, InputSynthesizer.describeType(entry.getValue()),
+            "only model b has it"));
+      }
+    }
+    return differences;
+  }
+
+  /** What differs between two declared types, ignoring the names of symbolic dims; null if nothing. */
+  private static String typeDifference(TypeProto a, TypeProto b) {
+    if (a.getValueCase() != b.getValueCase()) {
+      return "kind differs";
+    }
+    if (!a.hasTensorType()) {
+      return a.equals(b) ? null : "type differs";
+    }
+    TypeProto.Tensor ta = a.getTensorType();
+    TypeProto.Tensor tb = b.getTensorType();
+    if (ta.getElemType() != tb.getElemType()) {
+      return "dtype differs";
+    }
+    if (!ta.hasShape() || !tb.hasShape()) {
+      return null;
+    }
+    if (ta.getShape().getDimCount() != tb.getShape().getDimCount()) {
+      return "rank differs";
+    }
+    for (int axis = 0; axis < ta.getShape().getDimCount(); axis++) {
+      var da = ta.getShape().getDim(axis);
+      var db = tb.getShape().getDim(axis);
+      if (da.hasDimValue() && db.hasDimValue() && da.getDimValue() != db.getDimValue()) {
+        return "shape differs at axis " + axis;
+      }
+    }
+    return null;
+  }
+
+  /** Open sessions, closed together. */
+  private static final class Sessions implements AutoCloseable {
+    private final List<OrtSession> sessions = new ArrayList<>();
+
+    void add(OrtSession session) {
+      sessions.add(session);
+    }
+
+    OrtSession get(int index) {
+      return sessions.get(index);
+    }
+
+    @Override
+    public void close() {
+      for (OrtSession session : sessions) {
+        try {
+          session.close();
+        } catch (OrtException e) {
+          // closing releases native memory; a failure here leaves nothing to do
+        }
+      }
+      sessions.clear();
+    }
+  }
+}

@@ -1,3 +1,167 @@
 package dev.onnxtie.verify;
-/** PLACEHOLDER until the verify package lands. */
-public record VerifyOptions(long seed) { public static VerifyOptions defaults() { return new VerifyOptions(42); } }
+
+import dev.onnxtie.OnnxTieException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a verification feeds the models and how it judges their outputs.
+ *
+ * @param seed seed of the first run's synthesized inputs; run {@code i} (from 0) uses {@code seed + i}
+ * @param dims values for symbolic dimensions, by {@code dim_param} name; a symbolic dim not named here
+ *     gets {@link InputSynthesizer#BATCH_DIM} when its name contains "batch", else {@link
+ *     InputSynthesizer#OTHER_DIM}
+ * @param ranges value ranges for synthesized inputs, by input name: {@code {lo, hi}} with {@code lo}
+ *     inclusive and {@code hi} exclusive, so {@code {0, 1000}} draws 0..999 (integers) or values in
+ *     [0.0, 1000.0) (floating point); overrides the range {@link InputSynthesizer#inferRanges} infers
+ * @param inputs real data by input name: a {@code .npy} file or an ONNX {@code TensorProto} {@code .pb}
+ *     file; the same data is used in every run
+ * @param dataSet a folder in ONNX test layout ({@code input_0.pb}, ...) whose tensors feed the inputs
+ *     it names (by TensorProto name, or by position when names are empty); null for none
+ * @param runs how many input sets to run, at least 1
+ * @param provider the execution provider to ask for
+ * @param optLevel ONNX Runtime's graph optimization level for both sessions
+ * @param atol absolute tolerance: an element fails only when it is beyond both tolerances
+ * @param rtol relative tolerance, times |expected|
+ * @param disablePrepacking create sessions with {@code session.disable_prepacking=1}, the setting
+ *     under which the gemm form saves ONNX Runtime memory
+ */
+public record VerifyOptions(
+    long seed,
+    Map<String, Long> dims,
+    Map<String, long[]> ranges,
+    Map<String, Path> inputs,
+    Path dataSet,
+    int runs,
+    Provider provider,
+    OptLevel optLevel,
+    double atol,
+    double rtol,
+    boolean disablePrepacking) {
+
+  /** The default seed: fixed, so that a verification is reproducible. */
+  public static final long DEFAULT_SEED = 42;
+  /** The default absolute and relative tolerance. */
+  public static final double DEFAULT_TOLERANCE = 1e-5;
+
+  /**
+   * Validates and copies the maps (their iteration order is kept).
+   *
+   * @throws OnnxTieException (bad input) for runs below 1, negative or NaN tolerances, a negative dim,
+   *     or a range whose low end is not below its high end
+   */
+  public VerifyOptions {
+    dims = copy(dims);
+    inputs = copy(inputs);
+    Map<String, long[]> rangeCopy = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> range : (ranges == null ? Map.<String, long[]>of() : ranges).entrySet()) {
+      long[] bounds = range.getValue();
+      if (bounds == null || bounds.length != 2 || bounds[0] >= bounds[1]) {
+        throw OnnxTieException.badInput("range for input '" + range.getKey()
+            + "' must be two numbers lo,hi with lo < hi (lo inclusive, hi exclusive)");
+      }
+      rangeCopy.put(range.getKey(), bounds.clone());
+    }
+    ranges = Collections.unmodifiableMap(rangeCopy);
+    for (Map.Entry<String, Long> dim : dims.entrySet()) {
+      if (dim.getValue() == null || dim.getValue() < 0) {
+        throw OnnxTieException.badInput("dim '" + dim.getKey() + "' must be a number >= 0, not " + dim.getValue());
+      }
+    }
+    if (runs < 1) {
+      throw OnnxTieException.badInput("runs must be at least 1, not " + runs);
+    }
+    if (!(atol >= 0) || !(rtol >= 0)) {
+      throw OnnxTieException.badInput("tolerances must be numbers >= 0, not atol=" + atol + " rtol=" + rtol);
+    }
+    if (provider == null || optLevel == null) {
+      throw new IllegalArgumentException("provider and optLevel must not be null");
+    }
+  }
+
+  private static <V> Map<String, V> copy(Map<String, V> map) {
+    return map == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(map));
+  }
+
+  /**
+   * The defaults: seed {@value #DEFAULT_SEED}, no dims, ranges or files, one run, {@link Provider#AUTO},
+   * {@link OptLevel#ALL}, atol = rtol = {@value #DEFAULT_TOLERANCE}.
+   */
+  public static VerifyOptions defaults() {
+    return new VerifyOptions(DEFAULT_SEED, Map.of(), Map.of(), Map.of(), null, 1, Provider.AUTO, OptLevel.ALL,
+        DEFAULT_TOLERANCE, DEFAULT_TOLERANCE, false);
+  }
+
+  /** A copy with another seed. */
+  public VerifyOptions withSeed(long newSeed) {
+    return new VerifyOptions(newSeed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking);
+  }
+
+  /** A copy with these symbolic dimension values (replacing the previous ones). */
+  public VerifyOptions withDims(Map<String, Long> newDims) {
+    return new VerifyOptions(seed, newDims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking);
+  }
+
+  /** A copy with one more symbolic dimension value. */
+  public VerifyOptions withDim(String dimParam, long value) {
+    Map<String, Long> more = new LinkedHashMap<>(dims);
+    more.put(dimParam, value);
+    return withDims(more);
+  }
+
+  /** A copy with these value ranges (replacing the previous ones). */
+  public VerifyOptions withRanges(Map<String, long[]> newRanges) {
+    return new VerifyOptions(seed, dims, newRanges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking);
+  }
+
+  /** A copy with one more value range, {@code lo} inclusive, {@code hi} exclusive. */
+  public VerifyOptions withRange(String input, long lo, long hi) {
+    Map<String, long[]> more = new LinkedHashMap<>(ranges);
+    more.put(input, new long[] {lo, hi});
+    return withRanges(more);
+  }
+
+  /** A copy with these input files (replacing the previous ones). */
+  public VerifyOptions withInputs(Map<String, Path> newInputs) {
+    return new VerifyOptions(seed, dims, ranges, newInputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking);
+  }
+
+  /** A copy with one more input file ({@code .npy} or {@code .pb}). */
+  public VerifyOptions withInput(String input, Path file) {
+    Map<String, Path> more = new LinkedHashMap<>(inputs);
+    more.put(input, file);
+    return withInputs(more);
+  }
+
+  /** A copy that reads inputs from a folder in ONNX test layout (null for none). */
+  public VerifyOptions withDataSet(Path folder) {
+    return new VerifyOptions(seed, dims, ranges, inputs, folder, runs, provider, optLevel, atol, rtol, disablePrepacking);
+  }
+
+  /** A copy with another number of runs. */
+  public VerifyOptions withRuns(int newRuns) {
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, newRuns, provider, optLevel, atol, rtol, disablePrepacking);
+  }
+
+  /** A copy with another execution provider. */
+  public VerifyOptions withProvider(Provider newProvider) {
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, newProvider, optLevel, atol, rtol, disablePrepacking);
+  }
+
+  /** A copy with another optimization level. */
+  public VerifyOptions withOptLevel(OptLevel newOptLevel) {
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, newOptLevel, atol, rtol, disablePrepacking);
+  }
+
+  /** A copy with prepacking on or off. */
+  public VerifyOptions withDisablePrepacking(boolean disable) {
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disable);
+  }
+
+  /** A copy with other tolerances. */
+  public VerifyOptions withTolerance(double newAtol, double newRtol) {
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, newAtol, newRtol, disablePrepacking);
+  }
+}

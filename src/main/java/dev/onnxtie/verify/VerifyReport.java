@@ -1,3 +1,301 @@
 package dev.onnxtie.verify;
-/** PLACEHOLDER. */
-public final class VerifyReport { public boolean passed() { return false; } public String toText() { return ""; } }
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.annotations.SerializedName;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The outcome of a verification: what ran where, on which inputs, and how every output compared.
+ * Plain records, serializable with Gson ({@link #toJson()}); {@link #toText()} renders a short
+ * table for people.
+ *
+ * <p>Side A is the reference: the first model of {@link Verifier#compare}, or the expected outputs of
+ * {@link Verifier#againstExpected}. Side B is the model under test. An element is out of tolerance
+ * only when it is beyond both {@code atol} and {@code rtol * |A|}.
+ *
+ * @param a the reference: model A's path, or the data-set folder of the expected outputs
+ * @param b the model under test
+ * @param provider the execution provider that ran both sessions: {@code CPU} or {@code CUDA}
+ * @param optLevel ONNX Runtime's graph optimization level
+ * @param atol the absolute tolerance
+ * @param rtol the relative tolerance
+ * @param dims the value used for every symbolic dim, by {@code dim_param} name
+ * @param sessions one entry per ONNX Runtime session, with its memory cost
+ * @param interfaceDifferences inputs and outputs the two models declare differently
+ * @param runs one entry per input set
+ * @param notes anything else worth knowing (fallbacks, skipped values)
+ */
+public record VerifyReport(
+    String a,
+    String b,
+    String provider,
+    OptLevel optLevel,
+    double atol,
+    double rtol,
+    Map<String, Long> dims,
+    List<SessionInfo> sessions,
+    List<InterfaceDifference> interfaceDifferences,
+    List<Run> runs,
+    List<String> notes) {
+
+  /** How one output compared. */
+  public enum Status {
+    /** Every element within tolerance, NaN and Inf at the same places. */
+    @SerializedName("match")
+    MATCH,
+    /** Same dtype and shape, but some element out of tolerance or a NaN/Inf apart. */
+    @SerializedName("mismatch")
+    MISMATCH,
+    /** One side has no such output. */
+    @SerializedName("missing")
+    MISSING,
+    /** The shapes (or sequence lengths) differ. */
+    @SerializedName("shape-mismatch")
+    SHAPE_MISMATCH,
+    /** The dtypes (or kinds of value) differ. */
+    @SerializedName("dtype-mismatch")
+    DTYPE_MISMATCH,
+    /** A kind of value this package cannot compare, such as a sparse tensor. */
+    @SerializedName("unsupported")
+    UNSUPPORTED,
+    /** Model B failed to run on the inputs. */
+    @SerializedName("error")
+    ERROR;
+
+    /** The lower-case, hyphenated label used in JSON and text. */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
+
+  /**
+   * One ONNX Runtime session.
+   *
+   * @param model the model file
+   * @param provider the execution provider
+   * @param rssGrowthBytes growth of the process's resident memory (VmRSS in /proc/self/status) while
+   *     the session was created, in bytes; negative when the process released more than the session
+   *     took; null where /proc is not available
+   */
+  public record SessionInfo(String model, String provider, Long rssGrowthBytes) {}
+
+  /**
+   * An input or output the two models declare differently.
+   *
+   * @param kind {@code input} or {@code output}
+   * @param name its name
+   * @param a model A's declared type, or null when A lacks it
+   * @param b model B's declared type, or null when B lacks it
+   * @param problem what differs, in words
+   */
+  public record InterfaceDifference(String kind, String name, String a, String b, String problem) {}
+
+  /**
+   * One input fed in a run.
+   *
+   * @param name the input's name
+   * @param dtype its ONNX dtype name
+   * @param shape its shape
+   * @param source {@code random}, {@code file} or {@code data-set}
+   * @param low for random inputs, the lowest value drawn from (inclusive); null otherwise
+   * @param high for random inputs, the end of the range (exclusive); null otherwise
+   * @param file for inputs read from a file, its path; null otherwise
+   * @param model which models got it: {@code both}, {@code a} or {@code b} (when the models declare
+   *     it differently, each gets its own)
+   */
+  public record InputUsed(String name, String dtype, long[] shape, String source, Double low, Double high, String file, String model) {
+    /** The name, dtype, shape and source, e.g. {@code x float[2, 5] random}. */
+    @Override
+    public String toString() {
+      return name + " " + dtype + Arrays.toString(shape) + " " + source;
+    }
+  }
+
+  /**
+   * How one output compared in one run.
+   *
+   * @param name the output's name
+   * @param status the verdict
+   * @param dtypeA side A's dtype (or kind of value, e.g. {@code sequence(3)}); null when missing
+   * @param dtypeB side B's dtype; null when missing
+   * @param shapeA side A's shape; null when missing or not a tensor
+   * @param shapeB side B's shape; null when missing or not a tensor
+   * @param elements elements compared
+   * @param maxAbsDiff the largest |A - B| over elements finite on both sides
+   * @param maxRelDiff the largest |A - B| / |A| over elements finite on both sides with A != 0
+   * @param outOfTolerance elements beyond both tolerances, plus NaN/Inf that do not match
+   * @param nanInfMatch true when NaN and Inf (with its sign) sit at the same places on both sides
+   * @param bitwiseIdentical true when dtype, shape and every byte are the same
+   * @param detail the first offending element, or why the output could not be compared; may be null
+   */
+  public record OutputComparison(
+      String name,
+      Status status,
+      String dtypeA,
+      String dtypeB,
+      long[] shapeA,
+      long[] shapeB,
+      long elements,
+      double maxAbsDiff,
+      double maxRelDiff,
+      long outOfTolerance,
+      boolean nanInfMatch,
+      boolean bitwiseIdentical,
+      String detail) {
+
+    /** True when the output matched. */
+    public boolean passed() {
+      return status == Status.MATCH;
+    }
+
+    /** Every field on one line, for logs and assertion messages. */
+    @Override
+    public String toString() {
+      return name + " " + status.label() + " " + dtypeA + Arrays.toString(shapeA) + " vs " + dtypeB + Arrays.toString(shapeB)
+          + " maxAbs=" + maxAbsDiff + " maxRel=" + maxRelDiff + " bad=" + outOfTolerance + "/" + elements
+          + " nanInf=" + nanInfMatch + " bitwise=" + bitwiseIdentical + (detail == null ? "" : " (" + detail + ")");
+    }
+  }
+
+  /**
+   * One input set and its outcome.
+   *
+   * @param index the run's number, from 0
+   * @param seed the seed of its random inputs (null when it had none)
+   * @param inputs the inputs fed
+   * @param outputs one comparison per output of either side
+   * @param errorB model B's run-time failure on these inputs, one line; null when it ran
+   */
+  public record Run(int index, Long seed, List<InputUsed> inputs, List<OutputComparison> outputs, String errorB) {
+    /** True when model B ran and every output matched. */
+    public boolean passed() {
+      return errorB == null && !outputs.isEmpty() && outputs.stream().allMatch(OutputComparison::passed);
+    }
+  }
+
+  /** True when the interfaces agree and every output of every run matched. */
+  public boolean passed() {
+    return interfaceDifferences.isEmpty() && !runs.isEmpty() && runs.stream().allMatch(Run::passed);
+  }
+
+  /** The comparisons of one output in every run, in run order. */
+  public List<OutputComparison> output(String name) {
+    List<OutputComparison> found = new ArrayList<>();
+    for (Run run : runs) {
+      for (OutputComparison output : run.outputs()) {
+        if (output.name().equals(name)) {
+          found.add(output);
+        }
+      }
+    }
+    return found;
+  }
+
+  /** The names of the outputs that did not match in some run, in first-seen order. */
+  public List<String> failedOutputs() {
+    List<String> failed = new ArrayList<>();
+    for (Run run : runs) {
+      for (OutputComparison output : run.outputs()) {
+        if (!output.passed() && !failed.contains(output.name())) {
+          failed.add(output.name());
+        }
+      }
+    }
+    return failed;
+  }
+
+  /** The report as pretty-printed JSON, with a top-level {@code passed} flag. */
+  public String toJson() {
+    Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
+    JsonObject tree = gson.toJsonTree(this).getAsJsonObject();
+    tree.addProperty("passed", passed());
+    return gson.toJson(tree);
+  }
+
+  /** A short human-readable table: verdict, setup, inputs and one line per output and run. */
+  public String toText() {
+    StringBuilder text = new StringBuilder();
+    text.append(passed() ? "PASSED" : "FAILED").append(": ").append(b).append(" against ").append(a).append('\n');
+    text.append(String.format(Locale.ROOT, "provider %s, opt level %s, atol %.3g, rtol %.3g%n", provider, optLevel, atol, rtol));
+    for (SessionInfo session : sessions) {
+      text.append(String.format(Locale.ROOT, "session %s: %s RSS%n", session.model(),
+          session.rssGrowthBytes() == null ? "unknown" : String.format(Locale.ROOT, "%+.1f MiB", session.rssGrowthBytes() / 1048576.0)));
+    }
+    if (!dims.isEmpty()) {
+      text.append("dims: ").append(dims).append('\n');
+    }
+    for (InterfaceDifference difference : interfaceDifferences) {
+      text.append(String.format(Locale.ROOT, "%s %s: %s (a: %s, b: %s)%n", difference.kind(), difference.name(),
+          difference.problem(), difference.a(), difference.b()));
+    }
+    for (String note : notes) {
+      text.append("note: ").append(note).append('\n');
+    }
+    for (Run run : runs) {
+      text.append("run ").append(run.index()).append(run.seed() == null ? "" : " (seed " + run.seed() + ")").append(":\n");
+      for (InputUsed input : run.inputs()) {
+        text.append("  input ").append(input.name()).append(' ').append(input.dtype()).append(Arrays.toString(input.shape()));
+        if (input.file() != null) {
+          text.append(" from ").append(input.file());
+        } else if (input.low() != null) {
+          text.append(String.format(Locale.ROOT, " random in [%s, %s)", number(input.low()), number(input.high())));
+        }
+        if (!input.model().equals("both")) {
+          text.append(" (model ").append(input.model()).append(" only)");
+        }
+        text.append('\n');
+      }
+      if (run.errorB() != null) {
+        text.append("  model b failed: ").append(run.errorB()).append('\n');
+      }
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"output", "status", "dtype", "shape", "max abs", "max rel", "bad/total", "bitwise"});
+      for (OutputComparison output : run.outputs()) {
+        String shape = Arrays.equals(output.shapeA(), output.shapeB())
+            ? shapeText(output.shapeA()) : shapeText(output.shapeA()) + " vs " + shapeText(output.shapeB());
+        String dtype = java.util.Objects.equals(output.dtypeA(), output.dtypeB())
+            ? String.valueOf(output.dtypeA()) : output.dtypeA() + " vs " + output.dtypeB();
+        rows.add(new String[] {output.name(), output.status().label(), dtype, shape,
+            String.format(Locale.ROOT, "%.3g", output.maxAbsDiff()), String.format(Locale.ROOT, "%.3g", output.maxRelDiff()),
+            output.outOfTolerance() + "/" + output.elements(), output.bitwiseIdentical() ? "yes" : "no"});
+      }
+      appendTable(text, rows);
+      for (OutputComparison output : run.outputs()) {
+        if (!output.passed() && output.detail() != null) {
+          text.append("  ").append(output.name()).append(": ").append(output.detail()).append('\n');
+        }
+      }
+    }
+    return text.toString();
+  }
+
+  private static String number(double value) {
+    return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+  }
+
+  private static String shapeText(long[] shape) {
+    return shape == null ? "-" : Arrays.toString(shape);
+  }
+
+  private static void appendTable(StringBuilder text, List<String[]> rows) {
+    int[] widths = new int[rows.get(0).length];
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder("  ");
+      for (int i = 0; i < row.length; i++) {
+        line.append(row[i]).append(" ".repeat(widths[i] - row[i].length() + 2));
+      }
+      text.append(line.toString().stripTrailing()).append('\n');
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.onnxtie.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.model.ModelIO;
+import dev.onnxtie.model.OnnxModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs {@link Verifier#againstExpected} over ONNX's backend node tests (Debian's libonnx-testdata):
+ * every model with a test_data_set_0, with the backend runner's tolerances (rtol 1e-3, atol 1e-7).
+ * Prints how many load in ONNX Runtime, how many match, and the failures grouped by cause. About
+ * half a minute on two cores, so it runs by default; skipped where the test data is not installed.
+ */
+class BackendSuiteTest {
+  static final Path SUITE = Path.of("/usr/share/libonnx-testdata/data/node");
+
+  @Test
+  void everyBackendNodeTestIsReportedNeverCrashes() throws IOException {
+    assumeTrue(Files.isDirectory(SUITE), "libonnx-testdata is not installed");
+    List<Path> cases;
+    try (Stream<Path> listing = Files.list(SUITE)) {
+      cases = listing.filter(dir -> Files.isRegularFile(dir.resolve("model.onnx")) && Files.isDirectory(dir.resolve("test_data_set_0")))
+          .sorted().toList();
+    }
+    Map<String, List<String>> failures = new TreeMap<>();
+    int loaded = 0;
+    int matched = 0;
+    VerifyOptions options = VerifyOptions.defaults().withProvider(Provider.CPU).withTolerance(1e-7, 1e-3);
+    try (Verifier verifier = new Verifier(options)) {
+      for (Path dir : cases) {
+        String name = dir.getFileName().toString();
+        try (OnnxModel ignored = ModelIO.read(dir.resolve("model.onnx"))) {
+          // read by onnx-tie's own reader first, to tell its refusals from ONNX Runtime's
+        } catch (OnnxTieException e) {
+          failures.computeIfAbsent("onnx-tie's model reader refuses: " + shortCause(e.getMessage()), key -> new ArrayList<>()).add(name);
+          continue;
+        }
+        try {
+          VerifyReport report = verifier.againstExpected(dir.resolve("model.onnx"), dir.resolve("test_data_set_0"));
+          loaded++;
+          assertEquals(1, report.sessions().size(), name);
+          if (report.passed()) {
+            matched++;
+          } else {
+            failures.computeIfAbsent(cause(report), key -> new ArrayList<>()).add(name);
+          }
+        } catch (OnnxTieException e) {
+          assertEquals(OnnxTieException.BAD_INPUT, e.exitCode(), name + ": " + e.getMessage());
+          assertTrue(!e.getMessage().contains("\n"), name + ": message is not one line: " + e.getMessage());
+          if (e.getMessage().contains("ONNX Runtime cannot load")) {
+            failures.computeIfAbsent("ONNX Runtime refuses to load: " + ortCause(e.getMessage()), key -> new ArrayList<>()).add(name);
+          } else {
+            loaded++;
+            failures.computeIfAbsent("loads, then bad input: " + shortCause(e.getMessage()), key -> new ArrayList<>()).add(name);
+          }
+        }
+      }
+    }
+    StringBuilder summary = new StringBuilder();
+    summary.append(String.format("backend node tests: %d, load in ONNX Runtime: %d, match: %d%n", cases.size(), loaded, matched));
+    failures.forEach((cause, names) -> summary.append(String.format("  %4d  %s: %s%n", names.size(), cause,
+        String.join(" ", names.subList(0, Math.min(12, names.size()))) + (names.size() > 12 ? " ..." : ""))));
+    System.out.print(summary);
+    assertTrue(cases.size() > 500, "expected the whole suite, found " + cases.size());
+    // Floors from the first full run (ORT 1.24.1 CPU); they catch a regression in reading or comparing.
+    assertTrue(loaded >= 0.95 * cases.size(), summary.toString());
+    assertTrue(matched >= 0.9 * loaded, summary.toString());
+  }
+
+  private static String cause(VerifyReport report) {
+    VerifyReport.Run run = report.runs().get(0);
+    if (run.errorB() != null) {
+      if (run.errorB().contains("Failed to construct locale")) {
+        return "run fails: StringNormalizer needs the en_US.UTF-8 locale";
+      }
+      if (run.errorB().contains("Unexpected input data type. Actual: (tensor(uint16))")) {
+        return "run fails: the data file stores bfloat16 as uint16 (old ONNX test data)";
+      }
+      if (run.errorB().contains("Unexpected number of inputs")) {
+        return "run fails: an empty optional input cannot be fed from Java";
+      }
+      return "run fails: " + shortCause(run.errorB());
+    }
+    StringBuilder statuses = new StringBuilder();
+    for (VerifyReport.OutputComparison output : run.outputs()) {
+      if (!output.passed() && statuses.indexOf(output.status().label()) < 0) {
+        statuses.append(statuses.length() == 0 ? "" : "+").append(output.status().label());
+      }
+    }
+    return "output " + statuses;
+  }
+
+  private static String ortCause(String message) {
+    if (message.contains("NOT_IMPLEMENTED")) {
+      return "no CPU kernel for the op and type";
+    }
+    if (message.contains("is not a registered function/op")) {
+      return "op not registered in this build (ai.onnx.preview.training)";
+    }
+    if (message.contains("Batchwise recurrent operations")) {
+      return "batchwise (layout=1) RNN/GRU/LSTM not implemented";
+    }
+    if (message.contains("Failed to construct locale")) {
+      return "StringNormalizer needs the en_US.UTF-8 locale";
+    }
+    return shortCause(message.substring(message.indexOf(": ") + 2));
+  }
+
+  private static String shortCause(String message) {
+    String text = message.replaceAll("'[^']*'", "'…'").replaceAll("\\d+", "N");
+    return text.length() > 90 ? text.substring(0, 90) + "…" : text;
+  }
+}

@@ -1,0 +1,107 @@
+package dev.onnxtie.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.onnxtie.model.DataType;
+import dev.onnxtie.verify.VerifyReport.OutputComparison;
+import dev.onnxtie.verify.VerifyReport.Status;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Element-wise comparison rules. */
+class ComparatorTest {
+  static HostTensor floats(long[] shape, float... values) {
+    return HostTensor.of(DataType.FLOAT, shape, ByteBuffer.wrap(VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, values)));
+  }
+
+  static HostTensor longs(long... values) {
+    ByteBuffer data = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (long value : values) {
+      data.putLong(value);
+    }
+    return HostTensor.of(DataType.INT64, new long[] {values.length}, data.flip());
+  }
+
+  final Comparator comparator = new Comparator(1e-3, 1e-2);
+
+  @Test
+  void anElementFailsOnlyBeyondBothTolerances() {
+    // diff 0.005: beyond atol 1e-3 but within rtol 1e-2 * |1.0|
+    OutputComparison withinRtol = comparator.compare("y", floats(new long[] {1}, 1.0f), floats(new long[] {1}, 1.005f));
+    assertEquals(Status.MATCH, withinRtol.status());
+    assertFalse(withinRtol.bitwiseIdentical());
+    assertEquals(0.005, withinRtol.maxAbsDiff(), 1e-6);
+    // diff 0.0005 on 0.01: beyond rtol (5%) but within atol
+    assertEquals(Status.MATCH, comparator.compare("y", floats(new long[] {1}, 0.01f), floats(new long[] {1}, 0.0105f)).status());
+    // diff 0.05 on 1.0: beyond both
+    OutputComparison beyond = comparator.compare("y", floats(new long[] {2, 2}, 1, 2, 3, 4), floats(new long[] {2, 2}, 1, 2, 3.05f, 4));
+    assertEquals(Status.MISMATCH, beyond.status());
+    assertEquals(1, beyond.outOfTolerance());
+    assertEquals(4, beyond.elements());
+    assertTrue(beyond.detail().contains("[1, 0]"), beyond.detail());
+  }
+
+  @Test
+  void nanAtTheSamePlaceIsEqualInfMustMatchItsSign() {
+    OutputComparison sameNan = comparator.compare("y", floats(new long[] {2}, Float.NaN, 1), floats(new long[] {2}, Float.NaN, 1));
+    assertEquals(Status.MATCH, sameNan.status());
+    assertTrue(sameNan.nanInfMatch());
+    OutputComparison nanVsNumber = comparator.compare("y", floats(new long[] {2}, Float.NaN, 1), floats(new long[] {2}, 0, 1));
+    assertEquals(Status.MISMATCH, nanVsNumber.status());
+    assertFalse(nanVsNumber.nanInfMatch());
+    assertEquals(1, nanVsNumber.outOfTolerance());
+    OutputComparison infSign = comparator.compare("y", floats(new long[] {1}, Float.POSITIVE_INFINITY), floats(new long[] {1}, Float.NEGATIVE_INFINITY));
+    assertEquals(Status.MISMATCH, infSign.status());
+    assertFalse(infSign.nanInfMatch());
+    assertEquals(Status.MATCH, comparator.compare("y", floats(new long[] {1}, Float.NEGATIVE_INFINITY),
+        floats(new long[] {1}, Float.NEGATIVE_INFINITY)).status());
+  }
+
+  @Test
+  void integersAreExactFirstThenTolerant() {
+    OutputComparison same = comparator.compare("i", longs(Long.MAX_VALUE, -3), longs(Long.MAX_VALUE, -3));
+    assertTrue(same.bitwiseIdentical());
+    assertEquals(Status.MATCH, same.status());
+    OutputComparison off = comparator.compare("i", longs(1, 5), longs(2, 5));
+    assertEquals(Status.MISMATCH, off.status());
+    assertEquals(1.0, off.maxAbsDiff());
+  }
+
+  @Test
+  void shapeDtypeKindAndMissingAreTheirOwnStatuses() {
+    assertEquals(Status.SHAPE_MISMATCH, comparator.compare("y", floats(new long[] {2}, 1, 2), floats(new long[] {1, 2}, 1, 2)).status());
+    assertEquals(Status.DTYPE_MISMATCH, comparator.compare("y", floats(new long[] {1}, 1), longs(1)).status());
+    assertEquals(Status.MISSING, comparator.compare("y", floats(new long[] {1}, 1), null).status());
+    assertEquals(Status.DTYPE_MISMATCH,
+        comparator.compare("y", new Value.Sequence(List.of(longs(1))), longs(1)).status());
+    assertEquals(Status.UNSUPPORTED, comparator.compare("y", new Value.Unsupported("sparse_tensor"), longs(1)).status());
+    assertEquals(Status.MATCH, comparator.compare("m", new Value.MapValue(Map.of(1L, 2f)), new Value.MapValue(Map.of(1L, 2f))).status());
+  }
+
+  @Test
+  void sequencesCompareElementWise() {
+    Value.Sequence a = new Value.Sequence(List.of(longs(1, 2), floats(new long[] {1}, 1f)));
+    Value.Sequence b = new Value.Sequence(List.of(longs(1, 2), floats(new long[] {1}, 2f)));
+    OutputComparison result = comparator.compare("s", a, b);
+    assertEquals(Status.MISMATCH, result.status());
+    assertEquals(3, result.elements());
+    assertTrue(result.detail().startsWith("element 1"), result.detail());
+    assertEquals(Status.SHAPE_MISMATCH, comparator.compare("s", a, new Value.Sequence(List.of(longs(1, 2)))).status());
+  }
+
+  @Test
+  void halfAndBfloat16ConvertBothWays() {
+    for (float value : new float[] {0f, -0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, Float.POSITIVE_INFINITY}) {
+      assertEquals(value, HostTensor.halfToFloat(HostTensor.floatToHalf(value)), 0f, "half " + value);
+    }
+    assertTrue(Float.isNaN(HostTensor.halfToFloat(HostTensor.floatToHalf(Float.NaN))));
+    assertEquals(1.0009766f, HostTensor.halfToFloat(HostTensor.floatToHalf(1.0009766f)));
+    assertEquals((short) 0x3F80, HostTensor.floatToBfloat16(1f));
+    assertEquals((short) 0x7C00, HostTensor.floatToHalf(1e6f));
+  }
+}

@@ -1,0 +1,386 @@
+package dev.onnxtie.verify;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.protobuf.ByteString;
+import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.model.DataType;
+import dev.onnxtie.model.ModelIO;
+import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.model.WriteOptions;
+import dev.onnxtie.proto.Onnx.GraphProto;
+import dev.onnxtie.proto.Onnx.ModelProto;
+import dev.onnxtie.proto.Onnx.NodeProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import dev.onnxtie.verify.VerifyReport.InputUsed;
+import dev.onnxtie.verify.VerifyReport.OutputComparison;
+import dev.onnxtie.verify.VerifyReport.Status;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** End-to-end verification on the samples and on tiny models built here, in ONNX Runtime (CPU). */
+class VerifierTest {
+  static final Path GPT2 = VerifyModels.SAMPLES.resolve("gpt2_tied/model.onnx");
+  static final Path AUTOENCODER = VerifyModels.SAMPLES.resolve("tied_autoencoder/model.onnx");
+
+  @TempDir Path temp;
+
+  static VerifyOptions cpu() {
+    return VerifyOptions.defaults().withProvider(Provider.CPU);
+  }
+
+  @Test
+  void gpt2AgainstItselfMatchesBitwise() {
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu())) {
+      report = verifier.compare(GPT2, GPT2);
+    }
+    assertTrue(report.passed(), report.toText());
+    assertEquals("CPU", report.provider());
+    assertEquals(2, report.sessions().size());
+    assertNotNull(report.sessions().get(0).rssGrowthBytes(), "VmRSS is read on Linux");
+    assertTrue(Verifier.residentBytes() > 10 << 20, "a JVM with ONNX Runtime takes more than 10 MiB");
+    VerifyReport.Run run = report.runs().get(0);
+    assertEquals(42L, run.seed());
+    InputUsed ids = run.inputs().get(0);
+    assertEquals("input_ids", ids.name());
+    assertEquals("int64", ids.dtype());
+    assertArrayEquals(new long[] {InputSynthesizer.BATCH_DIM, InputSynthesizer.OTHER_DIM}, ids.shape());
+    assertEquals(0.0, ids.low());
+    assertEquals(1000.0, ids.high());
+    assertEquals(Map.of("batch", 2L, "sequence", 8L), report.dims());
+    OutputComparison logits = run.outputs().get(0);
+    assertEquals("logits", logits.name());
+    assertEquals(Status.MATCH, logits.status());
+    assertTrue(logits.bitwiseIdentical());
+    assertEquals(0.0, logits.maxAbsDiff());
+    assertArrayEquals(new long[] {2, 8, 1000}, logits.shapeB());
+    assertEquals(16_000, logits.elements());
+
+    JsonObject json = JsonParser.parseString(report.toJson()).getAsJsonObject();
+    assertTrue(json.get("passed").getAsBoolean());
+    assertEquals("match", json.getAsJsonArray("runs").get(0).getAsJsonObject().getAsJsonArray("outputs").get(0)
+        .getAsJsonObject().get("status").getAsString());
+    String text = report.toText();
+    assertTrue(text.startsWith("PASSED"), text);
+    assertTrue(text.contains("logits") && text.contains("random in [0, 1000)"), text);
+  }
+
+  @Test
+  void perturbedEmbeddingFailsAndNamesLogits() throws IOException {
+    // Every token is 7 (range [7, 8)), so changing row 7 of wte.weight must change the logits.
+    Path perturbed = temp.resolve("perturbed.onnx");
+    try (OnnxModel model = ModelIO.read(GPT2)) {
+      ModelProto proto = model.proto();
+      GraphProto.Builder graph = proto.getGraph().toBuilder();
+      int index = -1;
+      for (int i = 0; i < graph.getInitializerCount(); i++) {
+        if (graph.getInitializer(i).getName().equals("wte.weight")) {
+          index = i;
+        }
+      }
+      assertTrue(index >= 0, "gpt2_tied has wte.weight");
+      TensorProto weight = graph.getInitializer(index);
+      assertArrayEquals(new long[] {1000, 64}, weight.getDimsList().stream().mapToLong(Long::longValue).toArray());
+      ByteBuffer bytes = ByteBuffer.wrap(model.rawBytes(weight).toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+      int at = (7 * 64 + 3) * 4;
+      bytes.putFloat(at, bytes.getFloat(at) + 0.5f);
+      graph.setInitializer(index, weight.toBuilder().clearFloatData().setRawData(ByteString.copyFrom(bytes.array())));
+      ModelIO.write(model.withProto(proto.toBuilder().setGraph(graph).build()), perturbed, WriteOptions.defaults());
+    }
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu().withRange("input_ids", 7, 8))) {
+      report = verifier.compare(GPT2, perturbed);
+    }
+    assertFalse(report.passed(), report.toText());
+    assertEquals(List.of("logits"), report.failedOutputs());
+    OutputComparison logits = report.output("logits").get(0);
+    assertEquals(Status.MISMATCH, logits.status());
+    assertFalse(logits.bitwiseIdentical());
+    assertTrue(logits.outOfTolerance() > 0 && logits.maxAbsDiff() > 1e-3, logits.toString());
+    assertTrue(logits.nanInfMatch());
+    assertNotNull(logits.detail());
+    assertEquals(7.0, report.runs().get(0).inputs().get(0).low());
+    assertTrue(report.toText().startsWith("FAILED"));
+    assertTrue(report.toText().contains("logits  mismatch"), report.toText());
+  }
+
+  /** The autoencoder with one tensor renamed everywhere (graph input or output, node inputs and outputs). */
+  private Path renamed(String from, String to) {
+    try (OnnxModel model = ModelIO.read(AUTOENCODER)) {
+      UnaryOperator<String> rename = name -> name.equals(from) ? to : name;
+      GraphProto.Builder graph = model.proto().getGraph().toBuilder();
+      for (NodeProto.Builder node : graph.getNodeBuilderList()) {
+        for (int i = 0; i < node.getInputCount(); i++) {
+          node.setInput(i, rename.apply(node.getInput(i)));
+        }
+        for (int i = 0; i < node.getOutputCount(); i++) {
+          node.setOutput(i, rename.apply(node.getOutput(i)));
+        }
+      }
+      graph.getInputBuilderList().forEach(value -> value.setName(rename.apply(value.getName())));
+      graph.getOutputBuilderList().forEach(value -> value.setName(rename.apply(value.getName())));
+      return VerifyModels.write(model.proto().toBuilder().setGraph(graph).build(), temp.resolve(to + ".onnx"));
+    }
+  }
+
+  @Test
+  void differentOutputNamesAreReportedNotThrown() {
+    String output;
+    try (OnnxModel model = ModelIO.read(AUTOENCODER)) {
+      output = model.proto().getGraph().getOutput(0).getName();
+    }
+    Path other = renamed(output, "renamed_output");
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu())) {
+      report = verifier.compare(AUTOENCODER, other);
+    }
+    assertFalse(report.passed());
+    assertEquals(2, report.interfaceDifferences().size(), report.interfaceDifferences().toString());
+    assertEquals("only model a has it", report.interfaceDifferences().get(0).problem());
+    assertEquals(output, report.interfaceDifferences().get(0).name());
+    assertEquals("renamed_output", report.interfaceDifferences().get(1).name());
+    assertNull(report.interfaceDifferences().get(1).a());
+    assertEquals(Status.MISSING, report.output(output).get(0).status());
+    assertEquals(Status.MISSING, report.output("renamed_output").get(0).status());
+    assertTrue(report.toText().contains("only model b has it"), report.toText());
+  }
+
+  @Test
+  void differentInputNamesFeedEachModelItsOwnInput() {
+    Path other = renamed("x", "renamed_x");
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu())) {
+      report = verifier.compare(AUTOENCODER, other);
+    }
+    assertFalse(report.passed());
+    List<InputUsed> inputs = report.runs().get(0).inputs();
+    assertEquals(2, inputs.size(), inputs.toString());
+    assertEquals("a", inputs.get(0).model());
+    assertEquals("b", inputs.get(1).model());
+    assertNull(report.runs().get(0).errorB());
+    assertEquals("input", report.interfaceDifferences().get(0).kind());
+  }
+
+  @Test
+  void runsUseConsecutiveSeeds() {
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu().withRuns(3).withSeed(7))) {
+      report = verifier.compare(AUTOENCODER, AUTOENCODER);
+    }
+    assertTrue(report.passed(), report.toText());
+    assertEquals(List.of(7L, 8L, 9L), report.runs().stream().map(VerifyReport.Run::seed).toList());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"gpt2_fp16/model.onnx", "gpt2_external/model.onnx", "bert_mlm/model.onnx",
+      "seq2seq_split/decoder_with_past_model.onnx", "t5_shared/model.onnx", "keras_encoder/model.onnx"})
+  void samplesMatchThemselvesBitwise(String sample) {
+    Path model = VerifyModels.SAMPLES.resolve(sample);
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu().withOptLevel(OptLevel.BASIC))) {
+      report = verifier.compare(model, model);
+    }
+    assertTrue(report.passed(), report.toText());
+    assertEquals(OptLevel.BASIC, report.optLevel());
+    for (OutputComparison output : report.runs().get(0).outputs()) {
+      assertTrue(output.bitwiseIdentical(), output.toString());
+    }
+  }
+
+  /** Every input dtype ORT accepts is synthesized, created in ORT, read back and compared. */
+  @ParameterizedTest
+  @EnumSource(value = DataType.class, names = {"FLOAT", "FLOAT16", "BFLOAT16", "DOUBLE", "INT8", "INT16", "INT32", "INT64",
+      "UINT8", "UINT16", "UINT32", "UINT64", "BOOL", "STRING"})
+  void everyInputDtypeRoundTrips(DataType type) {
+    Path model = VerifyModels.write(VerifyModels.unary("Identity", type, "batch", 3L), temp.resolve("identity.onnx"));
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu())) {
+      report = verifier.compare(model, model);
+    }
+    assertTrue(report.passed(), report.toText());
+    OutputComparison y = report.runs().get(0).outputs().get(0);
+    assertEquals(type.onnxName(), y.dtypeA());
+    assertArrayEquals(new long[] {2, 3}, y.shapeA());
+    assertTrue(y.bitwiseIdentical());
+  }
+
+  @Test
+  void npyInputFeedsTheModel() throws IOException {
+    Path model = VerifyModels.write(VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
+    Path npy = Files.write(temp.resolve("x.npy"),
+        VerifyModels.npy("<f4", false, new long[] {2, 3}, VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, -1, 2, -3, 4, -5, 6)));
+    Path data = Files.createDirectories(temp.resolve("data"));
+    VerifyModels.write(VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6), data.resolve("output_0.pb"));
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu().withInput("x", npy))) {
+      report = verifier.againstExpected(model, data);
+      assertTrue(report.passed(), report.toText());
+      InputUsed x = report.runs().get(0).inputs().get(0);
+      assertEquals("file", x.source());
+      assertEquals(npy.toString(), x.file());
+      assertArrayEquals(new long[] {2, 3}, x.shape());
+      assertTrue(report.runs().get(0).outputs().get(0).bitwiseIdentical());
+
+      VerifyModels.write(VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6.5f), data.resolve("output_0.pb"));
+      VerifyReport wrong = verifier.againstExpected(model, data);
+      assertFalse(wrong.passed());
+      assertEquals(1, wrong.runs().get(0).outputs().get(0).outOfTolerance());
+
+      VerifyReport compared = verifier.compare(model, model);
+      assertTrue(compared.passed());
+    }
+    try (Verifier verifier = new Verifier(cpu().withInput("x", npy))) {
+      VerifyReport compared = verifier.compare(model, model);
+      assertEquals(Map.of("n", 2L), compared.dims());
+      assertNull(compared.runs().get(0).seed(), "no random input");
+    }
+  }
+
+  @Test
+  void pbInputsAndDataSetsMatchByNameOrPosition() throws IOException {
+    Path model = VerifyModels.write(VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
+    Path data = Files.createDirectories(temp.resolve("set"));
+    // no names: matched by position
+    VerifyModels.write(VerifyModels.floatTensor("", new long[] {1, 3}, -7, 8, -9), data.resolve("input_0.pb"));
+    VerifyModels.write(VerifyModels.floatTensor("", new long[] {1, 3}, 7, 8, 9), data.resolve("output_0.pb"));
+    try (Verifier verifier = new Verifier(cpu())) {
+      VerifyReport report = verifier.againstExpected(model, data);
+      assertTrue(report.passed(), report.toText());
+      assertEquals("data-set", report.runs().get(0).inputs().get(0).source());
+    }
+    // a .pb file given for the input replaces the data set's
+    Path pb = VerifyModels.write(VerifyModels.floatTensor("x", new long[] {1, 3}, 7, -8, 9), temp.resolve("x.pb"));
+    try (Verifier verifier = new Verifier(cpu().withInput("x", pb))) {
+      VerifyReport report = verifier.againstExpected(model, data);
+      assertTrue(report.passed(), report.toText());
+      assertEquals(pb.toString(), report.runs().get(0).inputs().get(0).file());
+    }
+    // the data set as the input of a comparison
+    try (Verifier verifier = new Verifier(cpu().withDataSet(data))) {
+      VerifyReport report = verifier.compare(model, model);
+      assertTrue(report.passed(), report.toText());
+      assertEquals("data-set", report.runs().get(0).inputs().get(0).source());
+      assertArrayEquals(new long[] {1, 3}, report.runs().get(0).inputs().get(0).shape());
+    }
+  }
+
+  @Test
+  void inputFilesOfTheWrongDtypeOrShapeAreBadInput() throws IOException {
+    Path model = VerifyModels.write(VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
+    Path doubles = Files.write(temp.resolve("d.npy"), VerifyModels.npy("<f8", false, new long[] {1, 3}, new byte[24]));
+    try (Verifier verifier = new Verifier(cpu().withInput("x", doubles))) {
+      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
+      assertEquals(OnnxTieException.BAD_INPUT, error.exitCode());
+      assertTrue(error.getMessage().contains("double[1, 3]") && error.getMessage().contains("float[n, 3]"), error.getMessage());
+    }
+    Path wide = Files.write(temp.resolve("w.npy"), VerifyModels.npy("<f4", false, new long[] {1, 4}, new byte[16]));
+    try (Verifier verifier = new Verifier(cpu().withInput("x", wide))) {
+      assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
+    }
+    try (Verifier verifier = new Verifier(cpu().withRange("y", 0, 1))) {
+      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
+      assertTrue(error.getMessage().contains("valid: x"), error.getMessage());
+    }
+    try (Verifier verifier = new Verifier(cpu().withDim("batch", 4))) {
+      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
+      assertTrue(error.getMessage().contains("valid: n"), error.getMessage());
+    }
+  }
+
+  @Test
+  void aModelOnnxRuntimeRefusesIsOneLineBadInput() {
+    Path model = VerifyModels.write(VerifyModels.unary("NoSuchOperator", DataType.FLOAT, 3L), temp.resolve("bad.onnx"));
+    try (Verifier verifier = new Verifier(cpu())) {
+      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
+      assertEquals(OnnxTieException.BAD_INPUT, error.exitCode());
+      assertTrue(error.getMessage().startsWith("ONNX Runtime cannot load " + model), error.getMessage());
+      assertTrue(error.getMessage().contains("NoSuchOperator"), error.getMessage());
+      assertFalse(error.getMessage().contains("\n"), error.getMessage());
+    }
+  }
+
+  @Test
+  void modelBFailingAtRunTimeIsReportedAsErrorModelAFailingIsBadInput() {
+    // Both declare x as float[3]; B reshapes it to [4], which fails at run time.
+    Path three = VerifyModels.write(VerifyModels.unary("Abs", DataType.FLOAT, 3L), temp.resolve("three.onnx"));
+    Path reshaping = VerifyModels.write(VerifyModels.model(GraphProto.newBuilder().setName("reshape")
+        .addNode(VerifyModels.node("Reshape", new String[] {"x", "shape"}, new String[] {"y"}))
+        .addInitializer(TensorProto.newBuilder().setName("shape").setDataType(DataType.INT64.code()).addDims(1).addInt64Data(4))
+        .addInput(VerifyModels.value("x", DataType.FLOAT, 3L)).addOutput(VerifyModels.value("y", DataType.FLOAT, 3L)).build()),
+        temp.resolve("reshape.onnx"));
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu())) {
+      report = verifier.compare(three, reshaping);
+    }
+    assertFalse(report.passed());
+    VerifyReport.Run run = report.runs().get(0);
+    assertNotNull(run.errorB());
+    assertEquals(Status.ERROR, run.outputs().get(0).status());
+    assertFalse(run.errorB().contains("\n"));
+    try (Verifier verifier = new Verifier(cpu())) {
+      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(reshaping, three));
+      assertEquals(OnnxTieException.BAD_INPUT, error.exitCode());
+      assertTrue(error.getMessage().contains("failed to run") && error.getMessage().contains("set dims or ranges"), error.getMessage());
+      assertFalse(error.getMessage().contains("\n"), error.getMessage());
+    }
+  }
+
+  @Test
+  void cudaRequestedWithoutCudaIsBadInputWithTheGpuBuildHint() {
+    assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this ONNX Runtime has CUDA");
+    OnnxTieException error = assertThrows(OnnxTieException.class,
+        () -> new Verifier(VerifyOptions.defaults().withProvider(Provider.CUDA)));
+    assertEquals(OnnxTieException.BAD_INPUT, error.exitCode());
+    assertTrue(error.getMessage().contains("mvn -Pgpu package") && error.getMessage().contains("onnxruntime_gpu"), error.getMessage());
+  }
+
+  @Test
+  void autoFallsBackToCpu() {
+    assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this ONNX Runtime has CUDA");
+    try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
+      assertEquals("CPU", verifier.provider());
+      VerifyReport report = verifier.compare(AUTOENCODER, AUTOENCODER);
+      assertTrue(report.passed(), report.toText());
+      assertEquals("CPU", report.provider());
+      assertEquals("CPU", report.sessions().get(0).provider());
+      assertTrue(report.notes().stream().anyMatch(note -> note.contains("no CUDA provider")), report.notes().toString());
+    }
+  }
+
+  @Test
+  void optionsAreValidated() {
+    assertThrows(OnnxTieException.class, () -> VerifyOptions.defaults().withRuns(0));
+    assertThrows(OnnxTieException.class, () -> VerifyOptions.defaults().withRange("x", 5, 5));
+    assertThrows(OnnxTieException.class, () -> VerifyOptions.defaults().withTolerance(Double.NaN, 0));
+    VerifyOptions defaults = VerifyOptions.defaults();
+    assertEquals(42, defaults.seed());
+    assertEquals(1, defaults.runs());
+    assertEquals(Provider.AUTO, defaults.provider());
+    assertEquals(OptLevel.ALL, defaults.optLevel());
+    assertEquals(1e-5, defaults.atol());
+    assertEquals(1e-5, defaults.rtol());
+  }
+}
