@@ -592,7 +592,9 @@ public final class Verifier implements AutoCloseable {
       if (useCuda && options.provider() == Provider.AUTO) {
         throw new CudaSessionFailure(DataFiles.oneLine(e.getMessage()));
       }
-      throw OnnxTieException.badInput("ONNX Runtime cannot load " + model + ": " + DataFiles.oneLine(e.getMessage()), e);
+      String hint = options.optLevel().compareTo(OptLevel.BASIC) > 0 && String.valueOf(e.getMessage()).contains("initialization")
+          ? " (an optimizer failure in ONNX Runtime: retry with --opt-level basic)" : "";
+      throw OnnxTieException.badInput("ONNX Runtime cannot load " + model + ": " + DataFiles.oneLine(e.getMessage()) + hint, e);
     }
   }
 

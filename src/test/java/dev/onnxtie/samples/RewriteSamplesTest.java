@@ -22,6 +22,7 @@ import dev.onnxtie.model.Tensors;
 import dev.onnxtie.pass.TieForm;
 import dev.onnxtie.pass.TieRecord;
 import dev.onnxtie.proto.Onnx.TensorProto;
+import dev.onnxtie.verify.OptLevel;
 import dev.onnxtie.verify.VerifyOptions;
 import dev.onnxtie.verify.VerifyReport;
 import java.io.IOException;
@@ -82,6 +83,14 @@ class RewriteSamplesTest {
     return a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a;
   }
 
+  /**
+   * ONNX Runtime 1.24.1 fails to load the fp16 export at optimization level EXTENDED or ALL (its
+   * SimplifiedLayerNormFusion looks for a cast it never inserted); BASIC runs it.
+   */
+  static VerifyOptions options(String sample) {
+    return sample.equals("gpt2_fp16") ? VerifyOptions.defaults().withOptLevel(OptLevel.BASIC) : VerifyOptions.defaults();
+  }
+
   static void onnxChecker(Path model) throws Exception {
     boolean available = new ProcessBuilder("/usr/bin/python3", "-c", "import onnx").start().waitFor() == 0;
     if (!"true".equals(System.getenv("CI"))) {
@@ -99,7 +108,7 @@ class RewriteSamplesTest {
   void rewriteIsExactSmallerIdempotentDeterministicAndValid(String sample) throws Exception {
     Path in = copy(sample, dir.resolve("in"));
     Path out = Files.createDirectories(dir.resolve("out")).resolve("model.onnx");
-    RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults().withVerify(VerifyOptions.defaults().withRuns(2)));
+    RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults().withVerify(options(sample).withRuns(2)));
     // the ties found are exactly the ones the exhaustive numpy search found
     Set<String> found = new HashSet<>();
     for (TieRecord tie : report.result().ties()) {
@@ -111,7 +120,7 @@ class RewriteSamplesTest {
     // ORT loads it and every output is bitwise identical on the same inputs (verified before the rename, and again here)
     VerifyReport verify = report.verification();
     assertTrue(verify.passed(), verify.toText());
-    VerifyReport again = OnnxTie.verify(in, out, VerifyOptions.defaults().withSeed(7).withRuns(2));
+    VerifyReport again = OnnxTie.verify(in, out, options(sample).withSeed(7).withRuns(2));
     assertTrue(again.passed(), again.toText());
     again.runs().forEach(run -> run.outputs().forEach(o -> assertTrue(o.bitwiseIdentical(), o.name() + " bitwise")));
     // the tensor payload shrinks by exactly the removed bytes; the file by that, less the new Transpose node
@@ -138,7 +147,7 @@ class RewriteSamplesTest {
   void gemmFormVerifiesWithinTolerance(String sample) throws Exception {
     Path in = copy(sample, dir.resolve("in"));
     Path out = dir.resolve("gemm.onnx");
-    VerifyOptions tolerance = VerifyOptions.defaults().withTolerance(sample.equals("gpt2_fp16") ? 1e-2 : 1e-4, 1e-3);
+    VerifyOptions tolerance = options(sample).withTolerance(sample.equals("gpt2_fp16") ? 1e-2 : 1e-4, 1e-3);
     RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults().withForm(TieForm.GEMM).withVerify(tolerance));
     assertTrue(report.verification().passed(), report.verification().toText());
     assertTrue(report.result().ties().stream().allMatch(t -> t.form().contains("gemm")), report.result().ties().toString());
