@@ -19,6 +19,7 @@ import dev.onnxtie.pass.TieWeights;
 import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import dev.onnxtie.tie.Tie;
+import dev.onnxtie.tie.CrossFileFinder;
 import dev.onnxtie.tie.TieFinder;
 import dev.onnxtie.tie.TieGroup;
 import dev.onnxtie.verify.Verifier;
@@ -54,6 +55,16 @@ public final class OnnxTie {
     return ModelIO.read(file);
   }
 
+  /** Reads and validates a model from a stream (e.g. standard input); external data is refused. */
+  public static OnnxModel read(java.io.InputStream in, String label) {
+    return ModelIO.read(in, label);
+  }
+
+  /** Writes a single-file model to a stream (e.g. standard output). */
+  public static void write(OnnxModel model, java.io.OutputStream out) {
+    ModelIO.write(model, out);
+  }
+
   /** Writes a model atomically. */
   public static List<Path> write(OnnxModel model, Path out, WriteOptions options) {
     return ModelIO.write(model, out, options);
@@ -85,14 +96,7 @@ public final class OnnxTie {
       VerifyReport[] verification = {null};
       List<Path> written = ModelIO.write(rewritten.model(), out, options.write(), staged -> {
         if (options.verify() != null) {
-          try (Verifier verifier = new Verifier(options.verify())) {
-            VerifyReport report = verifier.compare(in, staged);
-            verification[0] = report;
-            if (!report.passed()) {
-              throw new OnnxTieException(OnnxTieException.CHECK_FAILED,
-                  "verification failed: the rewrite of " + in + " differs from it; nothing was written\n" + report.toText());
-            }
-          }
+          verification[0] = verifyBeforeRename(in, staged, options.verify());
         }
       });
       long after = 0;
@@ -106,9 +110,13 @@ public final class OnnxTie {
 
   /**
    * Rewrites every {@code .onnx} file of a folder into another folder (created if missing), in name
-   * order.
+   * order, {@code jobs} files at a time; the output does not depend on {@code jobs}.
+   *
+   * @param sharedData when not null, all models are written against one external data file of
+   *     this name in which every distinct tensor is stored once
    */
-  public static List<RewriteReport> rewriteFolder(Path inDir, Path outDir, RewriteOptions options) {
+  public static FolderRewriteReport rewriteFolder(Path inDir, Path outDir, RewriteOptions options, String sharedData, int jobs,
+      Progress progress) {
     List<Path> models = modelsIn(inDir);
     try {
       if (!options.dryRun()) {
@@ -117,11 +125,101 @@ public final class OnnxTie {
     } catch (IOException e) {
       throw OnnxTieException.badInput("cannot create output folder " + outDir + ": " + e.getMessage(), e);
     }
-    List<RewriteReport> reports = new ArrayList<>();
-    for (Path model : models) {
-      reports.add(rewrite(model, outDir.resolve(model.getFileName().toString()), options));
+    long before = 0;
+    List<RewriteReport> reports;
+    if (sharedData == null || options.dryRun()) {
+      reports = Parallel.map(models, jobs, progress, model -> rewrite(model, outDir.resolve(model.getFileName().toString()), options));
+      for (RewriteReport report : reports) {
+        before += report.bytesBefore();
+      }
+      long after = reports.stream().mapToLong(RewriteReport::bytesAfter).sum();
+      return new FolderRewriteReport(inDir.toString(), options.dryRun() ? null : outDir.toString(), reports, null, before, after);
     }
-    return reports;
+    List<OnnxModel> read = new ArrayList<>();
+    try {
+      for (Path model : models) {
+        read.add(read(model));
+      }
+      for (OnnxModel model : read) {
+        before += fileBytes(model);
+      }
+      List<Rewritten> rewritten = Parallel.map(read, jobs, progress, model -> rewrite(model, options));
+      List<Path> outs = models.stream().map(m -> outDir.resolve(m.getFileName().toString())).toList();
+      VerifyReport[] verifications = new VerifyReport[models.size()];
+      // every tensor a check would count goes to the shared file, so that copies across files are stored once
+      WriteOptions write = new WriteOptions(WriteOptions.Layout.EXTERNAL, sharedData,
+          Math.min(options.write().threshold(), options.minBytes()), options.write().alignment());
+      List<Path> written = ModelIO.writeShared(rewritten.stream().map(Rewritten::model).toList(), outs, sharedData, write, staged -> {
+        if (options.verify() != null) {
+          for (int i = 0; i < staged.size(); i++) {
+            verifications[i] = verifyBeforeRename(models.get(i), staged.get(i), options.verify());
+          }
+        }
+      });
+      long after = 0;
+      for (Path file : written) {
+        after += sizeOf(file);
+      }
+      reports = new ArrayList<>();
+      for (int i = 0; i < models.size(); i++) {
+        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), rewritten.get(i).result(), fileBytes(read.get(i)),
+            sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), verifications[i]));
+      }
+      return new FolderRewriteReport(inDir.toString(), outDir.toString(), reports, written.get(0).toString(), before, after);
+    } finally {
+      read.forEach(OnnxModel::close);
+    }
+  }
+
+  private static VerifyReport verifyBeforeRename(Path in, Path staged, VerifyOptions options) {
+    try (Verifier verifier = new Verifier(options)) {
+      VerifyReport report = verifier.compare(in, staged);
+      if (!report.passed()) {
+        throw new OnnxTieException(OnnxTieException.CHECK_FAILED,
+            "verification failed: the rewrite of " + in + " differs from it (" + String.join(", ", report.failedOutputs())
+                + "); nothing was written");
+      }
+      return report;
+    }
+  }
+
+  /**
+   * Checks models for untied duplicates of at least {@code minBytes}: inside each file and, with
+   * {@code acrossFiles}, tensors that several of the files each hold without sharing storage.
+   */
+  public static CheckReport check(List<Path> models, long minBytes, boolean acrossFiles, int jobs, Progress progress) {
+    List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
+    Map<String, List<InspectReport.DuplicateGroup>> within = new LinkedHashMap<>();
+    long wasted = 0;
+    for (InspectReport report : reports) {
+      within.put(report.path(), report.duplicates());
+      wasted += report.wastedBytes();
+    }
+    List<CrossFileFinder.Group> across = acrossFiles && models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
+    for (CrossFileFinder.Group group : across) {
+      wasted += group.wastedBytes();
+    }
+    return new CheckReport(wasted == 0, wasted, within, across);
+  }
+
+  /** Inspects every model of a list and finds the tensors several of them hold. */
+  public static FolderInspectReport inspectAll(List<Path> models, long minBytes, int jobs, Progress progress) {
+    List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
+    List<CrossFileFinder.Group> across = models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
+    return new FolderInspectReport(reports, across, across.stream().mapToLong(CrossFileFinder.Group::wastedBytes).sum());
+  }
+
+  /** Tensors that several of the model files each hold (identical or permuted). */
+  public static List<CrossFileFinder.Group> acrossFiles(List<Path> models, long minBytes) {
+    List<OnnxModel> read = new ArrayList<>();
+    try {
+      for (Path model : models) {
+        read.add(read(model));
+      }
+      return CrossFileFinder.find(read.stream().map(GraphEditor::new).toList(), models.stream().map(Path::toString).toList(), minBytes);
+    } finally {
+      read.forEach(OnnxModel::close);
+    }
   }
 
   /** The {@code .onnx} files of a folder, sorted by name; bad input when there are none. */
@@ -163,6 +261,13 @@ public final class OnnxTie {
   public static VerifyReport verify(Path a, Path b, VerifyOptions options) {
     try (Verifier verifier = new Verifier(options)) {
       return verifier.compare(a, b);
+    }
+  }
+
+  /** Runs one model on a folder in ONNX test layout and compares with its expected {@code output_*.pb}. */
+  public static VerifyReport verifyExpected(Path model, Path dataSet, VerifyOptions options) {
+    try (Verifier verifier = new Verifier(options)) {
+      return verifier.againstExpected(model, dataSet);
     }
   }
 

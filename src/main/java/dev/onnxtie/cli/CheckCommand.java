@@ -1,15 +1,15 @@
 package dev.onnxtie.cli;
 
+import dev.onnxtie.api.CheckReport;
 import dev.onnxtie.api.InspectReport;
+import dev.onnxtie.tie.CrossFileFinder;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.tie.TieFinder;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,40 +33,44 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print one JSON document")
   boolean json;
 
+  @Option(names = "--within-files", description = "only look inside each file, not for tensors several files each hold")
+  boolean withinFiles;
+
+  @Option(names = "--jobs", paramLabel = "N", description = "check N files at a time (default: ${DEFAULT-VALUE})")
+  int jobs = 1;
+
+  @picocli.CommandLine.ParentCommand OnnxTieCli root;
+
   @Override
   public Integer call() {
     List<Path> models = new ArrayList<>();
     for (Path target : targets) {
       models.addAll(Files.isDirectory(target) ? OnnxTie.modelsIn(target) : List.of(target));
     }
-    Map<String, InspectReport> reports = new LinkedHashMap<>();
-    long wasted = 0;
-    for (Path model : models) {
-      InspectReport report = OnnxTie.inspect(model, minBytes);
-      reports.put(model.toString(), report);
-      wasted += report.wastedBytes();
-    }
-    boolean failed = wasted > 0;
+    CheckReport report = OnnxTie.check(models, minBytes, !withinFiles, jobs, root.progress());
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      Map<String, Object> document = new LinkedHashMap<>();
-      document.put("passed", !failed);
-      document.put("wastedBytes", wasted);
-      Map<String, Object> files = new LinkedHashMap<>();
-      reports.forEach((file, report) -> files.put(file, Map.of("duplicates", report.duplicates(), "wastedBytes", report.wastedBytes())));
-      document.put("models", files);
-      out.println(Json.of(document));
-    } else {
-      reports.forEach((file, report) -> {
-        for (InspectReport.DuplicateGroup group : report.duplicates()) {
-          for (InspectReport.Member member : group.members()) {
-            out.println(file + ": " + member.name() + " " + member.shape() + " is " + member.relation()
-                + (member.relation().equals("transpose") ? " " + member.perm() : "") + " of " + group.kept() + ", wasting " + member.bytes() + " bytes");
-          }
-        }
-      });
-      out.println(failed ? "check failed: " + wasted + " bytes in untied duplicates (run 'onnx-tie rewrite')" : "check passed: no untied duplicates of at least " + minBytes + " bytes");
+      out.println(Json.of(report));
+      return report.passed() ? 0 : 1;
     }
-    return failed ? 1 : 0;
+    report.withinFiles().forEach((file, groups) -> {
+      for (InspectReport.DuplicateGroup group : groups) {
+        for (InspectReport.Member member : group.members()) {
+          out.println(file + ": " + member.name() + " " + member.shape() + " is " + member.relation()
+              + (member.relation().equals("transpose") ? " " + member.perm() : "") + " of " + group.kept() + ", wasting " + member.bytes() + " bytes");
+        }
+      }
+    });
+    for (CrossFileFinder.Group group : report.acrossFiles()) {
+      for (CrossFileFinder.Member copy : group.copies()) {
+        if (!copy.storedOnce()) {
+          out.println(copy.file() + ": " + copy.tensor() + " " + copy.shape() + " is " + copy.relation() + " of " + group.tensor() + " in "
+              + group.file() + ", wasting " + copy.bytes() + " bytes (rewrite the folder with --shared-data)");
+        }
+      }
+    }
+    out.println(report.passed() ? "check passed: no untied duplicates of at least " + minBytes + " bytes"
+        : "check failed: " + report.wastedBytes() + " bytes in untied duplicates (run 'onnx-tie rewrite')");
+    return report.passed() ? 0 : 1;
   }
 }

@@ -1,6 +1,8 @@
 package dev.onnxtie.cli;
 
+import dev.onnxtie.api.FolderInspectReport;
 import dev.onnxtie.api.InspectReport;
+import dev.onnxtie.tie.CrossFileFinder;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.tie.TieFinder;
 import java.io.PrintWriter;
@@ -16,12 +18,18 @@ import picocli.CommandLine.Spec;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = "Show a model's versions, inputs, outputs, ops, initializers, external data and duplicated weights.",
     footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie inspect samples/gpt2_tied/model.onnx", "  onnx-tie inspect model.onnx --json | jq .wastedBytes"})
+    footer = {"  onnx-tie inspect samples/gpt2_tied/model.onnx", "  onnx-tie inspect model.onnx --json | jq .wastedBytes",
+        "  onnx-tie inspect exported/ --jobs 2"})
 final class InspectCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(paramLabel = "MODEL", description = "the .onnx file")
+  @Parameters(paramLabel = "MODEL", description = "the .onnx file, a folder of them, or - for standard input")
   Path model;
+
+  @Option(names = "--jobs", paramLabel = "N", description = "with a folder: inspect N files at a time (default: ${DEFAULT-VALUE})")
+  int jobs = 1;
+
+  @picocli.CommandLine.ParentCommand OnnxTieCli root;
 
   @Option(names = "--json", description = "print one JSON document")
   boolean json;
@@ -31,12 +39,43 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    InspectReport report = OnnxTie.inspect(model, minBytes);
     PrintWriter out = spec.commandLine().getOut();
+    if (java.nio.file.Files.isDirectory(model)) {
+      FolderInspectReport folder = OnnxTie.inspectAll(OnnxTie.modelsIn(model), minBytes, jobs, root.progress());
+      if (json) {
+        out.println(Json.of(folder));
+        return 0;
+      }
+      folder.models().forEach(report -> render(out, report));
+      for (CrossFileFinder.Group group : folder.acrossFiles()) {
+        out.println("across files: " + group.tensor() + " " + group.dtype() + group.shape() + " of " + group.file() + " is held by:");
+        for (CrossFileFinder.Member copy : group.copies()) {
+          out.println("  " + copy.relation() + "  " + copy.file() + ": " + copy.tensor() + "  " + Units.bytes(copy.bytes())
+              + (copy.storedOnce() ? "  (stored once: shared external data)" : ""));
+        }
+      }
+      if (folder.wastedAcrossFiles() > 0) {
+        out.println("rewrite with --shared-data saves " + folder.wastedAcrossFiles() + " bytes across files (" + Units.bytes(folder.wastedAcrossFiles()) + ")");
+      }
+      return 0;
+    }
+    InspectReport report;
+    if (model.toString().equals("-")) {
+      try (dev.onnxtie.model.OnnxModel read = OnnxTie.read(root.stdin, "standard input")) {
+        report = OnnxTie.inspect(read, "-", minBytes);
+      }
+    } else {
+      report = OnnxTie.inspect(model, minBytes);
+    }
     if (json) {
       out.println(Json.of(report));
       return 0;
     }
+    render(out, report);
+    return 0;
+  }
+
+  private void render(PrintWriter out, InspectReport report) {
     out.println(report.path());
     out.println("  IR version " + report.irVersion() + ", opsets " + report.opsets() + (report.producer().isEmpty() ? "" : ", produced by " + report.producer()));
     for (InspectReport.Value input : report.inputs()) {
@@ -68,6 +107,5 @@ final class InspectCommand implements Callable<Integer> {
     if (report.wastedBytes() > 0) {
       out.println("  a rewrite saves " + report.wastedBytes() + " bytes (" + Units.bytes(report.wastedBytes()) + ")");
     }
-    return 0;
   }
 }

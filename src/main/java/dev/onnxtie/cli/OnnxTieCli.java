@@ -13,13 +13,36 @@ import picocli.CommandLine.Command;
     versionProvider = OnnxTieCli.Version.class,
     description = "Gives ONNX models back the weight tying their exporters lost.",
     subcommands = {InspectCommand.class, RewriteCommand.class, VerifyCommand.class, CheckCommand.class, InsertCommand.class,
-        CommandLine.HelpCommand.class},
+        CompletionCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  ok", "  1  verification mismatch or check failed", "  2  bad input or usage", "  3  internal error",
         "", "Examples:", "  onnx-tie inspect model.onnx", "  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie check exported/"})
 public final class OnnxTieCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+      description = "no progress on stderr (progress is shown only when stderr is a terminal)")
+  boolean quiet;
+
+  /** Standard input, for models read from {@code -}. */
+  java.io.InputStream stdin = System.in;
+  /** Standard output as bytes, for models written to {@code -}. */
+  java.io.OutputStream stdout = System.out;
+
+  /** Progress on stderr when it is a terminal and --quiet is not given; otherwise nothing. */
+  dev.onnxtie.api.Progress progress() {
+    if (quiet || System.console() == null) {
+      return dev.onnxtie.api.Progress.NONE;
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    return (what, done, total) -> {
+      synchronized (err) {
+        err.print("\r[" + done + "/" + total + "] " + what + (done == total ? "\n" : ""));
+        err.flush();
+      }
+    };
+  }
 
   @Override
   public void run() {
@@ -40,7 +63,18 @@ public final class OnnxTieCli implements Runnable {
    * Runs the CLI with the given streams and returns the exit code, without exiting: what tests call.
    */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine commandLine = new CommandLine(new OnnxTieCli());
+    return run(System.in, System.out, out, err, args);
+  }
+
+  /**
+   * Runs the CLI with explicit streams: {@code stdin}/{@code stdout} carry models read from or
+   * written to {@code -}; {@code out}/{@code err} carry reports and errors.
+   */
+  public static int run(java.io.InputStream stdin, java.io.OutputStream stdout, PrintWriter out, PrintWriter err, String... args) {
+    OnnxTieCli root = new OnnxTieCli();
+    root.stdin = stdin;
+    root.stdout = stdout;
+    CommandLine commandLine = new CommandLine(root);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setParameterExceptionHandler((ex, arguments) -> {

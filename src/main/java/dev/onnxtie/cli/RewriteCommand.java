@@ -1,7 +1,9 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.OnnxTie;
+import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
 import dev.onnxtie.model.WriteOptions;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExamples:%n",
     footer = {"  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie rewrite model.onnx tied.onnx --form gemm --external-data",
-        "  onnx-tie rewrite exported/ tied/ --dry-run --json"})
+        "  onnx-tie rewrite exported/ tied/ --shared-data --jobs 2 --verify",
+        "  cat model.onnx | onnx-tie rewrite - - > tied.onnx"})
 final class RewriteCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -64,6 +67,15 @@ final class RewriteCommand implements Callable<Integer> {
   @Option(names = "--size-threshold", paramLabel = "N", description = "with --external-data: tensors of at least N bytes go to the data file (default: ${DEFAULT-VALUE})")
   long sizeThreshold = 1024;
 
+  @Option(names = "--shared-data", arity = "0..1", paramLabel = "NAME", fallbackValue = "shared.onnx.data",
+      description = "with folders: write all models against one external data file (default name: shared.onnx.data) in which every distinct tensor is stored once")
+  String sharedData;
+
+  @Option(names = "--jobs", paramLabel = "N", description = "with folders: rewrite N files at a time (the output is the same) (default: ${DEFAULT-VALUE})")
+  int jobs = 1;
+
+  @picocli.CommandLine.ParentCommand OnnxTieCli root;
+
   @Override
   public Integer call() {
     RewriteOptions options = RewriteOptions.defaults()
@@ -72,16 +84,60 @@ final class RewriteCommand implements Callable<Integer> {
         .withDryRun(dryRun)
         .withWrite(writeOptions())
         .withVerify(verify ? VerifyOptions.defaults() : null);
-    List<RewriteReport> reports = Files.isDirectory(in)
-        ? OnnxTie.rewriteFolder(in, out, options)
-        : List.of(OnnxTie.rewrite(in, out, options));
     PrintWriter printer = spec.commandLine().getOut();
-    if (json) {
-      printer.println(Json.of(reports.size() == 1 && !Files.isDirectory(in) ? reports.get(0) : reports));
+    if (in.toString().equals("-") || out.toString().equals("-")) {
+      return streams(options);
+    }
+    if (Files.isDirectory(in)) {
+      FolderRewriteReport folder = OnnxTie.rewriteFolder(in, out, options, sharedData, jobs, root.progress());
+      if (json) {
+        printer.println(Json.of(folder));
+        return 0;
+      }
+      folder.models().forEach(report -> render(printer, report));
+      printer.println(folder.models().size() + " models" + (folder.sharedData() == null ? "" : " sharing " + folder.sharedData())
+          + (folder.output() == null ? "" : ": " + Units.bytes(folder.bytesBefore()) + " -> " + Units.bytes(folder.bytesAfter())
+              + " (" + folder.bytesBefore() + " -> " + folder.bytesAfter() + " bytes)"));
       return 0;
     }
-    for (RewriteReport report : reports) {
+    if (sharedData != null) {
+      throw OnnxTieException.badInput("--shared-data needs IN and OUT to be folders");
+    }
+    RewriteReport report = OnnxTie.rewrite(in, out, options);
+    if (json) {
+      printer.println(Json.of(report));
+    } else {
       render(printer, report);
+    }
+    return 0;
+  }
+
+  /** IN or OUT is {@code -}: a single-file model through standard input or output. */
+  private int streams(RewriteOptions options) {
+    if (verify) {
+      throw OnnxTieException.badInput("--verify needs IN and OUT to be files (ONNX Runtime loads models from files)");
+    }
+    if (sharedData != null || externalData != null) {
+      throw OnnxTieException.badInput("external data cannot go through standard input or output");
+    }
+    boolean toStdout = out.toString().equals("-");
+    try (OnnxModel model = in.toString().equals("-") ? OnnxTie.read(root.stdin, "standard input") : OnnxTie.read(in)) {
+      OnnxTie.Rewritten rewritten = OnnxTie.rewrite(model, options);
+      if (!options.dryRun()) {
+        if (toStdout) {
+          OnnxTie.write(rewritten.model(), root.stdout);
+        } else {
+          OnnxTie.write(rewritten.model(), out, options.write());
+        }
+      }
+      PrintWriter printer = toStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
+      RewriteReport report = new RewriteReport(in.toString(), options.dryRun() ? null : out.toString(), rewritten.result(), 0, 0, List.of(), null);
+      if (json) {
+        printer.println(Json.of(report));
+      } else if (!toStdout || !root.quiet) {
+        render(printer, report);
+      }
+      printer.flush();
     }
     return 0;
   }
@@ -125,7 +181,7 @@ final class RewriteCommand implements Callable<Integer> {
     }
     long saved = report.result().bytesSaved();
     out.println("  " + report.result().changes() + " ties, " + saved + " tensor bytes removed (" + Units.bytes(saved) + ")"
-        + (report.output() == null ? "" : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter())));
+        + (report.output() == null || report.bytesBefore() == 0 ? "" : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter())));
     if (report.verification() != null) {
       out.println(report.verification().toText());
     }

@@ -3,7 +3,7 @@ package dev.onnxtie.cli;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.verify.OptLevel;
 import dev.onnxtie.verify.Provider;
-import dev.onnxtie.verify.Verifier;
+import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.verify.VerifyOptions;
 import dev.onnxtie.verify.VerifyReport;
 import java.io.PrintWriter;
@@ -75,17 +75,10 @@ final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     VerifyOptions options = options(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking);
-    VerifyReport report;
-    try (Verifier verifier = new Verifier(options)) {
-      if (b == null) {
-        if (dataSet == null) {
-          throw OnnxTieException.badInput("give a second model B, or --data-set DIR with expected outputs");
-        }
-        report = verifier.againstExpected(a, dataSet);
-      } else {
-        report = verifier.compare(a, b);
-      }
+    if (b == null && dataSet == null) {
+      throw OnnxTieException.badInput("give a second model B, or --data-set DIR with expected outputs");
     }
+    VerifyReport report = b == null ? OnnxTie.verifyExpected(a, dataSet, options) : OnnxTie.verify(a, b, options);
     PrintWriter out = spec.commandLine().getOut();
     out.println(json ? report.toJson() : report.toText());
     return report.passed() ? 0 : OnnxTieException.CHECK_FAILED;

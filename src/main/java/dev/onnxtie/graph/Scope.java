@@ -190,7 +190,21 @@ public final class Scope {
     }
     long[] dims = Tensors.dims(tensor);
     return Optional.of(new TensorSource(tensor.getName(), this, kind, type, dims, Tensors.byteSize(tensor),
-        () -> Tensors.view(editor.source().rawBytes(tensor)), Tensors.isExternal(tensor)));
+        () -> Tensors.view(editor.source().rawBytes(tensor)), Tensors.isExternal(tensor), () -> storage(tensor)));
+  }
+
+  private String storage(TensorProto tensor) {
+    if (!Tensors.isExternal(tensor)) {
+      return null;
+    }
+    var where = editor.source().externalData().locate(tensor);
+    java.nio.file.Path file = editor.source().externalData().baseDir().resolve(where.location());
+    try {
+      file = file.toRealPath();
+    } catch (java.io.IOException e) {
+      // locate() already checked the file; keep the unresolved path
+    }
+    return file + ":" + where.offset() + ":" + where.length();
   }
 
   /** The node that writes {@code name} in this scope, if any. */

@@ -25,8 +25,10 @@ public final class TensorSource {
   private final long byteSize;
   private final Supplier<ByteBuffer> bytes;
   private final boolean external;
+  private final Supplier<String> storage;
 
-  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<ByteBuffer> bytes, boolean external) {
+  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<ByteBuffer> bytes, boolean external,
+      Supplier<String> storage) {
     this.name = name;
     this.scope = scope;
     this.kind = kind;
@@ -35,6 +37,15 @@ public final class TensorSource {
     this.byteSize = byteSize;
     this.bytes = bytes;
     this.external = external;
+    this.storage = storage;
+  }
+
+  /**
+   * Where the bytes are stored, for external tensors: the data file's real path, offset and length;
+   * null for tensors stored in the model file. Two tensors with the same storage share their bytes.
+   */
+  public String storage() {
+    return storage.get();
   }
 
   /** The tensor's name. */

@@ -249,9 +249,17 @@ public final class ModelIO {
   }
 
   private static ModelProto writeExternal(OnnxModel model, Path stagedData, String dataName, WriteOptions options) throws IOException {
-    try (FileChannel data = FileChannel.open(stagedData, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
-      long[] offset = {0};
-      ModelProto written = ProtoGraphs.map(model.proto(), graph -> {
+    try (DataFile data = new DataFile(stagedData, false)) {
+      ModelProto written = externalize(model, data, dataName, options);
+      data.force();
+      return written;
+    }
+  }
+
+  /** The model with every tensor of at least the threshold (or already external) placed in {@code data}. */
+  static ModelProto externalize(OnnxModel model, DataFile data, String dataName, WriteOptions options) throws IOException {
+    try {
+      return ProtoGraphs.map(model.proto(), graph -> {
         GraphProto.Builder builder = null;
         for (int i = 0; i < graph.getInitializerCount(); i++) {
           TensorProto tensor = graph.getInitializer(i);
@@ -263,15 +271,12 @@ public final class ModelIO {
           if (size < options.threshold() && !Tensors.isExternal(tensor)) {
             continue;
           }
-          ByteString bytes = model.rawBytes(tensor);
-          int align = size >= WriteOptions.PAGE_ALIGN_MIN_BYTES ? options.alignment() : 64;
-          long start = (offset[0] + align - 1) / align * align;
+          long start;
           try {
-            writeFully(data, bytes, start);
+            start = data.place(model.rawBytes(tensor), size >= WriteOptions.PAGE_ALIGN_MIN_BYTES ? options.alignment() : 64);
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
-          offset[0] = start + size;
           TensorProto.Builder external = tensor.toBuilder()
               .clearRawData().clearFloatData().clearInt32Data().clearInt64Data()
               .clearDoubleData().clearUint64Data().clearExternalData()
@@ -286,10 +291,77 @@ public final class ModelIO {
         }
         return builder == null ? graph : builder.build();
       });
-      data.force(true);
-      return written;
     } catch (UncheckedIOException e) {
       throw e.getCause();
+    }
+  }
+
+  /**
+   * Writes several models into one folder against one shared external data file in which every
+   * distinct tensor (by bytes) is stored once; each model references its tensors by offset. Staged
+   * and renamed like {@link #write}: the data file first, then the models in order.
+   *
+   * @param models the models
+   * @param outs their output files, all in one folder
+   * @param dataName the shared data file's name in that folder
+   * @param beforeRename sees the staged models (same order) before anything is renamed into place
+   * @return the files written: the data file first, then the models
+   */
+  public static List<Path> writeShared(List<OnnxModel> models, List<Path> outs, String dataName, WriteOptions options,
+      Consumer<List<Path>> beforeRename) {
+    if (models.size() != outs.size() || models.isEmpty()) {
+      throw new IllegalArgumentException("one output per model");
+    }
+    Path folder = outs.get(0).toAbsolutePath().normalize().getParent();
+    for (Path out : outs) {
+      if (!out.toAbsolutePath().normalize().getParent().equals(folder)) {
+        throw new IllegalArgumentException("shared data needs all outputs in one folder");
+      }
+      if (out.getFileName().toString().equals(dataName)) {
+        throw OnnxTieException.badInput("the shared data file cannot have a model's name '" + dataName + "'");
+      }
+    }
+    checkDataFileName(dataName);
+    if (!Files.isDirectory(folder)) {
+      throw OnnxTieException.badInput("output folder " + folder + " does not exist");
+    }
+    removeStaleTempFiles(folder);
+    Path staging = null;
+    try {
+      staging = Files.createTempDirectory(folder, TEMP_PREFIX);
+      Path stagedData = staging.resolve(dataName);
+      List<Path> staged = new ArrayList<>();
+      try (DataFile data = new DataFile(stagedData, true)) {
+        for (int i = 0; i < models.size(); i++) {
+          ModelProto written = externalize(models.get(i), data, dataName, options);
+          Path stagedModel = staging.resolve(outs.get(i).getFileName().toString());
+          try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(stagedModel, StandardOpenOption.CREATE_NEW), 1 << 16)) {
+            CodedOutputStream coded = CodedOutputStream.newInstance(stream, 1 << 16);
+            written.writeTo(coded);
+            coded.flush();
+          }
+          fsync(stagedModel);
+          staged.add(stagedModel);
+        }
+        data.force();
+      }
+      beforeRename.accept(staged);
+      List<Path> files = new ArrayList<>();
+      Path dataTarget = folder.resolve(dataName);
+      move(stagedData, dataTarget);
+      files.add(dataTarget);
+      for (int i = 0; i < staged.size(); i++) {
+        Path target = folder.resolve(outs.get(i).getFileName().toString());
+        move(staged.get(i), target);
+        files.add(target);
+      }
+      return files;
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot write to " + folder + ": " + e.getMessage(), e);
+    } finally {
+      if (staging != null) {
+        deleteTree(staging);
+      }
     }
   }
 

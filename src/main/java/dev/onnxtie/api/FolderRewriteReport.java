@@ -1,0 +1,15 @@
+package dev.onnxtie.api;
+
+import java.util.List;
+
+/**
+ * What a rewrite of a folder did.
+ *
+ * @param input the folder read
+ * @param output the folder written (null for a dry run)
+ * @param models one report per model, in name order
+ * @param sharedData the shared external data file, or null
+ * @param bytesBefore total bytes of the input models and their data files
+ * @param bytesAfter total bytes written (0 for a dry run)
+ */
+public record FolderRewriteReport(String input, String output, List<RewriteReport> models, String sharedData, long bytesBefore, long bytesAfter) {}
