@@ -128,6 +128,7 @@ public final class TieWeights implements Pass {
     }
     List<Long> perm = Arrays.stream(tie.perm()).mapToObj(p -> (long) p).toList();
     scope.addNode(at, "Transpose", "Transpose_" + output, List.of(kept.name()), List.of(output), Attribute.ofInts("perm", perm));
+    scope.editor().ensureOpset("", scope.editor().irVersion() >= 7 ? 13 : 7);
     scope.declare(output, kept.type().code(), dimsOf(tie.removed().dims()));
     created.put(key, new Created(scope, output));
     return output;

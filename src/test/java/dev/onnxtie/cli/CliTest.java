@@ -105,7 +105,7 @@ class CliTest {
     for (String name : List.of("encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx")) {
       assertTrue(Files.isRegularFile(out.resolve(name)), name);
     }
-    assertEquals(3, JsonParser.parseString(result.out()).getAsJsonArray().size());
+    assertEquals(3, JsonParser.parseString(result.out()).getAsJsonObject().getAsJsonArray("models").size());
     assertEquals(0, Cli.run("check", out.toString()).code());
   }
 
