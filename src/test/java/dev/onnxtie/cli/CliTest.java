@@ -106,7 +106,8 @@ class CliTest {
       assertTrue(Files.isRegularFile(out.resolve(name)), name);
     }
     assertEquals(3, JsonParser.parseString(result.out()).getAsJsonObject().getAsJsonArray("models").size());
-    assertEquals(0, Cli.run("check", out.toString()).code());
+    assertEquals(0, Cli.run("check", out.toString(), "--within-files").code(), "tied inside each file");
+    assertEquals(1, Cli.run("check", out.toString()).code(), "the embedding is still held by each file");
   }
 
   @Test
