@@ -143,6 +143,20 @@ public final class TestModels {
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).setGraph(graph).build();
   }
 
+  /** A SHA-256 over every path and regular file's bytes under a folder (links not followed). */
+  public static String digest(Path folder) throws Exception {
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    try (java.util.stream.Stream<Path> files = Files.walk(folder)) {
+      for (Path file : files.sorted().toList()) {
+        sha.update(file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          sha.update(Files.readAllBytes(file));
+        }
+      }
+    }
+    return java.util.HexFormat.of().formatHex(sha.digest());
+  }
+
   /** Writes a message to a file. */
   public static Path save(ModelProto model, Path file) {
     try {

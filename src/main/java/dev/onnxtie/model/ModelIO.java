@@ -188,12 +188,7 @@ public final class ModelIO {
       } else {
         written = inline(model);
       }
-      try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(stagedModel, StandardOpenOption.CREATE_NEW), 1 << 16)) {
-        CodedOutputStream coded = CodedOutputStream.newInstance(stream, 1 << 16);
-        written.writeTo(coded);
-        coded.flush();
-      }
-      fsync(stagedModel);
+      writeMessage(written, stagedModel);
       beforeRename.accept(stagedModel);
       List<Path> files = new ArrayList<>();
       files.add(target);
@@ -335,12 +330,7 @@ public final class ModelIO {
         for (int i = 0; i < models.size(); i++) {
           ModelProto written = externalize(models.get(i), data, dataName, options);
           Path stagedModel = staging.resolve(outs.get(i).getFileName().toString());
-          try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(stagedModel, StandardOpenOption.CREATE_NEW), 1 << 16)) {
-            CodedOutputStream coded = CodedOutputStream.newInstance(stream, 1 << 16);
-            written.writeTo(coded);
-            coded.flush();
-          }
-          fsync(stagedModel);
+          writeMessage(written, stagedModel);
           staged.add(stagedModel);
         }
         data.force();
@@ -407,6 +397,16 @@ public final class ModelIO {
       }
     });
     return total[0];
+  }
+
+  /** Streams a message into a new file and fsyncs it. */
+  private static void writeMessage(ModelProto message, Path file) throws IOException {
+    try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE_NEW), 1 << 16)) {
+      CodedOutputStream coded = CodedOutputStream.newInstance(stream, 1 << 16);
+      message.writeTo(coded);
+      coded.flush();
+    }
+    fsync(file);
   }
 
   private static void fsync(Path file) throws IOException {

@@ -15,8 +15,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -101,23 +99,10 @@ class ExternalDataTest {
     };
   }
 
-  static String sha256(Path folder) throws Exception {
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    try (Stream<Path> files = Files.walk(folder)) {
-      for (Path file : files.sorted().toList()) {
-        digest.update(file.toString().getBytes());
-        if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          digest.update(Files.readAllBytes(file));
-        }
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest());
-  }
-
   /** Runs inspect and rewrite on a hostile model and checks the refusal contract. */
   static void assertRefused(Path model, String expectedWords) throws Exception {
     Path folder = model.getParent();
-    String before = sha256(folder);
+    String before = TestModels.digest(folder);
     for (String[] args : List.of(new String[] {"inspect", model.toString()},
         new String[] {"rewrite", model.toString(), folder.getParent().resolve("out.onnx").toString()},
         new String[] {"check", model.toString()})) {
@@ -131,7 +116,7 @@ class ExternalDataTest {
     try (Stream<Path> files = Files.list(folder.getParent())) {
       assertEquals(List.of(), files.filter(p -> p.getFileName().toString().startsWith(ModelIO.TEMP_PREFIX)).toList());
     }
-    assertEquals(before, sha256(folder), "the input is unchanged");
+    assertEquals(before, TestModels.digest(folder), "the input is unchanged");
   }
 
   @Test

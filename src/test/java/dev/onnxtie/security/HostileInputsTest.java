@@ -3,13 +3,11 @@ package dev.onnxtie.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.onnxtie.Cli;
+import dev.onnxtie.TestModels;
 import dev.onnxtie.model.ModelIO;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -20,19 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the problem, no stack trace, no output or temporary file, input bytes unchanged.
  */
 class HostileInputsTest {
-  static String digest(Path folder) throws Exception {
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    try (Stream<Path> files = Files.walk(folder)) {
-      for (Path file : files.sorted().toList()) {
-        sha.update(file.toString().getBytes());
-        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-          sha.update(Files.readAllBytes(file));
-        }
-      }
-    }
-    return HexFormat.of().formatHex(sha.digest());
-  }
-
   static List<String[]> commands(Path model, Path out) {
     String in = model.toString();
     String target = out.toString();
@@ -49,7 +34,7 @@ class HostileInputsTest {
     for (HostileCorpus.Case hostile : corpus) {
       Path folder = hostile.model().getParent();
       Path out = folder.getParent().resolve("out.onnx");
-      String before = digest(folder.getParent());
+      String before = TestModels.digest(folder.getParent());
       for (String[] args : commands(hostile.model(), out)) {
         runs++;
         Cli result = Cli.run(args);
@@ -72,7 +57,7 @@ class HostileInputsTest {
           }
         }
       }
-      if (!before.equals(digest(folder.getParent()))) {
+      if (!before.equals(TestModels.digest(folder.getParent()))) {
         problems.add(hostile.name() + ": the input changed");
       }
     }
