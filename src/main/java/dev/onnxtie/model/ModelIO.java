@@ -17,15 +17,15 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -161,24 +161,24 @@ public final class ModelIO {
       }
       return List.of(target);
     }
-    removeStaleTempFiles(folder);
     boolean hasExternal = hasExternalTensors(model.proto());
     WriteOptions.Layout layout = options.layout();
     if (layout == WriteOptions.Layout.AUTO) {
       layout = hasExternal || tensorBytes(model) > SINGLE_FILE_LIMIT ? WriteOptions.Layout.EXTERNAL : WriteOptions.Layout.SINGLE_FILE;
     }
-    String dataName = options.dataFile() != null ? options.dataFile() : target.getFileName() + ".data";
+    String wanted = options.dataFile() != null ? options.dataFile() : target.getFileName() + ".data";
+    Set<String> superseded = new HashSet<>();
+    String dataName = wanted;
     if (layout == WriteOptions.Layout.EXTERNAL) {
-      checkDataFileName(dataName);
-      if (dataName.equals(target.getFileName().toString())) {
-        throw OnnxTieException.badInput("the external data file cannot have the model's own name '" + dataName + "'");
+      checkDataFileName(wanted);
+      if (wanted.equals(target.getFileName().toString())) {
+        throw OnnxTieException.badInput("the external data file cannot have the model's own name '" + wanted + "'");
       }
     } else if (tensorBytes(model) > SINGLE_FILE_LIMIT) {
       throw OnnxTieException.badInput("the model's tensors pass protobuf's 2 GiB limit; write it with external data");
     }
-    Path staging = null;
-    try {
-      staging = Files.createTempDirectory(folder, TEMP_PREFIX);
+    dataName = Staging.dataName(folder, wanted, List.of(target), superseded);
+    try (Staging staging = new Staging(folder)) {
       Path stagedModel = staging.resolve(target.getFileName().toString());
       Path stagedData = null;
       ModelProto written;
@@ -193,18 +193,13 @@ public final class ModelIO {
       List<Path> files = new ArrayList<>();
       files.add(target);
       if (stagedData != null) {
-        Path dataTarget = folder.resolve(dataName);
-        move(stagedData, dataTarget);
-        files.add(dataTarget);
+        files.add(folder.resolve(dataName));
       }
-      move(stagedModel, target);
+      staging.commit(stagedData == null ? List.of() : List.of(stagedData), List.of(stagedModel), superseded,
+          Map.of(target.getFileName().toString(), stagedData == null ? "" : dataName));
       return files;
     } catch (IOException e) {
       throw OnnxTieException.badInput("cannot write " + out + ": " + e.getMessage(), e);
-    } finally {
-      if (staging != null) {
-        deleteTree(staging);
-      }
     }
   }
 
@@ -320,15 +315,14 @@ public final class ModelIO {
     if (!Files.isDirectory(folder)) {
       throw OnnxTieException.badInput("output folder " + folder + " does not exist");
     }
-    removeStaleTempFiles(folder);
-    Path staging = null;
-    try {
-      staging = Files.createTempDirectory(folder, TEMP_PREFIX);
-      Path stagedData = staging.resolve(dataName);
+    Set<String> superseded = new HashSet<>();
+    String chosen = Staging.dataName(folder, dataName, outs.stream().map(o -> o.toAbsolutePath().normalize()).toList(), superseded);
+    try (Staging staging = new Staging(folder)) {
+      Path stagedData = staging.resolve(chosen);
       List<Path> staged = new ArrayList<>();
       try (DataFile data = new DataFile(stagedData, true)) {
         for (int i = 0; i < models.size(); i++) {
-          ModelProto written = externalize(models.get(i), data, dataName, options);
+          ModelProto written = externalize(models.get(i), data, chosen, options);
           Path stagedModel = staging.resolve(outs.get(i).getFileName().toString());
           writeMessage(written, stagedModel);
           staged.add(stagedModel);
@@ -336,22 +330,17 @@ public final class ModelIO {
         data.force();
       }
       beforeRename.accept(staged);
+      Map<String, String> written = new HashMap<>();
       List<Path> files = new ArrayList<>();
-      Path dataTarget = folder.resolve(dataName);
-      move(stagedData, dataTarget);
-      files.add(dataTarget);
-      for (int i = 0; i < staged.size(); i++) {
-        Path target = folder.resolve(outs.get(i).getFileName().toString());
-        move(staged.get(i), target);
-        files.add(target);
+      files.add(folder.resolve(chosen));
+      for (Path model : staged) {
+        written.put(model.getFileName().toString(), chosen);
+        files.add(folder.resolve(model.getFileName().toString()));
       }
+      staging.commit(List.of(stagedData), staged, superseded, written);
       return files;
     } catch (IOException e) {
       throw OnnxTieException.badInput("cannot write to " + folder + ": " + e.getMessage(), e);
-    } finally {
-      if (staging != null) {
-        deleteTree(staging);
-      }
     }
   }
 
@@ -415,40 +404,8 @@ public final class ModelIO {
     }
   }
 
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    }
-  }
-
-  /** Removes staging folders of earlier writes that were killed, if they are older than a minute. */
+  /** Removes staging folders of earlier writes whose writer is gone. */
   static void removeStaleTempFiles(Path folder) {
-    long cutoff = System.currentTimeMillis() - 60_000;
-    try (DirectoryStream<Path> stale = Files.newDirectoryStream(folder, TEMP_PREFIX + "*")) {
-      for (Path leftover : stale) {
-        if (Files.getLastModifiedTime(leftover, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoff) {
-          deleteTree(leftover);
-        }
-      }
-    } catch (IOException e) {
-      // leftovers are harmless: they carry TEMP_PREFIX and are never read
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    try {
-      if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
-          for (Path entry : entries) {
-            Files.deleteIfExists(entry);
-          }
-        }
-      }
-      Files.deleteIfExists(root);
-    } catch (IOException e) {
-      // best effort: a leftover carries TEMP_PREFIX and is removed by a later write here
-    }
+    Staging.removeStale(folder);
   }
 }

@@ -1,0 +1,247 @@
+package dev.onnxtie.model;
+
+import com.google.protobuf.UnsafeByteOperations;
+import dev.onnxtie.proto.Onnx.ModelProto;
+import dev.onnxtie.proto.Onnx.StringStringEntryProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A staging folder ({@value ModelIO#TEMP_PREFIX}...) beside the outputs, and the commit that
+ * renames its files into place.
+ *
+ * <ul>
+ *   <li>The writer holds a lock on {@code .lock} inside its staging folder for as long as it lives,
+ *       so other writers remove only staging folders whose writer is gone (killed), never live ones.
+ *   <li>The commit renames data files first, models last, while holding the folder's lock file
+ *       ({@value #FOLDER_LOCK}), so two writers of one output cannot interleave their renames.
+ *   <li>A new data file never replaces one the installed model still reads: when the output's
+ *       current model references the data file name, the new data goes to the alternate name
+ *       ({@code x.data} / {@code x.1.data}), so the model rename is the single commit point; the
+ *       superseded data file is deleted afterwards unless another model of the folder reads it.
+ * </ul>
+ */
+final class Staging implements AutoCloseable {
+  /** The lock file of a folder's commits; it stays in the folder and is never removed. */
+  static final String FOLDER_LOCK = ModelIO.TEMP_PREFIX + "lock";
+
+  private static final String OWNER_LOCK = ".lock";
+  private static final Map<Path, Object> IN_PROCESS = new ConcurrentHashMap<>();
+
+  private final Path folder;
+  private final Path dir;
+  private final FileChannel ownerChannel;
+  private final FileLock owner;
+
+  Staging(Path folder) throws IOException {
+    this.folder = folder;
+    removeStale(folder);
+    this.dir = Files.createTempDirectory(folder, ModelIO.TEMP_PREFIX);
+    this.ownerChannel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    this.owner = ownerChannel.lock();
+  }
+
+  /** A path inside the staging folder. */
+  Path resolve(String name) {
+    return dir.resolve(name);
+  }
+
+  /**
+   * Renames the staged files into the folder: data files first, then models, under the folder lock;
+   * then fsyncs the folder and deletes {@code superseded} data files nothing reads any more.
+   *
+   * @param data staged data files, renamed under their own names
+   * @param models staged models, renamed under their own names
+   * @param superseded data file names the replaced models read
+   * @param written models and their data file names, excluded from the "still read" scan
+   */
+  void commit(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written) throws IOException {
+    Object monitor = IN_PROCESS.computeIfAbsent(folder, f -> new Object());
+    synchronized (monitor) {
+      if (data.size() + models.size() == 1) {
+        // one rename is atomic by itself: no folder lock (and no lock file left in the folder)
+        install(data, models, superseded, written);
+        return;
+      }
+      try (FileChannel channel = FileChannel.open(folder.resolve(FOLDER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock lock = channel.lock()) {
+        install(data, models, superseded, written);
+      }
+    }
+  }
+
+  private void install(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written) throws IOException {
+    for (Path file : data) {
+      move(file, folder.resolve(file.getFileName().toString()));
+    }
+    for (Path file : models) {
+      move(file, folder.resolve(file.getFileName().toString()));
+    }
+    syncFolder();
+    for (String name : superseded) {
+      if (!written.containsValue(name) && !readByOtherModels(name, written.keySet())) {
+        Files.deleteIfExists(folder.resolve(name));
+      }
+    }
+  }
+
+  private boolean readByOtherModels(String dataName, Collection<String> exclude) {
+    try (DirectoryStream<Path> models = Files.newDirectoryStream(folder, "*.onnx")) {
+      for (Path model : models) {
+        if (!exclude.contains(model.getFileName().toString())) {
+          Set<String> reads = locations(model);
+          if (reads == null || reads.contains(dataName)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private void syncFolder() {
+    try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      // not every file system lets a folder be opened for fsync; the renames stand regardless
+    }
+  }
+
+  /**
+   * The data file name to write: {@code wanted}, or its alternate when a model now at one of the
+   * targets reads {@code wanted}. Adds the names those models read to {@code superseded}.
+   */
+  static String dataName(Path folder, String wanted, List<Path> targets, Set<String> superseded) {
+    for (Path target : targets) {
+      Set<String> reads = locations(target);
+      if (reads != null) {
+        superseded.addAll(reads);
+      }
+    }
+    return superseded.contains(wanted) ? alternate(wanted) : wanted;
+  }
+
+  /** {@code x.data} ↔ {@code x.1.data}; other names get or lose a {@code .1} suffix. */
+  static String alternate(String name) {
+    if (name.endsWith(".1.data")) {
+      return name.substring(0, name.length() - ".1.data".length()) + ".data";
+    }
+    if (name.endsWith(".data")) {
+      return name.substring(0, name.length() - ".data".length()) + ".1.data";
+    }
+    return name.endsWith(".1") ? name.substring(0, name.length() - 2) : name + ".1";
+  }
+
+  /** External data locations a model file reads; empty if absent, null if it cannot be parsed. */
+  static Set<String> locations(Path model) {
+    if (!Files.isRegularFile(model)) {
+      return Set.of();
+    }
+    try (FileChannel channel = FileChannel.open(model, StandardOpenOption.READ)) {
+      if (channel.size() > Integer.MAX_VALUE) {
+        return null;
+      }
+      var input = UnsafeByteOperations.unsafeWrap(channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size())).newCodedInput();
+      input.enableAliasing(true);
+      ModelProto proto = ModelProto.parseFrom(input);
+      Set<String> reads = new HashSet<>();
+      ProtoGraphs.visit(proto, (path, depth, graph) -> {
+        for (TensorProto tensor : graph.getInitializerList()) {
+          for (StringStringEntryProto entry : tensor.getExternalDataList()) {
+            if (entry.getKey().equals("location")) {
+              reads.add(entry.getValue());
+            }
+          }
+        }
+      });
+      return reads;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /**
+   * Removes staging folders whose writer is gone: their owner lock can be taken (a killed
+   * process's locks are released by the kernel), or, without a lock file, older than a minute.
+   */
+  static void removeStale(Path folder) {
+    long cutoff = System.currentTimeMillis() - 60_000;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder, ModelIO.TEMP_PREFIX + "*")) {
+      for (Path entry : entries) {
+        if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        Path lockFile = entry.resolve(OWNER_LOCK);
+        if (Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+          try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+              continue;
+            }
+            lock.release();
+          } catch (OverlappingFileLockException e) {
+            continue; // held by a writer in this process
+          }
+          deleteTree(entry);
+        } else if (Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoff) {
+          deleteTree(entry);
+        }
+      }
+    } catch (IOException e) {
+      // leftovers are harmless: they carry TEMP_PREFIX and are never read
+    }
+  }
+
+  static void deleteTree(Path root) {
+    try {
+      if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+          for (Path entry : entries) {
+            Files.deleteIfExists(entry);
+          }
+        }
+      }
+      Files.deleteIfExists(root);
+    } catch (IOException e) {
+      // best effort: a leftover carries TEMP_PREFIX and is removed by a later write here
+    }
+  }
+
+  /** Releases the owner lock and removes the staging folder with whatever is left in it. */
+  @Override
+  public void close() {
+    try {
+      owner.release();
+      ownerChannel.close();
+    } catch (IOException e) {
+      // closing: nothing to recover
+    }
+    deleteTree(dir);
+  }
+}
