@@ -46,6 +46,9 @@ public final class ModelIO {
   /** One .onnx file must stay below this size (protobuf's 2 GiB limit, with a margin). */
   static final long SINGLE_FILE_LIMIT = 2_000_000_000L;
 
+  /** The limit in force: {@link #SINGLE_FILE_LIMIT}, lowered only by tests to exercise the switch. */
+  static volatile long singleFileLimit = SINGLE_FILE_LIMIT;
+
   private ModelIO() {}
 
   /**
@@ -164,7 +167,7 @@ public final class ModelIO {
     boolean hasExternal = hasExternalTensors(model.proto());
     WriteOptions.Layout layout = options.layout();
     if (layout == WriteOptions.Layout.AUTO) {
-      layout = hasExternal || tensorBytes(model) > SINGLE_FILE_LIMIT ? WriteOptions.Layout.EXTERNAL : WriteOptions.Layout.SINGLE_FILE;
+      layout = hasExternal || tensorBytes(model) > singleFileLimit ? WriteOptions.Layout.EXTERNAL : WriteOptions.Layout.SINGLE_FILE;
     }
     String wanted = options.dataFile() != null ? options.dataFile() : target.getFileName() + ".data";
     Set<String> superseded = new HashSet<>();
@@ -174,7 +177,7 @@ public final class ModelIO {
       if (wanted.equals(target.getFileName().toString())) {
         throw OnnxTieException.badInput("the external data file cannot have the model's own name '" + wanted + "'");
       }
-    } else if (tensorBytes(model) > SINGLE_FILE_LIMIT) {
+    } else if (tensorBytes(model) > singleFileLimit) {
       throw OnnxTieException.badInput("the model's tensors pass protobuf's 2 GiB limit; write it with external data");
     }
     dataName = Staging.dataName(folder, wanted, List.of(target), superseded);
@@ -205,7 +208,7 @@ public final class ModelIO {
 
   /** Writes a single-file model (no external data) to a stream, e.g. standard output. */
   public static void write(OnnxModel model, OutputStream out) {
-    if (tensorBytes(model) > SINGLE_FILE_LIMIT) {
+    if (tensorBytes(model) > singleFileLimit) {
       throw OnnxTieException.badInput("the model's tensors pass protobuf's 2 GiB limit; it cannot be written to a stream");
     }
     try {

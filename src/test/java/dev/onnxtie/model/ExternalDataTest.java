@@ -76,6 +76,25 @@ class ExternalDataTest {
     }
   }
 
+  @Test
+  void aModelPastTheSingleFileLimitGoesToExternalDataByItself(@TempDir Path dir) throws Exception {
+    Path in = TestModels.samples().resolve("gpt2_tied/model.onnx");
+    Path out = dir.resolve("big.onnx");
+    long saved = ModelIO.singleFileLimit;
+    ModelIO.singleFileLimit = 100_000; // stands in for protobuf's 2 GiB, which a test cannot afford
+    try (OnnxModel model = ModelIO.read(in)) {
+      ModelIO.write(model, out, WriteOptions.defaults());
+      assertTrue(Files.isRegularFile(dir.resolve("big.onnx.data")));
+      dev.onnxtie.OnnxTieException refused = org.junit.jupiter.api.Assertions.assertThrows(dev.onnxtie.OnnxTieException.class,
+          () -> ModelIO.write(model, dir.resolve("one.onnx"), WriteOptions.defaults().withLayout(WriteOptions.Layout.SINGLE_FILE, null)));
+      assertTrue(refused.getMessage().contains("2 GiB limit; write it with external data"), refused.getMessage());
+    } finally {
+      ModelIO.singleFileLimit = saved;
+    }
+    long[] ids = OrtRun.ids(2 * 8, 1000);
+    assertEquals(OrtRun.int64(in, "input_ids", ids, 2, 8), OrtRun.int64(out, "input_ids", ids, 2, 8));
+  }
+
   /** Rewrites the external_data entries of the embedding. */
   static Path corrupt(Path model, UnaryOperator<List<StringStringEntryProto>> change) throws IOException {
     ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(model));
