@@ -59,7 +59,10 @@ trap 'rm -f "$samples" "$rss_file"' EXIT
 measure() {
   local name="$1" output="$2"
   shift 3
-  rm -f "$output" "$output.data"
+  # only regular files: the startup measurement passes /dev/null, which root must never delete
+  for file in "$output" "$output.data"; do
+    if [[ -f "$file" ]]; then rm -f "$file"; fi
+  done
   sync
   local start end
   start=$(date +%s%N)
