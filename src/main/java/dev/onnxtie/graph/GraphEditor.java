@@ -113,6 +113,20 @@ public final class GraphEditor {
     }
   }
 
+  /** Number of model-local functions (FunctionProto), whose bodies passes do not edit. */
+  public int functionCount() {
+    return source.proto().getFunctionsCount();
+  }
+
+  /** Number of sparse initializers in all graphs, which passes do not edit. */
+  public int sparseInitializerCount() {
+    int count = 0;
+    for (Scope scope : scopes()) {
+      count += scope.graph.getSparseInitializerCount();
+    }
+    return count;
+  }
+
   /** The model's IR version. */
   public long irVersion() {
     return source.irVersion();

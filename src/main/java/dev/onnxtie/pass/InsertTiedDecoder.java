@@ -81,6 +81,9 @@ public final class InsertTiedDecoder implements Pass {
       notes.add("decoder of " + layer.name() + ": " + layer.outputWidth() + " -> " + layer.inputWidth() + ", " + activation);
     }
     notes.add("new output " + output);
+    if (editor.scopes().size() > 1) {
+      notes.add("searched the main graph only for dense layers; " + (editor.scopes().size() - 1) + " subgraphs left as they are");
+    }
     return new PassResult(name(), 1, List.of(), notes);
   }
 

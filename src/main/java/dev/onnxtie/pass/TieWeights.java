@@ -106,6 +106,12 @@ public final class TieWeights implements Pass {
     if (form == TieForm.GEMM) {
       editor.ensureOpset("", 13);
     }
+    if (editor.functionCount() > 0) {
+      notes.add("skipped the bodies of " + editor.functionCount() + " model-local functions: their constants are not tie candidates");
+    }
+    if (editor.sparseInitializerCount() > 0) {
+      notes.add("skipped " + editor.sparseInitializerCount() + " sparse initializers: they are not tie candidates");
+    }
     return new PassResult(name(), changes, records, notes);
   }
 

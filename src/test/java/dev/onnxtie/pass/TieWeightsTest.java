@@ -383,6 +383,17 @@ class TieWeightsTest {
   }
 
   @Test
+  void functionsAndSparseInitializersAreReportedAsSkipped() throws Exception {
+    ModelProto base = TestModels.embeddingAndHead(30, 4);
+    ModelProto withFunction = base.toBuilder().addFunctions(dev.onnxtie.proto.Onnx.FunctionProto.newBuilder().setName("f").setDomain("local")
+        .addInput("a").addOutput("b").addNode(node("Identity", "fi", List.of("a"), List.of("b")))
+        .addOpsetImport(dev.onnxtie.proto.Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))).build();
+    Outcome outcome = rewrite(withFunction, TieForm.TRANSPOSE);
+    assertEquals(1, outcome.result().changes());
+    assertTrue(outcome.result().notes().stream().anyMatch(n -> n.contains("1 model-local functions")), outcome.result().notes().toString());
+  }
+
+  @Test
   void subgraphsAreCountedInTheModelWalk() {
     GraphProto body = GraphProto.newBuilder().setName("b").build();
     GraphProto graph = GraphProto.newBuilder().addNode(node("If", "i", List.of("c"), List.of(), graphAttribute("then_branch", body), graphAttribute("else_branch", body))).build();
