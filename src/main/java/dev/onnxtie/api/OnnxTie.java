@@ -96,7 +96,7 @@ public final class OnnxTie {
       VerifyReport[] verification = {null};
       List<Path> written = ModelIO.write(rewritten.model(), out, options.write(), staged -> {
         if (options.verify() != null) {
-          verification[0] = verifyBeforeRename(in, staged, options.verify());
+          verification[0] = verifyBeforeRename(in, staged, out, options.verify());
         }
       });
       long after = 0;
@@ -152,7 +152,7 @@ public final class OnnxTie {
       List<Path> written = ModelIO.writeShared(rewritten.stream().map(Rewritten::model).toList(), outs, sharedData, write, staged -> {
         if (options.verify() != null) {
           for (int i = 0; i < staged.size(); i++) {
-            verifications[i] = verifyBeforeRename(models.get(i), staged.get(i), options.verify());
+            verifications[i] = verifyBeforeRename(models.get(i), staged.get(i), outs.get(i), options.verify());
           }
         }
       });
@@ -171,9 +171,9 @@ public final class OnnxTie {
     }
   }
 
-  private static VerifyReport verifyBeforeRename(Path in, Path staged, VerifyOptions options) {
+  private static VerifyReport verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options) {
     try (Verifier verifier = new Verifier(options)) {
-      VerifyReport report = verifier.compare(in, staged);
+      VerifyReport report = verifier.compare(in, staged).withB(out.toString());
       if (!report.passed()) {
         throw new OnnxTieException(OnnxTieException.CHECK_FAILED,
             "verification failed: the rewrite of " + in + " differs from it (" + String.join(", ", report.failedOutputs())

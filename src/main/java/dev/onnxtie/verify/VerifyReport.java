@@ -44,6 +44,16 @@ public record VerifyReport(
     List<Run> runs,
     List<String> notes) {
 
+  /**
+   * The same report with model B named {@code newB}: a rewrite verifies its staged output and
+   * reports it under the path it is then renamed to.
+   */
+  public VerifyReport withB(String newB) {
+    List<SessionInfo> renamed = sessions.stream()
+        .map(s -> s.model().equals(b) ? new SessionInfo(newB, s.provider(), s.rssGrowthBytes()) : s).toList();
+    return new VerifyReport(a, newB, provider, optLevel, atol, rtol, dims, renamed, interfaceDifferences, runs, notes);
+  }
+
   /** How one output compared. */
   public enum Status {
     /** Every element within tolerance, NaN and Inf at the same places. */
