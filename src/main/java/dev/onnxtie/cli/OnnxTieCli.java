@@ -27,8 +27,8 @@ public final class OnnxTieCli implements Runnable {
 
   /** Standard input, for models read from {@code -}. */
   java.io.InputStream stdin = System.in;
-  /** Standard output as bytes, for models written to {@code -}. */
-  java.io.OutputStream stdout = System.out;
+  /** Standard output as bytes, for models written to {@code -}; unbuffered and error-reporting. */
+  java.io.OutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
 
   /** Progress on stderr when it is a terminal and --quiet is not given; otherwise nothing. */
   dev.onnxtie.api.Progress progress() {
@@ -63,7 +63,7 @@ public final class OnnxTieCli implements Runnable {
    * Runs the CLI with the given streams and returns the exit code, without exiting: what tests call.
    */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    return run(System.in, System.out, out, err, args);
+    return run(System.in, new java.io.FileOutputStream(java.io.FileDescriptor.out), out, err, args);
   }
 
   /**

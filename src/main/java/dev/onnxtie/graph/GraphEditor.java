@@ -35,6 +35,8 @@ public final class GraphEditor {
   final Map<String, Node> producers = new HashMap<>();
   /** Outputs of every subgraph. */
   final Set<String> subgraphOutputs = new HashSet<>();
+  /** Names defined in more than one scope (a subgraph reusing an enclosing graph's name). */
+  private final Set<String> shadowed = new HashSet<>();
 
   /** Starts editing a model. */
   public GraphEditor(OnnxModel source) {
@@ -47,7 +49,16 @@ public final class GraphEditor {
       for (Node node : scope.nodes) {
         index(node);
       }
+      for (String name : scope.definedNames()) {
+        if (!names.add(name)) {
+          shadowed.add(name);
+        }
+      }
       names.addAll(scope.initializers.keySet());
+      for (var sparse : scope.graph.getSparseInitializerList()) {
+        names.add(sparse.getValues().getName());
+        names.add(sparse.getIndices().getName());
+      }
       names.addAll(scope.declared.keySet());
       for (Node node : scope.nodes) {
         names.addAll(node.proto.getInputList());
@@ -70,7 +81,9 @@ public final class GraphEditor {
       }
     }
     for (String output : node.proto.getOutputList()) {
-      producers.put(output, node);
+      if (!output.isEmpty()) {
+        producers.put(output, node);
+      }
     }
   }
 
@@ -163,6 +176,14 @@ public final class GraphEditor {
     return candidate;
   }
 
+  /**
+   * True when more than one graph defines this name (as an input, initializer or node output), so
+   * that a read of it depends on the scope: passes leave such tensors alone.
+   */
+  public boolean isShadowed(String name) {
+    return shadowed.contains(name);
+  }
+
   /** True when some tensor or node of the model has this name. */
   public boolean isNameTaken(String name) {
     return names.contains(name);
@@ -230,7 +251,9 @@ public final class GraphEditor {
     Map<String, Node> producer = new HashMap<>();
     for (Node node : scope.nodes) {
       for (String output : node.outputs()) {
-        producer.put(output, node);
+        if (!output.isEmpty()) {
+          producer.put(output, node);
+        }
       }
     }
     Map<Node, Integer> state = new IdentityHashMap<>();

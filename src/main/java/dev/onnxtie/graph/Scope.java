@@ -74,6 +74,20 @@ public final class Scope {
     }
   }
 
+  /** The names this graph itself defines: its inputs, initializers and node outputs. */
+  java.util.Set<String> definedNames() {
+    java.util.Set<String> defined = new java.util.LinkedHashSet<>(inputNames);
+    defined.addAll(initializers.keySet());
+    for (Node node : nodes) {
+      for (String output : node.outputs()) {
+        if (!output.isEmpty()) {
+          defined.add(output);
+        }
+      }
+    }
+    return defined;
+  }
+
   /** A readable path such as {@code main} or {@code main/If_0.then_branch}. */
   public String path() {
     return path;
@@ -342,6 +356,22 @@ public final class Scope {
       tensor.addDims(dim);
     }
     initializers.put(name, tensor.build());
+    if (editor.irVersion() < 4) {
+      // IR 3 lists every initializer among the graph inputs
+      ValueInfoProto input = ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+          TypeProto.Tensor.newBuilder().setElemType(type.code()).setShape(shapeOf(dims)))).build();
+      graph.addInput(input);
+      inputNames.add(name);
+      declared.put(name, input);
+    }
+  }
+
+  private static TensorShapeProto shapeOf(long[] dims) {
+    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+    for (long dim : dims) {
+      shape.addDimBuilder().setDimValue(dim);
+    }
+    return shape.build();
   }
 
   /** Adds a graph output with the given type. The name must already be produced in this scope. */

@@ -100,7 +100,7 @@ public enum DataType {
    */
   public long byteSize(long elements) {
     if (bits == 4) {
-      return (elements + 1) / 2;
+      return elements / 2 + (elements & 1);
     }
     return Math.multiplyExact(elements, (long) bits / 8);
   }

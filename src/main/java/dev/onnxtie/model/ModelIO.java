@@ -90,7 +90,12 @@ public final class ModelIO {
    */
   public static OnnxModel read(InputStream in, String label) {
     try {
-      byte[] bytes = in.readAllBytes();
+      byte[] bytes;
+      try {
+        bytes = in.readAllBytes();
+      } catch (OutOfMemoryError e) {
+        throw OnnxTieException.badInput(label + " holds more than fits in memory (over 2 GiB?); give models that large as files with external data");
+      }
       if (bytes.length == 0) {
         throw OnnxTieException.badInput(label + " is empty, not an ONNX model");
       }
@@ -180,7 +185,12 @@ public final class ModelIO {
     } else if (tensorBytes(model) > singleFileLimit) {
       throw OnnxTieException.badInput("the model's tensors pass protobuf's 2 GiB limit; write it with external data");
     }
-    dataName = Staging.dataName(folder, wanted, List.of(target), superseded);
+    Set<String> inputReads = Staging.readsIn(model, folder);
+    if (options.dataFile() != null && layout == WriteOptions.Layout.EXTERNAL && inputReads.contains(options.dataFile())) {
+      throw OnnxTieException.badInput("--external-data " + options.dataFile() + " is a data file the input reads; writing it would "
+          + "destroy the input: choose another name");
+    }
+    dataName = Staging.dataName(folder, wanted, List.of(target), superseded, inputReads);
     try (Staging staging = new Staging(folder)) {
       Path stagedModel = staging.resolve(target.getFileName().toString());
       Path stagedData = null;
@@ -217,13 +227,13 @@ public final class ModelIO {
       coded.flush();
       out.flush();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw OnnxTieException.badInput("cannot write the model: " + e.getMessage(), e);
     }
   }
 
   /** The model with every external tensor moved into raw_data (aliasing the mapped data file). */
   static ModelProto inline(OnnxModel model) {
-    return ProtoGraphs.map(model.proto(), graph -> {
+    return ProtoGraphs.map(inlineAttributes(model), graph -> {
       GraphProto.Builder builder = null;
       for (int i = 0; i < graph.getInitializerCount(); i++) {
         TensorProto tensor = graph.getInitializer(i);
@@ -249,10 +259,51 @@ public final class ModelIO {
     }
   }
 
+  /**
+   * The model with external tensors held in node attributes (Constant values written with
+   * {@code convert_attribute=True}) moved into raw_data: they are small, and only initializers are
+   * laid out in data files.
+   */
+  static ModelProto inlineAttributes(OnnxModel model) {
+    return ProtoGraphs.map(model.proto(), graph -> {
+      GraphProto.Builder builder = null;
+      for (int n = 0; n < graph.getNodeCount(); n++) {
+        var node = graph.getNode(n);
+        var nodeBuilder = (dev.onnxtie.proto.Onnx.NodeProto.Builder) null;
+        for (int a = 0; a < node.getAttributeCount(); a++) {
+          var attribute = node.getAttribute(a);
+          var attributeBuilder = (dev.onnxtie.proto.Onnx.AttributeProto.Builder) null;
+          if (attribute.hasT() && Tensors.isExternal(attribute.getT())) {
+            attributeBuilder = attribute.toBuilder().setT(inlined(model, attribute.getT()));
+          }
+          for (int t = 0; t < attribute.getTensorsCount(); t++) {
+            if (Tensors.isExternal(attribute.getTensors(t))) {
+              attributeBuilder = attributeBuilder == null ? attribute.toBuilder() : attributeBuilder;
+              attributeBuilder.setTensors(t, inlined(model, attribute.getTensors(t)));
+            }
+          }
+          if (attributeBuilder != null) {
+            nodeBuilder = nodeBuilder == null ? node.toBuilder() : nodeBuilder;
+            nodeBuilder.setAttribute(a, attributeBuilder);
+          }
+        }
+        if (nodeBuilder != null) {
+          builder = builder == null ? graph.toBuilder() : builder;
+          builder.setNode(n, nodeBuilder);
+        }
+      }
+      return builder == null ? graph : builder.build();
+    });
+  }
+
+  private static TensorProto inlined(OnnxModel model, TensorProto tensor) {
+    return tensor.toBuilder().clearExternalData().clearDataLocation().setRawData(model.rawBytes(tensor)).build();
+  }
+
   /** The model with every tensor of at least the threshold (or already external) placed in {@code data}. */
   static ModelProto externalize(OnnxModel model, DataFile data, String dataName, WriteOptions options) throws IOException {
     try {
-      return ProtoGraphs.map(model.proto(), graph -> {
+      return ProtoGraphs.map(inlineAttributes(model), graph -> {
         GraphProto.Builder builder = null;
         for (int i = 0; i < graph.getInitializerCount(); i++) {
           TensorProto tensor = graph.getInitializer(i);
@@ -319,7 +370,11 @@ public final class ModelIO {
       throw OnnxTieException.badInput("output folder " + folder + " does not exist");
     }
     Set<String> superseded = new HashSet<>();
-    String chosen = Staging.dataName(folder, dataName, outs.stream().map(o -> o.toAbsolutePath().normalize()).toList(), superseded);
+    Set<String> inputsRead = new HashSet<>();
+    for (OnnxModel model : models) {
+      inputsRead.addAll(Staging.readsIn(model, folder));
+    }
+    String chosen = Staging.dataName(folder, dataName, outs.stream().map(o -> o.toAbsolutePath().normalize()).toList(), superseded, inputsRead);
     try (Staging staging = new Staging(folder)) {
       Path stagedData = staging.resolve(chosen);
       List<Path> staged = new ArrayList<>();
@@ -371,6 +426,9 @@ public final class ModelIO {
     boolean[] found = {false};
     ProtoGraphs.visit(model, (path, depth, graph) -> {
       for (TensorProto tensor : graph.getInitializerList()) {
+        found[0] |= Tensors.isExternal(tensor);
+      }
+      for (TensorProto tensor : ProtoGraphs.attributeTensors(graph)) {
         found[0] |= Tensors.isExternal(tensor);
       }
     });

@@ -39,6 +39,20 @@ public final class ProtoGraphs {
     }
   }
 
+  /** Every tensor a graph holds in its own nodes' attributes (Constant values and the like), not in subgraphs. */
+  public static java.util.List<dev.onnxtie.proto.Onnx.TensorProto> attributeTensors(GraphProto graph) {
+    java.util.List<dev.onnxtie.proto.Onnx.TensorProto> tensors = new java.util.ArrayList<>();
+    for (NodeProto node : graph.getNodeList()) {
+      for (AttributeProto attribute : node.getAttributeList()) {
+        if (attribute.hasT()) {
+          tensors.add(attribute.getT());
+        }
+        tensors.addAll(attribute.getTensorsList());
+      }
+    }
+    return tensors;
+  }
+
   /** A node's name, or {@code op_type#index} when it has none. */
   public static String nodeLabel(NodeProto node, int index) {
     return node.getName().isEmpty() ? node.getOpType() + "#" + index : node.getName();

@@ -95,7 +95,8 @@ final class Staging implements AutoCloseable {
     }
     syncFolder();
     for (String name : superseded) {
-      if (!written.containsValue(name) && !readByOtherModels(name, written.keySet())) {
+      if (!written.containsValue(name) && !written.containsKey(name) && !name.endsWith(".onnx")
+          && !readByOtherModels(name, written.keySet())) {
         Files.deleteIfExists(folder.resolve(name));
       }
     }
@@ -129,14 +130,52 @@ final class Staging implements AutoCloseable {
    * The data file name to write: {@code wanted}, or its alternate when a model now at one of the
    * targets reads {@code wanted}. Adds the names those models read to {@code superseded}.
    */
-  static String dataName(Path folder, String wanted, List<Path> targets, Set<String> superseded) {
+  static String dataName(Path folder, String wanted, List<Path> targets, Set<String> superseded, Set<String> inputsRead) {
     for (Path target : targets) {
       Set<String> reads = locations(target);
       if (reads != null) {
         superseded.addAll(reads);
       }
     }
-    return superseded.contains(wanted) ? alternate(wanted) : wanted;
+    // never overwrite what the models being replaced or the models being read still read
+    for (String candidate : List.of(wanted, alternate(wanted), wanted + ".2", alternate(wanted) + ".2")) {
+      if (!superseded.contains(candidate) && !inputsRead.contains(candidate)) {
+        return candidate;
+      }
+    }
+    throw dev.onnxtie.OnnxTieException.badInput("no free name for the data file beside " + wanted + "; choose one with --external-data NAME");
+  }
+
+  /** The data file names a read model takes from {@code folder} (empty when it lives elsewhere). */
+  static Set<String> readsIn(OnnxModel model, Path folder) {
+    Path base = model.externalData().baseDir();
+    if (base == null) {
+      return Set.of();
+    }
+    try {
+      if (!base.toRealPath().equals(folder.toRealPath())) {
+        return Set.of();
+      }
+    } catch (IOException e) {
+      return Set.of();
+    }
+    Set<String> reads = new HashSet<>();
+    collect(model.proto(), reads);
+    return reads;
+  }
+
+  private static void collect(ModelProto proto, Set<String> reads) {
+    ProtoGraphs.visit(proto, (path, depth, graph) -> {
+      List<TensorProto> tensors = new java.util.ArrayList<>(graph.getInitializerList());
+      tensors.addAll(ProtoGraphs.attributeTensors(graph));
+      for (TensorProto tensor : tensors) {
+        for (StringStringEntryProto entry : tensor.getExternalDataList()) {
+          if (entry.getKey().equals("location")) {
+            reads.add(entry.getValue());
+          }
+        }
+      }
+    });
   }
 
   /** {@code x.data} ↔ {@code x.1.data}; other names get or lose a {@code .1} suffix. */
@@ -161,17 +200,8 @@ final class Staging implements AutoCloseable {
       }
       var input = UnsafeByteOperations.unsafeWrap(channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size())).newCodedInput();
       input.enableAliasing(true);
-      ModelProto proto = ModelProto.parseFrom(input);
       Set<String> reads = new HashSet<>();
-      ProtoGraphs.visit(proto, (path, depth, graph) -> {
-        for (TensorProto tensor : graph.getInitializerList()) {
-          for (StringStringEntryProto entry : tensor.getExternalDataList()) {
-            if (entry.getKey().equals("location")) {
-              reads.add(entry.getValue());
-            }
-          }
-        }
-      });
+      collect(ModelProto.parseFrom(input), reads);
       return reads;
     } catch (IOException | RuntimeException e) {
       return null;

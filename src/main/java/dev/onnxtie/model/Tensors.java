@@ -100,7 +100,7 @@ public final class Tensors {
       return Math.multiplyExact(elements, 2L);
     }
     if (type.isPacked()) {
-      return (elements + 1) / 2;
+      return elements / 2 + (elements & 1);
     }
     return elements;
   }
@@ -145,6 +145,15 @@ public final class Tensors {
         }
       }
       case INT32 -> {
+        long low = type.isPacked() || type == DataType.BOOL || type.bits() > 8 && isUnsignedOrFloat(type) || type == DataType.UINT8 ? 0
+            : type.bits() >= 32 ? Integer.MIN_VALUE : -(1L << (type.bits() - 1));
+        long high = type == DataType.BOOL ? 1 : type.isPacked() ? 0xFF : type.bits() >= 32 ? Integer.MAX_VALUE : (1L << type.bits()) - 1;
+        for (int v : tensor.getInt32DataList()) {
+          if (v < low || v > high) {
+            throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' of type " + type.onnxName() + " holds " + v
+                + " in int32_data, outside " + low + ".." + high);
+          }
+        }
         for (int v : tensor.getInt32DataList()) {
           switch (type.bits()) {
             case 32 -> out.putInt(v);
@@ -158,6 +167,11 @@ public final class Tensors {
     }
     out.flip();
     return ByteString.copyFrom(out);
+  }
+
+  /** Types whose int32_data values are unsigned bit patterns (16-bit floats, uint16). */
+  private static boolean isUnsignedOrFloat(DataType type) {
+    return type == DataType.UINT16 || type == DataType.FLOAT16 || type == DataType.BFLOAT16;
   }
 
   /** A read-only little-endian view of the bytes, without copying them. */

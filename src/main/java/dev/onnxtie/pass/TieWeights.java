@@ -69,6 +69,11 @@ public final class TieWeights implements Pass {
         TensorSource removed = tie.removed();
         Scope scope = removed.scope();
         int readers = scope.readers(removed.name()).size();
+        if (editor.isShadowed(removed.name()) || editor.isShadowed(tie.kept().name())) {
+          records.add(record(tie, readers, "none", false, "a subgraph reuses the name"));
+          notes.add("left " + removed.name() + " in place: a subgraph defines a tensor of the same name, so its readers depend on the scope");
+          continue;
+        }
         if (scope.isInterface(removed.name())) {
           records.add(record(tie, readers, "none", false, "it is a graph output"));
           notes.add("left " + removed.name() + " in place: it is a graph output");
@@ -104,7 +109,7 @@ public final class TieWeights implements Pass {
       }
     }
     if (form == TieForm.GEMM) {
-      editor.ensureOpset("", 13);
+      editor.ensureOpset("", 14);
     }
     if (editor.functionCount() > 0) {
       notes.add("skipped the bodies of " + editor.functionCount() + " model-local functions: their constants are not tie candidates");
@@ -158,8 +163,8 @@ public final class TieWeights implements Pass {
 
   /** Why a reader cannot take the Gemm form, or null when it can. */
   private static String gemmRefusal(GraphEditor editor, Node reader, Tie tie) {
-    if (!reader.is("MatMul")) {
-      return "it is a " + reader.opType() + ", not a MatMul";
+    if (!reader.is("MatMul") || reader.inputs().size() != 2) {
+      return "it is a " + reader.opType() + " with " + reader.inputs().size() + " inputs, not a two-input MatMul";
     }
     if (!reader.inputs().get(1).equals(tie.removed().name()) || reader.inputs().get(0).equals(tie.removed().name())) {
       return "the weight is not (only) its B input";
@@ -170,8 +175,8 @@ public final class TieWeights implements Pass {
     if (!GEMM_TYPES.contains(tie.kept().type().code())) {
       return "Gemm in ONNX Runtime has no " + tie.kept().type().onnxName() + " kernel";
     }
-    if (editor.opsetVersion("") < 13) {
-      return "opset " + editor.opsetVersion("") + " is below 13";
+    if (editor.opsetVersion("") < 14) {
+      return "opset " + editor.opsetVersion("") + " is below 14 (Reshape needs allowzero for empty batches)";
     }
     return null;
   }
@@ -207,7 +212,8 @@ public final class TieWeights implements Pass {
     scope.addNode(at++, "Shape", base + "_shape", List.of(x), List.of(xShape));
     scope.addNode(at++, "Slice", base + "_lead", List.of(xShape, starts, ends), List.of(lead));
     scope.addNode(at++, "Concat", base + "_out_shape", List.of(lead, width), List.of(yShape), Attribute.ofInt("axis", 0));
-    scope.addNode(at, "Reshape", base + "_from2d", List.of(product, yShape), List.of(y));
+    // allowzero: a 0 among the leading dims is an empty batch, not "copy this dim"
+    scope.addNode(at, "Reshape", base + "_from2d", List.of(product, yShape), List.of(y), Attribute.ofInt("allowzero", 1));
   }
 
   /** Small helper for the unique names and int64 constants the Gemm form needs. */

@@ -100,7 +100,7 @@ public final class PermutationCheck {
       step[k] = aStride[perm[k]];
     }
     if (rank == 2) {
-      return matches2d(a, b, (int) bDims[0], (int) bDims[1], step[0], step[1], width, packed);
+      return matches2d(a, b, bDims[0], bDims[1], step[0], step[1], width, packed);
     }
     for (long dim : bDims) {
       if (dim == 0) {
@@ -137,14 +137,14 @@ public final class PermutationCheck {
   }
 
   /** Rank-2 case in tiles, so that the strided side stays in cache. */
-  private static boolean matches2d(ByteBuffer a, ByteBuffer b, int rows, int cols, long rowStep, long colStep, int width, boolean packed) {
-    for (int r0 = 0; r0 < rows; r0 += TILE) {
-      int r1 = Math.min(rows, r0 + TILE);
-      for (int c0 = 0; c0 < cols; c0 += TILE) {
-        int c1 = Math.min(cols, c0 + TILE);
-        for (int r = r0; r < r1; r++) {
-          long ib = (long) r * cols;
-          for (int c = c0; c < c1; c++) {
+  private static boolean matches2d(ByteBuffer a, ByteBuffer b, long rows, long cols, long rowStep, long colStep, int width, boolean packed) {
+    for (long r0 = 0; r0 < rows; r0 += TILE) {
+      long r1 = Math.min(rows, r0 + TILE);
+      for (long c0 = 0; c0 < cols; c0 += TILE) {
+        long c1 = Math.min(cols, c0 + TILE);
+        for (long r = r0; r < r1; r++) {
+          long ib = r * cols;
+          for (long c = c0; c < c1; c++) {
             if (!ElementReader.same(a, r * rowStep + c * colStep, b, ib + c, width, packed)) {
               return false;
             }

@@ -20,6 +20,9 @@ public final class PermutationKey {
   private static final long SEED = 0x5DEECE66DL;
   private final Map<Long, long[]> tables = new HashMap<>();
 
+  /** Axes longer than this get their factors computed on the fly instead of from a table. */
+  private static final long MAX_TABLE = 1 << 22;
+
   /** The key of a tensor of this type and dims whose raw bytes are {@code data}. */
   public long of(ByteBuffer data, DataType type, long[] dims) {
     int width = ElementReader.width(type);
@@ -28,38 +31,38 @@ public final class PermutationKey {
     if (rank == 0) {
       return mix(ElementReader.bits(data, width, packed, 0));
     }
-    long[][] axis = new long[rank][];
-    for (int k = 0; k < rank; k++) {
-      axis[k] = table(dims[k]);
-    }
     for (long dim : dims) {
       if (dim == 0) {
         return 0;
       }
     }
-    int inner = Math.toIntExact(dims[rank - 1]);
+    long[][] axis = new long[rank][];
+    for (int k = 0; k < rank; k++) {
+      axis[k] = dims[k] <= MAX_TABLE ? table(dims[k]) : null;
+    }
+    long inner = dims[rank - 1];
     long[] last = axis[rank - 1];
-    int[] index = new int[Math.max(rank - 1, 0)];
+    long[] index = new long[Math.max(rank - 1, 0)];
     long element = 0;
     long key = 0;
     while (true) {
       long outer = 1;
       for (int k = 0; k < rank - 1; k++) {
-        outer *= axis[k][index[k]];
+        outer *= factor(axis[k], dims[k], index[k]);
       }
-      if (!packed && width == 4) {
+      if (last != null && !packed && width == 4) {
         int at = Math.toIntExact(element * 4);
         for (int j = 0; j < inner; j++, at += 4) {
           key += mix(data.getInt(at) & 0xFFFFFFFFL) * (outer * last[j]);
         }
-      } else if (!packed && width == 2) {
+      } else if (last != null && !packed && width == 2) {
         int at = Math.toIntExact(element * 2);
         for (int j = 0; j < inner; j++, at += 2) {
           key += mix(data.getShort(at) & 0xFFFFL) * (outer * last[j]);
         }
       } else {
-        for (int j = 0; j < inner; j++) {
-          key += mix(ElementReader.bits(data, width, packed, element + j)) * (outer * last[j]);
+        for (long j = 0; j < inner; j++) {
+          key += mix(ElementReader.bits(data, width, packed, element + j)) * (outer * factor(last, inner, j));
         }
       }
       element += inner;
@@ -74,11 +77,19 @@ public final class PermutationKey {
     }
   }
 
+  private static long factor(long[] table, long length, long index) {
+    return table != null ? table[(int) index] : compute(length, index);
+  }
+
+  private static long compute(long length, long index) {
+    return fmix(SEED ^ length * 0x9E3779B97F4A7C15L ^ (index + 1L) * 0xC2B2AE3D27D4EB4FL) | 1L;
+  }
+
   private long[] table(long length) {
     return tables.computeIfAbsent(length, d -> {
-      long[] table = new long[Math.toIntExact(d)];
+      long[] table = new long[(int) (long) d];
       for (int i = 0; i < table.length; i++) {
-        table[i] = fmix(SEED ^ d * 0x9E3779B97F4A7C15L ^ (i + 1L) * 0xC2B2AE3D27D4EB4FL) | 1L;
+        table[i] = compute(d, i);
       }
       return table;
     });

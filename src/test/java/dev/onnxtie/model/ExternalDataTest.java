@@ -23,11 +23,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** External data: both layouts round-trip and run in ORT; every unsafe location is refused. */
-class ExternalDataTest {
+public class ExternalDataTest {
   static final Path SAMPLE = TestModels.samples().resolve("gpt2_external");
 
   static Path copySample(Path dir) throws IOException {
-    Path folder = Files.createDirectories(dir.resolve("in"));
+    return copySampleInto(dir.resolve("in"));
+  }
+
+  /** Copies the external-data sample into {@code folder}; returns its model file. */
+  public static Path copySampleInto(Path folder) throws IOException {
+    Files.createDirectories(folder);
     Files.copy(SAMPLE.resolve("model.onnx"), folder.resolve("model.onnx"));
     Files.copy(SAMPLE.resolve("model.onnx.data"), folder.resolve("model.onnx.data"));
     return folder.resolve("model.onnx");

@@ -1,0 +1,214 @@
+package dev.onnxtie.security;
+
+import static dev.onnxtie.TestModels.floats;
+import static dev.onnxtie.TestModels.node;
+import static dev.onnxtie.TestModels.randomFloats;
+import static dev.onnxtie.TestModels.transpose;
+import static dev.onnxtie.TestModels.value;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.onnxtie.Cli;
+import dev.onnxtie.TestModels;
+import dev.onnxtie.cli.OnnxTieCli;
+import dev.onnxtie.model.DataType;
+import dev.onnxtie.proto.Onnx.AttributeProto;
+import dev.onnxtie.proto.Onnx.GraphProto;
+import dev.onnxtie.proto.Onnx.ModelProto;
+import dev.onnxtie.proto.Onnx.StringStringEntryProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import java.io.ByteArrayInputStream;
+import java.io.FileOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bugs an independent review confirmed, each with the model that showed it. */
+class ReviewRegressionTest {
+  @TempDir Path dir;
+
+  static String verify(Path a, Path b, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("verify", a.toString(), b.toString()));
+    args.addAll(List.of(extra));
+    Cli result = Cli.run(args.toArray(String[]::new));
+    assertEquals(0, result.code(), result.out() + result.err());
+    return result.out();
+  }
+
+  @Test
+  void aSubgraphThatReusesAnOuterNameIsLeftAlone() throws Exception {
+    float[] a = randomFloats(1, 16);
+    float[] minusOnes = new float[16];
+    java.util.Arrays.fill(minusOnes, -1f);
+    GraphProto thenBranch = GraphProto.newBuilder().setName("then")
+        .addInitializer(floats("B", minusOnes, 16))
+        .addOutput(value("t_out", 1, 16))
+        .addNode(node("Add", "then_add", List.of("x", "B"), List.of("t_out"))).build();
+    GraphProto elseBranch = GraphProto.newBuilder().setName("else")
+        .addOutput(value("e_out", 1, 16))
+        .addNode(node("Add", "else_add", List.of("x", "A"), List.of("e_out"))).build();
+    GraphProto graph = GraphProto.newBuilder()
+        .addInitializer(floats("A", a, 16)).addInitializer(floats("B", a.clone(), 16))
+        .addInput(value("x", 1, 16)).addInput(value("c", 9))
+        .addOutput(value("y", 1, 16)).addOutput(value("yi", 1, 16))
+        .addNode(node("Add", "main_add", List.of("x", "B"), List.of("y")))
+        .addNode(node("If", "branch", List.of("c"), List.of("yi"), TestModels.graphAttribute("then_branch", thenBranch),
+            TestModels.graphAttribute("else_branch", elseBranch))).build();
+    Path in = TestModels.save(TestModels.model(graph), dir.resolve("shadow.onnx"));
+    Path out = dir.resolve("out.onnx");
+    Cli result = Cli.run("rewrite", in.toString(), out.toString());
+    assertEquals(0, result.code(), result.err());
+    assertTrue(result.out().contains("a subgraph reuses the name"), result.out());
+    ModelProto written = ModelProto.parseFrom(Files.readAllBytes(out));
+    GraphProto then = written.getGraph().getNode(1).getAttribute(0).getG();
+    assertEquals(List.of("x", "B"), then.getNode(0).getInputList(), "the branch still reads its own B");
+  }
+
+  /** A model whose Constant value lives in an external data file, as onnx.save(convert_attribute=True) writes. */
+  Path externalConstant(Path folder) throws Exception {
+    Files.createDirectories(folder);
+    float[] w = randomFloats(3, 64);
+    byte[] raw = floats("c", w, 64).getRawData().toByteArray();
+    Files.write(folder.resolve("m.onnx.data"), raw);
+    TensorProto constant = TensorProto.newBuilder().setName("c").setDataType(1).addDims(64)
+        .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+        .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("m.onnx.data"))
+        .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue("0"))
+        .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue("256")).build();
+    GraphProto graph = GraphProto.newBuilder()
+        .addInitializer(floats("W", w, 8, 8)).addInitializer(floats("Wt", transpose(w, 8, 8), 8, 8))
+        .addInput(value("x", 1, 2, 8)).addOutput(value("y", 1, 2, 8)).addOutput(value("z", 1, 64))
+        .addNode(node("Constant", "const", List.of(), List.of("cv"), TestModels.tensorAttribute("value", constant)))
+        .addNode(node("MatMul", "m1", List.of("x", "W"), List.of("h")))
+        .addNode(node("MatMul", "m2", List.of("h", "Wt"), List.of("y")))
+        .addNode(node("Identity", "id", List.of("cv"), List.of("z"))).build();
+    return TestModels.save(TestModels.model(graph), folder.resolve("m.onnx"));
+  }
+
+  @Test
+  void externalConstantValuesAreCarriedIntoEveryOutput() throws Exception {
+    Path in = externalConstant(dir.resolve("ext"));
+    Path reference = dir.resolve("ref");
+    Files.createDirectories(reference);
+    Files.copy(in, reference.resolve("m.onnx"));
+    Files.copy(in.resolveSibling("m.onnx.data"), reference.resolve("m.onnx.data"));
+    Path other = Files.createDirectories(dir.resolve("other")).resolve("m.onnx");
+    assertEquals(0, Cli.run("rewrite", in.toString(), other.toString()).code());
+    verify(reference.resolve("m.onnx"), other);
+    assertEquals(0, Cli.run("rewrite", in.toString(), in.toString()).code(), "in place");
+    verify(reference.resolve("m.onnx"), in);
+    StringWriter err = new StringWriter();
+    java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+    assertEquals(0, OnnxTieCli.run(new ByteArrayInputStream(new byte[0]), stdout, new PrintWriter(new StringWriter()), new PrintWriter(err),
+        "rewrite", other.toString(), "-"));
+    ModelProto streamed = ModelProto.parseFrom(stdout.toByteArray());
+    assertTrue(streamed.getGraph().getNode(0).getAttribute(0).getT().getExternalDataList().isEmpty(), "a streamed model holds its constants");
+  }
+
+  @Test
+  void theInputsDataFileIsNeverOverwritten() throws Exception {
+    Path in = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("g2"));
+    String before = TestModels.digest(in.getParent());
+    Cli refused = Cli.run("rewrite", in.toString(), in.resolveSibling("tied.onnx").toString(), "--external-data", "model.onnx.data");
+    assertEquals(2, refused.code(), refused.err());
+    assertTrue(refused.err().contains("is a data file the input reads"), refused.err());
+    assertEquals(before, TestModels.digest(in.getParent()));
+    assertEquals(0, Cli.run("rewrite", in.toString(), in.resolveSibling("tied.onnx").toString(), "--external-data").code());
+    assertEquals(0, Cli.run("inspect", in.toString()).code(), "the input still reads");
+  }
+
+  @Test
+  void gemmFormKeepsEmptyBatches() throws Exception {
+    float[] w = randomFloats(5, 6 * 8);
+    GraphProto graph = GraphProto.newBuilder()
+        .addInitializer(floats("w", w, 6, 8)).addInitializer(floats("onnx::MatMul_wt", transpose(w, 6, 8), 8, 6))
+        .addInput(value("xs", 1, "a", "b", "c", 8)).addOutput(value("y", 1, "a", "b", "c", 6)).addOutput(value("wc", 1, 6, 8))
+        .addNode(node("Identity", "keep", List.of("w"), List.of("wc")))
+        .addNode(node("MatMul", "head", List.of("xs", "onnx::MatMul_wt"), List.of("y"))).build();
+    Path in = TestModels.save(TestModels.model(graph), dir.resolve("gemm.onnx"));
+    Path out = dir.resolve("gemm_out.onnx");
+    assertEquals(0, Cli.run("rewrite", in.toString(), out.toString(), "--form", "gemm").code());
+    verify(in, out, "--dim", "a=2", "--dim", "b=0", "--dim", "c=3");
+    verify(in, out, "--dim", "a=2", "--dim", "b=4", "--dim", "c=3", "--atol", "1e-4");
+  }
+
+  @Test
+  void omittedOptionalInputsAreNoTensors() throws Exception {
+    float[] w = randomFloats(6, 8 * 8);
+    GraphProto graph = GraphProto.newBuilder()
+        .addInitializer(floats("W", w, 8, 8)).addInitializer(floats("Wt", transpose(w, 8, 8), 8, 8))
+        .addInitializer(floats("maxv", new float[] {0.5f}))
+        .addInput(value("x", 1, 2, 8)).addOutput(value("y", 1, 2, 8))
+        .addNode(node("MatMul", "m1", List.of("x", "W"), List.of("h")))
+        .addNode(node("Clip", "clip", List.of("h", "", "maxv"), List.of("hc")))
+        .addNode(node("MatMul", "m2", List.of("hc", "Wt"), List.of("y"))).build();
+    Path in = TestModels.save(TestModels.model(graph), dir.resolve("empty.onnx"));
+    Path out = dir.resolve("empty_out.onnx");
+    Cli result = Cli.run("rewrite", in.toString(), out.toString());
+    assertEquals(0, result.code(), result.err());
+    verify(in, out);
+  }
+
+  @Test
+  void hugeFourBitDimsAreRefusedNotWrappedNegative() throws Exception {
+    GraphProto graph = TestModels.embeddingAndHead(8, 4).getGraph().toBuilder()
+        .addInitializer(TensorProto.newBuilder().setName("q").setDataType(DataType.UINT4.code()).addDims(Long.MAX_VALUE)
+            .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+            .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("q.bin"))).build();
+    Path in = TestModels.save(TestModels.model(graph), dir.resolve("neg.onnx"));
+    Files.write(dir.resolve("q.bin"), new byte[16]);
+    Cli result = Cli.run("inspect", in.toString());
+    assertEquals(2, result.code(), result.out());
+    assertEquals(1, result.errLines(), result.err());
+  }
+
+  @Test
+  void writeErrorsAreReported() throws Exception {
+    Path devFull = Path.of("/dev/full");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(devFull));
+    Path gpt2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
+    Cli device = Cli.run("rewrite", gpt2.toString(), devFull.toString());
+    assertEquals(2, device.code(), device.err());
+    assertTrue(device.err().contains("No space left on device"), device.err());
+    StringWriter err = new StringWriter();
+    try (FileOutputStream full = new FileOutputStream(devFull.toFile())) {
+      int code = OnnxTieCli.run(new ByteArrayInputStream(new byte[0]), full, new PrintWriter(new StringWriter()), new PrintWriter(err),
+          "rewrite", gpt2.toString(), "-");
+      assertEquals(2, code, err.toString());
+    }
+  }
+
+  @Test
+  void sparseInitializerNamesAreNotReused() throws Exception {
+    ModelProto tied = TestModels.embeddingAndHead(30, 4);
+    GraphProto graph = tied.getGraph().toBuilder().addSparseInitializer(dev.onnxtie.proto.Onnx.SparseTensorProto.newBuilder()
+        .setValues(TensorProto.newBuilder().setName("emb_transposed").setDataType(1).addDims(1).setRawData(ByteString.copyFrom(new byte[4])))
+        .setIndices(TensorProto.newBuilder().setName("emb_transposed_indices").setDataType(7).addDims(1).setRawData(ByteString.copyFrom(new byte[8])))
+        .addDims(4)).build();
+    Path in = TestModels.save(TestModels.model(graph), dir.resolve("sparse.onnx"));
+    Path out = dir.resolve("sparse_out.onnx");
+    assertEquals(0, Cli.run("rewrite", in.toString(), out.toString()).code());
+    ModelProto written = ModelProto.parseFrom(Files.readAllBytes(out));
+    String transposed = written.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Transpose")).findFirst().orElseThrow().getOutput(0);
+    assertTrue(!transposed.equals("emb_transposed"), transposed);
+  }
+
+  @Test
+  void outOfRangeTypedValuesAreBadInput() throws Exception {
+    TensorProto.Builder wide = TensorProto.newBuilder().setName("u").setDataType(DataType.UINT8.code()).addDims(80);
+    for (int i = 0; i < 80; i++) {
+      wide.addInt32Data(i == 3 ? 256 : i);
+    }
+    GraphProto graph = TestModels.embeddingAndHead(8, 4).getGraph().toBuilder().addInitializer(wide.build())
+        .addNode(node("Cast", "cast_u", List.of("u"), List.of("uf"), AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(1).build())).build();
+    Path in = TestModels.save(TestModels.model(graph), dir.resolve("wide.onnx"));
+    Cli result = Cli.run("rewrite", in.toString(), dir.resolve("o.onnx").toString());
+    assertEquals(2, result.code(), result.err());
+    assertTrue(result.err().contains("holds 256 in int32_data"), result.err());
+  }
+}
