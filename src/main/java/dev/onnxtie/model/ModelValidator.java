@@ -191,24 +191,44 @@ public final class ModelValidator {
     }
   }
 
-  /** The names a subgraph reads from the scopes around it. */
+  /**
+   * The names a subgraph reads from the scopes around it: names in {@code outer} that it or its own
+   * subgraphs read without defining them first (a body may define a name of its own that an outer
+   * graph also has; reads of it are local).
+   */
   static Set<String> freeNames(GraphProto body, Set<String> outer) {
     Set<String> free = new HashSet<>();
-    ProtoGraphs.visit(body, "", 0, (path, depth, g) -> {
-      for (NodeProto node : g.getNodeList()) {
-        for (String input : node.getInputList()) {
-          if (outer.contains(input)) {
-            free.add(input);
-          }
-        }
-      }
-      for (ValueInfoProto output : g.getOutputList()) {
-        if (outer.contains(output.getName())) {
-          free.add(output.getName());
-        }
-      }
-    });
+    collectFree(body, outer, Set.of(), free);
     return free;
+  }
+
+  private static void collectFree(GraphProto graph, Set<String> outer, Set<String> enclosingLocal, Set<String> free) {
+    Set<String> local = new HashSet<>(enclosingLocal);
+    graph.getInputList().forEach(v -> local.add(v.getName()));
+    graph.getInitializerList().forEach(t -> local.add(t.getName()));
+    for (NodeProto node : graph.getNodeList()) {
+      local.addAll(node.getOutputList());
+    }
+    for (NodeProto node : graph.getNodeList()) {
+      for (String input : node.getInputList()) {
+        if (outer.contains(input) && !local.contains(input)) {
+          free.add(input);
+        }
+      }
+      for (AttributeProto attribute : node.getAttributeList()) {
+        if (attribute.hasG()) {
+          collectFree(attribute.getG(), outer, local, free);
+        }
+        for (GraphProto sub : attribute.getGraphsList()) {
+          collectFree(sub, outer, local, free);
+        }
+      }
+    }
+    for (ValueInfoProto output : graph.getOutputList()) {
+      if (outer.contains(output.getName()) && !local.contains(output.getName())) {
+        free.add(output.getName());
+      }
+    }
   }
 
   /** Checks one tensor's type, dims and stored size; external data is located and bounds-checked. */
