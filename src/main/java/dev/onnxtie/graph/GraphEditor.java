@@ -30,7 +30,7 @@ public final class GraphEditor {
   private final Set<String> reservedByEditor = new HashSet<>();
   private final List<OperatorSetIdProto> addedOpsets = new ArrayList<>();
   /** Tensor name to the nodes (of any scope) that read it, in model order. */
-  final Map<String, List<Node>> readers = new HashMap<>();
+  final Map<String, java.util.LinkedHashSet<Node>> readers = new HashMap<>();
   /** Tensor name to the node that writes it. */
   final Map<String, Node> producers = new HashMap<>();
   /** Outputs of every subgraph. */
@@ -74,10 +74,7 @@ public final class GraphEditor {
   void index(Node node) {
     for (String input : node.proto.getInputList()) {
       if (!input.isEmpty()) {
-        List<Node> list = readers.computeIfAbsent(input, k -> new ArrayList<>());
-        if (!list.contains(node)) {
-          list.add(node);
-        }
+        readers.computeIfAbsent(input, k -> new java.util.LinkedHashSet<>()).add(node);
       }
     }
     for (String output : node.proto.getOutputList()) {
@@ -90,9 +87,9 @@ public final class GraphEditor {
   /** Removes a node from the indexes. */
   void unindex(Node node) {
     for (String input : node.proto.getInputList()) {
-      List<Node> list = readers.get(input);
-      if (list != null) {
-        list.remove(node);
+      java.util.Set<Node> set = readers.get(input);
+      if (set != null) {
+        set.remove(node);
       }
     }
     for (String output : node.proto.getOutputList()) {

@@ -242,8 +242,8 @@ public final class Scope {
   /** The nodes in this scope and its subgraphs that read {@code name} (from the editor's index). */
   public List<Node> readers(String name) {
     List<Node> readers = new ArrayList<>();
-    for (Node node : editor.readers.getOrDefault(name, List.of())) {
-      if (encloses(node.scope) && !readers.contains(node)) {
+    for (Node node : editor.readers.getOrDefault(name, new java.util.LinkedHashSet<>())) {
+      if (encloses(node.scope)) {
         readers.add(node);
       }
     }
