@@ -128,11 +128,9 @@ public final class OnnxTie {
     long before = 0;
     List<RewriteReport> reports;
     if (sharedData == null || options.dryRun()) {
+      before = totalBytesOf(models);
       reports = Parallel.map(models, jobs, progress, model -> rewrite(model, outDir.resolve(model.getFileName().toString()), options));
-      for (RewriteReport report : reports) {
-        before += report.bytesBefore();
-      }
-      long after = reports.stream().mapToLong(RewriteReport::bytesAfter).sum();
+      long after = options.dryRun() ? 0 : totalBytesOf(reports.stream().map(r -> Path.of(r.output())).toList());
       return new FolderRewriteReport(inDir.toString(), options.dryRun() ? null : outDir.toString(), reports, null, before, after);
     }
     List<OnnxModel> read = new ArrayList<>();
@@ -140,9 +138,7 @@ public final class OnnxTie {
       for (Path model : models) {
         read.add(read(model));
       }
-      for (OnnxModel model : read) {
-        before += fileBytes(model);
-      }
+      before = totalBytes(read);
       List<Rewritten> rewritten = Parallel.map(read, jobs, progress, model -> rewrite(model, options));
       List<Path> outs = models.stream().map(m -> outDir.resolve(m.getFileName().toString())).toList();
       VerifyReport[] verifications = new VerifyReport[models.size()];
@@ -187,7 +183,8 @@ public final class OnnxTie {
    * Checks models for untied duplicates of at least {@code minBytes}: inside each file and, with
    * {@code acrossFiles}, tensors that several of the files each hold without sharing storage.
    */
-  public static CheckReport check(List<Path> models, long minBytes, boolean acrossFiles, int jobs, Progress progress) {
+  public static CheckReport check(List<Path> paths, long minBytes, boolean acrossFiles, int jobs, Progress progress) {
+    List<Path> models = distinct(paths);
     List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
     Map<String, List<InspectReport.DuplicateGroup>> within = new LinkedHashMap<>();
     long wasted = 0;
@@ -203,10 +200,26 @@ public final class OnnxTie {
   }
 
   /** Inspects every model of a list and finds the tensors several of them hold. */
-  public static FolderInspectReport inspectAll(List<Path> models, long minBytes, int jobs, Progress progress) {
+  public static FolderInspectReport inspectAll(List<Path> paths, long minBytes, int jobs, Progress progress) {
+    List<Path> models = distinct(paths);
     List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
     List<CrossFileFinder.Group> across = models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
     return new FolderInspectReport(reports, across, across.stream().mapToLong(CrossFileFinder.Group::wastedBytes).sum());
+  }
+
+  /** The paths without repeats of one file (however it is named). */
+  private static List<Path> distinct(List<Path> paths) {
+    java.util.Map<Path, Path> byFile = new LinkedHashMap<>();
+    for (Path path : paths) {
+      Path key;
+      try {
+        key = path.toRealPath();
+      } catch (IOException e) {
+        key = path.toAbsolutePath().normalize();
+      }
+      byFile.putIfAbsent(key, path);
+    }
+    return List.copyOf(byFile.values());
   }
 
   /** Tensors that several of the model files each hold (identical or permuted). */
@@ -347,22 +360,39 @@ public final class OnnxTie {
 
   /** Bytes of a model file plus the external data files it uses. */
   static long fileBytes(OnnxModel model) {
-    if (model.source() == null) {
-      return 0;
-    }
-    long total = sizeOf(model.source());
-    Map<String, Boolean> seen = new TreeMap<>();
-    ProtoGraphs.visit(model.proto(), (path, depth, graph) -> {
-      for (TensorProto tensor : graph.getInitializerList()) {
-        if (Tensors.isExternal(tensor)) {
-          seen.put(model.externalData().locate(tensor).location(), true);
-        }
+    return totalBytes(List.of(model));
+  }
+
+  /** Bytes of model files plus the external data files they use, each file counted once. */
+  static long totalBytes(List<OnnxModel> models) {
+    java.util.Set<Path> files = new java.util.LinkedHashSet<>();
+    for (OnnxModel model : models) {
+      if (model.source() == null) {
+        continue;
       }
-    });
-    for (String location : seen.keySet()) {
-      total += sizeOf(model.source().toAbsolutePath().getParent().resolve(location));
+      files.add(model.source().toAbsolutePath().normalize());
+      ProtoGraphs.visit(model.proto(), (path, depth, graph) -> {
+        for (TensorProto tensor : graph.getInitializerList()) {
+          if (Tensors.isExternal(tensor)) {
+            files.add(model.source().toAbsolutePath().getParent().resolve(model.externalData().locate(tensor).location()).normalize());
+          }
+        }
+      });
     }
-    return total;
+    return files.stream().mapToLong(OnnxTie::sizeOf).sum();
+  }
+
+  /** {@link #totalBytes} of model files, read for the purpose. */
+  private static long totalBytesOf(List<Path> paths) {
+    List<OnnxModel> read = new ArrayList<>();
+    try {
+      for (Path path : paths) {
+        read.add(read(path));
+      }
+      return totalBytes(read);
+    } finally {
+      read.forEach(OnnxModel::close);
+    }
   }
 
   private static long sizeOf(Path file) {

@@ -185,12 +185,10 @@ public final class ModelIO {
     } else if (tensorBytes(model) > singleFileLimit) {
       throw OnnxTieException.badInput("the model's tensors pass protobuf's 2 GiB limit; write it with external data");
     }
-    Set<String> inputReads = Staging.readsIn(model, folder);
-    if (options.dataFile() != null && layout == WriteOptions.Layout.EXTERNAL && inputReads.contains(options.dataFile())) {
-      throw OnnxTieException.badInput("--external-data " + options.dataFile() + " is a data file the input reads; writing it would "
-          + "destroy the input: choose another name");
-    }
-    dataName = Staging.dataName(folder, wanted, List.of(target), superseded, inputReads);
+    Staging.Plan plan = Staging.plan(folder, wanted, options.dataFile() != null, layout == WriteOptions.Layout.EXTERNAL,
+        List.of(target), List.of(model));
+    dataName = plan.dataName();
+    superseded.addAll(plan.superseded());
     try (Staging staging = new Staging(folder)) {
       Path stagedModel = staging.resolve(target.getFileName().toString());
       Path stagedData = null;
@@ -370,11 +368,9 @@ public final class ModelIO {
       throw OnnxTieException.badInput("output folder " + folder + " does not exist");
     }
     Set<String> superseded = new HashSet<>();
-    Set<String> inputsRead = new HashSet<>();
-    for (OnnxModel model : models) {
-      inputsRead.addAll(Staging.readsIn(model, folder));
-    }
-    String chosen = Staging.dataName(folder, dataName, outs.stream().map(o -> o.toAbsolutePath().normalize()).toList(), superseded, inputsRead);
+    Staging.Plan plan = Staging.plan(folder, dataName, false, true, outs.stream().map(o -> o.toAbsolutePath().normalize()).toList(), models);
+    String chosen = plan.dataName();
+    superseded.addAll(plan.superseded());
     try (Staging staging = new Staging(folder)) {
       Path stagedData = staging.resolve(chosen);
       List<Path> staged = new ArrayList<>();

@@ -43,6 +43,8 @@ final class Staging implements AutoCloseable {
 
   private static final String OWNER_LOCK = ".lock";
   private static final Map<Path, Object> IN_PROCESS = new ConcurrentHashMap<>();
+  /** Staging folders of this process: never opened by removeStale (closing a channel drops the process's locks). */
+  private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
 
   private final Path folder;
   private final Path dir;
@@ -53,6 +55,7 @@ final class Staging implements AutoCloseable {
     this.folder = folder;
     removeStale(folder);
     this.dir = Files.createTempDirectory(folder, ModelIO.TEMP_PREFIX);
+    LIVE.add(dir.toAbsolutePath().normalize());
     this.ownerChannel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     this.owner = ownerChannel.lock();
   }
@@ -127,23 +130,109 @@ final class Staging implements AutoCloseable {
   }
 
   /**
-   * The data file name to write: {@code wanted}, or its alternate when a model now at one of the
-   * targets reads {@code wanted}. Adds the names those models read to {@code superseded}.
+   * What a write into {@code folder} may touch.
+   *
+   * @param dataName the data file name to write
+   * @param superseded data files the replaced models read that nothing else reads: deleted after the commit
    */
-  static String dataName(Path folder, String wanted, List<Path> targets, Set<String> superseded, Set<String> inputsRead) {
+  record Plan(String dataName, Set<String> superseded) {}
+
+  /**
+   * Plans a write of {@code targets} (and, with {@code external}, a data file) into {@code folder}.
+   * Nothing the inputs or the folder's other models read, and no model file, is ever overwritten or
+   * deleted: a default data file name moves to the first free alternate ({@code x.data},
+   * {@code x.1.data}, ...), an explicit one that is taken is refused.
+   *
+   * @throws dev.onnxtie.OnnxTieException (bad input) when an output would overwrite what an input reads
+   */
+  static Plan plan(Path folder, String wanted, boolean explicit, boolean external, List<Path> targets, List<OnnxModel> inputs) {
+    Set<String> targetNames = new HashSet<>();
+    targets.forEach(t -> targetNames.add(t.getFileName().toString()));
+    Set<String> superseded = new HashSet<>();
     for (Path target : targets) {
       Set<String> reads = locations(target);
       if (reads != null) {
         superseded.addAll(reads);
       }
     }
-    // never overwrite what the models being replaced or the models being read still read
-    for (String candidate : List.of(wanted, alternate(wanted), wanted + ".2", alternate(wanted) + ".2")) {
-      if (!superseded.contains(candidate) && !inputsRead.contains(candidate)) {
-        return candidate;
+    Set<String> inputReads = new HashSet<>();
+    Set<String> taken = new HashSet<>(targetNames);
+    Set<String> survivingReads = new HashSet<>();
+    for (OnnxModel input : inputs) {
+      Set<String> reads = readsIn(input, folder);
+      inputReads.addAll(reads);
+      if (input.source() != null && sameFolder(input.source().toAbsolutePath().getParent(), folder)) {
+        String name = input.source().getFileName().toString();
+        if (!targetNames.contains(name)) {
+          // an input that stays (not rewritten in place) keeps its file and what it reads
+          taken.add(name);
+          survivingReads.addAll(reads);
+        }
+      } else {
+        survivingReads.addAll(reads);
+      }
+    }
+    for (String target : targetNames) {
+      if (inputReads.contains(target)) {
+        throw dev.onnxtie.OnnxTieException.badInput("the output " + target + " is a data file the input reads; writing it would destroy the input");
+      }
+    }
+    taken.addAll(survivingReads);
+    try (DirectoryStream<Path> models = Files.newDirectoryStream(folder, "*.onnx")) {
+      for (Path model : models) {
+        String name = model.getFileName().toString();
+        taken.add(name);
+        if (!targetNames.contains(name)) {
+          Set<String> reads = locations(model);
+          if (reads != null) {
+            taken.addAll(reads);
+          }
+        }
+      }
+    } catch (IOException e) {
+      // an unlistable folder fails the write later with its own message
+    }
+    superseded.removeAll(taken);
+    if (!external) {
+      return new Plan(wanted, superseded);
+    }
+    if (explicit) {
+      if (taken.contains(wanted) || superseded.contains(wanted) || locationsOfTargets(targets).contains(wanted)) {
+        throw dev.onnxtie.OnnxTieException.badInput("the data file name " + wanted + " is taken: a model or data file of "
+            + folder + " that is read or being replaced has it; choose another name");
+      }
+      return new Plan(wanted, superseded);
+    }
+    Set<String> blocked = new HashSet<>(taken);
+    blocked.addAll(locationsOfTargets(targets));
+    String stem = wanted.endsWith(".data") ? wanted.substring(0, wanted.length() - ".data".length()) : wanted;
+    String suffix = wanted.endsWith(".data") ? ".data" : "";
+    for (int n = 0; n < 1000; n++) {
+      String candidate = n == 0 ? wanted : stem + "." + n + suffix;
+      if (!blocked.contains(candidate)) {
+        return new Plan(candidate, superseded);
       }
     }
     throw dev.onnxtie.OnnxTieException.badInput("no free name for the data file beside " + wanted + "; choose one with --external-data NAME");
+  }
+
+  private static Set<String> locationsOfTargets(List<Path> targets) {
+    Set<String> reads = new HashSet<>();
+    for (Path target : targets) {
+      Set<String> found = locations(target);
+      if (found != null) {
+        reads.addAll(found);
+      }
+    }
+    return reads;
+  }
+
+  private static boolean sameFolder(Path a, Path b) {
+    try {
+      return a.toRealPath().equals(b.toRealPath());
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The data file names a read model takes from {@code folder} (empty when it lives elsewhere). */
@@ -227,8 +316,12 @@ final class Staging implements AutoCloseable {
         if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
           continue;
         }
+        if (LIVE.contains(entry.toAbsolutePath().normalize())) {
+          continue;
+        }
         Path lockFile = entry.resolve(OWNER_LOCK);
-        if (Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+        boolean settled = Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis() < System.currentTimeMillis() - 10_000;
+        if (Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS) && settled) {
           try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
             FileLock lock = channel.tryLock();
             if (lock == null) {
@@ -273,5 +366,6 @@ final class Staging implements AutoCloseable {
       // closing: nothing to recover
     }
     deleteTree(dir);
+    LIVE.remove(dir.toAbsolutePath().normalize());
   }
 }

@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Finds tensors that several model files of one export hold each (an encoder, a decoder and a
@@ -65,14 +64,19 @@ public final class CrossFileFinder {
         Entry first = remaining.remove(0);
         List<Member> copies = new ArrayList<>();
         List<Entry> next = new ArrayList<>();
+        java.util.Set<String> stored = new java.util.HashSet<>();
+        if (first.source().storage() != null) {
+          stored.add(first.source().storage());
+        }
         for (Entry other : remaining) {
           int[] perm = other.file() == first.file() ? null : TieFinder.confirm(first.source(), other.source());
           if (perm == null) {
             next.add(other);
             continue;
           }
-          String storage = first.source().storage();
-          boolean once = storage != null && Objects.equals(storage, other.source().storage());
+          // stored once: its bytes are the very bytes of an earlier member (same data file, offset, length)
+          String storage = other.source().storage();
+          boolean once = storage != null && !stored.add(storage);
           copies.add(new Member(labels.get(other.file()), other.source().name(), PermutationCheck.isIdentity(perm) ? "identical" : "transpose",
               Arrays.stream(perm).boxed().toList(), Arrays.stream(other.source().dims()).boxed().toList(), other.source().byteSize(), once));
         }

@@ -58,6 +58,7 @@ class StagingTest {
     Path abandoned = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + "dead"));
     Files.write(abandoned.resolve(".lock"), new byte[0]);
     Files.write(abandoned.resolve("model.onnx"), new byte[] {1, 2, 3});
+    Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 20_000));
     // one without a lock file (killed before taking it): removed once older than a minute
     Path young = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + "young"));
     Staging.removeStale(dir);

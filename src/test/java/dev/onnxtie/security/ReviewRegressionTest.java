@@ -33,6 +33,9 @@ class ReviewRegressionTest {
   @TempDir Path dir;
 
   static String verify(Path a, Path b, String... extra) {
+    if (Files.isDirectory(a)) {
+      a = a.resolve("model.onnx");
+    }
     List<String> args = new java.util.ArrayList<>(List.of("verify", a.toString(), b.toString()));
     args.addAll(List.of(extra));
     Cli result = Cli.run(args.toArray(String[]::new));
@@ -116,7 +119,7 @@ class ReviewRegressionTest {
     String before = TestModels.digest(in.getParent());
     Cli refused = Cli.run("rewrite", in.toString(), in.resolveSibling("tied.onnx").toString(), "--external-data", "model.onnx.data");
     assertEquals(2, refused.code(), refused.err());
-    assertTrue(refused.err().contains("is a data file the input reads"), refused.err());
+    assertTrue(refused.err().contains("is taken"), refused.err());
     assertEquals(before, TestModels.digest(in.getParent()));
     assertEquals(0, Cli.run("rewrite", in.toString(), in.resolveSibling("tied.onnx").toString(), "--external-data").code());
     assertEquals(0, Cli.run("inspect", in.toString()).code(), "the input still reads");
@@ -210,5 +213,99 @@ class ReviewRegressionTest {
     Cli result = Cli.run("rewrite", in.toString(), dir.resolve("o.onnx").toString());
     assertEquals(2, result.code(), result.err());
     assertTrue(result.err().contains("holds 256 in int32_data"), result.err());
+  }
+
+  // ---- second review: write paths
+
+  @Test
+  void otherModelsOfTheFolderKeepTheirDataAcrossInPlaceRewrites() throws Exception {
+    Path model = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("a"));
+    Path backup = model.resolveSibling("backup.onnx");
+    Files.copy(model, backup);
+    Path reference = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("ref"));
+    assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
+    assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
+    assertEquals(0, Cli.run("inspect", backup.toString()).code(), "the backup still reads its data");
+    verify(reference, backup);
+    verify(reference, model);
+  }
+
+  @Test
+  void aSecondSharedDataRewriteIntoTheSameFolderKeepsTheFirst() throws Exception {
+    Path split = TestModels.samples().resolve("seq2seq_split");
+    Path other = Files.createDirectories(dir.resolve("other"));
+    Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), other.resolve("gpt2.onnx"));
+    Path out = dir.resolve("out");
+    assertEquals(0, Cli.run("rewrite", split.toString(), out.toString(), "--shared-data").code());
+    assertEquals(0, Cli.run("rewrite", other.toString(), out.toString(), "--shared-data").code());
+    for (String name : List.of("encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx")) {
+      verify(split.resolve(name), out.resolve(name));
+    }
+    verify(other.resolve("gpt2.onnx"), out.resolve("gpt2.onnx"));
+  }
+
+  @Test
+  void anInputNotNamedOnnxKeepsItsData() throws Exception {
+    Path model = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("b"));
+    Path original = model.resolveSibling("model.onnx.orig");
+    Files.move(model, original);
+    assertEquals(0, Cli.run("rewrite", original.toString(), model.toString()).code());
+    assertEquals(0, Cli.run("inspect", original.toString()).code(), "the input still reads its data");
+    verify(original, model);
+  }
+
+  @Test
+  void outputsNeverOverwriteTheInputOrItsData() throws Exception {
+    Path single = Files.createDirectories(dir.resolve("s")).resolve("m.onnx");
+    Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), single);
+    String before = TestModels.digest(single.getParent());
+    Cli overData = Cli.run("rewrite", single.toString(), single.resolveSibling("m2.onnx").toString(), "--external-data", "m.onnx");
+    assertEquals(2, overData.code(), overData.err());
+    assertEquals(before, TestModels.digest(single.getParent()));
+    Path model = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("c"));
+    String beforeExternal = TestModels.digest(model.getParent());
+    Cli overInputData = Cli.run("rewrite", model.toString(), model.resolveSibling("model.onnx.data").toString());
+    assertEquals(2, overInputData.code(), overInputData.err());
+    assertTrue(overInputData.err().contains("is a data file the input reads"), overInputData.err());
+    assertEquals(beforeExternal, TestModels.digest(model.getParent()));
+  }
+
+  @Test
+  void crossFileWasteCountsEachStoredCopyOnceAndFilesOnce() throws Exception {
+    Path split = TestModels.samples().resolve("seq2seq_split");
+    Path shared = dir.resolve("shared");
+    assertEquals(0, Cli.run("rewrite", split.toString(), shared.toString(), "--shared-data").code());
+    assertEquals(0, Cli.run("check", shared.toString()).code());
+    // two inline copies of the encoder next to the shared ones: the shared copies waste nothing,
+    // the encoder's tensors are stored twice more
+    Files.copy(split.resolve("encoder_model.onnx"), shared.resolve("0_inline.onnx"));
+    Files.copy(split.resolve("encoder_model.onnx"), shared.resolve("z_inline.onnx"));
+    long encoderBytes = dev.onnxtie.api.OnnxTie.inspect(split.resolve("encoder_model.onnx"), 64).initializersByType().values().stream()
+        .mapToLong(dev.onnxtie.api.InspectReport.TypeTotal::bytes).sum();
+    List<Path> models;
+    try (var files = Files.list(shared)) {
+      models = files.filter(p -> p.toString().endsWith(".onnx")).sorted().toList();
+    }
+    var report = dev.onnxtie.api.OnnxTie.check(models, 64, true, 1, dev.onnxtie.api.Progress.NONE);
+    assertTrue(report.wastedBytes() <= 2 * encoderBytes, report.wastedBytes() + " > 2 x " + encoderBytes);
+    assertTrue(report.wastedBytes() >= encoderBytes, report.wastedBytes() + " < " + encoderBytes);
+    Path gpt2 = TestModels.samples().resolve("keras_encoder/model.onnx");
+    assertEquals(0, Cli.run("check", gpt2.toString(), gpt2.toString()).code(), "one file named twice is one file");
+  }
+
+  @Test
+  void folderSizesCountASharedDataFileOnce() throws Exception {
+    Path split = TestModels.samples().resolve("seq2seq_split");
+    Path shared = dir.resolve("shared");
+    assertEquals(0, Cli.run("rewrite", split.toString(), shared.toString(), "--shared-data").code());
+    long onDisk;
+    try (var files = Files.list(shared)) {
+      onDisk = files.filter(p -> !p.getFileName().toString().startsWith(dev.onnxtie.model.ModelIO.TEMP_PREFIX))
+          .mapToLong(p -> p.toFile().length()).sum();
+    }
+    var again = dev.onnxtie.api.OnnxTie.rewriteFolder(shared, dir.resolve("again"), dev.onnxtie.api.RewriteOptions.defaults(),
+        "shared.onnx.data", 1, dev.onnxtie.api.Progress.NONE);
+    assertEquals(onDisk, again.bytesBefore());
+    assertEquals(onDisk, again.bytesAfter(), "nothing left to tie: the same bytes again");
   }
 }
