@@ -31,10 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *       so other writers remove only staging folders whose writer is gone (killed), never live ones.
  *   <li>The commit renames data files first, models last, while holding the folder's lock file
  *       ({@value #FOLDER_LOCK}), so two writers of one output cannot interleave their renames.
- *   <li>A new data file never replaces one the installed model still reads: when the output's
- *       current model references the data file name, the new data goes to the alternate name
- *       ({@code x.data} / {@code x.1.data}), so the model rename is the single commit point; the
- *       superseded data file is deleted afterwards unless another model of the folder reads it.
+ *   <li>A write never overwrites or deletes what the model at the output, a surviving input or any
+ *       other model of the folder reads ({@link #plan}): a new data file takes the first free name
+ *       ({@code x.data}, {@code x.1.data}, ...), so the model rename is the single commit point;
+ *       the replaced model's data file is deleted afterwards once nothing else reads it.
  * </ul>
  */
 final class Staging implements AutoCloseable {
@@ -265,17 +265,6 @@ final class Staging implements AutoCloseable {
         }
       }
     });
-  }
-
-  /** {@code x.data} ↔ {@code x.1.data}; other names get or lose a {@code .1} suffix. */
-  static String alternate(String name) {
-    if (name.endsWith(".1.data")) {
-      return name.substring(0, name.length() - ".1.data".length()) + ".data";
-    }
-    if (name.endsWith(".data")) {
-      return name.substring(0, name.length() - ".data".length()) + ".1.data";
-    }
-    return name.endsWith(".1") ? name.substring(0, name.length() - 2) : name + ".1";
   }
 
   /** External data locations a model file reads; empty if absent, null if it cannot be parsed. */

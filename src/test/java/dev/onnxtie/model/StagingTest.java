@@ -70,10 +70,15 @@ class StagingTest {
   }
 
   @Test
-  void alternateNamesFlip() {
-    assertEquals("m.onnx.1.data", Staging.alternate("m.onnx.data"));
-    assertEquals("m.onnx.data", Staging.alternate("m.onnx.1.data"));
-    assertEquals("weights.bin.1", Staging.alternate("weights.bin"));
-    assertEquals("weights.bin", Staging.alternate("weights.bin.1"));
+  void aDataFileNameEveryoneElseReadsIsSkipped(@TempDir Path dir) throws Exception {
+    Path model = ExternalDataTest.copySampleInto(dir.resolve("m"));
+    assertEquals(0, Cli.run("rewrite", model.toString(), model.resolveSibling("backup.onnx").toString(), "--external-data", "model.onnx.1.data").code());
+    // model.onnx reads model.onnx.data, backup.onnx reads model.onnx.1.data: the next free name is .2
+    assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
+    assertEquals(List.of("backup.onnx", "model.onnx", "model.onnx.1.data", "model.onnx.2.data"), names(model.getParent()));
+    assertEquals(0, Cli.run("inspect", model.resolveSibling("backup.onnx").toString()).code());
+    Cli taken = Cli.run("rewrite", model.toString(), model.resolveSibling("third.onnx").toString(), "--external-data", "model.onnx.1.data");
+    assertEquals(2, taken.code());
+    assertTrue(taken.err().contains("is taken"), taken.err());
   }
 }
