@@ -220,7 +220,7 @@ public final class InsertTiedDecoder implements Pass {
           throw OnnxTieException.badInput("--bias '" + choice + "' is no initializer; use zeros, none, encoder or an initializer's name");
         }
         long[] dims = given.get().dims();
-        boolean fits = (dims.length == 1 && dims[0] == width) || (dims.length == 2 && dims[0] == 1 && dims[1] == width);
+        boolean fits = dims.length == 1 && dims[0] == width;
         if (!fits || given.get().type() != weight.type()) {
           throw OnnxTieException.badInput("--bias '" + choice + "' is " + given.get().type().onnxName() + dev.onnxtie.model.Tensors.shapeText(dims)
               + " but the decoder needs " + weight.type().onnxName() + "[" + width + "]");

@@ -140,7 +140,17 @@ final class Comparator {
       String text = null;
       for (int part = 0; part < per; part++) {
         long i = element * per + part;
-        if (integer && a.integer(i) == b.integer(i)) {
+        if (integer) {
+          // integers and bools compare exactly: a token id off by one is a mismatch whatever the
+          // tolerances, and a double cannot hold every int64/uint64
+          long p = a.integer(i);
+          long q = b.integer(i);
+          if (p != q) {
+            double diff = Math.abs(a.scalar(i) - b.scalar(i));
+            tally.maxAbs = Math.max(tally.maxAbs, diff == 0 ? 1 : diff);
+            failed = true;
+            text = (a.type() == DataType.UINT64 ? Long.toUnsignedString(p) + " vs " + Long.toUnsignedString(q) : p + " vs " + q);
+          }
           continue;
         }
         double x = a.scalar(i);
@@ -163,7 +173,7 @@ final class Comparator {
         }
         if (diff > atol && diff > rtol * Math.abs(x)) {
           failed = true;
-          text = (integer ? Long.toString(a.integer(i)) + " vs " + b.integer(i) : x + " vs " + y) + " (diff " + diff + ")";
+          text = x + " vs " + y + " (diff " + diff + ")";
         }
       }
       if (failed) {

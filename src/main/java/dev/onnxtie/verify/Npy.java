@@ -253,7 +253,7 @@ final class Npy {
         throw unsupported(descr, label);
       }
       if (kind == 'U' || kind == 'S') {
-        if (size <= 0) {
+        if (size <= 0 || (kind == 'U' && size > Integer.MAX_VALUE / 4)) {
           throw unsupported(descr, label);
         }
         return new Dtype(DataType.STRING, kind == 'U' ? size * 4 : size, bigEndian, kind);
@@ -291,6 +291,10 @@ final class Npy {
         int codePoint = chars.getInt(offset + i * 4);
         if (codePoint == 0) {
           break;
+        }
+        if (!Character.isValidCodePoint(codePoint)) {
+          throw OnnxTieException.badInput(String.format(java.util.Locale.ROOT,
+              ".npy string element holds 0x%x, which is no Unicode code point", codePoint));
         }
         text.appendCodePoint(codePoint);
       }

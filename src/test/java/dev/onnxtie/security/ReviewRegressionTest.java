@@ -308,4 +308,46 @@ class ReviewRegressionTest {
     assertEquals(onDisk, again.bytesBefore());
     assertEquals(onDisk, again.bytesAfter(), "nothing left to tie: the same bytes again");
   }
+
+  // ---- third review: verify
+
+  Path int64Constant(String name, long value) throws Exception {
+    byte[] raw = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(value).array();
+    TensorProto constant = TestModels.raw("", DataType.INT64, raw, 1);
+    GraphProto graph = GraphProto.newBuilder().addInput(value("x", 1, 1)).addOutput(value("y", 7, 1)).addOutput(value("xo", 1, 1))
+        .addNode(node("Constant", "c", List.of(), List.of("y"), TestModels.tensorAttribute("value", constant)))
+        .addNode(node("Identity", "i", List.of("x"), List.of("xo"))).build();
+    return TestModels.save(TestModels.model(graph), dir.resolve(name));
+  }
+
+  @Test
+  void integerOutputsCompareExactly() throws Exception {
+    Path a = int64Constant("a.onnx", (1L << 60));
+    Path b = int64Constant("b.onnx", (1L << 60) + 1);
+    Cli big = Cli.run("verify", a.toString(), b.toString(), "--atol", "0", "--rtol", "0");
+    assertEquals(1, big.code(), big.out());
+    assertTrue(big.out().contains("1152921504606846976 vs 1152921504606846977"), big.out());
+    Path c = int64Constant("c.onnx", 1_000_000);
+    Path d = int64Constant("d.onnx", 1_000_001);
+    assertEquals(1, Cli.run("verify", c.toString(), d.toString()).code(), "a token id off by one fails whatever rtol says");
+  }
+
+  @Test
+  void npyStringsWithInvalidCodePointsAreBadInput() throws Exception {
+    String header = "{'descr': '<U1', 'fortran_order': False, 'shape': (2,), }";
+    StringBuilder padded = new StringBuilder(header);
+    while ((10 + padded.length() + 1) % 64 != 0) {
+      padded.append(' ');
+    }
+    padded.append('\n');
+    java.nio.ByteBuffer file = java.nio.ByteBuffer.allocate(10 + padded.length() + 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    file.put((byte) 0x93).put("NUMPY".getBytes()).put((byte) 1).put((byte) 0).putShort((short) padded.length());
+    file.put(padded.toString().getBytes()).putInt(0x110000).putInt(65);
+    Path npy = Files.write(dir.resolve("bad.npy"), file.array());
+    Path model = TestModels.samples().resolve("keras_encoder/model.onnx");
+    Cli result = Cli.run("verify", model.toString(), model.toString(), "--input", "x=" + npy);
+    assertEquals(2, result.code(), result.err());
+    assertEquals(1, result.errLines(), result.err());
+    assertTrue(result.err().contains("no Unicode code point"), result.err());
+  }
 }
