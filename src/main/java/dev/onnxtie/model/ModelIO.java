@@ -22,10 +22,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -175,8 +173,6 @@ public final class ModelIO {
       layout = hasExternal || tensorBytes(model) > singleFileLimit ? WriteOptions.Layout.EXTERNAL : WriteOptions.Layout.SINGLE_FILE;
     }
     String wanted = options.dataFile() != null ? options.dataFile() : target.getFileName() + ".data";
-    Set<String> superseded = new HashSet<>();
-    String dataName = wanted;
     if (layout == WriteOptions.Layout.EXTERNAL) {
       checkDataFileName(wanted);
       if (wanted.equals(target.getFileName().toString())) {
@@ -187,8 +183,7 @@ public final class ModelIO {
     }
     Staging.Plan plan = Staging.plan(folder, wanted, options.dataFile() != null, layout == WriteOptions.Layout.EXTERNAL,
         List.of(target), List.of(model));
-    dataName = plan.dataName();
-    superseded.addAll(plan.superseded());
+    String dataName = plan.dataName();
     try (Staging staging = new Staging(folder)) {
       Path stagedModel = staging.resolve(target.getFileName().toString());
       Path stagedData = null;
@@ -206,7 +201,7 @@ public final class ModelIO {
       if (stagedData != null) {
         files.add(folder.resolve(dataName));
       }
-      staging.commit(stagedData == null ? List.of() : List.of(stagedData), List.of(stagedModel), superseded,
+      staging.commit(stagedData == null ? List.of() : List.of(stagedData), List.of(stagedModel), plan.superseded(),
           Map.of(target.getFileName().toString(), stagedData == null ? "" : dataName));
       return files;
     } catch (IOException e) {
@@ -367,10 +362,8 @@ public final class ModelIO {
     if (!Files.isDirectory(folder)) {
       throw OnnxTieException.badInput("output folder " + folder + " does not exist");
     }
-    Set<String> superseded = new HashSet<>();
     Staging.Plan plan = Staging.plan(folder, dataName, false, true, outs.stream().map(o -> o.toAbsolutePath().normalize()).toList(), models);
     String chosen = plan.dataName();
-    superseded.addAll(plan.superseded());
     try (Staging staging = new Staging(folder)) {
       Path stagedData = staging.resolve(chosen);
       List<Path> staged = new ArrayList<>();
@@ -391,7 +384,7 @@ public final class ModelIO {
         written.put(model.getFileName().toString(), chosen);
         files.add(folder.resolve(model.getFileName().toString()));
       }
-      staging.commit(List.of(stagedData), staged, superseded, written);
+      staging.commit(List.of(stagedData), staged, plan.superseded(), written);
       return files;
     } catch (IOException e) {
       throw OnnxTieException.badInput("cannot write to " + folder + ": " + e.getMessage(), e);

@@ -148,13 +148,8 @@ final class Staging implements AutoCloseable {
   static Plan plan(Path folder, String wanted, boolean explicit, boolean external, List<Path> targets, List<OnnxModel> inputs) {
     Set<String> targetNames = new HashSet<>();
     targets.forEach(t -> targetNames.add(t.getFileName().toString()));
-    Set<String> superseded = new HashSet<>();
-    for (Path target : targets) {
-      Set<String> reads = locations(target);
-      if (reads != null) {
-        superseded.addAll(reads);
-      }
-    }
+    Set<String> targetReads = locationsOfTargets(targets);
+    Set<String> superseded = new HashSet<>(targetReads);
     Set<String> inputReads = new HashSet<>();
     Set<String> taken = new HashSet<>(targetNames);
     Set<String> survivingReads = new HashSet<>();
@@ -197,14 +192,14 @@ final class Staging implements AutoCloseable {
       return new Plan(wanted, superseded);
     }
     if (explicit) {
-      if (taken.contains(wanted) || superseded.contains(wanted) || locationsOfTargets(targets).contains(wanted)) {
+      if (taken.contains(wanted) || targetReads.contains(wanted)) {
         throw dev.onnxtie.OnnxTieException.badInput("the data file name " + wanted + " is taken: a model or data file of "
             + folder + " that is read or being replaced has it; choose another name");
       }
       return new Plan(wanted, superseded);
     }
     Set<String> blocked = new HashSet<>(taken);
-    blocked.addAll(locationsOfTargets(targets));
+    blocked.addAll(targetReads);
     String stem = wanted.endsWith(".data") ? wanted.substring(0, wanted.length() - ".data".length()) : wanted;
     String suffix = wanted.endsWith(".data") ? ".data" : "";
     for (int n = 0; n < 1000; n++) {
