@@ -1,5 +1,6 @@
 package dev.onnxtie.api;
 
+import dev.onnxtie.tie.Relation;
 import java.util.List;
 import java.util.Map;
 
@@ -19,11 +20,12 @@ import java.util.Map;
  * @param duplicates groups of identical or permuted duplicates
  * @param wastedBytes bytes a rewrite would save
  * @param denseLayers layers {@code insert} can tie a decoder to
+ * @param transposedTies weights already tied through a Transpose that ONNX Runtime materializes
  */
 public record InspectReport(String path, long irVersion, Map<String, Long> opsets, String producer,
     List<Value> inputs, List<Value> outputs, Map<String, Integer> nodesByOp, int subgraphs,
     Map<String, TypeTotal> initializersByType, Map<String, Long> externalFiles, List<DuplicateGroup> duplicates,
-    long wastedBytes, List<DenseLayerInfo> denseLayers) {
+    long wastedBytes, List<DenseLayerInfo> denseLayers, List<TransposedTie> transposedTies) {
 
   /** A graph input or output: name, dtype and dims (numbers, symbols, or "?"). */
   public record Value(String name, String dtype, List<String> dims) {}
@@ -34,8 +36,21 @@ public record InspectReport(String path, long irVersion, Map<String, Long> opset
   /** A kept tensor and its duplicates. */
   public record DuplicateGroup(String kept, String dtype, List<Long> shape, String scope, List<Member> members, long wastedBytes) {}
 
-  /** A duplicate: its name, relation (identical / transpose), perm, shape and bytes. */
-  public record Member(String name, String relation, List<Integer> perm, List<Long> shape, String scope, long bytes) {}
+  /** A duplicate: its name, how it is made from the kept tensor, its shape, scope and bytes. */
+  public record Member(String name, Relation relation, List<Long> shape, String scope, long bytes) {}
+
+  /**
+   * A weight tied through a Transpose node read by MatMul: ONNX Runtime folds the Transpose into a
+   * second copy of the weight; {@code rewrite --form gemm} removes it.
+   *
+   * @param weight the initializer
+   * @param dtype its element type
+   * @param shape its dims
+   * @param transpose the Transpose node
+   * @param matmuls MatMul readers the Gemm form takes over
+   * @param bytes the bytes of the copy ONNX Runtime makes
+   */
+  public record TransposedTie(String weight, String dtype, List<Long> shape, String transpose, int matmuls, long bytes) {}
 
   /** A dense layer: node name, op type, weight name, input and output widths, activation. */
   public record DenseLayerInfo(String node, String op, String weight, long inputWidth, long outputWidth, String activation) {}

@@ -13,15 +13,16 @@ import dev.onnxtie.model.Tensors;
 import dev.onnxtie.model.WriteOptions;
 import dev.onnxtie.pass.DenseLayer;
 import dev.onnxtie.pass.InsertOptions;
-import dev.onnxtie.pass.InsertTiedDecoder;
 import dev.onnxtie.pass.PassResult;
-import dev.onnxtie.pass.TieWeights;
+import dev.onnxtie.pass.Passes;
+import dev.onnxtie.pass.TieForm;
 import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import dev.onnxtie.tie.Tie;
 import dev.onnxtie.tie.CrossFileFinder;
 import dev.onnxtie.tie.TieFinder;
 import dev.onnxtie.tie.TieGroup;
+import dev.onnxtie.tie.TransposedTie;
 import dev.onnxtie.verify.Verifier;
 import dev.onnxtie.verify.VerifyOptions;
 import dev.onnxtie.verify.VerifyReport;
@@ -76,7 +77,7 @@ public final class OnnxTie {
   /** Ties the duplicated weights of a model in memory. */
   public static Rewritten rewrite(OnnxModel model, RewriteOptions options) {
     GraphEditor editor = new GraphEditor(model);
-    PassResult result = new TieWeights(options.form(), options.minBytes()).apply(editor);
+    PassResult result = Passes.run(editor, Passes.forRewrite(options.form()), new Passes.Config(options.form(), options.minBytes()));
     return new Rewritten(editor.build(), result);
   }
 
@@ -184,19 +185,32 @@ public final class OnnxTie {
    * {@code acrossFiles}, tensors that several of the files each hold without sharing storage.
    */
   public static CheckReport check(List<Path> paths, long minBytes, boolean acrossFiles, int jobs, Progress progress) {
+    return check(paths, minBytes, acrossFiles, false, jobs, progress);
+  }
+
+  /**
+   * Checks models as {@link #check(List, long, boolean, int, Progress)} does; with {@code
+   * transposedTies}, a weight tied through a Transpose that ONNX Runtime materializes (read by a
+   * MatMul) also fails the check.
+   */
+  public static CheckReport check(List<Path> paths, long minBytes, boolean acrossFiles, boolean transposedTies, int jobs, Progress progress) {
     List<Path> models = distinct(paths);
     List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
     Map<String, List<InspectReport.DuplicateGroup>> within = new LinkedHashMap<>();
+    Map<String, List<InspectReport.TransposedTie>> transposed = new LinkedHashMap<>();
     long wasted = 0;
+    boolean gated = false;
     for (InspectReport report : reports) {
       within.put(report.path(), report.duplicates());
+      transposed.put(report.path(), report.transposedTies());
       wasted += report.wastedBytes();
+      gated |= transposedTies && !report.transposedTies().isEmpty();
     }
     List<CrossFileFinder.Group> across = acrossFiles && models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
     for (CrossFileFinder.Group group : across) {
       wasted += group.wastedBytes();
     }
-    return new CheckReport(wasted == 0, wasted, within, across);
+    return new CheckReport(wasted == 0 && !gated, wasted, within, across, transposed);
   }
 
   /** Inspects every model of a list and finds the tensors several of them hold. */
@@ -258,7 +272,7 @@ public final class OnnxTie {
   public static PassResult insert(Path in, Path out, InsertOptions options, WriteOptions write) {
     try (OnnxModel model = read(in)) {
       GraphEditor editor = new GraphEditor(model);
-      PassResult result = new InsertTiedDecoder(options).apply(editor);
+      PassResult result = Passes.run(editor, List.of("insert-tied-decoder"), new Passes.Config(TieForm.TRANSPOSE, TieFinder.DEFAULT_MIN_BYTES, options));
       ModelIO.write(editor.build(), out, write);
       return result;
     }
@@ -332,16 +346,21 @@ public final class OnnxTie {
     for (TieGroup group : TieFinder.find(editor, minBytes)) {
       List<InspectReport.Member> members = new ArrayList<>();
       for (Tie tie : group.ties()) {
-        members.add(new InspectReport.Member(tie.removed().name(), tie.identical() ? "identical" : "transpose",
-            Arrays.stream(tie.perm()).boxed().toList(), boxed(tie.removed().dims()), tie.removed().scope().path(), tie.removed().byteSize()));
+        members.add(new InspectReport.Member(tie.removed().name(), tie.relation(), boxed(tie.removed().dims()), tie.removed().scope().path(),
+            tie.removed().byteSize()));
       }
       groups.add(new InspectReport.DuplicateGroup(group.kept().name(), group.kept().type().onnxName(), boxed(group.kept().dims()),
           group.kept().scope().path(), members, group.wastedBytes()));
       wasted += group.wastedBytes();
     }
+    List<InspectReport.TransposedTie> transposed = new ArrayList<>();
+    for (TransposedTie tie : TransposedTie.find(editor)) {
+      transposed.add(new InspectReport.TransposedTie(tie.weight().name(), tie.weight().type().onnxName(), boxed(tie.weight().dims()),
+          tie.transpose().label(), tie.matmuls().size(), tie.weight().byteSize()));
+    }
     String producer = (model.proto().getProducerName() + " " + model.proto().getProducerVersion()).trim();
     return new InspectReport(label, model.irVersion(), opsets, producer, inputs, outputs, nodesByOp,
-        editor.scopes().size() - 1, byType, external, groups, wasted, denseLayers(editor));
+        editor.scopes().size() - 1, byType, external, groups, wasted, denseLayers(editor), transposed);
   }
 
   private static InspectReport.Value value(Scope scope, String name) {

@@ -36,6 +36,10 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = "--within-files", description = "only look inside each file, not for tensors several files each hold")
   boolean withinFiles;
 
+  @Option(names = "--transposed-ties", description = "also fail while a weight is tied through a Transpose read by MatMul, "
+      + "which ONNX Runtime holds twice (fixed by rewrite --form gemm)")
+  boolean transposedTies;
+
   @Option(names = "--jobs", paramLabel = "N", description = "check N files at a time (default: ${DEFAULT-VALUE})")
   int jobs = 1;
 
@@ -47,7 +51,7 @@ final class CheckCommand implements Callable<Integer> {
     for (Path target : targets) {
       models.addAll(Files.isDirectory(target) ? OnnxTie.modelsIn(target) : List.of(target));
     }
-    CheckReport report = OnnxTie.check(models, minBytes, !withinFiles, jobs, root.progress());
+    CheckReport report = OnnxTie.check(models, minBytes, !withinFiles, transposedTies, jobs, root.progress());
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(Json.of(report));
@@ -56,21 +60,33 @@ final class CheckCommand implements Callable<Integer> {
     report.withinFiles().forEach((file, groups) -> {
       for (InspectReport.DuplicateGroup group : groups) {
         for (InspectReport.Member member : group.members()) {
-          out.println(file + ": " + member.name() + " " + member.shape() + " is " + member.relation()
-              + (member.relation().equals("transpose") ? " " + member.perm() : "") + " of " + group.kept() + ", wasting " + member.bytes() + " bytes");
+          out.println(TieText.wasting(file, group.kept(), member));
         }
       }
     });
     for (CrossFileFinder.Group group : report.acrossFiles()) {
       for (CrossFileFinder.Member copy : group.copies()) {
         if (!copy.storedOnce()) {
-          out.println(copy.file() + ": " + copy.tensor() + " " + copy.shape() + " is " + copy.relation() + " of " + group.tensor() + " in "
+          out.println(copy.file() + ": " + copy.tensor() + " " + copy.shape() + " is " + copy.relation().text() + " of " + group.tensor() + " in "
               + group.file() + ", wasting " + copy.bytes() + " bytes (rewrite the folder with --shared-data)");
         }
       }
     }
-    out.println(report.passed() ? "check passed: no untied duplicates of at least " + minBytes + " bytes"
-        : "check failed: " + report.wastedBytes() + " bytes in untied duplicates (run 'onnx-tie rewrite')");
+    int transposed = 0;
+    for (var entry : report.transposedTies().entrySet()) {
+      for (InspectReport.TransposedTie tie : entry.getValue()) {
+        out.println(entry.getKey() + ":" + TieText.transposed(tie));
+        transposed++;
+      }
+    }
+    if (report.passed()) {
+      out.println("check passed: no untied duplicates of at least " + minBytes + " bytes"
+          + (transposed > 0 ? " (" + transposed + " weights tied via Transpose; --transposed-ties fails on them)" : ""));
+    } else if (report.wastedBytes() > 0) {
+      out.println("check failed: " + report.wastedBytes() + " bytes in untied duplicates (run 'onnx-tie rewrite')");
+    } else {
+      out.println("check failed: " + transposed + " weights tied via Transpose, held twice by ONNX Runtime (run 'onnx-tie rewrite --form gemm')");
+    }
     return report.passed() ? 0 : 1;
   }
 }

@@ -50,8 +50,7 @@ final class InspectCommand implements Callable<Integer> {
       for (CrossFileFinder.Group group : folder.acrossFiles()) {
         out.println("across files: " + group.tensor() + " " + group.dtype() + group.shape() + " of " + group.file() + " is held by:");
         for (CrossFileFinder.Member copy : group.copies()) {
-          out.println("  " + copy.relation() + "  " + copy.file() + ": " + copy.tensor() + "  " + Units.bytes(copy.bytes())
-              + (copy.storedOnce() ? "  (stored once: shared external data)" : ""));
+          out.println("  " + TieText.copy(copy));
         }
       }
       if (folder.wastedAcrossFiles() > 0) {
@@ -96,9 +95,11 @@ final class InspectCommand implements Callable<Integer> {
     for (InspectReport.DuplicateGroup group : report.duplicates()) {
       out.println("  duplicates of " + group.kept() + " " + group.dtype() + group.shape() + ":");
       for (InspectReport.Member member : group.members()) {
-        out.println("    " + member.relation() + (member.relation().equals("transpose") ? " perm=" + member.perm() : "")
-            + "  " + member.name() + " " + member.shape() + "  " + Units.bytes(member.bytes()));
+        out.println(TieText.member(member));
       }
+    }
+    for (InspectReport.TransposedTie tie : report.transposedTies()) {
+      out.println(TieText.transposed(tie));
     }
     for (InspectReport.DenseLayerInfo layer : report.denseLayers()) {
       out.println("  dense layer " + layer.node() + " (" + layer.op() + ", weight " + layer.weight() + ", " + layer.inputWidth()

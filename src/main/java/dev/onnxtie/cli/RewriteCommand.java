@@ -171,10 +171,7 @@ final class RewriteCommand implements Callable<Integer> {
       out.println("  nothing to tie");
     }
     for (TieRecord tie : report.result().ties()) {
-      String relation = tie.relation().equals("identical") ? "identical" : "transpose " + tie.perm();
-      out.println("  " + (tie.applied() ? "tied " : "kept ") + tie.removed() + " " + tie.shape() + " = " + relation + " of " + tie.kept()
-          + "  (" + tie.readers() + " readers, " + tie.form() + ", " + Units.bytes(tie.bytes()) + ")"
-          + (tie.applied() ? "" : "  not removed: " + tie.reason()));
+      out.println(TieText.of(tie, report.output() == null));
     }
     for (String note : report.result().notes()) {
       out.println("  note: " + note);
@@ -182,6 +179,10 @@ final class RewriteCommand implements Callable<Integer> {
     long saved = report.result().bytesSaved();
     out.println("  " + report.result().changes() + " ties, " + saved + " tensor bytes removed (" + Units.bytes(saved) + ")"
         + (report.output() == null || report.bytesBefore() == 0 ? "" : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter())));
+    if (report.output() != null && report.bytesBefore() > 0 && report.bytesAfter() > report.bytesBefore()) {
+      out.println("  warning: the output is bigger than the input (" + report.bytesBefore() + " -> " + report.bytesAfter()
+          + " bytes): the nodes the ties added take more room than the duplicates they removed");
+    }
     if (report.verification() != null) {
       out.println(report.verification().toText());
     }

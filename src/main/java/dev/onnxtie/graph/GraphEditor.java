@@ -37,6 +37,8 @@ public final class GraphEditor {
   final Set<String> subgraphOutputs = new HashSet<>();
   /** Names defined in more than one scope (a subgraph reusing an enclosing graph's name). */
   private final Set<String> shadowed = new HashSet<>();
+  /** Serialized bytes of the nodes, initializers and type declarations the passes added. */
+  private long addedBytes;
 
   /** Starts editing a model. */
   public GraphEditor(OnnxModel source) {
@@ -95,6 +97,19 @@ public final class GraphEditor {
     for (String output : node.proto.getOutputList()) {
       producers.remove(output, node);
     }
+  }
+
+  /**
+   * Serialized bytes (with their field tags) of everything passes added so far: nodes,
+   * initializers, value_info entries. A pass reads it before and after an edit to say what the edit
+   * costs.
+   */
+  public long addedBytes() {
+    return addedBytes;
+  }
+
+  void countAdded(com.google.protobuf.MessageLite message) {
+    addedBytes += com.google.protobuf.CodedOutputStream.computeMessageSize(1, message);
   }
 
   /** The model being edited, as read. */
@@ -225,7 +240,8 @@ public final class GraphEditor {
         removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
         continue;
       }
-      scope.producer(name).filter(node -> node.is("Constant") && node.outputs().size() == 1)
+      // a Constant whose value was tied, or a node a pass made unused (a Transpose the Gemm form replaced)
+      scope.producer(name).filter(node -> node.outputs().size() == 1 && node.subgraphs.isEmpty())
           .ifPresent(node -> {
             scope.removeNode(node);
             removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);

@@ -76,6 +76,23 @@ public final class Node {
     return fallback;
   }
 
+  /**
+   * The perm of a {@code Transpose} node of an input of this rank: its {@code perm} attribute, or
+   * the reversed axes when it has none (the operator's default).
+   */
+  public int[] transposePerm(int rank) {
+    for (AttributeProto attribute : proto.getAttributeList()) {
+      if (attribute.getName().equals("perm")) {
+        return attribute.getIntsList().stream().mapToInt(Long::intValue).toArray();
+      }
+    }
+    int[] reversed = new int[rank];
+    for (int k = 0; k < rank; k++) {
+      reversed[k] = rank - 1 - k;
+    }
+    return reversed;
+  }
+
   /** A FLOAT attribute, or {@code fallback} when absent. */
   public float floatAttribute(String name, float fallback) {
     for (AttributeProto attribute : proto.getAttributeList()) {

@@ -199,12 +199,29 @@ public final class Scope {
 
   private Optional<TensorSource> source(TensorProto tensor, TensorSource.Kind kind) {
     DataType type = Tensors.dataType(tensor);
+    if (type == DataType.STRING) {
+      return strings(tensor, kind);
+    }
     if (!type.isFixedSize()) {
       return Optional.empty();
     }
     long[] dims = Tensors.dims(tensor);
     return Optional.of(new TensorSource(tensor.getName(), this, kind, type, dims, Tensors.byteSize(tensor),
         () -> Tensors.view(editor.source().rawBytes(tensor)), Tensors.isExternal(tensor), () -> storage(tensor)));
+  }
+
+  /** A string tensor held in {@code string_data} whose element count matches its dims; else none. */
+  private Optional<TensorSource> strings(TensorProto tensor, TensorSource.Kind kind) {
+    long[] dims = Tensors.dims(tensor);
+    if (Tensors.isExternal(tensor) || tensor.hasRawData() || tensor.getStringDataCount() != Tensors.elementCount(tensor.getName(), dims)) {
+      return Optional.empty();
+    }
+    long bytes = 0;
+    for (com.google.protobuf.ByteString value : tensor.getStringDataList()) {
+      bytes += value.size();
+    }
+    return Optional.of(new TensorSource(tensor.getName(), this, kind, DataType.STRING, dims, bytes, null, false, () -> null,
+        () -> tensor.getStringDataList().stream().map(com.google.protobuf.ByteString::asReadOnlyByteBuffer).toList()));
   }
 
   private String storage(TensorProto tensor) {
@@ -298,6 +315,7 @@ public final class Scope {
       editor.reserve(output);
     }
     Node node = new Node(proto, this);
+    editor.countAdded(proto.build());
     nodes.add(index, node);
     editor.index(node);
     return node;
@@ -342,6 +360,7 @@ public final class Scope {
         .setType(TypeProto.newBuilder().setTensorType(tensor)).build();
     declared.put(name, value);
     graph.addValueInfo(value);
+    editor.countAdded(value);
   }
 
   /** Adds an initializer (e.g. a new bias) with raw little-endian bytes. */
@@ -356,6 +375,7 @@ public final class Scope {
       tensor.addDims(dim);
     }
     initializers.put(name, tensor.build());
+    editor.countAdded(initializers.get(name));
     if (editor.irVersion() < 4) {
       // IR 3 lists every initializer among the graph inputs
       ValueInfoProto input = ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
@@ -392,8 +412,9 @@ public final class Scope {
   }
 
   /**
-   * Marks a tensor this scope defines (initializer or Constant output) for removal by the editor's
-   * cleanup, which removes it only if nothing reads it any more and it is no graph output.
+   * Marks a tensor this scope defines (initializer, or the output of a single-output node such as a
+   * Constant) for removal by the editor's cleanup, which removes it (and the node) only if nothing
+   * reads it any more and it is no graph output.
    */
   public void markRemovable(String name) {
     removable.add(name);

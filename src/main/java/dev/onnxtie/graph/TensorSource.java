@@ -2,6 +2,7 @@ package dev.onnxtie.graph;
 
 import dev.onnxtie.model.DataType;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -26,9 +27,15 @@ public final class TensorSource {
   private final Supplier<ByteBuffer> bytes;
   private final boolean external;
   private final Supplier<String> storage;
+  private final Supplier<List<ByteBuffer>> strings;
 
   TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<ByteBuffer> bytes, boolean external,
       Supplier<String> storage) {
+    this(name, scope, kind, type, dims, byteSize, bytes, external, storage, null);
+  }
+
+  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<ByteBuffer> bytes, boolean external,
+      Supplier<String> storage, Supplier<List<ByteBuffer>> strings) {
     this.name = name;
     this.scope = scope;
     this.kind = kind;
@@ -38,6 +45,20 @@ public final class TensorSource {
     this.bytes = bytes;
     this.external = external;
     this.storage = storage;
+    this.strings = strings;
+  }
+
+  /**
+   * The elements of a {@code string} tensor, each a read-only view of its bytes (no copy), in
+   * row-major order; compared element by element, so {@code ["a", "bc"]} is not {@code ["ab", "c"]}.
+   *
+   * @throws IllegalStateException for a tensor of another dtype
+   */
+  public List<ByteBuffer> strings() {
+    if (strings == null) {
+      throw new IllegalStateException(name + " is no string tensor");
+    }
+    return strings.get();
   }
 
   /**
@@ -78,7 +99,7 @@ public final class TensorSource {
     return dims.length;
   }
 
-  /** Bytes of raw data. */
+  /** Bytes of raw data (for a string tensor: the bytes of its strings). */
   public long byteSize() {
     return byteSize;
   }
@@ -88,8 +109,15 @@ public final class TensorSource {
     return external;
   }
 
-  /** A fresh read-only little-endian view of the bytes (position 0). */
+  /**
+   * A fresh read-only little-endian view of the bytes (position 0).
+   *
+   * @throws IllegalStateException for a string tensor (see {@link #strings()})
+   */
   public ByteBuffer bytes() {
+    if (bytes == null) {
+      throw new IllegalStateException(name + " is a string tensor: read its strings()");
+    }
     return bytes.get();
   }
 

@@ -45,6 +45,11 @@ public final class InsertTiedDecoder implements Pass {
   }
 
   @Override
+  public boolean idempotent() {
+    return false; // each run adds another decoder
+  }
+
+  @Override
   public PassResult apply(GraphEditor editor) {
     Scope scope = editor.main();
     List<DenseLayer> layers = DenseLayer.find(scope);

@@ -1,22 +1,31 @@
 package dev.onnxtie.pass;
 
+import dev.onnxtie.tie.Relation;
 import java.util.List;
 
 /**
- * One tie as reported: which tensor stayed, which went, how they relate and what it saved.
+ * One tie as reported: which tensor stayed, which went, how they relate and what it saved. The
+ * CLI's text (one renderer, {@code cli.TieText}) and its JSON (this record, the relation as {@code
+ * {"kind": ..., "perm"|"shape": ...}}) are two views of it.
  *
  * @param kept name of the tensor that stays
  * @param removed name of the duplicate
- * @param relation {@code identical} or {@code transpose}
- * @param perm Transpose perm turning kept into removed (identity for identical)
+ * @param relation how removed is made from kept
  * @param dtype element type name
  * @param shape dims of the removed tensor
  * @param readers nodes that read the removed tensor
  * @param bytes raw bytes of the removed tensor (saved when applied)
+ * @param addedBytes serialized bytes of the nodes, initializers and type declarations the tie added
  * @param scope graph path of the removed tensor
- * @param form how readers were rewired: {@code rewire}, {@code transpose}, {@code gemm}, or a mix
+ * @param form how readers were rewired: {@code rewire}, {@code transpose}, {@code gemm}, {@code
+ *     reshape}, or a mix joined by {@code +}
  * @param applied false when the duplicate was found but left in place (see {@code reason})
  * @param reason why it was not applied, or empty
  */
-public record TieRecord(String kept, String removed, String relation, List<Integer> perm, String dtype,
-    List<Long> shape, int readers, long bytes, String scope, String form, boolean applied, String reason) {}
+public record TieRecord(String kept, String removed, Relation relation, String dtype, List<Long> shape, int readers, long bytes,
+    long addedBytes, String scope, String form, boolean applied, String reason) {
+  /** True when the tie added more bytes of graph structure than it removed tensor bytes. */
+  public boolean grows() {
+    return applied && addedBytes > bytes;
+  }
+}

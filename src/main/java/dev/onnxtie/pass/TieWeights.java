@@ -5,13 +5,10 @@ import dev.onnxtie.graph.GraphEditor;
 import dev.onnxtie.graph.Node;
 import dev.onnxtie.graph.Scope;
 import dev.onnxtie.graph.TensorSource;
-import dev.onnxtie.graph.TensorType;
-import dev.onnxtie.model.DataType;
+import dev.onnxtie.tie.Relation;
 import dev.onnxtie.tie.Tie;
 import dev.onnxtie.tie.TieFinder;
 import dev.onnxtie.tie.TieGroup;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -19,26 +16,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
- * Ties duplicate weights back to one tensor: identical copies are replaced by the kept tensor,
- * transposed (axis-permuted) copies by a {@code Transpose} of it.
+ * Ties duplicate weights back to one tensor, one rewiring per {@link Relation}:
  *
  * <pre>
- * Before:  wte[V,H] ── Gather ──> ...          onnx::MatMul_9[H,V] (a copy of wteᵀ) ── MatMul ──> logits
- * After:   wte[V,H] ── Gather ──> ...
- *          wte[V,H] ── Transpose(perm=[1,0]) ──> wte_transposed ── MatMul ──> logits
- *   (--form gemm):  MatMul(x, onnx::MatMul_9)  becomes  Reshape ─ Gemm(x2d, wte, transB=1) ─ Reshape
+ * Identical:  A ── X        A' (= A) ── Y             After: A ── X, A ── Y
+ * Permuted:   wte[V,H] ── Gather        onnx::MatMul_9[H,V] (= wteᵀ) ── MatMul ── logits
+ *      After: wte[V,H] ── Gather
+ *             wte[V,H] ── Transpose(perm=[1,0]) ── wte_transposed ── MatMul ── logits
+ *      (--form gemm): MatMul(x, onnx::MatMul_9) becomes Reshape ─ Gemm(x2d, wte, transB=1) ─ Reshape
+ * Reshaped:   emb[V,K/2] ── GatherBlockQuantized     head_B[V,K/32,16] (same bytes) ── MatMulNBits
+ *      After: emb[V,K/2] ── GatherBlockQuantized
+ *             emb[V,K/2] ── Reshape([V,K/32,16]) ── emb_reshaped ── MatMulNBits
+ *      (a reader that accepts either layout, such as MatMulNBits' scales and zero points, reads the
+ *       kept tensor directly: no Reshape)
  * </pre>
  *
- * <p>One Transpose per (kept tensor, perm), shared by all readers and by subgraphs below it. Graph
- * outputs are never removed; initializers that IR ≥ 4 lists as graph inputs (overridable defaults)
- * are left alone. Subgraphs (If/Loop/Scan bodies) are handled: their initializers and Constant nodes
- * are candidates, and they may be tied to a tensor of an enclosing graph.
+ * <p>One Transpose or Reshape per (kept tensor, relation), shared by all readers and by subgraphs
+ * below it. Graph outputs are never removed; initializers that IR ≥ 4 lists as graph inputs
+ * (overridable defaults) are left alone. Subgraphs (If/Loop/Scan bodies) are handled: their
+ * initializers and Constant nodes are candidates, and they may be tied to a tensor of an enclosing
+ * graph. Idempotent: what it removes is gone, and what it adds is below the default threshold.
  */
 public final class TieWeights implements Pass {
-  private static final Set<Integer> GEMM_TYPES = Set.of(DataType.FLOAT.code(), DataType.DOUBLE.code(), DataType.FLOAT16.code());
-
   private final TieForm form;
   private final long minBytes;
 
@@ -59,10 +61,16 @@ public final class TieWeights implements Pass {
   }
 
   @Override
+  public boolean idempotent() {
+    return true;
+  }
+
+  @Override
   public PassResult apply(GraphEditor editor) {
     List<TieRecord> records = new ArrayList<>();
     List<String> notes = new ArrayList<>();
-    Map<String, Created> transposes = new HashMap<>();
+    Map<String, String> derived = new HashMap<>();
+    Map<String, Scope> derivedScope = new HashMap<>();
     int changes = 0;
     for (TieGroup group : TieFinder.find(editor, minBytes)) {
       for (Tie tie : group.ties()) {
@@ -70,45 +78,28 @@ public final class TieWeights implements Pass {
         Scope scope = removed.scope();
         int readers = scope.readers(removed.name()).size();
         if (editor.isShadowed(removed.name()) || editor.isShadowed(tie.kept().name())) {
-          records.add(record(tie, readers, "none", false, "a subgraph reuses the name"));
+          records.add(record(tie, readers, 0, "none", false, "a subgraph reuses the name"));
           notes.add("left " + removed.name() + " in place: a subgraph defines a tensor of the same name, so its readers depend on the scope");
           continue;
         }
         if (scope.isInterface(removed.name())) {
-          records.add(record(tie, readers, "none", false, "it is a graph output"));
+          records.add(record(tie, readers, 0, "none", false, "it is a graph output"));
           notes.add("left " + removed.name() + " in place: it is a graph output");
           continue;
         }
-        String used;
-        if (tie.identical()) {
-          scope.rewire(removed.name(), tie.kept().name());
-          used = "rewire";
-        } else {
-          Set<String> forms = new TreeSet<>();
-          if (form == TieForm.GEMM) {
-            for (Node reader : scope.readers(removed.name())) {
-              String why = gemmRefusal(editor, reader, tie);
-              if (why == null) {
-                rewriteAsGemm(reader, tie);
-                forms.add("gemm");
-              } else {
-                notes.add("transpose form for reader " + reader.label() + " of " + removed.name() + ": " + why);
-              }
-            }
-          }
-          if (!scope.readers(removed.name()).isEmpty()) {
-            String transposed = transposeOf(tie, scope, transposes);
-            scope.rewire(removed.name(), transposed);
-            forms.add("transpose");
-          }
-          used = forms.isEmpty() ? "transpose" : String.join("+", forms);
+        if (tie.relation() instanceof Relation.Reshaped && editor.opsetVersion("") >= 0 && editor.opsetVersion("") < 5) {
+          records.add(record(tie, readers, 0, "none", false, "Reshape needs opset 5"));
+          notes.add("left " + removed.name() + " in place: reading it as a Reshape needs opset 5, the model imports " + editor.opsetVersion(""));
+          continue;
         }
+        long before = editor.addedBytes();
+        String used = rewire(editor, tie, notes, derived, derivedScope);
         scope.markRemovable(removed.name());
-        records.add(record(tie, readers, used, true, ""));
+        records.add(record(tie, readers, editor.addedBytes() - before, used, true, ""));
         changes++;
       }
     }
-    if (form == TieForm.GEMM) {
+    if (form == TieForm.GEMM && changes > 0) {
       editor.ensureOpset("", 14);
     }
     if (editor.functionCount() > 0) {
@@ -120,32 +111,104 @@ public final class TieWeights implements Pass {
     return new PassResult(name(), changes, records, notes);
   }
 
-  private record Created(Scope scope, String name) {}
-
-  /** The shared Transpose output for (kept, perm) visible from {@code scope}, created on first use. */
-  private static String transposeOf(Tie tie, Scope scope, Map<String, Created> created) {
-    TensorSource kept = tie.kept();
-    String key = kept.name() + "|" + Arrays.toString(tie.perm());
-    Created existing = created.get(key);
-    if (existing != null && existing.scope().encloses(scope)) {
-      return existing.name();
+  /** The rewiring strategy of the tie's relation; returns the form used. */
+  private String rewire(GraphEditor editor, Tie tie, List<String> notes, Map<String, String> derived, Map<String, Scope> derivedScope) {
+    Scope scope = tie.removed().scope();
+    String removed = tie.removed().name();
+    if (tie.relation() instanceof Relation.Identical) {
+      scope.rewire(removed, tie.kept().name());
+      return "rewire";
     }
-    boolean plain = tie.perm().length == 2;
-    String base = plain ? kept.name() + "_transposed" : kept.name() + "_perm" + permSuffix(tie.perm());
-    String output = scope.editor().uniqueName(base);
+    if (tie.relation() instanceof Relation.Reshaped reshaped) {
+      if (scope.readers(removed).stream().allMatch(reader -> acceptsEitherLayout(reader, removed, tie.kept()))) {
+        scope.rewire(removed, tie.kept().name());
+        return "rewire";
+      }
+      List<Long> shape = reshaped.shape();
+      String output = derived(tie, scope, derived, derivedScope, "Reshape", "_reshaped", reshapeSetUp(scope, tie, shape));
+      scope.rewire(removed, output);
+      return "reshape";
+    }
+    Relation.Permuted permuted = (Relation.Permuted) tie.relation();
+    Set<String> forms = new TreeSet<>();
+    if (form == TieForm.GEMM) {
+      for (Node reader : scope.readers(removed)) {
+        String why = GemmForm.refusal(editor, reader, removed, tie.removed().rank(), tie.kept().type());
+        if (why == null) {
+          GemmForm.rewrite(reader, tie.kept().name(), tie.removed().dims()[0], tie.removed().dims()[1]);
+          forms.add("gemm");
+        } else {
+          notes.add("transpose form for reader " + reader.label() + " of " + removed + ": " + why);
+        }
+      }
+    }
+    if (!scope.readers(removed).isEmpty()) {
+      List<Long> perm = permuted.perm().stream().map(Integer::longValue).toList();
+      String suffix = perm.size() == 2 ? "_transposed" : "_perm" + permSuffix(permuted.perm());
+      String output = derived(tie, scope, derived, derivedScope, "Transpose", suffix, new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
+      scope.rewire(removed, output);
+      forms.add("transpose");
+    }
+    return forms.isEmpty() ? "transpose" : String.join("+", forms);
+  }
+
+  /** Extra inputs (made on first use) and attributes of a derived node, and the opset its op needs. */
+  private record NodeSetUp(Supplier<List<String>> extraInputs, List<Attribute> attributes, long opset) {}
+
+  private static NodeSetUp reshapeSetUp(Scope scope, Tie tie, List<Long> shape) {
+    long[] values = shape.stream().mapToLong(Long::longValue).toArray();
+    return new NodeSetUp(() -> List.of(GemmForm.int64(scope, tie.kept().name() + "_shape", values)), List.of(), 5);
+  }
+
+  /**
+   * The output of the shared node {@code op(kept, ...)} that turns the kept tensor into the removed
+   * one, visible from {@code scope}; created on first use, next to the kept tensor's producer.
+   */
+  private static String derived(Tie tie, Scope scope, Map<String, String> derived, Map<String, Scope> derivedScope, String op, String suffix,
+      NodeSetUp setUp) {
+    TensorSource kept = tie.kept();
+    String key = kept.name() + "|" + tie.relation();
+    String existing = derived.get(key);
+    if (existing != null && derivedScope.get(key).encloses(scope)) {
+      return existing;
+    }
+    String output = scope.editor().uniqueName(kept.name() + suffix);
     int at = 0;
     if (kept.scope() == scope) {
       at = scope.producer(kept.name()).map(node -> scope.indexOf(node) + 1).orElse(0);
     }
-    List<Long> perm = Arrays.stream(tie.perm()).mapToObj(p -> (long) p).toList();
-    scope.addNode(at, "Transpose", "Transpose_" + output, List.of(kept.name()), List.of(output), Attribute.ofInts("perm", perm));
-    scope.editor().ensureOpset("", scope.editor().irVersion() >= 7 ? 13 : 7);
+    List<String> inputs = new ArrayList<>();
+    inputs.add(kept.name());
+    inputs.addAll(setUp.extraInputs().get());
+    scope.addNode(at, op, op + "_" + output, inputs, List.of(output), setUp.attributes().toArray(new Attribute[0]));
+    scope.editor().ensureOpset("", Math.max(setUp.opset(), scope.editor().irVersion() >= 7 ? 13 : setUp.opset()));
     scope.declare(output, kept.type().code(), dimsOf(tie.removed().dims()));
-    created.put(key, new Created(scope, output));
+    derived.put(key, output);
+    derivedScope.put(key, scope);
     return output;
   }
 
-  private static String permSuffix(int[] perm) {
+  /**
+   * True when {@code reader} reads {@code removed} only where it accepts either layout of the same
+   * elements, so that it may read the kept tensor as it is: {@code com.microsoft} {@code
+   * MatMulNBits} takes scales and zero points as [N, blocks] or as 1-D [N * blocks] (ONNX
+   * Runtime's matmul_nbits_helper: "1D shape is for backward compatibility").
+   */
+  static boolean acceptsEitherLayout(Node reader, String removed, TensorSource kept) {
+    if (!reader.opType().equals("MatMulNBits") || !reader.domain().equals("com.microsoft")) {
+      return false;
+    }
+    List<String> inputs = reader.inputs();
+    for (int i = 0; i < inputs.size(); i++) {
+      if (inputs.get(i).equals(removed) && i != 2 && i != 3) {
+        return false;
+      }
+    }
+    long[] dims = kept.dims();
+    return dims.length == 1 || (dims.length == 2 && dims[0] == reader.intAttribute("N", -1));
+  }
+
+  private static String permSuffix(List<Integer> perm) {
     StringBuilder text = new StringBuilder();
     for (int p : perm) {
       text.append('_').append(p);
@@ -161,82 +224,9 @@ public final class TieWeights implements Pass {
     return list;
   }
 
-  /** Why a reader cannot take the Gemm form, or null when it can. */
-  private static String gemmRefusal(GraphEditor editor, Node reader, Tie tie) {
-    if (!reader.is("MatMul") || reader.inputs().size() != 2) {
-      return "it is a " + reader.opType() + " with " + reader.inputs().size() + " inputs, not a two-input MatMul";
-    }
-    if (!reader.inputs().get(1).equals(tie.removed().name()) || reader.inputs().get(0).equals(tie.removed().name())) {
-      return "the weight is not (only) its B input";
-    }
-    if (tie.removed().rank() != 2) {
-      return "the weight has rank " + tie.removed().rank();
-    }
-    if (!GEMM_TYPES.contains(tie.kept().type().code())) {
-      return "Gemm in ONNX Runtime has no " + tie.kept().type().onnxName() + " kernel";
-    }
-    if (editor.opsetVersion("") < 14) {
-      return "opset " + editor.opsetVersion("") + " is below 14 (Reshape needs allowzero for empty batches)";
-    }
-    return null;
-  }
-
-  /** MatMul(x, Wᵀ) → Gemm(x, W, transB=1), with Reshape to 2-D and back unless x is known 2-D. */
-  private static void rewriteAsGemm(Node matmul, Tie tie) {
-    Scope scope = matmul.scope();
-    GraphEditorNames names = new GraphEditorNames(scope.editor());
-    String x = matmul.inputs().get(0);
-    String y = matmul.outputs().get(0);
-    String weight = tie.kept().name();
-    long k = tie.removed().dims()[0];
-    long n = tie.removed().dims()[1];
-    int at = scope.indexOf(matmul);
-    String base = matmul.name().isEmpty() ? "MatMul" : matmul.name();
-    TensorType xType = scope.typeOf(x).orElse(null);
-    scope.removeNode(matmul);
-    if (xType != null && xType.rank() == 2) {
-      scope.addNode(at, "Gemm", base + "_gemm", List.of(x, weight), List.of(y), Attribute.ofInt("transB", 1));
-      return;
-    }
-    String shape2d = names.int64(scope, base + "_shape2d", -1, k);
-    String starts = names.int64(scope, base + "_lead_start", 0);
-    String ends = names.int64(scope, base + "_lead_end", -1);
-    String width = names.int64(scope, base + "_width", n);
-    String flat = names.unique(base + "_x2d");
-    String product = names.unique(base + "_y2d");
-    String xShape = names.unique(base + "_x_shape");
-    String lead = names.unique(base + "_lead_dims");
-    String yShape = names.unique(base + "_y_shape");
-    scope.addNode(at++, "Reshape", base + "_to2d", List.of(x, shape2d), List.of(flat));
-    scope.addNode(at++, "Gemm", base + "_gemm", List.of(flat, weight), List.of(product), Attribute.ofInt("transB", 1));
-    scope.addNode(at++, "Shape", base + "_shape", List.of(x), List.of(xShape));
-    scope.addNode(at++, "Slice", base + "_lead", List.of(xShape, starts, ends), List.of(lead));
-    scope.addNode(at++, "Concat", base + "_out_shape", List.of(lead, width), List.of(yShape), Attribute.ofInt("axis", 0));
-    // allowzero: a 0 among the leading dims is an empty batch, not "copy this dim"
-    scope.addNode(at, "Reshape", base + "_from2d", List.of(product, yShape), List.of(y), Attribute.ofInt("allowzero", 1));
-  }
-
-  /** Small helper for the unique names and int64 constants the Gemm form needs. */
-  private record GraphEditorNames(GraphEditor editor) {
-    String unique(String base) {
-      return editor.uniqueName(base);
-    }
-
-    String int64(Scope scope, String base, long... values) {
-      String name = editor.uniqueName(base);
-      ByteBuffer raw = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-      for (long value : values) {
-        raw.putLong(value);
-      }
-      scope.addInitializer(name, DataType.INT64, new long[] {values.length}, raw.array());
-      return name;
-    }
-  }
-
-  private static TieRecord record(Tie tie, int readers, String form, boolean applied, String reason) {
-    List<Integer> perm = Arrays.stream(tie.perm()).boxed().toList();
+  private static TieRecord record(Tie tie, int readers, long addedBytes, String form, boolean applied, String reason) {
     List<Long> shape = Arrays.stream(tie.removed().dims()).boxed().toList();
-    return new TieRecord(tie.kept().name(), tie.removed().name(), tie.identical() ? "identical" : "transpose", perm,
-        tie.removed().type().onnxName(), shape, readers, tie.removed().byteSize(), tie.removed().scope().path(), form, applied, reason);
+    return new TieRecord(tie.kept().name(), tie.removed().name(), tie.relation(), tie.removed().type().onnxName(), shape, readers,
+        tie.removed().byteSize(), addedBytes, tie.removed().scope().path(), form, applied, reason);
   }
 }

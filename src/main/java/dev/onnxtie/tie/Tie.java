@@ -3,25 +3,10 @@ package dev.onnxtie.tie;
 import dev.onnxtie.graph.TensorSource;
 
 /**
- * One confirmed tie: {@code removed} equals {@code Transpose(kept, perm)} bit for bit (an identical
- * copy when perm is the identity).
+ * One confirmed tie: {@code removed} equals {@code kept} under {@code relation}, bit for bit.
  *
  * @param kept the tensor that stays (the "encoder")
  * @param removed the duplicate (the "decoder")
- * @param perm the Transpose perm that turns kept into removed
+ * @param relation how removed is made from kept
  */
-public record Tie(TensorSource kept, TensorSource removed, int[] perm) {
-  /** True when the two tensors are byte-identical with the same shape. */
-  public boolean identical() {
-    return PermutationCheck.isIdentity(perm);
-  }
-
-  /** The perm as text, e.g. {@code [1, 0]}. */
-  public String permText() {
-    StringBuilder text = new StringBuilder("[");
-    for (int i = 0; i < perm.length; i++) {
-      text.append(i == 0 ? "" : ", ").append(perm[i]);
-    }
-    return text.append(']').toString();
-  }
-}
+public record Tie(TensorSource kept, TensorSource removed, Relation relation) {}

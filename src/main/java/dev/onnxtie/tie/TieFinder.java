@@ -5,46 +5,56 @@ import dev.onnxtie.graph.Node;
 import dev.onnxtie.graph.Scope;
 import dev.onnxtie.graph.TensorSource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Finds groups of constant tensors (initializers of every graph and Constant-node values) that are
- * exact copies or exact axis permutations of each other.
+ * exact copies, exact axis permutations or exact reshapes of each other, strings included, with
+ * the shared {@link Grouping} engine.
  *
- * <p>Each tensor of at least {@code minBytes} bytes is read once to compute its {@link
- * PermutationKey}; tensors are bucketed by (dtype, sorted dims, key), and only within a bucket are
- * pairs confirmed byte-exact by {@link PermutationCheck}, so the cost grows linearly with the bytes,
- * not with the square of the tensor count.
+ * <p>Which tensor stays (the kept-name rule), in this order:
  *
- * <p>Which tensor stays is deterministic: the one in the outermost scope (a subgraph may read an
- * outer tensor, never the reverse); then one that cannot be removed (a graph output); then one read
- * by a {@code Gather} (an embedding); then the one whose first reader comes first; then a name that
- * is not exporter-generated ({@code onnx::...}); then name order.
+ * <ol>
+ *   <li>the one in the outermost scope (a subgraph may read an outer tensor, never the reverse);
+ *   <li>one that cannot be removed (a graph output);
+ *   <li>one read by a {@code Gather} or {@code GatherBlockQuantized} (an embedding, also a
+ *       quantized one: its {@code MatMulNBits} head then reads it);
+ *   <li>a name a person wrote over an exporter-generated one ({@code onnx::...},
+ *       {@code const_fold_opt__N}, {@code val_N}, {@code _val_N}, {@code ortshared_...});
+ *   <li>the one whose first reader comes first;
+ *   <li>name order.
+ * </ol>
  */
 public final class TieFinder {
   /** Default for {@code --min-bytes}: tensors below it are left alone. */
   public static final long DEFAULT_MIN_BYTES = 64;
 
+  /** Names exporters generate for tensors nobody named. */
+  private static final Pattern GENERATED = Pattern.compile("onnx::.*|const_fold_opt__\\d+|_?val_\\d+|ortshared_.*");
+
   private TieFinder() {}
 
-  /** A tensor with what the choice of the kept tensor needs to know. */
-  private record Candidate(TensorSource source, long key, boolean fixed, boolean gather, int firstReader, boolean generated) {}
+  /** True for a name an exporter generated ({@code onnx::MatMul_393}, {@code val_12}, ...). */
+  public static boolean isGenerated(String name) {
+    return GENERATED.matcher(name).matches();
+  }
 
-  private record Bucket(int type, List<Long> sortedDims, long key) {}
+  /** What the choice of the kept tensor needs to know about one tensor. */
+  private record Preference(boolean fixed, boolean gather, boolean generated, int firstReader) {}
 
   /**
    * Finds all tie groups of a model.
    *
    * @param editor the model
    * @param minBytes tensors smaller than this are ignored
-   * @return the groups, in a deterministic order (by the kept tensor's position)
+   * @return the groups, in a deterministic order (by the kept tensor's scope depth, then name)
    */
   public static List<TieGroup> find(GraphEditor editor, long minBytes) {
     Map<String, Integer> firstReader = new HashMap<>();
@@ -54,13 +64,11 @@ public final class TieFinder {
       for (String input : node.inputs()) {
         firstReader.putIfAbsent(input, order);
       }
-      if (node.is("Gather") && !node.inputs().isEmpty()) {
-        gatherData.add(node.inputs().get(0));
-      }
+      gatherData.addAll(embeddingInputs(node));
       order++;
     }
-    PermutationKey keys = new PermutationKey();
-    Map<Bucket, List<Candidate>> buckets = new LinkedHashMap<>();
+    Map<TensorSource, Preference> preferences = new IdentityHashMap<>();
+    List<TensorSource> candidates = new ArrayList<>();
     for (Scope scope : editor.scopes()) {
       for (TensorSource source : scope.tensorSources()) {
         if (source.byteSize() < minBytes || source.byteSize() == 0) {
@@ -69,61 +77,41 @@ public final class TieFinder {
         if (editor.irVersion() >= 4 && scope.isGraphInput(source.name())) {
           continue; // an initializer listed as input is a default the caller may override
         }
-        long key = keys.of(source.bytes(), source.type(), source.dims());
-        long[] sorted = source.dims();
-        Arrays.sort(sorted);
-        Bucket bucket = new Bucket(source.type().code(), Arrays.stream(sorted).boxed().toList(), key);
-        buckets.computeIfAbsent(bucket, b -> new ArrayList<>()).add(new Candidate(source, key,
-            scope.isInterface(source.name()), gatherData.contains(source.name()),
-            firstReader.getOrDefault(source.name(), Integer.MAX_VALUE), source.name().startsWith("onnx::")));
+        candidates.add(source);
+        preferences.put(source, new Preference(scope.isInterface(source.name()), gatherData.contains(source.name()),
+            isGenerated(source.name()), firstReader.getOrDefault(source.name(), Integer.MAX_VALUE)));
       }
     }
-    Comparator<Candidate> preference = Comparator
-        .comparingInt((Candidate c) -> c.source().scope().depth())
-        .thenComparing(c -> !c.fixed())
-        .thenComparing(c -> !c.gather())
-        .thenComparingInt(Candidate::firstReader)
-        .thenComparing(Candidate::generated)
-        .thenComparing(c -> c.source().name());
+    Comparator<TensorSource> preference = Comparator
+        .comparingInt((TensorSource s) -> s.scope().depth())
+        .thenComparing(s -> !preferences.get(s).fixed())
+        .thenComparing(s -> !preferences.get(s).gather())
+        .thenComparing(s -> preferences.get(s).generated())
+        .thenComparingInt(s -> preferences.get(s).firstReader())
+        .thenComparing(TensorSource::name);
+    candidates.sort(preference);
     List<TieGroup> groups = new ArrayList<>();
-    for (List<Candidate> bucket : buckets.values()) {
-      if (bucket.size() < 2) {
-        continue;
-      }
-      List<Candidate> remaining = new ArrayList<>(bucket);
-      remaining.sort(preference);
-      while (remaining.size() >= 2) {
-        Candidate kept = remaining.remove(0);
-        List<Tie> ties = new ArrayList<>();
-        List<Candidate> next = new ArrayList<>();
-        for (Candidate member : remaining) {
-          int[] perm = kept.source().scope().encloses(member.source().scope()) ? confirm(kept.source(), member.source()) : null;
-          if (perm != null) {
-            ties.add(new Tie(kept.source(), member.source(), perm));
-          } else {
-            next.add(member);
-          }
-        }
-        if (!ties.isEmpty()) {
-          groups.add(new TieGroup(kept.source(), ties));
-        }
-        remaining = next;
-      }
-    }
+    Grouping.group(candidates, Matchers.ALL, (kept, member) -> kept.scope().encloses(member.scope()))
+        .forEach((kept, ties) -> groups.add(new TieGroup(kept, ties)));
     groups.sort(Comparator.comparing((TieGroup g) -> g.kept().scope().depth()).thenComparing(g -> g.kept().name()));
     return groups;
   }
 
-  /** The first perm under which {@code member} equals {@code kept} bit for bit, or null. */
-  static int[] confirm(TensorSource kept, TensorSource member) {
-    if (kept.type() != member.type() || kept.byteSize() != member.byteSize()) {
-      return null;
+  /** The inputs of a node that hold an embedding table: Gather's data, GatherBlockQuantized's data, scales and zero points. */
+  private static List<String> embeddingInputs(Node node) {
+    List<String> inputs = node.inputs();
+    if (node.is("Gather") && !inputs.isEmpty()) {
+      return List.of(inputs.get(0));
     }
-    for (int[] perm : PermutationCheck.candidates(kept.dims(), member.dims())) {
-      if (PermutationCheck.matches(kept.bytes(), kept.dims(), member.bytes(), perm, kept.type())) {
-        return perm;
+    if (node.opType().equals("GatherBlockQuantized") && node.domain().equals("com.microsoft")) {
+      List<String> tables = new ArrayList<>();
+      for (int i = 0; i < inputs.size(); i++) {
+        if (i != 1 && !inputs.get(i).isEmpty()) {
+          tables.add(inputs.get(i));
+        }
       }
+      return tables;
     }
-    return null;
+    return List.of();
   }
 }

@@ -52,7 +52,8 @@ class CliTest {
     JsonObject group = report.getAsJsonArray("duplicates").get(0).getAsJsonObject();
     assertEquals("wte.weight", group.get("kept").getAsString());
     JsonObject member = group.getAsJsonArray("members").get(0).getAsJsonObject();
-    assertEquals("transpose", member.get("relation").getAsString());
+    assertEquals("transpose", member.getAsJsonObject("relation").get("kind").getAsString());
+    assertEquals("[1,0]", member.getAsJsonObject("relation").get("perm").toString());
     assertEquals(256000, report.get("wastedBytes").getAsLong());
     assertEquals("input_ids", report.getAsJsonArray("inputs").get(0).getAsJsonObject().get("name").getAsString());
   }

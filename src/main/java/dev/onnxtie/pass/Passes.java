@@ -1,0 +1,85 @@
+package dev.onnxtie.pass;
+
+import dev.onnxtie.graph.GraphEditor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Every rewrite pass, found by name in one list, and the runner that applies a list of them to one
+ * editor. The caller builds the editor once at the end ({@link GraphEditor#build()}): passes only
+ * rewire and add; removal and sorting happen in that build.
+ */
+public final class Passes {
+  /**
+   * What the passes are configured with.
+   *
+   * @param form how transposed duplicates are read
+   * @param minBytes tensors below it are left alone
+   * @param insert the decoder {@code insert-tied-decoder} adds, or null
+   */
+  public record Config(TieForm form, long minBytes, InsertOptions insert) {
+    /** A configuration for the tie passes. */
+    public Config(TieForm form, long minBytes) {
+      this(form, minBytes, null);
+    }
+  }
+
+  private static final Map<String, Function<Config, Pass>> ALL = new LinkedHashMap<>();
+
+  static {
+    ALL.put("tie-weights", config -> new TieWeights(config.form(), config.minBytes()));
+    ALL.put("gemm-for-transposed-weights", config -> new GemmForTransposedWeights());
+    ALL.put("insert-tied-decoder", config -> new InsertTiedDecoder(config.insert()));
+  }
+
+  private Passes() {}
+
+  /** The names of every pass. */
+  public static List<String> names() {
+    return List.copyOf(ALL.keySet());
+  }
+
+  /**
+   * The pass of that name.
+   *
+   * @throws IllegalArgumentException naming the valid names when there is none
+   */
+  public static Pass byName(String name, Config config) {
+    Function<Config, Pass> factory = ALL.get(name);
+    if (factory == null) {
+      throw new IllegalArgumentException("no pass named '" + name + "'; valid: " + String.join(", ", ALL.keySet()));
+    }
+    return factory.apply(config);
+  }
+
+  /** The passes {@code rewrite} runs: tie the duplicates, and with the Gemm form also the ties that exist as a Transpose. */
+  public static List<String> forRewrite(TieForm form) {
+    return form == TieForm.GEMM ? List.of("tie-weights", "gemm-for-transposed-weights") : List.of("tie-weights");
+  }
+
+  /**
+   * Applies the named passes in order to one editor and merges their results (changes summed, ties
+   * and notes in pass order). The editor is not built.
+   */
+  public static PassResult run(GraphEditor editor, List<String> names, Config config) {
+    List<PassResult> results = new ArrayList<>();
+    for (String name : names) {
+      results.add(byName(name, config).apply(editor));
+    }
+    if (results.size() == 1) {
+      return results.get(0);
+    }
+    int changes = 0;
+    List<TieRecord> ties = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    for (PassResult result : results) {
+      changes += result.changes();
+      ties.addAll(result.ties());
+      notes.addAll(result.notes());
+    }
+    return new PassResult(String.join("+", names), changes, ties, notes);
+  }
+}

@@ -1,0 +1,67 @@
+package dev.onnxtie.tie;
+
+import dev.onnxtie.graph.GraphEditor;
+import dev.onnxtie.graph.Node;
+import dev.onnxtie.graph.Scope;
+import dev.onnxtie.graph.TensorSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A tie that already exists as a node: {@code Transpose(W, perm=[1, 0])} over a rank-2
+ * initializer W, read by {@code MatMul} as its B input (torch's dynamo exporter, Optimum,
+ * onnxruntime-genai's float tied form, and onnx-tie's own transpose form all write it). ONNX Runtime
+ * constant-folds the Transpose when it creates a session and holds W twice; the Gemm form ({@code
+ * Gemm(x, W, transB=1)}) needs no transposed copy.
+ *
+ * @param weight the initializer W
+ * @param transpose the Transpose node
+ * @param matmuls the MatMul nodes that read its output as B (and not as A)
+ * @param otherReaders how many other nodes read its output
+ */
+public record TransposedTie(TensorSource weight, Node transpose, List<Node> matmuls, int otherReaders) {
+  /**
+   * Every such tie of a model, in node order. The Transpose and its MatMul readers are in one
+   * scope; W may be an initializer of that scope or of an enclosing one.
+   */
+  public static List<TransposedTie> find(GraphEditor editor) {
+    List<TransposedTie> found = new ArrayList<>();
+    for (Scope scope : editor.scopes()) {
+      for (Node node : scope.nodes()) {
+        if (!node.is("Transpose") || node.inputs().size() != 1 || node.outputs().size() != 1) {
+          continue;
+        }
+        Optional<TensorSource> weight = initializerVisibleFrom(editor, scope, node.inputs().get(0));
+        if (weight.isEmpty() || weight.get().rank() != 2 || !java.util.Arrays.equals(node.transposePerm(2), new int[] {1, 0})) {
+          continue;
+        }
+        String output = node.outputs().get(0);
+        List<Node> matmuls = new ArrayList<>();
+        int others = 0;
+        for (Node reader : scope.readers(output)) {
+          boolean asB = reader.is("MatMul") && reader.inputs().size() == 2 && reader.inputs().get(1).equals(output)
+              && !reader.inputs().get(0).equals(output) && reader.scope() == scope;
+          if (asB) {
+            matmuls.add(reader);
+          } else {
+            others++;
+          }
+        }
+        if (!matmuls.isEmpty()) {
+          found.add(new TransposedTie(weight.get(), node, matmuls, others));
+        }
+      }
+    }
+    return found;
+  }
+
+  private static Optional<TensorSource> initializerVisibleFrom(GraphEditor editor, Scope scope, String name) {
+    for (Scope candidate : editor.scopes()) {
+      if (candidate.encloses(scope) && candidate.hasInitializer(name) && !editor.isShadowed(name)) {
+        return candidate.initializer(name);
+      }
+    }
+    return Optional.empty();
+  }
+}
