@@ -1,0 +1,80 @@
+package dev.onnxtie.samples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.onnxtie.Cli;
+import dev.onnxtie.OrtRun;
+import dev.onnxtie.TestModels;
+import dev.onnxtie.proto.Onnx.GraphProto;
+import dev.onnxtie.proto.Onnx.ModelProto;
+import dev.onnxtie.proto.Onnx.NodeProto;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tie that already exists as a Transpose node (samples/dynamo_tied, as torch's dynamo exporter
+ * writes it: Gather(W), Transpose(W) → MatMul): inspect names it, check can gate on it, and
+ * {@code rewrite --form gemm} turns it into the Gemm form with no Transpose over W left.
+ */
+class DynamoTiedTest {
+  static final Path MODEL = TestModels.samples().resolve("dynamo_tied").resolve("model.onnx");
+
+  @TempDir Path dir;
+
+  @Test
+  void inspectAndCheckNameTheTransposedTie() {
+    Cli inspect = Cli.run("inspect", MODEL.toString());
+    assertEquals(0, inspect.code(), inspect.err());
+    assertTrue(inspect.out().contains("model.embed_tokens.weight float[512, 128] is tied via Transpose node_transpose"), inspect.out());
+    assertTrue(inspect.out().contains("ONNX Runtime will hold model.embed_tokens.weight twice"), inspect.out());
+    assertTrue(inspect.out().contains("`rewrite --form gemm` fixes it"), inspect.out());
+    Cli json = Cli.run("inspect", MODEL.toString(), "--json");
+    JsonObject tie = JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonArray("transposedTies").get(0).getAsJsonObject();
+    assertEquals("model.embed_tokens.weight", tie.get("weight").getAsString());
+    assertEquals(512 * 128 * 4, tie.get("bytes").getAsLong());
+    // default unchanged: no untied duplicate, so check passes; the new option gates on the existing tie
+    assertEquals(0, Cli.run("check", MODEL.toString()).code());
+    Cli gated = Cli.run("check", MODEL.toString(), "--transposed-ties");
+    assertEquals(1, gated.code(), gated.out());
+    assertTrue(gated.out().contains("rewrite --form gemm"), gated.out());
+  }
+
+  @Test
+  void gemmFormLeavesNoTransposeOverTheWeight() throws Exception {
+    Path out = dir.resolve("gemm.onnx");
+    Cli rewrite = Cli.run("rewrite", MODEL.toString(), out.toString(), "--form", "gemm");
+    assertEquals(0, rewrite.code(), rewrite.err());
+    assertTrue(rewrite.out().contains("Transpose of model.embed_tokens.weight is gone"), rewrite.out());
+    GraphProto graph = ModelProto.parseFrom(Files.readAllBytes(out)).getGraph();
+    assertTrue(graph.getNodeList().stream().noneMatch(n -> n.getOpType().equals("Transpose")), graph.getNodeList().toString());
+    assertTrue(graph.getValueInfoList().stream().noneMatch(v -> v.getName().equals("val_3")), "the Transpose's type declaration goes too");
+    NodeProto gemm = graph.getNodeList().stream().filter(n -> n.getOpType().equals("Gemm")).findFirst().orElseThrow();
+    assertEquals("model.embed_tokens.weight", gemm.getInput(1));
+    long[] ids = OrtRun.ids(12, 512);
+    FloatBuffer before = floats(OrtRun.int64(MODEL, "input_ids", ids, 2, 6).get("logits"));
+    FloatBuffer after = floats(OrtRun.int64(out, "input_ids", ids, 2, 6).get("logits"));
+    assertEquals(before.remaining(), after.remaining());
+    for (int i = 0; i < before.remaining(); i++) {
+      assertEquals(before.get(i), after.get(i), 1e-5f, "logit " + i);
+    }
+    // the memory form is idempotent, and check --transposed-ties now passes
+    Cli second = Cli.run("rewrite", out.toString(), dir.resolve("again.onnx").toString(), "--form", "gemm", "--json");
+    assertEquals(0, JsonParser.parseString(second.out()).getAsJsonObject().getAsJsonObject("result").get("changes").getAsInt());
+    assertEquals(0, Cli.run("check", out.toString(), "--transposed-ties").code());
+    // the transpose form leaves the existing tie alone
+    Cli plain = Cli.run("rewrite", MODEL.toString(), dir.resolve("plain.onnx").toString());
+    assertTrue(plain.out().contains("nothing to tie"), plain.out());
+  }
+
+  private static FloatBuffer floats(ByteBuffer bytes) {
+    return bytes.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+  }
+}
