@@ -24,9 +24,15 @@ weights: the head reads Transpose(W) instead of a folded copy.
     input_ids ── Gather(W) ── Tanh ── MatMul(·, Transpose(W)) ── logits
 
 Deterministic (fixed seed): running it twice writes byte-identical files.
+
+    /usr/bin/python3 samples/quantized_head/make_models.py --dynamo OUT.onnx VOCAB HIDDEN
+
+writes only the dynamo-style model with a [VOCAB, HIDDEN] weight (for the session-memory
+measurement: 32000 512 gives the 62.5 MiB weight of the issue).
 """
 
 import os
+import sys
 
 import numpy as np
 import onnx
@@ -96,9 +102,9 @@ def quantized_model(layout, with_zero_points):
     return model
 
 
-def dynamo_model():
+def dynamo_model(vocab=V, hidden=K):
     rng = np.random.default_rng(11)
-    w = rng.standard_normal((V, K)).astype(np.float32) * 0.05
+    w = rng.standard_normal((vocab, hidden)).astype(np.float32) * 0.05
     nodes = [
         helper.make_node("Gather", ["model.embed_tokens.weight", "input_ids"], ["embedded"], name="node_embedding"),
         helper.make_node("Tanh", ["embedded"], ["hidden"], name="node_tanh"),
@@ -108,9 +114,9 @@ def dynamo_model():
     graph = helper.make_graph(
         nodes, "main_graph",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "sequence", V])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "sequence", vocab])],
         [numpy_helper.from_array(w, "model.embed_tokens.weight")],
-        value_info=[helper.make_tensor_value_info("val_3", TensorProto.FLOAT, [K, V])])
+        value_info=[helper.make_tensor_value_info("val_3", TensorProto.FLOAT, [hidden, vocab])])
     model = helper.make_model(graph, producer_name="pytorch", producer_version="2.5.0",
                               opset_imports=[helper.make_opsetid("", 18)])
     model.ir_version = 8
@@ -119,6 +125,9 @@ def dynamo_model():
 
 
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--dynamo":
+        onnx.save(dynamo_model(int(sys.argv[3]), int(sys.argv[4])), sys.argv[2])
+        return
     for layout in (2, 1):
         for with_zero_points in (True, False):
             name = "scales%dd_%s.onnx" % (layout, "zp" if with_zero_points else "nozp")

@@ -179,7 +179,7 @@ final class RewriteCommand implements Callable<Integer> {
     long saved = report.result().bytesSaved();
     out.println("  " + report.result().changes() + " ties, " + saved + " tensor bytes removed (" + Units.bytes(saved) + ")"
         + (report.output() == null || report.bytesBefore() == 0 ? "" : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter())));
-    if (report.output() != null && report.bytesBefore() > 0 && report.bytesAfter() > report.bytesBefore()) {
+    if (report.output() != null && saved > 0 && report.bytesBefore() > 0 && report.bytesAfter() > report.bytesBefore()) {
       out.println("  warning: the output is bigger than the input (" + report.bytesBefore() + " -> " + report.bytesAfter()
           + " bytes): the nodes the ties added take more room than the duplicates they removed");
     }

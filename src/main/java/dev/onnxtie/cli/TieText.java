@@ -13,6 +13,10 @@ final class TieText {
 
   /** A tie of a rewrite report, with a warning line when it makes the file bigger. */
   static String of(TieRecord tie, boolean dryRun) {
+    if (tie.existing()) {
+      return "  " + (dryRun ? "would read " : "reads ") + tie.kept() + " through Gemm(transB=1) in " + readers(tie.readers()).replace("reader", "MatMul")
+          + " instead of through Transpose " + tie.shape() + " (" + tie.removed() + "): ONNX Runtime holds it once";
+    }
     String verb = !tie.applied() ? "kept " : dryRun ? "would tie " : "tied ";
     StringBuilder line = new StringBuilder("  ").append(verb).append(tie.removed()).append(' ').append(tie.shape()).append(" = ")
         .append(tie.relation().text()).append(" of ").append(tie.kept()).append("  (").append(readers(tie.readers())).append(", ")

@@ -67,7 +67,7 @@ public final class GemmForTransposedWeights implements Pass {
       }
       // no tensor bytes leave the file: the saving is the transposed copy ONNX Runtime no longer makes
       records.add(new TieRecord(tie.weight().name(), transposed, new Relation.Permuted(List.of(1, 0)), tie.weight().type().onnxName(),
-          List.of(dims[1], dims[0]), converted, 0, editor.addedBytes() - before, scope.path(), "gemm", true, ""));
+          List.of(dims[1], dims[0]), converted, 0, editor.addedBytes() - before, scope.path(), TieRecord.EXISTING_GEMM, true, ""));
       if (gone) {
         notes.add("the Transpose of " + tie.weight().name() + " is gone: ONNX Runtime no longer holds a transposed copy of it ("
             + tie.weight().byteSize() + " bytes) when prepacking is off");

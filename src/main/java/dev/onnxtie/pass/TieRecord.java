@@ -18,14 +18,24 @@ import java.util.List;
  * @param addedBytes serialized bytes of the nodes, initializers and type declarations the tie added
  * @param scope graph path of the removed tensor
  * @param form how readers were rewired: {@code rewire}, {@code transpose}, {@code gemm}, {@code
- *     reshape}, or a mix joined by {@code +}
+ *     reshape}, or a mix joined by {@code +}; {@link #EXISTING_GEMM} for a tie that existed as a
+ *     Transpose node and now reads the kept tensor through Gemm ({@code removed} is then the
+ *     Transpose's output, and no tensor bytes leave the file)
  * @param applied false when the duplicate was found but left in place (see {@code reason})
  * @param reason why it was not applied, or empty
  */
 public record TieRecord(String kept, String removed, Relation relation, String dtype, List<Long> shape, int readers, long bytes,
     long addedBytes, String scope, String form, boolean applied, String reason) {
+  /** The form of a tie that already existed as a Transpose node and now takes the Gemm form. */
+  public static final String EXISTING_GEMM = "gemm-existing";
+
   /** True when the tie added more bytes of graph structure than it removed tensor bytes. */
   public boolean grows() {
-    return applied && addedBytes > bytes;
+    return applied && bytes > 0 && addedBytes > bytes;
+  }
+
+  /** True for a tie that existed as a Transpose node and now takes the Gemm form. */
+  public boolean existing() {
+    return form.equals(EXISTING_GEMM);
   }
 }
