@@ -188,8 +188,9 @@ public final class InputSynthesizer {
       String name = pending.poll();
       for (Node reader : main.readers(name)) {
         List<String> inputs = reader.inputs();
-        if ((reader.is("Gather") || reader.is("GatherElements")) && inputs.size() > 1 && inputs.get(1).equals(name)) {
-          long size = gatheredAxisSize(reader, inputs.get(0));
+        boolean quantized = reader.opType().equals("GatherBlockQuantized") && reader.domain().equals("com.microsoft");
+        if ((reader.is("Gather") || reader.is("GatherElements") || quantized) && inputs.size() > 1 && inputs.get(1).equals(name)) {
+          long size = gatheredAxisSize(reader, inputs.get(0), quantized ? "gather_axis" : "axis");
           if (size > 0) {
             bound = Math.min(bound, size);
           }
@@ -207,12 +208,12 @@ public final class InputSynthesizer {
     return bound == Long.MAX_VALUE ? -1 : bound;
   }
 
-  private static long gatheredAxisSize(Node gather, String data) {
+  private static long gatheredAxisSize(Node gather, String data, String axisAttribute) {
     TensorType type = gather.scope().typeOf(data).orElse(null);
     if (type == null || type.rank() <= 0) {
       return -1;
     }
-    long axis = gather.intAttribute("axis", 0);
+    long axis = gather.intAttribute(axisAttribute, 0);
     if (axis < 0) {
       axis += type.rank();
     }
