@@ -24,7 +24,7 @@ import java.util.function.BiPredicate;
  */
 final class Grouping {
   /** Buckets with more members than this are split by the matcher's byte key first. */
-  static final int REFINE_ABOVE = 8;
+  static final int REFINE_ABOVE = 256;
 
   private Grouping() {}
 

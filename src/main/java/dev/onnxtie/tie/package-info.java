@@ -15,7 +15,7 @@
  *   <li>One grouping engine ({@code Grouping}) shared by {@link dev.onnxtie.tie.TieFinder} (inside a
  *       model; the kept-name rule orders the candidates) and {@link dev.onnxtie.tie.CrossFileFinder}
  *       (across files). A tensor alone in its bucket is never read; small buckets are compared pair
- *       by pair (a mismatch ends a comparison early); only buckets of more than eight tensors compute
+ *       by pair (a mismatch ends a comparison early); only buckets of more than 256 tensors compute
  *       {@link dev.onnxtie.tie.PermutationKey} (or a plain hash for reshapes) first.
  *   <li>{@link dev.onnxtie.tie.TransposedTie} finds ties that already exist as a Transpose node, for
  *       {@code inspect}, {@code check --transposed-ties} and the memory form.

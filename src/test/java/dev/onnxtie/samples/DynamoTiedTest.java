@@ -74,6 +74,26 @@ class DynamoTiedTest {
     assertTrue(plain.out().contains("nothing to tie"), plain.out());
   }
 
+  @Test
+  void ourOwnTransposeFormTakesTheGemmFormOnASecondRewrite() throws Exception {
+    Path gpt2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
+    Path transposed = dir.resolve("transposed.onnx");
+    assertEquals(0, Cli.run("rewrite", gpt2.toString(), transposed.toString()).code());
+    assertEquals(1, Cli.run("check", transposed.toString(), "--transposed-ties").code(), "our own transpose form is a Transpose tie");
+    Path gemm = dir.resolve("gemm.onnx");
+    Cli second = Cli.run("rewrite", transposed.toString(), gemm.toString(), "--form", "gemm");
+    assertEquals(0, second.code(), second.err());
+    assertTrue(second.out().contains("reads wte.weight through Gemm(transB=1) in 1 MatMul"), second.out());
+    GraphProto graph = ModelProto.parseFrom(Files.readAllBytes(gemm)).getGraph();
+    assertTrue(graph.getNodeList().stream().noneMatch(n -> n.getOpType().equals("Transpose") && n.getInput(0).equals("wte.weight")));
+    long[] ids = OrtRun.ids(16, 1000);
+    FloatBuffer before = floats(OrtRun.int64(gpt2, "input_ids", ids, 2, 8).get("logits"));
+    FloatBuffer after = floats(OrtRun.int64(gemm, "input_ids", ids, 2, 8).get("logits"));
+    for (int i = 0; i < before.remaining(); i++) {
+      assertEquals(before.get(i), after.get(i), 1e-4f, "logit " + i);
+    }
+  }
+
   private static FloatBuffer floats(ByteBuffer bytes) {
     return bytes.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
   }
