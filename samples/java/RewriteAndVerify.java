@@ -55,7 +55,7 @@ public final class RewriteAndVerify {
     System.out.println(report.input() + " -> " + report.output());
     for (TieRecord tie : report.result().ties()) {
       System.out.println("  " + (tie.applied() ? "tied " : "left ") + tie.removed() + " " + tie.shape() + " = "
-          + tie.relation() + (tie.relation().equals("transpose") ? " " + tie.perm() : "") + " of " + tie.kept()
+          + tie.relation().text() + " of " + tie.kept()
           + " (" + tie.bytes() + " bytes" + (tie.applied() ? ", read through " + tie.form() : ", " + tie.reason()) + ")");
     }
     long applied = report.result().ties().stream().filter(TieRecord::applied).count();

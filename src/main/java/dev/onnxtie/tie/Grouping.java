@@ -77,7 +77,7 @@ final class Grouping {
   }
 
   private static List<List<TensorSource>> refine(List<TensorSource> bucket, Matcher matcher, PermutationKey keys) {
-    if (bucket.size() <= REFINE_ABOVE || matcher.refine(bucket.get(0), keys) == null) {
+    if (bucket.size() <= REFINE_ABOVE || !matcher.refines()) {
       return List.of(bucket);
     }
     Map<Object, List<TensorSource>> parts = new LinkedHashMap<>();

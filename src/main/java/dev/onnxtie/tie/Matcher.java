@@ -15,12 +15,14 @@ interface Matcher {
   /** A key from dtype and dims only: tensors in different buckets never relate. */
   Object bucket(TensorSource source);
 
-  /**
-   * A key read from the bytes that splits a large bucket (tensors that relate share it), or null
-   * when this matcher compares large buckets pair by pair.
-   */
+  /** True when {@link #refine} splits large buckets; false to compare them pair by pair. */
+  default boolean refines() {
+    return false;
+  }
+
+  /** A key read from the bytes that splits a large bucket: tensors that relate share it. */
   default Object refine(TensorSource source, PermutationKey keys) {
-    return null;
+    throw new UnsupportedOperationException("this matcher compares large buckets pair by pair");
   }
 
   /** How {@code member} is made from {@code kept}, bit for bit, or null when it is not. */

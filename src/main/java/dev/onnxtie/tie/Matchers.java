@@ -29,6 +29,11 @@ final class Matchers {
     }
 
     @Override
+    public boolean refines() {
+      return true;
+    }
+
+    @Override
     public Object refine(TensorSource source, PermutationKey keys) {
       return keys.of(source.bytes(), source.type(), source.dims());
     }
@@ -87,6 +92,11 @@ final class Matchers {
     @Override
     public Object bucket(TensorSource source) {
       return List.of(source.type().code(), elements(source.dims()));
+    }
+
+    @Override
+    public boolean refines() {
+      return true;
     }
 
     @Override

@@ -77,6 +77,11 @@ public final class TieFinder {
         if (editor.irVersion() >= 4 && scope.isGraphInput(source.name())) {
           continue; // an initializer listed as input is a default the caller may override
         }
+        if (source.type().isFixedSize()) {
+          // resolves where the bytes are (an alias of the mapping, typed fields checked): bad storage
+          // stays bad input even for a tensor that is never compared; no byte of raw data is read
+          source.bytes();
+        }
         candidates.add(source);
         preferences.put(source, new Preference(scope.isInterface(source.name()), gatherData.contains(source.name()),
             isGenerated(source.name()), firstReader.getOrDefault(source.name(), Integer.MAX_VALUE)));

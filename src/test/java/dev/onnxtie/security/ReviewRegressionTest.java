@@ -76,7 +76,8 @@ class ReviewRegressionTest {
   Path externalConstant(Path folder) throws Exception {
     Files.createDirectories(folder);
     float[] w = randomFloats(3, 64);
-    byte[] raw = floats("c", w, 64).getRawData().toByteArray();
+    // other values than W's: the same bytes would be a reshape tie of W and the Constant would go
+    byte[] raw = floats("c", randomFloats(4, 64), 64).getRawData().toByteArray();
     Files.write(folder.resolve("m.onnx.data"), raw);
     TensorProto constant = TensorProto.newBuilder().setName("c").setDataType(1).addDims(64)
         .setDataLocation(TensorProto.DataLocation.EXTERNAL)
