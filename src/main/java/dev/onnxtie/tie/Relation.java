@@ -41,11 +41,6 @@ public sealed interface Relation permits Relation.Identical, Relation.Permuted, 
       perm = List.copyOf(perm);
     }
 
-    /** The perm as an array. */
-    public int[] permArray() {
-      return perm.stream().mapToInt(Integer::intValue).toArray();
-    }
-
     @Override
     public String kind() {
       return "transpose";

@@ -17,10 +17,9 @@ import java.util.Optional;
  *
  * @param weight the initializer W
  * @param transpose the Transpose node
- * @param matmuls the MatMul nodes that read its output as B (and not as A)
- * @param otherReaders how many other nodes read its output
+ * @param matmuls the MatMul nodes of its scope that read its output as B (and not as A)
  */
-public record TransposedTie(TensorSource weight, Node transpose, List<Node> matmuls, int otherReaders) {
+public record TransposedTie(TensorSource weight, Node transpose, List<Node> matmuls) {
   /**
    * Every such tie of a model, in node order. The Transpose and its MatMul readers are in one
    * scope; W may be an initializer of that scope or of an enclosing one.
@@ -38,18 +37,15 @@ public record TransposedTie(TensorSource weight, Node transpose, List<Node> matm
         }
         String output = node.outputs().get(0);
         List<Node> matmuls = new ArrayList<>();
-        int others = 0;
         for (Node reader : scope.readers(output)) {
           boolean asB = reader.is("MatMul") && reader.inputs().size() == 2 && reader.inputs().get(1).equals(output)
               && !reader.inputs().get(0).equals(output) && reader.scope() == scope;
           if (asB) {
             matmuls.add(reader);
-          } else {
-            others++;
           }
         }
         if (!matmuls.isEmpty()) {
-          found.add(new TransposedTie(weight.get(), node, matmuls, others));
+          found.add(new TransposedTie(weight.get(), node, matmuls));
         }
       }
     }
