@@ -18,9 +18,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code onnx-tie check MODEL_OR_DIR... [--min-bytes N] [--json]}: exit 1 while untied duplicates remain. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-    description = "Exit 1 when any untied duplicate (identical or transposed) of at least --min-bytes remains; the gate after an export.",
+    description = "Exit 1 when any untied duplicate (identical, transposed or reshaped) of at least --min-bytes remains; the gate after an export.",
     footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie check exported/model.onnx", "  onnx-tie check exported/ --min-bytes 4096 --json"})
+    footer = {"  onnx-tie check exported/model.onnx", "  onnx-tie check exported/ --min-bytes 4096 --json",
+        "  onnx-tie check tied.onnx --transposed-ties"})
 final class CheckCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -24,8 +24,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code onnx-tie rewrite IN OUT [--form transpose|gemm] [--min-bytes N] [--dry-run] [--json] [--verify]}. */
 @Command(name = "rewrite", mixinStandardHelpOptions = true,
-    description = {"Tie duplicated weights: remove each exact copy or exact transpose of another initializer and "
-        + "let its readers read the kept one (through one Transpose, or a Gemm with --form gemm).",
+    description = {"Tie duplicated weights: remove each exact copy, exact transpose or exact reshape (the same bytes in another "
+        + "shape, e.g. a 4-bit quantized head) of another initializer and let its readers read the kept one (through one "
+        + "Transpose or Reshape, or a Gemm with --form gemm). With --form gemm, weights already tied through a Transpose "
+        + "read by MatMul take the Gemm form too.",
         "IN and OUT may be folders: every .onnx file of IN is rewritten into OUT."},
     footerHeading = "%nExamples:%n",
     footer = {"  onnx-tie rewrite model.onnx tied.onnx --verify",
@@ -42,7 +44,8 @@ final class RewriteCommand implements Callable<Integer> {
   Path out;
 
   @Option(names = "--form", paramLabel = "transpose|gemm",
-      description = "how readers of a removed transposed weight read the kept one (default: ${DEFAULT-VALUE})")
+      description = "how MatMul readers of a transposed weight read the kept one: through a Transpose, or as Gemm(transB=1) so that "
+          + "ONNX Runtime holds the weight once (default: ${DEFAULT-VALUE})")
   String form = "transpose";
 
   @Option(names = "--min-bytes", paramLabel = "N", description = "leave tensors smaller than N bytes alone (default: ${DEFAULT-VALUE})")
