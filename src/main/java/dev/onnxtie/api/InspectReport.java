@@ -20,13 +20,16 @@ import java.util.Map;
  * @param wastedBytes bytes a rewrite would save
  * @param denseLayers layers {@code insert} can tie a decoder to
  */
-public record InspectReport(String path, long irVersion, Map<String, Long> opsets, String producer,
+public record InspectReport(String path, long minBytes, long irVersion, Map<String, Long> opsets, String producer,
     List<Value> inputs, List<Value> outputs, Map<String, Integer> nodesByOp, int subgraphs,
     Map<String, TypeTotal> initializersByType, Map<String, Long> externalFiles, List<DuplicateGroup> duplicates,
     long wastedBytes, List<DenseLayerInfo> denseLayers) {
 
-  /** A graph input or output: name, dtype and dims (numbers, symbols, or "?"). */
-  public record Value(String name, String dtype, List<String> dims) {}
+  /**
+   * A graph input or output: name, dtype and dims (a number, a symbol's name, or null when unknown);
+   * dims null when the rank is unknown.
+   */
+  public record Value(String name, String dtype, List<Object> dims) {}
 
   /** Count and bytes of the initializers of one dtype. */
   public record TypeTotal(int count, long bytes) {}

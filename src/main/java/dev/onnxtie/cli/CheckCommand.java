@@ -1,10 +1,7 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.api.CheckReport;
-import dev.onnxtie.api.InspectReport;
-import dev.onnxtie.tie.CrossFileFinder;
 import dev.onnxtie.api.OnnxTie;
-import dev.onnxtie.tie.TieFinder;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code onnx-tie check MODEL_OR_DIR... [--min-bytes N] [--json]}: exit 1 while untied duplicates remain. */
 @Command(name = "check", mixinStandardHelpOptions = true,
@@ -22,55 +22,41 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExamples:%n",
     footer = {"  onnx-tie check exported/model.onnx", "  onnx-tie check exported/ --min-bytes 4096 --json"})
 final class CheckCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Parameters(arity = "1..*", paramLabel = "MODEL_OR_DIR", description = "model files or folders of .onnx files")
   List<Path> targets;
 
-  @Option(names = "--min-bytes", paramLabel = "N", description = "ignore duplicates smaller than N bytes (default: ${DEFAULT-VALUE})")
-  long minBytes = TieFinder.DEFAULT_MIN_BYTES;
+  @Mixin SharedOptions.MinBytesOption minBytes;
 
-  @Option(names = "--json", description = "print one JSON document")
-  boolean json;
+  @Mixin SharedOptions.JsonOption json;
 
   @Option(names = "--within-files", description = "only look inside each file, not for tensors several files each hold")
   boolean withinFiles;
 
-  @Option(names = "--jobs", paramLabel = "N", description = "check N files at a time (default: ${DEFAULT-VALUE})")
-  int jobs = 1;
+  @Mixin SharedOptions.JobsOption jobs;
 
-  @picocli.CommandLine.ParentCommand OnnxTieCli root;
+  @ParentCommand OnnxTieCli root;
 
   @Override
   public Integer call() {
+    long threshold = minBytes.value();
+    int jobCount = jobs.value();
     List<Path> models = new ArrayList<>();
     for (Path target : targets) {
       models.addAll(Files.isDirectory(target) ? OnnxTie.modelsIn(target) : List.of(target));
     }
-    CheckReport report = OnnxTie.check(models, minBytes, !withinFiles, jobs, root.progress());
+    if (models.size() < 2 && spec.commandLine().getParseResult().hasMatchedOption("--jobs")) {
+      spec.commandLine().getErr().println("onnx-tie: note: --jobs applies to several models only; ignored");
+    }
+    CheckReport report = OnnxTie.check(models, threshold, !withinFiles, jobCount, root.progress());
+    int code = report.passed() ? 0 : 1;
     PrintWriter out = spec.commandLine().getOut();
-    if (json) {
-      out.println(Json.of(report));
-      return report.passed() ? 0 : 1;
+    if (json.json) {
+      out.println(Json.envelope("check", code, report));
+    } else {
+      Text.check(out, report, models.size() > 1);
     }
-    report.withinFiles().forEach((file, groups) -> {
-      for (InspectReport.DuplicateGroup group : groups) {
-        for (InspectReport.Member member : group.members()) {
-          out.println(file + ": " + member.name() + " " + member.shape() + " is " + member.relation()
-              + (member.relation().equals("transpose") ? " " + member.perm() : "") + " of " + group.kept() + ", wasting " + member.bytes() + " bytes");
-        }
-      }
-    });
-    for (CrossFileFinder.Group group : report.acrossFiles()) {
-      for (CrossFileFinder.Member copy : group.copies()) {
-        if (!copy.storedOnce()) {
-          out.println(copy.file() + ": " + copy.tensor() + " " + copy.shape() + " is " + copy.relation() + " of " + group.tensor() + " in "
-              + group.file() + ", wasting " + copy.bytes() + " bytes (rewrite the folder with --shared-data)");
-        }
-      }
-    }
-    out.println(report.passed() ? "check passed: no untied duplicates of at least " + minBytes + " bytes"
-        : "check failed: " + report.wastedBytes() + " bytes in untied duplicates (run 'onnx-tie rewrite')");
-    return report.passed() ? 0 : 1;
+    return code;
   }
 }

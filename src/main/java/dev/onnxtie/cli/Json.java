@@ -2,14 +2,72 @@ package dev.onnxtie.cli;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** The one JSON renderer of the CLI (gson, pretty-printed, stable field order). */
+/**
+ * The one JSON renderer of the CLI: every command's {@code --json} output is one envelope
+ * (schemas/onnx-tie.schema.json) holding the command, the version, the status, the exit code, the
+ * command's result (an api record, serialized as is) and, on failure, the error. Null fields are
+ * written as null; numbers that JSON cannot hold (Infinity, NaN) as strings.
+ */
 final class Json {
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues().create();
+  private static final TypeAdapter<Double> DOUBLES = new TypeAdapter<>() {
+    @Override
+    public void write(JsonWriter out, Double value) throws IOException {
+      if (value == null) {
+        out.nullValue();
+      } else if (value.isNaN() || value.isInfinite()) {
+        out.value(value.toString());
+      } else {
+        out.value(value);
+      }
+    }
+
+    @Override
+    public Double read(JsonReader in) {
+      throw new UnsupportedOperationException("the CLI only writes JSON");
+    }
+  };
+
+  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
+      .registerTypeAdapter(Double.class, DOUBLES).registerTypeAdapter(double.class, DOUBLES).create();
 
   private Json() {}
 
-  static String of(Object value) {
-    return GSON.toJson(value);
+  /** The status word of an exit code: ok (0), failed (1: a mismatch or failed check), error (2, 3). */
+  static String status(int exitCode) {
+    return exitCode == 0 ? "ok" : exitCode == 1 ? "failed" : "error";
+  }
+
+  /** The envelope of a command's result. */
+  static String envelope(String command, int exitCode, Object result) {
+    return render(command, exitCode, result, null);
+  }
+
+  /**
+   * The envelope of a failure: {@code result} null, {@code error} the message, exit code and, for a
+   * verification that failed inside a rewrite or insert, the verification.
+   */
+  static String failure(String command, int exitCode, String message, Object verification) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("message", message);
+    error.put("verification", verification);
+    return render(command, exitCode, null, error);
+  }
+
+  private static String render(String command, int exitCode, Object result, Object error) {
+    Map<String, Object> envelope = new LinkedHashMap<>();
+    envelope.put("command", command);
+    envelope.put("version", OnnxTieCli.version());
+    envelope.put("status", status(exitCode));
+    envelope.put("exitCode", exitCode);
+    envelope.put("result", result);
+    envelope.put("error", error);
+    return GSON.toJson(envelope);
   }
 }
