@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "--verify runs IN and OUT in ONNX Runtime on IN's outputs before OUT appears; every verify option applies, "
         + "with --verify-input NAME=FILE for real input data (--input is the decoder's input)."},
     footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie insert encoder.onnx tied_ae.onnx --encoder /dense/MatMul --bias encoder",
+    footer = {"  onnx-tie insert encoder.onnx ae.onnx --encoder /dense/MatMul --bias encoder",
         "  onnx-tie insert mlp.onnx autoencoder.onnx --mirror --output reconstruction",
         "  onnx-tie insert mlp.onnx autoencoder.onnx --mirror --verify --dim batch=4"})
 final class InsertCommand implements Callable<Integer> {
