@@ -350,7 +350,10 @@ public final class OnnxTie {
         layer.node().opType(), layer.weight().name(), layer.inputWidth(), layer.outputWidth(), layer.activation())).toList();
   }
 
-  /** Verifies two models in ONNX Runtime on the same inputs. */
+  /**
+   * Verifies two models in ONNX Runtime on the same inputs: the verifier's own report (not
+   * restricted by {@link VerifyOptions#outputs()}); {@link #compare} returns the API's record.
+   */
   public static VerifyReport verify(Path a, Path b, VerifyOptions options) {
     try (Verifier verifier = new Verifier(options)) {
       return verifier.compare(a, b);
