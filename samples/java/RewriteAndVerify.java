@@ -2,9 +2,9 @@ import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
-import dev.onnxtie.pass.TieRecord;
+import dev.onnxtie.api.TieInfo;
+import dev.onnxtie.api.Verification;
 import dev.onnxtie.verify.VerifyOptions;
-import dev.onnxtie.verify.VerifyReport;
 import java.nio.file.Path;
 
 /**
@@ -53,22 +53,22 @@ public final class RewriteAndVerify {
     }
 
     System.out.println(report.input() + " -> " + report.output());
-    for (TieRecord tie : report.result().ties()) {
+    for (TieInfo tie : report.result().ties()) {
       System.out.println("  " + (tie.applied() ? "tied " : "left ") + tie.removed() + " " + tie.shape() + " = "
           + tie.relation().text() + " of " + tie.kept()
           + " (" + tie.bytes() + " bytes" + (tie.applied() ? ", read through " + tie.form() : ", " + tie.reason()) + ")");
     }
-    long applied = report.result().ties().stream().filter(TieRecord::applied).count();
+    long applied = report.result().ties().stream().filter(TieInfo::applied).count();
     System.out.println("ties: " + applied + ", bytes saved: " + report.result().bytesSaved()
         + ", file bytes " + report.bytesBefore() + " -> " + report.bytesAfter());
     report.result().notes().forEach(note -> System.out.println("note: " + note));
 
-    VerifyReport verification = report.verification();
+    Verification verification = report.verification();
     System.out.println("verification: " + (verification.passed() ? "PASSED" : "FAILED") + " on " + verification.provider()
         + " (" + verification.runs().size() + " run" + (verification.runs().size() == 1 ? "" : "s") + ")");
-    for (VerifyReport.Run run : verification.runs()) {
-      for (VerifyReport.OutputComparison output : run.outputs()) {
-        System.out.println("  run " + run.index() + " " + output.name() + ": " + output.status().label()
+    for (Verification.Run run : verification.runs()) {
+      for (Verification.Output output : run.outputs()) {
+        System.out.println("  run " + run.index() + " " + output.name() + ": " + output.status()
             + (output.bitwiseIdentical() ? ", bitwise identical" : ", max abs diff " + output.maxAbsDiff()));
       }
     }

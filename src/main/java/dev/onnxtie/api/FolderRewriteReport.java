@@ -7,9 +7,11 @@ import java.util.List;
  *
  * @param input the folder read
  * @param output the folder written (null for a dry run)
+ * @param dryRun true when nothing was written
  * @param models one report per model, in name order
  * @param sharedData the shared external data file, or null
  * @param bytesBefore total bytes of the input models and their data files
- * @param bytesAfter total bytes written (0 for a dry run)
+ * @param bytesAfter total bytes written (null for a dry run)
  */
-public record FolderRewriteReport(String input, String output, List<RewriteReport> models, String sharedData, long bytesBefore, long bytesAfter) {}
+public record FolderRewriteReport(String input, String output, boolean dryRun, List<RewriteReport> models, String sharedData,
+    long bytesBefore, Long bytesAfter) {}

@@ -1,6 +1,5 @@
 package dev.onnxtie.api;
 
-import dev.onnxtie.tie.Relation;
 import java.util.List;
 import java.util.Map;
 
@@ -17,18 +16,21 @@ import java.util.Map;
  * @param subgraphs number of subgraphs
  * @param initializersByType count and bytes per dtype
  * @param externalFiles external data files with their sizes
- * @param duplicates groups of identical or permuted duplicates
+ * @param duplicates groups of identical, permuted or reshaped duplicates
  * @param wastedBytes bytes a rewrite would save
  * @param denseLayers layers {@code insert} can tie a decoder to
  * @param transposedTies weights already tied through a Transpose that ONNX Runtime materializes
  */
-public record InspectReport(String path, long irVersion, Map<String, Long> opsets, String producer,
+public record InspectReport(String path, long minBytes, long irVersion, Map<String, Long> opsets, String producer,
     List<Value> inputs, List<Value> outputs, Map<String, Integer> nodesByOp, int subgraphs,
     Map<String, TypeTotal> initializersByType, Map<String, Long> externalFiles, List<DuplicateGroup> duplicates,
     long wastedBytes, List<DenseLayerInfo> denseLayers, List<TransposedTie> transposedTies) {
 
-  /** A graph input or output: name, dtype and dims (numbers, symbols, or "?"). */
-  public record Value(String name, String dtype, List<String> dims) {}
+  /**
+   * A graph input or output: name, dtype and dims (a number, a symbol's name, or null when unknown);
+   * dims null when the rank is unknown.
+   */
+  public record Value(String name, String dtype, List<Object> dims) {}
 
   /** Count and bytes of the initializers of one dtype. */
   public record TypeTotal(int count, long bytes) {}
@@ -37,7 +39,7 @@ public record InspectReport(String path, long irVersion, Map<String, Long> opset
   public record DuplicateGroup(String kept, String dtype, List<Long> shape, String scope, List<Member> members, long wastedBytes) {}
 
   /** A duplicate: its name, how it is made from the kept tensor, its shape, scope and bytes. */
-  public record Member(String name, Relation relation, List<Long> shape, String scope, long bytes) {}
+  public record Member(String name, TieRelation relation, List<Long> shape, String scope, long bytes) {}
 
   /**
    * A weight tied through a Transpose node read by MatMul: ONNX Runtime folds the Transpose into a

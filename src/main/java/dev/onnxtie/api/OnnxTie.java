@@ -51,6 +51,9 @@ import java.util.stream.Stream;
 public final class OnnxTie {
   private OnnxTie() {}
 
+  /** Tensors smaller than this many bytes are left alone by default. */
+  public static final long DEFAULT_MIN_BYTES = TieFinder.DEFAULT_MIN_BYTES;
+
   /** Reads and validates a model file (memory-mapped; external data resolved lazily and safely). */
   public static OnnxModel read(Path file) {
     return ModelIO.read(file);
@@ -72,13 +75,48 @@ public final class OnnxTie {
   }
 
   /** A rewritten model with what the pass did. */
-  public record Rewritten(OnnxModel model, PassResult result) {}
+  public record Rewritten(OnnxModel model, TieResult result) {}
 
   /** Ties the duplicated weights of a model in memory. */
   public static Rewritten rewrite(OnnxModel model, RewriteOptions options) {
     GraphEditor editor = new GraphEditor(model);
     PassResult result = Passes.run(editor, Passes.forRewrite(options.form()), new Passes.Config(options.form(), options.minBytes()));
-    return new Rewritten(editor.build(), result);
+    return new Rewritten(editor.build(), TieResult.of(result, options.dryRun()));
+  }
+
+  /**
+   * Rewrites a model already read (e.g. from standard input) and writes it to {@code out} (e.g.
+   * standard output), unless it is a dry run. Verification and external data are refused: ONNX
+   * Runtime loads models from files, and a stream holds one file.
+   */
+  public static RewriteReport rewrite(OnnxModel model, String inLabel, java.io.OutputStream out, String outLabel,
+      RewriteOptions options) {
+    if (options.verify() != null) {
+      throw OnnxTieException.badInput("--verify needs IN and OUT to be files (ONNX Runtime loads models from files)");
+    }
+    if (options.write().layout() == WriteOptions.Layout.EXTERNAL) {
+      throw OnnxTieException.badInput("external data cannot go through standard input or output");
+    }
+    Rewritten rewritten = rewrite(model, options);
+    if (!options.dryRun()) {
+      write(rewritten.model(), out);
+    }
+    return new RewriteReport(inLabel, options.dryRun() ? null : outLabel, options.dryRun(), rewritten.result(),
+        model.source() == null ? 0 : fileBytes(model), null, List.of(), null);
+  }
+
+  /** Rewrites a model already read (e.g. from standard input) into a file; no verification. */
+  public static RewriteReport rewrite(OnnxModel model, String inLabel, Path out, RewriteOptions options) {
+    if (options.verify() != null) {
+      throw OnnxTieException.badInput("--verify needs IN and OUT to be files (ONNX Runtime loads models from files)");
+    }
+    Rewritten rewritten = rewrite(model, options);
+    if (options.dryRun()) {
+      return new RewriteReport(inLabel, null, true, rewritten.result(), fileBytes(model), null, List.of(), null);
+    }
+    List<Path> written = ModelIO.write(rewritten.model(), out, options.write());
+    return new RewriteReport(inLabel, out.toString(), false, rewritten.result(), fileBytes(model),
+        written.stream().mapToLong(OnnxTie::sizeOf).sum(), written.stream().map(Path::toString).toList(), null);
   }
 
   /**
@@ -92,9 +130,9 @@ public final class OnnxTie {
       long before = fileBytes(model);
       Rewritten rewritten = rewrite(model, options);
       if (options.dryRun()) {
-        return new RewriteReport(in.toString(), null, rewritten.result(), before, 0, List.of(), null);
+        return new RewriteReport(in.toString(), null, true, rewritten.result(), before, null, List.of(), null);
       }
-      VerifyReport[] verification = {null};
+      Verification[] verification = {null};
       List<Path> written = ModelIO.write(rewritten.model(), out, options.write(), staged -> {
         if (options.verify() != null) {
           verification[0] = verifyBeforeRename(in, staged, out, options.verify());
@@ -104,7 +142,7 @@ public final class OnnxTie {
       for (Path file : written) {
         after += sizeOf(file);
       }
-      return new RewriteReport(in.toString(), out.toString(), rewritten.result(), before, after,
+      return new RewriteReport(in.toString(), out.toString(), false, rewritten.result(), before, after,
           written.stream().map(Path::toString).toList(), verification[0]);
     }
   }
@@ -131,8 +169,9 @@ public final class OnnxTie {
     if (sharedData == null || options.dryRun()) {
       before = totalBytesOf(models);
       reports = Parallel.map(models, jobs, progress, model -> rewrite(model, outDir.resolve(model.getFileName().toString()), options));
-      long after = options.dryRun() ? 0 : totalBytesOf(reports.stream().map(r -> Path.of(r.output())).toList());
-      return new FolderRewriteReport(inDir.toString(), options.dryRun() ? null : outDir.toString(), reports, null, before, after);
+      Long after = options.dryRun() ? null : totalBytesOf(reports.stream().map(r -> Path.of(r.output())).toList());
+      return new FolderRewriteReport(inDir.toString(), options.dryRun() ? null : outDir.toString(), options.dryRun(), reports, null,
+          before, after);
     }
     List<OnnxModel> read = new ArrayList<>();
     try {
@@ -142,7 +181,7 @@ public final class OnnxTie {
       before = totalBytes(read);
       List<Rewritten> rewritten = Parallel.map(read, jobs, progress, model -> rewrite(model, options));
       List<Path> outs = models.stream().map(m -> outDir.resolve(m.getFileName().toString())).toList();
-      VerifyReport[] verifications = new VerifyReport[models.size()];
+      Verification[] verifications = new Verification[models.size()];
       // every tensor a check would count goes to the shared file, so that copies across files are stored once
       WriteOptions write = new WriteOptions(WriteOptions.Layout.EXTERNAL, sharedData,
           Math.min(options.write().threshold(), options.minBytes()), options.write().alignment());
@@ -159,22 +198,22 @@ public final class OnnxTie {
       }
       reports = new ArrayList<>();
       for (int i = 0; i < models.size(); i++) {
-        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), rewritten.get(i).result(), fileBytes(read.get(i)),
+        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), false, rewritten.get(i).result(), fileBytes(read.get(i)),
             sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), verifications[i]));
       }
-      return new FolderRewriteReport(inDir.toString(), outDir.toString(), reports, written.get(0).toString(), before, after);
+      return new FolderRewriteReport(inDir.toString(), outDir.toString(), false, reports, written.get(0).toString(), before, after);
     } finally {
       read.forEach(OnnxModel::close);
     }
   }
 
-  private static VerifyReport verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options) {
+  private static Verification verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options) {
     try (Verifier verifier = new Verifier(options)) {
-      VerifyReport report = verifier.compare(in, staged).withB(out.toString());
+      Verification report = Verification.of(verifier.compare(in, staged).withB(out.toString()), options);
       if (!report.passed()) {
-        throw new OnnxTieException(OnnxTieException.CHECK_FAILED,
-            "verification failed: the rewrite of " + in + " differs from it (" + String.join(", ", report.failedOutputs())
-                + "); nothing was written");
+        List<String> failed = report.failedOutputs();
+        throw new VerificationFailedException("verification failed: the rewrite of " + in + " differs from it ("
+            + (failed.isEmpty() ? "interfaces differ" : String.join(", ", failed)) + "); nothing was written", report);
       }
       return report;
     }
@@ -206,19 +245,19 @@ public final class OnnxTie {
       wasted += report.wastedBytes();
       gated |= transposedTies && !report.transposedTies().isEmpty();
     }
-    List<CrossFileFinder.Group> across = acrossFiles && models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
-    for (CrossFileFinder.Group group : across) {
+    List<CrossFileGroup> across = acrossFiles && models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
+    for (CrossFileGroup group : across) {
       wasted += group.wastedBytes();
     }
-    return new CheckReport(wasted == 0 && !gated, wasted, within, across, transposed);
+    return new CheckReport(wasted == 0 && !gated, minBytes, wasted, within, across, transposedTies, transposed);
   }
 
   /** Inspects every model of a list and finds the tensors several of them hold. */
   public static FolderInspectReport inspectAll(List<Path> paths, long minBytes, int jobs, Progress progress) {
     List<Path> models = distinct(paths);
     List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
-    List<CrossFileFinder.Group> across = models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
-    return new FolderInspectReport(reports, across, across.stream().mapToLong(CrossFileFinder.Group::wastedBytes).sum());
+    List<CrossFileGroup> across = models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
+    return new FolderInspectReport(reports, across, across.stream().mapToLong(CrossFileGroup::wastedBytes).sum());
   }
 
   /** The paths without repeats of one file (however it is named). */
@@ -237,13 +276,14 @@ public final class OnnxTie {
   }
 
   /** Tensors that several of the model files each hold (identical or permuted). */
-  public static List<CrossFileFinder.Group> acrossFiles(List<Path> models, long minBytes) {
+  public static List<CrossFileGroup> acrossFiles(List<Path> models, long minBytes) {
     List<OnnxModel> read = new ArrayList<>();
     try {
       for (Path model : models) {
         read.add(read(model));
       }
-      return CrossFileFinder.find(read.stream().map(GraphEditor::new).toList(), models.stream().map(Path::toString).toList(), minBytes);
+      return CrossFileFinder.find(read.stream().map(GraphEditor::new).toList(), models.stream().map(Path::toString).toList(), minBytes)
+          .stream().map(CrossFileGroup::of).toList();
     } finally {
       read.forEach(OnnxModel::close);
     }
@@ -278,13 +318,57 @@ public final class OnnxTie {
     }
   }
 
+  /**
+   * Adds a decoder layer tied to an encoder's weight (or a mirrored decoder stack) and writes the
+   * result; with {@code request.verify()}, the output is first run against the input on the input's
+   * outputs (the new ones left out), and a mismatch writes nothing.
+   *
+   * @throws VerificationFailedException when the original outputs changed
+   */
+  public static InsertReport insert(Path in, Path out, InsertRequest request) {
+    try (OnnxModel model = read(in)) {
+      GraphEditor editor = new GraphEditor(model);
+      PassResult result = Passes.run(editor, List.of("insert-tied-decoder"),
+          new Passes.Config(TieForm.TRANSPOSE, TieFinder.DEFAULT_MIN_BYTES, request.toOptions()));
+      VerifyOptions verify = request.verify();
+      if (verify != null && verify.outputs().isEmpty()) {
+        verify = verify.withOutputs(new GraphEditor(model).main().outputNames());
+      }
+      VerifyOptions options = verify;
+      Verification[] verification = {null};
+      ModelIO.write(editor.build(), out, WriteOptions.defaults(), staged -> {
+        if (options != null) {
+          verification[0] = verifyBeforeRename(in, staged, out, options);
+        }
+      });
+      return new InsertReport(in.toString(), out.toString(), result.changes(), result.notes(), verification[0]);
+    }
+  }
+
+  /** Verifies two models in ONNX Runtime on the same inputs: the API's report, restricted as the options say. */
+  public static Verification compare(Path a, Path b, VerifyOptions options) {
+    try (Verifier verifier = new Verifier(options)) {
+      return Verification.of(verifier.compare(a, b), options);
+    }
+  }
+
+  /** Runs one model on a data set and compares with its expected outputs: the API's report. */
+  public static Verification compareExpected(Path model, Path dataSet, VerifyOptions options) {
+    try (Verifier verifier = new Verifier(options)) {
+      return Verification.of(verifier.againstExpected(model, dataSet), options);
+    }
+  }
+
   /** The dense layers of a model's main graph that {@code insert} can tie a decoder to. */
   public static List<InspectReport.DenseLayerInfo> denseLayers(GraphEditor editor) {
     return DenseLayer.find(editor.main()).stream().map(layer -> new InspectReport.DenseLayerInfo(layer.name(),
         layer.node().opType(), layer.weight().name(), layer.inputWidth(), layer.outputWidth(), layer.activation())).toList();
   }
 
-  /** Verifies two models in ONNX Runtime on the same inputs. */
+  /**
+   * Verifies two models in ONNX Runtime on the same inputs: the verifier's own report (not
+   * restricted by {@link VerifyOptions#outputs()}); {@link #compare} returns the API's record.
+   */
   public static VerifyReport verify(Path a, Path b, VerifyOptions options) {
     try (Verifier verifier = new Verifier(options)) {
       return verifier.compare(a, b);
@@ -346,7 +430,7 @@ public final class OnnxTie {
     for (TieGroup group : TieFinder.find(editor, minBytes)) {
       List<InspectReport.Member> members = new ArrayList<>();
       for (Tie tie : group.ties()) {
-        members.add(new InspectReport.Member(tie.removed().name(), tie.relation(), boxed(tie.removed().dims()), tie.removed().scope().path(),
+        members.add(new InspectReport.Member(tie.removed().name(), TieRelation.of(tie.relation()), boxed(tie.removed().dims()), tie.removed().scope().path(),
             tie.removed().byteSize()));
       }
       groups.add(new InspectReport.DuplicateGroup(group.kept().name(), group.kept().type().onnxName(), boxed(group.kept().dims()),
@@ -359,7 +443,7 @@ public final class OnnxTie {
           tie.transpose().label(), tie.matmuls().size(), tie.weight().byteSize()));
     }
     String producer = (model.proto().getProducerName() + " " + model.proto().getProducerVersion()).trim();
-    return new InspectReport(label, model.irVersion(), opsets, producer, inputs, outputs, nodesByOp,
+    return new InspectReport(label, minBytes, model.irVersion(), opsets, producer, inputs, outputs, nodesByOp,
         editor.scopes().size() - 1, byType, external, groups, wasted, denseLayers(editor), transposed);
   }
 
@@ -369,7 +453,7 @@ public final class OnnxTie {
       return new InspectReport.Value(name, "?", null);
     }
     String dtype = DataType.isKnown(type.elemType()) ? DataType.fromCode(type.elemType()).onnxName() : "type " + type.elemType();
-    List<String> dims = type.dims() == null ? null : type.dims().stream().map(d -> d == null ? "?" : d.toString()).toList();
+    List<Object> dims = type.dims() == null ? null : type.dims().stream().map(d -> (Object) d).toList();
     return new InspectReport.Value(name, dtype, dims);
   }
 

@@ -21,6 +21,45 @@ public record RewriteOptions(TieForm form, long minBytes, boolean dryRun, WriteO
     return new RewriteOptions(TieForm.TRANSPOSE, TieFinder.DEFAULT_MIN_BYTES, false, WriteOptions.defaults(), null);
   }
 
+  /** The valid names of {@link #withForm(String)}. */
+  public static final java.util.List<String> FORMS = java.util.Arrays.stream(TieForm.values())
+      .map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList();
+
+  /** Validates the threshold. */
+  public RewriteOptions {
+    if (minBytes < 0) {
+      throw dev.onnxtie.OnnxTieException.badInput("--min-bytes must be >= 0, not " + minBytes);
+    }
+  }
+
+  /** The same options with the form of this name ({@code transpose} or {@code gemm}). */
+  public RewriteOptions withForm(String name) {
+    try {
+      return withForm(TieForm.valueOf(name.toUpperCase(java.util.Locale.ROOT)));
+    } catch (IllegalArgumentException e) {
+      throw dev.onnxtie.OnnxTieException.badInput("unknown --form '" + name + "'; valid: " + String.join(", ", FORMS));
+    }
+  }
+
+  /**
+   * The same options with the output's tensors of at least {@code sizeThreshold} bytes in an
+   * external data file ({@code file} null: the default name), or everything in one file
+   * ({@code singleFile}), or the automatic layout (neither).
+   */
+  public RewriteOptions withLayout(String externalDataFile, boolean external, boolean singleFile, long sizeThreshold) {
+    if (external && singleFile) {
+      throw dev.onnxtie.OnnxTieException.badInput("--external-data and --single-file exclude each other");
+    }
+    if (sizeThreshold < 0) {
+      throw dev.onnxtie.OnnxTieException.badInput("--size-threshold must be >= 0, not " + sizeThreshold);
+    }
+    WriteOptions base = new WriteOptions(write.layout(), write.dataFile(), sizeThreshold, write.alignment());
+    if (external) {
+      return withWrite(base.withLayout(WriteOptions.Layout.EXTERNAL, externalDataFile));
+    }
+    return withWrite(singleFile ? base.withLayout(WriteOptions.Layout.SINGLE_FILE, null) : base);
+  }
+
   /** The same options with another form. */
   public RewriteOptions withForm(TieForm newForm) {
     return new RewriteOptions(newForm, minBytes, dryRun, write, verify);

@@ -1,7 +1,5 @@
 package dev.onnxtie.api;
 
-import dev.onnxtie.pass.PassResult;
-import dev.onnxtie.verify.VerifyReport;
 import java.util.List;
 
 /**
@@ -9,11 +7,12 @@ import java.util.List;
  *
  * @param input the model read
  * @param output the model written (null for a dry run)
- * @param result the tie pass's result
+ * @param dryRun true when nothing was written
+ * @param result what the tie pass did (or would do)
  * @param bytesBefore total bytes of the input (model file plus its external data files)
- * @param bytesAfter total bytes written (0 for a dry run)
+ * @param bytesAfter total bytes written; null for a dry run or a model written to a stream
  * @param written files written
- * @param verification the verification report when {@code --verify} was asked, else null
+ * @param verification the verification when one was asked for, else null
  */
-public record RewriteReport(String input, String output, PassResult result, long bytesBefore, long bytesAfter,
-    List<String> written, VerifyReport verification) {}
+public record RewriteReport(String input, String output, boolean dryRun, TieResult result, long bytesBefore, Long bytesAfter,
+    List<String> written, Verification verification) {}

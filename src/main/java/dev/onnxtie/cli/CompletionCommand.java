@@ -12,11 +12,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "completion", mixinStandardHelpOptions = true,
     description = "Print a completion script for bash or zsh.",
     footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie completion bash > /etc/bash_completion.d/onnx-tie", "  source <(onnx-tie completion zsh)   # zsh, through bashcompinit"})
+    footer = {"  onnx-tie completion bash > /etc/bash_completion.d/onnx-tie",
+        "  source <(onnx-tie completion zsh)   # zsh, through bashcompinit"})
 final class CompletionCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(paramLabel = "bash|zsh", description = "the shell")
+  @Parameters(paramLabel = "bash|zsh", completionCandidates = SharedOptions.Candidates.Shells.class, description = "the shell")
   String shell;
 
   @Override

@@ -1,112 +1,72 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.api.FolderInspectReport;
-import dev.onnxtie.api.InspectReport;
-import dev.onnxtie.tie.CrossFileFinder;
 import dev.onnxtie.api.OnnxTie;
-import dev.onnxtie.tie.TieFinder;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code onnx-tie inspect MODEL [--json]}. */
+/** {@code onnx-tie inspect MODEL|DIR|-... [--json]}. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = "Show a model's versions, inputs, outputs, ops, initializers, external data and duplicated weights.",
+    description = {"Show a model's versions, inputs, outputs, ops, initializers, external data, duplicated weights (identical, "
+        + "transposed, reshaped) and weights already tied through a Transpose that ONNX Runtime holds twice.",
+        "Several models (files or folders) also show the tensors more than one of them holds."},
     footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie inspect samples/gpt2_tied/model.onnx", "  onnx-tie inspect model.onnx --json | jq .wastedBytes",
+    footer = {"  onnx-tie inspect samples/gpt2_tied/model.onnx",
+        "  onnx-tie inspect model.onnx --json | jq .result.models[0].wastedBytes",
+        "  onnx-tie inspect encoder.onnx decoder.onnx",
         "  onnx-tie inspect exported/ --jobs 2"})
 final class InspectCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "MODEL", description = "the .onnx file, a folder of them, or - for standard input")
-  Path model;
+  @Parameters(arity = "1..*", paramLabel = "MODEL", description = "a .onnx file, a folder of them, or - for standard input")
+  List<Path> targets;
 
-  @Option(names = "--jobs", paramLabel = "N", description = "with a folder: inspect N files at a time (default: ${DEFAULT-VALUE})")
-  int jobs = 1;
+  @Mixin SharedOptions.JobsOption jobs;
 
-  @picocli.CommandLine.ParentCommand OnnxTieCli root;
+  @ParentCommand OnnxTieCli root;
 
-  @Option(names = "--json", description = "print one JSON document")
-  boolean json;
+  @Mixin SharedOptions.JsonOption json;
 
-  @Option(names = "--min-bytes", paramLabel = "N", description = "ignore tensors smaller than N bytes (default: ${DEFAULT-VALUE})")
-  long minBytes = TieFinder.DEFAULT_MIN_BYTES;
+  @Mixin SharedOptions.MinBytesOption minBytes;
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    if (java.nio.file.Files.isDirectory(model)) {
-      FolderInspectReport folder = OnnxTie.inspectAll(OnnxTie.modelsIn(model), minBytes, jobs, root.progress());
-      if (json) {
-        out.println(Json.of(folder));
-        return 0;
-      }
-      folder.models().forEach(report -> render(out, report));
-      for (CrossFileFinder.Group group : folder.acrossFiles()) {
-        out.println("across files: " + group.tensor() + " " + group.dtype() + group.shape() + " of " + group.file() + " is held by:");
-        for (CrossFileFinder.Member copy : group.copies()) {
-          out.println("  " + TieText.copy(copy));
-        }
-      }
-      if (folder.wastedAcrossFiles() > 0) {
-        out.println("rewrite with --shared-data saves " + folder.wastedAcrossFiles() + " bytes across files (" + Units.bytes(folder.wastedAcrossFiles()) + ")");
-      }
-      return 0;
-    }
-    InspectReport report;
-    if (model.toString().equals("-")) {
-      try (dev.onnxtie.model.OnnxModel read = OnnxTie.read(root.stdin, "standard input")) {
-        report = OnnxTie.inspect(read, "-", minBytes);
+    long threshold = minBytes.value();
+    int jobCount = jobs.value();
+    FolderInspectReport report;
+    if (targets.size() == 1 && targets.get(0).toString().equals("-")) {
+      try (var read = OnnxTie.read(root.stdin, "standard input")) {
+        report = new FolderInspectReport(List.of(OnnxTie.inspect(read, "-", threshold)), List.of(), 0);
       }
     } else {
-      report = OnnxTie.inspect(model, minBytes);
-    }
-    if (json) {
-      out.println(Json.of(report));
-      return 0;
-    }
-    render(out, report);
-    return 0;
-  }
-
-  private void render(PrintWriter out, InspectReport report) {
-    out.println(report.path());
-    out.println("  IR version " + report.irVersion() + ", opsets " + report.opsets() + (report.producer().isEmpty() ? "" : ", produced by " + report.producer()));
-    for (InspectReport.Value input : report.inputs()) {
-      out.println("  input  " + input.name() + " " + input.dtype() + " " + input.dims());
-    }
-    for (InspectReport.Value output : report.outputs()) {
-      out.println("  output " + output.name() + " " + output.dtype() + " " + output.dims());
-    }
-    int nodes = report.nodesByOp().values().stream().mapToInt(Integer::intValue).sum();
-    out.println("  " + nodes + " nodes, " + report.subgraphs() + " subgraphs: " + report.nodesByOp());
-    for (Map.Entry<String, InspectReport.TypeTotal> entry : report.initializersByType().entrySet()) {
-      out.println("  initializers " + entry.getKey() + ": " + entry.getValue().count() + " (" + Units.bytes(entry.getValue().bytes()) + ")");
-    }
-    report.externalFiles().forEach((file, size) -> out.println("  external data " + file + " (" + Units.bytes(size) + ")"));
-    if (report.duplicates().isEmpty()) {
-      out.println("  no duplicated weights of at least " + minBytes + " bytes");
-    }
-    for (InspectReport.DuplicateGroup group : report.duplicates()) {
-      out.println("  duplicates of " + group.kept() + " " + group.dtype() + group.shape() + ":");
-      for (InspectReport.Member member : group.members()) {
-        out.println(TieText.member(member));
+      List<Path> models = new ArrayList<>();
+      for (Path target : targets) {
+        if (target.toString().equals("-")) {
+          throw dev.onnxtie.OnnxTieException.badInput("standard input (-) can only be inspected alone");
+        }
+        models.addAll(Files.isDirectory(target) ? OnnxTie.modelsIn(target) : List.of(target));
       }
+      if (models.size() < 2 && spec.commandLine().getParseResult().hasMatchedOption("--jobs")) {
+        spec.commandLine().getErr().println("onnx-tie: note: --jobs applies to several models only; ignored");
+      }
+      report = OnnxTie.inspectAll(models, threshold, jobCount, root.progress());
     }
-    for (InspectReport.TransposedTie tie : report.transposedTies()) {
-      out.println(TieText.transposed(tie));
+    PrintWriter out = spec.commandLine().getOut();
+    if (json.json) {
+      out.println(Json.envelope("inspect", 0, report));
+    } else {
+      Text.inspect(out, report);
     }
-    for (InspectReport.DenseLayerInfo layer : report.denseLayers()) {
-      out.println("  dense layer " + layer.node() + " (" + layer.op() + ", weight " + layer.weight() + ", " + layer.inputWidth()
-          + " -> " + layer.outputWidth() + ", " + layer.activation() + ")");
-    }
-    if (report.wastedBytes() > 0) {
-      out.println("  a rewrite saves " + report.wastedBytes() + " bytes (" + Units.bytes(report.wastedBytes()) + ")");
-    }
+    return 0;
   }
 }

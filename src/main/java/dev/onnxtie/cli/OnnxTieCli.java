@@ -1,8 +1,27 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.api.Progress;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,13 +31,24 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = OnnxTieCli.Version.class,
     description = "Gives ONNX models back the weight tying their exporters lost.",
-    subcommands = {InspectCommand.class, RewriteCommand.class, VerifyCommand.class, CheckCommand.class, InsertCommand.class,
-        CompletionCommand.class, CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0  ok", "  1  verification mismatch or check failed", "  2  bad input or usage", "  3  internal error",
         "", "Examples:", "  onnx-tie inspect model.onnx", "  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie check exported/"})
 public final class OnnxTieCli implements Runnable {
+  /** The subcommands by name, built only when needed: a run builds the one it calls. */
+  private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+  static {
+    COMMANDS.put("inspect", InspectCommand::new);
+    COMMANDS.put("rewrite", RewriteCommand::new);
+    COMMANDS.put("verify", VerifyCommand::new);
+    COMMANDS.put("check", CheckCommand::new);
+    COMMANDS.put("insert", InsertCommand::new);
+    COMMANDS.put("completion", CompletionCommand::new);
+    COMMANDS.put("help", CommandLine.HelpCommand::new);
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @CommandLine.Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
@@ -26,14 +56,16 @@ public final class OnnxTieCli implements Runnable {
   boolean quiet;
 
   /** Standard input, for models read from {@code -}. */
-  java.io.InputStream stdin = System.in;
+  InputStream stdin = System.in;
   /** Standard output as bytes, for models written to {@code -}; unbuffered and error-reporting. */
-  java.io.OutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+  OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+  /** True when standard output is a terminal: binary model data is then refused. */
+  boolean stdoutIsTerminal;
 
   /** Progress on stderr when it is a terminal and --quiet is not given; otherwise nothing. */
-  dev.onnxtie.api.Progress progress() {
+  Progress progress() {
     if (quiet || System.console() == null) {
-      return dev.onnxtie.api.Progress.NONE;
+      return Progress.NONE;
     }
     PrintWriter err = spec.commandLine().getErr();
     return (what, done, total) -> {
@@ -51,45 +83,75 @@ public final class OnnxTieCli implements Runnable {
 
   /** Entry point of the launcher. */
   public static void main(String... args) {
-    PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
-    PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-    int code = run(out, err, args);
+    PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), false);
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+    int code = run(System.in, new FileOutputStream(FileDescriptor.out), isTerminal(1), out, err, args);
     out.flush();
     err.flush();
     System.exit(code);
+  }
+
+  /** True when file descriptor {@code fd} of this process is a terminal (Linux: /proc/self/fd). */
+  static boolean isTerminal(int fd) {
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return fd == 1 && System.console() != null;
+    }
   }
 
   /**
    * Runs the CLI with the given streams and returns the exit code, without exiting: what tests call.
    */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    return run(System.in, new java.io.FileOutputStream(java.io.FileDescriptor.out), out, err, args);
+    return run(System.in, new FileOutputStream(FileDescriptor.out), out, err, args);
   }
 
   /**
    * Runs the CLI with explicit streams: {@code stdin}/{@code stdout} carry models read from or
    * written to {@code -}; {@code out}/{@code err} carry reports and errors.
    */
-  public static int run(java.io.InputStream stdin, java.io.OutputStream stdout, PrintWriter out, PrintWriter err, String... args) {
+  public static int run(InputStream stdin, OutputStream stdout, PrintWriter out, PrintWriter err, String... args) {
+    return run(stdin, stdout, false, out, err, args);
+  }
+
+  private static int run(InputStream stdin, OutputStream stdout, boolean stdoutIsTerminal, PrintWriter out, PrintWriter err,
+      String... args) {
     OnnxTieCli root = new OnnxTieCli();
     root.stdin = stdin;
     root.stdout = stdout;
+    root.stdoutIsTerminal = stdoutIsTerminal;
     CommandLine commandLine = new CommandLine(root);
+    for (String name : commandsNeeded(args)) {
+      commandLine.addSubcommand(name, COMMANDS.get(name).get());
+    }
     commandLine.setOut(out);
     commandLine.setErr(err);
+    boolean json = Arrays.asList(args).contains("--json");
     commandLine.setParameterExceptionHandler((ex, arguments) -> {
-      err.println("onnx-tie: " + ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
-      err.flush();
+      String command = ex.getCommandLine().getCommandName();
+      String message = ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')";
+      fail(out, err, json && !command.equals("onnx-tie") ? command : null, OnnxTieException.BAD_INPUT, message);
+      if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+        CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
+        err.flush();
+      }
       return OnnxTieException.BAD_INPUT;
     });
     commandLine.setExecutionExceptionHandler((ex, cl, parsed) -> {
-      if (ex instanceof OnnxTieException failure) {
-        err.println("onnx-tie: " + failure.getMessage());
+      String command = json ? cl.getCommandName() : null;
+      if (ex instanceof dev.onnxtie.api.VerificationFailedException mismatch) {
+        // the command already printed the comparison (and, with --json, the failure envelope)
+        err.println("onnx-tie: " + message(mismatch));
         err.flush();
+        return mismatch.exitCode();
+      }
+      if (ex instanceof OnnxTieException failure) {
+        fail(out, err, command, failure.exitCode(), message(failure));
         return failure.exitCode();
       }
-      err.println("onnx-tie: internal error: " + ex + " (please report it with the model that caused it)");
-      err.flush();
+      fail(out, err, command, OnnxTieException.INTERNAL, "internal error: " + ex + " (please report it with the model that caused it)");
       return OnnxTieException.INTERNAL;
     });
     try {
@@ -97,14 +159,89 @@ public final class OnnxTieCli implements Runnable {
       out.flush();
       return code;
     } catch (StackOverflowError e) {
-      err.println("onnx-tie: the model is nested too deeply to process");
-      err.flush();
+      fail(out, err, null, OnnxTieException.BAD_INPUT, "the model is nested too deeply to process");
       return OnnxTieException.BAD_INPUT;
     } catch (OutOfMemoryError e) {
-      err.println("onnx-tie: out of memory; give the JVM more with JAVA_OPTS=-Xmx...");
-      err.flush();
+      fail(out, err, null, OnnxTieException.INTERNAL, "out of memory; give the JVM more with JAVA_OPTS=-Xmx...");
       return OnnxTieException.INTERNAL;
     }
+  }
+
+  /** One line on stderr and, when {@code jsonCommand} is not null, the failure envelope on stdout. */
+  private static void fail(PrintWriter out, PrintWriter err, String jsonCommand, int exitCode, String message) {
+    err.println("onnx-tie: " + message);
+    err.flush();
+    if (jsonCommand != null) {
+      out.println(Json.failure(jsonCommand, exitCode, message, null));
+      out.flush();
+    }
+  }
+
+  /**
+   * The subcommands a run needs: only the one it names (building all of them costs start-up time),
+   * none for {@code --version}, all for help, completion and anything unknown (for suggestions).
+   */
+  static List<String> commandsNeeded(String... args) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      return List.of();
+    }
+    for (String arg : args) {
+      if (arg.startsWith("-")) {
+        continue;
+      }
+      if (COMMANDS.containsKey(arg) && !arg.equals("help") && !arg.equals("completion")) {
+        return List.of(arg);
+      }
+      break;
+    }
+    return List.copyOf(COMMANDS.keySet());
+  }
+
+  /**
+   * A failure's message for people: the reason of a file-system error in words (no such file,
+   * permission denied, is a directory) instead of the path again, and ONNX Runtime's long C++
+   * source paths cut to the file name.
+   */
+  static String message(OnnxTieException failure) {
+    String message = String.valueOf(failure.getMessage());
+    Throwable cause = failure.getCause();
+    if (cause instanceof IOException io && io.getMessage() != null && message.endsWith(io.getMessage())) {
+      message = message.substring(0, message.length() - io.getMessage().length()) + reason(io);
+    }
+    return shortenNativePaths(message);
+  }
+
+  /** The reason of a file-system error in a few words. */
+  static String reason(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file or folder";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof NotDirectoryException) {
+      return "not a folder";
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException) {
+      return "already exists";
+    }
+    if (e instanceof FileSystemException fs && fs.getReason() != null) {
+      return fs.getReason().toLowerCase(Locale.ROOT);
+    }
+    String text = String.valueOf(e.getMessage());
+    int open = text.lastIndexOf(" (");
+    return open >= 0 && text.endsWith(")") ? text.substring(open + 2, text.length() - 1).toLowerCase(Locale.ROOT) : text;
+  }
+
+  /** {@code /onnxruntime_src/onnxruntime/core/session/inference_session.cc:123} becomes {@code inference_session.cc:123}. */
+  static String shortenNativePaths(String message) {
+    return message.replaceAll("(?:/[\\w.+-]+)+/([\\w.+-]+\\.(?:cc|cpp|cu|h|hpp|c))\\b", "$1");
+  }
+
+  /** The version of this build (from the jar manifest), or "development build". */
+  static String version() {
+    String version = OnnxTieCli.class.getPackage().getImplementationVersion();
+    return version == null ? "development build" : version;
   }
 
   /** Reads the version from the jar manifest. */

@@ -3,191 +3,170 @@ package dev.onnxtie.cli;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.OnnxTie;
-import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
-import dev.onnxtie.model.WriteOptions;
-import dev.onnxtie.pass.TieForm;
-import dev.onnxtie.pass.TieRecord;
-import dev.onnxtie.tie.TieFinder;
-import dev.onnxtie.verify.VerifyOptions;
+import dev.onnxtie.api.VerificationFailedException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code onnx-tie rewrite IN OUT [--form transpose|gemm] [--min-bytes N] [--dry-run] [--json] [--verify]}. */
+/** {@code onnx-tie rewrite IN OUT [--form transpose|gemm] [--min-bytes N] [--dry-run] [--json] [--verify ...]}. */
 @Command(name = "rewrite", mixinStandardHelpOptions = true,
     description = {"Tie duplicated weights: remove each exact copy, exact transpose or exact reshape (the same bytes in another "
         + "shape, e.g. a 4-bit quantized head) of another initializer and let its readers read the kept one (through one "
         + "Transpose or Reshape, or a Gemm with --form gemm). With --form gemm, weights already tied through a Transpose "
         + "read by MatMul take the Gemm form too.",
-        "IN and OUT may be folders: every .onnx file of IN is rewritten into OUT."},
+        "IN and OUT may be folders: every .onnx file of IN is rewritten into OUT.",
+        "With --verify, every verify option (--dim, --range, --input, --atol, --opt-level, ...) applies."},
     footerHeading = "%nExamples:%n",
     footer = {"  onnx-tie rewrite model.onnx tied.onnx --verify",
+        "  onnx-tie rewrite model.onnx tied.onnx --verify --opt-level basic --dim batch=1",
         "  onnx-tie rewrite model.onnx tied.onnx --form gemm --external-data",
         "  onnx-tie rewrite exported/ tied/ --shared-data --jobs 2 --verify",
         "  cat model.onnx | onnx-tie rewrite - - > tied.onnx"})
 final class RewriteCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "IN", description = "model file or folder")
+  @Parameters(index = "0", paramLabel = "IN", description = "model file or folder, or - for standard input")
   Path in;
 
-  @Parameters(index = "1", paramLabel = "OUT", description = "output file or folder (may equal IN)")
+  @Parameters(index = "1", paramLabel = "OUT", description = "output file or folder (may equal IN), or - for standard output")
   Path out;
 
-  @Option(names = "--form", paramLabel = "transpose|gemm",
+  @Option(names = "--form", paramLabel = "transpose|gemm", completionCandidates = SharedOptions.Candidates.Forms.class,
       description = "how MatMul readers of a transposed weight read the kept one: through a Transpose, or as Gemm(transB=1) so that "
           + "ONNX Runtime holds the weight once (default: ${DEFAULT-VALUE})")
   String form = "transpose";
 
-  @Option(names = "--min-bytes", paramLabel = "N", description = "leave tensors smaller than N bytes alone (default: ${DEFAULT-VALUE})")
-  long minBytes = TieFinder.DEFAULT_MIN_BYTES;
+  @Mixin SharedOptions.MinBytesOption minBytes;
 
   @Option(names = "--dry-run", description = "report what would be tied, write nothing")
   boolean dryRun;
 
-  @Option(names = "--json", description = "print one JSON document")
-  boolean json;
+  @Mixin SharedOptions.JsonOption json;
 
   @Option(names = "--verify", description = "run input and output in ONNX Runtime before the output appears; exit 1 and write nothing on a mismatch")
   boolean verify;
 
-  @Option(names = "--external-data", arity = "0..1", paramLabel = "FILE", fallbackValue = "",
+  @Mixin SharedOptions.VerifyOptionsMixin verifyOptions;
+
+  @Mixin SharedOptions.InputFilesOption inputFiles;
+
+  @Option(names = "--external-data", arity = "0..1", paramLabel = "FILE", fallbackValue = "", preprocessor = OptionalValue.class,
       description = "write tensors of at least --size-threshold bytes to an external data file (default name: OUT.data)")
   String externalData;
 
   @Option(names = "--single-file", description = "write everything into the .onnx file, even if the input had external data")
   boolean singleFile;
 
-  @Option(names = "--size-threshold", paramLabel = "N", description = "with --external-data: tensors of at least N bytes go to the data file (default: ${DEFAULT-VALUE})")
+  @Option(names = "--size-threshold", paramLabel = "N", description = "with external data: tensors of at least N bytes go to the data file (default: ${DEFAULT-VALUE})")
   long sizeThreshold = 1024;
 
-  @Option(names = "--shared-data", arity = "0..1", paramLabel = "NAME", fallbackValue = "shared.onnx.data",
+  @Option(names = "--shared-data", arity = "0..1", paramLabel = "NAME", fallbackValue = "shared.onnx.data", preprocessor = OptionalValue.class,
       description = "with folders: write all models against one external data file (default name: shared.onnx.data) in which every distinct tensor is stored once")
   String sharedData;
 
-  @Option(names = "--jobs", paramLabel = "N", description = "with folders: rewrite N files at a time (the output is the same) (default: ${DEFAULT-VALUE})")
-  int jobs = 1;
+  @Mixin SharedOptions.JobsOption jobs;
 
-  @picocli.CommandLine.ParentCommand OnnxTieCli root;
+  @ParentCommand OnnxTieCli root;
 
   @Override
   public Integer call() {
+    boolean streams = in.toString().equals("-") || out.toString().equals("-");
+    boolean folder = !streams && Files.isDirectory(in);
+    if (!verify && (SharedOptions.VerifyOptionsMixin.anyGiven(spec.commandLine().getParseResult()) || !inputFiles.inputs.isEmpty())) {
+      throw OnnxTieException.badInput("verify options (--dim, --range, --input, --atol, ...) apply with --verify; add --verify");
+    }
     RewriteOptions options = RewriteOptions.defaults()
-        .withForm(parseForm(form))
-        .withMinBytes(minBytes)
+        .withForm(form)
+        .withMinBytes(minBytes.value())
         .withDryRun(dryRun)
-        .withWrite(writeOptions())
-        .withVerify(verify ? VerifyOptions.defaults() : null);
-    PrintWriter printer = spec.commandLine().getOut();
-    if (in.toString().equals("-") || out.toString().equals("-")) {
-      return streams(options);
+        .withLayout(externalData == null || externalData.isEmpty() ? null : externalData, externalData != null, singleFile, sizeThreshold)
+        .withVerify(verify ? verifyOptions.arguments(inputFiles.inputs).toOptions() : null);
+    int jobCount = jobs.value();
+    if (!folder) {
+      ignored("--jobs", "applies to folders only");
     }
-    if (Files.isDirectory(in)) {
-      FolderRewriteReport folder = OnnxTie.rewriteFolder(in, out, options, sharedData, jobs, root.progress());
-      if (json) {
-        printer.println(Json.of(folder));
-        return 0;
+    if (singleFile || dryRun || out.toString().equals("-")) {
+      ignored("--size-threshold", singleFile ? "does not apply with --single-file" : dryRun ? "does not apply to a dry run" : "does not apply to standard output");
+    }
+    try {
+      if (streams) {
+        return streams(options);
       }
-      folder.models().forEach(report -> render(printer, report));
-      printer.println(folder.models().size() + " models" + (folder.sharedData() == null ? "" : " sharing " + folder.sharedData())
-          + (folder.output() == null ? "" : ": " + Units.bytes(folder.bytesBefore()) + " -> " + Units.bytes(folder.bytesAfter())
-              + " (" + folder.bytesBefore() + " -> " + folder.bytesAfter() + " bytes)"));
-      return 0;
+      if (folder) {
+        return emit(OnnxTie.rewriteFolder(in, out, options, sharedData, jobCount, root.progress()), true);
+      }
+      if (sharedData != null) {
+        throw OnnxTieException.badInput("--shared-data needs IN and OUT to be folders");
+      }
+      RewriteReport report = OnnxTie.rewrite(in, out, options);
+      return emit(single(report), false);
+    } catch (VerificationFailedException mismatch) {
+      PrintWriter printer = spec.commandLine().getOut();
+      if (json.json) {
+        printer.println(Json.failure("rewrite", mismatch.exitCode(), mismatch.getMessage(), mismatch.verification()));
+      } else {
+        Text.verification(printer, mismatch.verification());
+      }
+      printer.flush();
+      throw mismatch;
     }
-    if (sharedData != null) {
-      throw OnnxTieException.badInput("--shared-data needs IN and OUT to be folders");
+  }
+
+  private void ignored(String option, String why) {
+    if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("onnx-tie: note: " + option + " " + why + "; ignored");
     }
-    RewriteReport report = OnnxTie.rewrite(in, out, options);
-    if (json) {
-      printer.println(Json.of(report));
+  }
+
+  private static FolderRewriteReport single(RewriteReport report) {
+    return new FolderRewriteReport(report.input(), report.output(), report.dryRun(), List.of(report), null, report.bytesBefore(),
+        report.bytesAfter());
+  }
+
+  private int emit(FolderRewriteReport report, boolean isFolder) {
+    return emit(spec.commandLine().getOut(), report, isFolder);
+  }
+
+  private int emit(PrintWriter printer, FolderRewriteReport report, boolean isFolder) {
+    if (json.json) {
+      printer.println(Json.envelope("rewrite", 0, report));
     } else {
-      render(printer, report);
+      Text.rewrite(printer, report, isFolder);
     }
+    printer.flush();
     return 0;
   }
 
   /** IN or OUT is {@code -}: a single-file model through standard input or output. */
   private int streams(RewriteOptions options) {
-    if (verify) {
-      throw OnnxTieException.badInput("--verify needs IN and OUT to be files (ONNX Runtime loads models from files)");
-    }
-    if (sharedData != null || externalData != null) {
-      throw OnnxTieException.badInput("external data cannot go through standard input or output");
+    if (sharedData != null) {
+      throw OnnxTieException.badInput("--shared-data needs IN and OUT to be folders, not standard input or output");
     }
     boolean toStdout = out.toString().equals("-");
-    try (OnnxModel model = in.toString().equals("-") ? OnnxTie.read(root.stdin, "standard input") : OnnxTie.read(in)) {
-      OnnxTie.Rewritten rewritten = OnnxTie.rewrite(model, options);
-      if (!options.dryRun()) {
-        if (toStdout) {
-          OnnxTie.write(rewritten.model(), root.stdout);
-        } else {
-          OnnxTie.write(rewritten.model(), out, options.write());
-        }
-      }
+    if (toStdout && !dryRun && root.stdoutIsTerminal) {
+      throw OnnxTieException.badInput("refusing to write binary model data to a terminal; redirect standard output "
+          + "(onnx-tie rewrite " + in + " - > tied.onnx) or give an output file");
+    }
+    try (var model = in.toString().equals("-") ? OnnxTie.read(root.stdin, "standard input") : OnnxTie.read(in)) {
+      RewriteReport report = toStdout ? OnnxTie.rewrite(model, in.toString(), root.stdout, "-", options)
+          : OnnxTie.rewrite(model, in.toString(), out, options);
       PrintWriter printer = toStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
-      RewriteReport report = new RewriteReport(in.toString(), options.dryRun() ? null : out.toString(), rewritten.result(), 0, 0, List.of(), null);
-      if (json) {
-        printer.println(Json.of(report));
-      } else if (!toStdout || !root.quiet) {
-        render(printer, report);
+      if (json.json || !toStdout || !root.quiet) {
+        emit(printer, single(report), false);
       }
-      printer.flush();
     }
     return 0;
-  }
-
-  private WriteOptions writeOptions() {
-    if (externalData != null && singleFile) {
-      throw OnnxTieException.badInput("--external-data and --single-file exclude each other");
-    }
-    WriteOptions defaults = WriteOptions.defaults();
-    WriteOptions base = new WriteOptions(defaults.layout(), null, sizeThreshold, defaults.alignment());
-    if (externalData != null) {
-      return base.withLayout(WriteOptions.Layout.EXTERNAL, externalData.isEmpty() ? null : externalData);
-    }
-    if (singleFile) {
-      return base.withLayout(WriteOptions.Layout.SINGLE_FILE, null);
-    }
-    return base;
-  }
-
-  static TieForm parseForm(String text) {
-    try {
-      return TieForm.valueOf(text.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw OnnxTieException.badInput("unknown --form '" + text + "'; valid: transpose, gemm");
-    }
-  }
-
-  private void render(PrintWriter out, RewriteReport report) {
-    out.println(report.input() + (report.output() == null ? " (dry run)" : " -> " + report.output()));
-    if (report.result().ties().isEmpty()) {
-      out.println("  nothing to tie");
-    }
-    for (TieRecord tie : report.result().ties()) {
-      out.println(TieText.of(tie, report.output() == null));
-    }
-    for (String note : report.result().notes()) {
-      out.println("  note: " + note);
-    }
-    long saved = report.result().bytesSaved();
-    out.println("  " + report.result().changes() + " ties, " + saved + " tensor bytes removed (" + Units.bytes(saved) + ")"
-        + (report.output() == null || report.bytesBefore() == 0 ? "" : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter())));
-    if (report.output() != null && saved > 0 && report.bytesBefore() > 0 && report.bytesAfter() > report.bytesBefore()) {
-      out.println("  warning: the output is bigger than the input (" + report.bytesBefore() + " -> " + report.bytesAfter()
-          + " bytes): the nodes the ties added take more room than the duplicates they removed");
-    }
-    if (report.verification() != null) {
-      out.println(report.verification().toText());
-    }
   }
 }

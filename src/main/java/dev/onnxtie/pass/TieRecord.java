@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * One tie as reported: which tensor stayed, which went, how they relate and what it saved. The
- * CLI's text (one renderer, {@code cli.TieText}) and its JSON (this record, the relation as {@code
- * {"kind": ..., "perm"|"shape": ...}}) are two views of it.
+ * API's {@code api.TieInfo} is made from it in one place ({@code TieInfo.of}); the CLI's text (one
+ * renderer, {@code cli.Text}) and its JSON (the relation as {@code {"kind": ..., "perm"|"shape": ...}})
+ * are two views of that.
  *
  * @param kept name of the tensor that stays
  * @param removed name of the duplicate

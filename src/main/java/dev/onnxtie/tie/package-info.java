@@ -7,8 +7,9 @@
  * <ul>
  *   <li>{@link dev.onnxtie.tie.Relation} is a sealed type: {@code Identical}, {@code Permuted(perm)},
  *       {@code Reshaped(shape)}. A {@link dev.onnxtie.tie.Tie} carries one; the rewrite pass
- *       ({@code pass.TieWeights}) has one rewiring per relation; reports render a relation only
- *       through {@code Relation.text()}/{@code kind()} (text) and one JSON adapter.
+ *       ({@code pass.TieWeights}) has one rewiring per relation; the API shows it as {@code
+ *       api.TieRelation} (converted in one place, worded by {@code Relation.text()}/{@code kind()}),
+ *       which the CLI renders in one text renderer ({@code cli.Text}) and one JSON adapter.
  *   <li>A {@code Matcher} per relation family: which tensors it looks at, a bucket key from dtype
  *       and dims alone, an optional byte key that splits large buckets, and the byte-exact
  *       confirmation of a pair ({@code Matchers}: permuted (identical first), strings, reshaped).

@@ -337,7 +337,8 @@ public final class InputSynthesizer {
   }
 
   /** The range intersected with what the dtype holds; bad input when nothing is left. */
-  static long[] clip(String name, DataType type, long[] range) {
+  static long[] clip(String name, DataType type, long[] given) {
+    long[] range = given[0] == given[1] && given[1] < Long.MAX_VALUE ? new long[] {given[0], given[0] + 1} : given;
     long min;
     long max;
     switch (type) {

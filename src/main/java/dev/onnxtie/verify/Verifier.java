@@ -68,7 +68,7 @@ public final class Verifier implements AutoCloseable {
    */
   public Verifier(VerifyOptions options) {
     this.options = options;
-    this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "onnx-tie");
+    this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "onnx-tie");
     this.useCuda = chooseCuda(options.provider());
   }
 

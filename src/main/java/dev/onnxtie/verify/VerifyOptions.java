@@ -27,6 +27,8 @@ import java.util.Map;
  * @param rtol relative tolerance, times |expected|
  * @param disablePrepacking create sessions with {@code session.disable_prepacking=1}, the setting
  *     under which the gemm form saves ONNX Runtime memory
+ * @param outputs the outputs to compare, by name; empty for all
+ * @param allowEmpty accept a verification that compares no element (every output empty, e.g. a dim of 0)
  */
 public record VerifyOptions(
     long seed,
@@ -39,7 +41,9 @@ public record VerifyOptions(
     OptLevel optLevel,
     double atol,
     double rtol,
-    boolean disablePrepacking) {
+    boolean disablePrepacking,
+    java.util.List<String> outputs,
+    boolean allowEmpty) {
 
   /** The default seed: fixed, so that a verification is reproducible. */
   public static final long DEFAULT_SEED = 42;
@@ -58,13 +62,14 @@ public record VerifyOptions(
     Map<String, long[]> rangeCopy = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> range : (ranges == null ? Map.<String, long[]>of() : ranges).entrySet()) {
       long[] bounds = range.getValue();
-      if (bounds == null || bounds.length != 2 || bounds[0] >= bounds[1]) {
+      if (bounds == null || bounds.length != 2 || bounds[0] > bounds[1]) {
         throw OnnxTieException.badInput("range for input '" + range.getKey()
-            + "' must be two numbers lo,hi with lo < hi (lo inclusive, hi exclusive)");
+            + "' must be two numbers lo,hi with lo <= hi (lo inclusive, hi exclusive; lo = hi: the fixed value lo)");
       }
       rangeCopy.put(range.getKey(), bounds.clone());
     }
     ranges = Collections.unmodifiableMap(rangeCopy);
+    outputs = outputs == null ? java.util.List.of() : java.util.List.copyOf(outputs);
     for (Map.Entry<String, Long> dim : dims.entrySet()) {
       if (dim.getValue() == null || dim.getValue() < 0) {
         throw OnnxTieException.badInput("dim '" + dim.getKey() + "' must be a number >= 0, not " + dim.getValue());
@@ -91,17 +96,18 @@ public record VerifyOptions(
    */
   public static VerifyOptions defaults() {
     return new VerifyOptions(DEFAULT_SEED, Map.of(), Map.of(), Map.of(), null, 1, Provider.AUTO, OptLevel.ALL,
-        DEFAULT_TOLERANCE, DEFAULT_TOLERANCE, false);
+        DEFAULT_TOLERANCE, DEFAULT_TOLERANCE, false,
+        java.util.List.of(), false);
   }
 
   /** A copy with another seed. */
   public VerifyOptions withSeed(long newSeed) {
-    return new VerifyOptions(newSeed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking);
+    return new VerifyOptions(newSeed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
   }
 
   /** A copy with these symbolic dimension values (replacing the previous ones). */
   public VerifyOptions withDims(Map<String, Long> newDims) {
-    return new VerifyOptions(seed, newDims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking);
+    return new VerifyOptions(seed, newDims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
   }
 
   /** A copy with one more symbolic dimension value. */
@@ -113,7 +119,7 @@ public record VerifyOptions(
 
   /** A copy with these value ranges (replacing the previous ones). */
   public VerifyOptions withRanges(Map<String, long[]> newRanges) {
-    return new VerifyOptions(seed, dims, newRanges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking);
+    return new VerifyOptions(seed, dims, newRanges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
   }
 
   /** A copy with one more value range, {@code lo} inclusive, {@code hi} exclusive. */
@@ -125,7 +131,7 @@ public record VerifyOptions(
 
   /** A copy with these input files (replacing the previous ones). */
   public VerifyOptions withInputs(Map<String, Path> newInputs) {
-    return new VerifyOptions(seed, dims, ranges, newInputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking);
+    return new VerifyOptions(seed, dims, ranges, newInputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
   }
 
   /** A copy with one more input file ({@code .npy} or {@code .pb}). */
@@ -137,31 +143,43 @@ public record VerifyOptions(
 
   /** A copy that reads inputs from a folder in ONNX test layout (null for none). */
   public VerifyOptions withDataSet(Path folder) {
-    return new VerifyOptions(seed, dims, ranges, inputs, folder, runs, provider, optLevel, atol, rtol, disablePrepacking);
+    return new VerifyOptions(seed, dims, ranges, inputs, folder, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
   }
 
   /** A copy with another number of runs. */
   public VerifyOptions withRuns(int newRuns) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, newRuns, provider, optLevel, atol, rtol, disablePrepacking);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, newRuns, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
   }
 
   /** A copy with another execution provider. */
   public VerifyOptions withProvider(Provider newProvider) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, newProvider, optLevel, atol, rtol, disablePrepacking);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, newProvider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
   }
 
   /** A copy with another optimization level. */
   public VerifyOptions withOptLevel(OptLevel newOptLevel) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, newOptLevel, atol, rtol, disablePrepacking);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, newOptLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
   }
 
   /** A copy with prepacking on or off. */
   public VerifyOptions withDisablePrepacking(boolean disable) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disable);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disable, outputs, allowEmpty);
+  }
+
+  /** A copy that compares only these outputs (empty: all). */
+  public VerifyOptions withOutputs(java.util.List<String> newOutputs) {
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, newOutputs,
+        allowEmpty);
+  }
+
+  /** A copy that accepts (or not) a verification comparing no element. */
+  public VerifyOptions withAllowEmpty(boolean allow) {
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs,
+        allow);
   }
 
   /** A copy with other tolerances. */
   public VerifyOptions withTolerance(double newAtol, double newRtol) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, newAtol, newRtol, disablePrepacking);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, newAtol, newRtol, disablePrepacking, outputs, allowEmpty);
   }
 }

@@ -54,12 +54,12 @@ class PipelineFeaturesTest {
   void checkCountsCopiesAcrossFilesUntilTheyShareData(@TempDir Path dir) throws Exception {
     Cli raw = Cli.run("check", SPLIT.toString(), "--json");
     assertEquals(1, raw.code());
-    JsonObject report = JsonParser.parseString(raw.out()).getAsJsonObject();
+    JsonObject report = JsonOutput.result(raw);
     assertTrue(report.getAsJsonArray("acrossFiles").size() > 0);
     assertEquals(0, Cli.run("check", SPLIT.resolve("encoder_model.onnx").toString()).code(), "the encoder alone has no duplicate");
     assertEquals(1, Cli.run("check", SPLIT.resolve("encoder_model.onnx").toString(), SPLIT.resolve("decoder_model.onnx").toString()).code());
     Cli within = Cli.run("check", SPLIT.resolve("encoder_model.onnx").toString(), SPLIT.resolve("decoder_model.onnx").toString(), "--within-files", "--json");
-    assertEquals(0, JsonParser.parseString(within.out()).getAsJsonObject().getAsJsonArray("acrossFiles").size());
+    assertEquals(0, JsonOutput.result(within).getAsJsonArray("acrossFiles").size());
   }
 
   @Test
@@ -127,7 +127,8 @@ class PipelineFeaturesTest {
     StringWriter inspected = new StringWriter();
     assertEquals(0, OnnxTieCli.run(new ByteArrayInputStream(tied), new ByteArrayOutputStream(), new PrintWriter(inspected), new PrintWriter(new StringWriter()),
         "inspect", "-", "--json"));
-    assertEquals(0, JsonParser.parseString(inspected.toString()).getAsJsonObject().get("wastedBytes").getAsLong());
+    assertEquals(0, JsonParser.parseString(inspected.toString()).getAsJsonObject().getAsJsonObject("result").getAsJsonArray("models")
+        .get(0).getAsJsonObject().get("wastedBytes").getAsLong());
     StringWriter refused = new StringWriter();
     assertEquals(2, OnnxTieCli.run(new ByteArrayInputStream(tied), new ByteArrayOutputStream(), new PrintWriter(new StringWriter()), new PrintWriter(refused),
         "rewrite", "-", "-", "--verify"));

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
 import java.nio.file.Path;
@@ -33,7 +32,7 @@ class TieReportTest {
     Cli json = Cli.run("rewrite", TestModels.samples().resolve("quantized_head/scales1d_zp.onnx").toString(), dir.resolve("q.onnx").toString(),
         "--json");
     assertEquals(0, json.code(), json.err());
-    JsonArray ties = JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonObject("result").getAsJsonArray("ties");
+    JsonArray ties = JsonOutput.result(json).getAsJsonArray("models").get(0).getAsJsonObject().getAsJsonObject("result").getAsJsonArray("ties");
     assertEquals(3, ties.size());
     for (var element : ties) {
       JsonObject tie = element.getAsJsonObject();

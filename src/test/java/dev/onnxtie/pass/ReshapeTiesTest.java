@@ -16,7 +16,8 @@ import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
-import dev.onnxtie.tie.Relation;
+import dev.onnxtie.api.TieInfo;
+import dev.onnxtie.api.TieRelation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,9 +54,9 @@ class ReshapeTiesTest {
     Path out = dir.resolve("tied.onnx");
     RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults().withMinBytes(16));
     assertEquals(2, report.result().changes(), report.result().ties().toString());
-    for (TieRecord tie : report.result().ties()) {
+    for (TieInfo tie : report.result().ties()) {
       assertEquals("emb", tie.kept(), "the Gather-read tensor stays");
-      assertTrue(tie.relation() instanceof Relation.Reshaped, tie.toString());
+      assertTrue(tie.relation() instanceof TieRelation.Reshaped, tie.toString());
       assertEquals("reshape", tie.form());
     }
     ModelProto written = ModelProto.parseFrom(Files.readAllBytes(out));

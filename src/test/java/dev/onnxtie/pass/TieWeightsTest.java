@@ -49,9 +49,9 @@ class TieWeightsTest {
     Path out = dir.resolve(in.getFileName() + ".tied.onnx");
     PassResult result;
     try (OnnxModel read = ModelIO.read(in)) {
-      OnnxTie.Rewritten rewritten = OnnxTie.rewrite(read, RewriteOptions.defaults().withForm(form));
-      result = rewritten.result();
-      ModelIO.write(rewritten.model(), out, WriteOptions.defaults());
+      dev.onnxtie.graph.GraphEditor editor = new dev.onnxtie.graph.GraphEditor(read);
+      result = new TieWeights(form, RewriteOptions.defaults().minBytes()).apply(editor);
+      ModelIO.write(editor.build(), out, WriteOptions.defaults());
     }
     try (OnnxModel again = ModelIO.read(out)) {
       OnnxTie.Rewritten second = OnnxTie.rewrite(again, RewriteOptions.defaults().withForm(form));

@@ -1,13 +1,14 @@
 package dev.onnxtie.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.onnxtie.Cli;
 import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.cli.JsonOutput;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
@@ -37,7 +38,8 @@ class DynamoTiedTest {
     assertTrue(inspect.out().contains("ONNX Runtime will hold model.embed_tokens.weight twice"), inspect.out());
     assertTrue(inspect.out().contains("`rewrite --form gemm` fixes it"), inspect.out());
     Cli json = Cli.run("inspect", MODEL.toString(), "--json");
-    JsonObject tie = JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonArray("transposedTies").get(0).getAsJsonObject();
+    JsonObject tie = JsonOutput.result(json).getAsJsonArray("models").get(0).getAsJsonObject().getAsJsonArray("transposedTies").get(0)
+        .getAsJsonObject();
     assertEquals("model.embed_tokens.weight", tie.get("weight").getAsString());
     assertEquals(512 * 128 * 4, tie.get("bytes").getAsLong());
     // default unchanged: no untied duplicate, so check passes; the new option gates on the existing tie
@@ -45,6 +47,14 @@ class DynamoTiedTest {
     Cli gated = Cli.run("check", MODEL.toString(), "--transposed-ties");
     assertEquals(1, gated.code(), gated.out());
     assertTrue(gated.out().contains("rewrite --form gemm"), gated.out());
+    assertTrue(gated.out().contains("check failed: 1 weight tied via Transpose, held twice by ONNX Runtime"), gated.out());
+    Cli gatedJson = Cli.run("check", MODEL.toString(), "--transposed-ties", "--json");
+    assertEquals(1, gatedJson.code(), gatedJson.out());
+    JsonObject check = JsonOutput.result(gatedJson);
+    assertFalse(check.get("passed").getAsBoolean());
+    assertTrue(check.get("transposedTiesFail").getAsBoolean());
+    assertEquals("model.embed_tokens.weight", check.getAsJsonObject("transposedTies").getAsJsonArray(MODEL.toString()).get(0)
+        .getAsJsonObject().get("weight").getAsString());
   }
 
   @Test
@@ -67,7 +77,8 @@ class DynamoTiedTest {
     }
     // the memory form is idempotent, and check --transposed-ties now passes
     Cli second = Cli.run("rewrite", out.toString(), dir.resolve("again.onnx").toString(), "--form", "gemm", "--json");
-    assertEquals(0, JsonParser.parseString(second.out()).getAsJsonObject().getAsJsonObject("result").get("changes").getAsInt());
+    assertEquals(0, JsonOutput.result(second).getAsJsonArray("models").get(0).getAsJsonObject().getAsJsonObject("result").get("changes")
+        .getAsInt());
     assertEquals(0, Cli.run("check", out.toString(), "--transposed-ties").code());
     // the transpose form leaves the existing tie alone
     Cli plain = Cli.run("rewrite", MODEL.toString(), dir.resolve("plain.onnx").toString());
@@ -84,6 +95,11 @@ class DynamoTiedTest {
     Cli second = Cli.run("rewrite", transposed.toString(), gemm.toString(), "--form", "gemm");
     assertEquals(0, second.code(), second.err());
     assertTrue(second.out().contains("reads wte.weight through Gemm(transB=1) in 1 MatMul"), second.out());
+    Cli dry = Cli.run("rewrite", transposed.toString(), dir.resolve("dry.onnx").toString(), "--form", "gemm", "--dry-run", "--json");
+    JsonObject existing = JsonOutput.result(dry).getAsJsonArray("models").get(0).getAsJsonObject().getAsJsonObject("result")
+        .getAsJsonArray("ties").get(0).getAsJsonObject();
+    assertEquals("gemm-existing", existing.get("form").getAsString());
+    assertEquals("[1,0]", existing.getAsJsonObject("relation").get("perm").toString());
     GraphProto graph = ModelProto.parseFrom(Files.readAllBytes(gemm)).getGraph();
     assertTrue(graph.getNodeList().stream().noneMatch(n -> n.getOpType().equals("Transpose") && n.getInput(0).equals("wte.weight")));
     long[] ids = OrtRun.ids(16, 1000);

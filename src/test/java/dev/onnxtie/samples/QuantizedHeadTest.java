@@ -9,12 +9,12 @@ import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
-import dev.onnxtie.pass.TieRecord;
+import dev.onnxtie.api.TieInfo;
+import dev.onnxtie.api.TieRelation;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
-import dev.onnxtie.tie.Relation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,10 +46,10 @@ class QuantizedHeadTest {
         : List.of("model.embed_tokens.qweight", "model.embed_tokens.scales");
     assertEquals(Set.copyOf(embedding), Set.copyOf(initializers), "only the embedding's tensors stay");
     assertEquals(zeroPoints ? 3 : 2, report.result().changes());
-    for (TieRecord tie : report.result().ties()) {
+    for (TieInfo tie : report.result().ties()) {
       assertTrue(tie.kept().startsWith("model.embed_tokens."), tie.toString());
       if (tie.removed().endsWith("weight_Q4")) {
-        assertEquals(new Relation.Reshaped(List.of(512L, 4L, 16L)), tie.relation());
+        assertEquals(new TieRelation.Reshaped(List.of(512L, 4L, 16L)), tie.relation());
         assertEquals("reshape", tie.form());
       } else {
         // MatMulNBits takes scales and zero points in either layout: read the kept tensor as it is
@@ -71,7 +71,7 @@ class QuantizedHeadTest {
     assertEquals(before, after, "bitwise equal logits");
     assertFalse(before.get("logits").equals(java.nio.ByteBuffer.allocate(before.get("logits").remaining())), "logits are not all zero");
     long saved = report.result().bytesSaved();
-    assertEquals(report.bytesBefore() - report.bytesAfter(), saved - report.result().ties().stream().mapToLong(TieRecord::addedBytes).sum(),
+    assertEquals(report.bytesBefore() - report.bytesAfter(), saved - report.result().ties().stream().mapToLong(TieInfo::addedBytes).sum(),
         200, "the file shrinks by the removed bytes less what the Reshape costs");
     System.out.println("quantized head " + file + ": " + report.bytesBefore() + " -> " + report.bytesAfter() + " bytes, " + saved
         + " tensor bytes removed");

@@ -1,0 +1,130 @@
+package dev.onnxtie.api;
+
+import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.verify.VerifyOptions;
+import dev.onnxtie.verify.VerifyReport;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The outcome of a verification as the API reports it: what ran where, on which inputs, and how
+ * every compared output did. Side A is the reference (model A, or the expected outputs of a data
+ * set), side B the model under test.
+ *
+ * @param passed true when the interfaces agree on the compared outputs and every one of them matched
+ *     in every run
+ * @param a the reference: model A's path, or the data-set folder of the expected outputs
+ * @param b the model under test
+ * @param provider the execution provider that ran both sessions: {@code CPU} or {@code CUDA}
+ * @param optLevel ONNX Runtime's graph optimization level, lower case
+ * @param atol the absolute tolerance (may be infinite)
+ * @param rtol the relative tolerance (may be infinite)
+ * @param dims the value used for every symbolic dim, by {@code dim_param} name
+ * @param outputs the outputs compared when restricted ({@code --outputs}), else null (all)
+ * @param elementsCompared elements compared over every output and run
+ * @param sessions one entry per ONNX Runtime session, with its memory cost
+ * @param interfaceDifferences inputs and (compared) outputs the two models declare differently
+ * @param runs one entry per input set
+ * @param notes anything else worth knowing
+ */
+public record Verification(boolean passed, String a, String b, String provider, String optLevel, double atol, double rtol,
+    Map<String, Long> dims, List<String> outputs, long elementsCompared, List<Session> sessions,
+    List<InterfaceDifference> interfaceDifferences, List<Run> runs, List<String> notes) {
+
+  /** One ONNX Runtime session; {@code rssGrowthBytes} is null where /proc is not available. */
+  public record Session(String model, String provider, Long rssGrowthBytes) {}
+
+  /** An input or output ({@code kind}) the models declare differently; a side is null when it lacks it. */
+  public record InterfaceDifference(String kind, String name, String a, String b, String problem) {}
+
+  /**
+   * One input fed in a run: {@code source} is {@code random}, {@code file} or {@code data-set};
+   * {@code low}/{@code high} bound random values ([low, high), or the fixed value when equal);
+   * {@code model} is {@code both}, {@code a} or {@code b}.
+   */
+  public record Input(String name, String dtype, List<Long> shape, String source, Double low, Double high, String file, String model) {}
+
+  /**
+   * How one output compared in one run: {@code maxAbsDiff}/{@code maxRelDiff} are null when no
+   * element was compared; {@code status} is match, mismatch, missing, shape-mismatch,
+   * dtype-mismatch, unsupported or error.
+   */
+  public record Output(String name, String status, boolean passed, String dtypeA, String dtypeB, List<Long> shapeA, List<Long> shapeB,
+      long elements, Double maxAbsDiff, Double maxRelDiff, long outOfTolerance, boolean nanInfMatch, boolean bitwiseIdentical,
+      String detail) {}
+
+  /** One input set and its outcome; {@code errorB} is model B's failure on these inputs, or null. */
+  public record Run(int index, Long seed, boolean passed, List<Input> inputs, List<Output> outputs, String errorB) {}
+
+  /** The names of the outputs that did not match in some run, in first-seen order. */
+  public List<String> failedOutputs() {
+    Set<String> failed = new LinkedHashSet<>();
+    for (Run run : runs) {
+      run.outputs().stream().filter(o -> !o.passed()).forEach(o -> failed.add(o.name()));
+    }
+    return List.copyOf(failed);
+  }
+
+  /**
+   * The API's view of a verifier's report, restricted to {@code options.outputs()} when given.
+   *
+   * @throws OnnxTieException (bad input) when a named output exists on neither side, or when nothing
+   *     was compared (zero elements) and {@code options.allowEmpty()} is false
+   */
+  static Verification of(VerifyReport report, VerifyOptions options) {
+    List<String> only = options.outputs().isEmpty() ? null : options.outputs();
+    if (only != null) {
+      Set<String> known = new LinkedHashSet<>();
+      report.runs().forEach(run -> run.outputs().forEach(o -> known.add(o.name())));
+      report.interfaceDifferences().stream().filter(d -> d.kind().equals("output")).forEach(d -> known.add(d.name()));
+      for (String name : only) {
+        if (!known.isEmpty() && !known.contains(name)) {
+          throw OnnxTieException.badInput("--outputs: no output named '" + name + "'; outputs: " + String.join(", ", known));
+        }
+      }
+    }
+    List<InterfaceDifference> differences = report.interfaceDifferences().stream()
+        .filter(d -> only == null || !d.kind().equals("output") || only.contains(d.name()))
+        .map(d -> new InterfaceDifference(d.kind(), d.name(), d.a(), d.b(), d.problem())).toList();
+    List<Run> runs = new ArrayList<>();
+    long elements = 0;
+    for (VerifyReport.Run run : report.runs()) {
+      List<Output> outputs = new ArrayList<>();
+      for (VerifyReport.OutputComparison o : run.outputs()) {
+        if (only != null && !only.contains(o.name())) {
+          continue;
+        }
+        boolean compared = o.elements() > 0 && (o.status() == VerifyReport.Status.MATCH || o.status() == VerifyReport.Status.MISMATCH);
+        outputs.add(new Output(o.name(), o.status().label(), o.passed(), o.dtypeA(), o.dtypeB(), boxed(o.shapeA()), boxed(o.shapeB()),
+            o.elements(), compared ? o.maxAbsDiff() : null, compared ? o.maxRelDiff() : null, o.outOfTolerance(), o.nanInfMatch(),
+            o.bitwiseIdentical(), o.detail()));
+        elements += o.elements();
+      }
+      List<Input> inputs = run.inputs().stream().map(i -> new Input(i.name(), i.dtype(), boxed(i.shape()), i.source(), i.low(),
+          i.high(), i.file(), i.model())).toList();
+      boolean passed = run.errorB() == null && !outputs.isEmpty() && outputs.stream().allMatch(Output::passed);
+      runs.add(new Run(run.index(), run.seed(), passed, inputs, outputs, run.errorB()));
+    }
+    boolean passed = differences.isEmpty() && !runs.isEmpty() && runs.stream().allMatch(Run::passed);
+    if (passed && elements == 0 && !options.allowEmpty()) {
+      throw OnnxTieException.badInput("the verification compared no elements (every compared output is empty, e.g. a dim is 0: "
+          + report.dims() + "); give other --dim values, or --allow-empty to accept it");
+    }
+    List<String> notes = new ArrayList<>(report.notes());
+    if (elements == 0) {
+      notes.add("no element was compared: every compared output is empty");
+    }
+    List<Session> sessions = report.sessions().stream().map(s -> new Session(s.model(), s.provider(), s.rssGrowthBytes())).toList();
+    return new Verification(passed, report.a(), report.b(), report.provider(), report.optLevel().name().toLowerCase(Locale.ROOT),
+        report.atol(), report.rtol(), report.dims(), only, elements, sessions, differences, runs, notes);
+  }
+
+  private static List<Long> boxed(long[] values) {
+    return values == null ? null : Arrays.stream(values).boxed().toList();
+  }
+}

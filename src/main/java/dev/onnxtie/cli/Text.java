@@ -1,0 +1,317 @@
+package dev.onnxtie.cli;
+
+import dev.onnxtie.api.CheckReport;
+import dev.onnxtie.api.CrossFileGroup;
+import dev.onnxtie.api.FolderInspectReport;
+import dev.onnxtie.api.FolderRewriteReport;
+import dev.onnxtie.api.InsertReport;
+import dev.onnxtie.api.InspectReport;
+import dev.onnxtie.api.RewriteReport;
+import dev.onnxtie.api.TieInfo;
+import dev.onnxtie.api.Verification;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/** The human-readable views of the api's records: the text twin of {@link Json}. */
+final class Text {
+  /** Reports longer than this many lines repeat their verdict at the end. */
+  static final int LONG_REPORT_LINES = 12;
+
+  private Text() {}
+
+  /** "1 tie", "2 ties". */
+  static String count(long n, String singular) {
+    return n + " " + (n == 1 ? singular : singular.endsWith("s") ? singular + "es" : singular + "s");
+  }
+
+  /**
+   * One tie on one line: the one place a tie's fields become text (its relation in the words of
+   * {@link dev.onnxtie.api.TieRelation#text()}). A tie that existed as a Transpose node and now
+   * takes the Gemm form says which MatMuls read the kept tensor.
+   */
+  static String tie(TieInfo tie) {
+    if (tie.existing()) {
+      return (tie.outcome().equals("would tie") ? "would read " : "reads ") + tie.kept() + " through Gemm(transB=1) in "
+          + count(tie.readers(), "MatMul") + " instead of through Transpose " + tie.shape() + " (" + tie.removed()
+          + "): ONNX Runtime holds it once";
+    }
+    String verb = switch (tie.outcome()) {
+      case "tied" -> "tied ";
+      case "would tie" -> "would tie ";
+      default -> "kept ";
+    };
+    return verb + tie.removed() + " " + tie.shape() + " = " + tie.relation().text() + " of " + tie.kept() + "  ("
+        + count(tie.readers(), "reader") + ", " + tie.form() + ", " + Units.bytes(tie.bytes()) + ")"
+        + (tie.saves() ? "" : "  not removed: " + tie.reason());
+  }
+
+  /** The warning under a tie whose added nodes and initializers take more bytes than it removes. */
+  static String growth(TieInfo tie) {
+    return "warning: this tie makes the file bigger: the nodes and initializers it adds take " + count(tie.addedBytes(), "byte")
+        + ", the duplicate it removes " + count(tie.bytes(), "byte");
+  }
+
+  /** An existing tie through a Transpose that ONNX Runtime materializes, as inspect and check list it. */
+  static String transposed(InspectReport.TransposedTie tie) {
+    return tie.weight() + " " + tie.dtype() + tie.shape() + " is tied via Transpose " + tie.transpose() + " ("
+        + count(tie.matmuls(), "MatMul reader") + "); ONNX Runtime will hold " + tie.weight() + " twice (" + Units.bytes(tie.bytes())
+        + " more); `rewrite --form gemm` fixes it";
+  }
+
+  static void rewrite(PrintWriter out, FolderRewriteReport folder, boolean isFolder) {
+    folder.models().forEach(report -> rewrite(out, report));
+    if (isFolder) {
+      String sizes = folder.bytesAfter() == null ? ""
+          : ": " + Units.bytes(folder.bytesBefore()) + " -> " + Units.bytes(folder.bytesAfter()) + " (" + folder.bytesBefore() + " -> "
+              + folder.bytesAfter() + " bytes)" + bigger(folder.bytesBefore(), folder.bytesAfter());
+      out.println(count(folder.models().size(), "model") + (folder.dryRun() ? " (dry run)" : "")
+          + (folder.sharedData() == null ? "" : " sharing " + folder.sharedData()) + sizes);
+    }
+  }
+
+  static void rewrite(PrintWriter out, RewriteReport report) {
+    int lines = 0;
+    out.println(report.input() + (report.dryRun() ? " (dry run: nothing written)" : " -> " + report.output()));
+    if (report.result().ties().isEmpty()) {
+      out.println("  nothing to tie");
+    }
+    for (TieInfo tie : report.result().ties()) {
+      out.println("  " + tie(tie));
+      if (tie.grows()) {
+        out.println("    " + growth(tie));
+      }
+      lines++;
+    }
+    for (String note : report.result().notes()) {
+      out.println("  note: " + note);
+    }
+    long saved = report.result().bytesSaved();
+    long ties = report.result().ties().stream().filter(TieInfo::saves).count();
+    String files = report.bytesAfter() == null || report.bytesBefore() == 0 ? ""
+        : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter());
+    out.println("  " + count(ties, "tie") + ", " + saved + " tensor bytes " + (report.dryRun() ? "would be removed" : "removed") + " ("
+        + Units.bytes(saved) + ")" + files);
+    if (report.bytesAfter() != null && report.bytesBefore() > 0 && report.bytesAfter() > report.bytesBefore()) {
+      out.println("  warning: the output is bigger than the input (" + report.bytesBefore() + " -> " + report.bytesAfter() + " bytes): "
+          + (saved > 0 ? "the nodes the ties added take more room than the duplicates they removed"
+              : "its layout (external data, alignment) takes more room"));
+    }
+    if (report.verification() != null) {
+      verification(out, report.verification());
+    }
+  }
+
+  private static String bigger(long before, Long after) {
+    return after != null && after > before
+        ? " (the output is " + Units.bytes(after - before) + " bigger: the added nodes and layout cost more than the ties save)" : "";
+  }
+
+  static void insert(PrintWriter out, InsertReport report) {
+    out.println(report.input() + " -> " + report.output());
+    report.notes().forEach(note -> out.println("  " + note));
+    if (report.verification() != null) {
+      verification(out, report.verification());
+    }
+  }
+
+  static void check(PrintWriter out, CheckReport report, boolean severalFiles) {
+    report.withinFiles().forEach((file, groups) -> {
+      for (InspectReport.DuplicateGroup group : groups) {
+        for (InspectReport.Member member : group.members()) {
+          out.println(file + ": " + member.name() + " " + member.shape() + " is " + member.relation().text() + " of " + group.kept()
+              + ", wasting " + count(member.bytes(), "byte"));
+        }
+      }
+    });
+    boolean across = false;
+    for (CrossFileGroup group : report.acrossFiles()) {
+      for (CrossFileGroup.Copy copy : group.copies()) {
+        if (!copy.storedOnce()) {
+          across = true;
+          out.println(copy.file() + ": " + copy.tensor() + " " + copy.shape() + " is " + copy.relation().text() + " of " + group.tensor()
+              + " in " + group.file() + ", wasting " + count(copy.bytes(), "byte"));
+        }
+      }
+    }
+    report.transposedTies().forEach((file, ties) -> ties.forEach(tie -> out.println(file + ": " + transposed(tie))));
+    int transposed = report.transposedTieCount();
+    long within = report.withinFiles().values().stream().mapToLong(groups -> groups.stream().mapToLong(InspectReport.DuplicateGroup::wastedBytes).sum()).sum();
+    String fix = within > 0 && across ? "rewrite each file with 'onnx-tie rewrite', and a folder with 'onnx-tie rewrite DIR OUT --shared-data'"
+        : across ? "rewrite the folder with 'onnx-tie rewrite DIR OUT --shared-data'" : "run 'onnx-tie rewrite'";
+    String heldTwice = count(transposed, "weight") + " tied via Transpose, held twice by ONNX Runtime (run 'onnx-tie rewrite --form gemm')";
+    if (report.passed()) {
+      out.println("check passed: no untied duplicates of at least " + count(report.minBytes(), "byte")
+          + (transposed > 0 ? " (" + count(transposed, "weight") + " tied via Transpose; --transposed-ties fails on them)" : ""));
+    } else if (report.wastedBytes() > 0) {
+      out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates (" + fix + ")"
+          + (report.transposedTiesFail() && transposed > 0 ? "; " + heldTwice : ""));
+    } else {
+      out.println("check failed: " + heldTwice);
+    }
+  }
+
+  static void inspect(PrintWriter out, FolderInspectReport folder) {
+    folder.models().forEach(report -> inspect(out, report));
+    for (CrossFileGroup group : folder.acrossFiles()) {
+      out.println("across files: " + group.tensor() + " " + group.dtype() + group.shape() + " of " + group.file() + " is held by:");
+      for (CrossFileGroup.Copy copy : group.copies()) {
+        out.println("  " + copy.relation().text() + "  " + copy.file() + ": " + copy.tensor() + "  " + Units.bytes(copy.bytes())
+            + (copy.storedOnce() ? "  (stored once: shared external data)" : ""));
+      }
+    }
+    if (folder.wastedAcrossFiles() > 0) {
+      out.println("rewrite with --shared-data saves " + count(folder.wastedAcrossFiles(), "byte") + " across files ("
+          + Units.bytes(folder.wastedAcrossFiles()) + ")");
+    }
+  }
+
+  static void inspect(PrintWriter out, InspectReport report) {
+    out.println(report.path());
+    out.println("  IR version " + report.irVersion() + ", opsets " + report.opsets() + (report.producer().isEmpty() ? "" : ", produced by " + report.producer()));
+    for (InspectReport.Value input : report.inputs()) {
+      out.println("  input  " + input.name() + " " + input.dtype() + " " + dims(input.dims()));
+    }
+    for (InspectReport.Value output : report.outputs()) {
+      out.println("  output " + output.name() + " " + output.dtype() + " " + dims(output.dims()));
+    }
+    int nodes = report.nodesByOp().values().stream().mapToInt(Integer::intValue).sum();
+    out.println("  " + count(nodes, "node") + ", " + count(report.subgraphs(), "subgraph") + ": " + report.nodesByOp());
+    for (Map.Entry<String, InspectReport.TypeTotal> entry : report.initializersByType().entrySet()) {
+      out.println("  initializers " + entry.getKey() + ": " + entry.getValue().count() + " (" + Units.bytes(entry.getValue().bytes()) + ")");
+    }
+    report.externalFiles().forEach((file, size) -> out.println("  external data " + file + " (" + Units.bytes(size) + ")"));
+    if (report.duplicates().isEmpty()) {
+      out.println("  no duplicated weights of at least " + count(report.minBytes(), "byte"));
+    }
+    for (InspectReport.DuplicateGroup group : report.duplicates()) {
+      out.println("  duplicates of " + group.kept() + " " + group.dtype() + group.shape() + ":");
+      for (InspectReport.Member member : group.members()) {
+        out.println("    " + member.relation().text() + "  " + member.name() + " " + member.shape() + "  " + Units.bytes(member.bytes()));
+      }
+    }
+    for (InspectReport.TransposedTie tie : report.transposedTies()) {
+      out.println("  " + transposed(tie));
+    }
+    for (InspectReport.DenseLayerInfo layer : report.denseLayers()) {
+      out.println("  dense layer " + layer.node() + " (" + layer.op() + ", weight " + layer.weight() + ", " + layer.inputWidth()
+          + " -> " + layer.outputWidth() + ", " + layer.activation() + ")");
+    }
+    if (report.wastedBytes() > 0) {
+      out.println("  a rewrite saves " + count(report.wastedBytes(), "byte") + " (" + Units.bytes(report.wastedBytes()) + ")");
+    }
+  }
+
+  private static String dims(List<Object> dims) {
+    if (dims == null) {
+      return "[?]";
+    }
+    List<String> text = new ArrayList<>();
+    dims.forEach(d -> text.add(d == null ? "?" : d.toString()));
+    return "[" + String.join(", ", text) + "]";
+  }
+
+  /** The verification table; the verdict is repeated at the end of a long one. */
+  static void verification(PrintWriter out, Verification report) {
+    StringBuilder text = new StringBuilder();
+    String verdict = (report.passed() ? "PASSED" : "FAILED") + ": " + report.b() + " against " + report.a();
+    text.append(verdict).append('\n');
+    text.append(String.format(Locale.ROOT, "provider %s, opt level %s, atol %s, rtol %s%n", report.provider(),
+        report.optLevel().toUpperCase(Locale.ROOT), tolerance(report.atol()), tolerance(report.rtol())));
+    if (report.outputs() != null) {
+      text.append("compared outputs: ").append(String.join(", ", report.outputs())).append('\n');
+    }
+    for (Verification.Session session : report.sessions()) {
+      text.append(String.format(Locale.ROOT, "session %s: %s RSS%n", session.model(),
+          session.rssGrowthBytes() == null ? "-" : String.format(Locale.ROOT, "%+.1f MiB", session.rssGrowthBytes() / 1048576.0)));
+    }
+    if (!report.dims().isEmpty()) {
+      text.append("dims: ").append(report.dims()).append('\n');
+    }
+    for (Verification.InterfaceDifference difference : report.interfaceDifferences()) {
+      text.append(String.format(Locale.ROOT, "%s %s: %s (a: %s, b: %s)%n", difference.kind(), difference.name(),
+          difference.problem(), Objects.requireNonNullElse(difference.a(), "-"), Objects.requireNonNullElse(difference.b(), "-")));
+    }
+    for (String note : report.notes()) {
+      text.append("note: ").append(note).append('\n');
+    }
+    for (Verification.Run run : report.runs()) {
+      text.append("run ").append(run.index()).append(run.seed() == null ? "" : " (seed " + run.seed() + ")").append(":\n");
+      for (Verification.Input input : run.inputs()) {
+        text.append("  input ").append(input.name()).append(' ').append(input.dtype()).append(shape(input.shape()));
+        if (input.file() != null) {
+          text.append(" from ").append(input.file());
+        } else if (input.low() != null) {
+          text.append(Objects.equals(input.low(), input.high()) ? " fixed " + number(input.low())
+              : String.format(Locale.ROOT, " random in [%s, %s)", number(input.low()), number(input.high())));
+        }
+        if (!input.model().equals("both")) {
+          text.append(" (model ").append(input.model()).append(" only)");
+        }
+        text.append('\n');
+      }
+      if (run.errorB() != null) {
+        text.append("  model b failed: ").append(run.errorB()).append('\n');
+      }
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"output", "status", "dtype", "shape", "max abs", "max rel", "bad/total", "bitwise"});
+      for (Verification.Output output : run.outputs()) {
+        String shape = Objects.equals(output.shapeA(), output.shapeB()) ? shape(output.shapeA()) : shape(output.shapeA()) + " vs " + shape(output.shapeB());
+        String dtype = Objects.equals(output.dtypeA(), output.dtypeB()) ? dash(output.dtypeA()) : dash(output.dtypeA()) + " vs " + dash(output.dtypeB());
+        boolean compared = output.maxAbsDiff() != null;
+        rows.add(new String[] {output.name(), output.status(), dtype, shape, compared ? diff(output.maxAbsDiff()) : "-",
+            compared ? diff(output.maxRelDiff()) : "-", compared ? output.outOfTolerance() + "/" + output.elements() : "-",
+            output.status().equals("match") || output.status().equals("mismatch") ? (output.bitwiseIdentical() ? "yes" : "no") : "-"});
+      }
+      appendTable(text, rows);
+      for (Verification.Output output : run.outputs()) {
+        if (!output.passed() && output.detail() != null) {
+          text.append("  ").append(output.name()).append(": ").append(output.detail()).append('\n');
+        }
+      }
+    }
+    if (text.chars().filter(c -> c == '\n').count() > LONG_REPORT_LINES) {
+      text.append(verdict).append('\n');
+    }
+    out.print(text);
+  }
+
+  private static String tolerance(double value) {
+    return Double.isInfinite(value) ? "inf" : String.format(Locale.ROOT, "%.2e", value);
+  }
+
+  private static String diff(double value) {
+    return String.format(Locale.ROOT, "%.3g", value);
+  }
+
+  private static String dash(String text) {
+    return text == null ? "-" : text;
+  }
+
+  private static String number(double value) {
+    return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+  }
+
+  private static String shape(List<Long> shape) {
+    return shape == null ? "-" : shape.toString();
+  }
+
+  private static void appendTable(StringBuilder text, List<String[]> rows) {
+    int[] widths = new int[rows.get(0).length];
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder("  ");
+      for (int i = 0; i < row.length; i++) {
+        line.append(row[i]).append(" ".repeat(widths[i] - row[i].length() + 2));
+      }
+      text.append(line.toString().stripTrailing()).append('\n');
+    }
+  }
+}

@@ -1,0 +1,419 @@
+package dev.onnxtie.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.onnxtie.Cli;
+import dev.onnxtie.TestModels;
+import dev.onnxtie.api.FolderRewriteReport;
+import dev.onnxtie.api.RewriteReport;
+import dev.onnxtie.api.TieInfo;
+import dev.onnxtie.api.TieRelation;
+import dev.onnxtie.api.TieResult;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Issue 13, "a first hour without dead ends": what a new user runs into, each point as the CLI shows it. */
+class FirstHourTest {
+  static final Path SAMPLES = TestModels.samples();
+  static final Path GPT2 = SAMPLES.resolve("gpt2_tied/model.onnx");
+  static final Path FP16 = SAMPLES.resolve("gpt2_fp16/model.onnx");
+  static final Path T5 = SAMPLES.resolve("t5_shared/model.onnx");
+  static final Path MLP = SAMPLES.resolve("mlp_encoder/model.onnx");
+  static final Path SPLIT = SAMPLES.resolve("seq2seq_split");
+  static final String CLASS_PATH = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+  /** The options a subcommand accepts, from its picocli model. */
+  static Set<String> optionsOf(String command) {
+    CommandLine cli = new CommandLine(new OnnxTieCli());
+    cli.addSubcommand(command, switch (command) {
+      case "rewrite" -> new RewriteCommand();
+      case "insert" -> new InsertCommand();
+      case "verify" -> new VerifyCommand();
+      default -> throw new IllegalArgumentException(command);
+    });
+    Set<String> names = new java.util.HashSet<>();
+    cli.getSubcommands().get(command).getCommandSpec().options().forEach(o -> names.addAll(List.of(o.names())));
+    return names;
+  }
+
+  /** Every {@code --option} a message names. */
+  static List<String> optionsNamedIn(String text) {
+    List<String> named = new ArrayList<>();
+    Matcher matcher = Pattern.compile("(?<![\\w-])--[a-z][a-z-]*").matcher(text);
+    while (matcher.find()) {
+      named.add(matcher.group());
+    }
+    return named;
+  }
+
+  // 1: the whole verify option set in rewrite --verify and insert --verify
+
+  @Test
+  void rewriteAndInsertAcceptEveryVerifyOption() {
+    Set<String> verify = optionsOf("verify");
+    verify.removeAll(Set.of("--json", "-h", "--help", "-V", "--version"));
+    Set<String> rewrite = optionsOf("rewrite");
+    assertTrue(rewrite.containsAll(verify), "rewrite lacks " + verify.stream().filter(o -> !rewrite.contains(o)).toList());
+    Set<String> insert = optionsOf("insert");
+    Set<String> withoutInput = new java.util.HashSet<>(verify);
+    withoutInput.remove("--input"); // insert's --input is the decoder's input; data files are --verify-input
+    assertTrue(insert.containsAll(withoutInput), "insert lacks " + withoutInput.stream().filter(o -> !insert.contains(o)).toList());
+    assertTrue(insert.contains("--verify-input"));
+  }
+
+  @Test
+  void rewriteVerifyTakesTheVerifyOptions(@TempDir Path dir) {
+    Path out = dir.resolve("tied.onnx");
+    Cli result = Cli.run("rewrite", GPT2.toString(), out.toString(), "--verify", "--opt-level", "basic", "--dim", "batch=1",
+        "--seed", "3", "--runs", "2", "--atol", "1e-4", "--rtol", "1e-4", "--provider", "cpu", "--disable-prepacking",
+        "--range", "input_ids=0:10", "--json");
+    assertEquals(0, result.code(), result.err());
+    JsonObject verification = JsonOutput.result(result).getAsJsonArray("models").get(0).getAsJsonObject().getAsJsonObject("verification");
+    assertEquals("basic", verification.get("optLevel").getAsString());
+    assertEquals(2, verification.getAsJsonArray("runs").size());
+    assertEquals(3, verification.getAsJsonArray("runs").get(0).getAsJsonObject().get("seed").getAsLong());
+    assertEquals(10.0, verification.getAsJsonArray("runs").get(0).getAsJsonObject().getAsJsonArray("inputs").get(0).getAsJsonObject()
+        .get("high").getAsDouble());
+    Cli without = Cli.run("rewrite", GPT2.toString(), dir.resolve("x.onnx").toString(), "--opt-level", "basic");
+    assertEquals(2, without.code());
+    assertTrue(without.err().contains("add --verify"), without.err());
+  }
+
+  @Test
+  void theFp16HintNamesAnOptionRewriteAccepts(@TempDir Path dir) {
+    Cli result = Cli.run("rewrite", FP16.toString(), dir.resolve("out.onnx").toString(), "--verify");
+    assertEquals(2, result.code(), result.err());
+    assertTrue(result.err().contains("--opt-level basic"), result.err());
+    Set<String> accepted = optionsOf("rewrite");
+    for (String option : optionsNamedIn(result.err())) {
+      assertTrue(accepted.contains(option), option + " is named in the hint but rewrite does not accept it: " + result.err());
+    }
+    Cli retried = Cli.run("rewrite", FP16.toString(), dir.resolve("out.onnx").toString(), "--verify", "--opt-level", "basic");
+    assertEquals(0, retried.code(), retried.err());
+    assertTrue(retried.out().contains("PASSED"), retried.out());
+  }
+
+  @Test
+  void aMismatchInsideRewriteShowsTheTableAndTheJsonReport(@TempDir Path dir) {
+    Path out = dir.resolve("t5.onnx");
+    Cli text = Cli.run("rewrite", T5.toString(), out.toString(), "--form", "gemm", "--verify", "--atol", "0", "--rtol", "0");
+    assertEquals(1, text.code(), text.err());
+    assertFalse(Files.exists(out), "nothing written");
+    assertTrue(text.out().contains("FAILED"), text.out());
+    assertTrue(text.out().matches("(?s).*logits\\s+mismatch\\s+float.*"), text.out());
+    assertTrue(text.err().contains("verification failed"), text.err());
+    Cli json = Cli.run("rewrite", T5.toString(), out.toString(), "--form", "gemm", "--verify", "--atol", "0", "--rtol", "0", "--json");
+    assertEquals(1, json.code());
+    JsonObject envelope = JsonOutput.envelope(json);
+    assertEquals("failed", envelope.get("status").getAsString());
+    JsonObject verification = envelope.getAsJsonObject("error").getAsJsonObject("verification");
+    assertFalse(verification.get("passed").getAsBoolean());
+    JsonObject logits = verification.getAsJsonArray("runs").get(0).getAsJsonObject().getAsJsonArray("outputs").get(0).getAsJsonObject();
+    assertTrue(logits.get("outOfTolerance").getAsLong() > 0);
+  }
+
+  @Test
+  void insertVerifiesTheOriginalOutputs(@TempDir Path dir) {
+    Path out = dir.resolve("ae.onnx");
+    Cli result = Cli.run("insert", MLP.toString(), out.toString(), "--mirror", "--verify", "--dim", "batch=3", "--json");
+    assertEquals(0, result.code(), result.err());
+    JsonObject verification = JsonOutput.result(result).getAsJsonObject("verification");
+    assertTrue(verification.get("passed").getAsBoolean());
+    assertEquals(List.of("y"), names(verification.getAsJsonArray("outputs")));
+    assertEquals(3, verification.getAsJsonObject("dims").get("batch").getAsInt());
+    // 9: --outputs restricts a plain verify the same way; without it, the new output is a difference
+    Cli all = Cli.run("verify", MLP.toString(), out.toString());
+    assertEquals(1, all.code(), all.out());
+    assertTrue(all.out().contains("reconstruction"), all.out());
+    Cli only = Cli.run("verify", MLP.toString(), out.toString(), "--outputs", "y");
+    assertEquals(0, only.code(), only.out() + only.err());
+    assertTrue(only.out().contains("compared outputs: y"), only.out());
+    Cli unknown = Cli.run("verify", MLP.toString(), out.toString(), "--outputs", "z");
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("no output named 'z'"), unknown.err());
+  }
+
+  private static List<String> names(JsonArray array) {
+    List<String> names = new ArrayList<>();
+    array.forEach(e -> names.add(e.getAsString()));
+    return names;
+  }
+
+  // 5: suggestions and optional values
+
+  @Test
+  void typosGetPicocliSuggestions() {
+    Cli command = Cli.run("rewrit", "a.onnx", "b.onnx");
+    assertEquals(2, command.code());
+    assertTrue(command.err().contains("Did you mean: onnx-tie rewrite"), command.err());
+    Cli option = Cli.run("rewrite", GPT2.toString(), "/tmp/x.onnx", "--dry-rn");
+    assertEquals(2, option.code());
+    assertTrue(option.err().contains("Possible solutions: --dry-run"), option.err());
+  }
+
+  @Test
+  void optionalValuesDoNotSwallowPositionals(@TempDir Path dir) {
+    Cli shared = Cli.run("rewrite", "--shared-data", SPLIT.toString(), dir.resolve("a").toString());
+    assertEquals(0, shared.code(), shared.err());
+    assertTrue(Files.isRegularFile(dir.resolve("a/shared.onnx.data")));
+    Cli named = Cli.run("rewrite", SPLIT.toString(), dir.resolve("b").toString(), "--shared-data", "weights.data");
+    assertEquals(0, named.code(), named.err());
+    assertTrue(Files.isRegularFile(dir.resolve("b/weights.data")));
+    Cli attached = Cli.run("rewrite", "--shared-data=w.data", SPLIT.toString(), dir.resolve("c").toString());
+    assertEquals(0, attached.code(), attached.err());
+    assertTrue(Files.isRegularFile(dir.resolve("c/w.data")));
+    Cli external = Cli.run("rewrite", "--external-data", GPT2.toString(), dir.resolve("d.onnx").toString());
+    assertEquals(0, external.code(), external.err());
+    assertTrue(Files.isRegularFile(dir.resolve("d.onnx.data")));
+  }
+
+  // 7: one envelope, schema-checked, on success and failure
+
+  @Test
+  void everyCommandsJsonIsOneSchemaCheckedEnvelope(@TempDir Path dir) throws Exception {
+    Path tied = dir.resolve("tied.onnx");
+    List<String[]> ok = List.of(
+        new String[] {"inspect", MLP.toString(), "--json"},
+        new String[] {"inspect", SPLIT.toString(), "--json"},
+        new String[] {"rewrite", GPT2.toString(), tied.toString(), "--json"},
+        new String[] {"rewrite", GPT2.toString(), dir.resolve("dry.onnx").toString(), "--dry-run", "--json"},
+        new String[] {"rewrite", SPLIT.toString(), dir.resolve("folder").toString(), "--shared-data", "--json"},
+        new String[] {"check", tied.toString(), "--json"},
+        new String[] {"verify", GPT2.toString(), tied.toString(), "--json"},
+        new String[] {"insert", MLP.toString(), dir.resolve("ae.onnx").toString(), "--mirror", "--json"});
+    for (String[] args : ok) {
+      Cli result = Cli.run(args);
+      assertEquals(0, result.code(), String.join(" ", args) + ": " + result.err());
+      JsonObject envelope = JsonOutput.envelope(result);
+      assertEquals(args[0], envelope.get("command").getAsString());
+      assertEquals("ok", envelope.get("status").getAsString());
+      assertNotNull(envelope.get("version").getAsString());
+    }
+    List<String[]> failing = List.of(
+        new String[] {"check", GPT2.toString(), "--json"},
+        new String[] {"inspect", dir.resolve("missing.onnx").toString(), "--json"},
+        new String[] {"rewrite", GPT2.toString(), dir.resolve("x.onnx").toString(), "--form", "diagonal", "--json"},
+        new String[] {"rewrite", GPT2.toString(), "--json"},
+        new String[] {"verify", MLP.toString(), MLP.toString(), "--dim", "batch=0", "--json"},
+        new String[] {"insert", MLP.toString(), dir.resolve("y.onnx").toString(), "--encoder", "nope", "--json"},
+        new String[] {"check", "--min-bytes", "-5", GPT2.toString(), "--json"});
+    for (String[] args : failing) {
+      Cli result = Cli.run(args);
+      assertTrue(result.code() == 1 || result.code() == 2, String.join(" ", args) + ": " + result.code() + result.err());
+      JsonObject envelope = JsonOutput.envelope(result);
+      assertEquals(result.code() == 1 ? "failed" : "error", envelope.get("status").getAsString(), result.out());
+      if (result.code() == 2) {
+        assertFalse(envelope.getAsJsonObject("error").get("message").getAsString().isEmpty());
+      }
+    }
+  }
+
+  @Test
+  void theSchemaRejectsDrift() throws Exception {
+    String good = Cli.run("check", GPT2.toString(), "--json").out();
+    com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    assertTrue(JsonOutput.SCHEMA.validate(mapper.readTree(good)).isEmpty());
+    for (String[] change : List.of(new String[] {"\"wastedBytes\": 256000", "\"wastedBytes\": \"256000\""},
+        new String[] {"\"status\": \"failed\"", "\"status\": \"ok\""}, new String[] {"\"minBytes\"", "\"min_bytes\""})) {
+      assertTrue(good.contains(change[0]), change[0]);
+      String bad = good.replace(change[0], change[1]);
+      assertFalse(JsonOutput.SCHEMA.validate(mapper.readTree(bad)).isEmpty(), "accepted: " + change[1]);
+    }
+  }
+
+  @Test
+  void theSameThingsHaveTheSameTypesEverywhere(@TempDir Path dir) {
+    JsonObject inspect = JsonOutput.result(Cli.run("inspect", MLP.toString(), "--json")).getAsJsonArray("models").get(0).getAsJsonObject();
+    JsonArray dims = inspect.getAsJsonArray("inputs").get(0).getAsJsonObject().getAsJsonArray("dims");
+    assertEquals("batch", dims.get(0).getAsString());
+    assertTrue(dims.get(1).getAsJsonPrimitive().isNumber(), "a fixed dim is a number: " + dims);
+    Cli verify = Cli.run("verify", MLP.toString(), MLP.toString(), "--atol", "Infinity", "--json");
+    assertEquals(0, verify.code(), verify.err());
+    JsonObject report = JsonOutput.result(verify);
+    assertEquals("Infinity", report.get("atol").getAsString());
+    assertTrue(report.get("passed").getAsBoolean());
+    assertTrue(report.getAsJsonObject("dims").get("batch").getAsJsonPrimitive().isNumber());
+  }
+
+  // 8: messages
+
+  @Test
+  void fileSystemErrorsNameTheReason() {
+    assertEquals("no such file or folder", OnnxTieCli.reason(new NoSuchFileException("/x/y.onnx")));
+    assertEquals("permission denied", OnnxTieCli.reason(new AccessDeniedException("/x/y.onnx")));
+    assertEquals("is a directory", OnnxTieCli.reason(new java.nio.file.FileSystemException("/x", null, "Is a directory")));
+    Cli result = Cli.run("rewrite", GPT2.toString(), "/proc/no-such-dir-here/x.onnx");
+    assertEquals(2, result.code());
+    assertFalse(result.err().matches("(?s).*(/proc/no-such-dir-here/x.onnx).*\\1.*"), "the path once, then the reason: " + result.err());
+  }
+
+  @Test
+  void longNativePathsAreCut() {
+    assertEquals("failed at inference_session.cc:123 in Load",
+        OnnxTieCli.shortenNativePaths("failed at /onnxruntime_src/onnxruntime/core/session/inference_session.cc:123 in Load"));
+  }
+
+  @Test
+  void reportsUsePluralsDashesAndSayWhenAFileGrows() {
+    TieInfo tie = new TieInfo("w", "w2", new TieRelation.Identical(), "float", List.of(4L), 1, 16, 0, "", "rewire", "tied", true, "");
+    RewriteReport grown = new RewriteReport("in.onnx", "out.onnx", false, new TieResult("tie-weights", 1, List.of(tie), List.of()),
+        1000, 1200L, List.of("out.onnx"), null);
+    StringWriter text = new StringWriter();
+    try (PrintWriter out = new PrintWriter(text)) {
+      Text.rewrite(out, new FolderRewriteReport("in.onnx", "out.onnx", false, List.of(grown), null, 1000, 1200L), false);
+    }
+    assertTrue(text.toString().contains("(1 reader, "), text.toString());
+    assertTrue(text.toString().contains("  1 tie, 16 tensor bytes removed"), text.toString());
+    assertTrue(text.toString().contains("bigger"), text.toString());
+    assertTrue(text.toString().contains("  warning: the output is bigger than the input (1000 -> 1200 bytes)"), text.toString());
+    Cli empty = Cli.run("verify", MLP.toString(), MLP.toString(), "--dim", "batch=0", "--allow-empty");
+    assertEquals(0, empty.code(), empty.err());
+    assertTrue(empty.out().matches("(?s).*\\n  y\\s+match\\s+float\\s+\\[0, 8\\]\\s+-\\s+-\\s+-\\s+yes\\n.*"), empty.out());
+    Cli longReport = Cli.run("verify", GPT2.toString(), GPT2.toString(), "--runs", "3");
+    List<String> lines = longReport.out().lines().toList();
+    assertTrue(lines.get(lines.size() - 1).startsWith("PASSED: "), "the verdict closes a long report: " + longReport.out());
+  }
+
+  @Test
+  void binaryModelDataIsNeverWrittenToATerminal() throws Exception {
+    // a pseudo-terminal through script(1): standard output is a tty
+    String command = quote(JAVA) + " -cp " + quote(CLASS_PATH) + " dev.onnxtie.cli.OnnxTieCli rewrite " + quote(GPT2.toString()) + " -";
+    Process process = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(2, process.exitValue(), output);
+    assertTrue(output.contains("refusing to write binary model data to a terminal"), output);
+    assertTrue(output.length() < 1000, "no model bytes on the terminal: " + output.length() + " characters");
+  }
+
+  @Test
+  void onnxRuntimesOwnLogLinesAreNotShown() throws Exception {
+    Path out = Files.createTempDirectory("fp16").resolve("out.onnx");
+    Process process = new ProcessBuilder(JAVA, "-cp", CLASS_PATH, "dev.onnxtie.cli.OnnxTieCli", "rewrite", FP16.toString(), out.toString(),
+        "--verify").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    String err = new String(process.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(2, process.exitValue(), err);
+    assertFalse(err.contains("[E:onnxruntime"), err);
+    assertEquals(1, err.lines().filter(line -> !line.isBlank()).count(), err);
+  }
+
+  private static String quote(String text) {
+    return "'" + text.replace("'", "'\\''") + "'";
+  }
+
+  // 9: verify edge cases
+
+  @Test
+  void aComparisonOfNothingIsRefusedUnlessAllowed() {
+    Cli empty = Cli.run("verify", MLP.toString(), MLP.toString(), "--dim", "batch=0");
+    assertEquals(2, empty.code(), empty.out());
+    assertTrue(empty.err().contains("compared no elements") && empty.err().contains("--allow-empty"), empty.err());
+    assertEquals(0, Cli.run("verify", MLP.toString(), MLP.toString(), "--dim", "batch=0", "--allow-empty").code());
+  }
+
+  @Test
+  void floatInputsTakeARangeOrAFixedValue() {
+    Cli fixed = Cli.run("verify", MLP.toString(), MLP.toString(), "--range", "x=1:1", "--json");
+    assertEquals(0, fixed.code(), fixed.err());
+    JsonObject input = JsonOutput.result(fixed).getAsJsonArray("runs").get(0).getAsJsonObject().getAsJsonArray("inputs").get(0).getAsJsonObject();
+    assertEquals(1.0, input.get("low").getAsDouble());
+    assertEquals(1.0, input.get("high").getAsDouble());
+    Cli text = Cli.run("verify", MLP.toString(), MLP.toString(), "--range", "x=1:1");
+    assertTrue(text.out().contains("input x float[2, 64] fixed 1"), text.out());
+    Cli ranged = Cli.run("verify", MLP.toString(), MLP.toString(), "--range", "x=-3:3");
+    assertTrue(ranged.out().contains("random in [-3, 3)"), ranged.out());
+    Cli backwards = Cli.run("verify", MLP.toString(), MLP.toString(), "--range", "x=3:1");
+    assertEquals(2, backwards.code());
+  }
+
+  // 10: small things
+
+  @Test
+  void negativeMinBytesAreRefused() {
+    for (String command : List.of("inspect", "check")) {
+      Cli result = Cli.run(command, GPT2.toString(), "--min-bytes", "-5");
+      assertEquals(2, result.code(), command);
+      assertTrue(result.err().contains("--min-bytes must be >= 0"), result.err());
+    }
+    assertEquals(2, Cli.run("rewrite", GPT2.toString(), "/tmp/never.onnx", "--min-bytes", "-5").code());
+  }
+
+  @Test
+  void optionsThatDoNotApplySaySo(@TempDir Path dir) {
+    Cli jobs = Cli.run("rewrite", GPT2.toString(), dir.resolve("a.onnx").toString(), "--jobs", "4");
+    assertEquals(0, jobs.code(), jobs.err());
+    assertTrue(jobs.err().contains("--jobs applies to folders only; ignored"), jobs.err());
+    Cli threshold = Cli.run("rewrite", GPT2.toString(), dir.resolve("b.onnx").toString(), "--single-file", "--size-threshold", "10");
+    assertTrue(threshold.err().contains("--size-threshold does not apply with --single-file; ignored"), threshold.err());
+    Cli quiet = Cli.run("rewrite", GPT2.toString(), dir.resolve("c.onnx").toString());
+    assertEquals("", quiet.err());
+  }
+
+  @Test
+  void inspectTakesSeveralFiles() {
+    Cli result = Cli.run("inspect", SPLIT.resolve("encoder_model.onnx").toString(), SPLIT.resolve("decoder_model.onnx").toString(), "--json");
+    assertEquals(0, result.code(), result.err());
+    JsonObject report = JsonOutput.result(result);
+    assertEquals(2, report.getAsJsonArray("models").size());
+    assertTrue(report.getAsJsonArray("acrossFiles").size() > 0, "the shared embedding is held by both");
+  }
+
+  @Test
+  void completionOffersOptionValues() {
+    Cli result = Cli.run("completion", "bash");
+    assertEquals(0, result.code());
+    for (String values : List.of("(\"transpose\" \"gemm\")", "(\"auto\" \"cuda\" \"cpu\")",
+        "(\"disable\" \"basic\" \"extended\" \"all\")", "(\"none\" \"relu\" \"sigmoid\" \"tanh\" \"same\")")) {
+      assertTrue(result.out().contains(values), values);
+    }
+  }
+
+  @Test
+  void helpExamplesAreOneLineEach() {
+    for (String command : List.of("inspect", "rewrite", "verify", "check", "insert", "completion")) {
+      String help = Cli.run(command, "--help").out();
+      List<String> examples = help.lines().dropWhile(line -> !line.equals("Examples:")).skip(1).collect(Collectors.toList());
+      assertFalse(examples.isEmpty(), command);
+      for (String line : examples) {
+        assertTrue(line.startsWith("  onnx-tie ") || line.startsWith("  cat ") || line.startsWith("  source "),
+            command + ": an example wrapped: '" + line + "'");
+        assertTrue(line.length() <= 80, command + ": " + line);
+      }
+    }
+  }
+
+  // #12 §5: start-up
+
+  @Test
+  void onlyTheCommandCalledIsBuilt() {
+    assertEquals(List.of(), OnnxTieCli.commandsNeeded("--version"));
+    assertEquals(List.of("rewrite"), OnnxTieCli.commandsNeeded("-q", "rewrite", "a", "b"));
+    assertTrue(OnnxTieCli.commandsNeeded("--help").containsAll(List.of("inspect", "rewrite", "verify", "check", "insert")));
+    assertTrue(OnnxTieCli.commandsNeeded("rewrit").size() > 1, "all, for suggestions");
+    Cli version = Cli.run("--version");
+    assertEquals(0, version.code());
+    assertTrue(version.out().startsWith("onnx-tie "), version.out());
+  }
+}
