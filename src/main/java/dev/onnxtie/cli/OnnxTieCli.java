@@ -51,6 +51,11 @@ public final class OnnxTieCli implements Runnable {
 
   /** Entry point of the launcher. */
   public static void main(String... args) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      // the fast path: no command tree to build (a third of the start-up time)
+      System.out.println(String.join(System.lineSeparator(), VersionInfo.lines()));
+      return;
+    }
     PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
     PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
     int code = run(out, err, args);
@@ -107,12 +112,11 @@ public final class OnnxTieCli implements Runnable {
     }
   }
 
-  /** Reads the version from the jar manifest. */
+  /** The version lines: see {@link VersionInfo}. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String version = OnnxTieCli.class.getPackage().getImplementationVersion();
-      return new String[] {"onnx-tie " + (version == null ? "(development build)" : version)};
+      return VersionInfo.lines();
     }
   }
 }
