@@ -11,5 +11,8 @@ import java.util.List;
  * @param sharedData the shared external data file, or null
  * @param bytesBefore total bytes of the input models and their data files
  * @param bytesAfter total bytes written (0 for a dry run)
+ * @param copied the folder's other files, copied byte for byte (paths relative to the folder)
+ * @param notes what was not copied, and why
  */
-public record FolderRewriteReport(String input, String output, List<RewriteReport> models, String sharedData, long bytesBefore, long bytesAfter) {}
+public record FolderRewriteReport(String input, String output, List<RewriteReport> models, String sharedData, long bytesBefore, long bytesAfter,
+    List<String> copied, List<String> notes) {}

@@ -109,65 +109,20 @@ public final class OnnxTie {
   }
 
   /**
-   * Rewrites every {@code .onnx} file of a folder into another folder (created if missing), in name
-   * order, {@code jobs} files at a time; the output does not depend on {@code jobs}.
+   * Rewrites every {@code .onnx} file of a folder into another folder, in name order, {@code jobs}
+   * files at a time (the output does not depend on {@code jobs}), and copies every other file of
+   * the folder (config.json, tokenizer files, sub-folders) byte for byte. A new output folder
+   * appears whole or not at all; see {@link FolderRewrite}.
    *
    * @param sharedData when not null, all models are written against one external data file of
    *     this name in which every distinct tensor is stored once
    */
   public static FolderRewriteReport rewriteFolder(Path inDir, Path outDir, RewriteOptions options, String sharedData, int jobs,
       Progress progress) {
-    List<Path> models = modelsIn(inDir);
-    try {
-      if (!options.dryRun()) {
-        Files.createDirectories(outDir);
-      }
-    } catch (IOException e) {
-      throw OnnxTieException.badInput("cannot create output folder " + outDir + ": " + e.getMessage(), e);
-    }
-    long before = 0;
-    List<RewriteReport> reports;
-    if (sharedData == null || options.dryRun()) {
-      before = totalBytesOf(models);
-      reports = Parallel.map(models, jobs, progress, model -> rewrite(model, outDir.resolve(model.getFileName().toString()), options));
-      long after = options.dryRun() ? 0 : totalBytesOf(reports.stream().map(r -> Path.of(r.output())).toList());
-      return new FolderRewriteReport(inDir.toString(), options.dryRun() ? null : outDir.toString(), reports, null, before, after);
-    }
-    List<OnnxModel> read = new ArrayList<>();
-    try {
-      for (Path model : models) {
-        read.add(read(model));
-      }
-      before = totalBytes(read);
-      List<Rewritten> rewritten = Parallel.map(read, jobs, progress, model -> rewrite(model, options));
-      List<Path> outs = models.stream().map(m -> outDir.resolve(m.getFileName().toString())).toList();
-      VerifyReport[] verifications = new VerifyReport[models.size()];
-      // every tensor a check would count goes to the shared file, so that copies across files are stored once
-      WriteOptions write = new WriteOptions(WriteOptions.Layout.EXTERNAL, sharedData,
-          Math.min(options.write().threshold(), options.minBytes()), options.write().alignment());
-      List<Path> written = ModelIO.writeShared(rewritten.stream().map(Rewritten::model).toList(), outs, sharedData, write, staged -> {
-        if (options.verify() != null) {
-          for (int i = 0; i < staged.size(); i++) {
-            verifications[i] = verifyBeforeRename(models.get(i), staged.get(i), outs.get(i), options.verify());
-          }
-        }
-      });
-      long after = 0;
-      for (Path file : written) {
-        after += sizeOf(file);
-      }
-      reports = new ArrayList<>();
-      for (int i = 0; i < models.size(); i++) {
-        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), rewritten.get(i).result(), fileBytes(read.get(i)),
-            sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), verifications[i]));
-      }
-      return new FolderRewriteReport(inDir.toString(), outDir.toString(), reports, written.get(0).toString(), before, after);
-    } finally {
-      read.forEach(OnnxModel::close);
-    }
+    return FolderRewrite.run(inDir, outDir, options, sharedData, jobs, progress);
   }
 
-  private static VerifyReport verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options) {
+  static VerifyReport verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options) {
     try (Verifier verifier = new Verifier(options)) {
       VerifyReport report = verifier.compare(in, staged).withB(out.toString());
       if (!report.passed()) {
@@ -383,7 +338,7 @@ public final class OnnxTie {
   }
 
   /** {@link #totalBytes} of model files, read for the purpose. */
-  private static long totalBytesOf(List<Path> paths) {
+  static long totalBytesOf(List<Path> paths) {
     List<OnnxModel> read = new ArrayList<>();
     try {
       for (Path path : paths) {

@@ -70,7 +70,31 @@ final class CheckCommand implements Callable<Integer> {
       }
     }
     out.println(report.passed() ? "check passed: no untied duplicates of at least " + minBytes + " bytes"
-        : "check failed: " + report.wastedBytes() + " bytes in untied duplicates (run 'onnx-tie rewrite')");
+        : "check failed: " + report.wastedBytes() + " bytes in untied duplicates; fix: " + fix(report));
     return report.passed() ? 0 : 1;
+  }
+
+  /** The command that removes what the check found. */
+  private String fix(CheckReport report) {
+    boolean across = report.acrossFiles().stream().anyMatch(group -> group.copies().stream().anyMatch(copy -> !copy.storedOnce()));
+    if (targets.size() == 1) {
+      Path target = targets.get(0);
+      String tied = tiedName(target);
+      if (Files.isDirectory(target)) {
+        return "onnx-tie rewrite " + target + " " + tied + (across ? " --shared-data" : "")
+            + (across ? "  (one data file in which every tensor the models share is stored once)" : "");
+      }
+      return "onnx-tie rewrite " + target + " " + tied;
+    }
+    return across ? "put the models in one folder and run 'onnx-tie rewrite DIR OUT --shared-data' (one data file for all of them)"
+        : "onnx-tie rewrite MODEL OUT for each file listed";
+  }
+
+  /** A name for the output beside the target: {@code exported/} gives {@code exported-tied}, {@code m.onnx} gives {@code m-tied.onnx}. */
+  private static String tiedName(Path target) {
+    String name = target.getFileName() == null ? "model" : target.getFileName().toString();
+    String tied = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) + "-tied.onnx" : name + "-tied";
+    Path parent = target.getParent();
+    return parent == null ? tied : parent.resolve(tied).toString();
   }
 }

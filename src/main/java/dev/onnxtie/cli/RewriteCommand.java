@@ -95,6 +95,12 @@ final class RewriteCommand implements Callable<Integer> {
         return 0;
       }
       folder.models().forEach(report -> render(printer, report));
+      if (!folder.copied().isEmpty()) {
+        List<String> copied = folder.copied();
+        printer.println("copied " + copied.size() + (copied.size() == 1 ? " other file" : " other files") + " byte for byte: "
+            + String.join(", ", copied.subList(0, Math.min(copied.size(), 8))) + (copied.size() > 8 ? ", ... (" + (copied.size() - 8) + " more)" : ""));
+      }
+      folder.notes().forEach(note -> printer.println("note: " + note));
       printer.println(folder.models().size() + " models" + (folder.sharedData() == null ? "" : " sharing " + folder.sharedData())
           + (folder.output() == null ? "" : ": " + Units.bytes(folder.bytesBefore()) + " -> " + Units.bytes(folder.bytesAfter())
               + " (" + folder.bytesBefore() + " -> " + folder.bytesAfter() + " bytes)"));
