@@ -48,7 +48,7 @@ final class FolderRewrite {
     Set<Path> inputFiles = inputFiles(models);
     long before = inputFiles.stream().mapToLong(FolderRewrite::sizeOf).sum();
     if (options.dryRun()) {
-      List<RewriteReport> reports = Parallel.map(models, jobs, progress, model -> OnnxTie.rewrite(model, model, options));
+      List<RewriteReport> reports = Parallel.map(models, jobs, progress, model -> OnnxTie.rewrite(model, model, options, progress));
       return new FolderRewriteReport(inDir.toString(), null, reports, null, before, 0, List.of(), List.of());
     }
     boolean fresh = !Files.exists(outDir, LinkOption.NOFOLLOW_LINKS);
@@ -62,6 +62,7 @@ final class FolderRewrite {
           ? eachOnItsOwn(inDir, target, models, options, jobs, progress, kept, before)
           : shared(inDir, target, models, options, sharedData, jobs, progress, before);
       List<String> notes = new ArrayList<>();
+      progress.phase("copying the other files of " + inDir.getFileName());
       List<String> copied = sameFolder(inDir, outDir) ? List.of() : copyOthers(inDir, target, outDir, models, inputFiles, fresh, notes);
       report = new FolderRewriteReport(report.input(), outDir.toString(), report.models(), report.sharedData(), report.bytesBefore(),
           report.bytesAfter(), copied, notes);
@@ -93,7 +94,7 @@ final class FolderRewrite {
   private static FolderRewriteReport eachOnItsOwn(Path inDir, Path target, List<Path> models, RewriteOptions options, int jobs,
       Progress progress, List<Path> kept, long before) {
     List<RewriteReport> reports = Parallel.map(models, jobs, progress, model -> {
-      RewriteReport report = OnnxTie.rewrite(model, target.resolve(model.getFileName().toString()), options);
+      RewriteReport report = OnnxTie.rewrite(model, target.resolve(model.getFileName().toString()), options, progress);
       kept.add(model);
       return report;
     });
@@ -107,9 +108,14 @@ final class FolderRewrite {
     List<OnnxModel> read = new ArrayList<>();
     try {
       for (Path model : models) {
+        progress.phase("reading " + model.getFileName());
         read.add(OnnxTie.read(model));
       }
-      List<OnnxTie.Rewritten> rewritten = Parallel.map(read, jobs, progress, model -> OnnxTie.rewrite(model, options));
+      List<OnnxTie.Rewritten> rewritten = Parallel.map(read, jobs, progress, model -> {
+        progress.phase("finding duplicates in " + model.source().getFileName());
+        return OnnxTie.rewrite(model, options, progress);
+      });
+      progress.phase("writing " + models.size() + " models and " + sharedData);
       List<Path> outs = models.stream().map(m -> target.resolve(m.getFileName().toString())).toList();
       VerifyReport[] verifications = new VerifyReport[models.size()];
       // every tensor a check would count goes to the shared file, so that copies across files are stored once
@@ -118,7 +124,7 @@ final class FolderRewrite {
       List<Path> written = ModelIO.writeShared(rewritten.stream().map(OnnxTie.Rewritten::model).toList(), outs, sharedData, write, staged -> {
         if (options.verify() != null) {
           for (int i = 0; i < staged.size(); i++) {
-            verifications[i] = OnnxTie.verifyBeforeRename(models.get(i), staged.get(i), outs.get(i), options.verify());
+            verifications[i] = OnnxTie.verifyBeforeRename(models.get(i), staged.get(i), outs.get(i), options.verify(), progress);
           }
         }
       });

@@ -75,8 +75,24 @@ public final class OnnxTie {
 
   /** Ties the duplicated weights of a model in memory. */
   public static Rewritten rewrite(OnnxModel model, RewriteOptions options) {
+    return rewrite(model, options, Progress.NONE);
+  }
+
+  /** {@link #rewrite(OnnxModel, RewriteOptions)}, telling {@code progress} the bytes read while finding duplicates. */
+  public static Rewritten rewrite(OnnxModel model, RewriteOptions options, Progress progress) {
     GraphEditor editor = new GraphEditor(model);
-    PassResult result = new TieWeights(options.form(), options.minBytes()).apply(editor);
+    long total = 0;
+    for (Scope scope : editor.scopes()) {
+      for (var source : scope.tensorSources()) {
+        if (source.byteSize() >= options.minBytes() && !(editor.irVersion() >= 4 && scope.isGraphInput(source.name()))) {
+          total += source.byteSize();
+        }
+      }
+    }
+    long totalBytes = total;
+    java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+    PassResult result = new TieWeights(options.form(), options.minBytes(), bytes -> progress.bytes(done.addAndGet(bytes), totalBytes))
+        .apply(editor);
     return new Rewritten(editor.build(), result);
   }
 
@@ -87,16 +103,24 @@ public final class OnnxTie {
    * @throws OnnxTieException with exit code 1 when verification fails (nothing is written)
    */
   public static RewriteReport rewrite(Path in, Path out, RewriteOptions options) {
+    return rewrite(in, out, options, Progress.NONE);
+  }
+
+  /** {@link #rewrite(Path, Path, RewriteOptions)}, telling {@code progress} each phase as it begins. */
+  public static RewriteReport rewrite(Path in, Path out, RewriteOptions options, Progress progress) {
+    progress.phase("reading " + in.getFileName());
     try (OnnxModel model = read(in)) {
       long before = fileBytes(model);
-      Rewritten rewritten = rewrite(model, options);
+      progress.phase("finding duplicates in " + in.getFileName());
+      Rewritten rewritten = rewrite(model, options, progress);
       if (options.dryRun()) {
         return new RewriteReport(in.toString(), null, rewritten.result(), before, 0, List.of(), null);
       }
+      progress.phase("writing " + out.getFileName());
       VerifyReport[] verification = {null};
       List<Path> written = ModelIO.write(rewritten.model(), out, options.write(), staged -> {
         if (options.verify() != null) {
-          verification[0] = verifyBeforeRename(in, staged, out, options.verify());
+          verification[0] = verifyBeforeRename(in, staged, out, options.verify(), progress);
         }
       });
       long after = 0;
@@ -122,8 +146,9 @@ public final class OnnxTie {
     return FolderRewrite.run(inDir, outDir, options, sharedData, jobs, progress);
   }
 
-  static VerifyReport verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options) {
-    try (Verifier verifier = new Verifier(options)) {
+  static VerifyReport verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options, Progress progress) {
+    progress.phase("verifying " + out.getFileName());
+    try (Verifier verifier = new Verifier(options).withProgress(step -> progress.phase("verifying " + out.getFileName() + ": " + step))) {
       VerifyReport report = verifier.compare(in, staged).withB(out.toString());
       if (!report.passed()) {
         throw new OnnxTieException(OnnxTieException.CHECK_FAILED,
@@ -227,7 +252,13 @@ public final class OnnxTie {
 
   /** Verifies two models in ONNX Runtime on the same inputs. */
   public static VerifyReport verify(Path a, Path b, VerifyOptions options) {
-    try (Verifier verifier = new Verifier(options)) {
+    return verify(a, b, options, Progress.NONE);
+  }
+
+  /** {@link #verify(Path, Path, VerifyOptions)}, telling {@code progress} each step (session A, session B, run k of N). */
+  public static VerifyReport verify(Path a, Path b, VerifyOptions options, Progress progress) {
+    progress.phase("verifying");
+    try (Verifier verifier = new Verifier(options).withProgress(step -> progress.phase("verifying: " + step))) {
       return verifier.compare(a, b);
     }
   }

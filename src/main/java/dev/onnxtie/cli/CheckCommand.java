@@ -48,6 +48,7 @@ final class CheckCommand implements Callable<Integer> {
       models.addAll(Files.isDirectory(target) ? OnnxTie.modelsIn(target) : List.of(target));
     }
     CheckReport report = OnnxTie.check(models, minBytes, !withinFiles, jobs, root.progress());
+    root.endProgress();
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(Json.of(report));

@@ -42,6 +42,7 @@ final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (java.nio.file.Files.isDirectory(model)) {
       FolderInspectReport folder = OnnxTie.inspectAll(OnnxTie.modelsIn(model), minBytes, jobs, root.progress());
+      root.endProgress();
       if (json) {
         out.println(Json.of(folder));
         return 0;

@@ -30,18 +30,31 @@ public final class OnnxTieCli implements Runnable {
   /** Standard output as bytes, for models written to {@code -}; unbuffered and error-reporting. */
   java.io.OutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
 
-  /** Progress on stderr when it is a terminal and --quiet is not given; otherwise nothing. */
+  private TerminalProgress terminal;
+
+  /** Progress on stderr when it (not stdout) is a terminal and --quiet is not given; otherwise nothing. */
   dev.onnxtie.api.Progress progress() {
-    if (quiet || System.console() == null) {
+    if (quiet || !TerminalProgress.stderrIsTerminal()) {
       return dev.onnxtie.api.Progress.NONE;
     }
-    PrintWriter err = spec.commandLine().getErr();
-    return (what, done, total) -> {
-      synchronized (err) {
-        err.print("\r[" + done + "/" + total + "] " + what + (done == total ? "\n" : ""));
-        err.flush();
-      }
-    };
+    if (terminal == null) {
+      terminal = TerminalProgress.forTerminal(spec.commandLine().getErr());
+    }
+    return terminal;
+  }
+
+  /** Clears the progress line for good: call before printing the report. */
+  void endProgress() {
+    if (terminal != null) {
+      terminal.finish();
+    }
+  }
+
+  /** Ends the progress with one verdict line and the elapsed time (only where progress is shown). */
+  void verdict(String text) {
+    if (terminal != null) {
+      terminal.verdict(text);
+    }
   }
 
   @Override
@@ -88,6 +101,7 @@ public final class OnnxTieCli implements Runnable {
       return OnnxTieException.BAD_INPUT;
     });
     commandLine.setExecutionExceptionHandler((ex, cl, parsed) -> {
+      root.endProgress();
       if (ex instanceof OnnxTieException failure) {
         err.println("onnx-tie: " + failure.getMessage());
         err.flush();
@@ -99,13 +113,16 @@ public final class OnnxTieCli implements Runnable {
     });
     try {
       int code = commandLine.execute(args);
+      root.endProgress();
       out.flush();
       return code;
     } catch (StackOverflowError e) {
+      root.endProgress();
       err.println("onnx-tie: the model is nested too deeply to process");
       err.flush();
       return OnnxTieException.BAD_INPUT;
     } catch (OutOfMemoryError e) {
+      root.endProgress();
       err.println("onnx-tie: out of memory; give the JVM more with JAVA_OPTS=-Xmx...");
       err.flush();
       return OnnxTieException.INTERNAL;

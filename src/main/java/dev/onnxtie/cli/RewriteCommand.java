@@ -90,6 +90,7 @@ final class RewriteCommand implements Callable<Integer> {
     }
     if (Files.isDirectory(in)) {
       FolderRewriteReport folder = OnnxTie.rewriteFolder(in, out, options, sharedData, jobs, root.progress());
+      root.endProgress();
       if (json) {
         printer.println(Json.of(folder));
         return 0;
@@ -104,17 +105,22 @@ final class RewriteCommand implements Callable<Integer> {
       printer.println(folder.models().size() + " models" + (folder.sharedData() == null ? "" : " sharing " + folder.sharedData())
           + (folder.output() == null ? "" : ": " + Units.bytes(folder.bytesBefore()) + " -> " + Units.bytes(folder.bytesAfter())
               + " (" + folder.bytesBefore() + " -> " + folder.bytesAfter() + " bytes)"));
+      printer.flush();
+      root.verdict(verdict(folder.models(), folder.models().size() + (folder.models().size() == 1 ? " model" : " models")));
       return 0;
     }
     if (sharedData != null) {
       throw OnnxTieException.badInput("--shared-data needs IN and OUT to be folders");
     }
-    RewriteReport report = OnnxTie.rewrite(in, out, options);
+    RewriteReport report = OnnxTie.rewrite(in, out, options, root.progress());
+    root.endProgress();
     if (json) {
       printer.println(Json.of(report));
     } else {
       render(printer, report);
     }
+    printer.flush();
+    root.verdict(verdict(List.of(report), null));
     return 0;
   }
 
@@ -146,6 +152,22 @@ final class RewriteCommand implements Callable<Integer> {
       printer.flush();
     }
     return 0;
+  }
+
+  /** The one line that ends the progress on a terminal: {@code OK: 1 tie, 250.0 KiB saved, outputs bitwise identical}. */
+  static String verdict(List<RewriteReport> reports, String models) {
+    int ties = reports.stream().mapToInt(report -> report.result().changes()).sum();
+    long saved = reports.stream().mapToLong(report -> report.result().bytesSaved()).sum();
+    boolean dryRun = reports.stream().anyMatch(report -> report.output() == null);
+    String text = (dryRun ? "OK (dry run): would tie " + ties : "OK: " + (models == null ? "" : models + ", ") + ties + (ties == 1 ? " tie" : " ties"))
+        + ", " + Units.bytes(saved) + (dryRun ? " to save" : " saved");
+    List<dev.onnxtie.verify.VerifyReport> verified = reports.stream().map(RewriteReport::verification).filter(v -> v != null).toList();
+    if (verified.isEmpty()) {
+      return text + (dryRun ? "" : ", not verified (--verify runs both in ONNX Runtime)");
+    }
+    boolean bitwise = verified.stream().allMatch(v -> v.runs().stream().allMatch(run -> run.outputs().stream()
+        .allMatch(dev.onnxtie.verify.VerifyReport.OutputComparison::bitwiseIdentical)));
+    return text + (bitwise ? ", outputs bitwise identical" : ", outputs match within atol and rtol");
   }
 
   private WriteOptions writeOptions() {

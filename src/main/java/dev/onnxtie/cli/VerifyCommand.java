@@ -30,6 +30,8 @@ import picocli.CommandLine.Spec;
 final class VerifyCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  @picocli.CommandLine.ParentCommand OnnxTieCli root;
+
   @Parameters(index = "0", paramLabel = "A", description = "the reference model")
   Path a;
 
@@ -78,7 +80,8 @@ final class VerifyCommand implements Callable<Integer> {
     if (b == null && dataSet == null) {
       throw OnnxTieException.badInput("give a second model B, or --data-set DIR with expected outputs");
     }
-    VerifyReport report = b == null ? OnnxTie.verifyExpected(a, dataSet, options) : OnnxTie.verify(a, b, options);
+    VerifyReport report = b == null ? OnnxTie.verifyExpected(a, dataSet, options) : OnnxTie.verify(a, b, options, root.progress());
+    root.endProgress();
     PrintWriter out = spec.commandLine().getOut();
     out.println(json ? report.toJson() : report.toText());
     return report.passed() ? 0 : OnnxTieException.CHECK_FAILED;

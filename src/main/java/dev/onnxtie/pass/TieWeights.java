@@ -41,6 +41,7 @@ public final class TieWeights implements Pass {
 
   private final TieForm form;
   private final long minBytes;
+  private final java.util.function.LongConsumer bytesRead;
 
   /**
    * A pass that ties duplicates of at least {@code minBytes} bytes.
@@ -49,8 +50,14 @@ public final class TieWeights implements Pass {
    * @param minBytes smaller tensors are left alone
    */
   public TieWeights(TieForm form, long minBytes) {
+    this(form, minBytes, bytes -> {});
+  }
+
+  /** The same pass, telling {@code bytesRead} the bytes of each tensor read while finding duplicates (progress). */
+  public TieWeights(TieForm form, long minBytes, java.util.function.LongConsumer bytesRead) {
     this.form = form;
     this.minBytes = minBytes;
+    this.bytesRead = bytesRead;
   }
 
   @Override
@@ -64,7 +71,7 @@ public final class TieWeights implements Pass {
     List<String> notes = new ArrayList<>();
     Map<String, Created> transposes = new HashMap<>();
     int changes = 0;
-    for (TieGroup group : TieFinder.find(editor, minBytes)) {
+    for (TieGroup group : TieFinder.find(editor, minBytes, bytesRead)) {
       for (Tie tie : group.ties()) {
         TensorSource removed = tie.removed();
         Scope scope = removed.scope();

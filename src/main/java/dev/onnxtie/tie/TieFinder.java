@@ -47,6 +47,11 @@ public final class TieFinder {
    * @return the groups, in a deterministic order (by the kept tensor's position)
    */
   public static List<TieGroup> find(GraphEditor editor, long minBytes) {
+    return find(editor, minBytes, bytes -> {});
+  }
+
+  /** {@link #find(GraphEditor, long)}, telling {@code bytesRead} the size of each tensor once its key is computed. */
+  public static List<TieGroup> find(GraphEditor editor, long minBytes, java.util.function.LongConsumer bytesRead) {
     Map<String, Integer> firstReader = new HashMap<>();
     Set<String> gatherData = new HashSet<>();
     int order = 0;
@@ -70,6 +75,7 @@ public final class TieFinder {
           continue; // an initializer listed as input is a default the caller may override
         }
         long key = keys.of(source.bytes(), source.type(), source.dims());
+        bytesRead.accept(source.byteSize());
         long[] sorted = source.dims();
         Arrays.sort(sorted);
         Bucket bucket = new Bucket(source.type().code(), Arrays.stream(sorted).boxed().toList(), key);

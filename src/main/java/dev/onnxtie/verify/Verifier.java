@@ -59,6 +59,7 @@ public final class Verifier implements AutoCloseable {
   private final List<String> providerNotes = new ArrayList<>();
   private boolean useCuda;
   private boolean closed;
+  private java.util.function.Consumer<String> progress = step -> {};
 
   /**
    * A verifier with these options. The execution provider is chosen here.
@@ -70,6 +71,12 @@ public final class Verifier implements AutoCloseable {
     this.options = options;
     this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "onnx-tie");
     this.useCuda = chooseCuda(options.provider());
+  }
+
+  /** Tells {@code listener} each step as it begins ("session A", "run 1 of 3"): progress for a terminal. */
+  public Verifier withProgress(java.util.function.Consumer<String> listener) {
+    this.progress = listener;
+    return this;
   }
 
   /** A verifier with {@link VerifyOptions#defaults()}. */
@@ -153,6 +160,7 @@ public final class Verifier implements AutoCloseable {
       List<SessionInfo> sessionInfos = new ArrayList<>();
       try (Sessions sessions = openSessions(List.of(a, b), sessionInfos, notes)) {
         for (int run = 0; run < options.runs(); run++) {
+          progress.accept("run " + (run + 1) + " of " + options.runs());
           long seed = options.seed() + run;
           Map<String, Long> bound = new LinkedHashMap<>(fileDims);
           RunFeeds feeds = feeds(seed, inputsA, inputsB, given, ranges, bound);
@@ -512,6 +520,7 @@ public final class Verifier implements AutoCloseable {
       Sessions sessions = new Sessions();
       try {
         for (Path model : models) {
+          progress.accept("session " + (char) ('A' + sessions.sessions.size()) + " (" + model.getFileName() + ")");
           sessions.add(open(model, infos));
         }
         return sessions;
