@@ -57,6 +57,11 @@ final class FolderRewrite {
       throw OnnxTieException.badInput("output " + outDir + " exists and is not a folder");
     }
     List<Path> kept = Collections.synchronizedList(new ArrayList<>());
+    // Ctrl-C while a new folder is built: the JVM's shutdown removes the staging folder
+    Thread cleanup = new Thread(() -> deleteTree(target), "onnx-tie-folder-cleanup");
+    if (fresh) {
+      Runtime.getRuntime().addShutdownHook(cleanup);
+    }
     try {
       FolderRewriteReport report = sharedData == null
           ? eachOnItsOwn(inDir, target, models, options, jobs, progress, kept, before)
@@ -87,6 +92,14 @@ final class FolderRewrite {
             failure);
       }
       throw e;
+    } finally {
+      if (fresh) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException e) {
+          // already shutting down: the hook runs
+        }
+      }
     }
   }
 
