@@ -57,8 +57,17 @@ final class FolderRewrite {
       throw OnnxTieException.badInput("output " + outDir + " exists and is not a folder");
     }
     List<Path> kept = Collections.synchronizedList(new ArrayList<>());
-    // Ctrl-C while a new folder is built: the JVM's shutdown removes the staging folder
-    Thread cleanup = new Thread(() -> deleteTree(target), "onnx-tie-folder-cleanup");
+    // Ctrl-C while a new folder is built: the JVM's shutdown removes the staging folder, unless the
+    // final rename won the race (then the folder is complete); the two never run at once
+    boolean[] state = {false, false}; // committed, aborted
+    Thread cleanup = new Thread(() -> {
+      synchronized (state) {
+        if (!state[0]) {
+          state[1] = true;
+          deleteTree(target);
+        }
+      }
+    }, "onnx-tie-folder-cleanup");
     if (fresh) {
       Runtime.getRuntime().addShutdownHook(cleanup);
     }
@@ -72,10 +81,16 @@ final class FolderRewrite {
       report = new FolderRewriteReport(report.input(), outDir.toString(), report.models(), report.sharedData(), report.bytesBefore(),
           report.bytesAfter(), copied, notes);
       if (fresh) {
-        try {
-          Files.move(target, outDir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-          throw OnnxTieException.badInput("cannot rename the finished folder into place as " + outDir + " (" + reason(e) + "); nothing was written", e);
+        synchronized (state) {
+          if (state[1]) {
+            throw new OnnxTieException(OnnxTieException.INTERNAL, "interrupted; nothing was written");
+          }
+          try {
+            Files.move(target, outDir, StandardCopyOption.ATOMIC_MOVE);
+          } catch (IOException e) {
+            throw OnnxTieException.badInput("cannot rename the finished folder into place as " + outDir + " (" + reason(e) + "); nothing was written", e);
+          }
+          state[0] = true;
         }
         report = relabel(report, target.toString(), outDir.toString());
       }
