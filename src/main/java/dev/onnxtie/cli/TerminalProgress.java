@@ -22,6 +22,7 @@ final class TerminalProgress implements Progress {
   private final int width;
   private String step = "";
   private String phase = "";
+  private boolean phaseFromStep;
   private String detail = "";
   private int shown;
   private long lastDraw;
@@ -77,12 +78,19 @@ final class TerminalProgress implements Progress {
   @Override
   public synchronized void step(String what, int done, int total) {
     step = total > 1 ? "[" + done + "/" + total + " done] " : "";
+    if (phase.isEmpty() || phaseFromStep) {
+      // commands without phases (inspect, check of a folder): the file just finished
+      phase = "finished " + Path.of(what).getFileName();
+      phaseFromStep = true;
+    }
     draw(true);
+    startTicker();
   }
 
   @Override
   public synchronized void phase(String what) {
     phase = what;
+    phaseFromStep = false;
     detail = "";
     draw(true);
     startTicker();
