@@ -12,6 +12,8 @@ import java.util.List;
  * @param sharedData the shared external data file, or null
  * @param bytesBefore total bytes of the input models and their data files
  * @param bytesAfter total bytes written (null for a dry run)
+ * @param copied the folder's other files, copied byte for byte (paths relative to the folder)
+ * @param notes what was not copied, and why
  */
 public record FolderRewriteReport(String input, String output, boolean dryRun, List<RewriteReport> models, String sharedData,
-    long bytesBefore, Long bytesAfter) {}
+    long bytesBefore, Long bytesAfter, List<String> copied, List<String> notes) {}

@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -79,8 +80,25 @@ public final class OnnxTie {
 
   /** Ties the duplicated weights of a model in memory. */
   public static Rewritten rewrite(OnnxModel model, RewriteOptions options) {
+    return rewrite(model, options, Progress.NONE);
+  }
+
+  /** {@link #rewrite(OnnxModel, RewriteOptions)}, telling {@code progress} the bytes read while finding duplicates. */
+  public static Rewritten rewrite(OnnxModel model, RewriteOptions options, Progress progress) {
     GraphEditor editor = new GraphEditor(model);
-    PassResult result = Passes.run(editor, Passes.forRewrite(options.form()), new Passes.Config(options.form(), options.minBytes()));
+    long total = 0;
+    for (Scope scope : editor.scopes()) {
+      for (var source : scope.tensorSources()) {
+        if (source.byteSize() >= options.minBytes() && !(editor.irVersion() >= 4 && scope.isGraphInput(source.name()))) {
+          total += source.byteSize();
+        }
+      }
+    }
+    long totalBytes = total;
+    AtomicLong done = new AtomicLong();
+    Passes.Config config = new Passes.Config(options.form(), options.minBytes())
+        .withBytesRead(bytes -> progress.bytes(done.addAndGet(bytes), totalBytes));
+    PassResult result = Passes.run(editor, Passes.forRewrite(options.form()), config);
     return new Rewritten(editor.build(), TieResult.of(result, options.dryRun()));
   }
 
@@ -126,16 +144,24 @@ public final class OnnxTie {
    * @throws OnnxTieException with exit code 1 when verification fails (nothing is written)
    */
   public static RewriteReport rewrite(Path in, Path out, RewriteOptions options) {
+    return rewrite(in, out, options, Progress.NONE);
+  }
+
+  /** {@link #rewrite(Path, Path, RewriteOptions)}, telling {@code progress} each phase as it begins. */
+  public static RewriteReport rewrite(Path in, Path out, RewriteOptions options, Progress progress) {
+    progress.phase("reading " + in.getFileName());
     try (OnnxModel model = read(in)) {
       long before = fileBytes(model);
-      Rewritten rewritten = rewrite(model, options);
+      progress.phase("finding duplicates in " + in.getFileName());
+      Rewritten rewritten = rewrite(model, options, progress);
       if (options.dryRun()) {
         return new RewriteReport(in.toString(), null, true, rewritten.result(), before, null, List.of(), null);
       }
+      progress.phase("writing " + out.getFileName());
       Verification[] verification = {null};
       List<Path> written = ModelIO.write(rewritten.model(), out, options.write(), staged -> {
         if (options.verify() != null) {
-          verification[0] = verifyBeforeRename(in, staged, out, options.verify());
+          verification[0] = verifyBeforeRename(in, staged, out, options.verify(), progress);
         }
       });
       long after = 0;
@@ -148,67 +174,22 @@ public final class OnnxTie {
   }
 
   /**
-   * Rewrites every {@code .onnx} file of a folder into another folder (created if missing), in name
-   * order, {@code jobs} files at a time; the output does not depend on {@code jobs}.
+   * Rewrites every {@code .onnx} file of a folder into another folder, in name order, {@code jobs}
+   * files at a time (the output does not depend on {@code jobs}), and copies every other file of
+   * the folder (config.json, tokenizer files, sub-folders) byte for byte. A new output folder
+   * appears whole or not at all; see {@link FolderRewrite}.
    *
    * @param sharedData when not null, all models are written against one external data file of
    *     this name in which every distinct tensor is stored once
    */
   public static FolderRewriteReport rewriteFolder(Path inDir, Path outDir, RewriteOptions options, String sharedData, int jobs,
       Progress progress) {
-    List<Path> models = modelsIn(inDir);
-    try {
-      if (!options.dryRun()) {
-        Files.createDirectories(outDir);
-      }
-    } catch (IOException e) {
-      throw OnnxTieException.badInput("cannot create output folder " + outDir + ": " + e.getMessage(), e);
-    }
-    long before = 0;
-    List<RewriteReport> reports;
-    if (sharedData == null || options.dryRun()) {
-      before = totalBytesOf(models);
-      reports = Parallel.map(models, jobs, progress, model -> rewrite(model, outDir.resolve(model.getFileName().toString()), options));
-      Long after = options.dryRun() ? null : totalBytesOf(reports.stream().map(r -> Path.of(r.output())).toList());
-      return new FolderRewriteReport(inDir.toString(), options.dryRun() ? null : outDir.toString(), options.dryRun(), reports, null,
-          before, after);
-    }
-    List<OnnxModel> read = new ArrayList<>();
-    try {
-      for (Path model : models) {
-        read.add(read(model));
-      }
-      before = totalBytes(read);
-      List<Rewritten> rewritten = Parallel.map(read, jobs, progress, model -> rewrite(model, options));
-      List<Path> outs = models.stream().map(m -> outDir.resolve(m.getFileName().toString())).toList();
-      Verification[] verifications = new Verification[models.size()];
-      // every tensor a check would count goes to the shared file, so that copies across files are stored once
-      WriteOptions write = new WriteOptions(WriteOptions.Layout.EXTERNAL, sharedData,
-          Math.min(options.write().threshold(), options.minBytes()), options.write().alignment());
-      List<Path> written = ModelIO.writeShared(rewritten.stream().map(Rewritten::model).toList(), outs, sharedData, write, staged -> {
-        if (options.verify() != null) {
-          for (int i = 0; i < staged.size(); i++) {
-            verifications[i] = verifyBeforeRename(models.get(i), staged.get(i), outs.get(i), options.verify());
-          }
-        }
-      });
-      long after = 0;
-      for (Path file : written) {
-        after += sizeOf(file);
-      }
-      reports = new ArrayList<>();
-      for (int i = 0; i < models.size(); i++) {
-        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), false, rewritten.get(i).result(), fileBytes(read.get(i)),
-            sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), verifications[i]));
-      }
-      return new FolderRewriteReport(inDir.toString(), outDir.toString(), false, reports, written.get(0).toString(), before, after);
-    } finally {
-      read.forEach(OnnxModel::close);
-    }
+    return FolderRewrite.run(inDir, outDir, options, sharedData, jobs, progress);
   }
 
-  private static Verification verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options) {
-    try (Verifier verifier = new Verifier(options)) {
+  static Verification verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options, Progress progress) {
+    progress.phase("verifying " + out.getFileName());
+    try (Verifier verifier = new Verifier(options).withProgress(step -> progress.phase("verifying " + out.getFileName() + ": " + step))) {
       Verification report = Verification.of(verifier.compare(in, staged).withB(out.toString()), options);
       if (!report.passed()) {
         List<String> failed = report.failedOutputs();
@@ -338,7 +319,7 @@ public final class OnnxTie {
       Verification[] verification = {null};
       ModelIO.write(editor.build(), out, WriteOptions.defaults(), staged -> {
         if (options != null) {
-          verification[0] = verifyBeforeRename(in, staged, out, options);
+          verification[0] = verifyBeforeRename(in, staged, out, options, Progress.NONE);
         }
       });
       return new InsertReport(in.toString(), out.toString(), result.changes(), result.notes(), verification[0]);
@@ -347,7 +328,13 @@ public final class OnnxTie {
 
   /** Verifies two models in ONNX Runtime on the same inputs: the API's report, restricted as the options say. */
   public static Verification compare(Path a, Path b, VerifyOptions options) {
-    try (Verifier verifier = new Verifier(options)) {
+    return compare(a, b, options, Progress.NONE);
+  }
+
+  /** {@link #compare(Path, Path, VerifyOptions)}, telling {@code progress} each step (session A, session B, run k of N). */
+  public static Verification compare(Path a, Path b, VerifyOptions options, Progress progress) {
+    progress.phase("verifying");
+    try (Verifier verifier = new Verifier(options).withProgress(step -> progress.phase("verifying: " + step))) {
       return Verification.of(verifier.compare(a, b), options);
     }
   }
@@ -370,7 +357,13 @@ public final class OnnxTie {
    * restricted by {@link VerifyOptions#outputs()}); {@link #compare} returns the API's record.
    */
   public static VerifyReport verify(Path a, Path b, VerifyOptions options) {
-    try (Verifier verifier = new Verifier(options)) {
+    return verify(a, b, options, Progress.NONE);
+  }
+
+  /** {@link #verify(Path, Path, VerifyOptions)}, telling {@code progress} each step (session A, session B, run k of N). */
+  public static VerifyReport verify(Path a, Path b, VerifyOptions options, Progress progress) {
+    progress.phase("verifying");
+    try (Verifier verifier = new Verifier(options).withProgress(step -> progress.phase("verifying: " + step))) {
       return verifier.compare(a, b);
     }
   }
@@ -486,7 +479,7 @@ public final class OnnxTie {
   }
 
   /** {@link #totalBytes} of model files, read for the purpose. */
-  private static long totalBytesOf(List<Path> paths) {
+  static long totalBytesOf(List<Path> paths) {
     List<OnnxModel> read = new ArrayList<>();
     try {
       for (Path path : paths) {

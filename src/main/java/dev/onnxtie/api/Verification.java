@@ -70,6 +70,14 @@ public record Verification(boolean passed, String a, String b, String provider, 
     return List.copyOf(failed);
   }
 
+  /** The same verification with model B (and its session) named {@code path}: a staged file renamed into place. */
+  public Verification withB(String path) {
+    List<Session> renamed = sessions.stream()
+        .map(session -> session.model().equals(b) ? new Session(path, session.provider(), session.rssGrowthBytes()) : session).toList();
+    return new Verification(passed, a, path, provider, optLevel, atol, rtol, dims, outputs, elementsCompared, renamed,
+        interfaceDifferences, runs, notes);
+  }
+
   /**
    * The API's view of a verifier's report, restricted to {@code options.outputs()} when given.
    *

@@ -55,12 +55,13 @@ final class CheckCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("onnx-tie: note: --jobs applies to several models only; ignored");
     }
     CheckReport report = OnnxTie.check(models, threshold, !withinFiles, transposedTies, jobCount, root.progress());
+    root.endProgress();
     int code = report.passed() ? 0 : 1;
     PrintWriter out = spec.commandLine().getOut();
     if (json.json) {
       out.println(Json.envelope("check", code, report));
     } else {
-      Text.check(out, report, models.size() > 1);
+      Text.check(out, report, targets);
     }
     return code;
   }

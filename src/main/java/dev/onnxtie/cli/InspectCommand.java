@@ -60,6 +60,7 @@ final class InspectCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("onnx-tie: note: --jobs applies to several models only; ignored");
       }
       report = OnnxTie.inspectAll(models, threshold, jobCount, root.progress());
+      root.endProgress();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json.json) {

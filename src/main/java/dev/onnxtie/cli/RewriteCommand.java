@@ -5,11 +5,14 @@ import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
+import dev.onnxtie.api.TieInfo;
+import dev.onnxtie.api.Verification;
 import dev.onnxtie.api.VerificationFailedException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -104,13 +107,20 @@ final class RewriteCommand implements Callable<Integer> {
         return streams(options);
       }
       if (folder) {
-        return emit(OnnxTie.rewriteFolder(in, out, options, sharedData, jobCount, root.progress()), true);
+        FolderRewriteReport report = OnnxTie.rewriteFolder(in, out, options, sharedData, jobCount, root.progress());
+        root.endProgress();
+        emit(report, true);
+        root.verdict(verdict(report.models(), Text.count(report.models().size(), "model")));
+        return 0;
       }
       if (sharedData != null) {
         throw OnnxTieException.badInput("--shared-data needs IN and OUT to be folders");
       }
-      RewriteReport report = OnnxTie.rewrite(in, out, options);
-      return emit(single(report), false);
+      RewriteReport report = OnnxTie.rewrite(in, out, options, root.progress());
+      root.endProgress();
+      emit(single(report), false);
+      root.verdict(verdict(List.of(report), null));
+      return 0;
     } catch (VerificationFailedException mismatch) {
       PrintWriter printer = spec.commandLine().getOut();
       if (json.json) {
@@ -132,7 +142,28 @@ final class RewriteCommand implements Callable<Integer> {
 
   private static FolderRewriteReport single(RewriteReport report) {
     return new FolderRewriteReport(report.input(), report.output(), report.dryRun(), List.of(report), null, report.bytesBefore(),
-        report.bytesAfter());
+        report.bytesAfter(), List.of(), List.of());
+  }
+
+  /**
+   * The one line that ends the progress on a terminal: {@code OK: 1 tie, 250.0 KiB saved, outputs
+   * bitwise identical}.
+   *
+   * @param models "3 models" for a folder, null for one file
+   */
+  static String verdict(List<RewriteReport> reports, String models) {
+    long ties = reports.stream().mapToLong(report -> report.result().ties().stream().filter(TieInfo::saves).count()).sum();
+    long saved = reports.stream().mapToLong(report -> report.result().bytesSaved()).sum();
+    boolean dryRun = reports.stream().anyMatch(RewriteReport::dryRun);
+    String text = (dryRun ? "OK (dry run): would tie " + Text.count(ties, "duplicate") : "OK: " + (models == null ? "" : models + ", ") + Text.count(ties, "tie"))
+        + ", " + Units.bytes(saved) + (dryRun ? " to save" : " saved");
+    List<Verification> verified = reports.stream().map(RewriteReport::verification).filter(Objects::nonNull).toList();
+    if (verified.isEmpty()) {
+      return text + (dryRun ? "" : ", not verified (--verify runs both in ONNX Runtime)");
+    }
+    boolean bitwise = verified.stream().allMatch(v -> v.runs().stream().allMatch(run -> run.outputs().stream()
+        .allMatch(Verification.Output::bitwiseIdentical)));
+    return text + (bitwise ? ", outputs bitwise identical" : ", outputs match within atol and rtol");
   }
 
   private int emit(FolderRewriteReport report, boolean isFolder) {

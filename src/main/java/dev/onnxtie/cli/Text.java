@@ -10,6 +10,7 @@ import dev.onnxtie.api.RewriteReport;
 import dev.onnxtie.api.TieInfo;
 import dev.onnxtie.api.Verification;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -65,6 +66,12 @@ final class Text {
   static void rewrite(PrintWriter out, FolderRewriteReport folder, boolean isFolder) {
     folder.models().forEach(report -> rewrite(out, report));
     if (isFolder) {
+      List<String> copied = folder.copied();
+      if (!copied.isEmpty()) {
+        out.println("copied " + count(copied.size(), "other file") + " byte for byte: " + String.join(", ", copied.subList(0, Math.min(copied.size(), 8)))
+            + (copied.size() > 8 ? ", ... (" + (copied.size() - 8) + " more)" : ""));
+      }
+      folder.notes().forEach(note -> out.println("note: " + note));
       String sizes = folder.bytesAfter() == null ? ""
           : ": " + Units.bytes(folder.bytesBefore()) + " -> " + Units.bytes(folder.bytesAfter()) + " (" + folder.bytesBefore() + " -> "
               + folder.bytesAfter() + " bytes)" + bigger(folder.bytesBefore(), folder.bytesAfter());
@@ -118,7 +125,10 @@ final class Text {
     }
   }
 
-  static void check(PrintWriter out, CheckReport report, boolean severalFiles) {
+  /**
+   * @param targets the files and folders checked, as given: the fix names them
+   */
+  static void check(PrintWriter out, CheckReport report, List<Path> targets) {
     report.withinFiles().forEach((file, groups) -> {
       for (InspectReport.DuplicateGroup group : groups) {
         for (InspectReport.Member member : group.members()) {
@@ -140,18 +150,40 @@ final class Text {
     report.transposedTies().forEach((file, ties) -> ties.forEach(tie -> out.println(file + ": " + transposed(tie))));
     int transposed = report.transposedTieCount();
     long within = report.withinFiles().values().stream().mapToLong(groups -> groups.stream().mapToLong(InspectReport.DuplicateGroup::wastedBytes).sum()).sum();
-    String fix = within > 0 && across ? "rewrite each file with 'onnx-tie rewrite', and a folder with 'onnx-tie rewrite DIR OUT --shared-data'"
-        : across ? "rewrite the folder with 'onnx-tie rewrite DIR OUT --shared-data'" : "run 'onnx-tie rewrite'";
+    String fix = fix(targets, within > 0, across);
     String heldTwice = count(transposed, "weight") + " tied via Transpose, held twice by ONNX Runtime (run 'onnx-tie rewrite --form gemm')";
     if (report.passed()) {
       out.println("check passed: no untied duplicates of at least " + count(report.minBytes(), "byte")
           + (transposed > 0 ? " (" + count(transposed, "weight") + " tied via Transpose; --transposed-ties fails on them)" : ""));
     } else if (report.wastedBytes() > 0) {
-      out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates (" + fix + ")"
+      out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates; fix: " + fix
           + (report.transposedTiesFail() && transposed > 0 ? "; " + heldTwice : ""));
     } else {
       out.println("check failed: " + heldTwice);
     }
+  }
+
+  /**
+   * The command line that removes what a check found: {@code onnx-tie rewrite exported
+   * exported-tied --shared-data} for one folder whose files hold copies of each other, {@code
+   * onnx-tie rewrite m.onnx m-tied.onnx} for one file.
+   */
+  static String fix(List<Path> targets, boolean within, boolean across) {
+    if (targets.size() == 1) {
+      Path target = targets.get(0);
+      return "onnx-tie rewrite " + target + " " + tiedName(target) + (across ? " --shared-data" : "");
+    }
+    String each = "onnx-tie rewrite MODEL MODEL-tied.onnx for each file listed";
+    String folder = "put the models in one folder DIR and run onnx-tie rewrite DIR DIR-tied --shared-data";
+    return across ? folder + (within ? " (it also ties the copies inside each file)" : "") : each;
+  }
+
+  /** A name for the output beside the target: {@code exported/} gives {@code exported-tied}, {@code m.onnx} gives {@code m-tied.onnx}. */
+  static String tiedName(Path target) {
+    String name = target.getFileName() == null ? "model" : target.getFileName().toString();
+    String tied = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) + "-tied.onnx" : name + "-tied";
+    Path parent = target.getParent();
+    return parent == null ? tied : parent.resolve(tied).toString();
   }
 
   static void inspect(PrintWriter out, FolderInspectReport folder) {

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -24,6 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "  onnx-tie verify model.onnx --data-set test_data_set_0"})
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @ParentCommand OnnxTieCli root;
 
   @Parameters(index = "0", paramLabel = "A", description = "the reference model")
   Path a;
@@ -43,7 +46,8 @@ final class VerifyCommand implements Callable<Integer> {
     if (b == null && verifyOptions.dataSet == null) {
       throw OnnxTieException.badInput("give a second model B, or --data-set DIR with expected outputs");
     }
-    Verification report = b == null ? OnnxTie.compareExpected(a, verifyOptions.dataSet, options) : OnnxTie.compare(a, b, options);
+    Verification report = b == null ? OnnxTie.compareExpected(a, verifyOptions.dataSet, options) : OnnxTie.compare(a, b, options, root.progress());
+    root.endProgress();
     int code = report.passed() ? 0 : OnnxTieException.CHECK_FAILED;
     PrintWriter out = spec.commandLine().getOut();
     if (json.json) {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 /**
  * Every rewrite pass, found by name in one list, and the runner that applies a list of them to one
@@ -19,18 +20,30 @@ public final class Passes {
    * @param form how transposed duplicates are read
    * @param minBytes tensors below it are left alone
    * @param insert the decoder {@code insert-tied-decoder} adds, or null
+   * @param bytesRead told the bytes of each tensor {@code tie-weights} is done with while finding
+   *     duplicates (progress)
    */
-  public record Config(TieForm form, long minBytes, InsertOptions insert) {
+  public record Config(TieForm form, long minBytes, InsertOptions insert, LongConsumer bytesRead) {
     /** A configuration for the tie passes. */
     public Config(TieForm form, long minBytes) {
       this(form, minBytes, null);
+    }
+
+    /** A configuration with the decoder {@code insert-tied-decoder} adds. */
+    public Config(TieForm form, long minBytes, InsertOptions insert) {
+      this(form, minBytes, insert, bytes -> {});
+    }
+
+    /** This configuration, telling {@code listener} the bytes read while finding duplicates. */
+    public Config withBytesRead(LongConsumer listener) {
+      return new Config(form, minBytes, insert, listener);
     }
   }
 
   private static final Map<String, Function<Config, Pass>> ALL = new LinkedHashMap<>();
 
   static {
-    ALL.put("tie-weights", config -> new TieWeights(config.form(), config.minBytes()));
+    ALL.put("tie-weights", config -> new TieWeights(config.form(), config.minBytes(), config.bytesRead()));
     ALL.put("gemm-for-transposed-weights", config -> new GemmForTransposedWeights());
     ALL.put("insert-tied-decoder", config -> new InsertTiedDecoder(config.insert()));
   }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -43,6 +44,7 @@ import java.util.function.Supplier;
 public final class TieWeights implements Pass {
   private final TieForm form;
   private final long minBytes;
+  private final LongConsumer bytesRead;
 
   /**
    * A pass that ties duplicates of at least {@code minBytes} bytes.
@@ -51,8 +53,14 @@ public final class TieWeights implements Pass {
    * @param minBytes smaller tensors are left alone
    */
   public TieWeights(TieForm form, long minBytes) {
+    this(form, minBytes, bytes -> {});
+  }
+
+  /** The same pass, telling {@code bytesRead} the bytes of each tensor read while finding duplicates (progress). */
+  public TieWeights(TieForm form, long minBytes, LongConsumer bytesRead) {
     this.form = form;
     this.minBytes = minBytes;
+    this.bytesRead = bytesRead;
   }
 
   @Override
@@ -72,7 +80,7 @@ public final class TieWeights implements Pass {
     Map<String, String> derived = new HashMap<>();
     Map<String, Scope> derivedScope = new HashMap<>();
     int changes = 0;
-    for (TieGroup group : TieFinder.find(editor, minBytes)) {
+    for (TieGroup group : TieFinder.find(editor, minBytes, bytesRead)) {
       for (Tie tie : group.ties()) {
         TensorSource removed = tie.removed();
         Scope scope = removed.scope();

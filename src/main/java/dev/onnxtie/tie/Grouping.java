@@ -2,12 +2,14 @@ package dev.onnxtie.tie;
 
 import dev.onnxtie.graph.TensorSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiPredicate;
+import java.util.function.LongConsumer;
 
 /**
  * The one grouping engine behind {@link TieFinder} (inside a model) and {@link CrossFileFinder}
@@ -38,8 +40,19 @@ final class Grouping {
    */
   static Map<TensorSource, List<Tie>> group(List<TensorSource> candidates, List<Matcher> matchers,
       BiPredicate<TensorSource, TensorSource> mayTie) {
+    return group(candidates, matchers, mayTie, bytes -> {});
+  }
+
+  /**
+   * {@link #group(List, List, BiPredicate)}, telling {@code bytesDone} the size of each candidate
+   * once: after the bucket of the first matcher that takes it is done (a tensor alone in its bucket
+   * at once), and at the end for a tensor no matcher takes. The sizes add up to all candidates'.
+   */
+  static Map<TensorSource, List<Tie>> group(List<TensorSource> candidates, List<Matcher> matchers,
+      BiPredicate<TensorSource, TensorSource> mayTie, LongConsumer bytesDone) {
     Map<TensorSource, List<Tie>> groups = new LinkedHashMap<>();
-    Set<TensorSource> removed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    Set<TensorSource> removed = Collections.newSetFromMap(new IdentityHashMap<>());
+    Set<TensorSource> counted = Collections.newSetFromMap(new IdentityHashMap<>());
     PermutationKey keys = new PermutationKey();
     for (Matcher matcher : matchers) {
       Map<Object, List<TensorSource>> buckets = new LinkedHashMap<>();
@@ -50,6 +63,7 @@ final class Grouping {
       }
       for (List<TensorSource> bucket : buckets.values()) {
         if (bucket.size() < 2) {
+          count(bucket, counted, bytesDone);
           continue;
         }
         for (List<TensorSource> part : refine(bucket, matcher, keys)) {
@@ -71,9 +85,20 @@ final class Grouping {
             remaining = next;
           }
         }
+        count(bucket, counted, bytesDone);
       }
     }
+    count(candidates, counted, bytesDone);
     return groups;
+  }
+
+  /** Reports the size of each tensor not reported before. */
+  private static void count(List<TensorSource> sources, Set<TensorSource> counted, LongConsumer bytesDone) {
+    for (TensorSource source : sources) {
+      if (counted.add(source)) {
+        bytesDone.accept(source.byteSize());
+      }
+    }
   }
 
   private static List<List<TensorSource>> refine(List<TensorSource> bucket, Matcher matcher, PermutationKey keys) {

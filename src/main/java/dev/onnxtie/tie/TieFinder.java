@@ -12,6 +12,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 
 /**
@@ -57,6 +58,14 @@ public final class TieFinder {
    * @return the groups, in a deterministic order (by the kept tensor's scope depth, then name)
    */
   public static List<TieGroup> find(GraphEditor editor, long minBytes) {
+    return find(editor, minBytes, bytes -> {});
+  }
+
+  /**
+   * {@link #find(GraphEditor, long)}, telling {@code bytesRead} the size of each candidate tensor
+   * once the engine is done with it (progress: the sizes add up to all candidates' bytes).
+   */
+  public static List<TieGroup> find(GraphEditor editor, long minBytes, LongConsumer bytesRead) {
     Map<String, Integer> firstReader = new HashMap<>();
     Set<String> gatherData = new HashSet<>();
     int order = 0;
@@ -96,7 +105,7 @@ public final class TieFinder {
         .thenComparing(TensorSource::name);
     candidates.sort(preference);
     List<TieGroup> groups = new ArrayList<>();
-    Grouping.group(candidates, Matchers.ALL, (kept, member) -> kept.scope().encloses(member.scope()))
+    Grouping.group(candidates, Matchers.ALL, (kept, member) -> kept.scope().encloses(member.scope()), bytesRead)
         .forEach((kept, ties) -> groups.add(new TieGroup(kept, ties)));
     groups.sort(Comparator.comparing((TieGroup g) -> g.kept().scope().depth()).thenComparing(g -> g.kept().name()));
     return groups;

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -59,6 +60,7 @@ public final class Verifier implements AutoCloseable {
   private final List<String> providerNotes = new ArrayList<>();
   private boolean useCuda;
   private boolean closed;
+  private Consumer<String> progress = step -> {};
 
   /**
    * A verifier with these options. The execution provider is chosen here.
@@ -70,6 +72,12 @@ public final class Verifier implements AutoCloseable {
     this.options = options;
     this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "onnx-tie");
     this.useCuda = chooseCuda(options.provider());
+  }
+
+  /** Tells {@code listener} each step as it begins ("session A", "run 1 of 3"): progress for a terminal. */
+  public Verifier withProgress(Consumer<String> listener) {
+    this.progress = listener;
+    return this;
   }
 
   /** A verifier with {@link VerifyOptions#defaults()}. */
@@ -153,6 +161,7 @@ public final class Verifier implements AutoCloseable {
       List<SessionInfo> sessionInfos = new ArrayList<>();
       try (Sessions sessions = openSessions(List.of(a, b), sessionInfos, notes)) {
         for (int run = 0; run < options.runs(); run++) {
+          progress.accept("run " + (run + 1) + " of " + options.runs());
           long seed = options.seed() + run;
           Map<String, Long> bound = new LinkedHashMap<>(fileDims);
           RunFeeds feeds = feeds(seed, inputsA, inputsB, given, ranges, bound);
@@ -512,6 +521,7 @@ public final class Verifier implements AutoCloseable {
       Sessions sessions = new Sessions();
       try {
         for (Path model : models) {
+          progress.accept("session " + (char) ('A' + sessions.sessions.size()) + " (" + model.getFileName() + ")");
           sessions.add(open(model, infos));
         }
         return sessions;

@@ -280,7 +280,7 @@ class FirstHourTest {
         1000, 1200L, List.of("out.onnx"), null);
     StringWriter text = new StringWriter();
     try (PrintWriter out = new PrintWriter(text)) {
-      Text.rewrite(out, new FolderRewriteReport("in.onnx", "out.onnx", false, List.of(grown), null, 1000, 1200L), false);
+      Text.rewrite(out, new FolderRewriteReport("in.onnx", "out.onnx", false, List.of(grown), null, 1000, 1200L, List.of(), List.of()), false);
     }
     assertTrue(text.toString().contains("(1 reader, "), text.toString());
     assertTrue(text.toString().contains("  1 tie, 16 tensor bytes removed"), text.toString());

@@ -1,0 +1,378 @@
+package dev.onnxtie.api;
+
+import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.model.ModelIO;
+import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.model.ProtoGraphs;
+import dev.onnxtie.model.Tensors;
+import dev.onnxtie.model.WriteOptions;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Rewrites a folder of models into another folder, the way an export folder needs it: every
+ * {@code .onnx} file of the folder is rewritten, every other file (config.json, tokenizer files,
+ * sub-folders) is copied byte for byte, and the models' old external data files are left behind.
+ *
+ * <p>All or nothing where it can be: when the output folder does not exist yet, everything is
+ * written into a hidden staging folder beside it that is renamed into place at the end, so a
+ * failure in any model leaves no output folder. When the output folder exists (a second rewrite
+ * into it, or the input itself), each model commits on its own; a failure then names the models
+ * already rewritten and kept there.
+ */
+final class FolderRewrite {
+  /** Files of at least this size are copied by {@code cp --reflink=auto} (shared blocks on btrfs, XFS). */
+  static final long REFLINK_MIN_BYTES = 1 << 20;
+  /** The prefix of the staging folder beside a new output folder. */
+  static final String STAGING_PREFIX = ".onnx-tie-folder-";
+
+  private FolderRewrite() {}
+
+  static FolderRewriteReport run(Path inDir, Path outDir, RewriteOptions options, String sharedData, int jobs, Progress progress) {
+    List<Path> models = OnnxTie.modelsIn(inDir);
+    Set<Path> inputFiles = inputFiles(models);
+    long before = inputFiles.stream().mapToLong(FolderRewrite::sizeOf).sum();
+    if (options.dryRun()) {
+      List<RewriteReport> reports = Parallel.map(models, jobs, progress, model -> OnnxTie.rewrite(model, model, options, progress));
+      return new FolderRewriteReport(inDir.toString(), null, true, reports, null, before, null, List.of(), List.of());
+    }
+    boolean fresh = !Files.exists(outDir, LinkOption.NOFOLLOW_LINKS);
+    Path target = fresh ? stagingFolderFor(outDir) : outDir;
+    if (!fresh && !Files.isDirectory(outDir)) {
+      throw OnnxTieException.badInput("output " + outDir + " exists and is not a folder");
+    }
+    List<Path> kept = Collections.synchronizedList(new ArrayList<>());
+    // Ctrl-C while a new folder is built: the JVM's shutdown removes the staging folder, unless the
+    // final rename won the race (then the folder is complete); the two never run at once
+    boolean[] state = {false, false}; // committed, aborted
+    Thread cleanup = new Thread(() -> {
+      synchronized (state) {
+        if (!state[0]) {
+          state[1] = true;
+          deleteTree(target);
+        }
+      }
+    }, "onnx-tie-folder-cleanup");
+    if (fresh) {
+      Runtime.getRuntime().addShutdownHook(cleanup);
+    }
+    try {
+      FolderRewriteReport report = sharedData == null
+          ? eachOnItsOwn(inDir, target, models, options, jobs, progress, kept, before)
+          : shared(inDir, target, models, options, sharedData, jobs, progress, before);
+      List<String> notes = new ArrayList<>();
+      progress.phase("copying the other files of " + inDir.getFileName());
+      List<String> copied = sameFolder(inDir, outDir) ? List.of() : copyOthers(inDir, target, outDir, models, inputFiles, fresh, notes);
+      report = new FolderRewriteReport(report.input(), outDir.toString(), false, report.models(), report.sharedData(), report.bytesBefore(),
+          report.bytesAfter(), copied, notes);
+      if (fresh) {
+        synchronized (state) {
+          if (state[1]) {
+            throw new OnnxTieException(OnnxTieException.INTERNAL, "interrupted; nothing was written");
+          }
+          try {
+            Files.move(target, outDir, StandardCopyOption.ATOMIC_MOVE);
+          } catch (IOException e) {
+            throw OnnxTieException.badInput("cannot rename the finished folder into place as " + outDir + " (" + reason(e) + "); nothing was written", e);
+          }
+          state[0] = true;
+        }
+        report = relabel(report, target.toString(), outDir.toString());
+      }
+      return report;
+    } catch (RuntimeException | Error e) {
+      if (fresh) {
+        deleteTree(target);
+        throw e;
+      }
+      if (e instanceof OnnxTieException failure && !kept.isEmpty()) {
+        List<String> names = kept.stream().map(path -> path.getFileName().toString()).sorted().toList();
+        String message = failure.getMessage() + "; already rewritten and kept in " + outDir + ": " + String.join(", ", names)
+            + (options.verify() == null ? "" : " (each verified)") + "; no other file of " + outDir + " was changed";
+        if (failure instanceof VerificationFailedException mismatch) {
+          throw new VerificationFailedException(message, mismatch.verification());
+        }
+        throw new OnnxTieException(failure.exitCode(), message, failure);
+      }
+      throw e;
+    } finally {
+      if (fresh) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException e) {
+          // already shutting down: the hook runs
+        }
+      }
+    }
+  }
+
+  /** Every model written on its own (own data file where it has one), committed one by one. */
+  private static FolderRewriteReport eachOnItsOwn(Path inDir, Path target, List<Path> models, RewriteOptions options, int jobs,
+      Progress progress, List<Path> kept, long before) {
+    List<RewriteReport> reports = Parallel.map(models, jobs, progress, model -> {
+      RewriteReport report = OnnxTie.rewrite(model, target.resolve(model.getFileName().toString()), options, progress);
+      kept.add(model);
+      return report;
+    });
+    long after = OnnxTie.totalBytesOf(reports.stream().map(report -> Path.of(report.output())).toList());
+    return new FolderRewriteReport(inDir.toString(), target.toString(), false, reports, null, before, after, List.of(), List.of());
+  }
+
+  /** All models written against one external data file holding every distinct tensor once, committed together. */
+  private static FolderRewriteReport shared(Path inDir, Path target, List<Path> models, RewriteOptions options, String sharedData,
+      int jobs, Progress progress, long before) {
+    List<OnnxModel> read = new ArrayList<>();
+    try {
+      for (Path model : models) {
+        progress.phase("reading " + model.getFileName());
+        read.add(OnnxTie.read(model));
+      }
+      List<OnnxTie.Rewritten> rewritten = Parallel.map(read, jobs, progress, model -> {
+        progress.phase("finding duplicates in " + model.source().getFileName());
+        return OnnxTie.rewrite(model, options, progress);
+      });
+      progress.phase("writing " + models.size() + " models and " + sharedData);
+      List<Path> outs = models.stream().map(m -> target.resolve(m.getFileName().toString())).toList();
+      Verification[] verifications = new Verification[models.size()];
+      // every tensor a check would count goes to the shared file, so that copies across files are stored once
+      WriteOptions write = new WriteOptions(WriteOptions.Layout.EXTERNAL, sharedData,
+          Math.min(options.write().threshold(), options.minBytes()), options.write().alignment());
+      List<Path> written = ModelIO.writeShared(rewritten.stream().map(OnnxTie.Rewritten::model).toList(), outs, sharedData, write, staged -> {
+        if (options.verify() != null) {
+          for (int i = 0; i < staged.size(); i++) {
+            verifications[i] = OnnxTie.verifyBeforeRename(models.get(i), staged.get(i), outs.get(i), options.verify(), progress);
+          }
+        }
+      });
+      long after = 0;
+      for (Path file : written) {
+        after += sizeOf(file);
+      }
+      List<RewriteReport> reports = new ArrayList<>();
+      for (int i = 0; i < models.size(); i++) {
+        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), false, rewritten.get(i).result(), OnnxTie.fileBytes(read.get(i)),
+            sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), verifications[i]));
+      }
+      return new FolderRewriteReport(inDir.toString(), target.toString(), false, reports, written.get(0).toString(), before, after, List.of(),
+          List.of());
+    } finally {
+      read.forEach(OnnxModel::close);
+    }
+  }
+
+  /**
+   * Copies every file of {@code inDir} that is not one of the models or their external data (nor
+   * onnx-tie's own staging leftovers, nor the output itself) into {@code target}, sub-folders
+   * included. Symbolic links are not followed (a link could reach any file of the machine into an
+   * output folder meant for upload): they are skipped with a note, as are devices and pipes.
+   *
+   * @return the copied files, relative to the folder
+   */
+  private static List<String> copyOthers(Path inDir, Path target, Path outDir, List<Path> models, Set<Path> inputFiles, boolean fresh,
+      List<String> notes) {
+    Set<Path> skip = new LinkedHashSet<>(inputFiles);
+    for (Path path : List.of(target, outDir)) {
+      skip.add(path.toAbsolutePath().normalize());
+    }
+    models.forEach(model -> skip.add(model.toAbsolutePath().normalize()));
+    Path from = inDir.toAbsolutePath().normalize();
+    List<String> copied = new ArrayList<>();
+    try {
+      Files.walkFileTree(from, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
+          if (!dir.equals(from) && (skip.contains(dir) || isOwnLeftover(dir))) {
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+          Files.createDirectories(target.resolve(from.relativize(dir).toString()));
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+          String relative = from.relativize(file).toString();
+          if (skip.contains(file) || isOwnLeftover(file)) {
+            return FileVisitResult.CONTINUE;
+          }
+          if (attributes.isSymbolicLink()) {
+            notes.add("not copied: " + relative + " is a symbolic link (links are not followed; copy its target yourself if the folder needs it)");
+          } else if (!attributes.isRegularFile()) {
+            notes.add("not copied: " + relative + " is not a regular file");
+          } else {
+            copyFile(file, target.resolve(relative), attributes.size(), fresh);
+            copied.add(relative);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot copy the other files of " + inDir + " (" + reason(e) + ")", e);
+    }
+    Collections.sort(copied);
+    return copied;
+  }
+
+  /** Staging folders, lock files and temporary files onnx-tie itself leaves in a folder. */
+  private static boolean isOwnLeftover(Path path) {
+    String name = path.getFileName().toString();
+    return name.startsWith(ModelIO.TEMP_PREFIX) || name.startsWith(STAGING_PREFIX);
+  }
+
+  /**
+   * Copies one file byte for byte, keeping its permissions and time stamps: large files by
+   * {@code cp --reflink=auto} (a copy-on-write clone where the file system can, which Java cannot
+   * ask for), the rest with {@link Files#copy}. Never a hard link: editing the copy must not change
+   * the input. Into an existing folder, the copy is renamed over the old file, never half-written.
+   */
+  static void copyFile(Path from, Path to, long size, boolean fresh) throws IOException {
+    Path temporary = fresh ? to : to.resolveSibling(ModelIO.TEMP_PREFIX + "copy-" + ProcessHandle.current().pid() + "-" + to.getFileName());
+    try {
+      if (!(size >= REFLINK_MIN_BYTES && reflink(from, temporary))) {
+        Files.copy(from, temporary, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+      }
+      if (!fresh) {
+        Files.move(temporary, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      if (!fresh) {
+        Files.deleteIfExists(temporary);
+      }
+    }
+  }
+
+  private static boolean reflink(Path from, Path to) {
+    if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux") || !Files.isExecutable(Path.of("/bin/cp"))) {
+      return false;
+    }
+    try {
+      Process cp = new ProcessBuilder("/bin/cp", "--reflink=auto", "--preserve=mode,timestamps", "--", from.toString(), to.toString())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!cp.waitFor(10, TimeUnit.MINUTES)) {
+        cp.destroyForcibly();
+        return false;
+      }
+      return cp.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OnnxTieException(OnnxTieException.INTERNAL, "interrupted");
+    }
+  }
+
+  /** A new hidden folder beside the output folder (same file system, so the final rename is atomic). */
+  private static Path stagingFolderFor(Path outDir) {
+    Path absolute = outDir.toAbsolutePath().normalize();
+    Path parent = absolute.getParent();
+    try {
+      Files.createDirectories(parent);
+      return Files.createTempDirectory(parent, STAGING_PREFIX + absolute.getFileName() + "-");
+    } catch (IOException e) {
+      throw OnnxTieException.badInput("cannot create output folder " + outDir + " (" + reason(e) + ")", e);
+    }
+  }
+
+  /** The model files and the external data files they read, each once. */
+  private static Set<Path> inputFiles(List<Path> models) {
+    Set<Path> files = new LinkedHashSet<>();
+    for (Path path : models) {
+      try (OnnxModel model = OnnxTie.read(path)) {
+        Path folder = path.toAbsolutePath().normalize().getParent();
+        files.add(path.toAbsolutePath().normalize());
+        ProtoGraphs.visit(model.proto(), (graphPath, depth, graph) -> {
+          for (TensorProto tensor : graph.getInitializerList()) {
+            if (Tensors.isExternal(tensor)) {
+              files.add(folder.resolve(model.externalData().locate(tensor).location()).normalize());
+            }
+          }
+        });
+      }
+    }
+    return files;
+  }
+
+  /** The report with the staging folder's paths replaced by the output folder's. */
+  private static FolderRewriteReport relabel(FolderRewriteReport report, String staged, String out) {
+    List<RewriteReport> models = report.models().stream().map(model -> new RewriteReport(model.input(), swap(model.output(), staged, out),
+        model.dryRun(), model.result(), model.bytesBefore(), model.bytesAfter(), model.written().stream().map(file -> swap(file, staged, out)).toList(),
+        model.verification() == null ? null : model.verification().withB(swap(model.verification().b(), staged, out)))).toList();
+    return new FolderRewriteReport(report.input(), out, report.dryRun(), models, swap(report.sharedData(), staged, out), report.bytesBefore(), report.bytesAfter(),
+        report.copied(), report.notes());
+  }
+
+  private static String swap(String path, String staged, String out) {
+    if (path == null) {
+      return null;
+    }
+    Path file = Path.of(path).toAbsolutePath().normalize();
+    Path stagedPath = Path.of(staged).toAbsolutePath().normalize();
+    return file.startsWith(stagedPath) ? Path.of(out).resolve(stagedPath.relativize(file).toString()).toString() : path;
+  }
+
+  private static boolean sameFolder(Path a, Path b) {
+    try {
+      return Files.exists(b) && Files.isSameFile(a, b);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+          Files.deleteIfExists(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+          Files.deleteIfExists(dir);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      // best effort: the hidden staging folder is named for what it is
+    }
+  }
+
+  /** The reason of a file-system error in words. */
+  static String reason(IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file: " + e.getMessage();
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied: " + e.getMessage();
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException) {
+      return "already exists: " + e.getMessage();
+    }
+    if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+      return "folder not empty: " + e.getMessage();
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+}

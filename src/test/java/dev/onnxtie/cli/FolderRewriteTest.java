@@ -1,0 +1,116 @@
+package dev.onnxtie.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.onnxtie.Cli;
+import dev.onnxtie.TestModels;
+import dev.onnxtie.proto.Onnx.GraphProto;
+import dev.onnxtie.proto.Onnx.ModelProto;
+import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code rewrite DIR OUT} on folders shaped like real exports: models, config, tokenizer, sub-folders. */
+class FolderRewriteTest {
+  static final Path SPLIT = TestModels.samples().resolve("seq2seq_split");
+  static final List<String> OTHERS = List.of("config.json", "generation_config.json", "tokenizer.json", "onnx/README.md", "big.bin");
+
+  @TempDir Path dir;
+
+  /** The seq2seq sample as an export folder: its three models and the files a loader needs beside them. */
+  Path exportFolder() throws Exception {
+    Path exported = Files.createDirectories(dir.resolve("exported"));
+    try (Stream<Path> models = Files.list(SPLIT)) {
+      for (Path model : models.toList()) {
+        Files.copy(model, exported.resolve(model.getFileName()));
+      }
+    }
+    Files.writeString(exported.resolve("config.json"), "{\"model_type\": \"t5\"}\n");
+    Files.writeString(exported.resolve("generation_config.json"), "{\"max_length\": 20}\n");
+    Files.writeString(exported.resolve("tokenizer.json"), "{\"version\": \"1.0\"}\n");
+    Files.createDirectories(exported.resolve("onnx"));
+    Files.writeString(exported.resolve("onnx/README.md"), "sub-folder\n");
+    byte[] big = new byte[3 << 20];
+    new Random(1).nextBytes(big);
+    Files.write(exported.resolve("big.bin"), big); // large enough for the reflink path
+    Files.createSymbolicLink(exported.resolve("secret"), Files.writeString(dir.resolve("outside.txt"), "not for upload"));
+    return exported;
+  }
+
+  @Test
+  void everyOtherFileIsCopiedByteForByteAndLinksAreNotFollowed() throws Exception {
+    Path exported = exportFolder();
+    for (String[] extra : List.of(new String[0], new String[] {"--shared-data"})) {
+      Path out = dir.resolve("tied" + extra.length);
+      Cli result = Cli.run(Stream.concat(Stream.of("rewrite", exported.toString(), out.toString(), "--verify"), Stream.of(extra)).toArray(String[]::new));
+      assertEquals(0, result.code(), result.err());
+      for (String other : OTHERS) {
+        assertArrayEquals(Files.readAllBytes(exported.resolve(other)), Files.readAllBytes(out.resolve(other)), other);
+        assertNotEquals(Files.getAttribute(exported.resolve(other), "unix:ino"), Files.getAttribute(out.resolve(other), "unix:ino"),
+            other + " is a copy, not a hard link");
+      }
+      assertFalse(Files.exists(out.resolve("secret"), java.nio.file.LinkOption.NOFOLLOW_LINKS), "a symbolic link is not followed");
+      assertTrue(result.out().contains("copied 5 other files byte for byte: big.bin, config.json, generation_config.json, onnx/README.md, tokenizer.json"),
+          result.out());
+      assertTrue(result.out().contains("note: not copied: secret is a symbolic link"), result.out());
+      assertEquals(0, (extra.length == 0 ? Cli.run("check", out.toString(), "--within-files") : Cli.run("check", out.toString())).code(),
+          "the output folder is tied");
+      try (Stream<Path> beside = Files.list(dir)) {
+        assertTrue(beside.noneMatch(path -> path.getFileName().toString().startsWith(".onnx-tie")), "no staging folder left beside the output");
+      }
+      // the report names the output folder's files, never the staging folder's
+      assertFalse(result.out().contains(".onnx-tie-folder-"), result.out());
+    }
+  }
+
+  @Test
+  void aFailingModelLeavesNoNewOutputFolderAndNamesWhatAnExistingOneKept() throws Exception {
+    Path exported = exportFolder();
+    // sorts after the good models; reads and ties fine, but ONNX Runtime cannot run it
+    TestModels.save(withUnknownOperator(), exported.resolve("z_custom_op.onnx"));
+    Path out = dir.resolve("tied");
+    String before = TestModels.digest(exported);
+    Cli fresh = Cli.run("rewrite", exported.toString(), out.toString(), "--verify");
+    assertNotEquals(0, fresh.code(), fresh.out());
+    assertFalse(Files.exists(out), "all or nothing: no output folder");
+    try (Stream<Path> beside = Files.list(dir)) {
+      assertTrue(beside.noneMatch(path -> path.getFileName().toString().startsWith(".onnx-tie")), "no staging folder left");
+    }
+    assertEquals(before, TestModels.digest(exported), "the input is unchanged");
+
+    Files.createDirectories(out);
+    Cli existing = Cli.run("rewrite", exported.toString(), out.toString(), "--verify");
+    assertNotEquals(0, existing.code());
+    assertTrue(existing.err().contains("already rewritten and kept in " + out
+        + ": decoder_model.onnx, decoder_with_past_model.onnx, encoder_model.onnx (each verified)"), existing.err());
+    assertFalse(Files.exists(out.resolve("config.json")), "nothing else copied after the failure");
+  }
+
+  @Test
+  void checkOfAFolderWithCopiesAcrossFilesNamesTheSharedDataFix() {
+    Cli check = Cli.run("check", SPLIT.toString());
+    assertEquals(1, check.code());
+    assertTrue(check.out().contains("fix: onnx-tie rewrite " + SPLIT + " " + SPLIT + "-tied --shared-data"), check.out());
+    Path gpt2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
+    Cli single = Cli.run("check", gpt2.toString());
+    assertTrue(single.out().contains("fix: onnx-tie rewrite " + gpt2 + " " + gpt2.resolveSibling("model-tied.onnx")), single.out());
+  }
+
+  static ModelProto withUnknownOperator() {
+    ModelProto tied = TestModels.embeddingAndHead(16, 8);
+    GraphProto graph = tied.getGraph().toBuilder()
+        .setNode(1, TestModels.node("MatMul", "head", List.of("h", "onnx::MatMul_head"), List.of("scores")))
+        .addNode(TestModels.node("Frobnicate", "custom", List.of("scores"), List.of("logits")).toBuilder().setDomain("com.example").build())
+        .build();
+    return tied.toBuilder().setGraph(graph).addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.example").setVersion(1)).build();
+  }
+}

@@ -1,0 +1,147 @@
+package dev.onnxtie.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.onnxtie.Cli;
+import dev.onnxtie.TestModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code onnx-tie} launcher script, installed as a user installs it: a symbolic link on PATH,
+ * called from another folder. {@code mvn} and {@code java} are stand-ins that record their
+ * arguments, so the script's decisions (build or not, which jar, which profile, the AppCDS archive)
+ * are checked in milliseconds; the real build through a symbolic link runs in {@code .ci/run}.
+ */
+class LauncherTest {
+  @TempDir Path dir;
+  Path clone;
+  Path bin;
+  Path elsewhere;
+  Path stubs;
+  Path log;
+
+  @BeforeEach
+  void install() throws IOException {
+    clone = Files.createDirectories(dir.resolve("clone"));
+    Files.copy(TestModels.samples().getParent().resolve("onnx-tie"), clone.resolve("onnx-tie"));
+    Files.createDirectories(clone.resolve("src/main"));
+    Files.createDirectories(clone.resolve("proto"));
+    Files.writeString(clone.resolve("pom.xml"), "<project/>");
+    old(clone.resolve("pom.xml"));
+    bin = Files.createDirectories(dir.resolve("bin"));
+    Files.createSymbolicLink(bin.resolve("onnx-tie"), clone.resolve("onnx-tie"));
+    elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+    stubs = Files.createDirectories(dir.resolve("stubs"));
+    log = dir.resolve("calls.log");
+    // java: records its arguments; the AppCDS training run creates the archive it is asked for
+    script("java", "echo \"java $*\" >> " + log,
+        "for a in \"$@\"; do case \"$a\" in -XX:ArchiveClassesAtExit=*) echo cds > \"${a#*=}\" ;; esac; done");
+  }
+
+  /** Maven that prints escape codes (as Maven 3.8 does even with -B -q) and builds a jar holding {@code content}. */
+  void maven(int exitCode, String content) throws IOException {
+    script("mvn", "echo \"mvn $* (in $PWD)\" >> " + log,
+        "printf '\\033[0m\\033[0m\\033[1;31m[ERROR]\\033[m something broke\\n' >&2",
+        exitCode == 0 ? "mkdir -p target && printf '" + content + "' > target/onnx-tie-9-cli.jar" : "true",
+        "exit " + exitCode);
+  }
+
+  @Test
+  void firstCallThroughASymlinkBuildsInTheCloneAndRunsTheJarWithItsArchive() throws Exception {
+    maven(0, "cpu");
+    Run run = launch("--version");
+    assertEquals(0, run.code, run.err);
+    List<String> calls = Files.readAllLines(log);
+    assertTrue(calls.get(0).startsWith("mvn -B -q -Dstyle.color=never -DskipTests package (in " + clone.toRealPath()), calls.toString());
+    assertTrue(run.err.contains("first use: Maven downloads the libraries from Maven Central, about a minute"), run.err);
+    Path jar = clone.resolve("target/onnx-tie-cli.jar");
+    assertEquals("cpu", Files.readString(jar));
+    // the AppCDS archive: made once by a training run, then passed to every call
+    assertTrue(calls.get(1).contains("-XX:ArchiveClassesAtExit="), calls.toString());
+    String last = calls.get(calls.size() - 1);
+    assertTrue(last.contains("-XX:SharedArchiveFile=" + clone.toRealPath().resolve("target/onnx-tie-cli.jsa")), last);
+    assertTrue(last.endsWith("-jar " + clone.toRealPath().resolve("target/onnx-tie-cli.jar") + " --version"), last);
+
+    Files.delete(log);
+    Run again = launch("inspect", "m.onnx");
+    assertEquals(0, again.code, again.err);
+    assertEquals("", again.err);
+    List<String> second = Files.readAllLines(log);
+    assertEquals(1, second.size(), "no build, no training run: " + second);
+  }
+
+  @Test
+  void aBuildFailureShowsMavensMessageWithoutEscapeCodes() throws Exception {
+    maven(1, "");
+    Run run = launch("--version");
+    assertEquals(3, run.code);
+    assertFalse(run.err.contains("\033"), run.err);
+    assertTrue(run.err.contains("[ERROR] something broke"), run.err);
+    assertTrue(run.err.contains("build failed (full log: "), run.err);
+  }
+
+  @Test
+  void afterMvnPgpuPackageTheLauncherRunsTheNewJarAndRebuildsWithTheSameProfile() throws Exception {
+    maven(0, "cpu");
+    assertEquals(0, launch("--version").code);
+    // the user runs 'mvn -Pgpu package': a newer jar with the CUDA provider in it
+    Path built = clone.resolve("target/onnx-tie-9-cli.jar");
+    Files.writeString(built, "gpu ai/onnxruntime/native/linux-x64/libonnxruntime_providers_cuda.so");
+    Files.setLastModifiedTime(built, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    Files.delete(log);
+    assertEquals(0, launch("--version").code);
+    assertTrue(Files.readString(clone.resolve("target/onnx-tie-cli.jar")).startsWith("gpu"));
+    assertTrue(Files.readAllLines(log).stream().noneMatch(line -> line.startsWith("mvn")), Files.readAllLines(log).toString());
+    // sources change: the rebuild keeps the CUDA build
+    Path source = Files.writeString(clone.resolve("src/main/Changed.java"), "class Changed {}");
+    Files.setLastModifiedTime(source, FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+    Run rebuild = launch("--version");
+    assertEquals(0, rebuild.code, rebuild.err);
+    assertTrue(rebuild.err.contains("rebuilding target/onnx-tie-cli.jar (-Pgpu)"), rebuild.err);
+    assertTrue(Files.readAllLines(log).stream().anyMatch(line -> line.startsWith("mvn -B -q -Dstyle.color=never -DskipTests -Pgpu package")));
+  }
+
+  @Test
+  void versionNamesTheLibrariesAndTheCudaProvider() {
+    Cli result = Cli.run("--version");
+    assertEquals(0, result.code(), result.err());
+    assertTrue(result.out().matches("(?s)onnx-tie \\S+.*"), result.out());
+    assertTrue(result.out().contains("ONNX Runtime 1.24.1 (onnxruntime"), result.out());
+    assertTrue(result.out().contains("protobuf-java 4.33.5"), result.out());
+    assertTrue(result.out().contains("CUDA provider"), result.out());
+  }
+
+  record Run(int code, String err) {}
+
+  Run launch(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(bin.resolve("onnx-tie").toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile())
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("err.txt").toFile());
+    builder.environment().put("PATH", stubs + ":/usr/bin:/bin");
+    Process process = builder.start();
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "launcher timed out");
+    return new Run(process.exitValue(), Files.readString(dir.resolve("err.txt")));
+  }
+
+  void script(String name, String... lines) throws IOException {
+    Path file = stubs.resolve(name);
+    Files.writeString(file, "#!/bin/sh\n" + String.join("\n", lines) + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  static void old(Path file) throws IOException {
+    Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
+  }
+}
