@@ -204,7 +204,7 @@ public final class Scope {
     }
     long[] dims = Tensors.dims(tensor);
     return Optional.of(new TensorSource(tensor.getName(), this, kind, type, dims, Tensors.byteSize(tensor),
-        () -> Tensors.view(editor.source().rawBytes(tensor)), Tensors.isExternal(tensor), () -> storage(tensor)));
+        () -> editor.source().tensorBytes(tensor), Tensors.isExternal(tensor), () -> storage(tensor)));
   }
 
   private String storage(TensorProto tensor) {

@@ -1,12 +1,13 @@
 package dev.onnxtie.graph;
 
 import dev.onnxtie.model.DataType;
-import java.nio.ByteBuffer;
+import dev.onnxtie.model.TensorBytes;
 import java.util.function.Supplier;
 
 /**
  * A constant tensor a graph holds: an initializer or the value of a {@code Constant} node. Its bytes
- * are a read-only little-endian view of the mapped file (or of typed fields encoded on demand).
+ * are a read-only little-endian view of the mapped file (or of typed fields encoded on demand), of
+ * any size ({@link TensorBytes}).
  */
 public final class TensorSource {
   /** Where the tensor is defined. */
@@ -23,11 +24,11 @@ public final class TensorSource {
   private final DataType type;
   private final long[] dims;
   private final long byteSize;
-  private final Supplier<ByteBuffer> bytes;
+  private final Supplier<TensorBytes> bytes;
   private final boolean external;
   private final Supplier<String> storage;
 
-  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<ByteBuffer> bytes, boolean external,
+  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<TensorBytes> bytes, boolean external,
       Supplier<String> storage) {
     this.name = name;
     this.scope = scope;
@@ -88,8 +89,11 @@ public final class TensorSource {
     return external;
   }
 
-  /** A fresh read-only little-endian view of the bytes (position 0). */
-  public ByteBuffer bytes() {
+  /**
+   * The bytes, of any size: a read-only little-endian view of the mapped file (or of typed fields
+   * encoded on demand), in chunks; the same mapping on every call.
+   */
+  public TensorBytes bytes() {
     return bytes.get();
   }
 

@@ -310,7 +310,7 @@ public final class ModelIO {
           }
           long start;
           try {
-            start = data.place(model.rawBytes(tensor), size >= WriteOptions.PAGE_ALIGN_MIN_BYTES ? options.alignment() : 64);
+            start = data.place(model.tensorBytes(tensor), size >= WriteOptions.PAGE_ALIGN_MIN_BYTES ? options.alignment() : 64);
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
