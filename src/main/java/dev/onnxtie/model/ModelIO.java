@@ -195,6 +195,7 @@ public final class ModelIO {
         written = inline(model);
       }
       writeMessage(written, stagedModel);
+      model.externalData().checkUnchanged();
       beforeRename.accept(stagedModel);
       List<Path> files = new ArrayList<>();
       files.add(target);
@@ -205,8 +206,23 @@ public final class ModelIO {
           Map.of(target.getFileName().toString(), stagedData == null ? "" : dataName));
       return files;
     } catch (IOException e) {
+      model.externalData().checkUnchanged(); // a write from a mapping that lost its pages fails with EFAULT
       throw OnnxTieException.badInput("cannot write " + out + ": " + e.getMessage(), e);
+    } catch (InternalError e) {
+      throw vanished(model, e);
     }
+  }
+
+  /**
+   * A read of mapped bytes faulted (the JVM's InternalError for SIGBUS): a model or data file
+   * shrank under its mapping. Bad input naming the file where that can be told; otherwise the error.
+   */
+  static RuntimeException vanished(OnnxModel model, InternalError e) {
+    model.externalData().checkUnchanged();
+    if (model.source() != null) {
+      return OnnxTieException.badInput(model.source() + " or its data changed while being read; nothing was written", e);
+    }
+    throw e;
   }
 
   /** Writes a single-file model (no external data) to a stream, e.g. standard output. */
@@ -376,6 +392,7 @@ public final class ModelIO {
         }
         data.force();
       }
+      models.forEach(m -> m.externalData().checkUnchanged());
       beforeRename.accept(staged);
       Map<String, String> written = new HashMap<>();
       List<Path> files = new ArrayList<>();
@@ -387,6 +404,7 @@ public final class ModelIO {
       staging.commit(List.of(stagedData), staged, plan.superseded(), written);
       return files;
     } catch (IOException e) {
+      models.forEach(m -> m.externalData().checkUnchanged());
       throw OnnxTieException.badInput("cannot write to " + folder + ": " + e.getMessage(), e);
     }
   }

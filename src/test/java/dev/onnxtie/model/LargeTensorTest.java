@@ -126,4 +126,30 @@ class LargeTensorTest {
     assertEquals(1, shorter.errLines(), shorter.err());
     assertTrue(shorter.err().contains("has only"), shorter.err());
   }
+
+  @Test
+  void aDataFileThatChangesSizeWhileBeingReadIsBadInputAndNothingIsWritten(@TempDir Path dir) throws Exception {
+    for (boolean shrink : new boolean[] {false, true}) {
+      Path in = ExternalDataTest.copySampleInto(dir.resolve(shrink ? "shrink" : "grow"));
+      Path data = in.resolveSibling("model.onnx.data");
+      Path out = dir.resolve(shrink ? "shrunk.onnx" : "grown.onnx");
+      try (OnnxModel model = ModelIO.read(in)) {
+        for (TensorProto tensor : model.proto().getGraph().getInitializerList()) {
+          if (Tensors.isExternal(tensor)) {
+            model.tensorBytes(tensor); // opened and mapped
+          }
+        }
+        try (RandomAccessFile file = new RandomAccessFile(data.toFile(), "rw")) {
+          file.setLength(shrink ? 4096 : file.length() + 4096);
+        }
+        OnnxTieException failure = assertThrows(OnnxTieException.class, () -> ModelIO.write(model, out, WriteOptions.defaults()));
+        assertEquals(OnnxTieException.BAD_INPUT, failure.exitCode());
+        assertTrue(failure.getMessage().contains("changed"), failure.getMessage());
+      }
+      assertTrue(Files.notExists(out));
+      try (var files = Files.list(dir)) {
+        assertEquals(List.of(), files.filter(p -> p.getFileName().toString().startsWith(ModelIO.TEMP_PREFIX)).toList());
+      }
+    }
+  }
 }
