@@ -166,7 +166,9 @@ final class RewriteCommand implements Callable<Integer> {
   }
 
   private void render(PrintWriter out, RewriteReport report) {
-    out.println(report.input() + (report.output() == null ? " (dry run)" : " -> " + report.output()));
+    String data = report.output() != null && report.written().size() > 1
+        ? " (data file " + java.nio.file.Path.of(report.written().get(1)).getFileName() + ")" : "";
+    out.println(report.input() + (report.output() == null ? " (dry run)" : " -> " + report.output() + data));
     if (report.result().ties().isEmpty()) {
       out.println("  nothing to tie");
     }

@@ -228,13 +228,37 @@ public final class ExternalData implements AutoCloseable {
     }
     try {
       Object links = Files.getAttribute(resolved, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-      if (links instanceof Integer count && count > 1) {
+      if (links instanceof Integer count && count > 1 && linksInFolder(resolved) < count) {
         throw OnnxTieException.badInput(where + " is a file with " + count + " hard links; hard-linked data files are refused");
       }
     } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
       // no unix view on this file system: nothing more to check
     }
     return resolved;
+  }
+
+  /**
+   * How many entries of the file's own folder are that file (hard links inside the folder). A file
+   * all of whose links are in the model's folder holds no bytes from outside it (an in-place
+   * rewrite links the new data file under its usual name for a moment before it removes the other).
+   */
+  private static int linksInFolder(Path file) {
+    try (java.util.stream.Stream<Path> entries = Files.list(file.getParent())) {
+      Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+      if (key == null) {
+        return 0;
+      }
+      return (int) entries.filter(entry -> {
+        try {
+          return key.equals(Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+              .fileKey());
+        } catch (IOException e) {
+          return false;
+        }
+      }).count();
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
   }
 
   /** Closes the data files; mapped buffers stay valid until they are collected. */

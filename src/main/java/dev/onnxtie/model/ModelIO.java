@@ -195,15 +195,22 @@ public final class ModelIO {
         written = inline(model);
       }
       writeMessage(written, stagedModel);
+      Staging.KeepName keep = null;
+      if (stagedData != null && options.dataFile() == null && !dataName.equals(wanted) && plan.superseded().contains(wanted)) {
+        // the replaced model reads the usual name: the new data goes back to it after the commit if it can
+        Path second = staging.resolve(Staging.KEEP_PREFIX + target.getFileName());
+        writeMessage(relocate(written, dataName, wanted), second);
+        keep = new Staging.KeepName(wanted, second);
+      }
       model.externalData().checkUnchanged();
       beforeRename.accept(stagedModel);
+      String installed = staging.commit(stagedData == null ? List.of() : List.of(stagedData), List.of(stagedModel), plan.superseded(),
+          Map.of(target.getFileName().toString(), stagedData == null ? "" : dataName), keep);
       List<Path> files = new ArrayList<>();
       files.add(target);
-      if (stagedData != null) {
-        files.add(folder.resolve(dataName));
+      if (installed != null) {
+        files.add(folder.resolve(installed));
       }
-      staging.commit(stagedData == null ? List.of() : List.of(stagedData), List.of(stagedModel), plan.superseded(),
-          Map.of(target.getFileName().toString(), stagedData == null ? "" : dataName));
       return files;
     } catch (IOException e) {
       model.externalData().checkUnchanged(); // a write from a mapping that lost its pages fails with EFAULT
@@ -416,6 +423,24 @@ public final class ModelIO {
         at += channel.write(chunk, at);
       }
     }
+  }
+
+  /** The model with every initializer's external location {@code from} changed to {@code to}. */
+  static ModelProto relocate(ModelProto model, String from, String to) {
+    return ProtoGraphs.map(model, graph -> {
+      GraphProto.Builder builder = null;
+      for (int i = 0; i < graph.getInitializerCount(); i++) {
+        TensorProto tensor = graph.getInitializer(i);
+        for (int e = 0; e < tensor.getExternalDataCount(); e++) {
+          StringStringEntryProto where = tensor.getExternalData(e);
+          if (where.getKey().equals("location") && where.getValue().equals(from)) {
+            builder = builder == null ? graph.toBuilder() : builder;
+            builder.setInitializer(i, tensor.toBuilder().setExternalData(e, entry("location", to)));
+          }
+        }
+      }
+      return builder == null ? graph : builder.build();
+    });
   }
 
   private static StringStringEntryProto entry(String key, String value) {
