@@ -190,8 +190,22 @@ final class Staging implements AutoCloseable {
     } catch (IOException | UnsupportedOperationException e) {
       return current; // no hard links here: the alternate name stays
     }
-    move(keep.model(), folder.resolve(keep.model().getFileName().toString().substring(KEEP_PREFIX.length())));
-    Files.delete(alternate);
+    // the write is committed already: from here on a failure keeps the alternate name, never fails it
+    try {
+      move(keep.model(), folder.resolve(keep.model().getFileName().toString().substring(KEEP_PREFIX.length())));
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(usual);
+      } catch (IOException again) {
+        // a second name of the data file the model reads: harmless, and readable (links inside the folder)
+      }
+      return current;
+    }
+    try {
+      Files.delete(alternate);
+    } catch (IOException e) {
+      // the model reads the usual name; the alternate stays a second name of the same file
+    }
     syncFolder();
     return keep.name();
   }
