@@ -22,6 +22,9 @@ public final class PermutationCheck {
 
   private static final int TILE = 64;
 
+  /** Tiles are visited in blocks of this many elements a side (a multiple of {@link #TILE}). */
+  private static final int BLOCK = 256;
+
   private PermutationCheck() {}
 
   /**
@@ -237,7 +240,7 @@ public final class PermutationCheck {
     }
 
     boolean matches() {
-      long bands = q == rank - 1 ? outerCount : outerCount * tiles(bDims[q]);
+      long bands = q == rank - 1 ? outerCount : outerCount * blocks(bDims[q]);
       int cores = Runtime.getRuntime().availableProcessors();
       int tasks = a.size() >= PARALLEL_MIN_BYTES && cores > 1 ? (int) Math.min(bands, cores * 4L) : 1;
       if (tasks <= 1) {
@@ -248,27 +251,32 @@ public final class PermutationCheck {
           .allMatch(t -> range(Math.min(bands, t * per), Math.min(bands, (t + 1) * per)));
     }
 
-    private static long tiles(long length) {
-      return (length + TILE - 1) / TILE;
+    private static long blocks(long length) {
+      return (length + BLOCK - 1) / BLOCK;
     }
 
-    /** Compares bands [from, to); a band is one outer index and, in the tiled case, one row tile. */
+    /**
+     * Compares bands [from, to); a band is one outer index and, in the tiled case, one block of
+     * {@value #BLOCK} rows. Tiles are visited block by block ({@value #BLOCK} x {@value #BLOCK}
+     * elements), so that the pages both sides touch stay few enough for the TLB however large the
+     * tensor: a 2 GB transpose read tile row by tile row would touch a new page on every read.
+     */
     private boolean range(long from, long to) {
       if (q == rank - 1) {
         return runs(from, to);
       }
       byte[] tileA = new byte[TILE * TILE * width];
       byte[] tileB = new byte[TILE * TILE * width];
-      long rowTiles = tiles(bDims[q]);
+      long rowBlocks = blocks(bDims[q]);
       long columns = bDims[rank - 1];
       long rows = bDims[q];
       for (long band = from; band < to; band++) {
         if (failed.get()) {
           return false;
         }
-        long outer = band / rowTiles;
-        long i0 = (band % rowTiles) * TILE;
-        int tileRows = (int) Math.min(TILE, rows - i0);
+        long outer = band / rowBlocks;
+        long blockStart = (band % rowBlocks) * BLOCK;
+        long blockEnd = Math.min(rows, blockStart + BLOCK);
         long baseA = 0;
         long baseB = 0;
         long rest = outer;
@@ -279,17 +287,23 @@ public final class PermutationCheck {
           baseA += index * step[axis];
           baseB += index * bStride[axis];
         }
-        for (long c0 = 0; c0 < columns; c0 += TILE) {
-          int tileColumns = (int) Math.min(TILE, columns - c0);
-          for (int c = 0; c < tileColumns; c++) {
-            a.get((baseA + (c0 + c) * step[rank - 1] + i0) * width, tileA, c * TILE * width, tileRows * width);
-          }
-          for (int i = 0; i < tileRows; i++) {
-            b.get((baseB + (i0 + i) * bStride[q] + c0) * width, tileB, i * TILE * width, tileColumns * width);
-          }
-          if (!sameTile(tileA, tileB, tileRows, tileColumns)) {
-            failed.set(true);
-            return false;
+        for (long columnBlock = 0; columnBlock < columns; columnBlock += BLOCK) {
+          long columnEnd = Math.min(columns, columnBlock + BLOCK);
+          for (long i0 = blockStart; i0 < blockEnd; i0 += TILE) {
+            int tileRows = (int) Math.min(TILE, blockEnd - i0);
+            for (long c0 = columnBlock; c0 < columnEnd; c0 += TILE) {
+              int tileColumns = (int) Math.min(TILE, columnEnd - c0);
+              for (int c = 0; c < tileColumns; c++) {
+                a.get((baseA + (c0 + c) * step[rank - 1] + i0) * width, tileA, c * TILE * width, tileRows * width);
+              }
+              for (int i = 0; i < tileRows; i++) {
+                b.get((baseB + (i0 + i) * bStride[q] + c0) * width, tileB, i * TILE * width, tileColumns * width);
+              }
+              if (!sameTile(tileA, tileB, tileRows, tileColumns)) {
+                failed.set(true);
+                return false;
+              }
+            }
           }
         }
       }
