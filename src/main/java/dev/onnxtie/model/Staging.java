@@ -213,62 +213,6 @@ final class Staging implements AutoCloseable {
   /** Staged name prefix of the model of {@link KeepName}. */
   static final String KEEP_PREFIX = ".keep-";
 
-  /**
-   * An exclusive lock on the folder's commit lock file that removes the file when released, so that
-   * no lock file stays in an output folder. A waiter may wake holding the lock of a file already
-   * removed; it then finds the path gone or holding another file (told by a size only it wrote: the
-   * check must not open the path, since closing any descriptor of a file drops this process's locks
-   * on it) and tries again.
-   */
-  private static final class FolderLock implements AutoCloseable {
-    private final Path file;
-    private final FileChannel channel;
-    private final FileLock lock;
-
-    private FolderLock(Path file, FileChannel channel, FileLock lock) {
-      this.file = file;
-      this.channel = channel;
-      this.lock = lock;
-    }
-
-    static FolderLock take(Path file) throws IOException {
-      // a size of at most 1 MiB (sparse where the file system allows), mixed from pid, counter and clock
-      long mix = (ProcessHandle.current().pid() * 0x9E3779B97F4A7C15L + COUNTER.incrementAndGet()) * 0xC2B2AE3D27D4EB4FL ^ System.nanoTime();
-      long mark = 1 + ((mix ^ (mix >>> 29)) & ((1L << 20) - 1));
-      while (true) {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
-            LinkOption.NOFOLLOW_LINKS);
-        try {
-          FileLock lock = channel.lock();
-          channel.truncate(0);
-          channel.write(java.nio.ByteBuffer.wrap(new byte[] {1}), mark - 1);
-          long onPath;
-          try {
-            onPath = Files.size(file);
-          } catch (java.nio.file.NoSuchFileException e) {
-            onPath = -1;
-          }
-          if (onPath == mark) {
-            return new FolderLock(file, channel, lock);
-          }
-          channel.close(); // releases the lock of a file that is no longer the folder's lock file
-        } catch (IOException | RuntimeException e) {
-          channel.close();
-          throw e;
-        }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      try {
-        Files.deleteIfExists(file);
-      } finally {
-        channel.close();
-      }
-    }
-  }
-
   private void install(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written) throws IOException {
     for (Path file : data) {
       move(file, folder.resolve(file.getFileName().toString()));
