@@ -6,8 +6,16 @@
                          [50257, 768] transposed, as torch.onnx.export leaves a tied lm_head.
   many_<N>.onnx          N initializers of 16x16 float32 (1 KiB each) read by a chain of Add
                          nodes; ~5% are identical copies and ~5% exact transposes of others.
+  ladder_<G>g/model.onnx (+ model.onnx.data) the size ladder, external data: a float16 embedding
+                         `wte.weight` [128256, H] read by Gather and its exact transpose
+                         `onnx::MatMul_head` [H, 128256] read by MatMul, H chosen so that the model
+                         is about G GB (1: H=1920, 3: H=5824, 4.3: H=8448, one 2.17 GB tensor and
+                         its transpose, 4.33 GB in all). Written as raw bytes (numpy memmap, random
+                         finite float16 bit patterns), a few seconds per GB.
 
-Usage: /usr/bin/python3 bench/make_models.py [--only gpt2|many] [--many 1000,2500,5000] [--out DIR]
+Usage: /usr/bin/python3 bench/make_models.py [--only gpt2|many|ladder] [--many 1000,2500,5000]
+                                             [--ladder 1,3,4.3] [--out DIR]
+Ladder models are made only when --ladder is given (they take disk: about 8.6 GB for 1,3,4.3).
 Needs onnx (tested with 1.12) and numpy. Prints each file written with its size.
 """
 import argparse
@@ -89,6 +97,62 @@ def many(count):
     return make_model(graph), kinds
 
 
+LADDER_VOCAB = 128256
+LADDER_WIDTH = {"1": 1920, "3": 5824, "4.3": 8448}
+ALIGN = 4096
+
+
+def ladder(size, folder):
+    """Writes ladder_<size>g/model.onnx and model.onnx.data: wte [V, H] float16 and its transpose."""
+    vocab, width = LADDER_VOCAB, LADDER_WIDTH[size]
+    os.makedirs(folder, exist_ok=True)
+    data_path = os.path.join(folder, "model.onnx.data")
+    nbytes = vocab * width * 2
+    head_offset = (nbytes + ALIGN - 1) // ALIGN * ALIGN
+    total = head_offset + nbytes
+    rng = np.random.default_rng(4300 + width)
+    with open(data_path, "wb") as f:
+        f.truncate(total)
+    wte = np.memmap(data_path, dtype=np.uint16, mode="r+", offset=0, shape=(vocab, width))
+    head = np.memmap(data_path, dtype=np.uint16, mode="r+", offset=head_offset, shape=(width, vocab))
+    block = max(1, (64 << 20) // (width * 2))
+    for r0 in range(0, vocab, block):
+        r1 = min(vocab, r0 + block)
+        # finite float16 bit patterns: exponent below all-ones, random sign
+        bits = rng.integers(0, 0x7C00, size=(r1 - r0, width), dtype=np.uint16)
+        bits |= (rng.integers(0, 2, size=(r1 - r0, 1), dtype=np.uint16) << 15)
+        wte[r0:r1] = bits
+        head[:, r0:r1] = bits.T
+    wte.flush()
+    head.flush()
+    del wte, head
+
+    def external(name, dims, offset):
+        tensor = TensorProto(name=name, data_type=TensorProto.FLOAT16, dims=dims,
+                             data_location=TensorProto.EXTERNAL)
+        for key, value in (("location", "model.onnx.data"), ("offset", str(offset)), ("length", str(nbytes))):
+            entry = tensor.external_data.add()
+            entry.key, entry.value = key, value
+        return tensor
+
+    nodes = [
+        helper.make_node("Gather", ["wte.weight", "input_ids"], ["hidden"], name="embed"),
+        helper.make_node("MatMul", ["hidden", "onnx::MatMul_head"], ["logits"], name="lm_head"),
+    ]
+    graph = helper.make_graph(
+        nodes, f"ladder_{size}g",
+        inputs=[helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])],
+        outputs=[helper.make_tensor_value_info("logits", TensorProto.FLOAT16, ["batch", "seq", vocab])],
+        initializer=[external("wte.weight", [vocab, width], 0), external("onnx::MatMul_head", [width, vocab], head_offset)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="onnx-tie-bench")
+    model.ir_version = IR_VERSION
+    path = os.path.join(folder, "model.onnx")
+    onnx.save(model, path)
+    onnx.checker.check_model(path)  # by path: resolves the external data beside it
+    print(f"{path}: {os.path.getsize(path):,} bytes + {data_path}: {total:,} bytes "
+          f"(wte.weight [{vocab}, {width}] float16 and its transpose)")
+
+
 def save(model, path, note=""):
     onnx.save(model, path)
     print(f"{path}: {os.path.getsize(path):,} bytes {note}".rstrip())
@@ -96,7 +160,8 @@ def save(model, path, note=""):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["gpt2", "many"])
+    parser.add_argument("--only", choices=["gpt2", "many", "ladder"])
+    parser.add_argument("--ladder", default="", help="comma-separated ladder sizes in GB (of " + ", ".join(LADDER_WIDTH) + ")")
     parser.add_argument("--many", default=",".join(map(str, MANY_COUNTS)),
                         help="comma-separated initializer counts of the many_<N> models")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
@@ -109,6 +174,11 @@ def main():
             model, kinds = many(count)
             save(model, os.path.join(args.out, f"many_{count}.onnx"),
                  f"({kinds['identical']} identical, {kinds['transposed']} transposed duplicates)")
+    if args.only in (None, "ladder") and args.ladder:
+        for size in args.ladder.split(","):
+            if size not in LADDER_WIDTH:
+                parser.error(f"ladder size {size}: choose from {', '.join(LADDER_WIDTH)}")
+            ladder(size, os.path.join(args.out, f"ladder_{size}g"))
     return 0
 
 

@@ -4,7 +4,13 @@
 # memory (Java) of the original and both rewrite forms. Prints a markdown report and writes it to
 # bench/RESULTS.md. Inputs come from bench/make_models.py; everything generated goes to bench/out/.
 #
-# Usage (from anywhere):  /usr/bin/python3 bench/make_models.py && bench/run.sh
+# It starts with one table of every target of issue #12: onnx-tie rewrite against cp, the I/O floor
+# (bench/floor.py: read every input byte, write the output's bytes, fsync) and Python onnx
+# load+save (bench/python_roundtrip.py), with peak RSS, on the 1 MB sample, the largest many_<N>,
+# the 0.3 GB model and the size ladder (1, 3, 4.3 GB, external data).
+#
+# Usage (from anywhere):  /usr/bin/python3 bench/make_models.py --ladder 1,3,4.3 && bench/run.sh
+#                         bench/run.sh --small      only the small rows (no ladder models needed)
 # Environment:
 #   ONNX_TIE      the command that runs onnx-tie (default: ./onnx-tie of this repo); may be
 #                 "java -jar path/to/onnx-tie-...-cli.jar"
@@ -15,6 +21,7 @@
 #   MANY_COUNTS   initializer counts of the many_<N> models (default: "1000 2500 5000"; make the
 #                 models first with make_models.py --many 1000,2500,5000,...)
 #   RESULTS       where the report goes (default: bench/RESULTS.md)
+#   LADDER        ladder sizes in GB for the first table (default: "1 3 4.3"; "" or --small: none)
 # Needs GNU time at /usr/bin/time (Debian: apt-get install -y time) for peak RSS.
 set -euo pipefail
 
@@ -35,6 +42,13 @@ out=bench/out
 logs="$out/logs"
 big="$out/gpt2_small_tied.onnx"
 read -r -a many_counts <<<"${MANY_COUNTS:-1000 2500 5000}"
+read -r -a ladder_sizes <<<"${LADDER-1 3 4.3}"
+if [[ "${1:-}" == "--small" ]]; then
+  ladder_sizes=()
+elif [[ -n "${1:-}" ]]; then
+  echo "usage: bench/run.sh [--small]" >&2
+  exit 2
+fi
 
 fail() { echo "run.sh: $*" >&2; exit 2; }
 if ! /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
@@ -43,6 +57,10 @@ fi
 for model in "$big" "${many_counts[@]/#/$out/many_}"; do
   model="${model%.onnx}.onnx"
   [[ -f "$model" ]] || fail "missing $model; run: /usr/bin/python3 bench/make_models.py"
+done
+for size in "${ladder_sizes[@]}"; do
+  [[ -f "$out/ladder_${size}g/model.onnx" ]] ||
+    fail "missing $out/ladder_${size}g/model.onnx; run: /usr/bin/python3 bench/make_models.py --only ladder --ladder ${size} (or bench/run.sh --small)"
 done
 mkdir -p "$logs"
 
@@ -122,6 +140,38 @@ for ((run = 1; run <= REPEATS; run++)); do
   done
 done
 
+echo "== targets: rewrite against cp, the I/O floor and Python ($REPEATS runs each, round robin)" >&2
+declare -A row_model
+rows=(sample_1mb "many_${many_counts[${#many_counts[@]} - 1]}" gpt2_0.3g)
+row_model[sample_1mb]=samples/gpt2_tied/model.onnx
+row_model[${rows[1]}]="$out/${rows[1]}.onnx"
+row_model[gpt2_0.3g]="$big"
+for size in "${ladder_sizes[@]}"; do
+  rows+=("ladder_${size}g")
+  row_model[ladder_${size}g]="$out/ladder_${size}g/model.onnx"
+done
+# inputs_of MODEL: the model file and its external data file (MODEL.data) if there is one
+inputs_of() { if [[ -f "$1.data" ]]; then echo "$1" "$1.data"; else echo "$1"; fi; }
+declare -A row_in row_out
+for ((run = 1; run <= REPEATS; run++)); do
+  echo "   run $run/$REPEATS" >&2
+  for row in "${rows[@]}"; do
+    model="${row_model[$row]}" dir="$out/targets/$row"
+    read -r -a inputs <<<"$(inputs_of "$model")"
+    rm -rf "$dir" && mkdir -p "$dir/cp"
+    measure "cp_$row" /dev/null -- cp "${inputs[@]}" "$dir/cp/"
+    rm -rf "$dir/cp"
+    measure "rewrite_$row" "$dir/tied.onnx" -- "${tie[@]}" rewrite "$model" "$dir/tied.onnx"
+    row_in[$row]=$(stat -c %s "${inputs[@]}" | awk '{ s += $1 } END { print s }')
+    row_out[$row]=$(($(size_of "$dir/tied.onnx") + $(size_of "$dir/tied.onnx.data")))
+    rm -f "$dir/tied.onnx" "$dir/tied.onnx.data"
+    measure "floor_$row" "$dir/floor.bin" -- "$PYTHON" bench/floor.py "${row_out[$row]}" "$dir/floor.bin" "${inputs[@]}"
+    rm -f "$dir/floor.bin"
+    measure "python_$row" "$dir/python.onnx" -- "$PYTHON" bench/python_roundtrip.py "$model" "$dir/python.onnx"
+    rm -rf "$dir"
+  done
+done
+
 echo "== ONNX Runtime session memory (bench/SessionRss.java, fresh JVM each, $REPEATS runs each)" >&2
 session_models=(original:"$big" transpose:"${case_output[rewrite]}" gemm:"${case_output[gemm]}")
 session_lines="$(mktemp)"
@@ -165,6 +215,20 @@ session_output() {
   echo "- java: $(java -version 2>&1 | head -n 2 | tr '\n' ' ' | sed 's/ *$//')"
   echo "- python: $("$PYTHON" -c 'import onnx, numpy, sys; print(sys.version.split()[0], "onnx", onnx.__version__, "numpy", numpy.__version__)')"
   echo "- median of $REPEATS runs; wall clock from \`date +%s%N\`, peak RSS from GNU time (\`%M\`); inputs in the page cache; outputs deleted and \`sync\`ed before each run"
+  echo
+  echo "## Targets: rewrite against cp, the I/O floor and Python onnx"
+  echo
+  echo "floor: read every input byte in user space, write the rewrite's output bytes, fsync (bench/floor.py); python: \`onnx.save(onnx.load(a), b)\`, external data kept external (bench/python_roundtrip.py). Wall medians in seconds; RSS is the rewrite's peak."
+  echo
+  echo "| model | input (MiB) | output (MiB) | cp | floor | rewrite | rewrite / floor | python | rewrite / python | rewrite peak RSS (MiB) | RSS / input | python peak RSS (MiB) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for row in "${rows[@]}"; do
+    awk -v name="$row" -v in_b="${row_in[$row]}" -v out_b="${row_out[$row]}" -v c="$(median "cp_$row" 2)" \
+      -v f="$(median "floor_$row" 2)" -v r="$(median "rewrite_$row" 2)" -v p="$(median "python_$row" 2)" \
+      -v rr="$(median "rewrite_$row" 3)" -v pr="$(median "python_$row" 3)" 'BEGIN {
+        printf "| %s | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f× | %.2f | %.2f× | %.0f | %.2f× | %.0f |\n", name, in_b / 1048576,
+          out_b / 1048576, c / 1e6, f / 1e6, r / 1e6, r / f, p / 1e6, r / p, rr / 1024, rr * 1024 / in_b, pr / 1024 }'
+  done
   echo
   echo "## Read+write and rewrite of gpt2_small_tied.onnx ($(mib "$(size_of "$big")") MiB, one file)"
   echo
@@ -215,7 +279,8 @@ session_output() {
     done
   done
   echo
-  echo "Commands: \`/usr/bin/python3 bench/make_models.py && ONNX_TIE=\"$ONNX_TIE\" bench/run.sh\`"
+  ladder_csv=$(IFS=,; echo "${ladder_sizes[*]}")
+  echo "Commands: \`/usr/bin/python3 bench/make_models.py --ladder $ladder_csv && LADDER=\"${ladder_sizes[*]}\" ONNX_TIE=\"$ONNX_TIE\" bench/run.sh\`"
 } >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"
 cat "$RESULTS"

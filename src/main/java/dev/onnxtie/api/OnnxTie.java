@@ -331,7 +331,7 @@ public final class OnnxTie {
     return compare(a, b, options, Progress.NONE);
   }
 
-  /** {@link #compare(Path, Path, VerifyOptions)}, telling {@code progress} each step (session A, session B, run k of N). */
+  /** {@link #compare(Path, Path, VerifyOptions)}, telling {@code progress} each step (session A and its runs k of N, then session B and its runs). */
   public static Verification compare(Path a, Path b, VerifyOptions options, Progress progress) {
     progress.phase("verifying");
     try (Verifier verifier = new Verifier(options).withProgress(step -> progress.phase("verifying: " + step))) {
@@ -360,7 +360,7 @@ public final class OnnxTie {
     return verify(a, b, options, Progress.NONE);
   }
 
-  /** {@link #verify(Path, Path, VerifyOptions)}, telling {@code progress} each step (session A, session B, run k of N). */
+  /** {@link #verify(Path, Path, VerifyOptions)}, telling {@code progress} each step (session A and its runs k of N, then session B and its runs). */
   public static VerifyReport verify(Path a, Path b, VerifyOptions options, Progress progress) {
     progress.phase("verifying");
     try (Verifier verifier = new Verifier(options).withProgress(step -> progress.phase("verifying: " + step))) {

@@ -178,6 +178,14 @@ public final class OnnxTieCli implements Runnable {
       root.endProgress();
       out.flush();
       return code;
+    } catch (InternalError e) {
+      if (!String.valueOf(e.getMessage()).contains("unsafe memory access")) {
+        throw e;
+      }
+      // the JVM's form of SIGBUS: a mapped model or data file shrank while it was being read
+      err.println("onnx-tie: a model or data file changed size while being read; nothing was written");
+      err.flush();
+      return OnnxTieException.BAD_INPUT;
     } catch (StackOverflowError e) {
       root.endProgress();
       fail(out, err, null, OnnxTieException.BAD_INPUT, "the model is nested too deeply to process");

@@ -1,11 +1,16 @@
 package dev.onnxtie.cli;
 
-import java.util.Locale;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 
 /** Formatting of sizes for the human-readable tables. */
 final class Units {
   private Units() {}
 
+  /**
+   * A size with one decimal in binary units ({@code 250.0 KiB}), as {@code %.1f} would print it, by
+   * plain string building: a report of thousands of ties pays no {@code Formatter} set-up.
+   */
   static String bytes(long bytes) {
     if (bytes < 1024) {
       return bytes + " B";
@@ -17,6 +22,6 @@ final class Units {
       value /= 1024;
       unit++;
     }
-    return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+    return new BigDecimal(value).setScale(1, RoundingMode.HALF_UP).toPlainString() + " " + units[unit];
   }
 }

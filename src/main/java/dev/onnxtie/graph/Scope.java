@@ -207,7 +207,7 @@ public final class Scope {
     }
     long[] dims = Tensors.dims(tensor);
     return Optional.of(new TensorSource(tensor.getName(), this, kind, type, dims, Tensors.byteSize(tensor),
-        () -> Tensors.view(editor.source().rawBytes(tensor)), Tensors.isExternal(tensor), () -> storage(tensor)));
+        () -> editor.source().tensorBytes(tensor), Tensors.isExternal(tensor), () -> storage(tensor)));
   }
 
   /** A string tensor held in {@code string_data} whose element count matches its dims; else none. */

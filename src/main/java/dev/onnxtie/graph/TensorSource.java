@@ -1,13 +1,15 @@
 package dev.onnxtie.graph;
 
 import dev.onnxtie.model.DataType;
+import dev.onnxtie.model.TensorBytes;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * A constant tensor a graph holds: an initializer or the value of a {@code Constant} node. Its bytes
- * are a read-only little-endian view of the mapped file (or of typed fields encoded on demand).
+ * are a read-only little-endian view of the mapped file (or of typed fields encoded on demand), of
+ * any size ({@link TensorBytes}).
  */
 public final class TensorSource {
   /** Where the tensor is defined. */
@@ -24,17 +26,17 @@ public final class TensorSource {
   private final DataType type;
   private final long[] dims;
   private final long byteSize;
-  private final Supplier<ByteBuffer> bytes;
+  private final Supplier<TensorBytes> bytes;
   private final boolean external;
   private final Supplier<String> storage;
   private final Supplier<List<ByteBuffer>> strings;
 
-  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<ByteBuffer> bytes, boolean external,
+  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<TensorBytes> bytes, boolean external,
       Supplier<String> storage) {
     this(name, scope, kind, type, dims, byteSize, bytes, external, storage, null);
   }
 
-  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<ByteBuffer> bytes, boolean external,
+  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<TensorBytes> bytes, boolean external,
       Supplier<String> storage, Supplier<List<ByteBuffer>> strings) {
     this.name = name;
     this.scope = scope;
@@ -110,11 +112,12 @@ public final class TensorSource {
   }
 
   /**
-   * A fresh read-only little-endian view of the bytes (position 0).
+   * The bytes, of any size: a read-only little-endian view of the mapped file (or of typed fields
+   * encoded on demand), in chunks; the same mapping on every call.
    *
    * @throws IllegalStateException for a string tensor (see {@link #strings()})
    */
-  public ByteBuffer bytes() {
+  public TensorBytes bytes() {
     if (bytes == null) {
       throw new IllegalStateException(name + " is a string tensor: read its strings()");
     }

@@ -1,8 +1,6 @@
 package dev.onnxtie.model;
 
-import com.google.protobuf.ByteString;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,7 +15,7 @@ import java.util.Map;
  * written again; its earlier offset is returned.
  */
 final class DataFile implements AutoCloseable {
-  private record Stored(long offset, ByteString bytes) {}
+  private record Stored(long offset, TensorBytes bytes) {}
 
   private final FileChannel channel;
   private final boolean deduplicate;
@@ -32,44 +30,25 @@ final class DataFile implements AutoCloseable {
   }
 
   /** Places the bytes (or finds them already placed) and returns their offset. */
-  long place(ByteString bytes, int alignment) throws IOException {
+  long place(TensorBytes bytes, int alignment) throws IOException {
     long hash = 0;
     if (deduplicate) {
-      hash = hash(bytes);
+      hash = bytes.contentHash();
       for (Stored stored : byHash.getOrDefault(hash, List.of())) {
-        if (stored.bytes().equals(bytes)) {
+        if (stored.bytes().contentEquals(bytes)) {
           bytesShared += bytes.size();
           return stored.offset();
         }
       }
     }
     long start = (end + alignment - 1) / alignment * alignment;
-    long at = start;
-    for (ByteBuffer chunk : bytes.asReadOnlyByteBufferList()) {
-      while (chunk.hasRemaining()) {
-        at += channel.write(chunk, at);
-      }
-    }
+    bytes.writeTo(channel, start);
     end = start + bytes.size();
     bytesWritten += bytes.size();
     if (deduplicate) {
       byHash.computeIfAbsent(hash, h -> new ArrayList<>()).add(new Stored(start, bytes));
     }
     return start;
-  }
-
-  private static long hash(ByteString bytes) {
-    long h = 0x9E3779B97F4A7C15L ^ bytes.size();
-    ByteBuffer view = Tensors.view(bytes);
-    int longs = view.remaining() / 8;
-    for (int i = 0; i < longs; i++) {
-      h = (h ^ view.getLong(i * 8)) * 0xFF51AFD7ED558CCDL;
-      h ^= h >>> 29;
-    }
-    for (int i = longs * 8; i < view.remaining(); i++) {
-      h = (h ^ view.get(i)) * 0xC4CEB9FE1A85EC53L;
-    }
-    return h;
   }
 
   /** Bytes written so far. */

@@ -1,7 +1,6 @@
 package dev.onnxtie.model;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.proto.Onnx.StringStringEntryProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
@@ -26,8 +25,12 @@ public final class ExternalData implements AutoCloseable {
   /** Where a tensor's external bytes are: file (relative location), offset and length. */
   public record Location(String location, long offset, long length) {}
 
+  /** Data files up to this size are mapped once as a whole; tests lower it to map tensor ranges. */
+  static volatile long wholeFileLimit = Integer.MAX_VALUE;
+
   private final Path baseDir;
   private final Map<String, MappedFile> files = new HashMap<>();
+  private final Map<Location, TensorBytes> views = new HashMap<>();
 
   private record MappedFile(Path path, FileChannel channel, long size, MappedByteBuffer whole) {}
 
@@ -86,26 +89,62 @@ public final class ExternalData implements AutoCloseable {
   }
 
   /**
-   * The bytes of an external tensor, memory-mapped.
+   * The bytes of an external tensor, memory-mapped, as one protobuf field (up to 2 GiB).
    *
-   * @throws OnnxTieException (bad input) as {@link #locate} does, or when a tensor passes 2 GiB
+   * @throws OnnxTieException (bad input) as {@link #locate} does, or when the tensor passes 2 GiB
    */
   public ByteString bytes(TensorProto tensor) {
+    return tensorBytes(tensor).toByteString(tensor.getName());
+  }
+
+  /**
+   * The bytes of an external tensor of any size, memory-mapped. A file of up to 2 GiB is mapped
+   * once as a whole; in a larger one each tensor's range is mapped once. Either way the mapping is
+   * reused by every later call, so no page of a data file is mapped (and counted) twice.
+   *
+   * @throws OnnxTieException (bad input) as {@link #locate} does
+   */
+  public TensorBytes tensorBytes(TensorProto tensor) {
     Location where = locate(tensor);
-    MappedFile file = files.get(where.location());
-    if (where.length() > Integer.MAX_VALUE) {
-      throw OnnxTieException.badInput(
-          "tensor '" + tensor.getName() + "' has " + where.length() + " bytes; tensors over 2 GiB are not supported");
-    }
-    try {
-      if (file.whole() != null) {
-        return UnsafeByteOperations.unsafeWrap(
-            file.whole().slice((int) where.offset(), (int) where.length()));
+    synchronized (views) {
+      TensorBytes cached = views.get(where);
+      if (cached != null) {
+        return cached;
       }
-      return UnsafeByteOperations.unsafeWrap(
-          file.channel().map(FileChannel.MapMode.READ_ONLY, where.offset(), where.length()));
-    } catch (IOException e) {
-      throw OnnxTieException.badInput("cannot map external data '" + where.location() + "': " + e.getMessage(), e);
+      MappedFile file = files.get(where.location());
+      try {
+        TensorBytes view = file.whole() != null
+            ? TensorBytes.of(file.whole().slice((int) where.offset(), (int) where.length()))
+            : TensorBytes.map(file.channel(), where.offset(), where.length());
+        views.put(where, view);
+        return view;
+      } catch (IOException e) {
+        throw OnnxTieException.badInput("cannot map external data '" + where.location() + "': " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Checks that no data file read so far changed its size since it was opened (a file that shrinks
+   * under a mapping makes reads fault; one that grows or shrinks was rewritten by someone else).
+   *
+   * @throws OnnxTieException (bad input) naming the file
+   */
+  public void checkUnchanged() {
+    synchronized (views) {
+      for (Map.Entry<String, MappedFile> entry : files.entrySet()) {
+        MappedFile file = entry.getValue();
+        long now;
+        try {
+          now = file.channel().size();
+        } catch (IOException e) {
+          now = -1;
+        }
+        if (now != file.size()) {
+          throw OnnxTieException.badInput("external data '" + entry.getKey() + "' changed size while being read ("
+              + file.size() + " -> " + now + " bytes); nothing was written");
+        }
+      }
     }
   }
 
@@ -122,6 +161,12 @@ public final class ExternalData implements AutoCloseable {
   }
 
   private MappedFile open(String tensor, String location) {
+    synchronized (views) {
+      return openLocked(tensor, location);
+    }
+  }
+
+  private MappedFile openLocked(String tensor, String location) {
     MappedFile open = files.get(location);
     if (open != null) {
       return open;
@@ -131,7 +176,7 @@ public final class ExternalData implements AutoCloseable {
       FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
       long size = channel.size();
       MappedByteBuffer whole =
-          size <= Integer.MAX_VALUE ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
+          size <= wholeFileLimit ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
       MappedFile file = new MappedFile(path, channel, size, whole);
       files.put(location, file);
       return file;
@@ -183,13 +228,37 @@ public final class ExternalData implements AutoCloseable {
     }
     try {
       Object links = Files.getAttribute(resolved, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-      if (links instanceof Integer count && count > 1) {
+      if (links instanceof Integer count && count > 1 && linksInFolder(resolved) < count) {
         throw OnnxTieException.badInput(where + " is a file with " + count + " hard links; hard-linked data files are refused");
       }
     } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
       // no unix view on this file system: nothing more to check
     }
     return resolved;
+  }
+
+  /**
+   * How many entries of the file's own folder are that file (hard links inside the folder). A file
+   * all of whose links are in the model's folder holds no bytes from outside it (an in-place
+   * rewrite links the new data file under its usual name for a moment before it removes the other).
+   */
+  private static int linksInFolder(Path file) {
+    try (java.util.stream.Stream<Path> entries = Files.list(file.getParent())) {
+      Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+      if (key == null) {
+        return 0;
+      }
+      return (int) entries.filter(entry -> {
+        try {
+          return key.equals(Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+              .fileKey());
+        } catch (IOException e) {
+          return false;
+        }
+      }).count();
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
   }
 
   /** Closes the data files; mapped buffers stay valid until they are collected. */
@@ -203,5 +272,6 @@ public final class ExternalData implements AutoCloseable {
       }
     }
     files.clear();
+    views.clear();
   }
 }

@@ -195,18 +195,41 @@ public final class ModelIO {
         written = inline(model);
       }
       writeMessage(written, stagedModel);
+      Staging.KeepName keep = null;
+      if (stagedData != null && options.dataFile() == null && !dataName.equals(wanted) && plan.superseded().contains(wanted)) {
+        // the replaced model reads the usual name: the new data goes back to it after the commit if it can
+        Path second = staging.resolve(Staging.KEEP_PREFIX + target.getFileName());
+        writeMessage(relocate(written, dataName, wanted), second);
+        keep = new Staging.KeepName(wanted, second);
+      }
+      model.externalData().checkUnchanged();
       beforeRename.accept(stagedModel);
+      String installed = staging.commit(stagedData == null ? List.of() : List.of(stagedData), List.of(stagedModel), plan.superseded(),
+          Map.of(target.getFileName().toString(), stagedData == null ? "" : dataName), keep);
       List<Path> files = new ArrayList<>();
       files.add(target);
-      if (stagedData != null) {
-        files.add(folder.resolve(dataName));
+      if (installed != null) {
+        files.add(folder.resolve(installed));
       }
-      staging.commit(stagedData == null ? List.of() : List.of(stagedData), List.of(stagedModel), plan.superseded(),
-          Map.of(target.getFileName().toString(), stagedData == null ? "" : dataName));
       return files;
     } catch (IOException e) {
+      model.externalData().checkUnchanged(); // a write from a mapping that lost its pages fails with EFAULT
       throw OnnxTieException.badInput("cannot write " + out + ": " + e.getMessage(), e);
+    } catch (InternalError e) {
+      throw vanished(model, e);
     }
+  }
+
+  /**
+   * A read of mapped bytes faulted (the JVM's InternalError for SIGBUS): a model or data file
+   * shrank under its mapping. Bad input naming the file where that can be told; otherwise the error.
+   */
+  static RuntimeException vanished(OnnxModel model, InternalError e) {
+    model.externalData().checkUnchanged();
+    if (model.source() != null) {
+      return OnnxTieException.badInput(model.source() + " or its data changed while being read; nothing was written", e);
+    }
+    throw e;
   }
 
   /** Writes a single-file model (no external data) to a stream, e.g. standard output. */
@@ -310,7 +333,7 @@ public final class ModelIO {
           }
           long start;
           try {
-            start = data.place(model.rawBytes(tensor), size >= WriteOptions.PAGE_ALIGN_MIN_BYTES ? options.alignment() : 64);
+            start = data.place(model.tensorBytes(tensor), size >= WriteOptions.PAGE_ALIGN_MIN_BYTES ? options.alignment() : 64);
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -376,6 +399,7 @@ public final class ModelIO {
         }
         data.force();
       }
+      models.forEach(m -> m.externalData().checkUnchanged());
       beforeRename.accept(staged);
       Map<String, String> written = new HashMap<>();
       List<Path> files = new ArrayList<>();
@@ -387,6 +411,7 @@ public final class ModelIO {
       staging.commit(List.of(stagedData), staged, plan.superseded(), written);
       return files;
     } catch (IOException e) {
+      models.forEach(m -> m.externalData().checkUnchanged());
       throw OnnxTieException.badInput("cannot write to " + folder + ": " + e.getMessage(), e);
     }
   }
@@ -398,6 +423,24 @@ public final class ModelIO {
         at += channel.write(chunk, at);
       }
     }
+  }
+
+  /** The model with every initializer's external location {@code from} changed to {@code to}. */
+  static ModelProto relocate(ModelProto model, String from, String to) {
+    return ProtoGraphs.map(model, graph -> {
+      GraphProto.Builder builder = null;
+      for (int i = 0; i < graph.getInitializerCount(); i++) {
+        TensorProto tensor = graph.getInitializer(i);
+        for (int e = 0; e < tensor.getExternalDataCount(); e++) {
+          StringStringEntryProto where = tensor.getExternalData(e);
+          if (where.getKey().equals("location") && where.getValue().equals(from)) {
+            builder = builder == null ? graph.toBuilder() : builder;
+            builder.setInitializer(i, tensor.toBuilder().setExternalData(e, entry("location", to)));
+          }
+        }
+      }
+      return builder == null ? graph : builder.build();
+    });
   }
 
   private static StringStringEntryProto entry(String key, String value) {

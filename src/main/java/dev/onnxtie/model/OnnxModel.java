@@ -88,6 +88,27 @@ public final class OnnxModel implements AutoCloseable {
     if (Tensors.isExternal(tensor)) {
       return externalData.bytes(tensor);
     }
+    return storedBytes(tensor);
+  }
+
+  /**
+   * The raw little-endian bytes of a fixed-size tensor of any size, wherever they are stored, as a
+   * view of the mapped file (external data of more than 2 GiB included); typed fields are encoded.
+   *
+   * @throws OnnxTieException (bad input) when the stored size disagrees with dims and dtype
+   */
+  public TensorBytes tensorBytes(TensorProto tensor) {
+    DataType type = Tensors.dataType(tensor);
+    if (!type.isFixedSize()) {
+      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' of type " + type.onnxName() + " has no raw bytes");
+    }
+    if (Tensors.isExternal(tensor)) {
+      return externalData.tensorBytes(tensor);
+    }
+    return TensorBytes.of(storedBytes(tensor));
+  }
+
+  private ByteString storedBytes(TensorProto tensor) {
     long expected = Tensors.byteSize(tensor);
     if (tensor.hasRawData()) {
       ByteString raw = tensor.getRawData();

@@ -30,7 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>The writer holds a lock on {@code .lock} inside its staging folder for as long as it lives,
  *       so other writers remove only staging folders whose writer is gone (killed), never live ones.
  *   <li>The commit renames data files first, models last, while holding the folder's lock file
- *       ({@value #FOLDER_LOCK}), so two writers of one output cannot interleave their renames.
+ *       ({@value #FOLDER_LOCK}, removed when released), so two writers of one output cannot
+ *       interleave their renames.
+ *   <li>Staging folders are named by process id and a counter (no secure random at start-up), and
+ *       removed on Ctrl-C by a shutdown hook that waits for a commit in progress.
  *   <li>A write never overwrites or deletes what the model at the output, a surviving input or any
  *       other model of the folder reads ({@link #plan}): a new data file takes the first free name
  *       ({@code x.data}, {@code x.1.data}, ...), so the model rename is the single commit point;
@@ -38,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  */
 final class Staging implements AutoCloseable {
-  /** The lock file of a folder's commits; it stays in the folder and is never removed. */
+  /** The lock file of a folder's commits, held while files are renamed and removed after. */
   static final String FOLDER_LOCK = ModelIO.TEMP_PREFIX + "lock";
 
   private static final String OWNER_LOCK = ".lock";
@@ -46,18 +49,73 @@ final class Staging implements AutoCloseable {
   /** Staging folders of this process: never opened by removeStale (closing a channel drops the process's locks). */
   private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
 
+  private static final java.util.concurrent.atomic.AtomicLong COUNTER = new java.util.concurrent.atomic.AtomicLong();
+  /** Staging folders of this process not closed yet: removed by the shutdown hook. */
+  private static final Set<Staging> OPEN = ConcurrentHashMap.newKeySet();
+
   private final Path folder;
   private final Path dir;
   private final FileChannel ownerChannel;
   private final FileLock owner;
+  private boolean aborted;
+  private boolean closed;
 
   Staging(Path folder) throws IOException {
     this.folder = folder;
     removeStale(folder);
-    this.dir = Files.createTempDirectory(folder, ModelIO.TEMP_PREFIX);
+    this.dir = createDirectory(folder);
     LIVE.add(dir.toAbsolutePath().normalize());
     this.ownerChannel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     this.owner = ownerChannel.lock();
+    OPEN.add(this);
+    ShutdownHook.INSTALLED.hashCode(); // installs the hook once
+  }
+
+  /**
+   * A new staging folder named by process id and a counter: unique among live writers (a pid is
+   * unique while its process lives), without the start-up cost of a secure random generator.
+   */
+  private static Path createDirectory(Path folder) throws IOException {
+    String base = ModelIO.TEMP_PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    for (int attempt = 0; ; attempt++) {
+      Path candidate = folder.resolve(attempt == 0 ? base : base + "-" + Long.toHexString(System.nanoTime()));
+      try {
+        return Files.createDirectory(candidate);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (attempt >= 100) {
+          throw e; // a stale folder of an earlier process with this pid, a hundred times over
+        }
+      }
+    }
+  }
+
+  /**
+   * On Ctrl-C (or any orderly JVM exit) the staging folders of writes still in progress are removed.
+   * A commit in progress finishes first (the hook waits for it), so the hook never removes a staged
+   * file that a commit is about to rename into place.
+   */
+  private static final class ShutdownHook {
+    static final Thread INSTALLED = install();
+
+    private static Thread install() {
+      Thread hook = new Thread(() -> {
+        for (Staging staging : OPEN.toArray(new Staging[0])) {
+          staging.abort();
+        }
+      }, "onnx-tie-staging-cleanup");
+      try {
+        Runtime.getRuntime().addShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // already shutting down: nothing to install
+      }
+      return hook;
+    }
+  }
+
+  /** Called by the shutdown hook: no commit may start after this; the folder goes. */
+  private synchronized void abort() {
+    aborted = true;
+    close();
   }
 
   /** A path inside the staging folder. */
@@ -75,19 +133,85 @@ final class Staging implements AutoCloseable {
    * @param written models and their data file names, excluded from the "still read" scan
    */
   void commit(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written) throws IOException {
+    commit(data, models, superseded, written, null);
+  }
+
+  /**
+   * A second model that reads the data file under another name: after an in-place rewrite whose new
+   * data had to take an alternate name ({@code model.onnx.1.data}) because the replaced model read
+   * the usual one, {@code model} (staged, reading {@code name}) is installed once the usual name is
+   * free, so that the data file keeps its name.
+   *
+   * @param name the data file name to go back to
+   * @param model the staged model that reads it, renamed over the first one
+   */
+  record KeepName(String name, Path model) {}
+
+  /**
+   * {@link #commit(List, List, Set, Map)}, then, where {@code keep} is given, the data file (the
+   * single one written) goes back to its usual name when that is safe: the replaced model's data
+   * file under that name was deleted (nothing else read it) and the file system has hard links.
+   * The usual name is linked to the new data file, the second model renamed into place (a second
+   * commit point: before it the model reads the alternate name, after it the usual one, both of the
+   * same bytes), then the alternate name removed.
+   *
+   * @return the data file name the installed model reads (the staged one, or {@code keep.name()})
+   */
+  synchronized String commit(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written, KeepName keep)
+      throws IOException {
+    if (aborted || closed) {
+      throw new IOException("the write was interrupted");
+    }
     Object monitor = IN_PROCESS.computeIfAbsent(folder, f -> new Object());
     synchronized (monitor) {
-      if (data.size() + models.size() == 1) {
-        // one rename is atomic by itself: no folder lock (and no lock file left in the folder)
+      if (data.size() + models.size() == 1 && keep == null) {
+        // one rename is atomic by itself: no folder lock
         install(data, models, superseded, written);
-        return;
+        return data.isEmpty() ? null : data.get(0).getFileName().toString();
       }
-      try (FileChannel channel = FileChannel.open(folder.resolve(FOLDER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock lock = channel.lock()) {
+      try (FolderLock lock = FolderLock.take(folder.resolve(FOLDER_LOCK))) {
         install(data, models, superseded, written);
+        if (keep != null && data.size() == 1) {
+          return keepName(data.get(0).getFileName().toString(), keep);
+        }
+        return data.isEmpty() ? null : data.get(0).getFileName().toString();
       }
     }
   }
+
+  private String keepName(String current, KeepName keep) throws IOException {
+    Path usual = folder.resolve(keep.name());
+    Path alternate = folder.resolve(current);
+    if (Files.exists(usual, LinkOption.NOFOLLOW_LINKS)) {
+      return current; // something else still reads it, or it is not ours to replace
+    }
+    try {
+      Files.createLink(usual, alternate);
+    } catch (IOException | UnsupportedOperationException e) {
+      return current; // no hard links here: the alternate name stays
+    }
+    // the write is committed already: from here on a failure keeps the alternate name, never fails it
+    try {
+      move(keep.model(), folder.resolve(keep.model().getFileName().toString().substring(KEEP_PREFIX.length())));
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(usual);
+      } catch (IOException again) {
+        // a second name of the data file the model reads: harmless, and readable (links inside the folder)
+      }
+      return current;
+    }
+    try {
+      Files.delete(alternate);
+    } catch (IOException e) {
+      // the model reads the usual name; the alternate stays a second name of the same file
+    }
+    syncFolder();
+    return keep.name();
+  }
+
+  /** Staged name prefix of the model of {@link KeepName}. */
+  static final String KEEP_PREFIX = ".keep-";
 
   private void install(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written) throws IOException {
     for (Path file : data) {
@@ -97,27 +221,39 @@ final class Staging implements AutoCloseable {
       move(file, folder.resolve(file.getFileName().toString()));
     }
     syncFolder();
+    if (superseded.isEmpty()) {
+      return;
+    }
+    Set<String> candidates = new HashSet<>();
     for (String name : superseded) {
-      if (!written.containsValue(name) && !written.containsKey(name) && !name.endsWith(".onnx")
-          && !readByOtherModels(name, written.keySet())) {
+      if (!written.containsValue(name) && !written.containsKey(name) && !name.endsWith(".onnx")) {
+        candidates.add(name);
+      }
+    }
+    Set<String> stillRead = readByOtherModels(written.keySet());
+    for (String name : candidates) {
+      if (stillRead != null && !stillRead.contains(name)) {
         Files.deleteIfExists(folder.resolve(name));
       }
     }
   }
 
-  private boolean readByOtherModels(String dataName, Collection<String> exclude) {
+  /** Data file names the folder's other models read; null when one of them cannot be parsed. */
+  private Set<String> readByOtherModels(Collection<String> exclude) {
+    Set<String> read = new HashSet<>();
     try (DirectoryStream<Path> models = Files.newDirectoryStream(folder, "*.onnx")) {
       for (Path model : models) {
         if (!exclude.contains(model.getFileName().toString())) {
           Set<String> reads = locations(model);
-          if (reads == null || reads.contains(dataName)) {
-            return true;
+          if (reads == null) {
+            return null;
           }
+          read.addAll(reads);
         }
       }
-      return false;
+      return read;
     } catch (IOException e) {
-      return true;
+      return null;
     }
   }
 
@@ -173,26 +309,15 @@ final class Staging implements AutoCloseable {
       }
     }
     taken.addAll(survivingReads);
-    try (DirectoryStream<Path> models = Files.newDirectoryStream(folder, "*.onnx")) {
-      for (Path model : models) {
-        String name = model.getFileName().toString();
-        taken.add(name);
-        if (!targetNames.contains(name)) {
-          Set<String> reads = locations(model);
-          if (reads != null) {
-            taken.addAll(reads);
-          }
-        }
-      }
-    } catch (IOException e) {
-      // an unlistable folder fails the write later with its own message
-    }
+    // superseded names are checked again at the commit, against the folder's models then
     superseded.removeAll(taken);
     if (!external) {
       return new Plan(wanted, superseded);
     }
+    // the folder's other models are parsed only when a name this write would take is there already
+    OtherModels others = new OtherModels(folder, targetNames);
     if (explicit) {
-      if (taken.contains(wanted) || targetReads.contains(wanted)) {
+      if (taken.contains(wanted) || targetReads.contains(wanted) || others.take(wanted)) {
         throw dev.onnxtie.OnnxTieException.badInput("the data file name " + wanted + " is taken: a model or data file of "
             + folder + " that is read or being replaced has it; choose another name");
       }
@@ -204,11 +329,51 @@ final class Staging implements AutoCloseable {
     String suffix = wanted.endsWith(".data") ? ".data" : "";
     for (int n = 0; n < 1000; n++) {
       String candidate = n == 0 ? wanted : stem + "." + n + suffix;
-      if (!blocked.contains(candidate)) {
+      if (!blocked.contains(candidate) && !others.take(candidate)) {
         return new Plan(candidate, superseded);
       }
     }
     throw dev.onnxtie.OnnxTieException.badInput("no free name for the data file beside " + wanted + "; choose one with --external-data NAME");
+  }
+
+  /** The folder's models other than the targets and what they read, parsed on first need. */
+  private static final class OtherModels {
+    private final Path folder;
+    private final Set<String> targetNames;
+    private Set<String> taken;
+
+    OtherModels(Path folder, Set<String> targetNames) {
+      this.folder = folder;
+      this.targetNames = targetNames;
+    }
+
+    /**
+     * True when writing {@code name} could overwrite a model file or a file another model reads. A
+     * name that is not in the folder overwrites nothing and needs no parsing.
+     */
+    boolean take(String name) {
+      if (!Files.exists(folder.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+        return false;
+      }
+      if (taken == null) {
+        taken = new HashSet<>();
+        try (DirectoryStream<Path> models = Files.newDirectoryStream(folder, "*.onnx")) {
+          for (Path model : models) {
+            String file = model.getFileName().toString();
+            taken.add(file);
+            if (!targetNames.contains(file)) {
+              Set<String> reads = locations(model);
+              if (reads != null) {
+                taken.addAll(reads);
+              }
+            }
+          }
+        } catch (IOException e) {
+          // an unlistable folder fails the write later with its own message
+        }
+      }
+      return taken.contains(name);
+    }
   }
 
   private static Set<String> locationsOfTargets(List<Path> targets) {
@@ -342,7 +507,11 @@ final class Staging implements AutoCloseable {
 
   /** Releases the owner lock and removes the staging folder with whatever is left in it. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       owner.release();
       ownerChannel.close();
@@ -351,5 +520,6 @@ final class Staging implements AutoCloseable {
     }
     deleteTree(dir);
     LIVE.remove(dir.toAbsolutePath().normalize());
+    OPEN.remove(this);
   }
 }

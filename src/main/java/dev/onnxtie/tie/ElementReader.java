@@ -1,19 +1,19 @@
 package dev.onnxtie.tie;
 
 import dev.onnxtie.model.DataType;
-import java.nio.ByteBuffer;
+import dev.onnxtie.model.TensorBytes;
 
-/** Reads element {@code i} of a little-endian tensor buffer as bits, for every fixed-size dtype. */
+/** Reads element {@code i} of a little-endian tensor's bytes as bits, for every fixed-size dtype. */
 final class ElementReader {
   private ElementReader() {}
 
   /** The bits of element {@code index} (the low half for 16-byte elements). */
-  static long bits(ByteBuffer data, int width, boolean packed, long index) {
+  static long bits(TensorBytes data, int width, boolean packed, long index) {
     if (packed) {
-      int b = data.get((int) (index >>> 1));
+      int b = data.get(index >>> 1);
       return (b >>> ((int) (index & 1) * 4)) & 0xF;
     }
-    int at = Math.toIntExact(index * width);
+    long at = index * width;
     return switch (width) {
       case 1 -> data.get(at) & 0xFFL;
       case 2 -> data.getShort(at) & 0xFFFFL;
@@ -25,12 +25,12 @@ final class ElementReader {
   }
 
   /** True when element {@code ia} of {@code a} and element {@code ib} of {@code b} have equal bits. */
-  static boolean same(ByteBuffer a, long ia, ByteBuffer b, long ib, int width, boolean packed) {
+  static boolean same(TensorBytes a, long ia, TensorBytes b, long ib, int width, boolean packed) {
     if (packed) {
       return bits(a, width, true, ia) == bits(b, width, true, ib);
     }
-    int pa = Math.toIntExact(ia * width);
-    int pb = Math.toIntExact(ib * width);
+    long pa = ia * width;
+    long pb = ib * width;
     return switch (width) {
       case 1 -> a.get(pa) == b.get(pb);
       case 2 -> a.getShort(pa) == b.getShort(pb);

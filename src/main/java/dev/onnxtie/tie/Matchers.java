@@ -101,7 +101,7 @@ final class Matchers {
 
     @Override
     public Object refine(TensorSource source, PermutationKey keys) {
-      return source.bytes().hashCode();
+      return source.bytes().contentHash();
     }
 
     @Override
@@ -110,7 +110,7 @@ final class Matchers {
           || elements(kept.dims()) != elements(member.dims())) {
         return null;
       }
-      if (kept.bytes().mismatch(member.bytes()) != -1) {
+      if (!kept.bytes().contentEquals(member.bytes())) {
         return null;
       }
       return new Relation.Reshaped(Arrays.stream(member.dims()).boxed().toList());

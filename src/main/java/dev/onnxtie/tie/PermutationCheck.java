@@ -1,9 +1,15 @@
 package dev.onnxtie.tie;
 
 import dev.onnxtie.model.DataType;
+import dev.onnxtie.model.TensorBytes;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 
 /**
  * Byte-exact confirmation that one tensor is another with its axes permuted: {@code b =
@@ -15,6 +21,9 @@ public final class PermutationCheck {
   public static final int MAX_PERMUTED_RANK = 6;
 
   private static final int TILE = 64;
+
+  /** Tiles are visited in blocks of this many elements a side (a multiple of {@link #TILE}). */
+  private static final int BLOCK = 256;
 
   private PermutationCheck() {}
 
@@ -71,19 +80,310 @@ public final class PermutationCheck {
   }
 
   /**
-   * True when {@code b} equals {@code Transpose(a, perm)} bit for bit.
+   * True when {@code b} equals {@code Transpose(a, perm)} bit for bit (tensors of up to 2 GiB).
    *
    * @param a the raw bytes of the first tensor
    * @param aDims its dims
    * @param b the raw bytes of the second tensor, whose dims are {@code aDims} permuted by perm
    */
   public static boolean matches(ByteBuffer a, long[] aDims, ByteBuffer b, int[] perm, DataType type) {
-    if (a.remaining() != b.remaining()) {
+    return matches(TensorBytes.of(a), aDims, TensorBytes.of(b), perm, type);
+  }
+
+  /**
+   * True when {@code b} equals {@code Transpose(a, perm)} bit for bit, for tensors of any size.
+   * Axes of length 1 are dropped and axes that stay neighbours are merged first; then, unless the
+   * innermost axis stays in place (a run compare), {@code 64 × 64} tiles of both tensors are copied
+   * into arrays and compared there, split over the available cores when the tensor is large.
+   *
+   * @param a the raw bytes of the first tensor
+   * @param aDims its dims
+   * @param b the raw bytes of the second tensor, whose dims are {@code aDims} permuted by perm
+   */
+  public static boolean matches(TensorBytes a, long[] aDims, TensorBytes b, int[] perm, DataType type) {
+    if (a.size() != b.size()) {
       return false;
     }
     if (isIdentity(perm)) {
-      return a.duplicate().rewind().mismatch(b.duplicate().rewind()) == -1;
+      return a.contentEquals(b);
     }
+    for (long dim : aDims) {
+      if (dim == 0) {
+        return true;
+      }
+    }
+    if (type.isPacked()) {
+      return matchesElementwise(a, aDims, b, perm, type);
+    }
+    Reduced reduced = reduce(aDims, perm);
+    if (reduced.perm().length <= 1 || isIdentity(reduced.perm())) {
+      return a.contentEquals(b);
+    }
+    return new Tiled(a, b, reduced.dims(), reduced.perm(), ElementReader.width(type)).matches();
+  }
+
+  /** The same transpose with axes of length 1 dropped and axes that stay neighbours merged. */
+  record Reduced(long[] dims, int[] perm) {}
+
+  static Reduced reduce(long[] aDims, int[] perm) {
+    int rank = aDims.length;
+    int[] kept = new int[rank];
+    int count = 0;
+    int[] newIndex = new int[rank];
+    for (int axis = 0; axis < rank; axis++) {
+      newIndex[axis] = aDims[axis] == 1 ? -1 : count;
+      if (aDims[axis] != 1) {
+        kept[count++] = axis;
+      }
+    }
+    int[] squeezed = new int[count];
+    int n = 0;
+    for (int axis : perm) {
+      if (newIndex[axis] >= 0) {
+        squeezed[n++] = newIndex[axis];
+      }
+    }
+    long[] squeezedDims = new long[count];
+    for (int i = 0; i < count; i++) {
+      squeezedDims[i] = aDims[kept[i]];
+    }
+    // groups of b axes whose a axes are consecutive and in order
+    List<int[]> groups = new ArrayList<>();
+    for (int k = 0; k < count; k++) {
+      if (k > 0 && squeezed[k] == squeezed[k - 1] + 1) {
+        groups.get(groups.size() - 1)[1] = squeezed[k];
+      } else {
+        groups.add(new int[] {squeezed[k], squeezed[k]});
+      }
+    }
+    Integer[] order = new Integer[groups.size()];
+    for (int g = 0; g < order.length; g++) {
+      order[g] = g;
+    }
+    java.util.Arrays.sort(order, (x, y) -> Integer.compare(groups.get(x)[0], groups.get(y)[0]));
+    long[] dims = new long[groups.size()];
+    int[] reducedPerm = new int[groups.size()];
+    for (int position = 0; position < order.length; position++) {
+      int[] group = groups.get(order[position]);
+      long product = 1;
+      for (int axis = group[0]; axis <= group[1]; axis++) {
+        product *= squeezedDims[axis];
+      }
+      dims[position] = product;
+      reducedPerm[order[position]] = position;
+    }
+    return new Reduced(dims, reducedPerm);
+  }
+
+  /** Tensors at least this large are compared on all cores. */
+  static final long PARALLEL_MIN_BYTES = 8L << 20;
+
+  /** One tiled compare of b against Transpose(a, perm), with axes already reduced. */
+  private static final class Tiled {
+    private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private final TensorBytes a;
+    private final TensorBytes b;
+    private final int width;
+    private final int rank;
+    private final long[] bDims;
+    private final long[] step;
+    private final long[] bStride;
+    /** The b axis that is a's innermost (stride 1 in a). */
+    private final int q;
+    /** The other b axes (neither q nor the last), outermost first. */
+    private final int[] others;
+    private final long outerCount;
+    private final AtomicBoolean failed = new AtomicBoolean();
+
+    Tiled(TensorBytes a, TensorBytes b, long[] aDims, int[] perm, int width) {
+      this.a = a;
+      this.b = b;
+      this.width = width;
+      this.rank = aDims.length;
+      long[] aStride = new long[rank];
+      long stride = 1;
+      for (int k = rank - 1; k >= 0; k--) {
+        aStride[k] = stride;
+        stride *= aDims[k];
+      }
+      bDims = new long[rank];
+      step = new long[rank];
+      int inner = -1;
+      for (int k = 0; k < rank; k++) {
+        bDims[k] = aDims[perm[k]];
+        step[k] = aStride[perm[k]];
+        if (perm[k] == rank - 1) {
+          inner = k;
+        }
+      }
+      q = inner;
+      bStride = new long[rank];
+      stride = 1;
+      for (int k = rank - 1; k >= 0; k--) {
+        bStride[k] = stride;
+        stride *= bDims[k];
+      }
+      int[] rest = new int[rank];
+      int n = 0;
+      long count = 1;
+      for (int k = 0; k < rank; k++) {
+        if (k != q && k != rank - 1) {
+          rest[n++] = k;
+          count *= bDims[k];
+        }
+      }
+      others = java.util.Arrays.copyOf(rest, n);
+      outerCount = count;
+    }
+
+    boolean matches() {
+      long bands = q == rank - 1 ? outerCount : outerCount * blocks(bDims[q]);
+      int cores = Runtime.getRuntime().availableProcessors();
+      int tasks = a.size() >= PARALLEL_MIN_BYTES && cores > 1 ? (int) Math.min(bands, cores * 4L) : 1;
+      if (tasks <= 1) {
+        return range(0, bands);
+      }
+      long per = (bands + tasks - 1) / tasks;
+      return IntStream.range(0, tasks).parallel()
+          .allMatch(t -> range(Math.min(bands, t * per), Math.min(bands, (t + 1) * per)));
+    }
+
+    private static long blocks(long length) {
+      return (length + BLOCK - 1) / BLOCK;
+    }
+
+    /**
+     * Compares bands [from, to); a band is one outer index and, in the tiled case, one block of
+     * {@value #BLOCK} rows. Tiles are visited block by block ({@value #BLOCK} x {@value #BLOCK}
+     * elements), so that the pages both sides touch stay few enough for the TLB however large the
+     * tensor: a 2 GB transpose read tile row by tile row would touch a new page on every read.
+     */
+    private boolean range(long from, long to) {
+      if (q == rank - 1) {
+        return runs(from, to);
+      }
+      byte[] tileA = new byte[TILE * TILE * width];
+      byte[] tileB = new byte[TILE * TILE * width];
+      long rowBlocks = blocks(bDims[q]);
+      long columns = bDims[rank - 1];
+      long rows = bDims[q];
+      for (long band = from; band < to; band++) {
+        if (failed.get()) {
+          return false;
+        }
+        long outer = band / rowBlocks;
+        long blockStart = (band % rowBlocks) * BLOCK;
+        long blockEnd = Math.min(rows, blockStart + BLOCK);
+        long baseA = 0;
+        long baseB = 0;
+        long rest = outer;
+        for (int o = others.length - 1; o >= 0; o--) {
+          int axis = others[o];
+          long index = rest % bDims[axis];
+          rest /= bDims[axis];
+          baseA += index * step[axis];
+          baseB += index * bStride[axis];
+        }
+        for (long columnBlock = 0; columnBlock < columns; columnBlock += BLOCK) {
+          long columnEnd = Math.min(columns, columnBlock + BLOCK);
+          for (long i0 = blockStart; i0 < blockEnd; i0 += TILE) {
+            int tileRows = (int) Math.min(TILE, blockEnd - i0);
+            for (long c0 = columnBlock; c0 < columnEnd; c0 += TILE) {
+              int tileColumns = (int) Math.min(TILE, columnEnd - c0);
+              for (int c = 0; c < tileColumns; c++) {
+                a.get((baseA + (c0 + c) * step[rank - 1] + i0) * width, tileA, c * TILE * width, tileRows * width);
+              }
+              for (int i = 0; i < tileRows; i++) {
+                b.get((baseB + (i0 + i) * bStride[q] + c0) * width, tileB, i * TILE * width, tileColumns * width);
+              }
+              if (!sameTile(tileA, tileB, tileRows, tileColumns)) {
+                failed.set(true);
+                return false;
+              }
+            }
+          }
+        }
+      }
+      return true;
+    }
+
+    /** True when tileA[c][i] equals tileB[i][c] for every element of the tile. */
+    private boolean sameTile(byte[] tileA, byte[] tileB, int tileRows, int tileColumns) {
+      for (int i = 0; i < tileRows; i++) {
+        int rowB = i * TILE;
+        switch (width) {
+          case 1 -> {
+            for (int c = 0; c < tileColumns; c++) {
+              if (tileA[c * TILE + i] != tileB[rowB + c]) {
+                return false;
+              }
+            }
+          }
+          case 2 -> {
+            for (int c = 0; c < tileColumns; c++) {
+              if ((short) SHORTS.get(tileA, (c * TILE + i) * 2) != (short) SHORTS.get(tileB, (rowB + c) * 2)) {
+                return false;
+              }
+            }
+          }
+          case 4 -> {
+            for (int c = 0; c < tileColumns; c++) {
+              if ((int) INTS.get(tileA, (c * TILE + i) * 4) != (int) INTS.get(tileB, (rowB + c) * 4)) {
+                return false;
+              }
+            }
+          }
+          case 8 -> {
+            for (int c = 0; c < tileColumns; c++) {
+              if ((long) LONGS.get(tileA, (c * TILE + i) * 8) != (long) LONGS.get(tileB, (rowB + c) * 8)) {
+                return false;
+              }
+            }
+          }
+          default -> {
+            for (int c = 0; c < tileColumns; c++) {
+              int pa = (c * TILE + i) * width;
+              int pb = (rowB + c) * width;
+              for (int k = 0; k < width; k++) {
+                if (tileA[pa + k] != tileB[pb + k]) {
+                  return false;
+                }
+              }
+            }
+          }
+        }
+      }
+      return true;
+    }
+
+    /** The innermost axis stays innermost: compare contiguous runs of it, one per outer index. */
+    private boolean runs(long from, long to) {
+      long run = bDims[rank - 1] * width;
+      for (long outer = from; outer < to; outer++) {
+        if (failed.get()) {
+          return false;
+        }
+        long baseA = 0;
+        long rest = outer;
+        for (int o = others.length - 1; o >= 0; o--) {
+          int axis = others[o];
+          baseA += (rest % bDims[axis]) * step[axis];
+          rest /= bDims[axis];
+        }
+        if (!a.rangeEquals(baseA * width, b, outer * run, run)) {
+          failed.set(true);
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Element by element (packed 4-bit types, whose elements are nibbles). */
+  private static boolean matchesElementwise(TensorBytes a, long[] aDims, TensorBytes b, int[] perm, DataType type) {
     int width = ElementReader.width(type);
     boolean packed = type.isPacked();
     int rank = aDims.length;
@@ -98,14 +398,6 @@ public final class PermutationCheck {
     for (int k = 0; k < rank; k++) {
       bDims[k] = aDims[perm[k]];
       step[k] = aStride[perm[k]];
-    }
-    if (rank == 2) {
-      return matches2d(a, b, bDims[0], bDims[1], step[0], step[1], width, packed);
-    }
-    for (long dim : bDims) {
-      if (dim == 0) {
-        return true;
-      }
     }
     int[] index = new int[rank];
     long ia = 0;
@@ -134,24 +426,5 @@ public final class PermutationCheck {
         return true;
       }
     }
-  }
-
-  /** Rank-2 case in tiles, so that the strided side stays in cache. */
-  private static boolean matches2d(ByteBuffer a, ByteBuffer b, long rows, long cols, long rowStep, long colStep, int width, boolean packed) {
-    for (long r0 = 0; r0 < rows; r0 += TILE) {
-      long r1 = Math.min(rows, r0 + TILE);
-      for (long c0 = 0; c0 < cols; c0 += TILE) {
-        long c1 = Math.min(cols, c0 + TILE);
-        for (long r = r0; r < r1; r++) {
-          long ib = r * cols;
-          for (long c = c0; c < c1; c++) {
-            if (!ElementReader.same(a, r * rowStep + c * colStep, b, ib + c, width, packed)) {
-              return false;
-            }
-          }
-        }
-      }
-    }
-    return true;
   }
 }

@@ -1,6 +1,7 @@
 package dev.onnxtie.tie;
 
 import dev.onnxtie.model.DataType;
+import dev.onnxtie.model.TensorBytes;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,8 +24,13 @@ public final class PermutationKey {
   /** Axes longer than this get their factors computed on the fly instead of from a table. */
   private static final long MAX_TABLE = 1 << 22;
 
-  /** The key of a tensor of this type and dims whose raw bytes are {@code data}. */
+  /** The key of a tensor of this type and dims whose raw bytes are {@code data} (up to 2 GiB). */
   public long of(ByteBuffer data, DataType type, long[] dims) {
+    return of(TensorBytes.of(data), type, dims);
+  }
+
+  /** The key of a tensor of this type and dims whose raw bytes are {@code data}, of any size. */
+  public long of(TensorBytes data, DataType type, long[] dims) {
     int width = ElementReader.width(type);
     boolean packed = type.isPacked();
     int rank = dims.length;
@@ -50,15 +56,20 @@ public final class PermutationKey {
       for (int k = 0; k < rank - 1; k++) {
         outer *= factor(axis[k], dims[k], index[k]);
       }
-      if (last != null && !packed && width == 4) {
-        int at = Math.toIntExact(element * 4);
+      // the fast paths read a row that lies in one chunk straight from that chunk's buffer
+      long rowStart = element * width;
+      boolean oneChunk = !packed && (rowStart >>> data.shift()) == ((rowStart + inner * width - 1) >>> data.shift());
+      if (last != null && oneChunk && width == 4) {
+        ByteBuffer chunk = data.chunk((int) (rowStart >>> data.shift()));
+        int at = (int) (rowStart - ((rowStart >>> data.shift()) << data.shift()));
         for (int j = 0; j < inner; j++, at += 4) {
-          key += mix(data.getInt(at) & 0xFFFFFFFFL) * (outer * last[j]);
+          key += mix(chunk.getInt(at) & 0xFFFFFFFFL) * (outer * last[j]);
         }
-      } else if (last != null && !packed && width == 2) {
-        int at = Math.toIntExact(element * 2);
+      } else if (last != null && oneChunk && width == 2) {
+        ByteBuffer chunk = data.chunk((int) (rowStart >>> data.shift()));
+        int at = (int) (rowStart - ((rowStart >>> data.shift()) << data.shift()));
         for (int j = 0; j < inner; j++, at += 2) {
-          key += mix(data.getShort(at) & 0xFFFFL) * (outer * last[j]);
+          key += mix(chunk.getShort(at) & 0xFFFFL) * (outer * last[j]);
         }
       } else {
         for (long j = 0; j < inner; j++) {

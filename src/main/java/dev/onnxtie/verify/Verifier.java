@@ -50,6 +50,9 @@ import java.util.stream.Stream;
  *
  * <p>A verifier holds the ONNX Runtime environment; each call opens its sessions and closes them
  * before it returns, and every tensor and result is closed as soon as its values are copied out.
+ * {@link #compare} holds one model in memory at a time: model A runs on every input set and its
+ * session is closed (its outputs kept) before model B's session is created, on CPU and on CUDA
+ * alike, so a model that fits once fits for verification.
  * Not thread-safe.
  */
 public final class Verifier implements AutoCloseable {
@@ -74,7 +77,10 @@ public final class Verifier implements AutoCloseable {
     this.useCuda = chooseCuda(options.provider());
   }
 
-  /** Tells {@code listener} each step as it begins ("session A", "run 1 of 3"): progress for a terminal. */
+  /**
+   * Tells {@code listener} each step as it begins: progress for a terminal. One session at a time:
+   * "session A (model.onnx)", "run 1 of 3 (A)", ..., then "session B (tied.onnx)", "run 1 of 3 (B)", ...
+   */
   public Verifier withProgress(Consumer<String> listener) {
     this.progress = listener;
     return this;
@@ -159,34 +165,72 @@ public final class Verifier implements AutoCloseable {
       Map<String, Long> dimsUsed = new TreeMap<>();
       List<VerifyReport.Run> runs = new ArrayList<>();
       List<SessionInfo> sessionInfos = new ArrayList<>();
-      try (Sessions sessions = openSessions(List.of(a, b), sessionInfos, notes)) {
-        for (int run = 0; run < options.runs(); run++) {
-          progress.accept("run " + (run + 1) + " of " + options.runs());
-          long seed = options.seed() + run;
-          Map<String, Long> bound = new LinkedHashMap<>(fileDims);
-          RunFeeds feeds = feeds(seed, inputsA, inputsB, given, ranges, bound);
-          dimsUsed.putAll(bound);
-          Map<String, Value> outputsA;
+      List<RunFeeds> allFeeds = new ArrayList<>();
+      for (int run = 0; run < options.runs(); run++) {
+        Map<String, Long> bound = new LinkedHashMap<>(fileDims);
+        allFeeds.add(feeds(options.seed() + run, inputsA, inputsB, given, ranges, bound));
+        dimsUsed.putAll(bound);
+      }
+      // one session at a time: A runs on every input set and is closed before B is created
+      SessionInfo[] infoA = new SessionInfo[1];
+      List<Map<String, Value>> outputsA = runReference(a, allFeeds, infoA, notes);
+      boolean cudaForA = useCuda;
+      List<SessionInfo> infoB = new ArrayList<>();
+      List<Object> outputsB = new ArrayList<>();
+      try (Sessions sessions = openSessions(List.of(b), 'B', infoB, notes)) {
+        for (int run = 0; run < allFeeds.size(); run++) {
+          RunFeeds feeds = allFeeds.get(run);
+          progress.accept(runStep(run, allFeeds.size(), 'B'));
           try {
-            outputsA = run(sessions.get(0), feeds.a());
+            outputsB.add(run(sessions.get(0), feeds.b()));
           } catch (OrtException e) {
-            throw OnnxTieException.badInput("model " + a + " failed to run on the inputs " + feeds.used() + ": "
-                + DataFiles.oneLine(e.getMessage()) + "; set dims or ranges, or give real inputs", e);
+            outputsB.add(DataFiles.oneLine(e.getMessage()));
           }
-          Map<String, Value> outputsB = null;
-          String errorB = null;
-          try {
-            outputsB = run(sessions.get(1), feeds.b());
-          } catch (OrtException e) {
-            errorB = DataFiles.oneLine(e.getMessage());
-          }
-          runs.add(new VerifyReport.Run(run, feeds.anyRandom() ? seed : null, feeds.used(),
-              compareOutputs(outputNames, outputsA, outputsB, errorB), errorB));
         }
+      }
+      if (cudaForA && !useCuda) {
+        // B fell back to CPU: run A again there, so that both ran on one provider
+        outputsA = runReference(a, allFeeds, infoA, notes);
+      }
+      sessionInfos.add(infoA[0]);
+      sessionInfos.addAll(infoB);
+      for (int run = 0; run < allFeeds.size(); run++) {
+        RunFeeds feeds = allFeeds.get(run);
+        Object resultB = outputsB.get(run);
+        @SuppressWarnings("unchecked")
+        Map<String, Value> valuesB = resultB instanceof Map<?, ?> map ? (Map<String, Value>) map : null;
+        String errorB = resultB instanceof String error ? error : null;
+        runs.add(new VerifyReport.Run(run, feeds.anyRandom() ? options.seed() + run : null, feeds.used(),
+            compareOutputs(outputNames, outputsA.get(run), valuesB, errorB), errorB));
       }
       return new VerifyReport(a.toString(), b.toString(), provider(), options.optLevel(), options.atol(), options.rtol(),
           dimsUsed, sessionInfos, differences, runs, notes);
     }
+  }
+
+  /**
+   * Runs the reference model on every input set in one session, closed before this returns, and
+   * keeps its outputs.
+   *
+   * @throws OnnxTieException (bad input) when it fails on an input set
+   */
+  private List<Map<String, Value>> runReference(Path a, List<RunFeeds> allFeeds, SessionInfo[] info, List<String> notes) {
+    List<SessionInfo> infos = new ArrayList<>();
+    List<Map<String, Value>> outputs = new ArrayList<>();
+    try (Sessions sessions = openSessions(List.of(a), 'A', infos, notes)) {
+      for (int run = 0; run < allFeeds.size(); run++) {
+        RunFeeds feeds = allFeeds.get(run);
+        progress.accept(runStep(run, allFeeds.size(), 'A'));
+        try {
+          outputs.add(run(sessions.get(0), feeds.a()));
+        } catch (OrtException e) {
+          throw OnnxTieException.badInput("model " + a + " failed to run on the inputs " + feeds.used() + ": "
+              + DataFiles.oneLine(e.getMessage()) + "; set dims or ranges, or give real inputs", e);
+        }
+      }
+    }
+    info[0] = infos.get(0);
+    return outputs;
   }
 
   /**
@@ -514,14 +558,27 @@ public final class Verifier implements AutoCloseable {
 
   // ---------------------------------------------------------------- sessions and runs
 
+  /** The progress step of one run of one session: "run 2 of 3 (B)". */
+  private static String runStep(int run, int runs, char session) {
+    return "run " + (run + 1) + " of " + runs + " (" + session + ")";
+  }
+
   /** Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU. */
   private Sessions openSessions(List<Path> models, List<SessionInfo> infos, List<String> notes) {
+    return openSessions(models, 'A', infos, notes);
+  }
+
+  /**
+   * {@link #openSessions(List, List, List)}, the first session named {@code firstSession} in the
+   * progress steps ("session B (tied.onnx)").
+   */
+  private Sessions openSessions(List<Path> models, char firstSession, List<SessionInfo> infos, List<String> notes) {
     warmUp();
     while (true) {
       Sessions sessions = new Sessions();
       try {
         for (Path model : models) {
-          progress.accept("session " + (char) ('A' + sessions.sessions.size()) + " (" + model.getFileName() + ")");
+          progress.accept("session " + (char) (firstSession + sessions.sessions.size()) + " (" + model.getFileName() + ")");
           sessions.add(open(model, infos));
         }
         return sessions;
@@ -745,12 +802,26 @@ public final class Verifier implements AutoCloseable {
     return null;
   }
 
+  /** Sessions open now, and the most open at once since the last {@link #resetMostOpen}: for tests. */
+  private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
+  private static final java.util.concurrent.atomic.AtomicInteger MOST_OPEN = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** The most ONNX Runtime sessions this process had open at once since {@link #resetMostOpen}. */
+  static int mostOpenSessions() {
+    return MOST_OPEN.get();
+  }
+
+  static void resetMostOpen() {
+    MOST_OPEN.set(OPEN.get());
+  }
+
   /** Open sessions, closed together. */
   private static final class Sessions implements AutoCloseable {
     private final List<OrtSession> sessions = new ArrayList<>();
 
     void add(OrtSession session) {
       sessions.add(session);
+      MOST_OPEN.accumulateAndGet(OPEN.incrementAndGet(), Math::max);
     }
 
     OrtSession get(int index) {
@@ -765,6 +836,7 @@ public final class Verifier implements AutoCloseable {
         } catch (OrtException e) {
           // closing releases native memory; a failure here leaves nothing to do
         }
+        OPEN.decrementAndGet();
       }
       sessions.clear();
     }

@@ -16,10 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Staging folders, the commit point of external-data writes, and cleanup of what writers leave. */
 class StagingTest {
-  /** The folder's entries but the commit lock file that external-data writes keep there. */
+  /** The folder's entries (no commit lock file or staging folder may stay). */
   static List<String> names(Path folder) throws Exception {
     try (Stream<Path> files = Files.list(folder)) {
-      return files.map(p -> p.getFileName().toString()).filter(name -> !name.equals(Staging.FOLDER_LOCK)).sorted().toList();
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
     }
   }
 
@@ -30,11 +30,15 @@ class StagingTest {
     Files.createDirectories(original);
     Files.copy(model, original.resolve("model.onnx"));
     Files.copy(model.resolveSibling("model.onnx.data"), original.resolve("model.onnx.data"));
-    assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
-    // the new data went to the alternate name; the superseded file is gone, nothing else is left
-    assertEquals(List.of("model.onnx", "model.onnx.1.data"), names(model.getParent()));
+    Cli first = Cli.run("rewrite", model.toString(), model.toString());
+    assertEquals(0, first.code(), first.err());
+    // the new data went to the alternate name, then back to the usual one once the superseded file was gone
+    assertEquals(List.of("model.onnx", "model.onnx.data"), names(model.getParent()));
+    assertTrue(first.out().contains("(data file model.onnx.data)"), first.out());
+    assertEquals(1L, Files.getAttribute(model.resolveSibling("model.onnx.data"), "unix:nlink", java.nio.file.LinkOption.NOFOLLOW_LINKS)
+        instanceof Integer links ? (long) links : -1L);
     assertTrue(dev.onnxtie.api.OnnxTie.verify(original.resolve("model.onnx"), model, VerifyOptions.defaults()).passed());
-    // the next write flips back to the first name
+    // and again
     assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
     assertEquals(List.of("model.onnx", "model.onnx.data"), names(model.getParent()));
     // a data file another model of the folder still reads is kept
@@ -73,9 +77,11 @@ class StagingTest {
   void aDataFileNameEveryoneElseReadsIsSkipped(@TempDir Path dir) throws Exception {
     Path model = ExternalDataTest.copySampleInto(dir.resolve("m"));
     assertEquals(0, Cli.run("rewrite", model.toString(), model.resolveSibling("backup.onnx").toString(), "--external-data", "model.onnx.1.data").code());
-    // model.onnx reads model.onnx.data, backup.onnx reads model.onnx.1.data: the next free name is .2
-    assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
-    assertEquals(List.of("backup.onnx", "model.onnx", "model.onnx.1.data", "model.onnx.2.data"), names(model.getParent()));
+    // model.onnx reads model.onnx.data, backup.onnx reads model.onnx.1.data: the next free name is .2,
+    // and after the commit the data goes back to model.onnx.data, which nothing else reads
+    Cli inPlace = Cli.run("rewrite", model.toString(), model.toString());
+    assertEquals(0, inPlace.code(), inPlace.err());
+    assertEquals(List.of("backup.onnx", "model.onnx", "model.onnx.1.data", "model.onnx.data"), names(model.getParent()));
     assertEquals(0, Cli.run("inspect", model.resolveSibling("backup.onnx").toString()).code());
     Cli taken = Cli.run("rewrite", model.toString(), model.resolveSibling("third.onnx").toString(), "--external-data", "model.onnx.1.data");
     assertEquals(2, taken.code());

@@ -439,12 +439,38 @@ class CrashSafeWriteTest {
       String outcome = checkOutput(folder, external);
       assertTrue(outcome.equals(first) || outcome.equals(second), "the output is " + outcome);
       assertEquals(Set.of(), stagingFolders(folder), "concurrent writers left staging folders");
+      assertEquals(Set.of(), tempEntries(folder), "concurrent writers left their commit lock file");
       String label = (external ? "external " : "single ") + (first.equals(second) ? "same input" : "two inputs");
       outcomes.merge(label + " -> " + outcome, 1L, Long::sum);
       deleteFolder(folder);
     }
     System.out.printf("crash-safe writes: %d concurrent pairs, all exit 0, outputs: %s; %.1f s%n", ROUNDS, outcomes,
         (System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * Ctrl-C (SIGINT) while a write is staged: the JVM's shutdown hook removes the staging folder, and
+   * the output is absent or whole. Each round interrupts once the staging folder has appeared.
+   */
+  @Test
+  void interruptedWriteRemovesItsStagingFolder() throws Exception {
+    int stagedInterrupts = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+      boolean external = round % 2 == 1;
+      Path folder = Files.createDirectories(work.resolve("interrupted-" + round));
+      Run run = start(rewrite("crash-a", folder.resolve("model.onnx"), external));
+      while (run.process().isAlive() && tempEntries(folder).isEmpty()) {
+        Thread.sleep(2);
+      }
+      boolean staged = run.process().isAlive();
+      new ProcessBuilder("kill", "-INT", Long.toString(run.process().pid())).start().waitFor();
+      assertTrue(run.process().waitFor(2, TimeUnit.MINUTES), "an interrupted writer did not exit");
+      stagedInterrupts += staged ? 1 : 0;
+      checkOutput(folder, external);
+      assertEquals(Set.of(), tempEntries(folder), "an interrupted writer left " + tempEntries(folder) + "; " + run.logText());
+      deleteFolder(folder);
+    }
+    assertTrue(stagedInterrupts > 0, "no interrupt landed while a write was staged");
   }
 
   static void deleteFolder(Path folder) throws IOException {

@@ -185,6 +185,18 @@ class VerifierTest {
   }
 
   @Test
+  void modelsRunOneSessionAtATime() {
+    VerifyReport report;
+    Verifier.resetMostOpen();
+    try (Verifier verifier = new Verifier(cpu().withRuns(3))) {
+      report = verifier.compare(GPT2, GPT2);
+    }
+    assertEquals(1, Verifier.mostOpenSessions(), "model A's session is closed before model B's is created");
+    assertEquals(2, report.sessions().size());
+    assertEquals(3, report.runs().size());
+  }
+
+  @Test
   void runsUseConsecutiveSeeds() {
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu().withRuns(3).withSeed(7))) {

@@ -1,0 +1,256 @@
+package dev.onnxtie.model;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.onnxtie.OnnxTieException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+
+/**
+ * The raw little-endian bytes of one tensor, of any size (a {@code ByteBuffer} or {@code ByteString}
+ * stops at 2 GiB). The bytes are read-only views, usually of a memory-mapped file, cut into chunks
+ * of {@code 2^shift} bytes counted from the tensor's first byte (only the last chunk is shorter).
+ * Chunks are a multiple of 16 bytes, so an element of a power-of-two width (1 to 16 bytes) read at a
+ * multiple of its width never straddles two chunks. Nothing is copied.
+ */
+public final class TensorBytes {
+  /** Chunk size exponent of new views: 1 GiB; tests lower it to exercise chunk boundaries. */
+  static final int DEFAULT_CHUNK_SHIFT = 30;
+
+  private static volatile int chunkShift = DEFAULT_CHUNK_SHIFT;
+
+  /** Writes go to files in slices of this many bytes (one call per multi-GB buffer costs seconds of CPU). */
+  static final int WRITE_SLICE = 1 << 20;
+
+  private static final TensorBytes EMPTY = new TensorBytes(new ByteBuffer[0], DEFAULT_CHUNK_SHIFT, 0);
+
+  private final ByteBuffer[] chunks;
+  private final int shift;
+  private final long mask;
+  private final long size;
+
+  private TensorBytes(ByteBuffer[] chunks, int shift, long size) {
+    this.chunks = chunks;
+    this.shift = shift;
+    this.mask = (1L << shift) - 1;
+    this.size = size;
+  }
+
+  /** The chunk size exponent of new views. */
+  static int chunkShift() {
+    return chunkShift;
+  }
+
+  /** Sets the chunk size of new views to {@code 2^shift} bytes (16 to 2^30); for tests. */
+  static void setChunkShift(int shift) {
+    if (shift < 4 || shift > DEFAULT_CHUNK_SHIFT) {
+      throw new IllegalArgumentException("chunk shift " + shift);
+    }
+    chunkShift = shift;
+  }
+
+  /** A view of a buffer's remaining bytes, cut into chunks; the buffer itself is not changed. */
+  public static TensorBytes of(ByteBuffer buffer) {
+    return of(buffer, chunkShift);
+  }
+
+  /**
+   * A view of a buffer's remaining bytes cut into chunks of {@code 2^shift} bytes (4 to 30): small
+   * chunks let tests cross chunk boundaries without gigabytes of data.
+   */
+  public static TensorBytes of(ByteBuffer buffer, int shift) {
+    if (shift < 4 || shift > DEFAULT_CHUNK_SHIFT) {
+      throw new IllegalArgumentException("chunk shift " + shift);
+    }
+    ByteBuffer whole = buffer.slice();
+    int length = whole.remaining();
+    if (length == 0) {
+      return EMPTY;
+    }
+    int count = (int) ((length + (1L << shift) - 1) >>> shift);
+    ByteBuffer[] chunks = new ByteBuffer[count];
+    for (int i = 0; i < count; i++) {
+      int start = (int) ((long) i << shift);
+      int end = (int) Math.min(length, (long) start + (1L << shift));
+      chunks[i] = whole.slice(start, end - start).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+    return new TensorBytes(chunks, shift, length);
+  }
+
+  /** A view of a byte string (aliased when it is a view of a mapping, as parsed raw_data is). */
+  public static TensorBytes of(ByteString bytes) {
+    return of(bytes.asReadOnlyByteBuffer());
+  }
+
+  /**
+   * Maps {@code length} bytes of a file from {@code offset}, one mapping per chunk.
+   *
+   * @throws IOException when the file cannot be mapped
+   */
+  static TensorBytes map(FileChannel channel, long offset, long length) throws IOException {
+    if (length == 0) {
+      return EMPTY;
+    }
+    int shift = chunkShift;
+    long count = (length + (1L << shift) - 1) >>> shift;
+    ByteBuffer[] chunks = new ByteBuffer[Math.toIntExact(count)];
+    for (int i = 0; i < chunks.length; i++) {
+      long start = (long) i << shift;
+      long end = Math.min(length, start + (1L << shift));
+      chunks[i] = channel.map(FileChannel.MapMode.READ_ONLY, offset + start, end - start).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    return new TensorBytes(chunks, shift, length);
+  }
+
+  /** Number of bytes. */
+  public long size() {
+    return size;
+  }
+
+  /** Number of chunks. */
+  public int chunkCount() {
+    return chunks.length;
+  }
+
+  /** Chunk {@code i} as a fresh read-only little-endian view (position 0). */
+  public ByteBuffer chunk(int i) {
+    return chunks[i].duplicate().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** Chunk size exponent: chunk {@code i} starts at byte {@code i << shift()}. */
+  public int shift() {
+    return shift;
+  }
+
+  /** Byte at {@code at}. */
+  public byte get(long at) {
+    return chunks[(int) (at >>> shift)].get((int) (at & mask));
+  }
+
+  /** Little-endian short at {@code at}. */
+  public short getShort(long at) {
+    ByteBuffer chunk = chunks[(int) (at >>> shift)];
+    int offset = (int) (at & mask);
+    return offset + 2 <= chunk.limit() ? chunk.getShort(offset) : (short) slow(at, 2);
+  }
+
+  /** Little-endian int at {@code at}. */
+  public int getInt(long at) {
+    ByteBuffer chunk = chunks[(int) (at >>> shift)];
+    int offset = (int) (at & mask);
+    return offset + 4 <= chunk.limit() ? chunk.getInt(offset) : (int) slow(at, 4);
+  }
+
+  /** Little-endian long at {@code at}. */
+  public long getLong(long at) {
+    ByteBuffer chunk = chunks[(int) (at >>> shift)];
+    int offset = (int) (at & mask);
+    return offset + 8 <= chunk.limit() ? chunk.getLong(offset) : slow(at, 8);
+  }
+
+  /** A value that straddles two chunks (only at an offset that is not a multiple of its width). */
+  private long slow(long at, int width) {
+    if (at < 0 || at + width > size) {
+      throw new IndexOutOfBoundsException("bytes " + at + ".." + (at + width) + " of " + size);
+    }
+    long value = 0;
+    for (int i = width - 1; i >= 0; i--) {
+      value = value << 8 | (get(at + i) & 0xFF);
+    }
+    return value;
+  }
+
+  /** Copies {@code length} bytes from {@code at} into {@code target} at {@code offset}. */
+  public void get(long at, byte[] target, int offset, int length) {
+    if (at < 0 || length < 0 || at + length > size) {
+      throw new IndexOutOfBoundsException("bytes " + at + ".." + (at + length) + " of " + size);
+    }
+    int done = 0;
+    while (done < length) {
+      long position = at + done;
+      ByteBuffer chunk = chunks[(int) (position >>> shift)];
+      int from = (int) (position & mask);
+      int n = Math.min(length - done, chunk.limit() - from);
+      chunk.get(from, target, offset + done, n);
+      done += n;
+    }
+  }
+
+  /** True when both hold the same bytes. */
+  public boolean contentEquals(TensorBytes other) {
+    return size == other.size && rangeEquals(0, other, 0, size);
+  }
+
+  /** True when {@code length} bytes from {@code at} equal {@code other}'s from {@code otherAt}. */
+  public boolean rangeEquals(long at, TensorBytes other, long otherAt, long length) {
+    long done = 0;
+    while (done < length) {
+      long p = at + done;
+      long q = otherAt + done;
+      ByteBuffer x = chunks[(int) (p >>> shift)];
+      ByteBuffer y = other.chunks[(int) (q >>> other.shift)];
+      int xFrom = (int) (p & mask);
+      int yFrom = (int) (q & other.mask);
+      int n = (int) Math.min(length - done, Math.min(x.limit() - xFrom, y.limit() - yFrom));
+      if (x.slice(xFrom, n).mismatch(y.slice(yFrom, n)) != -1) {
+        return false;
+      }
+      done += n;
+    }
+    return true;
+  }
+
+  /**
+   * The bytes as one {@code ByteString} (chunks concatenated, not copied), for a protobuf field.
+   *
+   * @throws OnnxTieException (bad input) past protobuf's 2 GiB limit of one field
+   */
+  public ByteString toByteString(String tensor) {
+    if (size > Integer.MAX_VALUE) {
+      throw OnnxTieException.badInput("tensor '" + tensor + "' has " + size
+          + " bytes, more than one protobuf field holds (2 GiB); write the model with external data");
+    }
+    ByteString joined = ByteString.EMPTY;
+    for (ByteBuffer chunk : chunks) {
+      joined = joined.concat(UnsafeByteOperations.unsafeWrap(chunk.duplicate()));
+    }
+    return joined;
+  }
+
+  /** Writes all bytes to {@code channel} from {@code position}, in slices of {@value #WRITE_SLICE} bytes. */
+  void writeTo(FileChannel channel, long position) throws IOException {
+    long at = position;
+    for (ByteBuffer chunk : chunks) {
+      for (int from = 0; from < chunk.limit(); from += WRITE_SLICE) {
+        ByteBuffer slice = chunk.slice(from, Math.min(WRITE_SLICE, chunk.limit() - from));
+        while (slice.hasRemaining()) {
+          at += channel.write(slice, at);
+        }
+      }
+    }
+  }
+
+  /**
+   * A 64-bit hash of the bytes, read straight from the chunks (equal bytes give equal hashes,
+   * whatever the chunking). Unlike {@link #hashCode()}, which is identity, it depends on the content only.
+   */
+  public long contentHash() {
+    long h = 0x9E3779B97F4A7C15L ^ size;
+    long longs = size / 8;
+    for (int c = 0; c < chunks.length; c++) {
+      ByteBuffer chunk = chunks[c];
+      long base = (long) c << shift;
+      int inChunk = (int) Math.min(chunk.limit() / 8, longs - base / 8);
+      for (int i = 0; i < inChunk; i++) {
+        h = (h ^ chunk.getLong(i * 8)) * 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 29;
+      }
+    }
+    for (long i = longs * 8; i < size; i++) {
+      h = (h ^ get(i)) * 0xC4CEB9FE1A85EC53L;
+    }
+    return h;
+  }
+}
