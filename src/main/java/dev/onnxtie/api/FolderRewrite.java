@@ -165,7 +165,8 @@ final class FolderRewrite {
       List<RewriteReport> reports = new ArrayList<>();
       for (int i = 0; i < models.size(); i++) {
         reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), false, rewritten.get(i).result(), OnnxTie.fileBytes(read.get(i)),
-            sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), verifications[i]));
+            sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), written.get(0).getFileName().toString(),
+            verifications[i]));
       }
       return new FolderRewriteReport(inDir.toString(), target.toString(), false, reports, written.get(0).toString(), before, after, List.of(),
           List.of());
@@ -309,7 +310,7 @@ final class FolderRewrite {
   private static FolderRewriteReport relabel(FolderRewriteReport report, String staged, String out) {
     List<RewriteReport> models = report.models().stream().map(model -> new RewriteReport(model.input(), swap(model.output(), staged, out),
         model.dryRun(), model.result(), model.bytesBefore(), model.bytesAfter(), model.written().stream().map(file -> swap(file, staged, out)).toList(),
-        model.verification() == null ? null : model.verification().withB(swap(model.verification().b(), staged, out)))).toList();
+        model.dataFile(), model.verification() == null ? null : model.verification().withB(swap(model.verification().b(), staged, out)))).toList();
     return new FolderRewriteReport(report.input(), out, report.dryRun(), models, swap(report.sharedData(), staged, out), report.bytesBefore(), report.bytesAfter(),
         report.copied(), report.notes());
   }

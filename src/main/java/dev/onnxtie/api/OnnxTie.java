@@ -120,7 +120,7 @@ public final class OnnxTie {
       write(rewritten.model(), out);
     }
     return new RewriteReport(inLabel, options.dryRun() ? null : outLabel, options.dryRun(), rewritten.result(),
-        model.source() == null ? 0 : fileBytes(model), null, List.of(), null);
+        model.source() == null ? 0 : fileBytes(model), null, List.of(), null, null);
   }
 
   /** Rewrites a model already read (e.g. from standard input) into a file; no verification. */
@@ -130,11 +130,11 @@ public final class OnnxTie {
     }
     Rewritten rewritten = rewrite(model, options);
     if (options.dryRun()) {
-      return new RewriteReport(inLabel, null, true, rewritten.result(), fileBytes(model), null, List.of(), null);
+      return new RewriteReport(inLabel, null, true, rewritten.result(), fileBytes(model), null, List.of(), null, null);
     }
-    List<Path> written = ModelIO.write(rewritten.model(), out, options.write());
+    List<String> written = ModelIO.write(rewritten.model(), out, options.write()).stream().map(Path::toString).toList();
     return new RewriteReport(inLabel, out.toString(), false, rewritten.result(), fileBytes(model),
-        written.stream().mapToLong(OnnxTie::sizeOf).sum(), written.stream().map(Path::toString).toList(), null);
+        written.stream().mapToLong(file -> sizeOf(Path.of(file))).sum(), written, RewriteReport.dataFileOf(written), null);
   }
 
   /**
@@ -155,7 +155,7 @@ public final class OnnxTie {
       progress.phase("finding duplicates in " + in.getFileName());
       Rewritten rewritten = rewrite(model, options, progress);
       if (options.dryRun()) {
-        return new RewriteReport(in.toString(), null, true, rewritten.result(), before, null, List.of(), null);
+        return new RewriteReport(in.toString(), null, true, rewritten.result(), before, null, List.of(), null, null);
       }
       progress.phase("writing " + out.getFileName());
       Verification[] verification = {null};
@@ -168,8 +168,9 @@ public final class OnnxTie {
       for (Path file : written) {
         after += sizeOf(file);
       }
-      return new RewriteReport(in.toString(), out.toString(), false, rewritten.result(), before, after,
-          written.stream().map(Path::toString).toList(), verification[0]);
+      List<String> files = written.stream().map(Path::toString).toList();
+      return new RewriteReport(in.toString(), out.toString(), false, rewritten.result(), before, after, files,
+          RewriteReport.dataFileOf(files), verification[0]);
     }
   }
 

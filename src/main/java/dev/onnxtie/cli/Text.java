@@ -82,7 +82,8 @@ final class Text {
 
   static void rewrite(PrintWriter out, RewriteReport report) {
     int lines = 0;
-    out.println(report.input() + (report.dryRun() ? " (dry run: nothing written)" : " -> " + report.output()));
+    out.println(report.input() + (report.dryRun() ? " (dry run: nothing written)"
+        : " -> " + report.output() + (report.dataFile() == null ? "" : " (data file " + report.dataFile() + ")")));
     if (report.result().ties().isEmpty()) {
       out.println("  nothing to tie");
     }

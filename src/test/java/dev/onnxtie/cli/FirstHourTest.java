@@ -209,6 +209,16 @@ class FirstHourTest {
       assertEquals("ok", envelope.get("status").getAsString());
       assertNotNull(envelope.get("version").getAsString());
     }
+    // the data file written with a model: a field of the JSON (null for a single file), a suffix of the text
+    Cli external = Cli.run("rewrite", GPT2.toString(), dir.resolve("ext.onnx").toString(), "--external-data", "--json");
+    assertEquals(0, external.code(), external.err());
+    assertEquals("ext.onnx.data", JsonOutput.envelope(external).getAsJsonObject("result").getAsJsonArray("models").get(0)
+        .getAsJsonObject().get("dataFile").getAsString());
+    Cli single = Cli.run("rewrite", GPT2.toString(), dir.resolve("single.onnx").toString(), "--json");
+    assertTrue(JsonOutput.envelope(single).getAsJsonObject("result").getAsJsonArray("models").get(0)
+        .getAsJsonObject().get("dataFile").isJsonNull(), single.out());
+    Cli text = Cli.run("rewrite", GPT2.toString(), dir.resolve("ext2.onnx").toString(), "--external-data");
+    assertTrue(text.out().contains("ext2.onnx (data file ext2.onnx.data)"), text.out());
     List<String[]> failing = List.of(
         new String[] {"check", GPT2.toString(), "--json"},
         new String[] {"inspect", dir.resolve("missing.onnx").toString(), "--json"},
@@ -277,7 +287,7 @@ class FirstHourTest {
   void reportsUsePluralsDashesAndSayWhenAFileGrows() {
     TieInfo tie = new TieInfo("w", "w2", new TieRelation.Identical(), "float", List.of(4L), 1, 16, 0, "", "rewire", "tied", true, "");
     RewriteReport grown = new RewriteReport("in.onnx", "out.onnx", false, new TieResult("tie-weights", 1, List.of(tie), List.of()),
-        1000, 1200L, List.of("out.onnx"), null);
+        1000, 1200L, List.of("out.onnx"), null, null);
     StringWriter text = new StringWriter();
     try (PrintWriter out = new PrintWriter(text)) {
       Text.rewrite(out, new FolderRewriteReport("in.onnx", "out.onnx", false, List.of(grown), null, 1000, 1200L, List.of(), List.of()), false);
