@@ -183,8 +183,8 @@ public final class OnnxTieCli implements Runnable {
         throw e;
       }
       // the JVM's form of SIGBUS: a mapped model or data file shrank while it was being read
-      err.println("onnx-tie: a model or data file changed size while being read; nothing was written");
-      err.flush();
+      root.endProgress();
+      fail(out, err, null, OnnxTieException.BAD_INPUT, "a model or data file changed size while being read; nothing was written");
       return OnnxTieException.BAD_INPUT;
     } catch (StackOverflowError e) {
       root.endProgress();
