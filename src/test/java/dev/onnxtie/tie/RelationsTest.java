@@ -142,4 +142,20 @@ class RelationsTest {
     assertEquals("wa", ties.get("x_copy").kept().name());
     assertEquals(new Relation.Permuted(List.of(1, 0)), ties.get("y_transposed").relation());
   }
+
+  @Test
+  void largeReshapeBucketsAreSplitByContentHash() {
+    // more tensors of 12 elements than Grouping.REFINE_ABOVE: the reshape matcher splits its bucket
+    // by a hash of the bytes (equal bytes, equal key), so the reshaped copy still meets its source
+    GraphProto.Builder graph = GraphProto.newBuilder();
+    int count = Grouping.REFINE_ABOVE * 2 + 3;
+    for (int i = 0; i < count; i++) {
+      graph.addInitializer(floats("v" + i, randomFloats(200 + i, 12), 12));
+    }
+    graph.addInitializer(floats("v_reshaped", randomFloats(200 + 7, 12), 2, 6));
+    Map<String, Tie> ties = ties(graph);
+    assertEquals(1, ties.size(), ties.toString());
+    assertEquals("v7", ties.get("v_reshaped").kept().name());
+    assertEquals(new Relation.Reshaped(List.of(2L, 6L)), ties.get("v_reshaped").relation());
+  }
 }
