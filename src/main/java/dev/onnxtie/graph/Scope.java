@@ -88,6 +88,35 @@ public final class Scope {
     return defined;
   }
 
+  /**
+   * The tensors of enclosing graphs that this graph reads: node inputs (here or in nested
+   * subgraphs) and outputs that it does not define itself, in order of first read.
+   */
+  Set<String> outerReads() {
+    Set<String> local = definedNames();
+    Set<String> reads = new java.util.LinkedHashSet<>();
+    for (Node node : nodes) {
+      for (String input : node.inputs()) {
+        if (!input.isEmpty() && !local.contains(input)) {
+          reads.add(input);
+        }
+      }
+      for (Scope sub : node.subgraphs) {
+        for (String name : sub.outerReads()) {
+          if (!local.contains(name)) {
+            reads.add(name);
+          }
+        }
+      }
+    }
+    for (String output : outputNames) {
+      if (!local.contains(output)) {
+        reads.add(output);
+      }
+    }
+    return reads;
+  }
+
   /** A readable path such as {@code main} or {@code main/If_0.then_branch}. */
   public String path() {
     return path;
