@@ -1,6 +1,7 @@
 package dev.onnxtie.graph;
 
 import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.model.OutputValidator;
 import dev.onnxtie.proto.Onnx.AttributeProto;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
@@ -206,6 +207,7 @@ public final class GraphEditor {
    * Removes what became unused, sorts every graph and returns the edited model.
    *
    * @throws IllegalStateException when an edit created a cycle (a bug in a pass)
+   * @throws dev.onnxtie.OnnxTieException (internal, exit 3) when the result fails {@link OutputValidator}
    */
   public OnnxModel build() {
     Set<String> removed = new HashSet<>();
@@ -229,7 +231,9 @@ public final class GraphEditor {
     }
     ModelProto.Builder model = source.proto().toBuilder().setGraph(build(main));
     model.addAllOpsetImport(addedOpsets);
-    return source.withProto(model.build());
+    OnnxModel built = source.withProto(model.build());
+    OutputValidator.validate(source, built);
+    return built;
   }
 
   /** Removes the unused tensors a pass marked; returns the names removed. */
