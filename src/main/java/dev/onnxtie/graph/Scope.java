@@ -122,11 +122,6 @@ public final class Scope {
     return path;
   }
 
-  /** The enclosing scope, or null for the main graph. */
-  public Scope parent() {
-    return parent;
-  }
-
   /** 0 for the main graph, 1 for its subgraphs, and so on. */
   public int depth() {
     return depth;
@@ -208,13 +203,13 @@ public final class Scope {
   public List<TensorSource> tensorSources() {
     List<TensorSource> sources = new ArrayList<>();
     for (TensorProto tensor : initializers.values()) {
-      source(tensor, TensorSource.Kind.INITIALIZER).ifPresent(sources::add);
+      source(tensor).ifPresent(sources::add);
     }
     for (Node node : nodes) {
       Optional<TensorProto> value = node.constantTensor();
       if (value.isPresent() && node.outputs().size() == 1) {
         TensorProto named = value.get().toBuilder().setName(node.outputs().get(0)).build();
-        source(named, TensorSource.Kind.CONSTANT).ifPresent(sources::add);
+        source(named).ifPresent(sources::add);
       }
     }
     return sources;
@@ -223,17 +218,17 @@ public final class Scope {
   /** The initializer of that name as a tensor source, if this scope has it. */
   public Optional<TensorSource> initializer(String name) {
     TensorProto tensor = initializers.get(name);
-    return tensor == null ? Optional.empty() : source(tensor, TensorSource.Kind.INITIALIZER);
+    return tensor == null ? Optional.empty() : source(tensor);
   }
 
-  private Optional<TensorSource> source(TensorProto tensor, TensorSource.Kind kind) {
+  private Optional<TensorSource> source(TensorProto tensor) {
     DataType type = Tensors.dataType(tensor);
     if (!type.isFixedSize()) {
       return Optional.empty();
     }
     long[] dims = Tensors.dims(tensor);
-    return Optional.of(new TensorSource(tensor.getName(), this, kind, type, dims, Tensors.byteSize(tensor),
-        () -> Tensors.view(editor.source().rawBytes(tensor)), Tensors.isExternal(tensor), () -> storage(tensor)));
+    return Optional.of(new TensorSource(tensor.getName(), this, type, dims, Tensors.byteSize(tensor),
+        () -> Tensors.view(editor.source().rawBytes(tensor)), () -> storage(tensor)));
   }
 
   private String storage(TensorProto tensor) {
@@ -287,13 +282,6 @@ public final class Scope {
   /** True when the name is read anywhere in this scope or below, or is an output here or below. */
   boolean isUsed(String name) {
     return isGraphOutput(name) || isSubgraphOutput(name) || !readers(name).isEmpty();
-  }
-
-  /** Replaces input {@code index} of {@code node} (of this scope or a subgraph) with {@code tensor}. */
-  public void replaceInput(Node node, int index, String tensor) {
-    editor.unindex(node);
-    node.proto.setInput(index, tensor);
-    editor.index(node);
   }
 
   /** Replaces every use of {@code from} as a node input in this scope and below with {@code to}. */

@@ -15,13 +15,4 @@ public record Tie(TensorSource kept, TensorSource removed, int[] perm) {
   public boolean identical() {
     return PermutationCheck.isIdentity(perm);
   }
-
-  /** The perm as text, e.g. {@code [1, 0]}. */
-  public String permText() {
-    StringBuilder text = new StringBuilder("[");
-    for (int i = 0; i < perm.length; i++) {
-      text.append(i == 0 ? "" : ", ").append(perm[i]);
-    }
-    return text.append(']').toString();
-  }
 }
