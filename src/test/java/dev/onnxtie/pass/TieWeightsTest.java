@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.OrtRun;
+import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
@@ -57,6 +58,7 @@ class TieWeightsTest {
       assertEquals(0, second.result().changes(), "a second rewrite changes nothing");
       assertEquals(again.proto(), second.model().proto(), "a second rewrite leaves the model as it is");
     }
+    OnnxChecker.check(out);
     return new Outcome(model, ModelProto.parseFrom(Files.readAllBytes(out)), result, in, out);
   }
 
