@@ -1,5 +1,6 @@
 package dev.onnxtie.security;
 
+import dev.onnxtie.OnnxChecker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -383,6 +384,7 @@ class CrashSafeWriteTest {
     System.out.printf("crash-safe writes (%s): %d kills, phase -> output: %s; %.1f s%n", external ? "external data" : "single file",
         kills.size(), byPhase, (System.nanoTime() - start) / 1e9);
     assertTrue(landed.containsAll(required), "kills must land while reading/hashing and while writing; they landed: " + byPhase);
+    OnnxChecker.check(out);
   }
 
   /**

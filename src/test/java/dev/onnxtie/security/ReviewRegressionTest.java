@@ -1,5 +1,6 @@
 package dev.onnxtie.security;
 
+import dev.onnxtie.OnnxChecker;
 import static dev.onnxtie.TestModels.floats;
 import static dev.onnxtie.TestModels.node;
 import static dev.onnxtie.TestModels.randomFloats;
@@ -312,6 +313,7 @@ class ReviewRegressionTest {
         "shared.onnx.data", 1, dev.onnxtie.api.Progress.NONE);
     assertEquals(onDisk, again.bytesBefore());
     assertEquals(onDisk, again.bytesAfter(), "nothing left to tie: the same bytes again");
+    OnnxChecker.check(dir.resolve("again"));
   }
 
   // ---- third review: verify
