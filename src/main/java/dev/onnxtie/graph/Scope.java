@@ -172,7 +172,7 @@ public final class Scope {
     return initializers.containsKey(name);
   }
 
-  /** The declared type of a value visible here (input, output, value_info, or an initializer). */
+  /** The type of a value visible here: declared (input, output, value_info), an initializer's or a Constant's. */
   public Optional<TensorType> typeOf(String name) {
     for (Scope scope = this; scope != null; scope = scope.parent) {
       TensorProto init = scope.initializers.get(name);
@@ -194,6 +194,14 @@ public final class Scope {
           }
         }
         return Optional.of(new TensorType(tensor.getElemType(), dims));
+      }
+      Optional<TensorProto> constant = scope.producer(name).flatMap(Node::constantTensor);
+      if (constant.isPresent()) {
+        List<Object> dims = new ArrayList<>();
+        for (long dim : constant.get().getDimsList()) {
+          dims.add(dim);
+        }
+        return Optional.of(new TensorType(constant.get().getDataType(), dims));
       }
     }
     return Optional.empty();

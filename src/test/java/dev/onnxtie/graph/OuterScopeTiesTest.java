@@ -108,6 +108,27 @@ class OuterScopeTiesTest {
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1)).build();
   }
 
+  /**
+   * The same search whose embedding {@code wte} is a {@code Constant} node of the main graph, read
+   * there by a Gather, while the decoder reads an identical initializer {@code onnx::Gather_dup}: the
+   * decoder newly reads the Constant's output, whose type only the Constant node tells.
+   */
+  static ModelProto greedySearchWithConstantEmbedding() {
+    ModelProto base = greedySearch();
+    GraphProto main = base.getGraph();
+    TensorProto wte = main.getInitializer(0);
+    NodeProto search = main.getNode(0);
+    GraphProto decoder = search.getAttribute(3).getG().toBuilder()
+        .setValueInfo(0, value("onnx::Gather_dup", 1, VOCAB, HIDDEN))
+        .setNode(0, node("Gather", "embed", List.of("onnx::Gather_dup", "input_ids"), List.of("h"))).build();
+    GraphProto changed = main.toBuilder().clearNode().setInitializer(0, wte.toBuilder().setName("onnx::Gather_dup"))
+        .addOutput(value("embedded", 1, "batch", "seq", HIDDEN))
+        .addNode(node("Constant", "wte_const", List.of(), List.of("wte"), TestModels.tensorAttribute("value", wte)))
+        .addNode(node("Gather", "embed_main", List.of("wte", "input_ids"), List.of("embedded")))
+        .addNode(search.toBuilder().setAttribute(3, graphAttribute("decoder", decoder))).build();
+    return base.toBuilder().setGraph(changed).build();
+  }
+
   /** {@code If} branches and a {@code Loop} body that read the transposed copy from the main graph. */
   static ModelProto ifAndLoop() {
     float[] weight = TestModels.randomFloats(12, VOCAB * HIDDEN);
@@ -216,6 +237,24 @@ class OuterScopeTiesTest {
     List<String> declared = declaredIn(tied, "greedy", "decoder");
     assertTrue(declared.contains("wte_transposed"), "the decoder declares the Transpose output: " + declared);
     assertTrue(!declared.contains("onnx::MatMul_head"), "the removed tensor's stale declaration is gone: " + declared);
+  }
+
+  @Test
+  void decoderReadingAKeptConstantDeclaresItsType(@TempDir Path dir) throws Exception {
+    Path in = TestModels.save(greedySearchWithConstantEmbedding(), dir.resolve("greedy_const.onnx"));
+    Path out = dir.resolve("greedy_const_tied.onnx");
+    RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults());
+    assertEquals(2, report.result().changes(), "the copy and the transposed head are tied to the Constant: " + report.result().ties());
+    OnnxChecker.check(out);
+    assertEquals(runGreedy(in), runGreedy(out), "same generated sequences and embeddings");
+    ModelProto tied;
+    try (OnnxModel model = ModelIO.read(out)) {
+      tied = model.proto();
+    }
+    assertEquals(List.of(), tied.getGraph().getInitializerList().stream().map(TensorProto::getName).toList());
+    List<String> declared = declaredIn(tied, "greedy", "decoder");
+    assertTrue(declared.containsAll(List.of("wte", "wte_transposed")), "the decoder declares what it newly reads: " + declared);
+    assertTrue(!declared.contains("onnx::Gather_dup") && !declared.contains("onnx::MatMul_head"), "no stale declarations: " + declared);
   }
 
   @Test
