@@ -23,8 +23,6 @@ final class DataFile implements AutoCloseable {
   private final boolean deduplicate;
   private final Map<Long, List<Stored>> byHash = new HashMap<>();
   private long end;
-  private long bytesWritten;
-  private long bytesShared;
 
   DataFile(Path file, boolean deduplicate) throws IOException {
     this.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
@@ -38,7 +36,6 @@ final class DataFile implements AutoCloseable {
       hash = hash(bytes);
       for (Stored stored : byHash.getOrDefault(hash, List.of())) {
         if (stored.bytes().equals(bytes)) {
-          bytesShared += bytes.size();
           return stored.offset();
         }
       }
@@ -51,7 +48,6 @@ final class DataFile implements AutoCloseable {
       }
     }
     end = start + bytes.size();
-    bytesWritten += bytes.size();
     if (deduplicate) {
       byHash.computeIfAbsent(hash, h -> new ArrayList<>()).add(new Stored(start, bytes));
     }
@@ -70,16 +66,6 @@ final class DataFile implements AutoCloseable {
       h = (h ^ view.get(i)) * 0xC4CEB9FE1A85EC53L;
     }
     return h;
-  }
-
-  /** Bytes written so far. */
-  long bytesWritten() {
-    return bytesWritten;
-  }
-
-  /** Bytes not written because they were already in the file. */
-  long bytesShared() {
-    return bytesShared;
   }
 
   void force() throws IOException {

@@ -391,15 +391,6 @@ public final class ModelIO {
     }
   }
 
-  private static void writeFully(FileChannel channel, ByteString bytes, long position) throws IOException {
-    long at = position;
-    for (ByteBuffer chunk : bytes.asReadOnlyByteBufferList()) {
-      while (chunk.hasRemaining()) {
-        at += channel.write(chunk, at);
-      }
-    }
-  }
-
   private static StringStringEntryProto entry(String key, String value) {
     return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
   }
@@ -452,10 +443,5 @@ public final class ModelIO {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
       channel.force(true);
     }
-  }
-
-  /** Removes staging folders of earlier writes whose writer is gone. */
-  static void removeStaleTempFiles(Path folder) {
-    Staging.removeStale(folder);
   }
 }
