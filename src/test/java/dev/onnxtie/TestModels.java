@@ -139,6 +139,9 @@ public final class TestModels {
 
   /** A model around a graph with the given IR and default opset versions. */
   public static ModelProto model(GraphProto graph, long ir, long opset) {
+    if (graph.getName().isEmpty()) {
+      graph = graph.toBuilder().setName("test").build(); // ONNX requires graph names
+    }
     return ModelProto.newBuilder().setIrVersion(ir).setProducerName("onnx-tie-tests")
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).setGraph(graph).build();
   }

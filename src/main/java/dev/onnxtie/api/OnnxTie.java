@@ -376,11 +376,6 @@ public final class OnnxTie {
     }
   }
 
-  /** The duplicate groups of a model (identical and permuted), without changing it. */
-  public static List<TieGroup> duplicates(OnnxModel model, long minBytes) {
-    return TieFinder.find(new GraphEditor(model), minBytes);
-  }
-
   /** Everything {@code inspect} shows of a model file. */
   public static InspectReport inspect(Path file, long minBytes) {
     try (OnnxModel model = read(file)) {

@@ -20,9 +20,4 @@ public final class Attribute {
   public static Attribute ofInts(String name, List<Long> values) {
     return new Attribute(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS).addAllInts(values).build());
   }
-
-  /** A FLOAT attribute. */
-  public static Attribute ofFloat(String name, float value) {
-    return new Attribute(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build());
-  }
 }

@@ -1,6 +1,7 @@
 package dev.onnxtie.graph;
 
 import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.model.OutputValidator;
 import dev.onnxtie.proto.Onnx.AttributeProto;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
@@ -40,11 +41,17 @@ public final class GraphEditor {
   /** Serialized bytes of the nodes, initializers and type declarations the passes added. */
   private long addedBytes;
 
+  /** Each subgraph's reads of enclosing graphs' tensors in the model as read. */
+  private final Map<Scope, Set<String>> outerReadsAsRead = new IdentityHashMap<>();
+
   /** Starts editing a model. */
   public GraphEditor(OnnxModel source) {
     this.source = source;
     this.main = new Scope(this, null, "main", source.proto().getGraph());
     for (Scope scope : scopes()) {
+      if (scope != main) {
+        outerReadsAsRead.put(scope, scope.outerReads());
+      }
       if (scope != main) {
         subgraphOutputs.addAll(scope.outputNames);
       }
@@ -215,20 +222,38 @@ public final class GraphEditor {
    * Removes what became unused, sorts every graph and returns the edited model.
    *
    * @throws IllegalStateException when an edit created a cycle (a bug in a pass)
+   * @throws dev.onnxtie.OnnxTieException (internal, exit 3) when the result fails {@link OutputValidator}
    */
   public OnnxModel build() {
+    Set<String> removed = new HashSet<>();
     for (Scope scope : scopes()) {
-      cleanup(scope);
+      removed.addAll(cleanup(scope));
+    }
+    for (Scope scope : scopes()) {
+      for (String name : removed) {
+        // a subgraph's declaration of a tensor of an enclosing graph that is gone
+        if (scope.declared.containsKey(name) && !scope.inputNames.contains(name) && !scope.outputNames.contains(name)) {
+          scope.declared.remove(name);
+          removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
+        }
+      }
+      if (scope != main) {
+        declareNewOuterReads(scope);
+      }
     }
     for (Scope scope : scopes()) {
       toposort(scope);
     }
     ModelProto.Builder model = source.proto().toBuilder().setGraph(build(main));
     model.addAllOpsetImport(addedOpsets);
-    return source.withProto(model.build());
+    OnnxModel built = source.withProto(model.build());
+    OutputValidator.validate(source, built);
+    return built;
   }
 
-  private void cleanup(Scope scope) {
+  /** Removes the unused tensors a pass marked; returns the names removed. */
+  private Set<String> cleanup(Scope scope) {
+    Set<String> removed = new HashSet<>();
     for (String name : scope.removable) {
       if (scope.isUsed(name)) {
         continue;
@@ -238,6 +263,8 @@ public final class GraphEditor {
           removeValueInfo(scope.graph.getInputList(), name, scope.graph::removeInput);
         }
         removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
+        scope.declared.remove(name);
+        removed.add(name);
         continue;
       }
       // a Constant whose value was tied, or a node a pass made unused (a Transpose the Gemm form replaced)
@@ -245,9 +272,27 @@ public final class GraphEditor {
           .ifPresent(node -> {
             scope.removeNode(node);
             removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
+            scope.declared.remove(name);
+            removed.add(name);
           });
     }
     scope.removable.clear();
+    return removed;
+  }
+
+  /**
+   * Declares (value_info) the type of every tensor of an enclosing graph that a subgraph reads now
+   * but did not read as the model was read: a tensor an edit created or rewired it to. ONNX Runtime
+   * resolves the bodies of contrib operators such as {@code com.microsoft.BeamSearch} with the types
+   * the body itself declares, and refuses an outer read whose type it cannot see there.
+   */
+  private void declareNewOuterReads(Scope scope) {
+    Set<String> before = outerReadsAsRead.getOrDefault(scope, Set.of());
+    for (String name : scope.outerReads()) {
+      if (!before.contains(name) && !scope.declared.containsKey(name)) {
+        scope.parent.typeOf(name).ifPresent(type -> scope.declare(name, type.elemType(), type.dims()));
+      }
+    }
   }
 
   private static void removeValueInfo(List<ValueInfoProto> values, String name, java.util.function.IntConsumer remover) {

@@ -103,21 +103,6 @@ public final class Node {
     return fallback;
   }
 
-  /** An INTS attribute, or empty when absent. */
-  public List<Long> intsAttribute(String name) {
-    for (AttributeProto attribute : proto.getAttributeList()) {
-      if (attribute.getName().equals(name)) {
-        return attribute.getIntsList();
-      }
-    }
-    return List.of();
-  }
-
-  /** True when the node has an attribute of that name. */
-  public boolean hasAttribute(String name) {
-    return proto.getAttributeList().stream().anyMatch(a -> a.getName().equals(name));
-  }
-
   /** For a {@code Constant} node holding a tensor in {@code value}, that tensor. */
   Optional<TensorProto> constantTensor() {
     if (!is("Constant")) {

@@ -88,14 +88,38 @@ public final class Scope {
     return defined;
   }
 
+  /**
+   * The tensors of enclosing graphs that this graph reads: node inputs (here or in nested
+   * subgraphs) and outputs that it does not define itself, in order of first read.
+   */
+  Set<String> outerReads() {
+    Set<String> local = definedNames();
+    Set<String> reads = new java.util.LinkedHashSet<>();
+    for (Node node : nodes) {
+      for (String input : node.inputs()) {
+        if (!input.isEmpty() && !local.contains(input)) {
+          reads.add(input);
+        }
+      }
+      for (Scope sub : node.subgraphs) {
+        for (String name : sub.outerReads()) {
+          if (!local.contains(name)) {
+            reads.add(name);
+          }
+        }
+      }
+    }
+    for (String output : outputNames) {
+      if (!local.contains(output)) {
+        reads.add(output);
+      }
+    }
+    return reads;
+  }
+
   /** A readable path such as {@code main} or {@code main/If_0.then_branch}. */
   public String path() {
     return path;
-  }
-
-  /** The enclosing scope, or null for the main graph. */
-  public Scope parent() {
-    return parent;
   }
 
   /** 0 for the main graph, 1 for its subgraphs, and so on. */
@@ -148,7 +172,7 @@ public final class Scope {
     return initializers.containsKey(name);
   }
 
-  /** The declared type of a value visible here (input, output, value_info, or an initializer). */
+  /** The type of a value visible here: declared (input, output, value_info), an initializer's or a Constant's. */
   public Optional<TensorType> typeOf(String name) {
     for (Scope scope = this; scope != null; scope = scope.parent) {
       TensorProto init = scope.initializers.get(name);
@@ -171,6 +195,14 @@ public final class Scope {
         }
         return Optional.of(new TensorType(tensor.getElemType(), dims));
       }
+      Optional<TensorProto> constant = scope.producer(name).flatMap(Node::constantTensor);
+      if (constant.isPresent()) {
+        List<Object> dims = new ArrayList<>();
+        for (long dim : constant.get().getDimsList()) {
+          dims.add(dim);
+        }
+        return Optional.of(new TensorType(constant.get().getDataType(), dims));
+      }
     }
     return Optional.empty();
   }
@@ -179,13 +211,13 @@ public final class Scope {
   public List<TensorSource> tensorSources() {
     List<TensorSource> sources = new ArrayList<>();
     for (TensorProto tensor : initializers.values()) {
-      source(tensor, TensorSource.Kind.INITIALIZER).ifPresent(sources::add);
+      source(tensor).ifPresent(sources::add);
     }
     for (Node node : nodes) {
       Optional<TensorProto> value = node.constantTensor();
       if (value.isPresent() && node.outputs().size() == 1) {
         TensorProto named = value.get().toBuilder().setName(node.outputs().get(0)).build();
-        source(named, TensorSource.Kind.CONSTANT).ifPresent(sources::add);
+        source(named).ifPresent(sources::add);
       }
     }
     return sources;
@@ -194,24 +226,24 @@ public final class Scope {
   /** The initializer of that name as a tensor source, if this scope has it. */
   public Optional<TensorSource> initializer(String name) {
     TensorProto tensor = initializers.get(name);
-    return tensor == null ? Optional.empty() : source(tensor, TensorSource.Kind.INITIALIZER);
+    return tensor == null ? Optional.empty() : source(tensor);
   }
 
-  private Optional<TensorSource> source(TensorProto tensor, TensorSource.Kind kind) {
+  private Optional<TensorSource> source(TensorProto tensor) {
     DataType type = Tensors.dataType(tensor);
     if (type == DataType.STRING) {
-      return strings(tensor, kind);
+      return strings(tensor);
     }
     if (!type.isFixedSize()) {
       return Optional.empty();
     }
     long[] dims = Tensors.dims(tensor);
-    return Optional.of(new TensorSource(tensor.getName(), this, kind, type, dims, Tensors.byteSize(tensor),
-        () -> editor.source().tensorBytes(tensor), Tensors.isExternal(tensor), () -> storage(tensor)));
+    return Optional.of(new TensorSource(tensor.getName(), this, type, dims, Tensors.byteSize(tensor),
+        () -> editor.source().tensorBytes(tensor), () -> storage(tensor)));
   }
 
   /** A string tensor held in {@code string_data} whose element count matches its dims; else none. */
-  private Optional<TensorSource> strings(TensorProto tensor, TensorSource.Kind kind) {
+  private Optional<TensorSource> strings(TensorProto tensor) {
     long[] dims = Tensors.dims(tensor);
     if (Tensors.isExternal(tensor) || tensor.hasRawData() || tensor.getStringDataCount() != Tensors.elementCount(tensor.getName(), dims)) {
       return Optional.empty();
@@ -220,7 +252,7 @@ public final class Scope {
     for (com.google.protobuf.ByteString value : tensor.getStringDataList()) {
       bytes += value.size();
     }
-    return Optional.of(new TensorSource(tensor.getName(), this, kind, DataType.STRING, dims, bytes, null, false, () -> null,
+    return Optional.of(new TensorSource(tensor.getName(), this, DataType.STRING, dims, bytes, null, () -> null,
         () -> tensor.getStringDataList().stream().map(com.google.protobuf.ByteString::asReadOnlyByteBuffer).toList()));
   }
 
@@ -275,13 +307,6 @@ public final class Scope {
   /** True when the name is read anywhere in this scope or below, or is an output here or below. */
   boolean isUsed(String name) {
     return isGraphOutput(name) || isSubgraphOutput(name) || !readers(name).isEmpty();
-  }
-
-  /** Replaces input {@code index} of {@code node} (of this scope or a subgraph) with {@code tensor}. */
-  public void replaceInput(Node node, int index, String tensor) {
-    editor.unindex(node);
-    node.proto.setInput(index, tensor);
-    editor.index(node);
   }
 
   /** Replaces every use of {@code from} as a node input in this scope and below with {@code to}. */

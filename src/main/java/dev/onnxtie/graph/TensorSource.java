@@ -12,40 +12,27 @@ import java.util.function.Supplier;
  * any size ({@link TensorBytes}).
  */
 public final class TensorSource {
-  /** Where the tensor is defined. */
-  public enum Kind {
-    /** An entry of {@code graph.initializer}. */
-    INITIALIZER,
-    /** The {@code value} attribute of a {@code Constant} node. */
-    CONSTANT
-  }
-
   private final String name;
   private final Scope scope;
-  private final Kind kind;
   private final DataType type;
   private final long[] dims;
   private final long byteSize;
   private final Supplier<TensorBytes> bytes;
-  private final boolean external;
   private final Supplier<String> storage;
   private final Supplier<List<ByteBuffer>> strings;
 
-  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<TensorBytes> bytes, boolean external,
-      Supplier<String> storage) {
-    this(name, scope, kind, type, dims, byteSize, bytes, external, storage, null);
+  TensorSource(String name, Scope scope, DataType type, long[] dims, long byteSize, Supplier<TensorBytes> bytes, Supplier<String> storage) {
+    this(name, scope, type, dims, byteSize, bytes, storage, null);
   }
 
-  TensorSource(String name, Scope scope, Kind kind, DataType type, long[] dims, long byteSize, Supplier<TensorBytes> bytes, boolean external,
-      Supplier<String> storage, Supplier<List<ByteBuffer>> strings) {
+  TensorSource(String name, Scope scope, DataType type, long[] dims, long byteSize, Supplier<TensorBytes> bytes, Supplier<String> storage,
+      Supplier<List<ByteBuffer>> strings) {
     this.name = name;
     this.scope = scope;
-    this.kind = kind;
     this.type = type;
     this.dims = dims;
     this.byteSize = byteSize;
     this.bytes = bytes;
-    this.external = external;
     this.storage = storage;
     this.strings = strings;
   }
@@ -81,11 +68,6 @@ public final class TensorSource {
     return scope;
   }
 
-  /** Initializer or Constant node. */
-  public Kind kind() {
-    return kind;
-  }
-
   /** The element type. */
   public DataType type() {
     return type;
@@ -104,11 +86,6 @@ public final class TensorSource {
   /** Bytes of raw data (for a string tensor: the bytes of its strings). */
   public long byteSize() {
     return byteSize;
-  }
-
-  /** True when the bytes live in an external data file. */
-  public boolean isExternal() {
-    return external;
   }
 
   /**

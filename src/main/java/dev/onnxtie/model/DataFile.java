@@ -21,8 +21,6 @@ final class DataFile implements AutoCloseable {
   private final boolean deduplicate;
   private final Map<Long, List<Stored>> byHash = new HashMap<>();
   private long end;
-  private long bytesWritten;
-  private long bytesShared;
 
   DataFile(Path file, boolean deduplicate) throws IOException {
     this.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
@@ -36,7 +34,6 @@ final class DataFile implements AutoCloseable {
       hash = bytes.contentHash();
       for (Stored stored : byHash.getOrDefault(hash, List.of())) {
         if (stored.bytes().contentEquals(bytes)) {
-          bytesShared += bytes.size();
           return stored.offset();
         }
       }
@@ -44,21 +41,10 @@ final class DataFile implements AutoCloseable {
     long start = (end + alignment - 1) / alignment * alignment;
     bytes.writeTo(channel, start);
     end = start + bytes.size();
-    bytesWritten += bytes.size();
     if (deduplicate) {
       byHash.computeIfAbsent(hash, h -> new ArrayList<>()).add(new Stored(start, bytes));
     }
     return start;
-  }
-
-  /** Bytes written so far. */
-  long bytesWritten() {
-    return bytesWritten;
-  }
-
-  /** Bytes not written because they were already in the file. */
-  long bytesShared() {
-    return bytesShared;
   }
 
   void force() throws IOException {

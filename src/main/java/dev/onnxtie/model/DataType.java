@@ -1,7 +1,5 @@
 package dev.onnxtie.model;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
 
 /**
  * Every ONNX tensor element type up to IR version 11, with its size and the typed field of
@@ -125,21 +123,5 @@ public enum DataType {
   /** True when {@code code} names a known type. */
   public static boolean isKnown(int code) {
     return code >= 0 && code < BY_CODE.length && BY_CODE[code] != null;
-  }
-
-  /**
-   * The type with the given ONNX name, case-insensitively.
-   *
-   * @throws dev.onnxtie.OnnxTieException listing the valid names when none matches
-   */
-  public static DataType fromName(String name) {
-    for (DataType type : values()) {
-      if (type.name().equalsIgnoreCase(name)) {
-        return type;
-      }
-    }
-    throw dev.onnxtie.OnnxTieException.badInput(
-        "unknown data type '" + name + "'; valid: "
-            + Arrays.stream(values()).map(DataType::onnxName).collect(Collectors.joining(", ")));
   }
 }

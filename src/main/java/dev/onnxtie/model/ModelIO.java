@@ -416,15 +416,6 @@ public final class ModelIO {
     }
   }
 
-  private static void writeFully(FileChannel channel, ByteString bytes, long position) throws IOException {
-    long at = position;
-    for (ByteBuffer chunk : bytes.asReadOnlyByteBufferList()) {
-      while (chunk.hasRemaining()) {
-        at += channel.write(chunk, at);
-      }
-    }
-  }
-
   /** The model with every initializer's external location {@code from} changed to {@code to}. */
   static ModelProto relocate(ModelProto model, String from, String to) {
     return ProtoGraphs.map(model, graph -> {
@@ -495,10 +486,5 @@ public final class ModelIO {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
       channel.force(true);
     }
-  }
-
-  /** Removes staging folders of earlier writes whose writer is gone. */
-  static void removeStaleTempFiles(Path folder) {
-    Staging.removeStale(folder);
   }
 }

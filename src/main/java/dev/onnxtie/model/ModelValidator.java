@@ -1,7 +1,9 @@
 package dev.onnxtie.model;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.proto.Onnx;
 import dev.onnxtie.proto.Onnx.AttributeProto;
+import dev.onnxtie.proto.Onnx.AttributeProto.AttributeType;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
@@ -21,11 +23,35 @@ import java.util.Set;
  * Checks a parsed model before anything else touches it, so that hostile or broken files fail with
  * one line that names the problem: a missing graph or default opset, tensors whose stored bytes
  * disagree with their dims and dtype (sizes checked with overflow-safe arithmetic before any
- * allocation), unsafe external data, undefined or doubly-defined tensors, cycles, and control-flow
- * nodes without their bodies.
+ * allocation), tensors holding data in more than one field, unsafe external data, undefined or
+ * doubly-defined tensors, cycles, control-flow nodes without their bodies, an IR version newer than
+ * this tool knows, repeated attributes, attributes of the wrong type on the operators the tool reads
+ * or writes, and Transpose perms that are no permutation of the input's axes.
  */
 public final class ModelValidator {
   private ModelValidator() {}
+
+  /** The newest IR version this tool knows: the one of the schema it is built from. */
+  public static final long NEWEST_IR_VERSION = Onnx.Version.IR_VERSION_VALUE;
+
+  /** The attribute types of the operators the tool reads or writes, by domain then op type. */
+  private static final Map<String, Map<String, Map<String, AttributeType>>> ATTRIBUTE_TYPES = Map.of(
+      "", Map.of(
+          "Gemm", Map.of("transA", AttributeType.INT, "transB", AttributeType.INT, "alpha", AttributeType.FLOAT, "beta", AttributeType.FLOAT),
+          "Transpose", Map.of("perm", AttributeType.INTS),
+          "Gather", Map.of("axis", AttributeType.INT),
+          "GatherElements", Map.of("axis", AttributeType.INT),
+          "Reshape", Map.of("allowzero", AttributeType.INT),
+          "Cast", Map.of("to", AttributeType.INT),
+          "If", Map.of("then_branch", AttributeType.GRAPH, "else_branch", AttributeType.GRAPH),
+          "Loop", Map.of("body", AttributeType.GRAPH),
+          "Scan", Map.of("body", AttributeType.GRAPH, "num_scan_inputs", AttributeType.INT, "scan_input_axes", AttributeType.INTS,
+              "scan_input_directions", AttributeType.INTS, "scan_output_axes", AttributeType.INTS, "scan_output_directions", AttributeType.INTS)),
+      "com.microsoft", Map.of(
+          "MatMulNBits", Map.of("K", AttributeType.INT, "N", AttributeType.INT, "bits", AttributeType.INT, "block_size", AttributeType.INT,
+              "accuracy_level", AttributeType.INT),
+          "GatherBlockQuantized", Map.of("gather_axis", AttributeType.INT, "quantize_axis", AttributeType.INT, "block_size", AttributeType.INT,
+              "bits", AttributeType.INT)));
 
   /** Nodes whose subgraph attributes are required. */
   private static final Map<String, List<String>> REQUIRED_BODIES =
@@ -44,6 +70,10 @@ public final class ModelValidator {
     if (proto.getIrVersion() <= 0) {
       throw OnnxTieException.badInput("not an ONNX model: ir_version is missing or " + proto.getIrVersion());
     }
+    if (proto.getIrVersion() > NEWEST_IR_VERSION) {
+      throw OnnxTieException.badInput("the model's ir_version " + proto.getIrVersion() + " is newer than the newest this tool knows ("
+          + NEWEST_IR_VERSION + "); use a newer onnx-tie or export with an older IR version");
+    }
     boolean hasDefault = false;
     for (OperatorSetIdProto opset : proto.getOpsetImportList()) {
       if (OnnxModel.sameDomain(opset.getDomain(), "")) {
@@ -54,7 +84,7 @@ public final class ModelValidator {
     if (!hasDefault && usesDefault) {
       throw OnnxTieException.badInput("the model imports no default-domain (ai.onnx) opset; add one to opset_import");
     }
-    validateGraph(model, proto.getGraph(), "main", Set.of());
+    validateGraph(model, proto.getGraph(), "main", Set.of(), Map.of());
   }
 
   private static boolean usesDefaultDomain(GraphProto graph) {
@@ -69,8 +99,9 @@ public final class ModelValidator {
     return uses[0];
   }
 
-  private static void validateGraph(OnnxModel model, GraphProto graph, String path, Set<String> outer) {
+  private static void validateGraph(OnnxModel model, GraphProto graph, String path, Set<String> outer, Map<String, Integer> outerRanks) {
     Set<String> defined = new HashSet<>(outer);
+    Map<String, Integer> ranks = ranks(graph, outerRanks);
     Set<String> initializers = new HashSet<>();
     for (TensorProto tensor : graph.getInitializerList()) {
       if (tensor.getName().isEmpty()) {
@@ -127,6 +158,7 @@ public final class ModelValidator {
         }
         reads.add(input);
       }
+      validateAttributes(node, label, path, ranks);
       List<String> required = REQUIRED_BODIES.get(node.getOpType());
       if (required != null && OnnxModel.sameDomain(node.getDomain(), "")) {
         for (String body : required) {
@@ -149,7 +181,7 @@ public final class ModelValidator {
         }
         for (GraphProto body : bodies) {
           String bodyPath = path + "/" + label + "." + attribute.getName();
-          validateGraph(model, body, bodyPath, visible);
+          validateGraph(model, body, bodyPath, visible, ranks);
           reads.addAll(freeNames(body, visible));
         }
       }
@@ -188,6 +220,122 @@ public final class ModelValidator {
           throw OnnxTieException.badInput("graph '" + path + "' has a cycle through node " + ProtoGraphs.nodeLabel(graph.getNode(n), n));
         }
       }
+    }
+  }
+
+  /** The ranks a graph knows: of its initializers and of its declared values with a shape, over the outer ones. */
+  private static Map<String, Integer> ranks(GraphProto graph, Map<String, Integer> outerRanks) {
+    Map<String, Integer> ranks = new HashMap<>(outerRanks);
+    List<ValueInfoProto> values = new ArrayList<>(graph.getInputList());
+    values.addAll(graph.getOutputList());
+    values.addAll(graph.getValueInfoList());
+    for (ValueInfoProto value : values) {
+      if (value.getType().hasTensorType() && value.getType().getTensorType().hasShape()) {
+        ranks.put(value.getName(), value.getType().getTensorType().getShape().getDimCount());
+      }
+    }
+    for (TensorProto tensor : graph.getInitializerList()) {
+      ranks.put(tensor.getName(), tensor.getDimsCount());
+    }
+    return ranks;
+  }
+
+  /**
+   * Refuses a repeated attribute name, an attribute of the wrong type on an operator the tool reads
+   * or writes, and a Transpose perm that is no permutation of 0..rank-1.
+   */
+  private static void validateAttributes(NodeProto node, String label, String path, Map<String, Integer> ranks) {
+    String where = "graph '" + path + "': node " + label + " (" + node.getOpType() + ")";
+    Set<String> names = new HashSet<>();
+    for (AttributeProto attribute : node.getAttributeList()) {
+      if (!names.add(attribute.getName())) {
+        throw OnnxTieException.badInput(where + " has attribute '" + attribute.getName() + "' twice");
+      }
+    }
+    String domain = OnnxModel.sameDomain(node.getDomain(), "") ? "" : node.getDomain();
+    Map<String, AttributeType> expected = ATTRIBUTE_TYPES.getOrDefault(domain, Map.of()).getOrDefault(node.getOpType(), Map.of());
+    for (AttributeProto attribute : node.getAttributeList()) {
+      AttributeType wanted = expected.get(attribute.getName());
+      if (wanted == null) {
+        continue;
+      }
+      AttributeType held = heldType(attribute);
+      if (held != wanted) {
+        throw OnnxTieException.badInput(where + ": attribute '" + attribute.getName() + "' must be " + wanted + ", found "
+            + (held == null ? "no value" : held.toString()));
+      }
+    }
+    if (node.getOpType().equals("Transpose") && domain.isEmpty()) {
+      for (AttributeProto attribute : node.getAttributeList()) {
+        if (attribute.getName().equals("perm")) {
+          Integer rank = node.getInputCount() > 0 ? ranks.get(node.getInput(0)) : null;
+          checkPermutation(attribute.getIntsList(), rank, where);
+        }
+      }
+    }
+  }
+
+  /**
+   * The type an attribute holds: its declared type, which must agree with the one value field it
+   * sets; null when the declared type is missing and no value is set, or they disagree.
+   */
+  private static AttributeType heldType(AttributeProto attribute) {
+    List<AttributeType> set = new ArrayList<>();
+    if (attribute.hasF()) {
+      set.add(AttributeType.FLOAT);
+    }
+    if (attribute.hasI()) {
+      set.add(AttributeType.INT);
+    }
+    if (attribute.hasS()) {
+      set.add(AttributeType.STRING);
+    }
+    if (attribute.hasT()) {
+      set.add(AttributeType.TENSOR);
+    }
+    if (attribute.hasG()) {
+      set.add(AttributeType.GRAPH);
+    }
+    if (attribute.getFloatsCount() > 0) {
+      set.add(AttributeType.FLOATS);
+    }
+    if (attribute.getIntsCount() > 0) {
+      set.add(AttributeType.INTS);
+    }
+    if (attribute.getStringsCount() > 0) {
+      set.add(AttributeType.STRINGS);
+    }
+    if (attribute.getTensorsCount() > 0) {
+      set.add(AttributeType.TENSORS);
+    }
+    if (attribute.getGraphsCount() > 0) {
+      set.add(AttributeType.GRAPHS);
+    }
+    AttributeType declared = attribute.hasType() && attribute.getType() != AttributeType.UNDEFINED ? attribute.getType() : null;
+    if (set.size() > 1) {
+      return null;
+    }
+    if (declared == null) {
+      return set.isEmpty() ? null : set.get(0);
+    }
+    // an empty list (INTS with no values) sets no field
+    return set.isEmpty() || set.get(0) == declared ? declared : null;
+  }
+
+  private static void checkPermutation(List<Long> perm, Integer rank, String where) {
+    int size = rank != null ? rank : perm.size();
+    boolean[] seen = new boolean[Math.max(size, 0)];
+    boolean valid = perm.size() == size;
+    for (long axis : perm) {
+      if (!valid || axis < 0 || axis >= size || seen[(int) axis]) {
+        valid = false;
+        break;
+      }
+      seen[(int) axis] = true;
+    }
+    if (!valid) {
+      throw OnnxTieException.badInput(where + ": perm " + perm + " is not a permutation of 0.." + (size - 1)
+          + (rank != null ? " (the input has rank " + rank + ")" : ""));
     }
   }
 
@@ -233,6 +381,11 @@ public final class ModelValidator {
 
   /** Checks one tensor's type, dims and stored size; external data is located and bounds-checked. */
   static void validateTensor(OnnxModel model, TensorProto tensor) {
+    List<String> fields = dataFields(tensor);
+    if (fields.size() > 1) {
+      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' holds data in more than one field (" + String.join(", ", fields)
+          + "); a tensor stores its data in exactly one");
+    }
     int code = tensor.getDataType();
     if (!DataType.isKnown(code) || code == 0) {
       throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' has unknown data_type " + code);
@@ -269,5 +422,35 @@ public final class ModelValidator {
                 + Tensors.shapeText(Tensors.dims(tensor)) + " and dtype " + type.onnxName() + " need " + needed);
       }
     }
+  }
+
+  /** The data fields a tensor sets: raw_data, the typed fields, external data. */
+  private static List<String> dataFields(TensorProto tensor) {
+    List<String> fields = new ArrayList<>();
+    if (tensor.hasRawData()) {
+      fields.add("raw_data");
+    }
+    if (tensor.getFloatDataCount() > 0) {
+      fields.add("float_data");
+    }
+    if (tensor.getInt32DataCount() > 0) {
+      fields.add("int32_data");
+    }
+    if (tensor.getStringDataCount() > 0) {
+      fields.add("string_data");
+    }
+    if (tensor.getInt64DataCount() > 0) {
+      fields.add("int64_data");
+    }
+    if (tensor.getDoubleDataCount() > 0) {
+      fields.add("double_data");
+    }
+    if (tensor.getUint64DataCount() > 0) {
+      fields.add("uint64_data");
+    }
+    if (tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+      fields.add("external_data");
+    }
+    return fields;
   }
 }

@@ -656,6 +656,9 @@ public final class Verifier implements AutoCloseable {
       if (e instanceof OnnxTieException tie) {
         throw tie;
       }
+      if (e instanceof RuntimeException bug && !thrownByOrt(bug)) {
+        throw bug; // a bug in onnx-tie, not a model ONNX Runtime refuses: internal error (exit 3)
+      }
       if (useCuda && options.provider() == Provider.AUTO) {
         throw new CudaSessionFailure(DataFiles.oneLine(e.getMessage()));
       }
@@ -699,8 +702,21 @@ public final class Verifier implements AutoCloseable {
     } catch (OnnxTieException e) {
       throw e;
     } catch (RuntimeException e) {
+      if (!thrownByOrt(e)) {
+        throw e; // a bug in onnx-tie, not a model failing in ONNX Runtime: internal error (exit 3)
+      }
       throw new OrtException(e.getClass().getSimpleName() + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * True when ONNX Runtime's Java API threw the exception (its unchecked ones, such as an
+   * {@code IllegalArgumentException} for a tensor it cannot take); false for one thrown by
+   * onnx-tie's own code, which is a bug to report as an internal error, never as a model failure.
+   */
+  static boolean thrownByOrt(RuntimeException e) {
+    StackTraceElement[] trace = e.getStackTrace();
+    return trace.length > 0 && trace[0].getClassName().startsWith("ai.onnxruntime.");
   }
 
   /** Input tensors of one run, closed together. */

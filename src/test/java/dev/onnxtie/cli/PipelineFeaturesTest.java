@@ -1,5 +1,6 @@
 package dev.onnxtie.cli;
 
+import dev.onnxtie.OnnxChecker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,6 +45,7 @@ class PipelineFeaturesTest {
     RewriteReport report = OnnxTie.rewrite(GPT2, out, RewriteOptions.defaults().withVerify(VerifyOptions.defaults()));
     assertEquals(256000, report.result().bytesSaved());
     assertTrue(report.verification().passed());
+    OnnxChecker.check(out);
     VerifyReport again = OnnxTie.verify(GPT2, out, VerifyOptions.defaults().withRuns(2));
     assertTrue(again.passed(), again.toText());
     assertTrue(OnnxTie.check(List.of(out), 64, true, 1, Progress.NONE).passed());
@@ -71,6 +73,7 @@ class PipelineFeaturesTest {
     assertTrue(report.bytesAfter() < report.bytesBefore() * 0.5, report.bytesBefore() + " -> " + report.bytesAfter());
     assertEquals(3, report.models().size());
     report.models().forEach(model -> assertTrue(model.verification().passed(), model.input()));
+    OnnxChecker.check(out);
     try (Stream<Path> files = Files.list(out)) {
       assertEquals(Set.of("decoder_model.onnx", "decoder_with_past_model.onnx", "encoder_model.onnx", "weights.bin"),
           new HashSet<>(files.map(p -> p.getFileName().toString()).filter(name -> !name.equals(ModelIO.TEMP_PREFIX + "lock")).toList()),

@@ -1,5 +1,6 @@
 package dev.onnxtie.model;
 
+import dev.onnxtie.OnnxChecker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,6 +61,7 @@ public class ExternalDataTest {
     }
     assertEquals(expected, run(single));
     assertEquals(expected, run(external));
+    OnnxChecker.check(single, external);
     // automatic layout keeps external data when the input had it
     Path auto = dir.resolve("auto.onnx");
     try (OnnxModel model = ModelIO.read(single)) {
@@ -71,6 +73,7 @@ public class ExternalDataTest {
     }
     assertTrue(Files.isRegularFile(dir.resolve("auto.onnx.data")));
     assertEquals(expected, run(auto));
+    OnnxChecker.check(auto);
     // large tensors are page-aligned in the data file
     try (OnnxModel model = ModelIO.read(auto)) {
       for (TensorProto tensor : model.proto().getGraph().getInitializerList()) {
@@ -90,6 +93,7 @@ public class ExternalDataTest {
     try (OnnxModel model = ModelIO.read(in)) {
       ModelIO.write(model, out, WriteOptions.defaults());
       assertTrue(Files.isRegularFile(dir.resolve("big.onnx.data")));
+      OnnxChecker.check(out);
       dev.onnxtie.OnnxTieException refused = org.junit.jupiter.api.Assertions.assertThrows(dev.onnxtie.OnnxTieException.class,
           () -> ModelIO.write(model, dir.resolve("one.onnx"), WriteOptions.defaults().withLayout(WriteOptions.Layout.SINGLE_FILE, null)));
       assertTrue(refused.getMessage().contains("2 GiB limit; write it with external data"), refused.getMessage());

@@ -7,6 +7,7 @@ import static dev.onnxtie.TestModels.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
@@ -53,6 +54,7 @@ class ReshapeTiesTest {
     Path in = TestModels.save(TestModels.model(graph), dir.resolve("sub.onnx"));
     Path out = dir.resolve("tied.onnx");
     RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults().withMinBytes(16));
+    OnnxChecker.check(out);
     assertEquals(2, report.result().changes(), report.result().ties().toString());
     for (TieInfo tie : report.result().ties()) {
       assertEquals("emb", tie.kept(), "the Gather-read tensor stays");

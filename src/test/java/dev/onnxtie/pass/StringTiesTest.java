@@ -9,6 +9,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
+import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
@@ -61,6 +62,7 @@ class StringTiesTest {
     Path in = TestModels.save(TestModels.model(graph), dir.resolve("strings.onnx"));
     Path out = dir.resolve("tied.onnx");
     RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults().withMinBytes(16));
+    OnnxChecker.check(out);
     Map<String, TieRelation> ties = report.result().ties().stream().collect(Collectors.toMap(TieInfo::removed, TieInfo::relation));
     assertEquals(Map.of("labels_copy", new TieRelation.Identical(), "labels_t", new TieRelation.Permuted(List.of(1, 0))), ties);
     List<String> left = ModelProto.parseFrom(Files.readAllBytes(out)).getGraph().getInitializerList().stream().map(TensorProto::getName).toList();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
@@ -39,6 +40,7 @@ class QuantizedHeadTest {
     Path in = TestModels.samples().resolve("quantized_head").resolve(file);
     Path out = dir.resolve(file);
     RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults());
+    OnnxChecker.check(out);
     boolean zeroPoints = file.contains("_zp");
     GraphProto graph = ModelProto.parseFrom(Files.readAllBytes(out)).getGraph();
     List<String> initializers = graph.getInitializerList().stream().map(TensorProto::getName).filter(n -> !n.endsWith("_shape")).toList();

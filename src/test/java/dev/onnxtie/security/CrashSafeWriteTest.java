@@ -1,5 +1,6 @@
 package dev.onnxtie.security;
 
+import dev.onnxtie.OnnxChecker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -325,10 +326,13 @@ class CrashSafeWriteTest {
         external ? "external data" : "single file", timing.endMillis, timing.mapMillis, timing.stageMillis);
     Files.delete(out);
     Files.deleteIfExists(folder.resolve("model.onnx.data"));
-    int readRounds = (ROUNDS + 1) / 2;
-    int writeRounds = ROUNDS / 2;
+    int readRounds = Math.max(1, (ROUNDS + 1) / 2);
+    int writeRounds = Math.max(1, ROUNDS / 2);
     List<Kill> kills = new ArrayList<>();
-    for (int round = 0; round < ROUNDS; round++) {
+    // every phase a kill must land in; rounds go on past ROUNDS (up to 8 more) until one has in each
+    List<String> required = List.of("read/hash", "write");
+    Set<String> landed = new TreeSet<>();
+    for (int round = 0; round < Math.max(ROUNDS, 2) || (round < ROUNDS + 8 && !landed.containsAll(required)); round++) {
       String input = round % 2 == 0 ? "crash-a" : "crash-b";
       String previous = Files.exists(out) ? checkOutput(folder, external) : "absent";
       Set<String> before = tempEntries(folder);
@@ -336,7 +340,7 @@ class CrashSafeWriteTest {
       boolean staged = false;
       if (round % 2 == 0) {
         long readSpan = timing.stageMillis - timing.mapMillis;
-        long delay = timing.mapMillis + readSpan * (2L * (round / 2) + 1) / (2L * readRounds);
+        long delay = timing.mapMillis + readSpan * (2L * ((round / 2) % readRounds) + 1) / (2L * readRounds);
         while (run.process().isAlive() && run.millis() < delay) {
           staged |= stagingAppeared(folder, before);
           Thread.sleep(2);
@@ -347,7 +351,7 @@ class CrashSafeWriteTest {
           Thread.sleep(2);
         }
         long writeSpan = Math.max(1, timing.endMillis - timing.stageMillis);
-        Thread.sleep(writeSpan * (2L * (round / 2) + 1) / (2L * writeRounds));
+        Thread.sleep(writeSpan * (2L * ((round / 2) % writeRounds) + 1) / (2L * writeRounds));
       }
       String phase;
       if (!run.process().isAlive()) {
@@ -370,6 +374,7 @@ class CrashSafeWriteTest {
       Set<String> leftovers = tempEntries(folder);
       leftovers.removeAll(before);
       kills.add(new Kill(phase, verdict, leftovers.size()));
+      landed.add(phase);
 
       timing = normalRunRemovesAgedLeftovers(folder, rewrite(input, out, external), INPUTS.get(input));
       assertEquals(input, checkOutput(folder, external), "output of the normal run after the kill");
@@ -378,6 +383,8 @@ class CrashSafeWriteTest {
         + (k.leftovers() > 0 ? " + leftover" : ""), TreeMap::new, Collectors.counting()));
     System.out.printf("crash-safe writes (%s): %d kills, phase -> output: %s; %.1f s%n", external ? "external data" : "single file",
         kills.size(), byPhase, (System.nanoTime() - start) / 1e9);
+    assertTrue(landed.containsAll(required), "kills must land while reading/hashing and while writing; they landed: " + byPhase);
+    OnnxChecker.check(out);
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.onnxtie.security;
 
 import com.google.protobuf.ByteString;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.model.ModelValidator;
+import dev.onnxtie.proto.Onnx.AttributeProto;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
@@ -52,6 +54,18 @@ final class HostileCorpus {
     return tensor;
   }
 
+  static AttributeProto intAttribute(String name, long value) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+  }
+
+  static AttributeProto intsAttribute(String name, long... values) {
+    AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    for (long value : values) {
+      attribute.addInts(value);
+    }
+    return attribute.build();
+  }
+
   static NodeProto node(String op, List<String> in, List<String> out) {
     return TestModels.node(op, op + "_" + String.join("_", out), in, out);
   }
@@ -100,6 +114,57 @@ final class HostileCorpus {
     cases.put("no-graph", new Object[] {base().toBuilder().clearGraph().build(), "has no graph"});
     cases.put("output-never-produced", new Object[] {withGraph(g -> g.addOutput(TestModels.value("ghost", 1, 1))), "output 'ghost' is never produced"});
     cases.put("ir-version-zero", new Object[] {base().toBuilder().setIrVersion(0).build(), "ir_version"});
+    // semantic validation: what the ONNX checker and ONNX Runtime refuse
+    cases.put("ir-version-too-new", new Object[] {base().toBuilder().setIrVersion(ModelValidator.NEWEST_IR_VERSION + 1).build(),
+        "ir_version " + (ModelValidator.NEWEST_IR_VERSION + 1) + " is newer than the newest this tool knows (" + ModelValidator.NEWEST_IR_VERSION + ")"});
+    cases.put("raw-and-typed-data", new Object[] {withTensor(t -> t.addFloatData(1f)), "tensor 'emb' holds data in more than one field (raw_data, float_data)"});
+    cases.put("two-typed-fields", new Object[] {withTensor(t -> t.clearRawData().addAllFloatData(Arrays.asList(new Float[80])
+        .stream().map(f -> 0f).toList()).addInt32Data(1)), "tensor 'emb' holds data in more than one field (float_data, int32_data)"});
+    cases.put("attribute-twice", new Object[] {withGraph(g -> g.setNode(0, g.getNode(0).toBuilder().addAttribute(intAttribute("axis", 0))
+        .addAttribute(intAttribute("axis", 0)))), "node embed (Gather) has attribute 'axis' twice"});
+    cases.put("gemm-transB-float", new Object[] {withGraph(g -> g.addNode(TestModels.node("Gemm", "gemm", List.of("h", "emb"), List.of("g"),
+        AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.FLOAT).setF(1f).build()))),
+        "node gemm (Gemm): attribute 'transB' must be INT, found FLOAT"});
+    cases.put("gemm-alpha-declared-int-holds-float", new Object[] {withGraph(g -> g.addNode(TestModels.node("Gemm", "gemm", List.of("h", "emb"),
+        List.of("g"), AttributeProto.newBuilder().setName("alpha").setType(AttributeProto.AttributeType.INT).setF(1f).build()))),
+        "attribute 'alpha' must be FLOAT, found no value"});
+    cases.put("transpose-perm-ints-as-int", new Object[] {withGraph(g -> g.addNode(TestModels.node("Transpose", "t", List.of("emb"), List.of("t"),
+        intAttribute("perm", 1)))), "node t (Transpose): attribute 'perm' must be INTS, found INT"});
+    cases.put("gather-axis-string", new Object[] {withGraph(g -> g.setNode(0, g.getNode(0).toBuilder().addAttribute(AttributeProto.newBuilder()
+        .setName("axis").setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8("0"))))),
+        "node embed (Gather): attribute 'axis' must be INT, found STRING"});
+    cases.put("gather-elements-axis-floats", new Object[] {withGraph(g -> g.addNode(TestModels.node("GatherElements", "ge", List.of("emb", "ids"),
+        List.of("ge"), AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.FLOATS).addFloats(0).build()))),
+        "attribute 'axis' must be INT, found FLOATS"});
+    cases.put("reshape-allowzero-float", new Object[] {withGraph(g -> g.addNode(TestModels.node("Reshape", "r", List.of("emb", "ids"), List.of("r"),
+        AttributeProto.newBuilder().setName("allowzero").setType(AttributeProto.AttributeType.FLOAT).setF(0).build()))),
+        "node r (Reshape): attribute 'allowzero' must be INT"});
+    cases.put("cast-to-string", new Object[] {withGraph(g -> g.addNode(TestModels.node("Cast", "c", List.of("ids"), List.of("c"),
+        AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8("float")).build()))),
+        "node c (Cast): attribute 'to' must be INT, found STRING"});
+    cases.put("matmulnbits-bits-float", new Object[] {withGraph(g -> g.addNode(TestModels.node("MatMulNBits", "q", List.of("h", "emb"), List.of("q"),
+        AttributeProto.newBuilder().setName("bits").setType(AttributeProto.AttributeType.FLOAT).setF(4).build()).toBuilder()
+        .setDomain("com.microsoft").build())), "node q (MatMulNBits): attribute 'bits' must be INT, found FLOAT"});
+    cases.put("gather-block-quantized-axis-ints", new Object[] {withGraph(g -> g.addNode(TestModels.node("GatherBlockQuantized", "gq",
+        List.of("emb", "ids"), List.of("gq"), AttributeProto.newBuilder().setName("quantize_axis").setType(AttributeProto.AttributeType.INTS)
+            .addInts(1).build()).toBuilder().setDomain("com.microsoft").build())),
+        "node gq (GatherBlockQuantized): attribute 'quantize_axis' must be INT, found INTS"});
+    GraphProto branch = GraphProto.newBuilder().addOutput(TestModels.value("b", 1, 1)).addNode(node("Identity", List.of("h"), List.of("b"))).build();
+    cases.put("if-branch-as-graphs", new Object[] {withGraph(g -> g.addInput(TestModels.value("flag", 9)).addNode(TestModels.node("If", "choose",
+        List.of("flag"), List.of("chosen"), TestModels.graphAttribute("then_branch", branch), AttributeProto.newBuilder().setName("else_branch")
+            .setType(AttributeProto.AttributeType.GRAPHS).addGraphs(branch).build()))),
+        "node choose (If): attribute 'else_branch' must be GRAPH, found GRAPHS"});
+    cases.put("loop-body-as-int", new Object[] {withGraph(g -> g.addNode(TestModels.node("Loop", "repeat", List.of("", ""), List.of(),
+        intAttribute("body", 1)))), "node repeat (Loop): attribute 'body' must be GRAPH, found INT"});
+    cases.put("scan-body-as-tensor", new Object[] {withGraph(g -> g.addNode(TestModels.node("Scan", "scan", List.of("h"), List.of("s"),
+        intAttribute("num_scan_inputs", 1), TestModels.tensorAttribute("body", g.getInitializer(0))))),
+        "node scan (Scan): attribute 'body' must be GRAPH, found TENSOR"});
+    cases.put("transpose-perm-repeats", new Object[] {withGraph(g -> g.addNode(TestModels.node("Transpose", "t", List.of("emb"), List.of("t"),
+        intsAttribute("perm", 0, 0)))), "node t (Transpose): perm [0, 0] is not a permutation of 0..1"});
+    cases.put("transpose-perm-wrong-rank", new Object[] {withGraph(g -> g.addNode(TestModels.node("Transpose", "t", List.of("emb"), List.of("t"),
+        intsAttribute("perm", 2, 0, 1)))), "perm [2, 0, 1] is not a permutation of 0..1 (the input has rank 2)"});
+    cases.put("transpose-perm-out-of-range", new Object[] {withGraph(g -> g.addNode(TestModels.node("Transpose", "t", List.of("h"), List.of("t"),
+        intsAttribute("perm", 0, 5)))), "perm [0, 5] is not a permutation of 0..1"});
     GraphProto nested = base().getGraph();
     for (int depth = 0; depth < 120; depth++) {
       nested = GraphProto.newBuilder().addNode(TestModels.node("If", "if" + depth, List.of("c"), List.of("o" + depth),

@@ -52,6 +52,17 @@ class VerifierTest {
   }
 
   @Test
+  void onlyOrtsOwnUncheckedExceptionsCountAsModelFailures() throws Exception {
+    // one of ours (a bug): re-thrown as it is, so the CLI reports an internal error (exit 3)
+    assertFalse(Verifier.thrownByOrt(new IllegalStateException("a bug in onnx-tie")));
+    // one of ONNX Runtime's: its Java API refuses a closed tensor
+    ai.onnxruntime.OnnxTensor tensor = ai.onnxruntime.OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), new float[] {1f});
+    tensor.close();
+    RuntimeException fromOrt = assertThrows(RuntimeException.class, tensor::getFloatBuffer);
+    assertTrue(Verifier.thrownByOrt(fromOrt), fromOrt + " at " + fromOrt.getStackTrace()[0]);
+  }
+
+  @Test
   void gpt2AgainstItselfMatchesBitwise() {
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
