@@ -3,6 +3,7 @@ package dev.onnxtie.api;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.verify.OptLevel;
 import dev.onnxtie.verify.Provider;
+import dev.onnxtie.verify.ValueRange;
 import dev.onnxtie.verify.VerifyOptions;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -44,7 +45,7 @@ public record VerifyArguments(Map<String, Long> dims, Map<String, String> ranges
 
   /** The options these arguments stand for. */
   public VerifyOptions toOptions() {
-    Map<String, long[]> parsed = new LinkedHashMap<>();
+    Map<String, ValueRange> parsed = new LinkedHashMap<>();
     ranges.forEach((name, text) -> parsed.put(name, parseRange(name, text)));
     if (runs < 1) {
       throw OnnxTieException.badInput("--runs must be at least 1, not " + runs);
@@ -63,20 +64,13 @@ public record VerifyArguments(Map<String, Long> dims, Map<String, String> ranges
         .withDisablePrepacking(disablePrepacking).withOutputs(outputs).withAllowEmpty(allowEmpty);
   }
 
-  private static long[] parseRange(String name, String text) {
-    String[] parts = text.split(":", -1);
+  private static ValueRange parseRange(String name, String text) {
     try {
-      if (parts.length == 2) {
-        long[] range = {Long.parseLong(parts[0].trim()), Long.parseLong(parts[1].trim())};
-        if (range[0] <= range[1]) {
-          return range;
-        }
-      }
-    } catch (NumberFormatException e) {
-      // reported below
+      return ValueRange.parse(text);
+    } catch (IllegalArgumentException e) { // NumberFormatException too
+      throw OnnxTieException.badInput("--range " + name + "=" + text
+          + " must be NAME=LO:HI with numbers LO <= HI, e.g. input_ids=0:50257 ([LO, HI)), temperature=0.5:1.5 or length_penalty=1:1 (the fixed value 1)");
     }
-    throw OnnxTieException.badInput("--range " + name + "=" + text
-        + " must be NAME=LO:HI with integers LO <= HI, e.g. input_ids=0:50257 ([LO, HI)) or length_penalty=1:1 (the fixed value 1)");
   }
 
   private static <E extends Enum<E>> E choice(Class<E> type, String option, String text) {

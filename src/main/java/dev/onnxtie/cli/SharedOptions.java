@@ -59,7 +59,7 @@ final class SharedOptions {
     @Option(names = "--dim", paramLabel = "NAME=VALUE", description = "value of a symbolic dim, e.g. --dim batch=2 (repeatable)")
     Map<String, Long> dims = new LinkedHashMap<>();
 
-    @Option(names = "--range", paramLabel = "NAME=LO:HI", description = "values of an input in [LO, HI) (repeatable); LO:LO is the fixed value LO; integer inputs that index a Gather get [0, V) by default")
+    @Option(names = "--range", paramLabel = "NAME=LO:HI", description = "values of an input in [LO, HI) (repeatable; decimals for floating-point inputs); LO:LO is the fixed value LO; integer inputs that index a Gather get [0, V) by default")
     Map<String, String> ranges = new LinkedHashMap<>();
 
     @Option(names = "--data-set", paramLabel = "DIR", description = "a folder in ONNX's test layout (input_0.pb ..., output_0.pb ...)")

@@ -290,6 +290,22 @@ public final class InputSynthesizer {
    * @throws OnnxTieException (bad input) for a dtype that cannot be synthesized or a range outside it
    */
   static HostTensor synthesize(String name, DataType type, long[] shape, long[] range, Random random) {
+    return synthesize(name, type, shape, range, range[0], range[1], random);
+  }
+
+  /**
+   * Draws a tensor of {@code type} and {@code shape} with values in the range: fractional bounds for
+   * floating-point dtypes, whole bounds (clipped to the dtype) for the others.
+   *
+   * @throws OnnxTieException (bad input) for a dtype that cannot be synthesized, a fractional range
+   *     for an integer dtype, or a range outside the dtype
+   */
+  static HostTensor synthesize(String name, DataType type, long[] shape, ValueRange range, Random random) {
+    long[] whole = isFloating(type) || type == DataType.STRING ? null : range.longs(name, type);
+    return synthesize(name, type, shape, whole, range.low(), range.high(), random);
+  }
+
+  private static HostTensor synthesize(String name, DataType type, long[] shape, long[] range, double low, double high, Random random) {
     long count = Tensors.elementCount(name, shape);
     if (count > Integer.MAX_VALUE / 8) {
       throw OnnxTieException.badInput("input '" + name + "' would have " + count + " elements; set smaller --dim values");
@@ -308,8 +324,8 @@ public final class InputSynthesizer {
     }
     ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(type.byteSize(elements))).order(ByteOrder.LITTLE_ENDIAN);
     if (isFloating(type)) {
-      double lo = range[0];
-      double span = (double) range[1] - range[0];
+      double lo = low;
+      double span = high - low;
       for (int i = 0; i < elements; i++) {
         double value = lo + random.nextDouble() * span;
         switch (type) {

@@ -150,8 +150,9 @@ public final class Verifier implements AutoCloseable {
       differences.addAll(interfaceDifferences("output", outputTypes(modelA), outputTypes(modelB)));
       List<String> notes = new ArrayList<>(providerNotes);
 
-      Map<String, long[]> ranges = new LinkedHashMap<>(InputSynthesizer.inferRanges(modelB));
-      ranges.putAll(InputSynthesizer.inferRanges(modelA));
+      Map<String, ValueRange> ranges = new LinkedHashMap<>();
+      InputSynthesizer.inferRanges(modelB).forEach((name, range) -> ranges.put(name, ValueRange.of(range[0], range[1])));
+      InputSynthesizer.inferRanges(modelA).forEach((name, range) -> ranges.put(name, ValueRange.of(range[0], range[1])));
       ranges.putAll(options.ranges());
       Map<String, Long> fileDims = new LinkedHashMap<>();
       Map<String, Given> given = givenInputs(inputsA, inputsB, fileDims);
@@ -329,10 +330,10 @@ public final class Verifier implements AutoCloseable {
   private record Given(HostTensor tensor, String source, String file) {}
 
   /** The value for one input in one run, and how it was made. */
-  private record Feed(String name, HostTensor tensor, boolean random, String source, String file, long[] range) {
+  private record Feed(String name, HostTensor tensor, boolean random, String source, String file, double[] range) {
     InputUsed used(String model) {
       return new InputUsed(name, tensor.type().onnxName(), tensor.shape(), source,
-          range == null ? null : (double) range[0], range == null ? null : (double) range[1], file, model);
+          range == null ? null : range[0], range == null ? null : range[1], file, model);
     }
   }
 
@@ -340,7 +341,7 @@ public final class Verifier implements AutoCloseable {
   private record RunFeeds(Map<String, HostTensor> a, Map<String, HostTensor> b, List<InputUsed> used, boolean anyRandom) {}
 
   private RunFeeds feeds(long seed, List<InputSpec> inputsA, List<InputSpec> inputsB, Map<String, Given> given,
-      Map<String, long[]> ranges, Map<String, Long> bound) {
+      Map<String, ValueRange> ranges, Map<String, Long> bound) {
     List<InputUsed> used = new ArrayList<>();
     boolean anyRandom = false;
     Random random = new Random(seed);
@@ -376,7 +377,7 @@ public final class Verifier implements AutoCloseable {
     return new RunFeeds(feedA, feedB, used, anyRandom);
   }
 
-  private Feed feedFor(InputSpec input, Map<String, Given> given, Map<String, long[]> ranges, Map<String, Long> bound, Random random) {
+  private Feed feedFor(InputSpec input, Map<String, Given> given, Map<String, ValueRange> ranges, Map<String, Long> bound, Random random) {
     Given real = given.get(input.name());
     if (real != null) {
       return new Feed(input.name(), real.tensor(), false, real.source(), real.file(), null);
@@ -387,12 +388,15 @@ public final class Verifier implements AutoCloseable {
           + "; onnx-tie synthesizes tensors only, and ONNX Runtime's Java API can only be fed tensors");
     }
     long[] shape = InputSynthesizer.shapeOf(input, options.dims(), bound);
-    long[] range = ranges.getOrDefault(input.name(), InputSynthesizer.defaultRange(type));
-    if (!InputSynthesizer.isFloating(type) && type != DataType.STRING) {
-      range = InputSynthesizer.clip(input.name(), type, range);
+    long[] fallback = InputSynthesizer.defaultRange(type);
+    ValueRange range = ranges.getOrDefault(input.name(), ValueRange.of(fallback[0], fallback[1]));
+    if (InputSynthesizer.isFloating(type) || type == DataType.STRING) {
+      HostTensor tensor = InputSynthesizer.synthesize(input.name(), type, shape, range, random);
+      return new Feed(input.name(), tensor, true, "random", null, type == DataType.STRING ? null : new double[] {range.low(), range.high()});
     }
-    HostTensor tensor = InputSynthesizer.synthesize(input.name(), type, shape, range, random);
-    return new Feed(input.name(), tensor, true, "random", null, type == DataType.STRING ? null : range);
+    long[] clipped = InputSynthesizer.clip(input.name(), type, range.longs(input.name(), type));
+    HostTensor tensor = InputSynthesizer.synthesize(input.name(), type, shape, clipped, random);
+    return new Feed(input.name(), tensor, true, "random", null, new double[] {clipped[0], clipped[1]});
   }
 
   private static boolean fits(HostTensor tensor, InputSpec input) {

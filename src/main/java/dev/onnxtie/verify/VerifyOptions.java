@@ -13,9 +13,9 @@ import java.util.Map;
  * @param dims values for symbolic dimensions, by {@code dim_param} name; a symbolic dim not named here
  *     gets {@link InputSynthesizer#BATCH_DIM} when its name contains "batch", else {@link
  *     InputSynthesizer#OTHER_DIM}
- * @param ranges value ranges for synthesized inputs, by input name: {@code {lo, hi}} with {@code lo}
- *     inclusive and {@code hi} exclusive, so {@code {0, 1000}} draws 0..999 (integers) or values in
- *     [0.0, 1000.0) (floating point); overrides the range {@link InputSynthesizer#inferRanges} infers
+ * @param ranges value ranges for synthesized inputs, by input name: {@code [lo, hi)}, so {@code 0:1000}
+ *     draws 0..999 (integers) or values in [0.0, 1000.0) (floating point), and {@code lo == hi} is
+ *     the fixed value lo; overrides the range {@link InputSynthesizer#inferRanges} infers
  * @param inputs real data by input name: a {@code .npy} file or an ONNX {@code TensorProto} {@code .pb}
  *     file; the same data is used in every run
  * @param dataSet a folder in ONNX test layout ({@code input_0.pb}, ...) whose tensors feed the inputs
@@ -33,7 +33,7 @@ import java.util.Map;
 public record VerifyOptions(
     long seed,
     Map<String, Long> dims,
-    Map<String, long[]> ranges,
+    Map<String, ValueRange> ranges,
     Map<String, Path> inputs,
     Path dataSet,
     int runs,
@@ -59,16 +59,12 @@ public record VerifyOptions(
   public VerifyOptions {
     dims = copy(dims);
     inputs = copy(inputs);
-    Map<String, long[]> rangeCopy = new LinkedHashMap<>();
-    for (Map.Entry<String, long[]> range : (ranges == null ? Map.<String, long[]>of() : ranges).entrySet()) {
-      long[] bounds = range.getValue();
-      if (bounds == null || bounds.length != 2 || bounds[0] > bounds[1]) {
-        throw OnnxTieException.badInput("range for input '" + range.getKey()
-            + "' must be two numbers lo,hi with lo <= hi (lo inclusive, hi exclusive; lo = hi: the fixed value lo)");
+    ranges = copy(ranges);
+    ranges.forEach((name, range) -> {
+      if (range == null) {
+        throw OnnxTieException.badInput("range for input '" + name + "' is missing");
       }
-      rangeCopy.put(range.getKey(), bounds.clone());
-    }
-    ranges = Collections.unmodifiableMap(rangeCopy);
+    });
     outputs = outputs == null ? java.util.List.of() : java.util.List.copyOf(outputs);
     for (Map.Entry<String, Long> dim : dims.entrySet()) {
       if (dim.getValue() == null || dim.getValue() < 0) {
@@ -118,14 +114,23 @@ public record VerifyOptions(
   }
 
   /** A copy with these value ranges (replacing the previous ones). */
-  public VerifyOptions withRanges(Map<String, long[]> newRanges) {
+  public VerifyOptions withRanges(Map<String, ValueRange> newRanges) {
     return new VerifyOptions(seed, dims, newRanges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
   }
 
   /** A copy with one more value range, {@code lo} inclusive, {@code hi} exclusive. */
   public VerifyOptions withRange(String input, long lo, long hi) {
-    Map<String, long[]> more = new LinkedHashMap<>(ranges);
-    more.put(input, new long[] {lo, hi});
+    if (lo > hi) {
+      throw OnnxTieException.badInput("range for input '" + input + "' must have lo <= hi, not " + lo + ":" + hi
+          + " (lo inclusive, hi exclusive; lo = hi: the fixed value lo)");
+    }
+    return withRange(input, ValueRange.of(lo, hi));
+  }
+
+  /** A copy with one more value range. */
+  public VerifyOptions withRange(String input, ValueRange range) {
+    Map<String, ValueRange> more = new LinkedHashMap<>(ranges);
+    more.put(input, range);
     return withRanges(more);
   }
 

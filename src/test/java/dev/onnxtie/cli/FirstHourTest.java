@@ -356,6 +356,16 @@ class FirstHourTest {
     assertTrue(ranged.out().contains("random in [-3, 3)"), ranged.out());
     Cli backwards = Cli.run("verify", MLP.toString(), MLP.toString(), "--range", "x=3:1");
     assertEquals(2, backwards.code());
+    Cli fractional = Cli.run("verify", MLP.toString(), MLP.toString(), "--range", "x=0.25:1.5", "--json");
+    assertEquals(0, fractional.code(), fractional.err());
+    JsonObject drawn = JsonOutput.result(fractional).getAsJsonArray("runs").get(0).getAsJsonObject().getAsJsonArray("inputs").get(0).getAsJsonObject();
+    assertEquals(0.25, drawn.get("low").getAsDouble());
+    assertEquals(1.5, drawn.get("high").getAsDouble());
+    Cli fractionalText = Cli.run("verify", MLP.toString(), MLP.toString(), "--range", "x=0.25:1.5");
+    assertTrue(fractionalText.out().contains("random in [0.25, 1.5)"), fractionalText.out());
+    Cli wholeOnly = Cli.run("verify", GPT2.toString(), GPT2.toString(), "--range", "input_ids=0.5:3");
+    assertEquals(2, wholeOnly.code(), wholeOnly.out());
+    assertTrue(wholeOnly.err().contains("whole numbers"), wholeOnly.err());
   }
 
   // 10: small things

@@ -130,4 +130,33 @@ class InputSynthesizerTest {
     assertThrows(OnnxTieException.class,
         () -> InputSynthesizer.synthesize("c", DataType.COMPLEX64, shape, new long[] {0, 1}, new Random(1)));
   }
+
+  @Test
+  void floatInputsTakeFractionalRangesAndIntegersOnlyWholeOnes() {
+    long[] shape = {4, 16};
+    HostTensor floats = InputSynthesizer.synthesize("t", DataType.FLOAT, shape, ValueRange.parse("0.25:0.75"), new Random(7));
+    double min = Double.MAX_VALUE;
+    double max = -Double.MAX_VALUE;
+    for (int i = 0; i < floats.elements(); i++) {
+      min = Math.min(min, floats.scalar(i));
+      max = Math.max(max, floats.scalar(i));
+    }
+    assertTrue(min >= 0.25 && max < 0.75, "values in [" + min + ", " + max + "]");
+    assertTrue(max - min > 0.25, "values spread over the range, not one value: [" + min + ", " + max + "]");
+    HostTensor fixed = InputSynthesizer.synthesize("p", DataType.DOUBLE, shape, ValueRange.parse("1.5:1.5"), new Random(7));
+    for (int i = 0; i < fixed.elements(); i++) {
+      assertEquals(1.5, fixed.scalar(i));
+    }
+    HostTensor ids = InputSynthesizer.synthesize("ids", DataType.INT64, shape, ValueRange.parse("3:5.0"), new Random(7));
+    for (int i = 0; i < ids.elements(); i++) {
+      assertTrue(ids.integer(i) == 3 || ids.integer(i) == 4, "int64 value " + ids.integer(i));
+    }
+    OnnxTieException fractional = assertThrows(OnnxTieException.class,
+        () -> InputSynthesizer.synthesize("ids", DataType.INT64, shape, ValueRange.parse("0.5:3"), new Random(7)));
+    assertTrue(fractional.getMessage().contains("whole numbers"), fractional.getMessage());
+    ValueRange huge = ValueRange.parse("9223372036854775806:9223372036854775807");
+    assertEquals(9223372036854775806L, InputSynthesizer.synthesize("big", DataType.INT64, new long[] {1}, huge, new Random(7)).integer(0));
+    assertThrows(IllegalArgumentException.class, () -> ValueRange.parse("2:1"));
+    assertThrows(IllegalArgumentException.class, () -> ValueRange.parse("a:1"));
+  }
 }
