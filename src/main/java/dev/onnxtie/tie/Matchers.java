@@ -145,12 +145,7 @@ final class Matchers {
       }
       return true;
     }
-    long[] aStride = new long[rank];
-    long stride = 1;
-    for (int k = rank - 1; k >= 0; k--) {
-      aStride[k] = stride;
-      stride *= aDims[k];
-    }
+    long[] aStride = PermutationCheck.strides(aDims);
     long[] bDims = new long[rank];
     for (int k = 0; k < rank; k++) {
       bDims[k] = aDims[perm[k]];

@@ -203,12 +203,7 @@ public final class PermutationCheck {
       this.b = b;
       this.width = width;
       this.rank = aDims.length;
-      long[] aStride = new long[rank];
-      long stride = 1;
-      for (int k = rank - 1; k >= 0; k--) {
-        aStride[k] = stride;
-        stride *= aDims[k];
-      }
+      long[] aStride = strides(aDims);
       bDims = new long[rank];
       step = new long[rank];
       int inner = -1;
@@ -220,12 +215,7 @@ public final class PermutationCheck {
         }
       }
       q = inner;
-      bStride = new long[rank];
-      stride = 1;
-      for (int k = rank - 1; k >= 0; k--) {
-        bStride[k] = stride;
-        stride *= bDims[k];
-      }
+      bStride = strides(bDims);
       int[] rest = new int[rank];
       int n = 0;
       long count = 1;
@@ -382,17 +372,23 @@ public final class PermutationCheck {
     }
   }
 
+  /** Row-major element strides of a shape: the last axis has stride 1. */
+  static long[] strides(long[] dims) {
+    long[] strides = new long[dims.length];
+    long stride = 1;
+    for (int k = dims.length - 1; k >= 0; k--) {
+      strides[k] = stride;
+      stride *= dims[k];
+    }
+    return strides;
+  }
+
   /** Element by element (packed 4-bit types, whose elements are nibbles). */
   private static boolean matchesElementwise(TensorBytes a, long[] aDims, TensorBytes b, int[] perm, DataType type) {
     int width = ElementReader.width(type);
     boolean packed = type.isPacked();
     int rank = aDims.length;
-    long[] aStride = new long[rank];
-    long stride = 1;
-    for (int k = rank - 1; k >= 0; k--) {
-      aStride[k] = stride;
-      stride *= aDims[k];
-    }
+    long[] aStride = strides(aDims);
     long[] bDims = new long[rank];
     long[] step = new long[rank];
     for (int k = 0; k < rank; k++) {

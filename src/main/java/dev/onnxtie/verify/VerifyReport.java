@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * The outcome of a verification: what ran where, on which inputs, and how every output compared.
- * Plain records, serializable with Gson ({@link #toJson()}); {@link #toText()} renders a short
- * table for people.
+ * Plain records, serializable with Gson ({@link #toJson()}); the CLI renders the api's view of it
+ * ({@code dev.onnxtie.api.Verification}) as a table for people.
  *
  * <p>Side A is the reference: the first model of {@link Verifier#compare}, or the expected outputs of
  * {@link Verifier#againstExpected}. Side B is the model under test. An element is out of tolerance
@@ -226,86 +226,5 @@ public record VerifyReport(
     JsonObject tree = gson.toJsonTree(this).getAsJsonObject();
     tree.addProperty("passed", passed());
     return gson.toJson(tree);
-  }
-
-  /** A short human-readable table: verdict, setup, inputs and one line per output and run. */
-  public String toText() {
-    StringBuilder text = new StringBuilder();
-    text.append(passed() ? "PASSED" : "FAILED").append(": ").append(b).append(" against ").append(a).append('\n');
-    text.append(String.format(Locale.ROOT, "provider %s, opt level %s, atol %.3g, rtol %.3g%n", provider, optLevel, atol, rtol));
-    for (SessionInfo session : sessions) {
-      text.append(String.format(Locale.ROOT, "session %s: %s RSS%n", session.model(),
-          session.rssGrowthBytes() == null ? "unknown" : String.format(Locale.ROOT, "%+.1f MiB", session.rssGrowthBytes() / 1048576.0)));
-    }
-    if (!dims.isEmpty()) {
-      text.append("dims: ").append(dims).append('\n');
-    }
-    for (InterfaceDifference difference : interfaceDifferences) {
-      text.append(String.format(Locale.ROOT, "%s %s: %s (a: %s, b: %s)%n", difference.kind(), difference.name(),
-          difference.problem(), difference.a(), difference.b()));
-    }
-    for (String note : notes) {
-      text.append("note: ").append(note).append('\n');
-    }
-    for (Run run : runs) {
-      text.append("run ").append(run.index()).append(run.seed() == null ? "" : " (seed " + run.seed() + ")").append(":\n");
-      for (InputUsed input : run.inputs()) {
-        text.append("  input ").append(input.name()).append(' ').append(input.dtype()).append(Arrays.toString(input.shape()));
-        if (input.file() != null) {
-          text.append(" from ").append(input.file());
-        } else if (input.low() != null) {
-          text.append(String.format(Locale.ROOT, " random in [%s, %s)", number(input.low()), number(input.high())));
-        }
-        if (!input.model().equals("both")) {
-          text.append(" (model ").append(input.model()).append(" only)");
-        }
-        text.append('\n');
-      }
-      if (run.errorB() != null) {
-        text.append("  model b failed: ").append(run.errorB()).append('\n');
-      }
-      List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"output", "status", "dtype", "shape", "max abs", "max rel", "bad/total", "bitwise"});
-      for (OutputComparison output : run.outputs()) {
-        String shape = Arrays.equals(output.shapeA(), output.shapeB())
-            ? shapeText(output.shapeA()) : shapeText(output.shapeA()) + " vs " + shapeText(output.shapeB());
-        String dtype = java.util.Objects.equals(output.dtypeA(), output.dtypeB())
-            ? String.valueOf(output.dtypeA()) : output.dtypeA() + " vs " + output.dtypeB();
-        rows.add(new String[] {output.name(), output.status().label(), dtype, shape,
-            String.format(Locale.ROOT, "%.3g", output.maxAbsDiff()), String.format(Locale.ROOT, "%.3g", output.maxRelDiff()),
-            output.outOfTolerance() + "/" + output.elements(), output.bitwiseIdentical() ? "yes" : "no"});
-      }
-      appendTable(text, rows);
-      for (OutputComparison output : run.outputs()) {
-        if (!output.passed() && output.detail() != null) {
-          text.append("  ").append(output.name()).append(": ").append(output.detail()).append('\n');
-        }
-      }
-    }
-    return text.toString();
-  }
-
-  private static String number(double value) {
-    return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
-  }
-
-  private static String shapeText(long[] shape) {
-    return shape == null ? "-" : Arrays.toString(shape);
-  }
-
-  private static void appendTable(StringBuilder text, List<String[]> rows) {
-    int[] widths = new int[rows.get(0).length];
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        widths[i] = Math.max(widths[i], row[i].length());
-      }
-    }
-    for (String[] row : rows) {
-      StringBuilder line = new StringBuilder("  ");
-      for (int i = 0; i < row.length; i++) {
-        line.append(row[i]).append(" ".repeat(widths[i] - row[i].length() + 2));
-      }
-      text.append(line.toString().stripTrailing()).append('\n');
-    }
   }
 }

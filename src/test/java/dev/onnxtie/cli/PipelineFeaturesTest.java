@@ -47,7 +47,7 @@ class PipelineFeaturesTest {
     assertTrue(report.verification().passed());
     OnnxChecker.check(out);
     VerifyReport again = OnnxTie.verify(GPT2, out, VerifyOptions.defaults().withRuns(2));
-    assertTrue(again.passed(), again.toText());
+    assertTrue(again.passed(), again.toJson());
     assertTrue(OnnxTie.check(List.of(out), 64, true, 1, Progress.NONE).passed());
     assertFalse(OnnxTie.check(List.of(GPT2), 64, true, 1, Progress.NONE).passed());
   }
@@ -92,7 +92,7 @@ class PipelineFeaturesTest {
       }
       // each model on its own in ONNX Runtime, identical to its original
       VerifyReport alone = OnnxTie.verify(SPLIT.resolve(name), out.resolve(name), VerifyOptions.defaults());
-      assertTrue(alone.passed(), alone.toText());
+      assertTrue(alone.passed(), alone.toJson());
       alone.runs().forEach(run -> run.outputs().forEach(o -> assertTrue(o.bitwiseIdentical())));
     }
     assertEquals(1, offsets.size(), "one copy of the shared embedding");
