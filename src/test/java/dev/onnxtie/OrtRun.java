@@ -35,6 +35,15 @@ public final class OrtRun {
     }
   }
 
+  /** Outputs of a model fed the given inputs (the caller owns and closes them). */
+  public static Map<String, ByteBuffer> run(Path model, Map<String, OnnxTensor> inputs) throws OrtException {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OrtSession session = env.createSession(model.toString(), options)) {
+      return outputs(session.run(inputs));
+    }
+  }
+
   private static Map<String, ByteBuffer> outputs(OrtSession.Result result) {
     try (result) {
       Map<String, ByteBuffer> outputs = new LinkedHashMap<>();

@@ -49,6 +49,16 @@ public final class TestModels {
   }
 
   /** An initializer with raw bytes of any type. */
+  /** A string tensor in {@code string_data}, one UTF-8 element per value. */
+  public static TensorProto strings(String name, List<String> values, long... dims) {
+    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(DataType.STRING.code());
+    values.forEach(v -> tensor.addStringData(ByteString.copyFromUtf8(v)));
+    for (long dim : dims) {
+      tensor.addDims(dim);
+    }
+    return tensor.build();
+  }
+
   public static TensorProto raw(String name, DataType type, byte[] raw, long... dims) {
     TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(type.code()).setRawData(ByteString.copyFrom(raw));
     for (long dim : dims) {

@@ -10,11 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxChecker;
+import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
@@ -32,7 +31,6 @@ import java.nio.ByteBuffer;
 import java.nio.IntBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -166,27 +164,11 @@ class OuterScopeTiesTest {
     return TestModels.model(main, 8, 17);
   }
 
-  static Map<String, ByteBuffer> run(Path model, Map<String, OnnxTensor> inputs) throws OrtException {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        OrtSession session = env.createSession(model.toString(), options);
-        OrtSession.Result result = session.run(inputs)) {
-      Map<String, ByteBuffer> outputs = new LinkedHashMap<>();
-      for (Map.Entry<String, OnnxValue> entry : result) {
-        ByteBuffer bytes = ((OnnxTensor) entry.getValue()).getByteBuffer();
-        ByteBuffer copy = ByteBuffer.allocate(bytes.remaining());
-        copy.put(bytes).flip();
-        outputs.put(entry.getKey(), copy);
-      }
-      return outputs;
-    }
-  }
-
   static Map<String, ByteBuffer> runGreedy(Path model) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OnnxTensor ids = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {3, 5, 7, 1, 2, 9}), new long[] {2, 3});
         OnnxTensor max = OnnxTensor.createTensor(env, IntBuffer.wrap(new int[] {9}), new long[] {1})) {
-      return run(model, Map.of("input_ids", ids, "max_length", max));
+      return OrtRun.run(model, Map.of("input_ids", ids, "max_length", max));
     }
   }
 
@@ -194,7 +176,7 @@ class OuterScopeTiesTest {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OnnxTensor ids = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(new long[] {0, 4, 23, 7}), new long[] {4});
         OnnxTensor cond = OnnxTensor.createTensor(env, flag)) {
-      return run(model, Map.of("ids", ids, "flag", cond));
+      return OrtRun.run(model, Map.of("ids", ids, "flag", cond));
     }
   }
 

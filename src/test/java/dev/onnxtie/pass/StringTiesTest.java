@@ -8,13 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
 import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
-import dev.onnxtie.model.DataType;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
@@ -32,25 +30,16 @@ import org.junit.jupiter.api.io.TempDir;
 class StringTiesTest {
   @TempDir Path dir;
 
-  static TensorProto strings(String name, List<String> values, long... dims) {
-    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(DataType.STRING.code());
-    values.forEach(v -> tensor.addStringData(ByteString.copyFromUtf8(v)));
-    for (long dim : dims) {
-      tensor.addDims(dim);
-    }
-    return tensor.build();
-  }
-
   @Test
   void identicalAndTransposedStringsTieAndTheBoundaryTrapDoesNot() throws Exception {
     List<String> labels = List.of("negative", "neutral", "positive", "mixed-feelings", "off-topic", "spam-and-more");
     List<String> transposed = List.of("negative", "mixed-feelings", "neutral", "off-topic", "positive", "spam-and-more");
     List<String> trap = List.of("negativeneutral", "", "positive", "mixed-feelings", "off-topic", "spam-and-more");
     GraphProto graph = GraphProto.newBuilder()
-        .addInitializer(strings("labels", labels, 2, 3))
-        .addInitializer(strings("labels_copy", labels, 2, 3))
-        .addInitializer(strings("labels_t", transposed, 3, 2))
-        .addInitializer(strings("trap", trap, 2, 3))
+        .addInitializer(TestModels.strings("labels", labels, 2, 3))
+        .addInitializer(TestModels.strings("labels_copy", labels, 2, 3))
+        .addInitializer(TestModels.strings("labels_t", transposed, 3, 2))
+        .addInitializer(TestModels.strings("trap", trap, 2, 3))
         .addInput(value("x", 8, 2, 3))
         .addOutput(value("a", 8, 2, 3)).addOutput(value("b", 8, 2, 3)).addOutput(value("c", 8, 3, 2)).addOutput(value("d", 8, 2, 3))
         .addOutput(value("e", 8, 2, 3))

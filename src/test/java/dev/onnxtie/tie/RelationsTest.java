@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.graph.GraphEditor;
-import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
@@ -75,21 +73,12 @@ class RelationsTest {
     assertEquals(new Relation.Identical(), ties.get("b").relation());
   }
 
-  static TensorProto strings(String name, List<String> values, long... dims) {
-    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(DataType.STRING.code());
-    values.forEach(v -> tensor.addStringData(ByteString.copyFromUtf8(v)));
-    for (long dim : dims) {
-      tensor.addDims(dim);
-    }
-    return tensor.build();
-  }
-
   @Test
   void stringsAreComparedElementByElement() {
     Map<String, Tie> ties = ties(GraphProto.newBuilder()
-        .addInitializer(strings("vocab", List.of("a", "bc"), 2))
-        .addInitializer(strings("same", List.of("a", "bc"), 2))
-        .addInitializer(strings("trap", List.of("ab", "c"), 2)));
+        .addInitializer(TestModels.strings("vocab", List.of("a", "bc"), 2))
+        .addInitializer(TestModels.strings("same", List.of("a", "bc"), 2))
+        .addInitializer(TestModels.strings("trap", List.of("ab", "c"), 2)));
     assertEquals(new Relation.Identical(), ties.get("same").relation());
     assertEquals("vocab", ties.get("same").kept().name());
     assertFalse(ties.containsKey("trap"), "[\"ab\", \"c\"] has the same bytes in a row but other elements");
@@ -99,8 +88,8 @@ class RelationsTest {
   void permutedStrings() {
     List<String> grid = List.of("a", "b", "c", "d", "e", "f");
     List<String> transposed = List.of("a", "d", "b", "e", "c", "f");
-    Map<String, Tie> ties = ties(GraphProto.newBuilder().addInitializer(strings("labels", grid, 2, 3))
-        .addInitializer(strings("labels_t", transposed, 3, 2)));
+    Map<String, Tie> ties = ties(GraphProto.newBuilder().addInitializer(TestModels.strings("labels", grid, 2, 3))
+        .addInitializer(TestModels.strings("labels_t", transposed, 3, 2)));
     assertEquals(new Relation.Permuted(List.of(1, 0)), ties.get("labels_t").relation());
   }
 
