@@ -8,6 +8,7 @@ import dev.onnxtie.api.InsertReport;
 import dev.onnxtie.api.InspectReport;
 import dev.onnxtie.api.RewriteReport;
 import dev.onnxtie.api.TieInfo;
+import dev.onnxtie.api.TieRelation;
 import dev.onnxtie.api.Verification;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ final class Text {
       case "would tie" -> "would tie ";
       default -> "kept ";
     };
-    return verb + tie.removed() + " " + tie.shape() + " = " + tie.relation().text() + " of " + tie.kept() + "  ("
+    return verb + tie.removed() + " " + tie.shape() + " = " + relationOf(tie.relation()) + " " + tie.kept() + "  ("
         + count(tie.readers(), "reader") + ", " + tie.form() + ", " + Units.bytes(tie.bytes()) + ")"
         + (tie.saves() ? "" : "  not removed: " + tie.reason());
   }
@@ -133,7 +134,7 @@ final class Text {
     report.withinFiles().forEach((file, groups) -> {
       for (InspectReport.DuplicateGroup group : groups) {
         for (InspectReport.Member member : group.members()) {
-          out.println(file + ": " + member.name() + " " + member.shape() + " is " + member.relation().text() + " of " + group.kept()
+          out.println(file + ": " + member.name() + " " + member.shape() + " is " + relationOf(member.relation()) + " " + group.kept()
               + ", wasting " + count(member.bytes(), "byte"));
         }
       }
@@ -143,7 +144,7 @@ final class Text {
       for (CrossFileGroup.Copy copy : group.copies()) {
         if (!copy.storedOnce()) {
           across = true;
-          out.println(copy.file() + ": " + copy.tensor() + " " + copy.shape() + " is " + copy.relation().text() + " of " + group.tensor()
+          out.println(copy.file() + ": " + copy.tensor() + " " + copy.shape() + " is " + relationOf(copy.relation()) + " " + group.tensor()
               + " in " + group.file() + ", wasting " + count(copy.bytes(), "byte"));
         }
       }
@@ -322,6 +323,11 @@ final class Text {
 
   private static String dash(String text) {
     return text == null ? "-" : text;
+  }
+
+  /** The relation as the words before the kept tensor's name: "a copy of", "transpose [1, 0] of", ... */
+  private static String relationOf(TieRelation relation) {
+    return relation.kind().equals("identical") ? "a copy of" : relation.text() + " of";
   }
 
   private static String number(double value) {
