@@ -132,6 +132,20 @@ public final class TestModels {
     return node.build();
   }
 
+  /** An int attribute. */
+  public static AttributeProto intAttribute(String name, long value) {
+    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+  }
+
+  /** An ints attribute. */
+  public static AttributeProto intsAttribute(String name, long... values) {
+    AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    for (long value : values) {
+      attribute.addInts(value);
+    }
+    return attribute.build();
+  }
+
   /** A graph attribute. */
   public static AttributeProto graphAttribute(String name, GraphProto graph) {
     return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.GRAPH).setG(graph).build();

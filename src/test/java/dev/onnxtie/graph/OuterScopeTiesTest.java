@@ -1,5 +1,6 @@
 package dev.onnxtie.graph;
 
+import static dev.onnxtie.TestModels.intAttribute;
 import static dev.onnxtie.TestModels.floats;
 import static dev.onnxtie.TestModels.graphAttribute;
 import static dev.onnxtie.TestModels.node;
@@ -45,18 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
 class OuterScopeTiesTest {
   static final int VOCAB = 24;
   static final int HIDDEN = 8;
-
-  static AttributeProto intAttribute(String name, long value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
-  }
-
-  static AttributeProto intsAttribute(String name, long... values) {
-    AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-    for (long v : values) {
-      attribute.addInts(v);
-    }
-    return attribute.build();
-  }
 
   static TensorProto int64s(String name, long... values) {
     ByteBuffer raw = ByteBuffer.allocate(8 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);

@@ -1,5 +1,6 @@
 package dev.onnxtie.pass;
 
+import static dev.onnxtie.TestModels.intAttribute;
 import static dev.onnxtie.TestModels.floats;
 import static dev.onnxtie.TestModels.graphAttribute;
 import static dev.onnxtie.TestModels.model;
@@ -298,10 +299,6 @@ class TieWeightsTest {
       GraphProto near = graph.toBuilder().setInitializer(1, TestModels.raw("qt", type, swapped, cols, rows)).build();
       assertEquals(0, rewrite(model(near, 10, 21), TieForm.TRANSPOSE).result().changes(), type + ": the nibble-swapped copy is no transpose");
     }
-  }
-
-  static AttributeProto intAttribute(String name, long value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
   }
 
   static byte[] pack(byte[] nibbles) {

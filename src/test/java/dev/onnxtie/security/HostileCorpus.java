@@ -1,5 +1,7 @@
 package dev.onnxtie.security;
 
+import static dev.onnxtie.TestModels.intAttribute;
+import static dev.onnxtie.TestModels.intsAttribute;
 import com.google.protobuf.ByteString;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.model.ModelValidator;
@@ -52,18 +54,6 @@ final class HostileCorpus {
       tensor.addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue(length));
     }
     return tensor;
-  }
-
-  static AttributeProto intAttribute(String name, long value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
-  }
-
-  static AttributeProto intsAttribute(String name, long... values) {
-    AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-    for (long value : values) {
-      attribute.addInts(value);
-    }
-    return attribute.build();
   }
 
   static NodeProto node(String op, List<String> in, List<String> out) {

@@ -1,7 +1,7 @@
 package dev.onnxtie.verify;
 
-import static dev.onnxtie.verify.VerifyModels.graphAttribute;
-import static dev.onnxtie.verify.VerifyModels.intAttribute;
+import static dev.onnxtie.TestModels.graphAttribute;
+import static dev.onnxtie.TestModels.intAttribute;
 import static dev.onnxtie.verify.VerifyModels.node;
 import static dev.onnxtie.verify.VerifyModels.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

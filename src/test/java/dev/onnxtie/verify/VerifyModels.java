@@ -56,14 +56,6 @@ final class VerifyModels {
     return node.build();
   }
 
-  static AttributeProto intAttribute(String name, long value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
-  }
-
-  static AttributeProto graphAttribute(String name, GraphProto graph) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.GRAPH).setG(graph).build();
-  }
-
   static ModelProto model(GraphProto graph) {
     return ModelProto.newBuilder().setIrVersion(8).setProducerName("onnx-tie-test")
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)).setGraph(graph).build();
