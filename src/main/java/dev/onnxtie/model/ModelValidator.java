@@ -63,6 +63,15 @@ public final class ModelValidator {
    * @throws OnnxTieException (bad input) for the first problem found
    */
   public static void validate(OnnxModel model) {
+    validate(model, Set.of());
+  }
+
+  /**
+   * Validates a model whose tensors in {@code checked} (compared by identity: the very objects) passed
+   * {@link #validateTensor} before, in a model with the same external data: their checks are skipped.
+   * An edited model carries over most tensors of the model it was made from.
+   */
+  static void validate(OnnxModel model, Set<TensorProto> checked) {
     ModelProto proto = model.proto();
     if (!proto.hasGraph()) {
       throw OnnxTieException.badInput("not an ONNX model: it has no graph");
@@ -84,7 +93,24 @@ public final class ModelValidator {
     if (!hasDefault && usesDefault) {
       throw OnnxTieException.badInput("the model imports no default-domain (ai.onnx) opset; add one to opset_import");
     }
-    validateGraph(model, proto.getGraph(), "main", Set.of(), Map.of());
+    validateGraph(model, checked, proto.getGraph(), "main", Set.of(), Map.of());
+  }
+
+  /** The tensors of a model's graphs (initializers and attribute tensors, in subgraphs too), by identity. */
+  static Set<TensorProto> tensors(OnnxModel model) {
+    Set<TensorProto> tensors = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    ProtoGraphs.visit(model.proto().getGraph(), "main", 0, (path, depth, graph) -> {
+      tensors.addAll(graph.getInitializerList());
+      for (NodeProto node : graph.getNodeList()) {
+        for (AttributeProto attribute : node.getAttributeList()) {
+          if (attribute.hasT()) {
+            tensors.add(attribute.getT());
+          }
+          tensors.addAll(attribute.getTensorsList());
+        }
+      }
+    });
+    return tensors;
   }
 
   private static boolean usesDefaultDomain(GraphProto graph) {
@@ -99,7 +125,8 @@ public final class ModelValidator {
     return uses[0];
   }
 
-  private static void validateGraph(OnnxModel model, GraphProto graph, String path, Set<String> outer, Map<String, Integer> outerRanks) {
+  private static void validateGraph(OnnxModel model, Set<TensorProto> checked, GraphProto graph, String path, Set<String> outer,
+      Map<String, Integer> outerRanks) {
     Set<String> defined = new HashSet<>(outer);
     Map<String, Integer> ranks = ranks(graph, outerRanks);
     Set<String> initializers = new HashSet<>();
@@ -110,7 +137,9 @@ public final class ModelValidator {
       if (!initializers.add(tensor.getName())) {
         throw OnnxTieException.badInput("graph '" + path + "' has two initializers named '" + tensor.getName() + "'");
       }
-      validateTensor(model, tensor);
+      if (!checked.contains(tensor)) {
+        validateTensor(model, tensor);
+      }
       defined.add(tensor.getName());
     }
     for (var sparse : graph.getSparseInitializerList()) {
@@ -147,41 +176,44 @@ public final class ModelValidator {
     }
     for (int n = 0; n < graph.getNodeCount(); n++) {
       NodeProto node = graph.getNode(n);
-      String label = ProtoGraphs.nodeLabel(node, n);
+      // labels are made only for messages and subgraph paths: building one per node costs start-up time
       Set<String> reads = new HashSet<>();
       for (String input : node.getInputList()) {
         if (input.isEmpty()) {
           continue;
         }
         if (!visible.contains(input)) {
-          throw OnnxTieException.badInput("graph '" + path + "': node " + label + " reads undefined tensor '" + input + "'");
+          throw OnnxTieException.badInput("graph '" + path + "': node " + ProtoGraphs.nodeLabel(node, n) + " reads undefined tensor '" + input + "'");
         }
         reads.add(input);
       }
-      validateAttributes(node, label, path, ranks);
+      validateAttributes(node, n, path, ranks);
       List<String> required = REQUIRED_BODIES.get(node.getOpType());
       if (required != null && OnnxModel.sameDomain(node.getDomain(), "")) {
         for (String body : required) {
           boolean present = node.getAttributeList().stream().anyMatch(a -> a.getName().equals(body) && a.hasG());
           if (!present) {
-            throw OnnxTieException.badInput("graph '" + path + "': node " + label + " (" + node.getOpType() + ") has no " + body + " graph");
+            throw OnnxTieException.badInput(
+                "graph '" + path + "': node " + ProtoGraphs.nodeLabel(node, n) + " (" + node.getOpType() + ") has no " + body + " graph");
           }
         }
       }
       for (AttributeProto attribute : node.getAttributeList()) {
-        if (attribute.hasT()) {
+        if (attribute.hasT() && !checked.contains(attribute.getT())) {
           validateTensor(model, attribute.getT());
         }
         for (TensorProto tensor : attribute.getTensorsList()) {
-          validateTensor(model, tensor);
+          if (!checked.contains(tensor)) {
+            validateTensor(model, tensor);
+          }
         }
         List<GraphProto> bodies = new ArrayList<>(attribute.getGraphsList());
         if (attribute.hasG()) {
           bodies.add(attribute.getG());
         }
         for (GraphProto body : bodies) {
-          String bodyPath = path + "/" + label + "." + attribute.getName();
-          validateGraph(model, body, bodyPath, visible, ranks);
+          String bodyPath = path + "/" + ProtoGraphs.nodeLabel(node, n) + "." + attribute.getName();
+          validateGraph(model, checked, body, bodyPath, visible, ranks);
           reads.addAll(freeNames(body, visible));
         }
       }
@@ -244,8 +276,11 @@ public final class ModelValidator {
    * Refuses a repeated attribute name, an attribute of the wrong type on an operator the tool reads
    * or writes, and a Transpose perm that is no permutation of 0..rank-1.
    */
-  private static void validateAttributes(NodeProto node, String label, String path, Map<String, Integer> ranks) {
-    String where = "graph '" + path + "': node " + label + " (" + node.getOpType() + ")";
+  private static void validateAttributes(NodeProto node, int index, String path, Map<String, Integer> ranks) {
+    if (node.getAttributeCount() == 0) {
+      return;
+    }
+    String where = "graph '" + path + "': node " + ProtoGraphs.nodeLabel(node, index) + " (" + node.getOpType() + ")";
     Set<String> names = new HashSet<>();
     for (AttributeProto attribute : node.getAttributeList()) {
       if (!names.add(attribute.getName())) {

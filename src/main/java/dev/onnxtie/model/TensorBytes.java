@@ -6,6 +6,9 @@ import dev.onnxtie.OnnxTieException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 
 /**
@@ -27,12 +30,19 @@ public final class TensorBytes {
   private static final TensorBytes EMPTY = new TensorBytes(new ByteBuffer[0], DEFAULT_CHUNK_SHIFT, 0);
 
   private final ByteBuffer[] chunks;
+  /** Typed views of the chunks, made on first use (absolute reads only, so threads may share them). */
+  private final ShortBuffer[] shortViews;
+  private final IntBuffer[] intViews;
+  private final LongBuffer[] longViews;
   private final int shift;
   private final long mask;
   private final long size;
 
   private TensorBytes(ByteBuffer[] chunks, int shift, long size) {
     this.chunks = chunks;
+    this.shortViews = new ShortBuffer[chunks.length];
+    this.intViews = new IntBuffer[chunks.length];
+    this.longViews = new LongBuffer[chunks.length];
     this.shift = shift;
     this.mask = (1L << shift) - 1;
     this.size = size;
@@ -175,6 +185,69 @@ public final class TensorBytes {
       int n = Math.min(length - done, chunk.limit() - from);
       chunk.get(from, target, offset + done, n);
       done += n;
+    }
+  }
+
+  /**
+   * Copies {@code count} little-endian shorts from byte {@code at}, a multiple of 2, into {@code target}
+   * (one bulk copy per chunk touched: no per-element calls).
+   */
+  public void getShorts(long at, short[] target, int offset, int count) {
+    check(at, (long) count * 2);
+    int done = 0;
+    while (done < count) {
+      long position = at + done * 2L;
+      int c = (int) (position >>> shift);
+      ShortBuffer view = shortViews[c];
+      if (view == null) {
+        view = shortViews[c] = chunk(c).asShortBuffer();
+      }
+      int from = (int) (position & mask) / 2;
+      int n = Math.min(count - done, view.limit() - from);
+      view.get(from, target, offset + done, n);
+      done += n;
+    }
+  }
+
+  /** {@link #getShorts} for little-endian ints; {@code at} is a multiple of 4. */
+  public void getInts(long at, int[] target, int offset, int count) {
+    check(at, (long) count * 4);
+    int done = 0;
+    while (done < count) {
+      long position = at + done * 4L;
+      int c = (int) (position >>> shift);
+      IntBuffer view = intViews[c];
+      if (view == null) {
+        view = intViews[c] = chunk(c).asIntBuffer();
+      }
+      int from = (int) (position & mask) / 4;
+      int n = Math.min(count - done, view.limit() - from);
+      view.get(from, target, offset + done, n);
+      done += n;
+    }
+  }
+
+  /** {@link #getShorts} for little-endian longs; {@code at} is a multiple of 8. */
+  public void getLongs(long at, long[] target, int offset, int count) {
+    check(at, (long) count * 8);
+    int done = 0;
+    while (done < count) {
+      long position = at + done * 8L;
+      int c = (int) (position >>> shift);
+      LongBuffer view = longViews[c];
+      if (view == null) {
+        view = longViews[c] = chunk(c).asLongBuffer();
+      }
+      int from = (int) (position & mask) / 8;
+      int n = Math.min(count - done, view.limit() - from);
+      view.get(from, target, offset + done, n);
+      done += n;
+    }
+  }
+
+  private void check(long at, long length) {
+    if (at < 0 || length < 0 || at + length > size) {
+      throw new IndexOutOfBoundsException("bytes " + at + ".." + (at + length) + " of " + size);
     }
   }
 

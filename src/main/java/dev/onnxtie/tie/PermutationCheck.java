@@ -2,8 +2,6 @@ package dev.onnxtie.tie;
 
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.TensorBytes;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -20,7 +18,7 @@ public final class PermutationCheck {
   /** Permutations are tried up to this rank (720 at most); higher ranks are compared as-is only. */
   public static final int MAX_PERMUTED_RANK = 6;
 
-  private static final int TILE = 64;
+  private static final int TILE = 128;
 
   /** Tiles are visited in blocks of this many elements a side (a multiple of {@link #TILE}). */
   private static final int BLOCK = 256;
@@ -180,9 +178,6 @@ public final class PermutationCheck {
 
   /** One tiled compare of b against Transpose(a, perm), with axes already reduced. */
   private static final class Tiled {
-    private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final TensorBytes a;
     private final TensorBytes b;
@@ -255,8 +250,7 @@ public final class PermutationCheck {
       if (q == rank - 1) {
         return runs(from, to);
       }
-      byte[] tileA = new byte[TILE * TILE * width];
-      byte[] tileB = new byte[TILE * TILE * width];
+      Tiles tiles = Tiles.of(a, b, width);
       long rowBlocks = blocks(bDims[q]);
       long columns = bDims[rank - 1];
       long rows = bDims[q];
@@ -284,63 +278,14 @@ public final class PermutationCheck {
             for (long c0 = columnBlock; c0 < columnEnd; c0 += TILE) {
               int tileColumns = (int) Math.min(TILE, columnEnd - c0);
               for (int c = 0; c < tileColumns; c++) {
-                a.get((baseA + (c0 + c) * step[rank - 1] + i0) * width, tileA, c * TILE * width, tileRows * width);
+                tiles.loadA((baseA + (c0 + c) * step[rank - 1] + i0) * width, c * TILE, tileRows);
               }
               for (int i = 0; i < tileRows; i++) {
-                b.get((baseB + (i0 + i) * bStride[q] + c0) * width, tileB, i * TILE * width, tileColumns * width);
+                tiles.loadB((baseB + (i0 + i) * bStride[q] + c0) * width, i * TILE, tileColumns);
               }
-              if (!sameTile(tileA, tileB, tileRows, tileColumns)) {
+              if (!tiles.same(tileRows, tileColumns)) {
                 failed.set(true);
                 return false;
-              }
-            }
-          }
-        }
-      }
-      return true;
-    }
-
-    /** True when tileA[c][i] equals tileB[i][c] for every element of the tile. */
-    private boolean sameTile(byte[] tileA, byte[] tileB, int tileRows, int tileColumns) {
-      for (int i = 0; i < tileRows; i++) {
-        int rowB = i * TILE;
-        switch (width) {
-          case 1 -> {
-            for (int c = 0; c < tileColumns; c++) {
-              if (tileA[c * TILE + i] != tileB[rowB + c]) {
-                return false;
-              }
-            }
-          }
-          case 2 -> {
-            for (int c = 0; c < tileColumns; c++) {
-              if ((short) SHORTS.get(tileA, (c * TILE + i) * 2) != (short) SHORTS.get(tileB, (rowB + c) * 2)) {
-                return false;
-              }
-            }
-          }
-          case 4 -> {
-            for (int c = 0; c < tileColumns; c++) {
-              if ((int) INTS.get(tileA, (c * TILE + i) * 4) != (int) INTS.get(tileB, (rowB + c) * 4)) {
-                return false;
-              }
-            }
-          }
-          case 8 -> {
-            for (int c = 0; c < tileColumns; c++) {
-              if ((long) LONGS.get(tileA, (c * TILE + i) * 8) != (long) LONGS.get(tileB, (rowB + c) * 8)) {
-                return false;
-              }
-            }
-          }
-          default -> {
-            for (int c = 0; c < tileColumns; c++) {
-              int pa = (c * TILE + i) * width;
-              int pb = (rowB + c) * width;
-              for (int k = 0; k < width; k++) {
-                if (tileA[pa + k] != tileB[pb + k]) {
-                  return false;
-                }
               }
             }
           }
@@ -369,6 +314,179 @@ public final class PermutationCheck {
         }
       }
       return true;
+    }
+  }
+
+  /**
+   * Two {@value #TILE} x {@value #TILE} tiles of elements, a's transposed against b's: filled by bulk
+   * copies into primitive arrays of the element width (no per-element calls, even in cold code).
+   */
+  private abstract static class Tiles {
+    /** Copies {@code count} elements of a from byte {@code at} into tile a's row {@code slot / TILE}. */
+    abstract void loadA(long at, int slot, int count);
+
+    /** The same for b. */
+    abstract void loadB(long at, int slot, int count);
+
+    /** True when a[c][i] equals b[i][c] for every element of the tile. */
+    abstract boolean same(int tileRows, int tileColumns);
+
+    static Tiles of(TensorBytes a, TensorBytes b, int width) {
+      return switch (width) {
+        case 2 -> new Shorts(a, b);
+        case 4 -> new Ints(a, b);
+        case 8 -> new Longs(a, b);
+        default -> new Bytes(a, b, width);
+      };
+    }
+
+    private static final class Shorts extends Tiles {
+      private final TensorBytes a;
+      private final TensorBytes b;
+      private final short[] tileA = new short[TILE * TILE];
+      private final short[] tileB = new short[TILE * TILE];
+
+      Shorts(TensorBytes a, TensorBytes b) {
+        this.a = a;
+        this.b = b;
+      }
+
+      @Override
+      void loadA(long at, int slot, int count) {
+        a.getShorts(at, tileA, slot, count);
+      }
+
+      @Override
+      void loadB(long at, int slot, int count) {
+        b.getShorts(at, tileB, slot, count);
+      }
+
+      @Override
+      boolean same(int tileRows, int tileColumns) {
+        for (int i = 0; i < tileRows; i++) {
+          int rowB = i * TILE;
+          for (int c = 0; c < tileColumns; c++) {
+            if (tileA[c * TILE + i] != tileB[rowB + c]) {
+              return false;
+            }
+          }
+        }
+        return true;
+      }
+    }
+
+    private static final class Ints extends Tiles {
+      private final TensorBytes a;
+      private final TensorBytes b;
+      private final int[] tileA = new int[TILE * TILE];
+      private final int[] tileB = new int[TILE * TILE];
+
+      Ints(TensorBytes a, TensorBytes b) {
+        this.a = a;
+        this.b = b;
+      }
+
+      @Override
+      void loadA(long at, int slot, int count) {
+        a.getInts(at, tileA, slot, count);
+      }
+
+      @Override
+      void loadB(long at, int slot, int count) {
+        b.getInts(at, tileB, slot, count);
+      }
+
+      @Override
+      boolean same(int tileRows, int tileColumns) {
+        for (int i = 0; i < tileRows; i++) {
+          int rowB = i * TILE;
+          for (int c = 0; c < tileColumns; c++) {
+            if (tileA[c * TILE + i] != tileB[rowB + c]) {
+              return false;
+            }
+          }
+        }
+        return true;
+      }
+    }
+
+    private static final class Longs extends Tiles {
+      private final TensorBytes a;
+      private final TensorBytes b;
+      private final long[] tileA = new long[TILE * TILE];
+      private final long[] tileB = new long[TILE * TILE];
+
+      Longs(TensorBytes a, TensorBytes b) {
+        this.a = a;
+        this.b = b;
+      }
+
+      @Override
+      void loadA(long at, int slot, int count) {
+        a.getLongs(at, tileA, slot, count);
+      }
+
+      @Override
+      void loadB(long at, int slot, int count) {
+        b.getLongs(at, tileB, slot, count);
+      }
+
+      @Override
+      boolean same(int tileRows, int tileColumns) {
+        for (int i = 0; i < tileRows; i++) {
+          int rowB = i * TILE;
+          for (int c = 0; c < tileColumns; c++) {
+            if (tileA[c * TILE + i] != tileB[rowB + c]) {
+              return false;
+            }
+          }
+        }
+        return true;
+      }
+    }
+
+    /** Any other width (1 byte, or 16 for complex128), compared byte by byte within an element. */
+    private static final class Bytes extends Tiles {
+      private final TensorBytes a;
+      private final TensorBytes b;
+      private final int width;
+      private final byte[] tileA;
+      private final byte[] tileB;
+
+      Bytes(TensorBytes a, TensorBytes b, int width) {
+        this.a = a;
+        this.b = b;
+        this.width = width;
+        this.tileA = new byte[TILE * TILE * width];
+        this.tileB = new byte[TILE * TILE * width];
+      }
+
+      @Override
+      void loadA(long at, int slot, int count) {
+        a.get(at, tileA, slot * width, count * width);
+      }
+
+      @Override
+      void loadB(long at, int slot, int count) {
+        b.get(at, tileB, slot * width, count * width);
+      }
+
+      @Override
+      boolean same(int tileRows, int tileColumns) {
+        for (int i = 0; i < tileRows; i++) {
+          int rowB = i * TILE;
+          for (int c = 0; c < tileColumns; c++) {
+            int pa = (c * TILE + i) * width;
+            int pb = (rowB + c) * width;
+            for (int k = 0; k < width; k++) {
+              if (tileA[pa + k] != tileB[pb + k]) {
+                return false;
+              }
+            }
+          }
+        }
+        return true;
+      }
     }
   }
 

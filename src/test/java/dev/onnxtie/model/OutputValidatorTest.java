@@ -12,6 +12,7 @@ import dev.onnxtie.graph.Scope;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,23 @@ class OutputValidatorTest {
       assertTrue(e.getMessage().contains("node head reads 'h' before it is defined"), e.getMessage());
       // the same order in the input is not the edit's doing
       OutputValidator.validate(in.withProto(input.toBuilder().setGraph(swapped).build()), in.withProto(input.toBuilder().setGraph(swapped).build()));
+    }
+  }
+
+  @Test
+  void aTensorTheEditAddsIsValidatedEvenThoughTheInputsAreNotCheckedAgain(@TempDir Path dir) {
+    ModelProto input = TestModels.embeddingAndHead(20, 4);
+    try (OnnxModel in = ModelIO.read(TestModels.save(input, dir.resolve("m.onnx")))) {
+      // the input's own tensors, carried over as the same objects, pass without a second check
+      OutputValidator.validate(in, in.withProto(input.toBuilder().build()));
+      // a new tensor whose raw_data disagrees with its dims is the edit's doing
+      TensorProto broken = TensorProto.newBuilder().setName("broken").setDataType(1).addDims(3)
+          .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[8])).build();
+      GraphProto.Builder graph = input.getGraph().toBuilder().addInitializer(broken);
+      OnnxTieException e = assertThrows(OnnxTieException.class,
+          () -> OutputValidator.validate(in, in.withProto(input.toBuilder().setGraph(graph).build())));
+      assertEquals(OnnxTieException.INTERNAL, e.exitCode());
+      assertTrue(e.getMessage().contains("tensor 'broken' has 8 bytes of raw_data but its dims [3] and dtype float need 12"), e.getMessage());
     }
   }
 }
