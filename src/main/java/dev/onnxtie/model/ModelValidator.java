@@ -93,7 +93,7 @@ public final class ModelValidator {
     if (!hasDefault && usesDefault) {
       throw OnnxTieException.badInput("the model imports no default-domain (ai.onnx) opset; add one to opset_import");
     }
-    validateGraph(model, checked, proto.getGraph(), "main", Set.of(), Map.of());
+    validateGraph(model, checked, proto.getGraph(), "main", Set.of(), null);
   }
 
   /** The tensors of a model's graphs (initializers and attribute tensors, in subgraphs too), by identity. */
@@ -126,9 +126,9 @@ public final class ModelValidator {
   }
 
   private static void validateGraph(OnnxModel model, Set<TensorProto> checked, GraphProto graph, String path, Set<String> outer,
-      Map<String, Integer> outerRanks) {
+      Ranks outerRanks) {
     Set<String> defined = new HashSet<>(outer);
-    Map<String, Integer> ranks = ranks(graph, outerRanks);
+    Ranks ranks = new Ranks(graph, outerRanks);
     Set<String> initializers = new HashSet<>();
     for (TensorProto tensor : graph.getInitializerList()) {
       if (tensor.getName().isEmpty()) {
@@ -169,15 +169,15 @@ public final class ModelValidator {
     }
     Set<String> visible = new HashSet<>(defined);
     visible.addAll(producer.keySet());
-    List<List<Integer>> dependents = new ArrayList<>();
-    int[] pending = new int[graph.getNodeCount()];
-    for (int n = 0; n < graph.getNodeCount(); n++) {
-      dependents.add(new ArrayList<>());
-    }
+    // the reads of each node on producers of this graph, subgraph reads included; a node that reads a
+    // later node's output (or its own) makes the order no topological one, and only then is the
+    // graph searched for a cycle (exported graphs are sorted: most never are)
+    List<Set<String>> reads = new ArrayList<>(graph.getNodeCount());
+    boolean sorted = true;
     for (int n = 0; n < graph.getNodeCount(); n++) {
       NodeProto node = graph.getNode(n);
       // labels are made only for messages and subgraph paths: building one per node costs start-up time
-      Set<String> reads = new HashSet<>();
+      Set<String> nodeReads = new HashSet<>();
       for (String input : node.getInputList()) {
         if (input.isEmpty()) {
           continue;
@@ -185,7 +185,7 @@ public final class ModelValidator {
         if (!visible.contains(input)) {
           throw OnnxTieException.badInput("graph '" + path + "': node " + ProtoGraphs.nodeLabel(node, n) + " reads undefined tensor '" + input + "'");
         }
-        reads.add(input);
+        nodeReads.add(input);
       }
       validateAttributes(node, n, path, ranks);
       List<String> required = REQUIRED_BODIES.get(node.getOpType());
@@ -214,20 +214,42 @@ public final class ModelValidator {
         for (GraphProto body : bodies) {
           String bodyPath = path + "/" + ProtoGraphs.nodeLabel(node, n) + "." + attribute.getName();
           validateGraph(model, checked, body, bodyPath, visible, ranks);
-          reads.addAll(freeNames(body, visible));
+          nodeReads.addAll(freeNames(body, visible));
         }
       }
-      for (String read : reads) {
+      for (String read : nodeReads) {
+        Integer from = producer.get(read);
+        if (from != null && !defined.contains(read) && from >= n) {
+          sorted = false;
+        }
+      }
+      reads.add(nodeReads);
+    }
+    for (ValueInfoProto output : graph.getOutputList()) {
+      if (!visible.contains(output.getName())) {
+        throw OnnxTieException.badInput("graph '" + path + "': output '" + output.getName() + "' is never produced");
+      }
+    }
+    if (!sorted) {
+      checkAcyclic(graph, path, defined, producer, reads);
+    }
+  }
+
+  /** Kahn's algorithm over the nodes' reads: refuses a graph whose nodes cannot be ordered. */
+  private static void checkAcyclic(GraphProto graph, String path, Set<String> defined, Map<String, Integer> producer,
+      List<Set<String>> reads) {
+    List<List<Integer>> dependents = new ArrayList<>();
+    int[] pending = new int[graph.getNodeCount()];
+    for (int n = 0; n < graph.getNodeCount(); n++) {
+      dependents.add(new ArrayList<>());
+    }
+    for (int n = 0; n < graph.getNodeCount(); n++) {
+      for (String read : reads.get(n)) {
         Integer from = producer.get(read);
         if (from != null && !defined.contains(read)) {
           dependents.get(from).add(n);
           pending[n]++;
         }
-      }
-    }
-    for (ValueInfoProto output : graph.getOutputList()) {
-      if (!visible.contains(output.getName())) {
-        throw OnnxTieException.badInput("graph '" + path + "': output '" + output.getName() + "' is never produced");
       }
     }
     Deque<Integer> ready = new ArrayDeque<>();
@@ -255,28 +277,45 @@ public final class ModelValidator {
     }
   }
 
-  /** The ranks a graph knows: of its initializers and of its declared values with a shape, over the outer ones. */
-  private static Map<String, Integer> ranks(GraphProto graph, Map<String, Integer> outerRanks) {
-    Map<String, Integer> ranks = new HashMap<>(outerRanks);
-    List<ValueInfoProto> values = new ArrayList<>(graph.getInputList());
-    values.addAll(graph.getOutputList());
-    values.addAll(graph.getValueInfoList());
-    for (ValueInfoProto value : values) {
-      if (value.getType().hasTensorType() && value.getType().getTensorType().hasShape()) {
-        ranks.put(value.getName(), value.getType().getTensorType().getShape().getDimCount());
+  /**
+   * The ranks a graph knows: of its initializers and of its declared values with a shape, over the
+   * outer ones. Collected on the first question (only Transpose perms ask).
+   */
+  private static final class Ranks {
+    private final GraphProto graph;
+    private final Ranks outer;
+    private Map<String, Integer> own;
+
+    Ranks(GraphProto graph, Ranks outer) {
+      this.graph = graph;
+      this.outer = outer;
+    }
+
+    Integer get(String name) {
+      if (own == null) {
+        own = new HashMap<>();
+        List<ValueInfoProto> values = new ArrayList<>(graph.getInputList());
+        values.addAll(graph.getOutputList());
+        values.addAll(graph.getValueInfoList());
+        for (ValueInfoProto value : values) {
+          if (value.getType().hasTensorType() && value.getType().getTensorType().hasShape()) {
+            own.put(value.getName(), value.getType().getTensorType().getShape().getDimCount());
+          }
+        }
+        for (TensorProto tensor : graph.getInitializerList()) {
+          own.put(tensor.getName(), tensor.getDimsCount());
+        }
       }
+      Integer rank = own.get(name);
+      return rank != null || outer == null ? rank : outer.get(name);
     }
-    for (TensorProto tensor : graph.getInitializerList()) {
-      ranks.put(tensor.getName(), tensor.getDimsCount());
-    }
-    return ranks;
   }
 
   /**
    * Refuses a repeated attribute name, an attribute of the wrong type on an operator the tool reads
    * or writes, and a Transpose perm that is no permutation of 0..rank-1.
    */
-  private static void validateAttributes(NodeProto node, int index, String path, Map<String, Integer> ranks) {
+  private static void validateAttributes(NodeProto node, int index, String path, Ranks ranks) {
     if (node.getAttributeCount() == 0) {
       return;
     }

@@ -62,7 +62,7 @@ final class Grouping {
         }
       }
       for (List<TensorSource> bucket : buckets.values()) {
-        if (bucket.size() < 2) {
+        if (bucket.size() < 2 || !matcher.mayRelate(bucket)) {
           count(bucket, counted, bytesDone);
           continue;
         }

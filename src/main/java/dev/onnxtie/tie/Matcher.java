@@ -15,6 +15,14 @@ interface Matcher {
   /** A key from dtype and dims only: tensors in different buckets never relate. */
   Object bucket(TensorSource source);
 
+  /**
+   * False when no two tensors of a bucket can relate, whatever their bytes: then none of them is
+   * read. Decided from metadata alone.
+   */
+  default boolean mayRelate(java.util.List<TensorSource> bucket) {
+    return bucket.size() >= 2;
+  }
+
   /** True when {@link #refine} splits large buckets; false to compare them pair by pair. */
   default boolean refines() {
     return false;

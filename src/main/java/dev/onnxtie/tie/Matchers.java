@@ -94,6 +94,18 @@ final class Matchers {
       return List.of(source.type().code(), elements(source.dims()));
     }
 
+    /** A reshape changes the dims: a bucket whose tensors all have the same dims holds none. */
+    @Override
+    public boolean mayRelate(List<TensorSource> bucket) {
+      long[] first = bucket.get(0).dims();
+      for (TensorSource source : bucket) {
+        if (!Arrays.equals(first, source.dims())) {
+          return true;
+        }
+      }
+      return false;
+    }
+
     @Override
     public boolean refines() {
       return true;

@@ -147,4 +147,59 @@ class RelationsTest {
     assertEquals("v7", ties.get("v_reshaped").kept().name());
     assertEquals(new Relation.Reshaped(List.of(2L, 6L)), ties.get("v_reshaped").relation());
   }
+
+  @Test
+  void aReshapeBucketOfEqualDimsIsNeverRead() {
+    // more same-shaped tensors than Grouping.REFINE_ABOVE: no reshape can relate two tensors of the same
+    // dims, so the reshape matcher neither hashes nor compares any of them (the permutation matcher does)
+    GraphProto.Builder graph = GraphProto.newBuilder();
+    for (int i = 0; i < Grouping.REFINE_ABOVE * 2; i++) {
+      graph.addInitializer(floats("u" + i, randomFloats(300 + i, 12), 3, 4));
+    }
+    GraphEditor editor = new GraphEditor(new OnnxModel(TestModels.model(graph.build()), null, null));
+    int[] reads = {0};
+    Matcher counting = new Matcher() {
+      @Override
+      public boolean accepts(dev.onnxtie.graph.TensorSource source) {
+        return Matchers.RESHAPED.accepts(source);
+      }
+
+      @Override
+      public Object bucket(dev.onnxtie.graph.TensorSource source) {
+        return Matchers.RESHAPED.bucket(source);
+      }
+
+      @Override
+      public boolean mayRelate(List<dev.onnxtie.graph.TensorSource> bucket) {
+        return Matchers.RESHAPED.mayRelate(bucket);
+      }
+
+      @Override
+      public boolean refines() {
+        return true;
+      }
+
+      @Override
+      public Object refine(dev.onnxtie.graph.TensorSource source, PermutationKey keys) {
+        reads[0]++;
+        return Matchers.RESHAPED.refine(source, keys);
+      }
+
+      @Override
+      public Relation confirm(dev.onnxtie.graph.TensorSource kept, dev.onnxtie.graph.TensorSource member) {
+        reads[0]++;
+        return Matchers.RESHAPED.confirm(kept, member);
+      }
+    };
+    List<dev.onnxtie.graph.TensorSource> sources = editor.main().tensorSources();
+    assertEquals(Grouping.REFINE_ABOVE * 2, sources.size());
+    assertTrue(Grouping.group(sources, List.of(counting), (a, b) -> true).isEmpty());
+    assertEquals(0, reads[0], "tensors of one shape were read by the reshape matcher");
+    // one of another shape with the same element count: the bucket is read, and the reshape found
+    graph.addInitializer(floats("u_flat", randomFloats(300 + 5, 12), 12));
+    editor = new GraphEditor(new OnnxModel(TestModels.model(graph.build()), null, null));
+    Map<dev.onnxtie.graph.TensorSource, List<Tie>> groups = Grouping.group(editor.main().tensorSources(), List.of(counting), (a, b) -> true);
+    assertTrue(reads[0] > 0);
+    assertEquals(1, groups.size(), groups.toString());
+  }
 }
