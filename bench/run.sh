@@ -172,6 +172,11 @@ for ((run = 1; run <= REPEATS; run++)); do
   done
 done
 
+echo "== verify of $big against its rewrite ($REPEATS runs)" >&2
+for ((run = 1; run <= REPEATS; run++)); do
+  measure verify_gpt2 /dev/null -- "${tie[@]}" verify "$big" "${case_output[rewrite]}"
+done
+
 echo "== ONNX Runtime session memory (bench/SessionRss.java, fresh JVM each, $REPEATS runs each)" >&2
 session_models=(original:"$big" transpose:"${case_output[rewrite]}" gemm:"${case_output[gemm]}")
 session_lines="$(mktemp)"
@@ -229,6 +234,11 @@ session_output() {
         printf "| %s | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f× | %.2f | %.2f× | %.0f | %.2f× | %.0f |\n", name, in_b / 1048576,
           out_b / 1048576, c / 1e6, f / 1e6, r / 1e6, r / f, p / 1e6, r / p, rr / 1024, rr * 1024 / in_b, pr / 1024 }'
   done
+  echo
+  awk -v w="$(median verify_gpt2 2)" -v r="$(median verify_gpt2 3)" -v in_b="$(size_of "$big")" \
+    -v ort="$(session_median original on peak_rss_mib)" 'BEGIN {
+      printf "verify of gpt2_0.3g against its rewrite (sessions one at a time): %.2f s, peak RSS %.0f MiB = %.2f× the input (target ≤ 1.70×); a bare ONNX Runtime session of the original in a fresh JVM (bench/SessionRss.java) peaks at %.0f MiB = %.2f×\n",
+        w / 1e6, r / 1024, r * 1024 / in_b, ort, ort * 1048576 / in_b }'
   echo
   echo "## Read+write and rewrite of gpt2_small_tied.onnx ($(mib "$(size_of "$big")") MiB, one file)"
   echo

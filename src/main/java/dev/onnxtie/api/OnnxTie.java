@@ -8,6 +8,7 @@ import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ExternalData;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.model.Prefault;
 import dev.onnxtie.model.ProtoGraphs;
 import dev.onnxtie.model.Tensors;
 import dev.onnxtie.model.WriteOptions;
@@ -150,8 +151,12 @@ public final class OnnxTie {
   /** {@link #rewrite(Path, Path, RewriteOptions)}, telling {@code progress} each phase as it begins. */
   public static RewriteReport rewrite(Path in, Path out, RewriteOptions options, Progress progress) {
     progress.phase("reading " + in.getFileName());
-    try (OnnxModel model = read(in)) {
+    // every byte is written: the pages are mapped on the other core meanwhile
+    try (OnnxModel model = ModelIO.read(in, !options.dryRun())) {
       long before = fileBytes(model);
+      if (!options.dryRun()) {
+        Prefault.externalData(model);
+      }
       progress.phase("finding duplicates in " + in.getFileName());
       Rewritten rewritten = rewrite(model, options, progress);
       if (options.dryRun()) {
