@@ -155,6 +155,7 @@ inputs_of() { if [[ -f "$1.data" ]]; then echo "$1" "$1.data"; else echo "$1"; f
 declare -A row_in row_out
 for ((run = 1; run <= REPEATS; run++)); do
   echo "   run $run/$REPEATS" >&2
+  measure version /dev/null -- "${tie[@]}" --version
   for row in "${rows[@]}"; do
     model="${row_model[$row]}" dir="$out/targets/$row"
     read -r -a inputs <<<"$(inputs_of "$model")"
@@ -235,6 +236,8 @@ session_output() {
           out_b / 1048576, c / 1e6, f / 1e6, r / 1e6, r / f, p / 1e6, r / p, rr / 1024, rr * 1024 / in_b, pr / 1024 }'
   done
   echo
+  awk -v v="$(median version 2)" -v range="$(spread version)" 'BEGIN {
+    printf "`onnx-tie --version` (JVM start and exit through the launcher, measured in the same round robin): %.2f s (%s; target ≤ 0.20 s)\n\n", v / 1e6, range }'
   awk -v w="$(median verify_gpt2 2)" -v r="$(median verify_gpt2 3)" -v in_b="$(size_of "$big")" \
     -v ort="$(session_median original on peak_rss_mib)" 'BEGIN {
       printf "verify of gpt2_0.3g against its rewrite (sessions one at a time): %.2f s, peak RSS %.0f MiB = %.2f× the input (target ≤ 1.70×); a bare ONNX Runtime session of the original in a fresh JVM (bench/SessionRss.java) peaks at %.0f MiB = %.2f×\n",
