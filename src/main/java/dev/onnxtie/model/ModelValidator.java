@@ -101,14 +101,7 @@ public final class ModelValidator {
     Set<TensorProto> tensors = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     ProtoGraphs.visit(model.proto().getGraph(), "main", 0, (path, depth, graph) -> {
       tensors.addAll(graph.getInitializerList());
-      for (NodeProto node : graph.getNodeList()) {
-        for (AttributeProto attribute : node.getAttributeList()) {
-          if (attribute.hasT()) {
-            tensors.add(attribute.getT());
-          }
-          tensors.addAll(attribute.getTensorsList());
-        }
-      }
+      tensors.addAll(ProtoGraphs.attributeTensors(graph));
     });
     return tensors;
   }

@@ -193,54 +193,39 @@ public final class TensorBytes {
    * (one bulk copy per chunk touched: no per-element calls).
    */
   public void getShorts(long at, short[] target, int offset, int count) {
-    check(at, (long) count * 2);
-    int done = 0;
-    while (done < count) {
-      long position = at + done * 2L;
-      int c = (int) (position >>> shift);
-      ShortBuffer view = shortViews[c];
-      if (view == null) {
-        view = shortViews[c] = chunk(c).asShortBuffer();
-      }
-      int from = (int) (position & mask) / 2;
-      int n = Math.min(count - done, view.limit() - from);
-      view.get(from, target, offset + done, n);
-      done += n;
-    }
+    copy(at, 2, count, shortViews, ByteBuffer::asShortBuffer, ShortBuffer::get, target, offset);
   }
 
   /** {@link #getShorts} for little-endian ints; {@code at} is a multiple of 4. */
   public void getInts(long at, int[] target, int offset, int count) {
-    check(at, (long) count * 4);
-    int done = 0;
-    while (done < count) {
-      long position = at + done * 4L;
-      int c = (int) (position >>> shift);
-      IntBuffer view = intViews[c];
-      if (view == null) {
-        view = intViews[c] = chunk(c).asIntBuffer();
-      }
-      int from = (int) (position & mask) / 4;
-      int n = Math.min(count - done, view.limit() - from);
-      view.get(from, target, offset + done, n);
-      done += n;
-    }
+    copy(at, 4, count, intViews, ByteBuffer::asIntBuffer, IntBuffer::get, target, offset);
   }
 
   /** {@link #getShorts} for little-endian longs; {@code at} is a multiple of 8. */
   public void getLongs(long at, long[] target, int offset, int count) {
-    check(at, (long) count * 8);
+    copy(at, 8, count, longViews, ByteBuffer::asLongBuffer, LongBuffer::get, target, offset);
+  }
+
+  /** One bulk copy of {@code n} elements from element {@code from} of a typed view into {@code target} at {@code offset}. */
+  private interface BulkCopy<V, A> {
+    V copy(V view, int from, A target, int offset, int n);
+  }
+
+  /** Copies {@code count} elements of {@code width} bytes from byte {@code at}, chunk by chunk, through typed views made once. */
+  private <V extends java.nio.Buffer, A> void copy(long at, int width, int count, V[] views, java.util.function.Function<ByteBuffer, V> make,
+      BulkCopy<V, A> bulk, A target, int offset) {
+    check(at, (long) count * width);
     int done = 0;
     while (done < count) {
-      long position = at + done * 8L;
+      long position = at + (long) done * width;
       int c = (int) (position >>> shift);
-      LongBuffer view = longViews[c];
+      V view = views[c];
       if (view == null) {
-        view = longViews[c] = chunk(c).asLongBuffer();
+        view = views[c] = make.apply(chunk(c));
       }
-      int from = (int) (position & mask) / 8;
+      int from = (int) (position & mask) / width;
       int n = Math.min(count - done, view.limit() - from);
-      view.get(from, target, offset + done, n);
+      bulk.copy(view, from, target, offset + done, n);
       done += n;
     }
   }
