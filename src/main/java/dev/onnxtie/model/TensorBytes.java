@@ -162,9 +162,7 @@ public final class TensorBytes {
 
   /** A value that straddles two chunks (only at an offset that is not a multiple of its width). */
   private long slow(long at, int width) {
-    if (at < 0 || at + width > size) {
-      throw new IndexOutOfBoundsException("bytes " + at + ".." + (at + width) + " of " + size);
-    }
+    check(at, width);
     long value = 0;
     for (int i = width - 1; i >= 0; i--) {
       value = value << 8 | (get(at + i) & 0xFF);
@@ -174,18 +172,7 @@ public final class TensorBytes {
 
   /** Copies {@code length} bytes from {@code at} into {@code target} at {@code offset}. */
   public void get(long at, byte[] target, int offset, int length) {
-    if (at < 0 || length < 0 || at + length > size) {
-      throw new IndexOutOfBoundsException("bytes " + at + ".." + (at + length) + " of " + size);
-    }
-    int done = 0;
-    while (done < length) {
-      long position = at + done;
-      ByteBuffer chunk = chunks[(int) (position >>> shift)];
-      int from = (int) (position & mask);
-      int n = Math.min(length - done, chunk.limit() - from);
-      chunk.get(from, target, offset + done, n);
-      done += n;
-    }
+    copy(at, 1, length, chunks, chunk -> chunk, ByteBuffer::get, target, offset);
   }
 
   /**
@@ -211,7 +198,7 @@ public final class TensorBytes {
     V copy(V view, int from, A target, int offset, int n);
   }
 
-  /** Copies {@code count} elements of {@code width} bytes from byte {@code at}, chunk by chunk, through typed views made once. */
+  /** Copies {@code count} elements of {@code width} bytes from byte {@code at}, chunk by chunk, through views made once per chunk (the chunks themselves for bytes). */
   private <V extends java.nio.Buffer, A> void copy(long at, int width, int count, V[] views, java.util.function.Function<ByteBuffer, V> make,
       BulkCopy<V, A> bulk, A target, int offset) {
     check(at, (long) count * width);
