@@ -176,6 +176,7 @@ done
 echo "== verify of $big against its rewrite ($REPEATS runs)" >&2
 for ((run = 1; run <= REPEATS; run++)); do
   measure verify_gpt2 /dev/null -- "${tie[@]}" verify "$big" "${case_output[rewrite]}"
+  measure verify_gpt2_as_is /dev/null -- "${tie[@]}" verify --load-as-is "$big" "${case_output[rewrite]}"
 done
 
 echo "== ONNX Runtime session memory (bench/SessionRss.java, fresh JVM each, $REPEATS runs each)" >&2
@@ -242,6 +243,9 @@ session_output() {
     -v ort="$(session_median original on peak_rss_mib)" 'BEGIN {
       printf "verify of gpt2_0.3g against its rewrite (sessions one at a time): %.2f s, peak RSS %.0f MiB = %.2f× the input (target ≤ 1.70×); a bare ONNX Runtime session of the original in a fresh JVM (bench/SessionRss.java) peaks at %.0f MiB = %.2f×\n",
         w / 1e6, r / 1024, r * 1024 / in_b, ort, ort * 1048576 / in_b }'
+  awk -v w="$(median verify_gpt2_as_is 2)" -v r="$(median verify_gpt2_as_is 3)" -v in_b="$(size_of "$big")" 'BEGIN {
+      printf "(the same with `--load-as-is`, ONNX Runtime loading each single-file model as it is instead of mapping the weights of a page-aligned copy: %.2f s, peak RSS %.0f MiB = %.2f×)\n",
+        w / 1e6, r / 1024, r * 1024 / in_b }'
   echo
   echo "## Read+write and rewrite of gpt2_small_tied.onnx ($(mib "$(size_of "$big")") MiB, one file)"
   echo

@@ -36,8 +36,12 @@ public record Verification(boolean passed, String a, String b, String provider, 
     Map<String, Long> dims, List<String> outputs, long elementsCompared, List<Session> sessions,
     List<InterfaceDifference> interfaceDifferences, List<Run> runs, List<String> notes) {
 
-  /** One ONNX Runtime session; {@code rssGrowthBytes} is null where /proc is not available. */
-  public record Session(String model, String provider, Long rssGrowthBytes) {}
+  /**
+   * One ONNX Runtime session; {@code rssGrowthBytes} is null where /proc is not available, {@code
+   * mappedBytes} (weights ONNX Runtime mapped from a page-aligned copy of a single-file model) null
+   * where it loaded the model as it is.
+   */
+  public record Session(String model, String provider, Long rssGrowthBytes, Long mappedBytes) {}
 
   /** An input or output ({@code kind}) the models declare differently; a side is null when it lacks it. */
   public record InterfaceDifference(String kind, String name, String a, String b, String problem) {}
@@ -73,7 +77,7 @@ public record Verification(boolean passed, String a, String b, String provider, 
   /** The same verification with model B (and its session) named {@code path}: a staged file renamed into place. */
   public Verification withB(String path) {
     List<Session> renamed = sessions.stream()
-        .map(session -> session.model().equals(b) ? new Session(path, session.provider(), session.rssGrowthBytes()) : session).toList();
+        .map(session -> session.model().equals(b) ? new Session(path, session.provider(), session.rssGrowthBytes(), session.mappedBytes()) : session).toList();
     return new Verification(passed, a, path, provider, optLevel, atol, rtol, dims, outputs, elementsCompared, renamed,
         interfaceDifferences, runs, notes);
   }
@@ -127,7 +131,7 @@ public record Verification(boolean passed, String a, String b, String provider, 
     if (elements == 0) {
       notes.add("no element was compared: every compared output is empty");
     }
-    List<Session> sessions = report.sessions().stream().map(s -> new Session(s.model(), s.provider(), s.rssGrowthBytes())).toList();
+    List<Session> sessions = report.sessions().stream().map(s -> new Session(s.model(), s.provider(), s.rssGrowthBytes(), s.mappedBytes())).toList();
     return new Verification(passed, report.a(), report.b(), report.provider(), report.optLevel().name().toLowerCase(Locale.ROOT),
         report.atol(), report.rtol(), report.dims(), only, elements, sessions, differences, runs, notes);
   }

@@ -29,10 +29,11 @@ import java.util.Map;
  * @param disablePrepacking sessions with prepacking off
  * @param outputs outputs to compare (empty: all)
  * @param allowEmpty accept a comparison of no element
+ * @param loadAsIs load single-file models as they are, not from a page-aligned copy that ONNX Runtime maps
  */
 public record VerifyArguments(Map<String, Long> dims, Map<String, String> ranges, Map<String, Path> inputs, Path dataSet, int runs,
     long seed, String provider, String optLevel, double atol, double rtol, boolean disablePrepacking, List<String> outputs,
-    boolean allowEmpty) {
+    boolean allowEmpty, boolean loadAsIs) {
 
   /** The valid {@code --provider} values. */
   public static final List<String> PROVIDERS = names(Provider.class);
@@ -61,7 +62,7 @@ public record VerifyArguments(Map<String, Long> dims, Map<String, String> ranges
     return VerifyOptions.defaults().withSeed(seed).withDims(dims).withRanges(parsed).withInputs(inputs).withDataSet(dataSet)
         .withRuns(runs).withProvider(choice(Provider.class, "--provider", provider))
         .withOptLevel(choice(OptLevel.class, "--opt-level", optLevel)).withTolerance(atol, rtol)
-        .withDisablePrepacking(disablePrepacking).withOutputs(outputs).withAllowEmpty(allowEmpty);
+        .withDisablePrepacking(disablePrepacking).withOutputs(outputs).withAllowEmpty(allowEmpty).withLoadAsIs(loadAsIs);
   }
 
   private static ValueRange parseRange(String name, String text) {

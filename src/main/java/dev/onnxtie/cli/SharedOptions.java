@@ -94,16 +94,20 @@ final class SharedOptions {
     @Option(names = "--allow-empty", description = "accept a verification that compares no element (e.g. with --dim batch=0)")
     boolean allowEmpty;
 
+    @Option(names = "--load-as-is", description = "let ONNX Runtime load single-file models as they are (holding their weights twice"
+        + " while loading, as your own session of the file does), not from a page-aligned external-data copy whose weights it maps")
+    boolean loadAsIs;
+
     /** The arguments with the given input files. */
     VerifyArguments arguments(Map<String, Path> inputs) {
       return new VerifyArguments(dims, ranges, inputs, dataSet, runs, seed, provider, optLevel, atol, rtol, disablePrepacking,
-          outputs, allowEmpty);
+          outputs, allowEmpty, loadAsIs);
     }
 
     /** True when any of these options was given on the command line (they need --verify in rewrite and insert). */
     static boolean anyGiven(picocli.CommandLine.ParseResult parsed) {
       for (String name : List.of("--dim", "--range", "--data-set", "--runs", "--seed", "--provider", "--opt-level", "--atol", "--rtol",
-          "--disable-prepacking", "--outputs", "--allow-empty")) {
+          "--disable-prepacking", "--outputs", "--allow-empty", "--load-as-is")) {
         if (parsed.hasMatchedOption(name)) {
           return true;
         }

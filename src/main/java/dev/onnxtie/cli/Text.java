@@ -259,8 +259,13 @@ final class Text {
       text.append("compared outputs: ").append(String.join(", ", report.outputs())).append('\n');
     }
     for (Verification.Session session : report.sessions()) {
-      text.append(String.format(Locale.ROOT, "session %s: %s RSS%n", session.model(),
-          session.rssGrowthBytes() == null ? "-" : String.format(Locale.ROOT, "%+.1f MiB", session.rssGrowthBytes() / 1048576.0)));
+      text.append("session ").append(session.model()).append(": ")
+          .append(session.rssGrowthBytes() == null ? "-" : String.format(Locale.ROOT, "%+.1f MiB", session.rssGrowthBytes() / 1048576.0))
+          .append(" RSS");
+      if (session.mappedBytes() != null) {
+        text.append(String.format(Locale.ROOT, " (%.1f MiB of weights mapped from a page-aligned copy)", session.mappedBytes() / 1048576.0));
+      }
+      text.append('\n');
     }
     if (!report.dims().isEmpty()) {
       text.append("dims: ").append(report.dims()).append('\n');

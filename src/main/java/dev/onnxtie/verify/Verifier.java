@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.DataType;
+import dev.onnxtie.model.MappableCopy;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.TypeProto;
@@ -174,11 +175,11 @@ public final class Verifier implements AutoCloseable {
       }
       // one session at a time: A runs on every input set and is closed before B is created
       SessionInfo[] infoA = new SessionInfo[1];
-      List<Map<String, Value>> outputsA = runReference(a, allFeeds, infoA, notes);
+      List<Map<String, Value>> outputsA = runReference(modelA, allFeeds, infoA, notes);
       boolean cudaForA = useCuda;
       List<SessionInfo> infoB = new ArrayList<>();
       List<Object> outputsB = new ArrayList<>();
-      try (Sessions sessions = openSessions(List.of(b), 'B', infoB, notes)) {
+      try (Sessions sessions = openSessions(List.of(modelB), 'B', infoB, notes)) {
         for (int run = 0; run < allFeeds.size(); run++) {
           RunFeeds feeds = allFeeds.get(run);
           progress.accept(runStep(run, allFeeds.size(), 'B'));
@@ -191,7 +192,7 @@ public final class Verifier implements AutoCloseable {
       }
       if (cudaForA && !useCuda) {
         // B fell back to CPU: run A again there, so that both ran on one provider
-        outputsA = runReference(a, allFeeds, infoA, notes);
+        outputsA = runReference(modelA, allFeeds, infoA, notes);
       }
       sessionInfos.add(infoA[0]);
       sessionInfos.addAll(infoB);
@@ -215,10 +216,11 @@ public final class Verifier implements AutoCloseable {
    *
    * @throws OnnxTieException (bad input) when it fails on an input set
    */
-  private List<Map<String, Value>> runReference(Path a, List<RunFeeds> allFeeds, SessionInfo[] info, List<String> notes) {
+  private List<Map<String, Value>> runReference(OnnxModel modelA, List<RunFeeds> allFeeds, SessionInfo[] info, List<String> notes) {
+    Path a = modelA.source();
     List<SessionInfo> infos = new ArrayList<>();
     List<Map<String, Value>> outputs = new ArrayList<>();
-    try (Sessions sessions = openSessions(List.of(a), 'A', infos, notes)) {
+    try (Sessions sessions = openSessions(List.of(modelA), 'A', infos, notes)) {
       for (int run = 0; run < allFeeds.size(); run++) {
         RunFeeds feeds = allFeeds.get(run);
         progress.accept(runStep(run, allFeeds.size(), 'A'));
@@ -258,7 +260,7 @@ public final class Verifier implements AutoCloseable {
         notes.add("runs = " + options.runs() + " ignored: a data set is one input set");
       }
       List<SessionInfo> sessionInfos = new ArrayList<>();
-      try (Sessions sessions = openSessions(List.of(model), sessionInfos, notes)) {
+      try (Sessions sessions = openSessions(List.of(onnx), sessionInfos, notes)) {
         Map<String, Value> feedValues = new LinkedHashMap<>();
         Map<String, String> sources = new LinkedHashMap<>();
         for (Map.Entry<String, DataItem> item : readDataSet(dataSetDir, "input", typesOf(inputs), true).entrySet()) {
@@ -568,7 +570,7 @@ public final class Verifier implements AutoCloseable {
   }
 
   /** Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU. */
-  private Sessions openSessions(List<Path> models, List<SessionInfo> infos, List<String> notes) {
+  private Sessions openSessions(List<OnnxModel> models, List<SessionInfo> infos, List<String> notes) {
     return openSessions(models, 'A', infos, notes);
   }
 
@@ -576,13 +578,13 @@ public final class Verifier implements AutoCloseable {
    * {@link #openSessions(List, List, List)}, the first session named {@code firstSession} in the
    * progress steps ("session B (tied.onnx)").
    */
-  private Sessions openSessions(List<Path> models, char firstSession, List<SessionInfo> infos, List<String> notes) {
+  private Sessions openSessions(List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes) {
     warmUp();
     while (true) {
       Sessions sessions = new Sessions();
       try {
-        for (Path model : models) {
-          progress.accept("session " + (char) (firstSession + sessions.sessions.size()) + " (" + model.getFileName() + ")");
+        for (OnnxModel model : models) {
+          progress.accept("session " + (char) (firstSession + sessions.sessions.size()) + " (" + model.source().getFileName() + ")");
           sessions.add(open(model, infos));
         }
         return sessions;
@@ -632,6 +634,14 @@ public final class Verifier implements AutoCloseable {
     }
   }
 
+  /** Single-file models with at least this many bytes of weights are loaded from a {@link MappableCopy}. */
+  private static volatile long mappableCopyMinBytes = 16L << 20;
+
+  /** Sets {@link #mappableCopyMinBytes}: for tests, which load small models through the copy too. */
+  static void setMappableCopyMinBytes(long bytes) {
+    mappableCopyMinBytes = bytes;
+  }
+
   /** A CUDA session failed under AUTO: signals the retry on CPU. */
   private static final class CudaSessionFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -641,8 +651,15 @@ public final class Verifier implements AutoCloseable {
     }
   }
 
-  private OrtSession open(Path model, List<SessionInfo> infos) {
-    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+  /**
+   * Opens a session of a model. A single-file model with at least {@link #mappableCopyMinBytes}
+   * bytes of weights is loaded from a {@link MappableCopy} (deleted once the session exists), so that
+   * ONNX Runtime maps its weights instead of holding them twice while it loads.
+   */
+  private OrtSession open(OnnxModel parsed, List<SessionInfo> infos) {
+    Path model = parsed.source();
+    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
+        MappableCopy copy = options.loadAsIs() ? null : MappableCopy.of(parsed, mappableCopyMinBytes)) {
       sessionOptions.setOptimizationLevel(options.optLevel().ortLevel());
       sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
       if (options.disablePrepacking()) {
@@ -652,9 +669,10 @@ public final class Verifier implements AutoCloseable {
         sessionOptions.addCUDA(0);
       }
       long before = residentBytes();
-      OrtSession session = env.createSession(model.toString(), sessionOptions);
+      OrtSession session = env.createSession((copy == null ? model : copy.model()).toString(), sessionOptions);
       long after = residentBytes();
-      infos.add(new SessionInfo(model.toString(), provider(), before < 0 || after < 0 ? null : after - before));
+      infos.add(new SessionInfo(model.toString(), provider(), before < 0 || after < 0 ? null : after - before,
+          copy == null ? null : copy.bytes()));
       return session;
     } catch (OrtException | RuntimeException e) {
       if (e instanceof OnnxTieException tie) {

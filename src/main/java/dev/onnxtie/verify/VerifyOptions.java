@@ -29,6 +29,9 @@ import java.util.Map;
  *     under which the gemm form saves ONNX Runtime memory
  * @param outputs the outputs to compare, by name; empty for all
  * @param allowEmpty accept a verification that compares no element (every output empty, e.g. a dim of 0)
+ * @param loadAsIs let ONNX Runtime load single-file models as they are (holding their weights twice
+ *     while it loads, as a user's session of the file does) rather than from a page-aligned copy
+ *     whose weights it maps ({@code model.MappableCopy})
  */
 public record VerifyOptions(
     long seed,
@@ -43,7 +46,8 @@ public record VerifyOptions(
     double rtol,
     boolean disablePrepacking,
     java.util.List<String> outputs,
-    boolean allowEmpty) {
+    boolean allowEmpty,
+    boolean loadAsIs) {
 
   /** The default seed: fixed, so that a verification is reproducible. */
   public static final long DEFAULT_SEED = 42;
@@ -93,17 +97,17 @@ public record VerifyOptions(
   public static VerifyOptions defaults() {
     return new VerifyOptions(DEFAULT_SEED, Map.of(), Map.of(), Map.of(), null, 1, Provider.AUTO, OptLevel.ALL,
         DEFAULT_TOLERANCE, DEFAULT_TOLERANCE, false,
-        java.util.List.of(), false);
+        java.util.List.of(), false, false);
   }
 
   /** A copy with another seed. */
   public VerifyOptions withSeed(long newSeed) {
-    return new VerifyOptions(newSeed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
+    return new VerifyOptions(newSeed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
   }
 
   /** A copy with these symbolic dimension values (replacing the previous ones). */
   public VerifyOptions withDims(Map<String, Long> newDims) {
-    return new VerifyOptions(seed, newDims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
+    return new VerifyOptions(seed, newDims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
   }
 
   /** A copy with one more symbolic dimension value. */
@@ -115,7 +119,7 @@ public record VerifyOptions(
 
   /** A copy with these value ranges (replacing the previous ones). */
   public VerifyOptions withRanges(Map<String, ValueRange> newRanges) {
-    return new VerifyOptions(seed, dims, newRanges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
+    return new VerifyOptions(seed, dims, newRanges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
   }
 
   /** A copy with one more value range, {@code lo} inclusive, {@code hi} exclusive. */
@@ -136,7 +140,7 @@ public record VerifyOptions(
 
   /** A copy with these input files (replacing the previous ones). */
   public VerifyOptions withInputs(Map<String, Path> newInputs) {
-    return new VerifyOptions(seed, dims, ranges, newInputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
+    return new VerifyOptions(seed, dims, ranges, newInputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
   }
 
   /** A copy with one more input file ({@code .npy} or {@code .pb}). */
@@ -148,43 +152,49 @@ public record VerifyOptions(
 
   /** A copy that reads inputs from a folder in ONNX test layout (null for none). */
   public VerifyOptions withDataSet(Path folder) {
-    return new VerifyOptions(seed, dims, ranges, inputs, folder, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
+    return new VerifyOptions(seed, dims, ranges, inputs, folder, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
   }
 
   /** A copy with another number of runs. */
   public VerifyOptions withRuns(int newRuns) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, newRuns, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, newRuns, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
   }
 
   /** A copy with another execution provider. */
   public VerifyOptions withProvider(Provider newProvider) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, newProvider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, newProvider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
   }
 
   /** A copy with another optimization level. */
   public VerifyOptions withOptLevel(OptLevel newOptLevel) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, newOptLevel, atol, rtol, disablePrepacking, outputs, allowEmpty);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, newOptLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
   }
 
   /** A copy with prepacking on or off. */
   public VerifyOptions withDisablePrepacking(boolean disable) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disable, outputs, allowEmpty);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disable, outputs, allowEmpty, loadAsIs);
   }
 
   /** A copy that compares only these outputs (empty: all). */
   public VerifyOptions withOutputs(java.util.List<String> newOutputs) {
     return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, newOutputs,
-        allowEmpty);
+        allowEmpty, loadAsIs);
   }
 
   /** A copy that accepts (or not) a verification comparing no element. */
   public VerifyOptions withAllowEmpty(boolean allow) {
     return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs,
-        allow);
+        allow, loadAsIs);
   }
 
   /** A copy with other tolerances. */
   public VerifyOptions withTolerance(double newAtol, double newRtol) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, newAtol, newRtol, disablePrepacking, outputs, allowEmpty);
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, newAtol, newRtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+  }
+
+  /** A copy that loads single-file models as they are (or, by default, from a mapped copy). */
+  public VerifyOptions withLoadAsIs(boolean asIs) {
+    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs,
+        allowEmpty, asIs);
   }
 }

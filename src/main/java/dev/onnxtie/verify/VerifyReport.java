@@ -50,7 +50,7 @@ public record VerifyReport(
    */
   public VerifyReport withB(String newB) {
     List<SessionInfo> renamed = sessions.stream()
-        .map(s -> s.model().equals(b) ? new SessionInfo(newB, s.provider(), s.rssGrowthBytes()) : s).toList();
+        .map(s -> s.model().equals(b) ? new SessionInfo(newB, s.provider(), s.rssGrowthBytes(), s.mappedBytes()) : s).toList();
     return new VerifyReport(a, newB, provider, optLevel, atol, rtol, dims, renamed, interfaceDifferences, runs, notes);
   }
 
@@ -92,8 +92,11 @@ public record VerifyReport(
    * @param rssGrowthBytes growth of the process's resident memory (VmRSS in /proc/self/status) while
    *     the session was created, in bytes; negative when the process released more than the session
    *     took; null where /proc is not available
+   * @param mappedBytes bytes of weights ONNX Runtime loaded from a page-aligned external-data copy
+   *     of a single-file model, mapped instead of copied (see {@code model.MappableCopy}); null when
+   *     it loaded the model as it is
    */
-  public record SessionInfo(String model, String provider, Long rssGrowthBytes) {}
+  public record SessionInfo(String model, String provider, Long rssGrowthBytes, Long mappedBytes) {}
 
   /**
    * An input or output the two models declare differently.

@@ -63,6 +63,34 @@ class VerifierTest {
   }
 
   @Test
+  void singleFileModelsLoadFromAMappedCopyThatIsGoneAfterwards() throws IOException {
+    String tempBefore = System.getProperty("java.io.tmpdir");
+    Path scratch = Files.createDirectories(temp.resolve("scratch"));
+    System.setProperty("java.io.tmpdir", scratch.toString());
+    Verifier.setMappableCopyMinBytes(0);
+    VerifyReport report;
+    VerifyReport asIs;
+    try (Verifier verifier = new Verifier(cpu()); Verifier plain = new Verifier(cpu().withLoadAsIs(true))) {
+      report = verifier.compare(GPT2, GPT2);
+      asIs = plain.compare(GPT2, GPT2);
+    } finally {
+      Verifier.setMappableCopyMinBytes(16L << 20);
+      System.setProperty("java.io.tmpdir", tempBefore);
+    }
+    assertTrue(report.passed(), report.toJson());
+    assertTrue(report.runs().get(0).outputs().stream().allMatch(OutputComparison::bitwiseIdentical), report.toJson());
+    for (VerifyReport.SessionInfo session : report.sessions()) {
+      assertNotNull(session.mappedBytes(), session.model());
+      assertTrue(session.mappedBytes() > Files.size(GPT2) / 2, "the embedding and head: " + session.mappedBytes());
+    }
+    assertTrue(asIs.passed(), asIs.toJson());
+    assertTrue(asIs.sessions().stream().allMatch(session -> session.mappedBytes() == null), "--load-as-is: " + asIs.toJson());
+    try (var left = Files.list(scratch)) {
+      assertEquals(List.of(), left.toList(), "each copy is deleted once its session exists");
+    }
+  }
+
+  @Test
   void gpt2AgainstItselfMatchesBitwise() {
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
@@ -72,6 +100,7 @@ class VerifierTest {
     assertEquals("CPU", report.provider());
     assertEquals(2, report.sessions().size());
     assertNotNull(report.sessions().get(0).rssGrowthBytes(), "VmRSS is read on Linux");
+    assertNull(report.sessions().get(0).mappedBytes(), "a 1 MB model is loaded as it is");
     assertTrue(Verifier.residentBytes() > 10 << 20, "a JVM with ONNX Runtime takes more than 10 MiB");
     VerifyReport.Run run = report.runs().get(0);
     assertEquals(42L, run.seed());

@@ -1,0 +1,141 @@
+package dev.onnxtie.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import dev.onnxtie.OrtRun;
+import dev.onnxtie.TestModels;
+import dev.onnxtie.proto.Onnx.GraphProto;
+import dev.onnxtie.proto.Onnx.ModelProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The page-aligned external-data copy that verify loads single-file models from. */
+class MappableCopyTest {
+  static final Path GPT2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
+
+  @TempDir Path temp;
+
+  @Test
+  void copyHoldsEveryLargeInitializerAtAnAlignedOffsetAndRunsTheSame() throws Exception {
+    Map<String, ByteBuffer> expected = OrtRun.int64(GPT2, "input_ids", OrtRun.ids(2 * 16, 1000), 2, 16);
+    try (OnnxModel original = ModelIO.read(GPT2); MappableCopy copy = MappableCopy.of(original, 0)) {
+      assertNotNull(copy, "a single-file model gets a copy");
+      Path folder = copy.model().getParent();
+      long moved = 0;
+      try (OnnxModel copied = ModelIO.read(copy.model())) {
+        GraphProto before = original.proto().getGraph();
+        GraphProto after = copied.proto().getGraph();
+        assertEquals(before.getInitializerCount(), after.getInitializerCount());
+        int external = 0;
+        for (int i = 0; i < before.getInitializerCount(); i++) {
+          TensorProto kept = before.getInitializer(i);
+          TensorProto laidOut = after.getInitializer(i);
+          assertEquals(kept.getName(), laidOut.getName());
+          assertEquals(kept.getDimsList(), laidOut.getDimsList());
+          boolean large = kept.getRawData().size() >= MappableCopy.EXTERNAL_MIN_BYTES;
+          assertEquals(large, Tensors.isExternal(laidOut), kept.getName());
+          if (large) {
+            external++;
+            moved += kept.getRawData().size();
+            long offset = Long.parseLong(laidOut.getExternalData(1).getValue());
+            assertEquals("offset", laidOut.getExternalData(1).getKey());
+            assertEquals(0, offset % 4096, "page-aligned, so that ONNX Runtime maps it");
+          }
+          assertEquals(kept.getRawData(), copied.rawBytes(laidOut), kept.getName() + ": the same bytes");
+        }
+        assertTrue(external >= 2, "the sample's embedding and head lie in the data file");
+        assertEquals(before.getNodeList(), after.getNodeList());
+      }
+      assertEquals(moved, copy.bytes());
+      assertEquals(expected, OrtRun.int64(copy.model(), "input_ids", OrtRun.ids(2 * 16, 1000), 2, 16), "ONNX Runtime runs the copy the same");
+      copy.close();
+      assertFalse(Files.exists(folder), "closing deletes the copy");
+    }
+  }
+
+  @Test
+  void noCopyWhereItWouldNotHelp() throws IOException {
+    try (OnnxModel model = ModelIO.read(GPT2)) {
+      assertNull(MappableCopy.of(model, Files.size(GPT2) + 1), "fewer embedded bytes than asked for");
+    }
+    try (OnnxModel external = ModelIO.read(ExternalDataTest.copySample(temp))) {
+      assertNull(MappableCopy.of(external, 0), "ONNX Runtime already reads external data itself");
+    }
+    try (OnnxModel streamed = ModelIO.read(Files.newInputStream(GPT2), "stdin")) {
+      assertNull(MappableCopy.of(streamed, 0), "no file to copy ranges from");
+    }
+  }
+
+  @Test
+  void scanFollowsTheLastRawDataFieldAsProtobufDoes() throws IOException {
+    byte[] first = {1, 2, 3, 4};
+    byte[] last = {9, 8, 7, 6, 5};
+    ByteArrayOutputStream tensor = new ByteArrayOutputStream();
+    CodedOutputStream coded = CodedOutputStream.newInstance(tensor);
+    coded.writeString(8, "w");
+    coded.writeBytes(9, ByteString.copyFrom(first));
+    coded.writeInt32(2, 2);
+    coded.writeBytes(9, ByteString.copyFrom(last));
+    coded.flush();
+    ByteArrayOutputStream graph = new ByteArrayOutputStream();
+    coded = CodedOutputStream.newInstance(graph);
+    coded.writeString(2, "g");
+    coded.writeByteArray(5, tensor.toByteArray());
+    coded.flush();
+    byte[] model = wrapGraph(graph.toByteArray(), 1);
+    Path file = temp.resolve("two_raw.onnx");
+    Files.write(file, model);
+    GraphProto parsed = ModelProto.parseFrom(model).getGraph();
+    assertEquals(ByteString.copyFrom(last), parsed.getInitializer(0).getRawData());
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long[] offsets = MappableCopy.rawDataOffsets(channel, parsed);
+      assertNotNull(offsets);
+      ByteBuffer at = ByteBuffer.allocate(last.length);
+      channel.read(at, offsets[0]);
+      assertEquals(ByteBuffer.wrap(last), at.flip());
+    }
+  }
+
+  @Test
+  void scanGivesUpOnASecondGraphField() throws IOException {
+    ByteArrayOutputStream graph = new ByteArrayOutputStream();
+    CodedOutputStream coded = CodedOutputStream.newInstance(graph);
+    coded.writeMessage(5, TensorProto.newBuilder().setName("w").setDataType(2).setRawData(ByteString.copyFrom(new byte[8])).build());
+    coded.flush();
+    byte[] model = wrapGraph(graph.toByteArray(), 2);
+    Path file = temp.resolve("two_graphs.onnx");
+    Files.write(file, model);
+    GraphProto merged = ModelProto.parseFrom(model).getGraph();
+    assertEquals(2, merged.getInitializerCount(), "protobuf merges the two graph fields");
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      assertNull(MappableCopy.rawDataOffsets(channel, merged));
+    }
+  }
+
+  /** A ModelProto with an ir_version and {@code times} copies of one graph field. */
+  private static byte[] wrapGraph(byte[] graph, int times) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CodedOutputStream coded = CodedOutputStream.newInstance(out);
+    coded.writeInt64(1, 8);
+    for (int i = 0; i < times; i++) {
+      coded.writeByteArray(7, graph);
+    }
+    coded.flush();
+    return out.toByteArray();
+  }
+}
