@@ -114,7 +114,7 @@ public final class ExternalData implements AutoCloseable {
       MappedFile file = files.get(where.location());
       try {
         TensorBytes view = file.whole() != null
-            ? TensorBytes.of(file.whole().slice((int) where.offset(), (int) where.length()))
+            ? TensorBytes.of(file.whole().slice((int) where.offset(), (int) where.length())).inFile(file.channel(), where.offset())
             : TensorBytes.map(file.channel(), where.offset(), where.length());
         views.put(where, view);
         return view;

@@ -104,7 +104,7 @@ public final class MappableCopy implements AutoCloseable {
             continue;
           }
           long start = (end + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
-          transfer(channel, offsets[i], length, data, start);
+          TensorBytes.transfer(channel, offsets[i], length, data, start);
           end = start + length;
           moved += length;
           builder.setInitializer(i, tensor.toBuilder()
@@ -128,19 +128,6 @@ public final class MappableCopy implements AutoCloseable {
 
   private static StringStringEntryProto entry(String key, String value) {
     return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
-  }
-
-  /** Copies a byte range between files in the kernel. */
-  private static void transfer(FileChannel from, long offset, long length, FileChannel to, long at) throws IOException {
-    long done = 0;
-    while (done < length) {
-      to.position(at + done);
-      long moved = from.transferTo(offset + done, length - done, to);
-      if (moved <= 0) {
-        throw new IOException("the model file ended before its tensor bytes");
-      }
-      done += moved;
-    }
   }
 
   /**

@@ -37,8 +37,17 @@ public final class TensorBytes {
   private final int shift;
   private final long mask;
   private final long size;
+  /** The open file whose range these bytes are a mapping of, or null: writes then copy in the kernel. */
+  private final FileChannel source;
+  private final long sourceOffset;
 
   private TensorBytes(ByteBuffer[] chunks, int shift, long size) {
+    this(chunks, shift, size, null, 0);
+  }
+
+  private TensorBytes(ByteBuffer[] chunks, int shift, long size, FileChannel source, long sourceOffset) {
+    this.source = source;
+    this.sourceOffset = sourceOffset;
     this.chunks = chunks;
     this.shortViews = new ShortBuffer[chunks.length];
     this.intViews = new IntBuffer[chunks.length];
@@ -111,7 +120,15 @@ public final class TensorBytes {
       long end = Math.min(length, start + (1L << shift));
       chunks[i] = channel.map(FileChannel.MapMode.READ_ONLY, offset + start, end - start).order(ByteOrder.LITTLE_ENDIAN);
     }
-    return new TensorBytes(chunks, shift, length);
+    return new TensorBytes(chunks, shift, length, channel, offset);
+  }
+
+  /**
+   * The same view, known to be a mapping of {@code channel} from {@code offset}: {@link #writeTo}
+   * then has the kernel copy the file range (no page of it is faulted into this process).
+   */
+  TensorBytes inFile(FileChannel channel, long offset) {
+    return size == 0 ? this : new TensorBytes(chunks, shift, size, channel, offset);
   }
 
   /** Number of bytes. */
@@ -266,6 +283,10 @@ public final class TensorBytes {
 
   /** Writes all bytes to {@code channel} from {@code position}, in slices of {@value #WRITE_SLICE} bytes. */
   void writeTo(FileChannel channel, long position) throws IOException {
+    if (source != null) {
+      transfer(source, sourceOffset, size, channel, position);
+      return;
+    }
     long at = position;
     for (ByteBuffer chunk : chunks) {
       for (int from = 0; from < chunk.limit(); from += WRITE_SLICE) {
@@ -274,6 +295,25 @@ public final class TensorBytes {
           at += channel.write(slice, at);
         }
       }
+    }
+  }
+
+  /**
+   * Copies {@code length} bytes of {@code from} at {@code offset} to {@code to} at {@code at} in the
+   * kernel ({@link FileChannel#transferTo}: copy_file_range or sendfile on Linux), without mapping
+   * or reading them into this process.
+   *
+   * @throws IOException when {@code from} ends before the range does (it shrank) or a copy fails
+   */
+  static void transfer(FileChannel from, long offset, long length, FileChannel to, long at) throws IOException {
+    long done = 0;
+    while (done < length) {
+      to.position(at + done);
+      long moved = from.transferTo(offset + done, length - done, to);
+      if (moved <= 0) {
+        throw new IOException("the source file ended " + (length - done) + " bytes before the tensor's end");
+      }
+      done += moved;
     }
   }
 
