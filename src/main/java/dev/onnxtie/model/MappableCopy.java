@@ -7,16 +7,13 @@ import dev.onnxtie.proto.Onnx.TensorProto;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A scratch copy of a single-file model whose large initializers lie in a page-aligned external
@@ -120,7 +117,8 @@ public final class MappableCopy implements AutoCloseable {
         proto.toBuilder().setGraph(builder).build().writeTo(out);
       }
       return new MappableCopy(folder, copy, moved);
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException | InternalError e) {
+      // InternalError: the model file shrank under the scan's mapping; ONNX Runtime reports what is left of it
       deleteQuietly(folder);
       return null;
     }
@@ -271,16 +269,8 @@ public final class MappableCopy implements AutoCloseable {
   }
 
   private static void deleteQuietly(Path folder) {
-    if (folder == null) {
-      return;
-    }
-    try (Stream<Path> files = Files.list(folder)) {
-      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(file);
-      }
-      Files.deleteIfExists(folder);
-    } catch (IOException | UncheckedIOException e) {
-      // a scratch folder in the temporary folder: left for the system to clean
+    if (folder != null) {
+      Staging.deleteTree(folder); // best effort: a scratch folder in the temporary folder
     }
   }
 }
