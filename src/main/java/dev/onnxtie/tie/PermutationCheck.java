@@ -250,10 +250,12 @@ public final class PermutationCheck {
       if (q == rank - 1) {
         return runs(from, to);
       }
-      Tiles tiles = Tiles.of(a, b, width);
       long rowBlocks = blocks(bDims[q]);
       long columns = bDims[rank - 1];
       long rows = bDims[q];
+      // a 16 x 16 tensor needs tiles of 16 x 16, not 128 x 128 (128 KiB zeroed per comparison)
+      int stride = (int) Math.min(TILE, Math.max(rows, columns));
+      Tiles tiles = Tiles.of(a, b, width, stride);
       for (long band = from; band < to; band++) {
         if (failed.get()) {
           return false;
@@ -278,10 +280,10 @@ public final class PermutationCheck {
             for (long c0 = columnBlock; c0 < columnEnd; c0 += TILE) {
               int tileColumns = (int) Math.min(TILE, columnEnd - c0);
               for (int c = 0; c < tileColumns; c++) {
-                tiles.loadA((baseA + (c0 + c) * step[rank - 1] + i0) * width, c * TILE, tileRows);
+                tiles.loadA((baseA + (c0 + c) * step[rank - 1] + i0) * width, c * stride, tileRows);
               }
               for (int i = 0; i < tileRows; i++) {
-                tiles.loadB((baseB + (i0 + i) * bStride[q] + c0) * width, i * TILE, tileColumns);
+                tiles.loadB((baseB + (i0 + i) * bStride[q] + c0) * width, i * stride, tileColumns);
               }
               if (!tiles.same(tileRows, tileColumns)) {
                 failed.set(true);
@@ -322,7 +324,14 @@ public final class PermutationCheck {
    * copies into primitive arrays of the element width (no per-element calls, even in cold code).
    */
   private abstract static class Tiles {
-    /** Copies {@code count} elements of a from byte {@code at} into tile a's row {@code slot / TILE}. */
+    /** Elements per tile row: {@value #TILE}, or fewer when the matrix is smaller (small tensors, small arrays). */
+    final int stride;
+
+    Tiles(int stride) {
+      this.stride = stride;
+    }
+
+    /** Copies {@code count} elements of a from byte {@code at} into tile a's row {@code slot / stride}. */
     abstract void loadA(long at, int slot, int count);
 
     /** The same for b. */
@@ -331,22 +340,24 @@ public final class PermutationCheck {
     /** True when a[c][i] equals b[i][c] for every element of the tile. */
     abstract boolean same(int tileRows, int tileColumns);
 
-    static Tiles of(TensorBytes a, TensorBytes b, int width) {
+    /** Tiles of {@code stride} x {@code stride} elements of {@code width} bytes. */
+    static Tiles of(TensorBytes a, TensorBytes b, int width, int stride) {
       return switch (width) {
-        case 2 -> new Shorts(a, b);
-        case 4 -> new Ints(a, b);
-        case 8 -> new Longs(a, b);
-        default -> new Bytes(a, b, width);
+        case 2 -> new Shorts(a, b, stride);
+        case 4 -> new Ints(a, b, stride);
+        case 8 -> new Longs(a, b, stride);
+        default -> new Bytes(a, b, width, stride);
       };
     }
 
     private static final class Shorts extends Tiles {
       private final TensorBytes a;
       private final TensorBytes b;
-      private final short[] tileA = new short[TILE * TILE];
-      private final short[] tileB = new short[TILE * TILE];
+      private final short[] tileA = new short[stride * stride];
+      private final short[] tileB = new short[stride * stride];
 
-      Shorts(TensorBytes a, TensorBytes b) {
+      Shorts(TensorBytes a, TensorBytes b, int stride) {
+        super(stride);
         this.a = a;
         this.b = b;
       }
@@ -364,9 +375,9 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int rowB = i * TILE;
+          int rowB = i * stride;
           for (int c = 0; c < tileColumns; c++) {
-            if (tileA[c * TILE + i] != tileB[rowB + c]) {
+            if (tileA[c * stride + i] != tileB[rowB + c]) {
               return false;
             }
           }
@@ -378,10 +389,11 @@ public final class PermutationCheck {
     private static final class Ints extends Tiles {
       private final TensorBytes a;
       private final TensorBytes b;
-      private final int[] tileA = new int[TILE * TILE];
-      private final int[] tileB = new int[TILE * TILE];
+      private final int[] tileA = new int[stride * stride];
+      private final int[] tileB = new int[stride * stride];
 
-      Ints(TensorBytes a, TensorBytes b) {
+      Ints(TensorBytes a, TensorBytes b, int stride) {
+        super(stride);
         this.a = a;
         this.b = b;
       }
@@ -399,9 +411,9 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int rowB = i * TILE;
+          int rowB = i * stride;
           for (int c = 0; c < tileColumns; c++) {
-            if (tileA[c * TILE + i] != tileB[rowB + c]) {
+            if (tileA[c * stride + i] != tileB[rowB + c]) {
               return false;
             }
           }
@@ -413,10 +425,11 @@ public final class PermutationCheck {
     private static final class Longs extends Tiles {
       private final TensorBytes a;
       private final TensorBytes b;
-      private final long[] tileA = new long[TILE * TILE];
-      private final long[] tileB = new long[TILE * TILE];
+      private final long[] tileA = new long[stride * stride];
+      private final long[] tileB = new long[stride * stride];
 
-      Longs(TensorBytes a, TensorBytes b) {
+      Longs(TensorBytes a, TensorBytes b, int stride) {
+        super(stride);
         this.a = a;
         this.b = b;
       }
@@ -434,9 +447,9 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int rowB = i * TILE;
+          int rowB = i * stride;
           for (int c = 0; c < tileColumns; c++) {
-            if (tileA[c * TILE + i] != tileB[rowB + c]) {
+            if (tileA[c * stride + i] != tileB[rowB + c]) {
               return false;
             }
           }
@@ -453,12 +466,13 @@ public final class PermutationCheck {
       private final byte[] tileA;
       private final byte[] tileB;
 
-      Bytes(TensorBytes a, TensorBytes b, int width) {
+      Bytes(TensorBytes a, TensorBytes b, int width, int stride) {
+        super(stride);
         this.a = a;
         this.b = b;
         this.width = width;
-        this.tileA = new byte[TILE * TILE * width];
-        this.tileB = new byte[TILE * TILE * width];
+        this.tileA = new byte[stride * stride * width];
+        this.tileB = new byte[stride * stride * width];
       }
 
       @Override
@@ -474,9 +488,9 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int rowB = i * TILE;
+          int rowB = i * stride;
           for (int c = 0; c < tileColumns; c++) {
-            int pa = (c * TILE + i) * width;
+            int pa = (c * stride + i) * width;
             int pb = (rowB + c) * width;
             for (int k = 0; k < width; k++) {
               if (tileA[pa + k] != tileB[pb + k]) {
