@@ -107,7 +107,7 @@ final class Text {
     if (report.bytesAfter() != null && report.bytesBefore() > 0 && report.bytesAfter() > report.bytesBefore()) {
       out.println("  warning: the output is bigger than the input (" + report.bytesBefore() + " -> " + report.bytesAfter() + " bytes): "
           + (saved > 0 ? "the nodes the ties added take more room than the duplicates they removed"
-              : !report.result().ties().isEmpty() ? "the nodes the rewrite added take more room than the ones it removed"
+              : !report.result().ties().isEmpty() ? "the nodes the rewrite added (and any change of layout: external data, alignment) take more room than the ones it removed"
               : "its layout (external data, alignment) takes more room"));
     }
     if (report.verification() != null) {

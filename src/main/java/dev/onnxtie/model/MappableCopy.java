@@ -1,5 +1,6 @@
 package dev.onnxtie.model;
 
+import com.google.protobuf.ByteString;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.StringStringEntryProto;
@@ -9,11 +10,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A scratch copy of a single-file model whose large initializers lie in a page-aligned external
@@ -38,6 +43,8 @@ public final class MappableCopy implements AutoCloseable {
   static final int EXTERNAL_MIN_BYTES = 4096;
 
   private static final int ALIGNMENT = 4096;
+  /** Name prefix of the copies' folders, followed by the process id. */
+  static final String PREFIX = "onnx-tie-session-";
   private static final String DATA_NAME = "weights.data";
 
   private final Path folder;
@@ -63,6 +70,8 @@ public final class MappableCopy implements AutoCloseable {
   /**
    * Makes the copy when the model was read from a single file and at least {@code minBytes} of its
    * top-level initializers' bytes are embedded; null otherwise (also when the copy cannot be made).
+   * The model must be as {@link ModelIO#read(Path)} returned it, not edited: the copy takes the
+   * bytes from the file, the message only tells where they are.
    */
   public static MappableCopy of(OnnxModel model, long minBytes) {
     Path source = model.source();
@@ -79,6 +88,7 @@ public final class MappableCopy implements AutoCloseable {
       return null;
     }
     Path folder = null;
+    boolean made = false;
     try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ)) {
       long[] offsets = rawDataOffsets(channel, graph);
       if (offsets == null) {
@@ -88,7 +98,9 @@ public final class MappableCopy implements AutoCloseable {
       if (Files.getFileStore(tempRoot).getUsableSpace() < embedded + (64L << 20)) {
         return null;
       }
-      folder = Files.createTempDirectory(tempRoot, "onnx-tie-session-");
+      removeLeftovers(tempRoot);
+      folder = Files.createTempDirectory(tempRoot, PREFIX + ProcessHandle.current().pid() + "-");
+      LIVE.add(folder);
       Path copy = folder.resolve(source.getFileName().toString().equals(DATA_NAME) ? "model.onnx" : source.getFileName().toString());
       GraphProto.Builder builder = graph.toBuilder();
       long moved = 0;
@@ -116,11 +128,47 @@ public final class MappableCopy implements AutoCloseable {
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(copy, StandardOpenOption.CREATE_NEW), 1 << 16)) {
         proto.toBuilder().setGraph(builder).build().writeTo(out);
       }
+      made = true;
       return new MappableCopy(folder, copy, moved);
     } catch (IOException | InternalError e) {
       // InternalError: the model file shrank under the scan's mapping; ONNX Runtime reports what is left of it
-      deleteQuietly(folder);
       return null;
+    } finally {
+      if (!made && folder != null) {
+        deleteQuietly(folder); // whatever failed, no half-made copy stays behind
+        LIVE.remove(folder);
+      }
+    }
+  }
+
+  /** Copies in the making or in use: removed at exit when the process is interrupted. */
+  private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(MappableCopy::deleteQuietly), "onnx-tie-copies"));
+  }
+
+  /**
+   * Removes the copies of processes that no longer run (killed before they could delete theirs):
+   * each folder's name carries its process id.
+   */
+  static void removeLeftovers(Path tempRoot) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(tempRoot, PREFIX + "*")) {
+      for (Path entry : entries) {
+        String rest = entry.getFileName().toString().substring(PREFIX.length());
+        int dash = rest.indexOf('-');
+        long pid;
+        try {
+          pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        if (ProcessHandle.of(pid).isEmpty() && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+          Staging.deleteTree(entry);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // best effort: a leftover only takes room
     }
   }
 
@@ -130,15 +178,28 @@ public final class MappableCopy implements AutoCloseable {
 
   /**
    * The file offset of every top-level initializer's raw_data, in the order of the parsed graph's
-   * initializers (-1 where it has none), or null when the scan disagrees with the parsed model.
+   * initializers (-1 where it has none), or null when the scan disagrees with the parsed model, or
+   * meets anything it does not follow exactly as protobuf does, or cannot read the file.
    */
-  static long[] rawDataOffsets(FileChannel channel, GraphProto parsed) throws IOException {
-    ByteBuffer file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+  static long[] rawDataOffsets(FileChannel channel, GraphProto parsed) {
+    try {
+      return scan(channel, parsed);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static long[] scan(FileChannel channel, GraphProto parsed) throws IOException {
+    long fileSize = channel.size();
+    if (fileSize > Integer.MAX_VALUE) {
+      return null; // it grew past what a single-file model can be since it was read
+    }
+    ByteBuffer file = channel.map(FileChannel.MapMode.READ_ONLY, 0, fileSize);
     Wire model = new Wire(file, 0, file.limit());
     int graphStart = -1;
     int graphEnd = -1;
     while (model.more()) {
-      long tag = model.varint();
+      int tag = model.tag();
       if (tag == (7 << 3 | 2)) { // ModelProto.graph
         if (graphStart >= 0) {
           return null; // a second graph field merges into the first: not worth following
@@ -158,14 +219,14 @@ public final class MappableCopy implements AutoCloseable {
     List<Integer> lengths = new ArrayList<>();
     Wire graph = new Wire(file, graphStart, graphEnd);
     while (graph.more()) {
-      long tag = graph.varint();
+      int tag = graph.tag();
       if (tag == (5 << 3 | 2)) { // GraphProto.initializer
         int length = graph.length();
         Wire tensor = new Wire(file, graph.pos, graph.pos + length);
         long offset = -1;
         int size = 0;
         while (tensor.more()) {
-          long field = tensor.varint();
+          int field = tensor.tag();
           if (field == (9 << 3 | 2)) { // TensorProto.raw_data: the last one wins
             size = tensor.length();
             offset = tensor.pos;
@@ -186,13 +247,41 @@ public final class MappableCopy implements AutoCloseable {
     }
     long[] result = new long[offsets.size()];
     for (int i = 0; i < result.length; i++) {
-      if (lengths.get(i) != parsed.getInitializer(i).getRawData().size()) {
+      ByteString parsedBytes = parsed.getInitializer(i).getRawData();
+      int length = lengths.get(i);
+      if (length != parsedBytes.size() || !sameEnds(file, offsets.get(i), parsedBytes)) {
         return null;
       }
       result[i] = offsets.get(i);
     }
     return result;
   }
+
+  /**
+   * True when the first and last {@value #ENDS} bytes at {@code offset} of the file are those the
+   * parser holds: a second check that the scan found the field the parser kept (both read the same
+   * few pages, so it costs no memory).
+   */
+  private static boolean sameEnds(ByteBuffer file, long offset, ByteString parsed) {
+    int size = parsed.size();
+    if (offset < 0) {
+      return size == 0;
+    }
+    int head = Math.min(ENDS, size);
+    for (int k = 0; k < head; k++) {
+      if (file.get((int) offset + k) != parsed.byteAt(k)) {
+        return false;
+      }
+    }
+    for (int k = Math.max(head, size - ENDS); k < size; k++) {
+      if (file.get((int) offset + k) != parsed.byteAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final int ENDS = 64;
 
   /** A reader of protobuf wire format over a range of a buffer; malformed input ends in an IOException. */
   private static final class Wire {
@@ -211,6 +300,19 @@ public final class MappableCopy implements AutoCloseable {
 
     boolean more() {
       return pos < end;
+    }
+
+    /**
+     * A field tag. Protobuf reads a tag as 32 bits and drops what lies above; a tag with bits above
+     * (a non-canonical encoding that could name a field other than the one it seems to) or field
+     * number 0 is refused here, so that the scan can never disagree with the parser.
+     */
+    int tag() throws IOException {
+      long tag = varint();
+      if (tag >>> 32 != 0 || tag >>> 3 == 0) {
+        throw new IOException("a field tag protobuf would read differently");
+      }
+      return (int) tag;
     }
 
     long varint() throws IOException {
@@ -238,8 +340,8 @@ public final class MappableCopy implements AutoCloseable {
     }
 
     /** Skips the field after {@code tag}; false for groups (deprecated, never in ONNX). */
-    boolean skip(long tag) throws IOException {
-      switch ((int) (tag & 7)) {
+    boolean skip(int tag) throws IOException {
+      switch (tag & 7) {
         case 0 -> varint();
         case 1 -> advance(8);
         case 2 -> {
@@ -266,6 +368,7 @@ public final class MappableCopy implements AutoCloseable {
   @Override
   public void close() {
     deleteQuietly(folder);
+    LIVE.remove(folder);
   }
 
   private static void deleteQuietly(Path folder) {

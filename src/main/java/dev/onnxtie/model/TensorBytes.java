@@ -306,14 +306,16 @@ public final class TensorBytes {
    * @throws IOException when {@code from} ends before the range does (it shrank) or a copy fails
    */
   static void transfer(FileChannel from, long offset, long length, FileChannel to, long at) throws IOException {
-    long done = 0;
-    while (done < length) {
-      to.position(at + done);
-      long moved = from.transferTo(offset + done, length - done, to);
-      if (moved <= 0) {
-        throw new IOException("the source file ended " + (length - done) + " bytes before the tensor's end");
+    synchronized (to) { // transferTo writes at the target's position: one writer at a time sets and uses it
+      long done = 0;
+      while (done < length) {
+        to.position(at + done);
+        long moved = from.transferTo(offset + done, length - done, to);
+        if (moved <= 0) {
+          throw new IOException("the source file ended " + (length - done) + " bytes before the tensor's end");
+        }
+        done += moved;
       }
-      done += moved;
     }
   }
 

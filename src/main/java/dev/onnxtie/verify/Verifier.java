@@ -669,10 +669,21 @@ public final class Verifier implements AutoCloseable {
         sessionOptions.addCUDA(0);
       }
       long before = residentBytes();
-      OrtSession session = env.createSession((copy == null ? model : copy.model()).toString(), sessionOptions);
+      OrtSession session;
+      Long mapped = null;
+      if (copy == null) {
+        session = env.createSession(model.toString(), sessionOptions);
+      } else {
+        try {
+          session = env.createSession(copy.model().toString(), sessionOptions);
+          mapped = copy.bytes();
+        } catch (OrtException e) {
+          // whatever ONNX Runtime refuses in the copy, it reports on the model itself, under its own name
+          session = env.createSession(model.toString(), sessionOptions);
+        }
+      }
       long after = residentBytes();
-      infos.add(new SessionInfo(model.toString(), provider(), before < 0 || after < 0 ? null : after - before,
-          copy == null ? null : copy.bytes()));
+      infos.add(new SessionInfo(model.toString(), provider(), before < 0 || after < 0 ? null : after - before, mapped));
       return session;
     } catch (OrtException | RuntimeException e) {
       if (e instanceof OnnxTieException tie) {

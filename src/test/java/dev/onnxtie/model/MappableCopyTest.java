@@ -111,6 +111,82 @@ class MappableCopyTest {
     }
   }
 
+  /** A tensor with two raw_data fields, the second under a tag written as {@code tag} (raw bytes). */
+  private Path twoRawData(String name, byte[] tag, byte[] first, byte[] last) throws IOException {
+    ByteArrayOutputStream tensor = new ByteArrayOutputStream();
+    CodedOutputStream coded = CodedOutputStream.newInstance(tensor);
+    coded.writeString(8, "w");
+    coded.writeInt32(2, 2);
+    coded.writeBytes(9, ByteString.copyFrom(first));
+    coded.writeRawBytes(tag);
+    coded.writeUInt32NoTag(last.length);
+    coded.writeRawBytes(last);
+    coded.flush();
+    ByteArrayOutputStream graph = new ByteArrayOutputStream();
+    coded = CodedOutputStream.newInstance(graph);
+    coded.writeByteArray(5, tensor.toByteArray());
+    coded.flush();
+    Path file = temp.resolve(name);
+    Files.write(file, wrapGraph(graph.toByteArray(), 1));
+    return file;
+  }
+
+  @Test
+  void scanRefusesATagProtobufReadsAsAnotherField() throws IOException {
+    byte[] zeros = new byte[8];
+    byte[] ones = {1, 1, 1, 1, 1, 1, 1, 1};
+    // field 9, wire type 2 (74), with bit 32 set: protobuf drops the high bits and reads raw_data
+    Path file = twoRawData("high_bits.onnx", new byte[] {(byte) 0xCA, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10}, zeros, ones);
+    GraphProto parsed = ModelProto.parseFrom(Files.readAllBytes(file)).getGraph();
+    assertEquals(ByteString.copyFrom(ones), parsed.getInitializer(0).getRawData(), "protobuf keeps the second field");
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long[] offsets = MappableCopy.rawDataOffsets(channel, parsed);
+      if (offsets != null) { // refusing (no copy) is fine; pointing at the first field's bytes is not
+        ByteBuffer at = ByteBuffer.allocate(ones.length);
+        channel.read(at, offsets[0]);
+        assertEquals(ByteBuffer.wrap(ones), at.flip(), "the bytes protobuf keeps");
+      }
+    }
+  }
+
+  @Test
+  void scanFollowsAPaddedTagAsProtobufDoes() throws IOException {
+    byte[] zeros = new byte[8];
+    byte[] ones = {1, 1, 1, 1, 1, 1, 1, 1};
+    // 74 in five bytes, nothing above bit 31: the same field to both readers
+    Path file = twoRawData("padded.onnx", new byte[] {(byte) 0xCA, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00}, zeros, ones);
+    GraphProto parsed = ModelProto.parseFrom(Files.readAllBytes(file)).getGraph();
+    assertEquals(ByteString.copyFrom(ones), parsed.getInitializer(0).getRawData());
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long[] offsets = MappableCopy.rawDataOffsets(channel, parsed);
+      assertNotNull(offsets);
+      ByteBuffer at = ByteBuffer.allocate(ones.length);
+      channel.read(at, offsets[0]);
+      assertEquals(ByteBuffer.wrap(ones), at.flip());
+    }
+  }
+
+  @Test
+  void scanOfAnotherModelsFileGivesNoOffsets() throws IOException {
+    Path other = twoRawData("other.onnx", new byte[] {0x4A}, new byte[8], new byte[8]);
+    try (OnnxModel gpt2 = ModelIO.read(GPT2); FileChannel channel = FileChannel.open(other, StandardOpenOption.READ)) {
+      assertNull(MappableCopy.rawDataOffsets(channel, gpt2.proto().getGraph()), "the parsed model is not this file's");
+    }
+  }
+
+  @Test
+  void copiesOfProcessesThatNoLongerRunAreRemoved() throws IOException {
+    long deadPid = Long.MAX_VALUE - 1; // no such process
+    Path dead = Files.createDirectories(temp.resolve(MappableCopy.PREFIX + deadPid + "-123"));
+    Files.write(dead.resolve("weights.data"), new byte[16]);
+    Path alive = Files.createDirectories(temp.resolve(MappableCopy.PREFIX + ProcessHandle.current().pid() + "-456"));
+    Path unrelated = Files.createDirectories(temp.resolve(MappableCopy.PREFIX + "notapid"));
+    MappableCopy.removeLeftovers(temp);
+    assertFalse(Files.exists(dead), "a killed process's copy");
+    assertTrue(Files.exists(alive), "a running process's copy stays");
+    assertTrue(Files.exists(unrelated));
+  }
+
   @Test
   void scanGivesUpOnASecondGraphField() throws IOException {
     ByteArrayOutputStream graph = new ByteArrayOutputStream();

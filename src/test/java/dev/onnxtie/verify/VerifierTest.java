@@ -70,9 +70,13 @@ class VerifierTest {
     Verifier.setMappableCopyMinBytes(0);
     VerifyReport report;
     VerifyReport asIs;
+    dev.onnxtie.Cli json;
+    dev.onnxtie.Cli jsonAsIs;
     try (Verifier verifier = new Verifier(cpu()); Verifier plain = new Verifier(cpu().withLoadAsIs(true))) {
       report = verifier.compare(GPT2, GPT2);
       asIs = plain.compare(GPT2, GPT2);
+      json = dev.onnxtie.Cli.run("verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--json");
+      jsonAsIs = dev.onnxtie.Cli.run("verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--load-as-is", "--json");
     } finally {
       Verifier.setMappableCopyMinBytes(16L << 20);
       System.setProperty("java.io.tmpdir", tempBefore);
@@ -82,6 +86,14 @@ class VerifierTest {
     for (VerifyReport.SessionInfo session : report.sessions()) {
       assertNotNull(session.mappedBytes(), session.model());
       assertTrue(session.mappedBytes() > Files.size(GPT2) / 2, "the embedding and head: " + session.mappedBytes());
+    }
+    assertEquals(0, json.code(), json.err());
+    assertEquals(0, jsonAsIs.code(), jsonAsIs.err());
+    for (var session : JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonObject("result").getAsJsonArray("sessions")) {
+      assertTrue(session.getAsJsonObject().get("mappedBytes").getAsLong() > 0, json.out());
+    }
+    for (var session : JsonParser.parseString(jsonAsIs.out()).getAsJsonObject().getAsJsonObject("result").getAsJsonArray("sessions")) {
+      assertTrue(session.getAsJsonObject().get("mappedBytes").isJsonNull(), "--load-as-is: " + jsonAsIs.out());
     }
     assertTrue(asIs.passed(), asIs.toJson());
     assertTrue(asIs.sessions().stream().allMatch(session -> session.mappedBytes() == null), "--load-as-is: " + asIs.toJson());
