@@ -1,15 +1,8 @@
 package dev.onnxtie.verify;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
-import ai.onnxruntime.OrtProvider;
-import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.DataType;
-import dev.onnxtie.model.MappableCopy;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.TypeProto;
@@ -21,11 +14,9 @@ import dev.onnxtie.verify.VerifyReport.OutputComparison;
 import dev.onnxtie.verify.VerifyReport.SessionInfo;
 import dev.onnxtie.verify.VerifyReport.Status;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,7 +40,7 @@ import java.util.stream.Stream;
  * and a one-line message: an unreadable model, one ONNX Runtime refuses to load, a reference model
  * that fails on the inputs, an unavailable CUDA provider, an input file of the wrong dtype.
  *
- * <p>A verifier holds the ONNX Runtime environment; each call opens its sessions and closes them
+ * <p>A verifier holds its {@code OrtSessions} (ONNX Runtime's environment, the provider); each call opens its sessions and closes them
  * before it returns, and every tensor and result is closed as soon as its values are copied out.
  * {@link #compare} holds one model in memory at a time: model A runs on every input set and its
  * session is closed (its outputs kept) before model B's session is created, on CPU and on CUDA
@@ -60,9 +51,7 @@ public final class Verifier implements AutoCloseable {
   private static final Pattern DATA_FILE = Pattern.compile("(input|output)_(\\d+)\\.pb");
 
   private final VerifyOptions options;
-  private final OrtEnvironment env;
-  private final List<String> providerNotes = new ArrayList<>();
-  private boolean useCuda;
+  private final OrtSessions sessions;
   private boolean closed;
   private Consumer<String> progress = step -> {};
 
@@ -74,8 +63,7 @@ public final class Verifier implements AutoCloseable {
    */
   public Verifier(VerifyOptions options) {
     this.options = options;
-    this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "onnx-tie");
-    this.useCuda = chooseCuda(options.provider());
+    this.sessions = new OrtSessions(options);
   }
 
   /**
@@ -84,6 +72,7 @@ public final class Verifier implements AutoCloseable {
    */
   public Verifier withProgress(Consumer<String> listener) {
     this.progress = listener;
+    sessions.progress(listener);
     return this;
   }
 
@@ -99,36 +88,9 @@ public final class Verifier implements AutoCloseable {
 
   /** The provider the next sessions will use: {@code CUDA} or {@code CPU}. */
   public String provider() {
-    return useCuda ? "CUDA" : "CPU";
+    return sessions.provider();
   }
 
-  private boolean chooseCuda(Provider requested) {
-    if (requested == Provider.CPU) {
-      return false;
-    }
-    EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
-    if (!available.contains(OrtProvider.CUDA)) {
-      if (requested == Provider.CUDA) {
-        throw OnnxTieException.badInput("CUDA was requested but this ONNX Runtime build has no CUDA provider (it has "
-            + available + "); build onnx-tie with `mvn -Pgpu package` (the onnxruntime_gpu artifact) and run it on a "
-            + "machine with a CUDA GPU, or use the CPU provider");
-      }
-      providerNotes.add("provider AUTO: this ONNX Runtime build has no CUDA provider; ran on CPU");
-      return false;
-    }
-    try (OrtSession.SessionOptions probe = new OrtSession.SessionOptions()) {
-      probe.addCUDA(0);
-      return true;
-    } catch (OrtException | RuntimeException e) {
-      if (requested == Provider.CUDA) {
-        throw OnnxTieException.badInput("CUDA was requested but ONNX Runtime could not start it: "
-            + DataFiles.oneLine(e.getMessage()) + "; onnx-tie needs the onnxruntime_gpu build (`mvn -Pgpu package`) on a "
-            + "machine with a CUDA GPU and its driver, or use the CPU provider", e);
-      }
-      providerNotes.add("provider AUTO: CUDA could not be started (" + DataFiles.oneLine(e.getMessage()) + "); ran on CPU");
-      return false;
-    }
-  }
 
   /**
    * Runs models {@code a} (the reference) and {@code b} on the same inputs and compares every output.
@@ -149,7 +111,7 @@ public final class Verifier implements AutoCloseable {
       List<InterfaceDifference> differences = new ArrayList<>();
       differences.addAll(interfaceDifferences("input", typesOf(inputsA), typesOf(inputsB)));
       differences.addAll(interfaceDifferences("output", outputTypes(modelA), outputTypes(modelB)));
-      List<String> notes = new ArrayList<>(providerNotes);
+      List<String> notes = new ArrayList<>(sessions.providerNotes());
 
       Map<String, ValueRange> ranges = new LinkedHashMap<>();
       InputSynthesizer.inferRanges(modelB).forEach((name, range) -> ranges.put(name, ValueRange.of(range[0], range[1])));
@@ -176,21 +138,21 @@ public final class Verifier implements AutoCloseable {
       // one session at a time: A runs on every input set and is closed before B is created
       SessionInfo[] infoA = new SessionInfo[1];
       List<Map<String, Value>> outputsA = runReference(modelA, allFeeds, infoA, notes);
-      boolean cudaForA = useCuda;
+      boolean cudaForA = sessions.usingCuda();
       List<SessionInfo> infoB = new ArrayList<>();
       List<Object> outputsB = new ArrayList<>();
-      try (Sessions sessions = openSessions(List.of(modelB), 'B', infoB, notes)) {
+      try (OrtSessions.Sessions open = sessions.openSessions(List.of(modelB), 'B', infoB, notes)) {
         for (int run = 0; run < allFeeds.size(); run++) {
           RunFeeds feeds = allFeeds.get(run);
           progress.accept(runStep(run, allFeeds.size(), 'B'));
           try {
-            outputsB.add(run(sessions.get(0), feeds.b()));
+            outputsB.add(sessions.run(open.get(0), feeds.b()));
           } catch (OrtException e) {
             outputsB.add(DataFiles.oneLine(e.getMessage()));
           }
         }
       }
-      if (cudaForA && !useCuda) {
+      if (cudaForA && !sessions.usingCuda()) {
         // B fell back to CPU: run A again there, so that both ran on one provider
         outputsA = runReference(modelA, allFeeds, infoA, notes);
       }
@@ -220,12 +182,12 @@ public final class Verifier implements AutoCloseable {
     Path a = modelA.source();
     List<SessionInfo> infos = new ArrayList<>();
     List<Map<String, Value>> outputs = new ArrayList<>();
-    try (Sessions sessions = openSessions(List.of(modelA), 'A', infos, notes)) {
+    try (OrtSessions.Sessions open = sessions.openSessions(List.of(modelA), 'A', infos, notes)) {
       for (int run = 0; run < allFeeds.size(); run++) {
         RunFeeds feeds = allFeeds.get(run);
         progress.accept(runStep(run, allFeeds.size(), 'A'));
         try {
-          outputs.add(run(sessions.get(0), feeds.a()));
+          outputs.add(sessions.run(open.get(0), feeds.a()));
         } catch (OrtException e) {
           throw OnnxTieException.badInput("model " + a + " failed to run on the inputs " + feeds.used() + ": "
               + DataFiles.oneLine(e.getMessage()) + "; set dims or ranges, or give real inputs", e);
@@ -255,12 +217,12 @@ public final class Verifier implements AutoCloseable {
         throw OnnxTieException.badInput("data set " + dataSetDir + " is not a folder");
       }
       Map<String, TypeProto> outputs = outputTypes(onnx);
-      List<String> notes = new ArrayList<>(providerNotes);
+      List<String> notes = new ArrayList<>(sessions.providerNotes());
       if (options.runs() > 1) {
         notes.add("runs = " + options.runs() + " ignored: a data set is one input set");
       }
       List<SessionInfo> sessionInfos = new ArrayList<>();
-      try (Sessions sessions = openSessions(List.of(onnx), sessionInfos, notes)) {
+      try (OrtSessions.Sessions open = sessions.openSessions(List.of(onnx), sessionInfos, notes)) {
         Map<String, Value> feedValues = new LinkedHashMap<>();
         Map<String, String> sources = new LinkedHashMap<>();
         for (Map.Entry<String, DataItem> item : readDataSet(dataSetDir, "input", typesOf(inputs), true).entrySet()) {
@@ -296,7 +258,7 @@ public final class Verifier implements AutoCloseable {
         Map<String, Value> actual = null;
         String error = null;
         try {
-          actual = run(sessions.get(0), feed);
+          actual = sessions.run(open.get(0), feed);
         } catch (OrtException e) {
           error = DataFiles.oneLine(e.getMessage());
         }
@@ -569,203 +531,6 @@ public final class Verifier implements AutoCloseable {
     return "run " + (run + 1) + " of " + runs + " (" + session + ")";
   }
 
-  /** Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU. */
-  private Sessions openSessions(List<OnnxModel> models, List<SessionInfo> infos, List<String> notes) {
-    return openSessions(models, 'A', infos, notes);
-  }
-
-  /**
-   * {@link #openSessions(List, List, List)}, the first session named {@code firstSession} in the
-   * progress steps ("session B (tied.onnx)").
-   */
-  private Sessions openSessions(List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes) {
-    warmUp();
-    while (true) {
-      Sessions sessions = new Sessions();
-      try {
-        for (OnnxModel model : models) {
-          progress.accept("session " + (char) (firstSession + sessions.sessions.size()) + " (" + model.source().getFileName() + ")");
-          sessions.add(open(model, infos));
-        }
-        return sessions;
-      } catch (CudaSessionFailure failure) {
-        sessions.close();
-        infos.clear();
-        useCuda = false;
-        notes.add("provider AUTO: a CUDA session failed (" + failure.getMessage() + "); ran on CPU");
-      } catch (RuntimeException e) {
-        sessions.close();
-        throw e;
-      }
-    }
-  }
-
-  private boolean warm;
-
-  /**
-   * Creates and closes one session of a one-node model first, so that ONNX Runtime's one-time
-   * set-up (thread pools, allocators) is not counted as the first measured session's memory.
-   */
-  private void warmUp() {
-    if (warm) {
-      return;
-    }
-    warm = true;
-    var type = dev.onnxtie.proto.Onnx.TypeProto.newBuilder().setTensorType(dev.onnxtie.proto.Onnx.TypeProto.Tensor.newBuilder()
-        .setElemType(1).setShape(dev.onnxtie.proto.Onnx.TensorShapeProto.newBuilder().addDim(
-            dev.onnxtie.proto.Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(1)))).build();
-    byte[] identity = dev.onnxtie.proto.Onnx.ModelProto.newBuilder().setIrVersion(8)
-        .addOpsetImport(dev.onnxtie.proto.Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
-        .setGraph(dev.onnxtie.proto.Onnx.GraphProto.newBuilder().setName("warm-up")
-            .addNode(dev.onnxtie.proto.Onnx.NodeProto.newBuilder().setOpType("Identity").addInput("x").addOutput("y"))
-            .addInput(dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder().setName("x").setType(type))
-            .addOutput(dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder().setName("y").setType(type)))
-        .build().toByteArray();
-    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
-      sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
-      if (useCuda) {
-        sessionOptions.addCUDA(0);
-      }
-      try (OrtSession session = env.createSession(identity, sessionOptions)) {
-        session.getNumInputs();
-      }
-    } catch (OrtException | RuntimeException e) {
-      // the real sessions report any problem; warming up is best effort
-    }
-  }
-
-  /** Single-file models with at least this many bytes of weights are loaded from a {@link MappableCopy}. */
-  private static volatile long mappableCopyMinBytes = 16L << 20;
-
-  /** Sets {@link #mappableCopyMinBytes}: for tests, which load small models through the copy too. */
-  static void setMappableCopyMinBytes(long bytes) {
-    mappableCopyMinBytes = bytes;
-  }
-
-  /** A CUDA session failed under AUTO: signals the retry on CPU. */
-  private static final class CudaSessionFailure extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    CudaSessionFailure(String message) {
-      super(message, null, false, false);
-    }
-  }
-
-  /**
-   * Opens a session of a model. A single-file model with at least {@link #mappableCopyMinBytes}
-   * bytes of weights is loaded from a {@link MappableCopy} (deleted once the session exists), so that
-   * ONNX Runtime maps its weights instead of holding them twice while it loads.
-   */
-  private OrtSession open(OnnxModel parsed, List<SessionInfo> infos) {
-    Path model = parsed.source();
-    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
-        MappableCopy copy = options.loadAsIs() ? null : MappableCopy.of(parsed, mappableCopyMinBytes)) {
-      sessionOptions.setOptimizationLevel(options.optLevel().ortLevel());
-      sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
-      if (options.disablePrepacking()) {
-        sessionOptions.addConfigEntry("session.disable_prepacking", "1");
-      }
-      if (useCuda) {
-        sessionOptions.addCUDA(0);
-      }
-      long before = residentBytes();
-      OrtSession session;
-      Long mapped = null;
-      if (copy == null) {
-        session = env.createSession(model.toString(), sessionOptions);
-      } else {
-        try {
-          session = env.createSession(copy.model().toString(), sessionOptions);
-          mapped = copy.bytes();
-        } catch (OrtException e) {
-          // whatever ONNX Runtime refuses in the copy, it reports on the model itself, under its own name
-          session = env.createSession(model.toString(), sessionOptions);
-        }
-      }
-      long after = residentBytes();
-      infos.add(new SessionInfo(model.toString(), provider(), before < 0 || after < 0 ? null : after - before, mapped));
-      return session;
-    } catch (OrtException | RuntimeException e) {
-      if (e instanceof OnnxTieException tie) {
-        throw tie;
-      }
-      if (e instanceof RuntimeException bug && !thrownByOrt(bug)) {
-        throw bug; // a bug in onnx-tie, not a model ONNX Runtime refuses: internal error (exit 3)
-      }
-      if (useCuda && options.provider() == Provider.AUTO) {
-        throw new CudaSessionFailure(DataFiles.oneLine(e.getMessage()));
-      }
-      String hint = options.optLevel().compareTo(OptLevel.BASIC) > 0 && String.valueOf(e.getMessage()).contains("initialization")
-          ? " (an optimizer failure in ONNX Runtime: retry with --opt-level basic)" : "";
-      throw OnnxTieException.badInput("ONNX Runtime cannot load " + model + ": " + DataFiles.oneLine(e.getMessage()) + hint, e);
-    }
-  }
-
-  /** The process's resident set size from /proc/self/status, or -1 where that is not available. */
-  static long residentBytes() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.ISO_8859_1)) {
-        if (line.startsWith("VmRSS:")) {
-          String[] parts = line.substring(6).trim().split("\\s+");
-          return Long.parseLong(parts[0]) * 1024;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-    return -1;
-  }
-
-  /** Feeds the tensors the session takes, runs it and copies every output out. */
-  private Map<String, Value> run(OrtSession session, Map<String, HostTensor> feed) throws OrtException {
-    Set<String> accepted = session.getInputNames();
-    try (OrtInputs inputs = new OrtInputs()) {
-      for (Map.Entry<String, HostTensor> entry : feed.entrySet()) {
-        if (accepted.contains(entry.getKey())) {
-          inputs.put(entry.getKey(), OrtValues.toOrt(env, entry.getValue(), entry.getKey()));
-        }
-      }
-      try (OrtSession.Result result = session.run(inputs.tensors)) {
-        Map<String, Value> outputs = new LinkedHashMap<>();
-        for (Map.Entry<String, OnnxValue> output : result) {
-          outputs.put(output.getKey(), OrtValues.fromOrt(output.getValue()));
-        }
-        return outputs;
-      }
-    } catch (OnnxTieException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      if (!thrownByOrt(e)) {
-        throw e; // a bug in onnx-tie, not a model failing in ONNX Runtime: internal error (exit 3)
-      }
-      throw new OrtException(e.getClass().getSimpleName() + ": " + e.getMessage());
-    }
-  }
-
-  /**
-   * True when ONNX Runtime's Java API threw the exception (its unchecked ones, such as an
-   * {@code IllegalArgumentException} for a tensor it cannot take); false for one thrown by
-   * onnx-tie's own code, which is a bug to report as an internal error, never as a model failure.
-   */
-  static boolean thrownByOrt(RuntimeException e) {
-    StackTraceElement[] trace = e.getStackTrace();
-    return trace.length > 0 && trace[0].getClassName().startsWith("ai.onnxruntime.");
-  }
-
-  /** Input tensors of one run, closed together. */
-  private static final class OrtInputs implements AutoCloseable {
-    final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
-
-    void put(String name, OnnxTensor tensor) {
-      tensors.put(name, tensor);
-    }
-
-    @Override
-    public void close() {
-      OnnxValue.close(tensors);
-    }
-  }
-
   private List<OutputComparison> compareOutputs(List<String> names, Map<String, Value> a, Map<String, Value> b, String errorB) {
     Comparator comparator = new Comparator(options.atol(), options.rtol());
     List<OutputComparison> comparisons = new ArrayList<>();
@@ -851,43 +616,4 @@ public final class Verifier implements AutoCloseable {
     return null;
   }
 
-  /** Sessions open now, and the most open at once since the last {@link #resetMostOpen}: for tests. */
-  private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
-  private static final java.util.concurrent.atomic.AtomicInteger MOST_OPEN = new java.util.concurrent.atomic.AtomicInteger();
-
-  /** The most ONNX Runtime sessions this process had open at once since {@link #resetMostOpen}. */
-  static int mostOpenSessions() {
-    return MOST_OPEN.get();
-  }
-
-  static void resetMostOpen() {
-    MOST_OPEN.set(OPEN.get());
-  }
-
-  /** Open sessions, closed together. */
-  private static final class Sessions implements AutoCloseable {
-    private final List<OrtSession> sessions = new ArrayList<>();
-
-    void add(OrtSession session) {
-      sessions.add(session);
-      MOST_OPEN.accumulateAndGet(OPEN.incrementAndGet(), Math::max);
-    }
-
-    OrtSession get(int index) {
-      return sessions.get(index);
-    }
-
-    @Override
-    public void close() {
-      for (OrtSession session : sessions) {
-        try {
-          session.close();
-        } catch (OrtException e) {
-          // closing releases native memory; a failure here leaves nothing to do
-        }
-        OPEN.decrementAndGet();
-      }
-      sessions.clear();
-    }
-  }
 }

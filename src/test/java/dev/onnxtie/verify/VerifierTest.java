@@ -54,12 +54,12 @@ class VerifierTest {
   @Test
   void onlyOrtsOwnUncheckedExceptionsCountAsModelFailures() throws Exception {
     // one of ours (a bug): re-thrown as it is, so the CLI reports an internal error (exit 3)
-    assertFalse(Verifier.thrownByOrt(new IllegalStateException("a bug in onnx-tie")));
+    assertFalse(OrtSessions.thrownByOrt(new IllegalStateException("a bug in onnx-tie")));
     // one of ONNX Runtime's: its Java API refuses a closed tensor
     ai.onnxruntime.OnnxTensor tensor = ai.onnxruntime.OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), new float[] {1f});
     tensor.close();
     RuntimeException fromOrt = assertThrows(RuntimeException.class, tensor::getFloatBuffer);
-    assertTrue(Verifier.thrownByOrt(fromOrt), fromOrt + " at " + fromOrt.getStackTrace()[0]);
+    assertTrue(OrtSessions.thrownByOrt(fromOrt), fromOrt + " at " + fromOrt.getStackTrace()[0]);
   }
 
   @Test
@@ -67,7 +67,7 @@ class VerifierTest {
     String tempBefore = System.getProperty("java.io.tmpdir");
     Path scratch = Files.createDirectories(temp.resolve("scratch"));
     System.setProperty("java.io.tmpdir", scratch.toString());
-    Verifier.setMappableCopyMinBytes(0);
+    OrtSessions.setMappableCopyMinBytes(0);
     VerifyReport report;
     VerifyReport asIs;
     dev.onnxtie.Cli json;
@@ -78,7 +78,7 @@ class VerifierTest {
       json = dev.onnxtie.Cli.run("verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--json");
       jsonAsIs = dev.onnxtie.Cli.run("verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--load-as-is", "--json");
     } finally {
-      Verifier.setMappableCopyMinBytes(16L << 20);
+      OrtSessions.setMappableCopyMinBytes(16L << 20);
       System.setProperty("java.io.tmpdir", tempBefore);
     }
     assertTrue(report.passed(), report.toJson());
@@ -113,7 +113,7 @@ class VerifierTest {
     assertEquals(2, report.sessions().size());
     assertNotNull(report.sessions().get(0).rssGrowthBytes(), "VmRSS is read on Linux");
     assertNull(report.sessions().get(0).mappedBytes(), "a 1 MB model is loaded as it is");
-    assertTrue(Verifier.residentBytes() > 10 << 20, "a JVM with ONNX Runtime takes more than 10 MiB");
+    assertTrue(OrtSessions.residentBytes() > 10 << 20, "a JVM with ONNX Runtime takes more than 10 MiB");
     VerifyReport.Run run = report.runs().get(0);
     assertEquals(42L, run.seed());
     InputUsed ids = run.inputs().get(0);
@@ -237,11 +237,11 @@ class VerifierTest {
   @Test
   void modelsRunOneSessionAtATime() {
     VerifyReport report;
-    Verifier.resetMostOpen();
+    OrtSessions.resetMostOpen();
     try (Verifier verifier = new Verifier(cpu().withRuns(3))) {
       report = verifier.compare(GPT2, GPT2);
     }
-    assertEquals(1, Verifier.mostOpenSessions(), "model A's session is closed before model B's is created");
+    assertEquals(1, OrtSessions.mostOpenSessions(), "model A's session is closed before model B's is created");
     assertEquals(2, report.sessions().size());
     assertEquals(3, report.runs().size());
   }
