@@ -101,6 +101,9 @@ public final class MappableCopy implements AutoCloseable {
       removeLeftovers(tempRoot);
       folder = Files.createTempDirectory(tempRoot, PREFIX + ProcessHandle.current().pid() + "-");
       LIVE.add(folder);
+      if (shuttingDown) {
+        return null; // the exit hook may have run already: this copy would outlive the process (finally deletes it)
+      }
       Path copy = folder.resolve(source.getFileName().toString().equals(DATA_NAME) ? "model.onnx" : source.getFileName().toString());
       GraphProto.Builder builder = graph.toBuilder();
       long moved = 0;
@@ -144,8 +147,14 @@ public final class MappableCopy implements AutoCloseable {
   /** Copies in the making or in use: removed at exit when the process is interrupted. */
   private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
 
+  /** Set by the exit hook: no copy is made after it (ONNX Runtime may hold the exit while a load ends). */
+  private static volatile boolean shuttingDown;
+
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(MappableCopy::deleteQuietly), "onnx-tie-copies"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      shuttingDown = true;
+      LIVE.forEach(MappableCopy::deleteQuietly);
+    }, "onnx-tie-copies"));
   }
 
   /**
