@@ -89,10 +89,10 @@ class VerifierTest {
     }
     assertEquals(0, json.code(), json.err());
     assertEquals(0, jsonAsIs.code(), jsonAsIs.err());
-    for (var session : JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonObject("result").getAsJsonArray("sessions")) {
+    for (var session : dev.onnxtie.cli.JsonOutput.result(json).getAsJsonArray("sessions")) {
       assertTrue(session.getAsJsonObject().get("mappedBytes").getAsLong() > 0, json.out());
     }
-    for (var session : JsonParser.parseString(jsonAsIs.out()).getAsJsonObject().getAsJsonObject("result").getAsJsonArray("sessions")) {
+    for (var session : dev.onnxtie.cli.JsonOutput.result(jsonAsIs).getAsJsonArray("sessions")) {
       assertTrue(session.getAsJsonObject().get("mappedBytes").isJsonNull(), "--load-as-is: " + jsonAsIs.out());
     }
     assertTrue(asIs.passed(), asIs.toJson());
