@@ -71,6 +71,7 @@ tool_version="$("${tie[@]}" --version | head -n 1)"
 
 # measure NAME OUTPUT -- CMD...: runs CMD once (OUTPUT removed and dirty pages synced first) and
 # appends "NAME wall_seconds peak_rss_kib" to $samples; CMD's stdout/stderr go to $logs/NAME.log.
+load_start="$(cut -d ' ' -f 1-3 /proc/loadavg)"
 samples="$(mktemp)"
 rss_file="$(mktemp)"
 trap 'rm -f "$samples" "$rss_file"' EXIT
@@ -101,6 +102,13 @@ median() {
 spread() {
   awk -v name="$1" '$1 == name { w = $2 / 1e6; if (n++ == 0 || w < lo) lo = w; if (w > hi) hi = w }
     END { printf "%.2f–%.2f", lo, hi }' "$samples"
+}
+# round_ratios A B: "min–max" of A's wall over B's in each round (the i-th sample of each): the
+# floor's own fsync swings 2–3× between runs, so one ratio of medians can pass or fail by chance
+round_ratios() {
+  awk -v a="$1" -v b="$2" '$1 == a { x[++na] = $2 } $1 == b { y[++nb] = $2 }
+    END { for (i = 1; i <= na && i <= nb; i++) { r = x[i] / y[i]; if (i == 1 || r < lo) lo = r; if (r > hi) hi = r }
+      printf "%.2f–%.2f×", lo, hi }' "$samples"
 }
 size_of() { if [[ -f "$1" ]]; then stat -c %s "$1"; else echo 0; fi; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
@@ -215,6 +223,7 @@ session_output() {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- tool: \`$ONNX_TIE\` ($tool_version); session jar: \`$ONNX_TIE_JAR\`"
   echo "- machine: $(nproc) CPUs ($(grep -m 1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), kernel $(uname -r)"
+  echo "- load average (1, 5, 15 min) at the start: $load_start; at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)"
   echo "- memory (\`free -g\`):"
   echo
   free -g | sed 's/^/      /'
@@ -227,14 +236,15 @@ session_output() {
   echo
   echo "floor: read every input byte in user space, write the rewrite's output bytes, fsync (bench/floor.py); python: \`onnx.save(onnx.load(a), b)\`, external data kept external (bench/python_roundtrip.py). Wall medians in seconds; RSS is the rewrite's peak."
   echo
-  echo "| model | input (MiB) | output (MiB) | cp | floor | rewrite | rewrite / floor | python | rewrite / python | rewrite peak RSS (MiB) | RSS / input | python peak RSS (MiB) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| model | input (MiB) | output (MiB) | cp | floor | floor min–max | rewrite | rewrite / floor | rewrite / floor, per round | python | rewrite / python | rewrite peak RSS (MiB) | RSS / input | python peak RSS (MiB) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for row in "${rows[@]}"; do
     awk -v name="$row" -v in_b="${row_in[$row]}" -v out_b="${row_out[$row]}" -v c="$(median "cp_$row" 2)" \
       -v f="$(median "floor_$row" 2)" -v r="$(median "rewrite_$row" 2)" -v p="$(median "python_$row" 2)" \
-      -v rr="$(median "rewrite_$row" 3)" -v pr="$(median "python_$row" 3)" 'BEGIN {
-        printf "| %s | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f× | %.2f | %.2f× | %.0f | %.2f× | %.0f |\n", name, in_b / 1048576,
-          out_b / 1048576, c / 1e6, f / 1e6, r / 1e6, r / f, p / 1e6, r / p, rr / 1024, rr * 1024 / in_b, pr / 1024 }'
+      -v rr="$(median "rewrite_$row" 3)" -v pr="$(median "python_$row" 3)" -v fs="$(spread "floor_$row")" \
+      -v rounds="$(round_ratios "rewrite_$row" "floor_$row")" 'BEGIN {
+        printf "| %s | %.1f | %.1f | %.2f | %.2f | %s | %.2f | %.2f× | %s | %.2f | %.2f× | %.0f | %.2f× | %.0f |\n", name, in_b / 1048576,
+          out_b / 1048576, c / 1e6, f / 1e6, fs, r / 1e6, r / f, rounds, p / 1e6, r / p, rr / 1024, rr * 1024 / in_b, pr / 1024 }'
   done
   echo
   awk -v v="$(median version 2)" -v range="$(spread version)" 'BEGIN {
