@@ -10,15 +10,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A scratch copy of a single-file model whose large initializers lie in a page-aligned external
@@ -33,25 +29,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The copy is made by the kernel ({@link FileChannel#transferTo}) from the byte ranges of the
  * source file that hold each top-level initializer's raw_data: the source's pages are never mapped
  * into this process, so they are not counted in its resident set either. The ranges come from a
- * scan of the protobuf wire format, checked against the parsed model (count and length of every
- * initializer); any disagreement, a model that already has external data, too few bytes to matter,
- * or a failure to write the copy (no room in the temporary folder) gives no copy, and the caller
- * loads the model as it is.
+ * scan of the protobuf wire format, checked against the parsed model (count, length, first and last
+ * 64 bytes of every initializer); any disagreement, a model that already has external data, too few
+ * bytes to matter, or a failure to write the copy (no room in the temporary folder) gives no copy,
+ * and the caller loads the model as it is.
+ *
+ * <p>The copy lies in a {@link Staging} folder of the temporary folder, as a write's staged files do:
+ * held by an owner lock, deleted on {@link #close}, at exit, or by a later staging folder once its
+ * process is gone.
  */
 public final class MappableCopy implements AutoCloseable {
   /** Initializers with fewer raw_data bytes stay inside the copied model. */
   static final int EXTERNAL_MIN_BYTES = 4096;
 
   private static final int ALIGNMENT = 4096;
-  /** Name prefix of the copies' folders, followed by the process id. */
-  static final String PREFIX = "onnx-tie-session-";
   private static final String DATA_NAME = "weights.data";
 
-  private final Path folder;
+  private final Staging folder;
   private final Path model;
   private final long bytes;
 
-  private MappableCopy(Path folder, Path model, long bytes) {
+  private MappableCopy(Staging folder, Path model, long bytes) {
     this.folder = folder;
     this.model = model;
     this.bytes = bytes;
@@ -87,7 +85,7 @@ public final class MappableCopy implements AutoCloseable {
     if (embedded < minBytes) {
       return null;
     }
-    Path folder = null;
+    Staging folder = null;
     boolean made = false;
     try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ)) {
       long[] offsets = rawDataOffsets(channel, graph);
@@ -98,12 +96,9 @@ public final class MappableCopy implements AutoCloseable {
       if (Files.getFileStore(tempRoot).getUsableSpace() < embedded + (64L << 20)) {
         return null;
       }
-      removeLeftovers(tempRoot);
-      folder = Files.createTempDirectory(tempRoot, PREFIX + ProcessHandle.current().pid() + "-");
-      LIVE.add(folder);
-      if (shuttingDown) {
-        return null; // the exit hook may have run already: this copy would outlive the process (finally deletes it)
-      }
+      // a staging folder: held by an owner lock, removed on close and at exit, and by the next one
+      // when this process is killed (Staging removes those whose lock is free)
+      folder = new Staging(tempRoot);
       Path copy = folder.resolve(source.getFileName().toString().equals(DATA_NAME) ? "model.onnx" : source.getFileName().toString());
       GraphProto.Builder builder = graph.toBuilder();
       long moved = 0;
@@ -138,46 +133,8 @@ public final class MappableCopy implements AutoCloseable {
       return null;
     } finally {
       if (!made && folder != null) {
-        deleteQuietly(folder); // whatever failed, no half-made copy stays behind
-        LIVE.remove(folder);
+        folder.close(); // whatever failed, no half-made copy stays behind
       }
-    }
-  }
-
-  /** Copies in the making or in use: removed at exit when the process is interrupted. */
-  private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
-
-  /** Set by the exit hook: no copy is made after it (ONNX Runtime may hold the exit while a load ends). */
-  private static volatile boolean shuttingDown;
-
-  static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      shuttingDown = true;
-      LIVE.forEach(MappableCopy::deleteQuietly);
-    }, "onnx-tie-copies"));
-  }
-
-  /**
-   * Removes the copies of processes that no longer run (killed before they could delete theirs):
-   * each folder's name carries its process id.
-   */
-  static void removeLeftovers(Path tempRoot) {
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(tempRoot, PREFIX + "*")) {
-      for (Path entry : entries) {
-        String rest = entry.getFileName().toString().substring(PREFIX.length());
-        int dash = rest.indexOf('-');
-        long pid;
-        try {
-          pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
-        } catch (NumberFormatException e) {
-          continue;
-        }
-        if (ProcessHandle.of(pid).isEmpty() && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-          Staging.deleteTree(entry);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // best effort: a leftover only takes room
     }
   }
 
@@ -376,13 +333,6 @@ public final class MappableCopy implements AutoCloseable {
   /** Deletes the copy: once ONNX Runtime has created its session, it needs the files no longer. */
   @Override
   public void close() {
-    deleteQuietly(folder);
-    LIVE.remove(folder);
-  }
-
-  private static void deleteQuietly(Path folder) {
-    if (folder != null) {
-      Staging.deleteTree(folder); // best effort: a scratch folder in the temporary folder
-    }
+    folder.close();
   }
 }

@@ -69,7 +69,14 @@ final class Staging implements AutoCloseable {
     this.owner = ownerChannel.lock();
     OPEN.add(this);
     ShutdownHook.INSTALLED.hashCode(); // installs the hook once
+    if (exiting) {
+      close(); // the exit hook has run: a folder made now would outlive the process
+      throw new IOException("the process is exiting");
+    }
   }
+
+  /** Set by the exit hook: no staging folder is made after it. */
+  private static volatile boolean exiting;
 
   /**
    * A new staging folder named by process id and a counter: unique among live writers (a pid is
@@ -99,6 +106,7 @@ final class Staging implements AutoCloseable {
 
     private static Thread install() {
       Thread hook = new Thread(() -> {
+        exiting = true;
         for (Staging staging : OPEN.toArray(new Staging[0])) {
           staging.abort();
         }

@@ -20,6 +20,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,16 +173,28 @@ class MappableCopyTest {
   }
 
   @Test
-  void copiesOfProcessesThatNoLongerRunAreRemoved() throws IOException {
-    long deadPid = Long.MAX_VALUE - 1; // no such process
-    Path dead = Files.createDirectories(temp.resolve(MappableCopy.PREFIX + deadPid + "-123"));
-    Files.write(dead.resolve("weights.data"), new byte[16]);
-    Path alive = Files.createDirectories(temp.resolve(MappableCopy.PREFIX + ProcessHandle.current().pid() + "-456"));
-    Path unrelated = Files.createDirectories(temp.resolve(MappableCopy.PREFIX + "notapid"));
-    MappableCopy.removeLeftovers(temp);
-    assertFalse(Files.exists(dead), "a killed process's copy");
-    assertTrue(Files.exists(alive), "a running process's copy stays");
-    assertTrue(Files.exists(unrelated));
+  void aCopyIsAStagingFolderAndClearsThoseOfKilledProcesses() throws IOException {
+    Path scratch = Files.createDirectories(temp.resolve("tmp"));
+    // a killed verify's copy: its owner lock file exists but nobody holds it
+    Path killed = Files.createDirectories(scratch.resolve(ModelIO.TEMP_PREFIX + "killed"));
+    Files.write(killed.resolve(".lock"), new byte[0]);
+    Files.write(killed.resolve("weights.data"), new byte[16]);
+    Files.setLastModifiedTime(killed, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 20_000));
+    String tempBefore = System.getProperty("java.io.tmpdir");
+    System.setProperty("java.io.tmpdir", scratch.toString());
+    try (OnnxModel model = ModelIO.read(GPT2); MappableCopy live = MappableCopy.of(model, 0)) {
+      assertNotNull(live);
+      assertFalse(Files.exists(killed), "a killed process's copy goes with the next copy");
+      try (MappableCopy second = MappableCopy.of(model, 0)) {
+        assertTrue(Files.exists(live.model()), "a live copy stays while another is made");
+        assertTrue(second.model().getParent().getFileName().toString().startsWith(ModelIO.TEMP_PREFIX));
+      }
+    } finally {
+      System.setProperty("java.io.tmpdir", tempBefore);
+    }
+    try (var left = Files.list(scratch)) {
+      assertEquals(List.of(), left.toList(), "closing removes each copy");
+    }
   }
 
   @Test
