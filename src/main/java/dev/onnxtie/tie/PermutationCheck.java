@@ -320,14 +320,18 @@ public final class PermutationCheck {
   }
 
   /**
-   * Two {@value #TILE} x {@value #TILE} tiles of elements, a's transposed against b's: filled by bulk
-   * copies into primitive arrays of the element width (no per-element calls, even in cold code).
+   * Two tiles of up to {@value #TILE} x {@value #TILE} elements, a's transposed against b's: filled by
+   * bulk copies into primitive arrays of the element width (no per-element calls, even in cold code).
    */
   private abstract static class Tiles {
+    final TensorBytes a;
+    final TensorBytes b;
     /** Elements per tile row: {@value #TILE}, or fewer when the matrix is smaller (small tensors, small arrays). */
     final int stride;
 
-    Tiles(int stride) {
+    Tiles(TensorBytes a, TensorBytes b, int stride) {
+      this.a = a;
+      this.b = b;
       this.stride = stride;
     }
 
@@ -351,15 +355,11 @@ public final class PermutationCheck {
     }
 
     private static final class Shorts extends Tiles {
-      private final TensorBytes a;
-      private final TensorBytes b;
       private final short[] tileA = new short[stride * stride];
       private final short[] tileB = new short[stride * stride];
 
       Shorts(TensorBytes a, TensorBytes b, int stride) {
-        super(stride);
-        this.a = a;
-        this.b = b;
+        super(a, b, stride);
       }
 
       @Override
@@ -387,15 +387,11 @@ public final class PermutationCheck {
     }
 
     private static final class Ints extends Tiles {
-      private final TensorBytes a;
-      private final TensorBytes b;
       private final int[] tileA = new int[stride * stride];
       private final int[] tileB = new int[stride * stride];
 
       Ints(TensorBytes a, TensorBytes b, int stride) {
-        super(stride);
-        this.a = a;
-        this.b = b;
+        super(a, b, stride);
       }
 
       @Override
@@ -423,15 +419,11 @@ public final class PermutationCheck {
     }
 
     private static final class Longs extends Tiles {
-      private final TensorBytes a;
-      private final TensorBytes b;
       private final long[] tileA = new long[stride * stride];
       private final long[] tileB = new long[stride * stride];
 
       Longs(TensorBytes a, TensorBytes b, int stride) {
-        super(stride);
-        this.a = a;
-        this.b = b;
+        super(a, b, stride);
       }
 
       @Override
@@ -460,16 +452,12 @@ public final class PermutationCheck {
 
     /** Any other width (1 byte, or 16 for complex128), compared byte by byte within an element. */
     private static final class Bytes extends Tiles {
-      private final TensorBytes a;
-      private final TensorBytes b;
       private final int width;
       private final byte[] tileA;
       private final byte[] tileB;
 
       Bytes(TensorBytes a, TensorBytes b, int width, int stride) {
-        super(stride);
-        this.a = a;
-        this.b = b;
+        super(a, b, stride);
         this.width = width;
         this.tileA = new byte[stride * stride * width];
         this.tileB = new byte[stride * stride * width];

@@ -86,22 +86,8 @@ class MappableCopyTest {
   void scanFollowsTheLastRawDataFieldAsProtobufDoes() throws IOException {
     byte[] first = {1, 2, 3, 4};
     byte[] last = {9, 8, 7, 6, 5};
-    ByteArrayOutputStream tensor = new ByteArrayOutputStream();
-    CodedOutputStream coded = CodedOutputStream.newInstance(tensor);
-    coded.writeString(8, "w");
-    coded.writeBytes(9, ByteString.copyFrom(first));
-    coded.writeInt32(2, 2);
-    coded.writeBytes(9, ByteString.copyFrom(last));
-    coded.flush();
-    ByteArrayOutputStream graph = new ByteArrayOutputStream();
-    coded = CodedOutputStream.newInstance(graph);
-    coded.writeString(2, "g");
-    coded.writeByteArray(5, tensor.toByteArray());
-    coded.flush();
-    byte[] model = wrapGraph(graph.toByteArray(), 1);
-    Path file = temp.resolve("two_raw.onnx");
-    Files.write(file, model);
-    GraphProto parsed = ModelProto.parseFrom(model).getGraph();
+    Path file = twoRawData("two_raw.onnx", new byte[] {0x4A}, first, last); // 0x4A: field 9, length-delimited
+    GraphProto parsed = ModelProto.parseFrom(Files.readAllBytes(file)).getGraph();
     assertEquals(ByteString.copyFrom(last), parsed.getInitializer(0).getRawData());
     assertEquals(ByteBuffer.wrap(last), scannedBytes(file, parsed));
   }
@@ -124,14 +110,15 @@ class MappableCopyTest {
     ByteArrayOutputStream tensor = new ByteArrayOutputStream();
     CodedOutputStream coded = CodedOutputStream.newInstance(tensor);
     coded.writeString(8, "w");
-    coded.writeInt32(2, 2);
     coded.writeBytes(9, ByteString.copyFrom(first));
+    coded.writeInt32(2, 2);
     coded.writeRawBytes(tag);
     coded.writeUInt32NoTag(last.length);
     coded.writeRawBytes(last);
     coded.flush();
     ByteArrayOutputStream graph = new ByteArrayOutputStream();
     coded = CodedOutputStream.newInstance(graph);
+    coded.writeString(2, "g");
     coded.writeByteArray(5, tensor.toByteArray());
     coded.flush();
     Path file = temp.resolve(name);
