@@ -8,57 +8,55 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code onnx-tie check MODEL_OR_DIR... [--min-bytes N] [--json]}: exit 1 while untied duplicates remain. */
-@Command(name = "check", mixinStandardHelpOptions = true,
-    description = "Exit 1 when any untied duplicate (identical, transposed or reshaped) of at least --min-bytes remains; the gate after an export.",
-    footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie check exported/model.onnx", "  onnx-tie check exported/ --min-bytes 4096 --json",
-        "  onnx-tie check tied.onnx --transposed-ties"})
 final class CheckCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+  final CommandSpec spec = Specs.command("check", this,
+      "Exit 1 when any untied duplicate (identical, transposed or reshaped) of at least --min-bytes remains; the gate after an export.");
 
-  @Parameters(arity = "1..*", paramLabel = "MODEL_OR_DIR", description = "model files or folders of .onnx files")
-  List<Path> targets;
+  private final PositionalParamSpec targets = Specs.positionals(spec, "MODEL_OR_DIR", Path.class, "model files or folders of .onnx files");
 
-  @Mixin SharedOptions.MinBytesOption minBytes;
+  private final SharedOptions.MinBytesOption minBytes = new SharedOptions.MinBytesOption(spec);
 
-  @Mixin SharedOptions.JsonOption json;
+  private final SharedOptions.JsonOption json = new SharedOptions.JsonOption(spec);
 
-  @Option(names = "--within-files", description = "only look inside each file, not for tensors several files each hold")
-  boolean withinFiles;
+  private final OptionSpec withinFiles = Specs.flag(spec, "--within-files",
+      "only look inside each file, not for tensors several files each hold");
 
-  @Option(names = "--transposed-ties", description = "also fail while a weight is tied through a Transpose read by MatMul, "
-      + "which ONNX Runtime holds twice (fixed by rewrite --form gemm)")
-  boolean transposedTies;
+  private final OptionSpec transposedTies = Specs.flag(spec, "--transposed-ties", "also fail while a weight is tied through a "
+      + "Transpose read by MatMul, which ONNX Runtime holds twice (fixed by rewrite --form gemm)");
 
-  @Mixin SharedOptions.JobsOption jobs;
+  private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
 
-  @ParentCommand OnnxTieCli root;
+  private final OnnxTieCli root;
+
+  CheckCommand(OnnxTieCli root) {
+    this.root = root;
+    Specs.footer(spec, "%nExamples:%n",
+        "  onnx-tie check exported/model.onnx", "  onnx-tie check exported/ --min-bytes 4096 --json",
+        "  onnx-tie check tied.onnx --transposed-ties");
+  }
 
   @Override
   public Integer call() {
     long threshold = minBytes.value();
     int jobCount = jobs.value();
     List<Path> models = new ArrayList<>();
+    List<Path> targets = this.targets.getValue();
     for (Path target : targets) {
       models.addAll(Files.isDirectory(target) ? OnnxTie.modelsIn(target) : List.of(target));
     }
-    if (models.size() < 2 && spec.commandLine().getParseResult().hasMatchedOption("--jobs")) {
+    if (models.size() < 2 && Specs.given(spec, "--jobs")) {
       spec.commandLine().getErr().println("onnx-tie: note: --jobs applies to several models only; ignored");
     }
-    CheckReport report = OnnxTie.check(models, threshold, !withinFiles, transposedTies, jobCount, root.progress());
+    CheckReport report = OnnxTie.check(models, threshold, !withinFiles.<Boolean>getValue(), transposedTies.getValue(), jobCount, root.progress());
     root.endProgress();
     int code = report.passed() ? 0 : 1;
     PrintWriter out = spec.commandLine().getOut();
-    if (json.json) {
+    if (json.on()) {
       out.println(Json.envelope("check", code, report));
     } else {
       Text.check(out, report, targets);

@@ -1,27 +1,28 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code onnx-tie completion bash|zsh}: prints a shell completion script (picocli's generator). */
-@Command(name = "completion", mixinStandardHelpOptions = true,
-    description = "Print a completion script for bash or zsh.",
-    footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie completion bash > /etc/bash_completion.d/onnx-tie",
-        "  source <(onnx-tie completion zsh)   # zsh, through bashcompinit"})
 final class CompletionCommand implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
+  final CommandSpec spec = Specs.command("completion", this, "Print a completion script for bash or zsh.");
 
-  @Parameters(paramLabel = "bash|zsh", completionCandidates = SharedOptions.Candidates.Shells.class, description = "the shell")
-  String shell;
+  private final PositionalParamSpec shell = Specs.positional(spec, PositionalParamSpec.builder().paramLabel("bash|zsh").type(String.class)
+      .completionCandidates(List.of("bash", "zsh")).description("the shell"));
+
+  CompletionCommand() {
+    Specs.footer(spec, "%nExamples:%n",
+        "  onnx-tie completion bash > /etc/bash_completion.d/onnx-tie",
+        "  source <(onnx-tie completion zsh)   # zsh, through bashcompinit");
+  }
 
   @Override
   public Integer call() {
+    String shell = this.shell.getValue();
     if (!shell.equals("bash") && !shell.equals("zsh")) {
       throw OnnxTieException.badInput("unknown shell '" + shell + "'; valid: bash, zsh");
     }

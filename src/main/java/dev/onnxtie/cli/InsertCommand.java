@@ -7,77 +7,75 @@ import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.VerificationFailedException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code onnx-tie insert IN OUT --encoder NODE [...]}: add a decoder tied to an encoder's weight. */
-@Command(name = "insert", mixinStandardHelpOptions = true,
-    description = {"Add a decoder layer act(x · Wᵀ + b) whose weight is the encoder's own initializer read through a "
-        + "Transpose (or a flipped Gemm transB): a tied autoencoder without a second copy of the weights.",
-        "'onnx-tie inspect' lists the dense layers a model has.",
-        "--verify runs IN and OUT in ONNX Runtime on IN's outputs before OUT appears; every verify option applies, "
-        + "with --verify-input NAME=FILE for real input data (--input is the decoder's input)."},
-    footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie insert encoder.onnx ae.onnx --encoder /dense/MatMul --bias encoder",
-        "  onnx-tie insert mlp.onnx autoencoder.onnx --mirror --output reconstruction",
-        "  onnx-tie insert mlp.onnx autoencoder.onnx --mirror --verify --dim batch=4"})
 final class InsertCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+  final CommandSpec spec = Specs.command("insert", this,
+      "Add a decoder layer act(x · Wᵀ + b) whose weight is the encoder's own initializer read through a "
+          + "Transpose (or a flipped Gemm transB): a tied autoencoder without a second copy of the weights.",
+      "'onnx-tie inspect' lists the dense layers a model has.",
+      "--verify runs IN and OUT in ONNX Runtime on IN's outputs before OUT appears; every verify option applies, "
+          + "with --verify-input NAME=FILE for real input data (--input is the decoder's input).");
 
-  @Parameters(index = "0", paramLabel = "IN", description = "model file")
-  Path in;
+  private final PositionalParamSpec in = Specs.positional(spec, "0", "IN", Path.class, "model file");
 
-  @Parameters(index = "1", paramLabel = "OUT", description = "output file (may equal IN)")
-  Path out;
+  private final PositionalParamSpec out = Specs.positional(spec, "1", "OUT", Path.class, "output file (may equal IN)");
 
-  @Option(names = "--encoder", paramLabel = "NODE", description = "the encoder's MatMul or Gemm node (optional with --mirror)")
-  String encoder;
+  private final OptionSpec encoder = Specs.add(spec, Specs.option("--encoder", "NODE", String.class, null,
+      "the encoder's MatMul or Gemm node (optional with --mirror)"));
 
-  @Option(names = "--input", paramLabel = "TENSOR", description = "the decoder's input (default: the encoder's output, after its activation)")
-  String input;
+  private final OptionSpec input = Specs.add(spec, Specs.option("--input", "TENSOR", String.class, null,
+      "the decoder's input (default: the encoder's output, after its activation)"));
 
-  @Option(names = "--activation", paramLabel = "none|relu|sigmoid|tanh|same", completionCandidates = SharedOptions.Candidates.Activations.class,
-      description = "the decoder's activation (default: ${DEFAULT-VALUE})")
-  String activation = "none";
+  private final OptionSpec activation = Specs.add(spec, Specs.option("--activation", "none|relu|sigmoid|tanh|same", String.class, "none",
+      "the decoder's activation (default: ${DEFAULT-VALUE})").completionCandidates(InsertRequest.ACTIVATIONS));
 
-  @Option(names = "--bias", paramLabel = "zeros|none|encoder|INIT_NAME", description = "the decoder's bias (default: ${DEFAULT-VALUE})")
-  String bias = "zeros";
+  private final OptionSpec bias = Specs.add(spec, Specs.option("--bias", "zeros|none|encoder|INIT_NAME", String.class, "zeros",
+      "the decoder's bias (default: ${DEFAULT-VALUE})"));
 
-  @Option(names = "--output", paramLabel = "NAME", description = "name of the new graph output (default: <encoder>_decoded, or reconstruction with --mirror)")
-  String output;
+  private final OptionSpec output = Specs.add(spec, Specs.option("--output", "NAME", String.class, null,
+      "name of the new graph output (default: <encoder>_decoded, or reconstruction with --mirror)"));
 
-  @Option(names = "--mirror", description = "append the whole mirrored decoder stack of the chain of dense layers that starts at a graph input")
-  boolean mirror;
+  private final OptionSpec mirror = Specs.flag(spec, "--mirror",
+      "append the whole mirrored decoder stack of the chain of dense layers that starts at a graph input");
 
-  @Option(names = "--verify", description = "run IN and OUT in ONNX Runtime on IN's outputs before OUT appears; exit 1 and write nothing on a mismatch")
-  boolean verify;
+  private final OptionSpec verify = Specs.flag(spec, "--verify",
+      "run IN and OUT in ONNX Runtime on IN's outputs before OUT appears; exit 1 and write nothing on a mismatch");
 
-  @Mixin SharedOptions.VerifyOptionsMixin verifyOptions;
+  private final SharedOptions.VerifyOptionsMixin verifyOptions = new SharedOptions.VerifyOptionsMixin(spec);
 
-  @Option(names = "--verify-input", paramLabel = "NAME=FILE", description = "with --verify: real data for an input, .npy or ONNX TensorProto .pb (repeatable)")
-  Map<String, Path> verifyInputs = new LinkedHashMap<>();
+  private final OptionSpec verifyInputs = Specs.add(spec, Specs.map("--verify-input", "NAME=FILE", Path.class,
+      "with --verify: real data for an input, .npy or ONNX TensorProto .pb (repeatable)"));
 
-  @Mixin SharedOptions.JsonOption json;
+  private final SharedOptions.JsonOption json = new SharedOptions.JsonOption(spec);
+
+  InsertCommand() {
+    Specs.footer(spec, "%nExamples:%n",
+        "  onnx-tie insert encoder.onnx ae.onnx --encoder /dense/MatMul --bias encoder",
+        "  onnx-tie insert mlp.onnx autoencoder.onnx --mirror --output reconstruction",
+        "  onnx-tie insert mlp.onnx autoencoder.onnx --mirror --verify --dim batch=4");
+  }
 
   @Override
   public Integer call() {
-    if (!verify && (SharedOptions.VerifyOptionsMixin.anyGiven(spec.commandLine().getParseResult()) || !verifyInputs.isEmpty())) {
+    Map<String, Path> verifyInputs = this.verifyInputs.getValue();
+    boolean verify = this.verify.getValue();
+    if (!verify && (SharedOptions.VerifyOptionsMixin.anyGiven(spec) || !verifyInputs.isEmpty())) {
       throw OnnxTieException.badInput("verify options (--dim, --range, --verify-input, --atol, ...) apply with --verify; add --verify");
     }
     var verifyWith = verify ? verifyOptions.arguments(verifyInputs).toOptions() : null;
     PrintWriter printer = spec.commandLine().getOut();
     InsertReport report;
     try {
-      report = OnnxTie.insert(in, out, new InsertRequest(encoder, input, activation, bias, output, mirror, verifyWith));
+      report = OnnxTie.insert(in.getValue(), out.getValue(), new InsertRequest(encoder.getValue(), input.getValue(), activation.getValue(),
+          bias.getValue(), output.getValue(), mirror.getValue(), verifyWith));
     } catch (VerificationFailedException mismatch) {
-      if (json.json) {
+      if (json.on()) {
         printer.println(Json.failure("insert", mismatch.exitCode(), mismatch.getMessage(), mismatch.verification()));
       } else {
         Text.verification(printer, mismatch.verification());
@@ -85,7 +83,7 @@ final class InsertCommand implements Callable<Integer> {
       printer.flush();
       throw mismatch;
     }
-    if (json.json) {
+    if (json.on()) {
       printer.println(Json.envelope("insert", 0, report));
     } else {
       Text.insert(printer, report);

@@ -8,42 +8,42 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code onnx-tie inspect MODEL|DIR|-... [--json]}. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = {"Show a model's versions, inputs, outputs, ops, initializers, external data, duplicated weights (identical, "
-        + "transposed, reshaped) and weights already tied through a Transpose that ONNX Runtime holds twice.",
-        "Several models (files or folders) also show the tensors more than one of them holds."},
-    footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie inspect samples/gpt2_tied/model.onnx",
+final class InspectCommand implements Callable<Integer> {
+  final CommandSpec spec = Specs.command("inspect", this,
+      "Show a model's versions, inputs, outputs, ops, initializers, external data, duplicated weights (identical, "
+          + "transposed, reshaped) and weights already tied through a Transpose that ONNX Runtime holds twice.",
+      "Several models (files or folders) also show the tensors more than one of them holds.");
+
+  private final PositionalParamSpec targets = Specs.positionals(spec, "MODEL", Path.class,
+      "a .onnx file, a folder of them, or - for standard input");
+
+  private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
+
+  private final SharedOptions.JsonOption json = new SharedOptions.JsonOption(spec);
+
+  private final SharedOptions.MinBytesOption minBytes = new SharedOptions.MinBytesOption(spec);
+
+  private final OnnxTieCli root;
+
+  InspectCommand(OnnxTieCli root) {
+    this.root = root;
+    Specs.footer(spec, "%nExamples:%n",
+        "  onnx-tie inspect samples/gpt2_tied/model.onnx",
         "  onnx-tie inspect model.onnx --json | jq .result.models[0].wastedBytes",
         "  onnx-tie inspect encoder.onnx decoder.onnx",
-        "  onnx-tie inspect exported/ --jobs 2"})
-final class InspectCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
-  @Parameters(arity = "1..*", paramLabel = "MODEL", description = "a .onnx file, a folder of them, or - for standard input")
-  List<Path> targets;
-
-  @Mixin SharedOptions.JobsOption jobs;
-
-  @ParentCommand OnnxTieCli root;
-
-  @Mixin SharedOptions.JsonOption json;
-
-  @Mixin SharedOptions.MinBytesOption minBytes;
+        "  onnx-tie inspect exported/ --jobs 2");
+  }
 
   @Override
   public Integer call() {
     long threshold = minBytes.value();
     int jobCount = jobs.value();
     FolderInspectReport report;
+    List<Path> targets = this.targets.getValue();
     if (targets.size() == 1 && targets.get(0).toString().equals("-")) {
       try (var read = OnnxTie.read(root.stdin, "standard input")) {
         report = new FolderInspectReport(List.of(OnnxTie.inspect(read, "-", threshold)), List.of(), 0);
@@ -56,14 +56,14 @@ final class InspectCommand implements Callable<Integer> {
         }
         models.addAll(Files.isDirectory(target) ? OnnxTie.modelsIn(target) : List.of(target));
       }
-      if (models.size() < 2 && spec.commandLine().getParseResult().hasMatchedOption("--jobs")) {
+      if (models.size() < 2 && Specs.given(spec, "--jobs")) {
         spec.commandLine().getErr().println("onnx-tie: note: --jobs applies to several models only; ignored");
       }
       report = OnnxTie.inspectAll(models, threshold, jobCount, root.progress());
       root.endProgress();
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (json.json) {
+    if (json.on()) {
       out.println(Json.envelope("inspect", 0, report));
     } else {
       Text.inspect(out, report);

@@ -21,39 +21,34 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-/** The root command: {@code onnx-tie <command> ...}. */
-@Command(
-    name = "onnx-tie",
-    mixinStandardHelpOptions = true,
-    versionProvider = OnnxTieCli.Version.class,
-    description = "Gives ONNX models back the weight tying their exporters lost.",
-    footerHeading = "%nExit codes:%n",
-    footer = {"  0  ok", "  1  verification mismatch or check failed", "  2  bad input or usage", "  3  internal error",
-        "", "Examples:", "  onnx-tie inspect model.onnx", "  onnx-tie rewrite model.onnx tied.onnx --verify",
-        "  onnx-tie check exported/"})
+/**
+ * The root command: {@code onnx-tie <command> ...}. The commands declare their options in code
+ * ({@link Specs}), and a run builds only the command it calls.
+ */
 public final class OnnxTieCli implements Runnable {
   /** The subcommands by name, built only when needed: a run builds the one it calls. */
-  private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+  private static final Map<String, Function<OnnxTieCli, Object>> COMMANDS = new LinkedHashMap<>();
 
   static {
-    COMMANDS.put("inspect", InspectCommand::new);
-    COMMANDS.put("rewrite", RewriteCommand::new);
-    COMMANDS.put("verify", VerifyCommand::new);
-    COMMANDS.put("check", CheckCommand::new);
-    COMMANDS.put("insert", InsertCommand::new);
-    COMMANDS.put("completion", CompletionCommand::new);
-    COMMANDS.put("help", CommandLine.HelpCommand::new);
+    COMMANDS.put("inspect", root -> new InspectCommand(root).spec);
+    COMMANDS.put("rewrite", root -> new RewriteCommand(root).spec);
+    COMMANDS.put("verify", root -> new VerifyCommand(root).spec);
+    COMMANDS.put("check", root -> new CheckCommand(root).spec);
+    COMMANDS.put("insert", root -> new InsertCommand().spec);
+    COMMANDS.put("completion", root -> new CompletionCommand().spec);
+    COMMANDS.put("help", root -> new CommandLine.HelpCommand());
   }
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  final CommandSpec spec = Specs.command("onnx-tie", this, "Gives ONNX models back the weight tying their exporters lost.");
 
-  @CommandLine.Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
-      description = "no progress on stderr (progress is shown only when stderr is a terminal)")
-  boolean quiet;
+  private final OptionSpec quiet = Specs.add(spec, OptionSpec.builder("-q", "--quiet").type(boolean.class).initialValue(false)
+      .scopeType(CommandLine.ScopeType.INHERIT)
+      .description("no progress on stderr (progress is shown only when stderr is a terminal)"));
 
   /** Standard input, for models read from {@code -}. */
   InputStream stdin = System.in;
@@ -64,9 +59,21 @@ public final class OnnxTieCli implements Runnable {
 
   private TerminalProgress terminal;
 
+  OnnxTieCli() {
+    Specs.footer(spec, "%nExit codes:%n",
+        "  0  ok", "  1  verification mismatch or check failed", "  2  bad input or usage", "  3  internal error",
+        "", "Examples:", "  onnx-tie inspect model.onnx", "  onnx-tie rewrite model.onnx tied.onnx --verify",
+        "  onnx-tie check exported/");
+  }
+
+  /** True when {@code -q}/{@code --quiet} was given (before or after the command's name). */
+  boolean quiet() {
+    return quiet.getValue();
+  }
+
   /** Progress on stderr when it (not stdout) is a terminal and --quiet is not given; otherwise nothing. */
   Progress progress() {
-    if (quiet || !TerminalProgress.stderrIsTerminal()) {
+    if (quiet() || !TerminalProgress.stderrIsTerminal()) {
       return Progress.NONE;
     }
     if (terminal == null) {
@@ -94,6 +101,19 @@ public final class OnnxTieCli implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing command (inspect, rewrite, verify, check, insert)");
   }
 
+  /**
+   * Tells picocli not to register its converters of java.sql and java.time types, which it looks up
+   * by reflection on every start: that loads the java.sql module and initializes java.time's
+   * formatters (about 20 ms), and no option here has such a type. For this process's own start
+   * ({@link #main}, {@link ArchiveTraining}), not for applications that call {@link #run} in their
+   * own JVM; a value already set is kept.
+   */
+  static void skipUnusedConverters() {
+    if (System.getProperty("picocli.converters.excludes") == null) {
+      System.setProperty("picocli.converters.excludes", "java\\.sql\\..*,java\\.time\\..*");
+    }
+  }
+
   /** Entry point of the launcher. */
   public static void main(String... args) {
     if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
@@ -101,6 +121,7 @@ public final class OnnxTieCli implements Runnable {
       System.out.println(String.join(System.lineSeparator(), VersionInfo.lines()));
       return;
     }
+    skipUnusedConverters();
     PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), false);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
     int code = run(System.in, new FileOutputStream(FileDescriptor.out), isTerminal(1), out, err, args);
@@ -140,9 +161,9 @@ public final class OnnxTieCli implements Runnable {
     root.stdin = stdin;
     root.stdout = stdout;
     root.stdoutIsTerminal = stdoutIsTerminal;
-    CommandLine commandLine = new CommandLine(root);
+    CommandLine commandLine = new CommandLine(root.spec);
     for (String name : commandsNeeded(args)) {
-      commandLine.addSubcommand(name, COMMANDS.get(name).get());
+      commandLine.addSubcommand(name, COMMANDS.get(name).apply(root));
     }
     commandLine.setOut(out);
     commandLine.setErr(err);
@@ -272,13 +293,5 @@ public final class OnnxTieCli implements Runnable {
   static String version() {
     String version = OnnxTieCli.class.getPackage().getImplementationVersion();
     return version == null ? "development build" : version;
-  }
-
-  /** The version lines: see {@link VersionInfo}. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      return VersionInfo.lines();
-    }
   }
 }

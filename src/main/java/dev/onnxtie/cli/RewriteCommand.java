@@ -14,87 +14,91 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code onnx-tie rewrite IN OUT [--form transpose|gemm] [--min-bytes N] [--dry-run] [--json] [--verify ...]}. */
-@Command(name = "rewrite", mixinStandardHelpOptions = true,
-    description = {"Tie duplicated weights: remove each exact copy, exact transpose or exact reshape (the same bytes in another "
-        + "shape, e.g. a 4-bit quantized head) of another initializer and let its readers read the kept one (through one "
-        + "Transpose or Reshape, or a Gemm with --form gemm). With --form gemm, weights already tied through a Transpose "
-        + "read by MatMul take the Gemm form too.",
-        "IN and OUT may be folders: every .onnx file of IN is rewritten into OUT.",
-        "With --verify, every verify option (--dim, --range, --input, --atol, --opt-level, ...) applies."},
-    footerHeading = "%nExamples:%n",
-    footer = {"  onnx-tie rewrite model.onnx tied.onnx --verify",
+final class RewriteCommand implements Callable<Integer> {
+  final CommandSpec spec = Specs.command("rewrite", this,
+      "Tie duplicated weights: remove each exact copy, exact transpose or exact reshape (the same bytes in another "
+          + "shape, e.g. a 4-bit quantized head) of another initializer and let its readers read the kept one (through one "
+          + "Transpose or Reshape, or a Gemm with --form gemm). With --form gemm, weights already tied through a Transpose "
+          + "read by MatMul take the Gemm form too.",
+      "IN and OUT may be folders: every .onnx file of IN is rewritten into OUT.",
+      "With --verify, every verify option (--dim, --range, --input, --atol, --opt-level, ...) applies.");
+
+  private final PositionalParamSpec in = Specs.positional(spec, "0", "IN", Path.class, "model file or folder, or - for standard input");
+
+  private final PositionalParamSpec out = Specs.positional(spec, "1", "OUT", Path.class,
+      "output file or folder (may equal IN), or - for standard output");
+
+  private final OptionSpec form = Specs.add(spec, Specs.option("--form", "transpose|gemm", String.class, "transpose",
+      "how MatMul readers of a transposed weight read the kept one: through a Transpose, or as Gemm(transB=1) so that "
+          + "ONNX Runtime holds the weight once (default: ${DEFAULT-VALUE})").completionCandidates(RewriteOptions.FORMS));
+
+  private final SharedOptions.MinBytesOption minBytes = new SharedOptions.MinBytesOption(spec);
+
+  private final OptionSpec dryRun = Specs.flag(spec, "--dry-run", "report what would be tied, write nothing");
+
+  private final SharedOptions.JsonOption json = new SharedOptions.JsonOption(spec);
+
+  private final OptionSpec verify = Specs.flag(spec, "--verify",
+      "run input and output in ONNX Runtime before the output appears; exit 1 and write nothing on a mismatch");
+
+  private final SharedOptions.VerifyOptionsMixin verifyOptions = new SharedOptions.VerifyOptionsMixin(spec);
+
+  private final SharedOptions.InputFilesOption inputFiles = new SharedOptions.InputFilesOption(spec);
+
+  private final OptionSpec externalData = Specs.add(spec, Specs.option("--external-data", "FILE", String.class, null,
+      "write tensors of at least --size-threshold bytes to an external data file (default name: OUT.data)")
+      .arity("0..1").fallbackValue("").preprocessor(new OptionalValue()));
+
+  private final OptionSpec singleFile = Specs.flag(spec, "--single-file",
+      "write everything into the .onnx file, even if the input had external data");
+
+  private final OptionSpec sizeThreshold = Specs.add(spec, Specs.option("--size-threshold", "N", long.class, 1024L,
+      "with external data: tensors of at least N bytes go to the data file (default: ${DEFAULT-VALUE})"));
+
+  private final OptionSpec sharedData = Specs.add(spec, Specs.option("--shared-data", "NAME", String.class, null,
+      "with folders: write all models against one external data file (default name: shared.onnx.data) in which every "
+          + "distinct tensor is stored once").arity("0..1").fallbackValue("shared.onnx.data").preprocessor(new OptionalValue()));
+
+  private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
+
+  private final OnnxTieCli root;
+
+  RewriteCommand(OnnxTieCli root) {
+    this.root = root;
+    Specs.footer(spec, "%nExamples:%n",
+        "  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie rewrite model.onnx tied.onnx --verify --opt-level basic --dim batch=1",
         "  onnx-tie rewrite model.onnx tied.onnx --form gemm --external-data",
         "  onnx-tie rewrite exported/ tied/ --shared-data --jobs 2 --verify",
-        "  cat model.onnx | onnx-tie rewrite - - > tied.onnx"})
-final class RewriteCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
-  @Parameters(index = "0", paramLabel = "IN", description = "model file or folder, or - for standard input")
-  Path in;
-
-  @Parameters(index = "1", paramLabel = "OUT", description = "output file or folder (may equal IN), or - for standard output")
-  Path out;
-
-  @Option(names = "--form", paramLabel = "transpose|gemm", completionCandidates = SharedOptions.Candidates.Forms.class,
-      description = "how MatMul readers of a transposed weight read the kept one: through a Transpose, or as Gemm(transB=1) so that "
-          + "ONNX Runtime holds the weight once (default: ${DEFAULT-VALUE})")
-  String form = "transpose";
-
-  @Mixin SharedOptions.MinBytesOption minBytes;
-
-  @Option(names = "--dry-run", description = "report what would be tied, write nothing")
-  boolean dryRun;
-
-  @Mixin SharedOptions.JsonOption json;
-
-  @Option(names = "--verify", description = "run input and output in ONNX Runtime before the output appears; exit 1 and write nothing on a mismatch")
-  boolean verify;
-
-  @Mixin SharedOptions.VerifyOptionsMixin verifyOptions;
-
-  @Mixin SharedOptions.InputFilesOption inputFiles;
-
-  @Option(names = "--external-data", arity = "0..1", paramLabel = "FILE", fallbackValue = "", preprocessor = OptionalValue.class,
-      description = "write tensors of at least --size-threshold bytes to an external data file (default name: OUT.data)")
-  String externalData;
-
-  @Option(names = "--single-file", description = "write everything into the .onnx file, even if the input had external data")
-  boolean singleFile;
-
-  @Option(names = "--size-threshold", paramLabel = "N", description = "with external data: tensors of at least N bytes go to the data file (default: ${DEFAULT-VALUE})")
-  long sizeThreshold = 1024;
-
-  @Option(names = "--shared-data", arity = "0..1", paramLabel = "NAME", fallbackValue = "shared.onnx.data", preprocessor = OptionalValue.class,
-      description = "with folders: write all models against one external data file (default name: shared.onnx.data) in which every distinct tensor is stored once")
-  String sharedData;
-
-  @Mixin SharedOptions.JobsOption jobs;
-
-  @ParentCommand OnnxTieCli root;
+        "  cat model.onnx | onnx-tie rewrite - - > tied.onnx");
+  }
 
   @Override
   public Integer call() {
+    Path in = this.in.getValue();
+    Path out = this.out.getValue();
+    boolean dryRun = this.dryRun.getValue();
+    boolean singleFile = this.singleFile.getValue();
+    String externalData = this.externalData.getValue();
+    String sharedData = this.sharedData.getValue();
     boolean streams = in.toString().equals("-") || out.toString().equals("-");
     boolean folder = !streams && Files.isDirectory(in);
-    if (!verify && (SharedOptions.VerifyOptionsMixin.anyGiven(spec.commandLine().getParseResult()) || !inputFiles.inputs.isEmpty())) {
+    boolean verify = this.verify.getValue();
+    if (!verify && (SharedOptions.VerifyOptionsMixin.anyGiven(spec) || !inputFiles.files().isEmpty())) {
       throw OnnxTieException.badInput("verify options (--dim, --range, --input, --atol, ...) apply with --verify; add --verify");
     }
     RewriteOptions options = RewriteOptions.defaults()
-        .withForm(form)
+        .withForm(form.<String>getValue())
         .withMinBytes(minBytes.value())
         .withDryRun(dryRun)
-        .withLayout(externalData == null || externalData.isEmpty() ? null : externalData, externalData != null, singleFile, sizeThreshold)
-        .withVerify(verify ? verifyOptions.arguments(inputFiles.inputs).toOptions() : null);
+        .withLayout(externalData == null || externalData.isEmpty() ? null : externalData, externalData != null, singleFile,
+            sizeThreshold.getValue())
+        .withVerify(verify ? verifyOptions.arguments(inputFiles.files()).toOptions() : null);
     int jobCount = jobs.value();
     if (!folder) {
       ignored("--jobs", "applies to folders only");
@@ -104,7 +108,7 @@ final class RewriteCommand implements Callable<Integer> {
     }
     try {
       if (streams) {
-        return streams(options);
+        return streams(in, out, options);
       }
       if (folder) {
         FolderRewriteReport report = OnnxTie.rewriteFolder(in, out, options, sharedData, jobCount, root.progress());
@@ -123,7 +127,7 @@ final class RewriteCommand implements Callable<Integer> {
       return 0;
     } catch (VerificationFailedException mismatch) {
       PrintWriter printer = spec.commandLine().getOut();
-      if (json.json) {
+      if (json.on()) {
         printer.println(Json.failure("rewrite", mismatch.exitCode(), mismatch.getMessage(), mismatch.verification()));
       } else {
         Text.verification(printer, mismatch.verification());
@@ -134,7 +138,7 @@ final class RewriteCommand implements Callable<Integer> {
   }
 
   private void ignored(String option, String why) {
-    if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+    if (Specs.given(spec, option)) {
       PrintWriter err = spec.commandLine().getErr();
       err.println("onnx-tie: note: " + option + " " + why + "; ignored");
     }
@@ -171,7 +175,7 @@ final class RewriteCommand implements Callable<Integer> {
   }
 
   private int emit(PrintWriter printer, FolderRewriteReport report, boolean isFolder) {
-    if (json.json) {
+    if (json.on()) {
       printer.println(Json.envelope("rewrite", 0, report));
     } else {
       Text.rewrite(printer, report, isFolder);
@@ -181,12 +185,12 @@ final class RewriteCommand implements Callable<Integer> {
   }
 
   /** IN or OUT is {@code -}: a single-file model through standard input or output. */
-  private int streams(RewriteOptions options) {
-    if (sharedData != null) {
+  private int streams(Path in, Path out, RewriteOptions options) {
+    if (sharedData.getValue() != null) {
       throw OnnxTieException.badInput("--shared-data needs IN and OUT to be folders, not standard input or output");
     }
     boolean toStdout = out.toString().equals("-");
-    if (toStdout && !dryRun && root.stdoutIsTerminal) {
+    if (toStdout && !options.dryRun() && root.stdoutIsTerminal) {
       throw OnnxTieException.badInput("refusing to write binary model data to a terminal; redirect standard output "
           + "(onnx-tie rewrite " + in + " - > tied.onnx) or give an output file");
     }
@@ -194,7 +198,7 @@ final class RewriteCommand implements Callable<Integer> {
       RewriteReport report = toStdout ? OnnxTie.rewrite(model, in.toString(), root.stdout, "-", options)
           : OnnxTie.rewrite(model, in.toString(), out, options);
       PrintWriter printer = toStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
-      if (json.json || !toStdout || !root.quiet) {
+      if (json.on() || !toStdout || !root.quiet()) {
         emit(printer, single(report), false);
       }
     }

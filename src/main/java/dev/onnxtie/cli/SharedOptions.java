@@ -1,53 +1,76 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
-import dev.onnxtie.api.InsertRequest;
 import dev.onnxtie.api.OnnxTie;
-import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.VerifyArguments;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The options several commands share, each block one picocli mixin: commands declare them with
- * {@code @Mixin} and never copy them.
+ * The options several commands share, each block one picocli mixin that a command adds with
+ * {@code spec.addMixin}: defined here once, never copied (see {@link Specs} for why the model is
+ * built in code).
  */
 final class SharedOptions {
   private SharedOptions() {}
 
   /** {@code --json}. */
   static final class JsonOption {
-    @Option(names = "--json", description = "print one JSON document (schema: schemas/onnx-tie.schema.json)")
-    boolean json;
+    private final OptionSpec json;
+
+    JsonOption(CommandSpec command) {
+      CommandSpec mixin = CommandSpec.create();
+      json = Specs.flag(mixin, "--json", "print one JSON document (schema: schemas/onnx-tie.schema.json)");
+      command.addMixin("json", mixin);
+    }
+
+    /** True when {@code --json} was given. */
+    boolean on() {
+      return json.getValue();
+    }
   }
 
   /** {@code --min-bytes N}. */
   static final class MinBytesOption {
-    @Option(names = "--min-bytes", paramLabel = "N", description = "leave tensors smaller than N bytes alone (default: ${DEFAULT-VALUE})")
-    long minBytes = OnnxTie.DEFAULT_MIN_BYTES;
+    private final OptionSpec minBytes;
+
+    MinBytesOption(CommandSpec command) {
+      CommandSpec mixin = CommandSpec.create();
+      minBytes = Specs.add(mixin, Specs.option("--min-bytes", "N", long.class, OnnxTie.DEFAULT_MIN_BYTES,
+          "leave tensors smaller than N bytes alone (default: ${DEFAULT-VALUE})"));
+      command.addMixin("minBytes", mixin);
+    }
 
     long value() {
-      if (minBytes < 0) {
-        throw OnnxTieException.badInput("--min-bytes must be >= 0, not " + minBytes);
+      long value = minBytes.getValue();
+      if (value < 0) {
+        throw OnnxTieException.badInput("--min-bytes must be >= 0, not " + value);
       }
-      return minBytes;
+      return value;
     }
   }
 
   /** {@code --jobs N}. */
   static final class JobsOption {
-    @Option(names = "--jobs", paramLabel = "N", description = "with several models: work on N at a time (the output is the same) (default: ${DEFAULT-VALUE})")
-    int jobs = 1;
+    private final OptionSpec jobs;
+
+    JobsOption(CommandSpec command) {
+      CommandSpec mixin = CommandSpec.create();
+      jobs = Specs.add(mixin, Specs.option("--jobs", "N", int.class, 1,
+          "with several models: work on N at a time (the output is the same) (default: ${DEFAULT-VALUE})"));
+      command.addMixin("jobs", mixin);
+    }
 
     int value() {
-      if (jobs < 1) {
-        throw OnnxTieException.badInput("--jobs must be at least 1, not " + jobs);
+      int value = jobs.getValue();
+      if (value < 1) {
+        throw OnnxTieException.badInput("--jobs must be at least 1, not " + value);
       }
-      return jobs;
+      return value;
     }
   }
 
@@ -56,59 +79,67 @@ final class SharedOptions {
    * {@code verify} takes them, and so do {@code rewrite --verify} and {@code insert --verify}.
    */
   static final class VerifyOptionsMixin {
-    @Option(names = "--dim", paramLabel = "NAME=VALUE", description = "value of a symbolic dim, e.g. --dim batch=2 (repeatable)")
-    Map<String, Long> dims = new LinkedHashMap<>();
+    private static final List<String> NAMES = List.of("--dim", "--range", "--data-set", "--runs", "--seed", "--provider", "--opt-level",
+        "--atol", "--rtol", "--disable-prepacking", "--outputs", "--allow-empty", "--load-as-is");
 
-    @Option(names = "--range", paramLabel = "NAME=LO:HI", description = "values of an input in [LO, HI) (repeatable; decimals for floating-point inputs); LO:LO is the fixed value LO; integer inputs that index a Gather get [0, V) by default")
-    Map<String, String> ranges = new LinkedHashMap<>();
+    private final OptionSpec dims;
+    private final OptionSpec ranges;
+    private final OptionSpec dataSet;
+    private final OptionSpec runs;
+    private final OptionSpec seed;
+    private final OptionSpec provider;
+    private final OptionSpec optLevel;
+    private final OptionSpec atol;
+    private final OptionSpec rtol;
+    private final OptionSpec disablePrepacking;
+    private final OptionSpec outputs;
+    private final OptionSpec allowEmpty;
+    private final OptionSpec loadAsIs;
 
-    @Option(names = "--data-set", paramLabel = "DIR", description = "a folder in ONNX's test layout (input_0.pb ..., output_0.pb ...)")
-    Path dataSet;
+    VerifyOptionsMixin(CommandSpec command) {
+      CommandSpec mixin = CommandSpec.create();
+      dims = Specs.add(mixin, Specs.map("--dim", "NAME=VALUE", Long.class, "value of a symbolic dim, e.g. --dim batch=2 (repeatable)"));
+      ranges = Specs.add(mixin, Specs.map("--range", "NAME=LO:HI", String.class, "values of an input in [LO, HI) (repeatable; decimals "
+          + "for floating-point inputs); LO:LO is the fixed value LO; integer inputs that index a Gather get [0, V) by default"));
+      dataSet = Specs.add(mixin, Specs.option("--data-set", "DIR", Path.class, null,
+          "a folder in ONNX's test layout (input_0.pb ..., output_0.pb ...)"));
+      runs = Specs.add(mixin, Specs.option("--runs", "N", int.class, 1, "input sets with seeds seed, seed+1, ... (default: ${DEFAULT-VALUE})"));
+      seed = Specs.add(mixin, Specs.option("--seed", "N", long.class, VerifyArguments.DEFAULT_SEED,
+          "seed of the synthesized inputs (default: ${DEFAULT-VALUE})"));
+      provider = Specs.add(mixin, Specs.option("--provider", "auto|cuda|cpu", String.class, "auto", "execution provider (default: ${DEFAULT-VALUE})")
+          .completionCandidates(VerifyArguments.PROVIDERS));
+      optLevel = Specs.add(mixin, Specs.option("--opt-level", "disable|basic|extended|all", String.class, "all",
+          "session graph optimizations (default: ${DEFAULT-VALUE})").completionCandidates(VerifyArguments.OPT_LEVELS));
+      atol = Specs.add(mixin, Specs.option("--atol", "X", double.class, VerifyArguments.DEFAULT_TOLERANCE,
+          "absolute tolerance (default: ${DEFAULT-VALUE})"));
+      rtol = Specs.add(mixin, Specs.option("--rtol", "X", double.class, VerifyArguments.DEFAULT_TOLERANCE,
+          "relative tolerance (default: ${DEFAULT-VALUE}); an element fails only beyond both"));
+      disablePrepacking = Specs.flag(mixin, "--disable-prepacking",
+          "create sessions with session.disable_prepacking=1 (where --form gemm saves memory)");
+      outputs = Specs.add(mixin, OptionSpec.builder("--outputs").paramLabel("NAME").type(List.class).auxiliaryTypes(String.class)
+          .splitRegex(",").initialValue(new ArrayList<String>()).description("compare only these outputs (comma-separated or repeated)"));
+      allowEmpty = Specs.flag(mixin, "--allow-empty", "accept a verification that compares no element (e.g. with --dim batch=0)");
+      loadAsIs = Specs.flag(mixin, "--load-as-is", "let ONNX Runtime load single-file models as they are (holding their weights twice"
+          + " while loading, as your own session of the file does), not from a page-aligned external-data copy whose weights it maps");
+      command.addMixin("verifyOptions", mixin);
+    }
 
-    @Option(names = "--runs", paramLabel = "N", description = "input sets with seeds seed, seed+1, ... (default: ${DEFAULT-VALUE})")
-    int runs = 1;
-
-    @Option(names = "--seed", paramLabel = "N", description = "seed of the synthesized inputs (default: ${DEFAULT-VALUE})")
-    long seed = VerifyArguments.DEFAULT_SEED;
-
-    @Option(names = "--provider", paramLabel = "auto|cuda|cpu", completionCandidates = Candidates.Providers.class,
-        description = "execution provider (default: ${DEFAULT-VALUE})")
-    String provider = "auto";
-
-    @Option(names = "--opt-level", paramLabel = "disable|basic|extended|all", completionCandidates = Candidates.OptLevels.class,
-        description = "session graph optimizations (default: ${DEFAULT-VALUE})")
-    String optLevel = "all";
-
-    @Option(names = "--atol", paramLabel = "X", description = "absolute tolerance (default: ${DEFAULT-VALUE})")
-    double atol = VerifyArguments.DEFAULT_TOLERANCE;
-
-    @Option(names = "--rtol", paramLabel = "X", description = "relative tolerance (default: ${DEFAULT-VALUE}); an element fails only beyond both")
-    double rtol = VerifyArguments.DEFAULT_TOLERANCE;
-
-    @Option(names = "--disable-prepacking", description = "create sessions with session.disable_prepacking=1 (where --form gemm saves memory)")
-    boolean disablePrepacking;
-
-    @Option(names = "--outputs", paramLabel = "NAME", split = ",", description = "compare only these outputs (comma-separated or repeated)")
-    List<String> outputs = new ArrayList<>();
-
-    @Option(names = "--allow-empty", description = "accept a verification that compares no element (e.g. with --dim batch=0)")
-    boolean allowEmpty;
-
-    @Option(names = "--load-as-is", description = "let ONNX Runtime load single-file models as they are (holding their weights twice"
-        + " while loading, as your own session of the file does), not from a page-aligned external-data copy whose weights it maps")
-    boolean loadAsIs;
+    /** {@code --data-set}, or null. */
+    Path dataSet() {
+      return dataSet.getValue();
+    }
 
     /** The arguments with the given input files. */
     VerifyArguments arguments(Map<String, Path> inputs) {
-      return new VerifyArguments(dims, ranges, inputs, dataSet, runs, seed, provider, optLevel, atol, rtol, disablePrepacking,
-          outputs, allowEmpty, loadAsIs);
+      return new VerifyArguments(dims.getValue(), ranges.getValue(), inputs, dataSet(), runs.getValue(), seed.getValue(),
+          provider.getValue(), optLevel.getValue(), atol.getValue(), rtol.getValue(), disablePrepacking.getValue(), outputs.getValue(),
+          allowEmpty.getValue(), loadAsIs.getValue());
     }
 
     /** True when any of these options was given on the command line (they need --verify in rewrite and insert). */
-    static boolean anyGiven(picocli.CommandLine.ParseResult parsed) {
-      for (String name : List.of("--dim", "--range", "--data-set", "--runs", "--seed", "--provider", "--opt-level", "--atol", "--rtol",
-          "--disable-prepacking", "--outputs", "--allow-empty", "--load-as-is")) {
-        if (parsed.hasMatchedOption(name)) {
+    static boolean anyGiven(CommandSpec command) {
+      for (String name : NAMES) {
+        if (Specs.given(command, name)) {
           return true;
         }
       }
@@ -118,47 +149,18 @@ final class SharedOptions {
 
   /** {@code --input NAME=FILE}: real data for a verification's input. */
   static final class InputFilesOption {
-    @Option(names = "--input", paramLabel = "NAME=FILE", description = "real data for an input: .npy or ONNX TensorProto .pb (repeatable)")
-    Map<String, Path> inputs = new LinkedHashMap<>();
-  }
+    private final OptionSpec inputs;
 
-  /** Completion candidates of options with a fixed set of values. */
-  static final class Candidates {
-    private Candidates() {}
-
-    /** {@code --form}. */
-    static final class Forms extends ArrayList<String> {
-      Forms() {
-        super(RewriteOptions.FORMS);
-      }
+    InputFilesOption(CommandSpec command) {
+      CommandSpec mixin = CommandSpec.create();
+      inputs = Specs.add(mixin, Specs.map("--input", "NAME=FILE", Path.class,
+          "real data for an input: .npy or ONNX TensorProto .pb (repeatable)"));
+      command.addMixin("inputFiles", mixin);
     }
 
-    /** {@code --provider}. */
-    static final class Providers extends ArrayList<String> {
-      Providers() {
-        super(VerifyArguments.PROVIDERS);
-      }
-    }
-
-    /** {@code --opt-level}. */
-    static final class OptLevels extends ArrayList<String> {
-      OptLevels() {
-        super(VerifyArguments.OPT_LEVELS);
-      }
-    }
-
-    /** {@code --activation}. */
-    static final class Activations extends ArrayList<String> {
-      Activations() {
-        super(InsertRequest.ACTIVATIONS);
-      }
-    }
-
-    /** {@code completion}'s shell. */
-    static final class Shells extends ArrayList<String> {
-      Shells() {
-        super(List.of("bash", "zsh"));
-      }
+    /** The files by input name, in the order given. */
+    Map<String, Path> files() {
+      return inputs.getValue();
     }
   }
 }

@@ -44,11 +44,12 @@ class FirstHourTest {
 
   /** The options a subcommand accepts, from its picocli model. */
   static Set<String> optionsOf(String command) {
-    CommandLine cli = new CommandLine(new OnnxTieCli());
+    OnnxTieCli root = new OnnxTieCli();
+    CommandLine cli = new CommandLine(root.spec);
     cli.addSubcommand(command, switch (command) {
-      case "rewrite" -> new RewriteCommand();
-      case "insert" -> new InsertCommand();
-      case "verify" -> new VerifyCommand();
+      case "rewrite" -> new RewriteCommand(root).spec;
+      case "insert" -> new InsertCommand().spec;
+      case "verify" -> new VerifyCommand(root).spec;
       default -> throw new IllegalArgumentException(command);
     });
     Set<String> names = new java.util.HashSet<>();
@@ -435,5 +436,40 @@ class FirstHourTest {
     Cli version = Cli.run("--version");
     assertEquals(0, version.code());
     assertTrue(version.out().startsWith("onnx-tie "), version.out());
+  }
+
+  /** Every command's -V prints the version (with annotations, a subcommand's printed nothing). */
+  @Test
+  void everyCommandPrintsTheVersion() {
+    for (String command : List.of("inspect", "rewrite", "verify", "check", "insert", "completion")) {
+      Cli version = Cli.run(command, "-V");
+      assertEquals(0, version.code(), command);
+      assertTrue(version.out().startsWith("onnx-tie "), command + ": " + version.out());
+    }
+  }
+
+  /** The commands' models, built in code: required parameters, repeated map and list options, -q on either side. */
+  @Test
+  void optionsParseAsDeclared() {
+    Cli missing = Cli.run("rewrite", GPT2.toString());
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("Missing required parameter: 'OUT'"), missing.err());
+    Cli noModel = Cli.run("check");
+    assertEquals(2, noModel.code());
+    assertTrue(noModel.err().contains("Missing required parameter: 'MODEL_OR_DIR'"), noModel.err());
+    Cli unknownDims = Cli.run("verify", GPT2.toString(), GPT2.toString(), "--dim", "zeta=1", "--dim", "alpha=2");
+    assertEquals(2, unknownDims.code(), unknownDims.err());
+    assertTrue(unknownDims.err().contains("dim 'zeta' is no symbolic dim"), "the first one given: " + unknownDims.err());
+    Cli unknownOutputs = Cli.run("verify", GPT2.toString(), GPT2.toString(), "--outputs", "x,y", "--outputs", "z");
+    assertEquals(2, unknownOutputs.code(), unknownOutputs.err());
+    assertTrue(unknownOutputs.err().contains("no output named 'x'"), unknownOutputs.err());
+    for (String[] args : List.of(new String[] {"-q", "rewrite", "--dry-run", GPT2.toString(), "-"},
+        new String[] {"rewrite", "--dry-run", "-q", GPT2.toString(), "-"})) {
+      Cli quiet = Cli.run(args);
+      assertEquals(0, quiet.code(), quiet.err());
+      assertEquals("", quiet.err(), "-q keeps the report off stderr when the model goes to stdout");
+    }
+    Cli loud = Cli.run("rewrite", "--dry-run", GPT2.toString(), "-");
+    assertTrue(loud.err().contains("1 tie"), loud.err());
   }
 }
