@@ -280,10 +280,10 @@ public final class PermutationCheck {
             for (long c0 = columnBlock; c0 < columnEnd; c0 += TILE) {
               int tileColumns = (int) Math.min(TILE, columnEnd - c0);
               for (int c = 0; c < tileColumns; c++) {
-                tiles.loadA((baseA + (c0 + c) * step[rank - 1] + i0) * width, c * stride, tileRows);
+                tiles.loadA((baseA + (c0 + c) * step[rank - 1] + i0) * width, c * tiles.stride, tileRows);
               }
               for (int i = 0; i < tileRows; i++) {
-                tiles.loadB((baseB + (i0 + i) * bStride[q] + c0) * width, i * stride, tileColumns);
+                tiles.loadB((baseB + (i0 + i) * bStride[q] + c0) * width, i * tiles.stride, tileColumns);
               }
               if (!tiles.same(tileRows, tileColumns)) {
                 failed.set(true);
@@ -326,13 +326,21 @@ public final class PermutationCheck {
   private abstract static class Tiles {
     final TensorBytes a;
     final TensorBytes b;
-    /** Elements per tile row: {@value #TILE}, or fewer when the matrix is smaller (small tensors, small arrays). */
+    /**
+     * Elements from one tile row to the next: up to {@value #TILE} used ({@code stride}, fewer when
+     * the matrix is smaller), plus 64 bytes. Comparing reads tile a down a column; with a power-of-two
+     * row length in bytes those reads fall into a few cache sets of L1 and evict each other (every
+     * element a miss); with an odd number of cache lines per row they spread over all sets.
+     */
     final int stride;
+    /** Elements of each tile array: {@code stride} rows at most of the used length, a row apart. */
+    final int cells;
 
-    Tiles(TensorBytes a, TensorBytes b, int stride) {
+    Tiles(TensorBytes a, TensorBytes b, int width, int used) {
       this.a = a;
       this.b = b;
-      this.stride = stride;
+      this.stride = used + Math.max(1, 64 / width);
+      this.cells = used * stride;
     }
 
     /** Copies {@code count} elements of a from byte {@code at} into tile a's row {@code slot / stride}. */
@@ -347,19 +355,19 @@ public final class PermutationCheck {
     /** Tiles of {@code stride} x {@code stride} elements of {@code width} bytes. */
     static Tiles of(TensorBytes a, TensorBytes b, int width, int stride) {
       return switch (width) {
-        case 2 -> new Shorts(a, b, stride);
-        case 4 -> new Ints(a, b, stride);
-        case 8 -> new Longs(a, b, stride);
+        case 2 -> new Shorts(a, b, width, stride);
+        case 4 -> new Ints(a, b, width, stride);
+        case 8 -> new Longs(a, b, width, stride);
         default -> new Bytes(a, b, width, stride);
       };
     }
 
     private static final class Shorts extends Tiles {
-      private final short[] tileA = new short[stride * stride];
-      private final short[] tileB = new short[stride * stride];
+      private final short[] tileA = new short[cells];
+      private final short[] tileB = new short[cells];
 
-      Shorts(TensorBytes a, TensorBytes b, int stride) {
-        super(a, b, stride);
+      Shorts(TensorBytes a, TensorBytes b, int width, int stride) {
+        super(a, b, width, stride);
       }
 
       @Override
@@ -387,11 +395,11 @@ public final class PermutationCheck {
     }
 
     private static final class Ints extends Tiles {
-      private final int[] tileA = new int[stride * stride];
-      private final int[] tileB = new int[stride * stride];
+      private final int[] tileA = new int[cells];
+      private final int[] tileB = new int[cells];
 
-      Ints(TensorBytes a, TensorBytes b, int stride) {
-        super(a, b, stride);
+      Ints(TensorBytes a, TensorBytes b, int width, int stride) {
+        super(a, b, width, stride);
       }
 
       @Override
@@ -419,11 +427,11 @@ public final class PermutationCheck {
     }
 
     private static final class Longs extends Tiles {
-      private final long[] tileA = new long[stride * stride];
-      private final long[] tileB = new long[stride * stride];
+      private final long[] tileA = new long[cells];
+      private final long[] tileB = new long[cells];
 
-      Longs(TensorBytes a, TensorBytes b, int stride) {
-        super(a, b, stride);
+      Longs(TensorBytes a, TensorBytes b, int width, int stride) {
+        super(a, b, width, stride);
       }
 
       @Override
@@ -457,10 +465,10 @@ public final class PermutationCheck {
       private final byte[] tileB;
 
       Bytes(TensorBytes a, TensorBytes b, int width, int stride) {
-        super(a, b, stride);
+        super(a, b, width, stride);
         this.width = width;
-        this.tileA = new byte[stride * stride * width];
-        this.tileB = new byte[stride * stride * width];
+        this.tileA = new byte[cells * width];
+        this.tileB = new byte[cells * width];
       }
 
       @Override
