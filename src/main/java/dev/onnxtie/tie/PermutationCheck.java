@@ -349,7 +349,11 @@ public final class PermutationCheck {
     /** The same for b. */
     abstract void loadB(long at, int slot, int count);
 
-    /** True when a[c][i] equals b[i][c] for every element of the tile. */
+    /**
+     * True when a[c][i] equals b[i][c] for every element of the tile: along b's row i, a's column i
+     * (running indexes, no multiplication per element: 1.7x faster under C1 in a microbenchmark of
+     * one 128 x 128 tile of shorts; no change end to end, where reading the tiles costs more).
+     */
     abstract boolean same(int tileRows, int tileColumns);
 
     /** Tiles of {@code stride} x {@code stride} elements of {@code width} bytes. */
@@ -383,9 +387,9 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int rowB = i * stride;
-          for (int c = 0; c < tileColumns; c++) {
-            if (tileA[c * stride + i] != tileB[rowB + c]) {
+          int end = i * stride + tileColumns;
+          for (int atB = i * stride, atA = i; atB < end; atB++, atA += stride) {
+            if (tileA[atA] != tileB[atB]) {
               return false;
             }
           }
@@ -415,9 +419,9 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int rowB = i * stride;
-          for (int c = 0; c < tileColumns; c++) {
-            if (tileA[c * stride + i] != tileB[rowB + c]) {
+          int end = i * stride + tileColumns;
+          for (int atB = i * stride, atA = i; atB < end; atB++, atA += stride) {
+            if (tileA[atA] != tileB[atB]) {
               return false;
             }
           }
@@ -447,9 +451,9 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int rowB = i * stride;
-          for (int c = 0; c < tileColumns; c++) {
-            if (tileA[c * stride + i] != tileB[rowB + c]) {
+          int end = i * stride + tileColumns;
+          for (int atB = i * stride, atA = i; atB < end; atB++, atA += stride) {
+            if (tileA[atA] != tileB[atB]) {
               return false;
             }
           }
@@ -483,13 +487,12 @@ public final class PermutationCheck {
 
       @Override
       boolean same(int tileRows, int tileColumns) {
+        int stepA = stride * width;
         for (int i = 0; i < tileRows; i++) {
-          int rowB = i * stride;
-          for (int c = 0; c < tileColumns; c++) {
-            int pa = (c * stride + i) * width;
-            int pb = (rowB + c) * width;
+          int end = (i * stride + tileColumns) * width;
+          for (int atB = i * stride * width, atA = i * width; atB < end; atB += width, atA += stepA) {
             for (int k = 0; k < width; k++) {
-              if (tileA[pa + k] != tileB[pb + k]) {
+              if (tileA[atA + k] != tileB[atB + k]) {
                 return false;
               }
             }
