@@ -97,8 +97,9 @@ public final class PermutationCheck {
   /**
    * True when {@code b} equals {@code Transpose(a, perm)} bit for bit, for tensors of any size.
    * Axes of length 1 are dropped and axes that stay neighbours are merged first; then, unless the
-   * innermost axis stays in place (a run compare), {@code 64 × 64} tiles of both tensors are copied
-   * into arrays and compared there, split over the available cores when the tensor is large.
+   * innermost axis stays in place (a run compare), tiles of up to {@value #TILE} x {@value #TILE}
+   * elements of both tensors are copied into arrays and compared there, split over the available
+   * cores when the tensor is large.
    *
    * @param a the raw bytes of the first tensor
    * @param aDims its dims
@@ -259,9 +260,9 @@ public final class PermutationCheck {
       long rowBlocks = blocks(bDims[q]);
       long columns = bDims[rank - 1];
       long rows = bDims[q];
-      // a 16 x 16 tensor needs tiles of 16 x 16, not 256 x 256 (over 0.5 MiB zeroed per comparison)
-      int stride = (int) Math.min(TILE, Math.max(rows, columns));
-      Tiles tiles = Tiles.of(a, b, width, stride);
+      // a 16 x 16 tensor needs tiles of 16 x 16 and a [4, 256] one of 4 x 256, not 256 x 256 (over
+      // 0.5 MiB zeroed per comparison)
+      Tiles tiles = Tiles.of(a, b, width, (int) Math.min(TILE, rows), (int) Math.min(TILE, columns));
       for (long band = from; band < to; band++) {
         if (failed.get()) {
           return false;
@@ -286,10 +287,10 @@ public final class PermutationCheck {
             for (long c0 = columnBlock; c0 < columnEnd; c0 += TILE) {
               int tileColumns = (int) Math.min(TILE, columnEnd - c0);
               for (int c = 0; c < tileColumns; c++) {
-                tiles.loadA((baseA + (c0 + c) * step[rank - 1] + i0) * width, c * tiles.stride, tileRows);
+                tiles.loadA((baseA + (c0 + c) * step[rank - 1] + i0) * width, c * tiles.strideA, tileRows);
               }
               for (int i = 0; i < tileRows; i++) {
-                tiles.loadB((baseB + (i0 + i) * bStride[q] + c0) * width, i * tiles.stride, tileColumns);
+                tiles.loadB((baseB + (i0 + i) * bStride[q] + c0) * width, i * tiles.strideB, tileColumns);
               }
               if (!tiles.same(tileRows, tileColumns)) {
                 failed.set(true);
@@ -328,28 +329,37 @@ public final class PermutationCheck {
   /**
    * Two tiles of up to {@value #TILE} x {@value #TILE} elements, a's transposed against b's: filled by
    * bulk copies into primitive arrays of the element width (no per-element calls, even in cold code).
+   * Tile a holds up to {@code columns} rows of a (b's columns), each up to {@code rows} elements; tile
+   * b up to {@code rows} rows of b, each up to {@code columns} elements.
    */
   private abstract static class Tiles {
     final TensorBytes a;
     final TensorBytes b;
     /**
-     * Elements from one tile row to the next: up to {@value #TILE} used ({@code stride}, fewer when
-     * the matrix is smaller), plus 64 bytes. Comparing reads tile a down a column; with a power-of-two
-     * row length in bytes those reads fall into a few cache sets of L1 and evict each other (every
-     * element a miss); with an odd number of cache lines per row they spread over all sets.
+     * Elements from one row of tile a to the next: {@code rows} used, plus 64 bytes. Comparing reads
+     * tile a down a column; with a power-of-two row length in bytes those reads fall into a few cache
+     * sets of L1 and evict each other (every element a miss); with an odd number of cache lines per
+     * row they spread over all sets.
      */
-    final int stride;
-    /** Elements of each tile array: {@code stride} rows at most of the used length, a row apart. */
-    final int cells;
+    final int strideA;
+    /** Elements from one row of tile b to the next: {@code columns} used, plus 64 bytes. */
+    final int strideB;
+    /** Elements of tile a's array. */
+    final int cellsA;
+    /** Elements of tile b's array. */
+    final int cellsB;
 
-    Tiles(TensorBytes a, TensorBytes b, int width, int used) {
+    Tiles(TensorBytes a, TensorBytes b, int width, int rows, int columns) {
       this.a = a;
       this.b = b;
-      this.stride = used + Math.max(1, 64 / width);
-      this.cells = used * stride;
+      int pad = Math.max(1, 64 / width);
+      this.strideA = rows + pad;
+      this.strideB = columns + pad;
+      this.cellsA = columns * strideA;
+      this.cellsB = rows * strideB;
     }
 
-    /** Copies {@code count} elements of a from byte {@code at} into tile a's row {@code slot / stride}. */
+    /** Copies {@code count} elements of a from byte {@code at} into tile a at element {@code slot}. */
     abstract void loadA(long at, int slot, int count);
 
     /** The same for b. */
@@ -362,22 +372,22 @@ public final class PermutationCheck {
      */
     abstract boolean same(int tileRows, int tileColumns);
 
-    /** Tiles of {@code stride} x {@code stride} elements of {@code width} bytes. */
-    static Tiles of(TensorBytes a, TensorBytes b, int width, int stride) {
+    /** Tiles of up to {@code rows} x {@code columns} elements of {@code width} bytes (see the class). */
+    static Tiles of(TensorBytes a, TensorBytes b, int width, int rows, int columns) {
       return switch (width) {
-        case 2 -> new Shorts(a, b, width, stride);
-        case 4 -> new Ints(a, b, width, stride);
-        case 8 -> new Longs(a, b, width, stride);
-        default -> new Bytes(a, b, width, stride);
+        case 2 -> new Shorts(a, b, width, rows, columns);
+        case 4 -> new Ints(a, b, width, rows, columns);
+        case 8 -> new Longs(a, b, width, rows, columns);
+        default -> new Bytes(a, b, width, rows, columns);
       };
     }
 
     private static final class Shorts extends Tiles {
-      private final short[] tileA = new short[cells];
-      private final short[] tileB = new short[cells];
+      private final short[] tileA = new short[cellsA];
+      private final short[] tileB = new short[cellsB];
 
-      Shorts(TensorBytes a, TensorBytes b, int width, int stride) {
-        super(a, b, width, stride);
+      Shorts(TensorBytes a, TensorBytes b, int width, int rows, int columns) {
+        super(a, b, width, rows, columns);
       }
 
       @Override
@@ -393,8 +403,8 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int end = i * stride + tileColumns;
-          for (int atB = i * stride, atA = i; atB < end; atB++, atA += stride) {
+          int end = i * strideB + tileColumns;
+          for (int atB = i * strideB, atA = i; atB < end; atB++, atA += strideA) {
             if (tileA[atA] != tileB[atB]) {
               return false;
             }
@@ -405,11 +415,11 @@ public final class PermutationCheck {
     }
 
     private static final class Ints extends Tiles {
-      private final int[] tileA = new int[cells];
-      private final int[] tileB = new int[cells];
+      private final int[] tileA = new int[cellsA];
+      private final int[] tileB = new int[cellsB];
 
-      Ints(TensorBytes a, TensorBytes b, int width, int stride) {
-        super(a, b, width, stride);
+      Ints(TensorBytes a, TensorBytes b, int width, int rows, int columns) {
+        super(a, b, width, rows, columns);
       }
 
       @Override
@@ -425,8 +435,8 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int end = i * stride + tileColumns;
-          for (int atB = i * stride, atA = i; atB < end; atB++, atA += stride) {
+          int end = i * strideB + tileColumns;
+          for (int atB = i * strideB, atA = i; atB < end; atB++, atA += strideA) {
             if (tileA[atA] != tileB[atB]) {
               return false;
             }
@@ -437,11 +447,11 @@ public final class PermutationCheck {
     }
 
     private static final class Longs extends Tiles {
-      private final long[] tileA = new long[cells];
-      private final long[] tileB = new long[cells];
+      private final long[] tileA = new long[cellsA];
+      private final long[] tileB = new long[cellsB];
 
-      Longs(TensorBytes a, TensorBytes b, int width, int stride) {
-        super(a, b, width, stride);
+      Longs(TensorBytes a, TensorBytes b, int width, int rows, int columns) {
+        super(a, b, width, rows, columns);
       }
 
       @Override
@@ -457,8 +467,8 @@ public final class PermutationCheck {
       @Override
       boolean same(int tileRows, int tileColumns) {
         for (int i = 0; i < tileRows; i++) {
-          int end = i * stride + tileColumns;
-          for (int atB = i * stride, atA = i; atB < end; atB++, atA += stride) {
+          int end = i * strideB + tileColumns;
+          for (int atB = i * strideB, atA = i; atB < end; atB++, atA += strideA) {
             if (tileA[atA] != tileB[atB]) {
               return false;
             }
@@ -474,11 +484,11 @@ public final class PermutationCheck {
       private final byte[] tileA;
       private final byte[] tileB;
 
-      Bytes(TensorBytes a, TensorBytes b, int width, int stride) {
-        super(a, b, width, stride);
+      Bytes(TensorBytes a, TensorBytes b, int width, int rows, int columns) {
+        super(a, b, width, rows, columns);
         this.width = width;
-        this.tileA = new byte[cells * width];
-        this.tileB = new byte[cells * width];
+        this.tileA = new byte[cellsA * width];
+        this.tileB = new byte[cellsB * width];
       }
 
       @Override
@@ -493,10 +503,10 @@ public final class PermutationCheck {
 
       @Override
       boolean same(int tileRows, int tileColumns) {
-        int stepA = stride * width;
+        int stepA = strideA * width;
         for (int i = 0; i < tileRows; i++) {
-          int end = (i * stride + tileColumns) * width;
-          for (int atB = i * stride * width, atA = i * width; atB < end; atB += width, atA += stepA) {
+          int end = (i * strideB + tileColumns) * width;
+          for (int atB = i * strideB * width, atA = i * width; atB < end; atB += width, atA += stepA) {
             for (int k = 0; k < width; k++) {
               if (tileA[atA + k] != tileB[atB + k]) {
                 return false;

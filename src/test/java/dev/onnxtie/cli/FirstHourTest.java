@@ -464,7 +464,8 @@ class FirstHourTest {
     assertEquals(2, unknownOutputs.code(), unknownOutputs.err());
     assertTrue(unknownOutputs.err().contains("no output named 'x'"), unknownOutputs.err());
     for (String[] args : List.of(new String[] {"-q", "rewrite", "--dry-run", GPT2.toString(), "-"},
-        new String[] {"rewrite", "--dry-run", "-q", GPT2.toString(), "-"})) {
+        new String[] {"rewrite", "--dry-run", "-q", GPT2.toString(), "-"},
+        new String[] {"-q", "rewrite", "--dry-run", GPT2.toString(), "-", "-q"})) {
       Cli quiet = Cli.run(args);
       assertEquals(0, quiet.code(), quiet.err());
       assertEquals("", quiet.err(), "-q keeps the report off stderr when the model goes to stdout");
