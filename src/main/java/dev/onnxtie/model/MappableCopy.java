@@ -1,6 +1,8 @@
 package dev.onnxtie.model;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.StringStringEntryProto;
@@ -29,10 +31,10 @@ import java.util.List;
  * <p>The copy is made by the kernel ({@link FileChannel#transferTo}) from the byte ranges of the
  * source file that hold each top-level initializer's raw_data: the source's pages are never mapped
  * into this process, so they are not counted in its resident set either. The ranges come from a
- * scan of the protobuf wire format, checked against the parsed model (count, length, first and last
- * 64 bytes of every initializer); any disagreement, a model that already has external data, too few
- * bytes to matter, or a failure to write the copy (no room in the temporary folder) gives no copy,
- * and the caller loads the model as it is.
+ * scan of the file with protobuf's own wire reader, checked against the parsed model (count,
+ * length, first and last 64 bytes of every initializer); any disagreement, a model that already has
+ * external data, too few bytes to matter, or a failure to write the copy (no room in the temporary
+ * folder) gives no copy, and the caller loads the model as it is.
  *
  * <p>The copy lies in a {@link Staging} folder of the temporary folder, as a write's staged files do:
  * held by an owner lock, deleted on {@link #close}, at exit, or by a later staging folder once its
@@ -144,8 +146,8 @@ public final class MappableCopy implements AutoCloseable {
 
   /**
    * The file offset of every top-level initializer's raw_data, in the order of the parsed graph's
-   * initializers (-1 where it has none), or null when the scan disagrees with the parsed model, or
-   * meets anything it does not follow exactly as protobuf does, or cannot read the file.
+   * initializers (-1 where it has none), or null when the scan disagrees with the parsed model, the
+   * model has two graph fields, or the file cannot be read as protobuf.
    */
   static long[] rawDataOffsets(FileChannel channel, GraphProto parsed) {
     try {
@@ -161,52 +163,44 @@ public final class MappableCopy implements AutoCloseable {
       return null; // it grew past what a single-file model can be since it was read
     }
     ByteBuffer file = channel.map(FileChannel.MapMode.READ_ONLY, 0, fileSize);
-    Wire model = new Wire(file, 0, file.limit());
-    int graphStart = -1;
-    int graphEnd = -1;
-    while (model.more()) {
-      int tag = model.tag();
-      if (tag == (7 << 3 | 2)) { // ModelProto.graph
-        if (graphStart >= 0) {
-          return null; // a second graph field merges into the first: not worth following
-        }
-        int length = model.length();
-        graphStart = model.pos;
-        graphEnd = graphStart + length;
-        model.pos = graphEnd;
-      } else if (!model.skip(tag)) {
-        return null;
-      }
-    }
-    if (graphStart < 0) {
-      return null;
-    }
+    // protobuf's own reader, so that tags, lengths and skipped fields are read exactly as the parser
+    // read them; only the fields followed here are told apart by number and wire type
+    CodedInputStream input = CodedInputStream.newInstance(file);
+    boolean graphSeen = false;
     List<Long> offsets = new ArrayList<>();
     List<Integer> lengths = new ArrayList<>();
-    Wire graph = new Wire(file, graphStart, graphEnd);
-    while (graph.more()) {
-      int tag = graph.tag();
-      if (tag == (5 << 3 | 2)) { // GraphProto.initializer
-        int length = graph.length();
-        Wire tensor = new Wire(file, graph.pos, graph.pos + length);
+    for (int tag = input.readTag(); tag != 0; tag = input.readTag()) {
+      if (tag != MODEL_GRAPH) {
+        input.skipField(tag);
+        continue;
+      }
+      if (graphSeen) {
+        return null; // a second graph field merges into the first: not worth following
+      }
+      graphSeen = true;
+      int graphLimit = input.pushLimit(input.readRawVarint32());
+      for (int graphTag = input.readTag(); graphTag != 0; graphTag = input.readTag()) {
+        if (graphTag != GRAPH_INITIALIZER) {
+          input.skipField(graphTag);
+          continue;
+        }
+        int tensorLimit = input.pushLimit(input.readRawVarint32());
         long offset = -1;
         int size = 0;
-        while (tensor.more()) {
-          int field = tensor.tag();
-          if (field == (9 << 3 | 2)) { // TensorProto.raw_data: the last one wins
-            size = tensor.length();
-            offset = tensor.pos;
-            tensor.pos += size;
-          } else if (!tensor.skip(field)) {
-            return null;
+        for (int tensorTag = input.readTag(); tensorTag != 0; tensorTag = input.readTag()) {
+          if (tensorTag == TENSOR_RAW_DATA) { // the last one wins
+            size = input.readRawVarint32();
+            offset = input.getTotalBytesRead();
+            input.skipRawBytes(size);
+          } else {
+            input.skipField(tensorTag);
           }
         }
+        input.popLimit(tensorLimit);
         offsets.add(offset);
         lengths.add(size);
-        graph.pos += length;
-      } else if (!graph.skip(tag)) {
-        return null;
       }
+      input.popLimit(graphLimit);
     }
     if (offsets.size() != parsed.getInitializerCount()) {
       return null;
@@ -222,6 +216,14 @@ public final class MappableCopy implements AutoCloseable {
     }
     return result;
   }
+
+  /** The tags the scan follows: ModelProto.graph, GraphProto.initializer, TensorProto.raw_data. */
+  private static final int MODEL_GRAPH = 7 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int GRAPH_INITIALIZER = 5 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int TENSOR_RAW_DATA = 9 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+  /** Bytes compared at each end of an initializer's raw_data by {@link #sameEnds}. */
+  private static final int ENDS = 64;
 
   /**
    * True when the first and last {@value #ENDS} bytes at {@code offset} of the file are those the
@@ -245,89 +247,6 @@ public final class MappableCopy implements AutoCloseable {
       }
     }
     return true;
-  }
-
-  private static final int ENDS = 64;
-
-  /** A reader of protobuf wire format over a range of a buffer; malformed input ends in an IOException. */
-  private static final class Wire {
-    private final ByteBuffer buffer;
-    private final int end;
-    int pos;
-
-    Wire(ByteBuffer buffer, int start, int end) throws IOException {
-      if (start < 0 || end > buffer.limit() || start > end) {
-        throw new IOException("malformed protobuf");
-      }
-      this.buffer = buffer;
-      this.pos = start;
-      this.end = end;
-    }
-
-    boolean more() {
-      return pos < end;
-    }
-
-    /**
-     * A field tag. Protobuf reads a tag as 32 bits and drops what lies above; a tag with bits above
-     * (a non-canonical encoding that could name a field other than the one it seems to) or field
-     * number 0 is refused here, so that the scan can never disagree with the parser.
-     */
-    int tag() throws IOException {
-      long tag = varint();
-      if (tag >>> 32 != 0 || tag >>> 3 == 0) {
-        throw new IOException("a field tag protobuf would read differently");
-      }
-      return (int) tag;
-    }
-
-    long varint() throws IOException {
-      long value = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        if (pos >= end) {
-          throw new IOException("malformed protobuf");
-        }
-        byte b = buffer.get(pos++);
-        value |= (long) (b & 0x7f) << shift;
-        if (b >= 0) {
-          return value;
-        }
-      }
-      throw new IOException("malformed protobuf");
-    }
-
-    /** A length prefix that fits in what is left of the range. */
-    int length() throws IOException {
-      long length = varint();
-      if (length < 0 || length > end - pos) {
-        throw new IOException("malformed protobuf");
-      }
-      return (int) length;
-    }
-
-    /** Skips the field after {@code tag}; false for groups (deprecated, never in ONNX). */
-    boolean skip(int tag) throws IOException {
-      switch (tag & 7) {
-        case 0 -> varint();
-        case 1 -> advance(8);
-        case 2 -> {
-          int length = length(); // read before pos is: pos += length() would add to the old pos
-          pos += length;
-        }
-        case 5 -> advance(4);
-        default -> {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    private void advance(int bytes) throws IOException {
-      if (bytes > end - pos) {
-        throw new IOException("malformed protobuf");
-      }
-      pos += bytes;
-    }
   }
 
   /** Deletes the copy: once ONNX Runtime has created its session, it needs the files no longer. */
