@@ -65,7 +65,7 @@ final class InsertCommand implements Callable<Integer> {
   public Integer call() {
     Map<String, Path> verifyInputs = this.verifyInputs.getValue();
     boolean verify = this.verify.getValue();
-    if (!verify && (SharedOptions.VerifyOptionsMixin.anyGiven(spec) || !verifyInputs.isEmpty())) {
+    if (!verify && (verifyOptions.anyGiven(spec) || !verifyInputs.isEmpty())) {
       throw OnnxTieException.badInput("verify options (--dim, --range, --verify-input, --atol, ...) apply with --verify; add --verify");
     }
     var verifyWith = verify ? verifyOptions.arguments(verifyInputs).toOptions() : null;

@@ -89,7 +89,7 @@ final class RewriteCommand implements Callable<Integer> {
     boolean streams = in.toString().equals("-") || out.toString().equals("-");
     boolean folder = !streams && Files.isDirectory(in);
     boolean verify = this.verify.getValue();
-    if (!verify && (SharedOptions.VerifyOptionsMixin.anyGiven(spec) || !inputFiles.files().isEmpty())) {
+    if (!verify && (verifyOptions.anyGiven(spec) || !inputFiles.files().isEmpty())) {
       throw OnnxTieException.badInput("verify options (--dim, --range, --input, --atol, ...) apply with --verify; add --verify");
     }
     RewriteOptions options = RewriteOptions.defaults()

@@ -79,9 +79,8 @@ final class SharedOptions {
    * {@code verify} takes them, and so do {@code rewrite --verify} and {@code insert --verify}.
    */
   static final class VerifyOptionsMixin {
-    private static final List<String> NAMES = List.of("--dim", "--range", "--data-set", "--runs", "--seed", "--provider", "--opt-level",
-        "--atol", "--rtol", "--disable-prepacking", "--outputs", "--allow-empty", "--load-as-is");
-
+    /** These options, as a mixin of the command. */
+    private final CommandSpec mixin = CommandSpec.create();
     private final OptionSpec dims;
     private final OptionSpec ranges;
     private final OptionSpec dataSet;
@@ -97,7 +96,6 @@ final class SharedOptions {
     private final OptionSpec loadAsIs;
 
     VerifyOptionsMixin(CommandSpec command) {
-      CommandSpec mixin = CommandSpec.create();
       dims = Specs.add(mixin, Specs.map("--dim", "NAME=VALUE", Long.class, "value of a symbolic dim, e.g. --dim batch=2 (repeatable)"));
       ranges = Specs.add(mixin, Specs.map("--range", "NAME=LO:HI", String.class, "values of an input in [LO, HI) (repeatable; decimals "
           + "for floating-point inputs); LO:LO is the fixed value LO; integer inputs that index a Gather get [0, V) by default"));
@@ -137,9 +135,9 @@ final class SharedOptions {
     }
 
     /** True when any of these options was given on the command line (they need --verify in rewrite and insert). */
-    static boolean anyGiven(CommandSpec command) {
-      for (String name : NAMES) {
-        if (Specs.given(command, name)) {
+    boolean anyGiven(CommandSpec command) {
+      for (OptionSpec option : mixin.options()) {
+        if (command.commandLine().getParseResult().hasMatchedOption(option)) {
           return true;
         }
       }

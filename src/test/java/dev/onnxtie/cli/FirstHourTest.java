@@ -98,6 +98,18 @@ class FirstHourTest {
     Cli without = Cli.run("rewrite", GPT2.toString(), dir.resolve("x.onnx").toString(), "--opt-level", "basic");
     assertEquals(2, without.code());
     assertTrue(without.err().contains("add --verify"), without.err());
+    // every option of the verify set needs --verify, in rewrite and in insert
+    for (List<String> option : List.of(List.of("--dim", "batch=1"), List.of("--range", "x=0:1"), List.of("--data-set", dir.toString()),
+        List.of("--runs", "2"), List.of("--seed", "1"), List.of("--provider", "cpu"), List.of("--opt-level", "basic"), List.of("--atol", "1"),
+        List.of("--rtol", "1"), List.of("--disable-prepacking"), List.of("--outputs", "y"), List.of("--allow-empty"), List.of("--load-as-is"))) {
+      for (String command : List.of("rewrite", "insert")) {
+        List<String> args = new ArrayList<>(List.of(command, GPT2.toString(), dir.resolve("x.onnx").toString()));
+        args.addAll(option);
+        Cli alone = Cli.run(args.toArray(String[]::new));
+        assertEquals(2, alone.code(), args + ": " + alone.err());
+        assertTrue(alone.err().contains("add --verify"), args + ": " + alone.err());
+      }
+    }
   }
 
   @Test
