@@ -287,9 +287,14 @@ final class FolderRewrite {
     }
   }
 
-  /** The model files and the external data files they read, each once. */
+  /**
+   * The model files and the external data files they read, each once. Every model is read here,
+   * before anything is written: when any is refused, all refused ones are named in one bad-input
+   * error (not just the first) and nothing is written.
+   */
   private static Set<Path> inputFiles(List<Path> models) {
     Set<Path> files = new LinkedHashSet<>();
+    List<String> refused = new ArrayList<>();
     for (Path path : models) {
       try (OnnxModel model = OnnxTie.read(path)) {
         Path folder = path.toAbsolutePath().normalize().getParent();
@@ -301,7 +306,16 @@ final class FolderRewrite {
             }
           }
         });
+      } catch (OnnxTieException e) {
+        if (e.exitCode() != OnnxTieException.BAD_INPUT) {
+          throw e;
+        }
+        refused.add(path.getFileName() + " (" + e.getMessage() + ")");
       }
+    }
+    if (!refused.isEmpty()) {
+      throw OnnxTieException.badInput(refused.size() + " of " + models.size() + " models of " + models.get(0).getParent()
+          + " refused, nothing was written: " + String.join("; ", refused));
     }
     return files;
   }

@@ -49,9 +49,9 @@ final class Inspection {
     Map<String, Long> external = new TreeMap<>();
     ProtoGraphs.visit(model.proto(), (path, depth, graph) -> {
       for (TensorProto tensor : graph.getInitializerList()) {
-        DataType type = Tensors.dataType(tensor);
-        long bytes = type.isFixedSize() ? Tensors.byteSize(tensor) : 0;
-        byType.merge(type.onnxName(), new InspectReport.TypeTotal(1, bytes),
+        DataType type = Tensors.hasKnownType(tensor) ? Tensors.dataType(tensor) : null;
+        long bytes = type != null && type.isFixedSize() ? Tensors.byteSize(tensor) : 0;
+        byType.merge(type != null ? type.onnxName() : "type " + tensor.getDataType(), new InspectReport.TypeTotal(1, bytes),
             (a, b) -> new InspectReport.TypeTotal(a.count() + b.count(), a.bytes() + b.bytes()));
         if (Tensors.isExternal(tensor)) {
           ExternalData.Location where = model.externalData().locate(tensor);

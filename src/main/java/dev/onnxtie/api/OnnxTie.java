@@ -4,6 +4,7 @@ import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.graph.GraphEditor;
 import dev.onnxtie.graph.Scope;
 import dev.onnxtie.model.ModelIO;
+import dev.onnxtie.model.NewerIr;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.Prefault;
 import dev.onnxtie.model.ProtoGraphs;
@@ -28,7 +29,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -47,6 +50,14 @@ public final class OnnxTie {
 
   /** Tensors smaller than this many bytes are left alone by default. */
   public static final long DEFAULT_MIN_BYTES = TieFinder.DEFAULT_MIN_BYTES;
+
+  /**
+   * Reads models of an IR version newer than this tool knows ({@code --allow-newer-ir}) while the
+   * returned scope is open, when {@code allow}: see {@link NewerIr}.
+   */
+  public static NewerIr.Scope allowNewerIr(boolean allow) {
+    return NewerIr.allow(allow);
+  }
 
   /** Reads and validates a model file (memory-mapped; external data resolved lazily and safely). */
   public static OnnxModel read(Path file) {
@@ -212,8 +223,10 @@ public final class OnnxTie {
    * MatMul) also fails the check.
    */
   public static CheckReport check(List<Path> paths, long minBytes, boolean acrossFiles, boolean transposedTies, int jobs, Progress progress) {
-    List<Path> models = distinct(paths);
-    List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
+    List<Path> given = distinct(paths);
+    List<RefusedFile> refused = new ArrayList<>();
+    List<InspectReport> reports = inspectEach(given, minBytes, jobs, progress, refused);
+    List<Path> models = readable(given, refused);
     Map<String, List<InspectReport.DuplicateGroup>> within = new LinkedHashMap<>();
     Map<String, List<InspectReport.TransposedTie>> transposed = new LinkedHashMap<>();
     long wasted = 0;
@@ -228,15 +241,59 @@ public final class OnnxTie {
     for (CrossFileGroup group : across) {
       wasted += group.wastedBytes();
     }
-    return new CheckReport(wasted == 0 && !gated, minBytes, wasted, within, across, transposedTies, transposed);
+    return new CheckReport(wasted == 0 && !gated, minBytes, wasted, within, across, transposedTies, transposed, refused);
   }
 
-  /** Inspects every model of a list and finds the tensors several of them hold. */
+  /**
+   * Inspects every model of a list and finds the tensors several of them hold. Of several models,
+   * one that cannot be read (bad input: too new, truncated, ...) is listed in the report's {@code
+   * refused} with its reason and the others are still reported; a single model's failure is thrown.
+   */
   public static FolderInspectReport inspectAll(List<Path> paths, long minBytes, int jobs, Progress progress) {
-    List<Path> models = distinct(paths);
-    List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
+    List<Path> given = distinct(paths);
+    List<RefusedFile> refused = new ArrayList<>();
+    List<InspectReport> reports = inspectEach(given, minBytes, jobs, progress, refused);
+    List<Path> models = readable(given, refused);
     List<CrossFileGroup> across = models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
-    return new FolderInspectReport(reports, across, across.stream().mapToLong(CrossFileGroup::wastedBytes).sum());
+    return new FolderInspectReport(reports, across, across.stream().mapToLong(CrossFileGroup::wastedBytes).sum(), refused);
+  }
+
+  /** One model's inspection, or why it was refused. */
+  private record Inspected(InspectReport report, RefusedFile refused) {}
+
+  /**
+   * The reports of the models that can be read, in order; of several models, each one refused as
+   * bad input is added to {@code refused} instead (one model alone throws, as before).
+   */
+  private static List<InspectReport> inspectEach(List<Path> models, long minBytes, int jobs, Progress progress, List<RefusedFile> refused) {
+    if (models.size() < 2) {
+      return Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
+    }
+    List<Inspected> outcomes = Parallel.map(models, jobs, progress, model -> {
+      try {
+        return new Inspected(inspect(model, minBytes), null);
+      } catch (OnnxTieException e) {
+        if (e.exitCode() != OnnxTieException.BAD_INPUT) {
+          throw e;
+        }
+        return new Inspected(null, new RefusedFile(model.toString(), e.getMessage()));
+      }
+    });
+    List<InspectReport> reports = new ArrayList<>();
+    for (Inspected outcome : outcomes) {
+      if (outcome.refused() != null) {
+        refused.add(outcome.refused());
+      } else {
+        reports.add(outcome.report());
+      }
+    }
+    return reports;
+  }
+
+  /** The models not refused. */
+  private static List<Path> readable(List<Path> models, List<RefusedFile> refused) {
+    Set<String> names = refused.stream().map(RefusedFile::path).collect(Collectors.toSet());
+    return models.stream().filter(model -> !names.contains(model.toString())).toList();
   }
 
   /** The paths without repeats of one file (however it is named). */

@@ -1,5 +1,6 @@
 package dev.onnxtie.cli;
 
+import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.api.CheckReport;
 import dev.onnxtie.api.OnnxTie;
 import java.io.PrintWriter;
@@ -31,6 +32,8 @@ final class CheckCommand implements Callable<Integer> {
 
   private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
 
+  private final SharedOptions.AllowNewerIrOption allowNewerIr = new SharedOptions.AllowNewerIrOption(spec);
+
   private final OnnxTieCli root;
 
   CheckCommand(OnnxTieCli root) {
@@ -42,6 +45,12 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try (var newerIr = allowNewerIr.scope()) {
+      return run();
+    }
+  }
+
+  private Integer run() {
     long threshold = minBytes.value();
     int jobCount = jobs.value();
     List<Path> models = new ArrayList<>();
@@ -54,12 +63,17 @@ final class CheckCommand implements Callable<Integer> {
     }
     CheckReport report = OnnxTie.check(models, threshold, !withinFiles.<Boolean>getValue(), transposedTies.getValue(), jobCount, root.progress());
     root.endProgress();
-    int code = report.passed() ? 0 : 1;
+    String refused = Text.refusedSummary(report.refused(), report.withinFiles().size());
+    int code = refused != null ? OnnxTieException.BAD_INPUT : report.passed() ? 0 : 1;
     PrintWriter out = spec.commandLine().getOut();
     if (json.on()) {
-      out.println(Json.envelope("check", code, report));
+      out.println(refused != null ? Json.partial("check", code, report, refused) : Json.envelope("check", code, report));
     } else {
       Text.check(out, report, targets);
+    }
+    if (refused != null) {
+      out.flush();
+      spec.commandLine().getErr().println("onnx-tie: " + refused);
     }
     return code;
   }

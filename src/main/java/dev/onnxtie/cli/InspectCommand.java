@@ -1,5 +1,6 @@
 package dev.onnxtie.cli;
 
+import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.api.FolderInspectReport;
 import dev.onnxtie.api.OnnxTie;
 import java.io.PrintWriter;
@@ -27,6 +28,8 @@ final class InspectCommand implements Callable<Integer> {
 
   private final SharedOptions.MinBytesOption minBytes = new SharedOptions.MinBytesOption(spec);
 
+  private final SharedOptions.AllowNewerIrOption allowNewerIr = new SharedOptions.AllowNewerIrOption(spec);
+
   private final OnnxTieCli root;
 
   InspectCommand(OnnxTieCli root) {
@@ -40,6 +43,12 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try (var newerIr = allowNewerIr.scope()) {
+      return run();
+    }
+  }
+
+  private Integer run() {
     long threshold = minBytes.value();
     int jobCount = jobs.value();
     FolderInspectReport report;
@@ -52,7 +61,7 @@ final class InspectCommand implements Callable<Integer> {
       List<Path> models = new ArrayList<>();
       for (Path target : targets) {
         if (target.toString().equals("-")) {
-          throw dev.onnxtie.OnnxTieException.badInput("standard input (-) can only be inspected alone");
+          throw OnnxTieException.badInput("standard input (-) can only be inspected alone");
         }
         models.addAll(Files.isDirectory(target) ? OnnxTie.modelsIn(target) : List.of(target));
       }
@@ -62,12 +71,18 @@ final class InspectCommand implements Callable<Integer> {
       report = OnnxTie.inspectAll(models, threshold, jobCount, root.progress());
       root.endProgress();
     }
+    String refused = Text.refusedSummary(report.refused(), report.models().size());
+    int code = refused != null ? OnnxTieException.BAD_INPUT : 0;
     PrintWriter out = spec.commandLine().getOut();
     if (json.on()) {
-      out.println(Json.envelope("inspect", 0, report));
+      out.println(refused != null ? Json.partial("inspect", code, report, refused) : Json.envelope("inspect", code, report));
     } else {
       Text.inspect(out, report);
     }
-    return 0;
+    if (refused != null) {
+      out.flush();
+      spec.commandLine().getErr().println("onnx-tie: " + refused);
+    }
+    return code;
   }
 }

@@ -72,6 +72,17 @@ final class Json {
   }
 
   /**
+   * The envelope of a command that reported what it could and still failed (exit 2: some of several
+   * files were refused): the result and the error together.
+   */
+  static String partial(String command, int exitCode, Object result, String message) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("message", message);
+    error.put("verification", null);
+    return render(command, exitCode, result, error);
+  }
+
+  /**
    * The envelope of a failure: {@code result} null, {@code error} the message, exit code and, for a
    * verification that failed inside a rewrite or insert, the verification.
    */

@@ -66,6 +66,8 @@ final class RewriteCommand implements Callable<Integer> {
 
   private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
 
+  private final SharedOptions.AllowNewerIrOption allowNewerIr = new SharedOptions.AllowNewerIrOption(spec);
+
   private final OnnxTieCli root;
 
   RewriteCommand(OnnxTieCli root) {
@@ -80,6 +82,12 @@ final class RewriteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try (var newerIr = allowNewerIr.scope()) {
+      return run();
+    }
+  }
+
+  private Integer run() {
     Path in = this.in.getValue();
     Path out = this.out.getValue();
     boolean dryRun = this.dryRun.getValue();

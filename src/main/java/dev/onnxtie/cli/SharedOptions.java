@@ -3,6 +3,7 @@ package dev.onnxtie.cli;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.VerifyArguments;
+import dev.onnxtie.model.NewerIr;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,6 +143,23 @@ final class SharedOptions {
         }
       }
       return false;
+    }
+  }
+
+  /** {@code --allow-newer-ir}: read models of an IR version newer than this tool knows. */
+  static final class AllowNewerIrOption {
+    private final OptionSpec allow;
+
+    AllowNewerIrOption(CommandSpec command) {
+      CommandSpec mixin = CommandSpec.create();
+      allow = Specs.flag(mixin, "--allow-newer-ir", "read models of an IR version newer than this tool knows: every field it does not "
+          + "know is kept byte for byte, and no tensor of a dtype it does not know is tied");
+      command.addMixin("allowNewerIr", mixin);
+    }
+
+    /** The setting for the command's run; close it when the command ends. */
+    NewerIr.Scope scope() {
+      return OnnxTie.allowNewerIr(allow.<Boolean>getValue());
     }
   }
 

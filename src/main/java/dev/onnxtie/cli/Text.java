@@ -6,6 +6,7 @@ import dev.onnxtie.api.FolderInspectReport;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.InsertReport;
 import dev.onnxtie.api.InspectReport;
+import dev.onnxtie.api.RefusedFile;
 import dev.onnxtie.api.RewriteReport;
 import dev.onnxtie.api.TieInfo;
 import dev.onnxtie.api.TieRelation;
@@ -132,6 +133,7 @@ final class Text {
    * @param targets the files and folders checked, as given: the fix names them
    */
   static void check(PrintWriter out, CheckReport report, List<Path> targets) {
+    refused(out, report.refused());
     report.withinFiles().forEach((file, groups) -> {
       for (InspectReport.DuplicateGroup group : groups) {
         for (InspectReport.Member member : group.members()) {
@@ -191,6 +193,7 @@ final class Text {
 
   static void inspect(PrintWriter out, FolderInspectReport folder) {
     folder.models().forEach(report -> inspect(out, report));
+    refused(out, folder.refused());
     for (CrossFileGroup group : folder.acrossFiles()) {
       out.println("across files: " + group.tensor() + " " + group.dtype() + group.shape() + " of " + group.file() + " is held by:");
       for (CrossFileGroup.Copy copy : group.copies()) {
@@ -202,6 +205,22 @@ final class Text {
       out.println("rewrite with --shared-data saves " + count(folder.wastedAcrossFiles(), "byte") + " across files ("
           + Units.bytes(folder.wastedAcrossFiles()) + ")");
     }
+  }
+
+  /** Each refused file with its reason, one line each. */
+  static void refused(PrintWriter out, List<RefusedFile> refused) {
+    for (RefusedFile file : refused) {
+      out.println(file.path() + ": refused: " + file.reason());
+    }
+  }
+
+  /** The closing line of a command that refused some of several files: null when none was refused. */
+  static String refusedSummary(List<RefusedFile> refused, int readable) {
+    if (refused.isEmpty()) {
+      return null;
+    }
+    return count(refused.size(), "model") + " of " + (refused.size() + readable) + " refused ("
+        + String.join(", ", refused.stream().map(RefusedFile::path).toList()) + "); the others are reported above";
   }
 
   static void inspect(PrintWriter out, InspectReport report) {

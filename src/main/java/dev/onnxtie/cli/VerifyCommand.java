@@ -27,6 +27,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   private final SharedOptions.JsonOption json = new SharedOptions.JsonOption(spec);
 
+  private final SharedOptions.AllowNewerIrOption allowNewerIr = new SharedOptions.AllowNewerIrOption(spec);
+
   private final OnnxTieCli root;
 
   VerifyCommand(OnnxTieCli root) {
@@ -40,6 +42,12 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try (var newerIr = allowNewerIr.scope()) {
+      return run();
+    }
+  }
+
+  private Integer run() {
     var options = verifyOptions.arguments(inputFiles.files()).toOptions();
     Path a = this.a.getValue();
     Path b = this.b.getValue();

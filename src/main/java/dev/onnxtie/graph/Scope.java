@@ -230,6 +230,9 @@ public final class Scope {
   }
 
   private Optional<TensorSource> source(TensorProto tensor) {
+    if (!Tensors.hasKnownType(tensor)) {
+      return Optional.empty(); // a dtype of a newer IR (read with --allow-newer-ir): never tied
+    }
     DataType type = Tensors.dataType(tensor);
     if (type == DataType.STRING) {
       return strings(tensor);

@@ -2,8 +2,9 @@ package dev.onnxtie.model;
 
 
 /**
- * Every ONNX tensor element type up to IR version 11, with its size and the typed field of
- * {@code TensorProto} that holds it when {@code raw_data} is not used.
+ * Every ONNX tensor element type up to IR version 13, with its size and the typed field of
+ * {@code TensorProto} that holds it when {@code raw_data} is not used. The sub-byte types are
+ * packed: two 4-bit or four 2-bit elements to a byte, the first element in the lowest bits.
  */
 public enum DataType {
   UNDEFINED(0, 0, Field.NONE),
@@ -30,7 +31,9 @@ public enum DataType {
   UINT4(21, 4, Field.INT32),
   INT4(22, 4, Field.INT32),
   FLOAT4E2M1(23, 4, Field.INT32),
-  FLOAT8E8M0(24, 8, Field.INT32);
+  FLOAT8E8M0(24, 8, Field.INT32),
+  UINT2(25, 2, Field.INT32),
+  INT2(26, 2, Field.INT32);
 
   /** The typed {@code TensorProto} field that carries elements of a type. */
   public enum Field {
@@ -43,7 +46,7 @@ public enum DataType {
     STRING
   }
 
-  private static final DataType[] BY_CODE = new DataType[25];
+  private static final DataType[] BY_CODE = new DataType[27];
 
   static {
     for (DataType type : values()) {
@@ -66,7 +69,7 @@ public enum DataType {
     return code;
   }
 
-  /** Bits per element: 4 for the packed 4-bit types, 0 for STRING and UNDEFINED. */
+  /** Bits per element: 4 or 2 for the packed types, 0 for STRING and UNDEFINED. */
   public int bits() {
     return bits;
   }
@@ -76,9 +79,14 @@ public enum DataType {
     return field;
   }
 
-  /** True for the 4-bit types stored two elements per byte. */
+  /** True for the sub-byte types: 4-bit ones stored two elements per byte, 2-bit ones four. */
   public boolean isPacked() {
-    return bits == 4;
+    return bits > 0 && bits < 8;
+  }
+
+  /** Elements per byte: 2 for the 4-bit types, 4 for the 2-bit ones, 1 otherwise. */
+  public int elementsPerByte() {
+    return isPacked() ? 8 / bits : 1;
   }
 
   /** True for types with a fixed element size (everything but STRING and UNDEFINED). */
@@ -86,7 +94,7 @@ public enum DataType {
     return bits > 0;
   }
 
-  /** Bytes per element for types of at least 8 bits; 1 for the 4-bit types (two per byte). */
+  /** Bytes per element for types of at least 8 bits; 1 for the packed types (several per byte). */
   public int byteWidth() {
     return Math.max(1, bits / 8);
   }
@@ -97,8 +105,9 @@ public enum DataType {
    * @throws ArithmeticException when the size overflows a long
    */
   public long byteSize(long elements) {
-    if (bits == 4) {
-      return elements / 2 + (elements & 1);
+    if (isPacked()) {
+      int perByte = elementsPerByte();
+      return elements / perByte + (elements % perByte == 0 ? 0 : 1);
     }
     return Math.multiplyExact(elements, (long) bits / 8);
   }

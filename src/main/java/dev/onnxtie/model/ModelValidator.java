@@ -79,9 +79,10 @@ public final class ModelValidator {
     if (proto.getIrVersion() <= 0) {
       throw OnnxTieException.badInput("not an ONNX model: ir_version is missing or " + proto.getIrVersion());
     }
-    if (proto.getIrVersion() > NEWEST_IR_VERSION) {
+    if (proto.getIrVersion() > NEWEST_IR_VERSION && !NewerIr.allowed()) {
       throw OnnxTieException.badInput("the model's ir_version " + proto.getIrVersion() + " is newer than the newest this tool knows ("
-          + NEWEST_IR_VERSION + "); use a newer onnx-tie or export with an older IR version");
+          + NEWEST_IR_VERSION + "); --allow-newer-ir goes on (keeping all it does not know, tying no tensor of a dtype it does not "
+          + "know), or use a newer onnx-tie or export with an older IR version");
     }
     boolean hasDefault = false;
     for (OperatorSetIdProto opset : proto.getOpsetImportList()) {
@@ -454,6 +455,9 @@ public final class ModelValidator {
           + "); a tensor stores its data in exactly one");
     }
     int code = tensor.getDataType();
+    if (!DataType.isKnown(code) && code > 0 && NewerIr.allowed()) {
+      return; // a dtype of a newer IR: carried along as it is, never read
+    }
     if (!DataType.isKnown(code) || code == 0) {
       throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' has unknown data_type " + code);
     }

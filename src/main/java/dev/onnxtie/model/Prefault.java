@@ -28,7 +28,7 @@ public final class Prefault {
   public static void externalData(OnnxModel model) {
     List<TensorBytes> views = new ArrayList<>();
     for (TensorProto tensor : model.proto().getGraph().getInitializerList()) {
-      if (Tensors.isExternal(tensor) && Tensors.dataType(tensor).isFixedSize() && Tensors.byteSize(tensor) >= MIN_BYTES) {
+      if (Tensors.isExternal(tensor) && Tensors.hasKnownType(tensor) && Tensors.dataType(tensor).isFixedSize() && Tensors.byteSize(tensor) >= MIN_BYTES) {
         views.add(model.tensorBytes(tensor));
       }
     }

@@ -51,6 +51,11 @@ public final class Tensors {
     return count;
   }
 
+  /** True when a tensor's data_type is one this tool knows (not UNDEFINED). */
+  public static boolean hasKnownType(TensorProto tensor) {
+    return tensor.getDataType() > 0 && DataType.isKnown(tensor.getDataType());
+  }
+
   /** The dtype of a tensor; bad input for an unknown or UNDEFINED data_type. */
   public static DataType dataType(TensorProto tensor) {
     int code = tensor.getDataType();
@@ -100,7 +105,7 @@ public final class Tensors {
       return Math.multiplyExact(elements, 2L);
     }
     if (type.isPacked()) {
-      return elements / 2 + (elements & 1);
+      return type.byteSize(elements);
     }
     return elements;
   }
@@ -158,7 +163,7 @@ public final class Tensors {
           switch (type.bits()) {
             case 32 -> out.putInt(v);
             case 16 -> out.putShort((short) v);
-            case 8, 4 -> out.put((byte) v);
+            case 8, 4, 2 -> out.put((byte) v);
             default -> throw new IllegalStateException("bits " + type.bits());
           }
         }

@@ -7,11 +7,16 @@ import dev.onnxtie.model.TensorBytes;
 final class ElementReader {
   private ElementReader() {}
 
-  /** The bits of element {@code index} (the low half for 16-byte elements). */
-  static long bits(TensorBytes data, int width, boolean packed, long index) {
-    if (packed) {
-      int b = data.get(index >>> 1);
-      return (b >>> ((int) (index & 1) * 4)) & 0xF;
+  /**
+   * The bits of element {@code index} (the low half for 16-byte elements). {@code packedBits} is 4
+   * or 2 for the sub-byte types (several elements to a byte, the first in the lowest bits), 0 for
+   * the others.
+   */
+  static long bits(TensorBytes data, int width, int packedBits, long index) {
+    if (packedBits != 0) {
+      int perByte = 8 / packedBits;
+      int b = data.get(index / perByte);
+      return (b >>> ((int) (index % perByte) * packedBits)) & ((1 << packedBits) - 1);
     }
     long at = index * width;
     return switch (width) {
@@ -25,9 +30,9 @@ final class ElementReader {
   }
 
   /** True when element {@code ia} of {@code a} and element {@code ib} of {@code b} have equal bits. */
-  static boolean same(TensorBytes a, long ia, TensorBytes b, long ib, int width, boolean packed) {
-    if (packed) {
-      return bits(a, width, true, ia) == bits(b, width, true, ib);
+  static boolean same(TensorBytes a, long ia, TensorBytes b, long ib, int width, int packedBits) {
+    if (packedBits != 0) {
+      return bits(a, width, packedBits, ia) == bits(b, width, packedBits, ib);
     }
     long pa = ia * width;
     long pb = ib * width;
@@ -39,6 +44,11 @@ final class ElementReader {
       case 16 -> a.getLong(pa) == b.getLong(pb) && a.getLong(pa + 8) == b.getLong(pb + 8);
       default -> throw new IllegalArgumentException("width " + width);
     };
+  }
+
+  /** Bits of one element of a packed sub-byte type (4 or 2), 0 for the byte-aligned types. */
+  static int packedBits(DataType type) {
+    return type.isPacked() ? type.bits() : 0;
   }
 
   /** Element width in bytes for the reader (16 for complex128). */

@@ -530,10 +530,10 @@ public final class PermutationCheck {
     return strides;
   }
 
-  /** Element by element (packed 4-bit types, whose elements are nibbles). */
+  /** Element by element (the packed sub-byte types, whose elements are 4 or 2 bits of a byte). */
   private static boolean matchesElementwise(TensorBytes a, long[] aDims, TensorBytes b, int[] perm, DataType type) {
     int width = ElementReader.width(type);
-    boolean packed = type.isPacked();
+    int packedBits = ElementReader.packedBits(type);
     int rank = aDims.length;
     long[] aStride = strides(aDims);
     long[] bDims = new long[rank];
@@ -550,7 +550,7 @@ public final class PermutationCheck {
     while (true) {
       long at = ia;
       for (long j = 0; j < inner; j++, at += innerStep) {
-        if (!ElementReader.same(a, at, b, ib + j, width, packed)) {
+        if (!ElementReader.same(a, at, b, ib + j, width, packedBits)) {
           return false;
         }
       }

@@ -32,10 +32,10 @@ public final class PermutationKey {
   /** The key of a tensor of this type and dims whose raw bytes are {@code data}, of any size. */
   public long of(TensorBytes data, DataType type, long[] dims) {
     int width = ElementReader.width(type);
-    boolean packed = type.isPacked();
+    int packedBits = ElementReader.packedBits(type);
     int rank = dims.length;
     if (rank == 0) {
-      return mix(ElementReader.bits(data, width, packed, 0));
+      return mix(ElementReader.bits(data, width, packedBits, 0));
     }
     for (long dim : dims) {
       if (dim == 0) {
@@ -58,7 +58,7 @@ public final class PermutationKey {
       }
       // the fast paths read a row that lies in one chunk straight from that chunk's buffer
       long rowStart = element * width;
-      boolean oneChunk = !packed && (rowStart >>> data.shift()) == ((rowStart + inner * width - 1) >>> data.shift());
+      boolean oneChunk = packedBits == 0 && (rowStart >>> data.shift()) == ((rowStart + inner * width - 1) >>> data.shift());
       if (last != null && oneChunk && width == 4) {
         ByteBuffer chunk = data.chunk((int) (rowStart >>> data.shift()));
         int at = (int) (rowStart - ((rowStart >>> data.shift()) << data.shift()));
@@ -73,7 +73,7 @@ public final class PermutationKey {
         }
       } else {
         for (long j = 0; j < inner; j++) {
-          key += mix(ElementReader.bits(data, width, packed, element + j)) * (outer * factor(last, inner, j));
+          key += mix(ElementReader.bits(data, width, packedBits, element + j)) * (outer * factor(last, inner, j));
         }
       }
       element += inner;

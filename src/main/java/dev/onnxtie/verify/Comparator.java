@@ -120,7 +120,7 @@ final class Comparator {
         long bytes = a.bytes().remaining();
         for (long i = 0; i < bytes; i++) {
           if (a.byteAt(i) != b.byteAt(i)) {
-            tally.fail(a.type().isPacked() ? i * 2 : i, String.format(Locale.ROOT, "byte 0x%02x vs 0x%02x", a.byteAt(i), b.byteAt(i)));
+            tally.fail(i * a.type().elementsPerByte(), String.format(Locale.ROOT, "byte 0x%02x vs 0x%02x", a.byteAt(i), b.byteAt(i)));
           }
         }
       }

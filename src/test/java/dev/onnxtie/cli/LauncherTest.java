@@ -117,7 +117,7 @@ class LauncherTest {
     Cli result = Cli.run("--version");
     assertEquals(0, result.code(), result.err());
     assertTrue(result.out().matches("(?s)onnx-tie \\S+.*"), result.out());
-    assertTrue(result.out().contains("ONNX Runtime 1.24.1 (onnxruntime"), result.out());
+    assertTrue(result.out().contains("ONNX Runtime 1.29.0 (onnxruntime"), result.out());
     assertTrue(result.out().contains("protobuf-java 4.33.5"), result.out());
     assertTrue(result.out().contains("CUDA provider"), result.out());
   }
