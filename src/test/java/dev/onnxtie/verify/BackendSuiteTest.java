@@ -74,8 +74,10 @@ class BackendSuiteTest {
         String.join(" ", names.subList(0, Math.min(12, names.size()))) + (names.size() > 12 ? " ..." : ""))));
     System.out.print(summary);
     assertEquals(1072, cases.size(), "libonnx-testdata 1.12 ships 1,072 models with test_data_set_0");
-    // Floors from the first full run (ORT 1.24.1 CPU: 1,015 load, 961 match; the rest are listed
-    // above by cause, none of them onnx-tie's); they catch a regression in reading or comparing.
+    // Floors from the first full run (ORT 1.24.1 CPU: 1,015 load, 961 match; ORT 1.29.0 CPU: 1,010
+    // load, 963 match: the 5 fewer loads are StringNormalizer models that 1.29 now fails on the
+    // missing en_US.UTF-8 locale at load instead of at run; the rest are listed above by cause, none of them onnx-tie's); they catch a
+    // regression in reading or comparing.
     assertTrue(loaded >= 1010, summary.toString());
     assertTrue(matched >= 955, summary.toString());
   }
