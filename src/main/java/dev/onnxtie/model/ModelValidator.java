@@ -42,7 +42,8 @@ public final class ModelValidator {
           "Gather", Map.of("axis", AttributeType.INT),
           "GatherElements", Map.of("axis", AttributeType.INT),
           "Reshape", Map.of("allowzero", AttributeType.INT),
-          "Cast", Map.of("to", AttributeType.INT),
+          // saturate since opset 19, round_mode (to float8e8m0) since opset 25
+          "Cast", Map.of("to", AttributeType.INT, "saturate", AttributeType.INT, "round_mode", AttributeType.STRING),
           "If", Map.of("then_branch", AttributeType.GRAPH, "else_branch", AttributeType.GRAPH),
           "Loop", Map.of("body", AttributeType.GRAPH),
           "Scan", Map.of("body", AttributeType.GRAPH, "num_scan_inputs", AttributeType.INT, "scan_input_axes", AttributeType.INTS,

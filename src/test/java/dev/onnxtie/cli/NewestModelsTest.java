@@ -18,6 +18,7 @@ import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelValidator;
+import dev.onnxtie.proto.Onnx.AttributeProto;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
@@ -226,6 +227,34 @@ class NewestModelsTest {
     assertEquals(12, tied.getIrVersion());
     assertEquals(24, tied.getOpsetImport(0).getVersion());
     assertTrue(tied.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("TensorScatter")));
+  }
+
+  /** Cast(25)'s round_mode (for float8e8m0) is a string and saturate an int: the validator holds them to it. */
+  @Test
+  void cast25AttributeRules() {
+    int[] scales = random(25, 12, 8);
+    for (boolean wrong : new boolean[] {false, true}) {
+      AttributeProto roundMode = wrong ? intAttribute("round_mode", 1)
+          : AttributeProto.newBuilder().setName("round_mode").setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8("nearest")).build();
+      GraphProto graph = GraphProto.newBuilder().setName("cast25")
+          .addInitializer(TestModels.raw("scale", DataType.FLOAT8E8M0, pack(scales, 8), 12))
+          .addInput(value("x", 1, 12))
+          .addNode(node("Cast", "to_e8m0", List.of("x"), List.of("x8"), intAttribute("to", DataType.FLOAT8E8M0.code()), intAttribute("saturate", 1), roundMode))
+          .addNode(node("Cast", "back", List.of("x8"), List.of("y"), intAttribute("to", 1)))
+          .addNode(node("Cast", "scale_f", List.of("scale"), List.of("s"), intAttribute("to", 1)))
+          .addOutput(value("y", 1, 12)).addOutput(value("s", 1, 12)).build();
+      Path model = TestModels.save(TestModels.model(graph, 12, 25), dir.resolve("cast25-" + wrong + ".onnx"));
+      Cli inspect = Cli.run("inspect", model.toString());
+      if (wrong) {
+        assertEquals(2, inspect.code(), inspect.err());
+        assertEquals(1, inspect.errLines(), inspect.err());
+        assertTrue(inspect.err().contains("node to_e8m0 (Cast): attribute 'round_mode' must be STRING, found INT"), inspect.err());
+      } else {
+        assertEquals(0, inspect.code(), inspect.err());
+        assertTrue(inspect.out().contains("IR version 12, opsets "), inspect.out());
+        assertTrue(inspect.out().contains("initializers float8e8m0: 1 (12 B)"), inspect.out());
+      }
+    }
   }
 
   static byte[] longs(long... values) {
