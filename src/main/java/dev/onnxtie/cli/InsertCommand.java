@@ -54,6 +54,8 @@ final class InsertCommand implements Callable<Integer> {
 
   private final SharedOptions.JsonOption json = new SharedOptions.JsonOption(spec);
 
+  private final SharedOptions.AllowNewerIrOption allowNewerIr = new SharedOptions.AllowNewerIrOption(spec);
+
   InsertCommand() {
     Specs.footer(spec, "%nExamples:%n",
         "  onnx-tie insert encoder.onnx ae.onnx --encoder /dense/MatMul --bias encoder",
@@ -63,6 +65,12 @@ final class InsertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try (var newerIr = allowNewerIr.scope()) {
+      return run();
+    }
+  }
+
+  private Integer run() {
     Map<String, Path> verifyInputs = this.verifyInputs.getValue();
     boolean verify = this.verify.getValue();
     if (!verify && (verifyOptions.anyGiven(spec) || !verifyInputs.isEmpty())) {

@@ -23,4 +23,24 @@ public enum OptLevel {
   public SessionOptions.OptLevel ortLevel() {
     return ortLevel;
   }
+
+  /**
+   * The hint for a session that ONNX Runtime failed to create at this level with {@code message}:
+   * a failure inside a fusion (extended and all; ONNX Runtime 1.24's SimplifiedLayerNormFusion on
+   * fp16 exports) goes away at basic, one inside its constant folding (basic and up) at disable.
+   * Empty for every other failure (a kernel that refuses its attributes fails at every level).
+   */
+  public String retryHint(String message) {
+    String text = String.valueOf(message);
+    if (!text.contains("initialization")) {
+      return "";
+    }
+    if (text.contains("Fusion") && compareTo(BASIC) > 0) {
+      return " (an optimizer failure in ONNX Runtime: retry with --opt-level basic)";
+    }
+    if (text.contains("optimizer") && compareTo(DISABLE) > 0) {
+      return " (an optimizer failure in ONNX Runtime: retry with --opt-level disable)";
+    }
+    return "";
+  }
 }

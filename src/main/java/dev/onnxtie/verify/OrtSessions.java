@@ -222,8 +222,7 @@ final class OrtSessions {
       if (useCuda && options.provider() == Provider.AUTO) {
         throw new CudaSessionFailure(DataFiles.oneLine(e.getMessage()));
       }
-      String hint = options.optLevel().compareTo(OptLevel.BASIC) > 0 && String.valueOf(e.getMessage()).contains("initialization")
-          ? " (an optimizer failure in ONNX Runtime: retry with --opt-level basic)" : "";
+      String hint = options.optLevel().retryHint(e.getMessage());
       throw OnnxTieException.badInput("ONNX Runtime cannot load " + model + ": " + DataFiles.oneLine(e.getMessage()) + hint, e);
     }
   }
