@@ -314,6 +314,12 @@ class NewestModelsTest {
       assertEquals("", result.out(), args[0]);
     }
     assertFalse(Files.exists(dir.resolve("out.onnx")), "nothing written");
+    // with the option, verify reads both and hands them to ONNX Runtime, whose refusal is one line too
+    // (ONNX Runtime 1.29: "Unsupported model IR version: 14, max supported IR version: 13")
+    Cli verify = Cli.run("verify", model.toString(), other.toString(), "--allow-newer-ir");
+    assertEquals(2, verify.code(), verify.err());
+    assertEquals(1, verify.errLines(), verify.err());
+    assertTrue(verify.err().startsWith("onnx-tie: ONNX Runtime cannot load " + model), verify.err());
   }
 
   @Test
