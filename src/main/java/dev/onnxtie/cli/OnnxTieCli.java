@@ -124,7 +124,23 @@ public final class OnnxTieCli implements Runnable {
     skipUnusedConverters();
     PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), false);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+    // Ctrl-C (SIGINT, SIGTERM, SIGHUP): the JVM runs its shutdown hooks before the run returns; this
+    // one ends the progress line and says so (the staging hooks remove what was half written)
+    boolean[] returned = {false};
+    Thread interrupted = new Thread(() -> {
+      synchronized (returned) {
+        if (!returned[0]) {
+          TerminalProgress.finishActive();
+          err.println("onnx-tie: interrupted");
+          err.flush();
+        }
+      }
+    }, "onnx-tie-interrupted");
+    Runtime.getRuntime().addShutdownHook(interrupted);
     int code = run(System.in, new FileOutputStream(FileDescriptor.out), isTerminal(1), out, err, args);
+    synchronized (returned) {
+      returned[0] = true;
+    }
     out.flush();
     err.flush();
     System.exit(code);
