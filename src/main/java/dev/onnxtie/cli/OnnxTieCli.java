@@ -60,9 +60,7 @@ public final class OnnxTieCli implements Runnable {
   private TerminalProgress terminal;
 
   OnnxTieCli() {
-    Specs.footer(spec, "%nExit codes:%n",
-        "  0  ok", "  1  verification mismatch or check failed", "  2  bad input or usage", "  3  internal error",
-        "", "Examples:", "  onnx-tie inspect model.onnx", "  onnx-tie rewrite model.onnx tied.onnx --verify",
+    Specs.footer(spec, "%nExamples:%n", "  onnx-tie inspect model.onnx", "  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie check exported/");
   }
 
@@ -186,6 +184,14 @@ public final class OnnxTieCli implements Runnable {
     boolean json = Arrays.asList(args).contains("--json");
     commandLine.setParameterExceptionHandler((ex, arguments) -> {
       String command = ex.getCommandLine().getCommandName();
+      if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && command.equals("onnx-tie") && !unmatched.getSuggestions().isEmpty()
+          && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+        // a misspelt command: one line, the suggestion (picocli's "Unmatched arguments from index 0" says less)
+        List<String> suggestions = unmatched.getSuggestions().stream().map(name -> "onnx-tie " + name).toList();
+        fail(out, err, null, OnnxTieException.BAD_INPUT, "unknown command '" + unmatched.getUnmatched().get(0) + "'. Did you mean: "
+            + String.join(" or ", suggestions) + "?");
+        return OnnxTieException.BAD_INPUT;
+      }
       String message = ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')";
       fail(out, err, json && !command.equals("onnx-tie") ? command : null, OnnxTieException.BAD_INPUT, message);
       if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
