@@ -125,16 +125,17 @@ public final class OnnxTieCli implements Runnable {
     // Ctrl-C (SIGINT, SIGTERM, SIGHUP): the JVM runs its shutdown hooks before the run returns; this
     // one ends the progress line and says so (the staging hooks remove what was half written)
     boolean[] returned = {false};
-    Thread interrupted = new Thread(() -> {
+    Thread interruptedHook = new Thread(() -> {
       synchronized (returned) {
         if (!returned[0]) {
+          interrupted = true;
           TerminalProgress.finishActive();
           err.println("onnx-tie: interrupted");
           err.flush();
         }
       }
     }, "onnx-tie-interrupted");
-    Runtime.getRuntime().addShutdownHook(interrupted);
+    Runtime.getRuntime().addShutdownHook(interruptedHook);
     int code = run(System.in, new FileOutputStream(FileDescriptor.out), isTerminal(1), out, err, args);
     synchronized (returned) {
       returned[0] = true;
@@ -240,8 +241,14 @@ public final class OnnxTieCli implements Runnable {
     }
   }
 
+  /** Set once Ctrl-C's hook has said "interrupted": what fails after it (a write cut short) is not reported. */
+  private static volatile boolean interrupted;
+
   /** One line on stderr and, when {@code jsonCommand} is not null, the failure envelope on stdout. */
   private static void fail(PrintWriter out, PrintWriter err, String jsonCommand, int exitCode, String message) {
+    if (interrupted) {
+      return;
+    }
     err.println("onnx-tie: " + message);
     err.flush();
     if (jsonCommand != null) {
