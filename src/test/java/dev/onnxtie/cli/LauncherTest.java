@@ -139,6 +139,17 @@ class LauncherTest {
     assertTrue(run.out.contains("installed: " + target.toRealPath().resolve("onnx-tie")), run.out);
     assertTrue(run.out.contains(target.toRealPath() + " is not on PATH: add it"), run.out);
     assertTrue(Files.notExists(log), "no build for an install");
+    // the command it suggests runs the launcher through the new link
+    String suggested = run.out.substring(run.out.indexOf(", or run ") + ", or run ".length()).strip();
+    assertEquals(target.toRealPath().resolve("onnx-tie") + " --version", suggested);
+    maven(0, "cpu");
+    ProcessBuilder directly = new ProcessBuilder(List.of(suggested.split(" "))).directory(elsewhere.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("direct.txt").toFile());
+    directly.environment().put("PATH", stubs + ":/usr/bin:/bin");
+    Process direct = directly.start();
+    assertTrue(direct.waitFor(60, TimeUnit.SECONDS));
+    assertTrue(Files.readAllLines(log).stream().anyMatch(line -> line.startsWith("java ") && line.endsWith(" --version")),
+        Files.readString(dir.resolve("direct.txt")));
     // again, with the folder on PATH: the link is replaced, and the line says so
     List<String> command = List.of(bin.resolve("onnx-tie").toString(), "install", target.toString());
     ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true)
@@ -147,7 +158,16 @@ class LauncherTest {
     Process process = builder.start();
     assertTrue(process.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, process.exitValue());
-    assertTrue(Files.readString(dir.resolve("again.txt")).contains(target.toRealPath() + " is on PATH"), Files.readString(dir.resolve("again.txt")));
+    assertTrue(Files.readString(dir.resolve("again.txt")).contains(target.toRealPath() + " is on PATH: run 'onnx-tie --version'"),
+        Files.readString(dir.resolve("again.txt")));
+    Files.delete(log);
+    ProcessBuilder onPath = new ProcessBuilder(List.of("bash", "-c", "onnx-tie --version")).directory(elsewhere.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("onpath.txt").toFile());
+    onPath.environment().put("PATH", target.toRealPath() + ":" + stubs + ":/usr/bin:/bin");
+    Process viaPath = onPath.start();
+    assertTrue(viaPath.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, viaPath.exitValue(), Files.readString(dir.resolve("onpath.txt")));
+    assertTrue(Files.readAllLines(log).stream().anyMatch(line -> line.startsWith("java ") && line.endsWith(" --version")));
     // a file of another program there is left alone
     Path other = Files.createDirectories(dir.resolve("other"));
     Files.writeString(other.resolve("onnx-tie"), "not ours");
