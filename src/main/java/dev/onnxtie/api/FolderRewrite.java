@@ -74,7 +74,7 @@ final class FolderRewrite {
       FolderRewriteReport report = sharedData == null
           ? eachOnItsOwn(inDir, target, models, options, jobs, progress, kept, before)
           : shared(inDir, target, models, options, sharedData, jobs, progress, before);
-      List<String> notes = new ArrayList<>();
+      List<String> notes = new ArrayList<>(report.notes());
       progress.phase("copying the other files of " + inDir.getFileName());
       List<String> copied = sameFolder(inDir, outDir) ? List.of() : copyOthers(inDir, target, outDir, models, inputFiles, fresh, notes);
       report = new FolderRewriteReport(report.input(), outDir.toString(), false, report.models(), report.sharedData(), report.bytesBefore(),
@@ -151,25 +151,29 @@ final class FolderRewrite {
       // every tensor a check would count goes to the shared file, so that copies across files are stored once
       WriteOptions write = new WriteOptions(WriteOptions.Layout.EXTERNAL, sharedData,
           Math.min(options.write().threshold(), options.minBytes()), options.write().alignment());
-      List<Path> written = ModelIO.writeShared(rewritten.stream().map(OnnxTie.Rewritten::model).toList(), outs, sharedData, write, staged -> {
+      ModelIO.SharedFiles shared = ModelIO.writeShared(rewritten.stream().map(OnnxTie.Rewritten::model).toList(), outs, sharedData, write, staged -> {
         if (options.verify() != null) {
           for (int i = 0; i < staged.size(); i++) {
             verifications[i] = OnnxTie.verifyBeforeRename(models.get(i), staged.get(i), outs.get(i), options.verify(), progress);
           }
         }
       });
+      List<Path> written = shared.files();
       long after = 0;
       for (Path file : written) {
         after += sizeOf(file);
       }
       List<RewriteReport> reports = new ArrayList<>();
       for (int i = 0; i < models.size(); i++) {
-        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), false, rewritten.get(i).result(), OnnxTie.fileBytes(read.get(i)),
-            sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), written.get(0).getFileName().toString(),
+        long modelBefore = OnnxTie.fileBytes(read.get(i));
+        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), false, rewritten.get(i).result(), modelBefore,
+            shared.unchanged() ? modelBefore : sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), written.get(0).getFileName().toString(),
             verifications[i]));
       }
+      List<String> notes = shared.unchanged()
+          ? List.of("nothing changed: " + target + " already holds this output (the same file names and bytes)") : List.of();
       return new FolderRewriteReport(inDir.toString(), target.toString(), false, reports, written.get(0).toString(), before, after, List.of(),
-          List.of());
+          notes);
     } finally {
       read.forEach(OnnxModel::close);
     }
@@ -275,13 +279,26 @@ final class FolderRewrite {
     }
   }
 
-  /** A new hidden folder beside the output folder (same file system, so the final rename is atomic). */
+  /**
+   * A new hidden folder beside the output folder (same file system, so the final rename is atomic),
+   * made with the umask's permissions as {@code mkdir} would (drwxr-xr-x under 022): it becomes the
+   * output folder. {@code Files.createTempDirectory} would make it drwx------ whatever the umask.
+   */
   private static Path stagingFolderFor(Path outDir) {
     Path absolute = outDir.toAbsolutePath().normalize();
     Path parent = absolute.getParent();
     try {
       Files.createDirectories(parent);
-      return Files.createTempDirectory(parent, STAGING_PREFIX + absolute.getFileName() + "-");
+      String base = STAGING_PREFIX + absolute.getFileName() + "-" + ProcessHandle.current().pid() + "-";
+      for (int attempt = 0; ; attempt++) {
+        try {
+          return Files.createDirectory(parent.resolve(base + Long.toHexString(System.nanoTime())));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          if (attempt >= 100) {
+            throw e;
+          }
+        }
+      }
     } catch (IOException e) {
       throw OnnxTieException.badInput("cannot create output folder " + outDir + " (" + reason(e) + ")", e);
     }

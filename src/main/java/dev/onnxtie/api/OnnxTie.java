@@ -24,6 +24,7 @@ import dev.onnxtie.verify.VerifyOptions;
 import dev.onnxtie.verify.VerifyReport;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -325,7 +326,29 @@ public final class OnnxTie {
     }
   }
 
-  /** The {@code .onnx} files of a folder, sorted by name; bad input when there are none. */
+  /**
+   * For a folder without models: that sub-folders are not searched, and the first sub-folder (by
+   * name) that holds a {@code .onnx} file, to name instead.
+   */
+  private static String subFolderHint(Path dir) {
+    try (Stream<Path> entries = Files.list(dir)) {
+      List<Path> folders = entries.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+      for (Path folder : folders) {
+        try (Stream<Path> files = Files.list(folder)) {
+          if (files.anyMatch(p -> p.getFileName().toString().endsWith(".onnx") && Files.isRegularFile(p))) {
+            return " (sub-folders are not searched: name one that holds models, such as " + folder + ")";
+          }
+        } catch (IOException e) {
+          // an unreadable sub-folder: not a suggestion
+        }
+      }
+    } catch (IOException e) {
+      // no hint
+    }
+    return " (sub-folders are not searched)";
+  }
+
+  /** The {@code .onnx} files of a folder (not its sub-folders), sorted by name; bad input when there are none. */
   public static List<Path> modelsIn(Path dir) {
     if (!Files.isDirectory(dir)) {
       throw OnnxTieException.badInput("no such folder: " + dir);
@@ -333,7 +356,7 @@ public final class OnnxTie {
     try (Stream<Path> files = Files.list(dir)) {
       List<Path> models = files.filter(p -> p.getFileName().toString().endsWith(".onnx") && Files.isRegularFile(p)).sorted().toList();
       if (models.isEmpty()) {
-        throw OnnxTieException.badInput("folder " + dir + " holds no .onnx file");
+        throw OnnxTieException.badInput("folder " + dir + " holds no .onnx file" + subFolderHint(dir));
       }
       return models;
     } catch (IOException e) {

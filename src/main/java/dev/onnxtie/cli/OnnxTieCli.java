@@ -60,9 +60,7 @@ public final class OnnxTieCli implements Runnable {
   private TerminalProgress terminal;
 
   OnnxTieCli() {
-    Specs.footer(spec, "%nExit codes:%n",
-        "  0  ok", "  1  verification mismatch or check failed", "  2  bad input or usage", "  3  internal error",
-        "", "Examples:", "  onnx-tie inspect model.onnx", "  onnx-tie rewrite model.onnx tied.onnx --verify",
+    Specs.footer(spec, "%nExamples:%n", "  onnx-tie inspect model.onnx", "  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie check exported/");
   }
 
@@ -124,7 +122,24 @@ public final class OnnxTieCli implements Runnable {
     skipUnusedConverters();
     PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), false);
     PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+    // Ctrl-C (SIGINT, SIGTERM, SIGHUP): the JVM runs its shutdown hooks before the run returns; this
+    // one ends the progress line and says so (the staging hooks remove what was half written)
+    boolean[] returned = {false};
+    Thread interruptedHook = new Thread(() -> {
+      synchronized (returned) {
+        if (!returned[0]) {
+          interrupted = true;
+          TerminalProgress.finishActive();
+          err.println("onnx-tie: interrupted");
+          err.flush();
+        }
+      }
+    }, "onnx-tie-interrupted");
+    Runtime.getRuntime().addShutdownHook(interruptedHook);
     int code = run(System.in, new FileOutputStream(FileDescriptor.out), isTerminal(1), out, err, args);
+    synchronized (returned) {
+      returned[0] = true;
+    }
     out.flush();
     err.flush();
     System.exit(code);
@@ -170,6 +185,14 @@ public final class OnnxTieCli implements Runnable {
     boolean json = Arrays.asList(args).contains("--json");
     commandLine.setParameterExceptionHandler((ex, arguments) -> {
       String command = ex.getCommandLine().getCommandName();
+      if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && command.equals("onnx-tie") && !unmatched.getSuggestions().isEmpty()
+          && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+        // a misspelt command: one line, the suggestion (picocli's "Unmatched arguments from index 0" says less)
+        List<String> suggestions = unmatched.getSuggestions().stream().map(name -> "onnx-tie " + name).toList();
+        fail(out, err, null, OnnxTieException.BAD_INPUT, "unknown command '" + unmatched.getUnmatched().get(0) + "'. Did you mean: "
+            + String.join(" or ", suggestions) + "?");
+        return OnnxTieException.BAD_INPUT;
+      }
       String message = ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')";
       fail(out, err, json && !command.equals("onnx-tie") ? command : null, OnnxTieException.BAD_INPUT, message);
       if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
@@ -218,8 +241,14 @@ public final class OnnxTieCli implements Runnable {
     }
   }
 
+  /** Set once Ctrl-C's hook has said "interrupted": what fails after it (a write cut short) is not reported. */
+  private static volatile boolean interrupted;
+
   /** One line on stderr and, when {@code jsonCommand} is not null, the failure envelope on stdout. */
   private static void fail(PrintWriter out, PrintWriter err, String jsonCommand, int exitCode, String message) {
+    if (interrupted) {
+      return;
+    }
     err.println("onnx-tie: " + message);
     err.flush();
     if (jsonCommand != null) {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 final class RewriteCommand implements Callable<Integer> {
   final CommandSpec spec = Specs.command("rewrite", this,
       "Tie duplicated weights: remove each exact copy, exact transpose or exact reshape (the same bytes in another "
-          + "shape, e.g. a 4-bit quantized head) of another initializer and let its readers read the kept one (through one "
+          + "shape, such as a 4-bit quantized head) of another initializer and let its readers read the kept one (through one "
           + "Transpose or Reshape, or a Gemm with --form gemm). With --form gemm, weights already tied through a Transpose "
           + "read by MatMul take the Gemm form too.",
       "IN and OUT may be folders: every .onnx file of IN is rewritten into OUT.",
@@ -34,7 +34,7 @@ final class RewriteCommand implements Callable<Integer> {
       "output file or folder (may equal IN), or - for standard output");
 
   private final OptionSpec form = Specs.add(spec, Specs.option("--form", "transpose|gemm", String.class, "transpose",
-      "how MatMul readers of a transposed weight read the kept one: through a Transpose, or as Gemm(transB=1) so that "
+      "how MatMul readers of a transposed weight read the kept one: through a Transpose, or as a Gemm with transB=1 so that "
           + "ONNX Runtime holds the weight once (default: ${DEFAULT-VALUE})").completionCandidates(RewriteOptions.FORMS));
 
   private final SharedOptions.MinBytesOption minBytes = new SharedOptions.MinBytesOption(spec);
@@ -61,8 +61,9 @@ final class RewriteCommand implements Callable<Integer> {
       "with external data: tensors of at least N bytes go to the data file (default: ${DEFAULT-VALUE})"));
 
   private final OptionSpec sharedData = Specs.add(spec, Specs.option("--shared-data", "NAME", String.class, null,
-      "with folders: write all models against one external data file (default name: shared.onnx.data) in which every "
-          + "distinct tensor is stored once").arity("0..1").fallbackValue("shared.onnx.data").preprocessor(new OptionalValue()));
+      "with folders: write all models against one external data file in which every distinct tensor is stored once",
+      // the name on a line of its own: picocli's line breaking would split it after a dot
+      "(default name: shared.onnx.data)").arity("0..1").fallbackValue("shared.onnx.data").preprocessor(new OptionalValue()));
 
   private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
 

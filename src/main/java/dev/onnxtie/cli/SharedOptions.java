@@ -25,7 +25,9 @@ final class SharedOptions {
 
     JsonOption(CommandSpec command) {
       CommandSpec mixin = CommandSpec.create();
-      json = Specs.flag(mixin, "--json", "print one JSON document (schema: schemas/onnx-tie.schema.json)");
+      // the schema's path on a line of its own: picocli's line breaking would split it after a dot
+      json = Specs.add(mixin, OptionSpec.builder("--json").type(boolean.class).initialValue(false)
+          .description("print one JSON document", "(schema: schemas/onnx-tie.schema.json)"));
       command.addMixin("json", mixin);
     }
 
@@ -97,7 +99,7 @@ final class SharedOptions {
     private final OptionSpec loadAsIs;
 
     VerifyOptionsMixin(CommandSpec command) {
-      dims = Specs.add(mixin, Specs.map("--dim", "NAME=VALUE", Long.class, "value of a symbolic dim, e.g. --dim batch=2 (repeatable)"));
+      dims = Specs.add(mixin, Specs.map("--dim", "NAME=VALUE", Long.class, "value of a symbolic dim, for example --dim batch=2 (repeatable)"));
       ranges = Specs.add(mixin, Specs.map("--range", "NAME=LO:HI", String.class, "values of an input in [LO, HI) (repeatable; decimals "
           + "for floating-point inputs); LO:LO is the fixed value LO; integer inputs that index a Gather get [0, V) by default"));
       dataSet = Specs.add(mixin, Specs.option("--data-set", "DIR", Path.class, null,
@@ -117,7 +119,7 @@ final class SharedOptions {
           "create sessions with session.disable_prepacking=1 (where --form gemm saves memory)");
       outputs = Specs.add(mixin, OptionSpec.builder("--outputs").paramLabel("NAME").type(List.class).auxiliaryTypes(String.class)
           .splitRegex(",").initialValue(new ArrayList<String>()).description("compare only these outputs (comma-separated or repeated)"));
-      allowEmpty = Specs.flag(mixin, "--allow-empty", "accept a verification that compares no element (e.g. with --dim batch=0)");
+      allowEmpty = Specs.flag(mixin, "--allow-empty", "accept a verification that compares no element (for example with --dim batch=0)");
       loadAsIs = Specs.flag(mixin, "--load-as-is", "let ONNX Runtime load single-file models as they are (holding their weights twice"
           + " while loading, as your own session of the file does), not from a page-aligned external-data copy whose weights it maps");
       command.addMixin("verifyOptions", mixin);

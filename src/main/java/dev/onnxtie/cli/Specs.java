@@ -1,5 +1,6 @@
 package dev.onnxtie.cli;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,9 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 final class Specs {
   private Specs() {}
 
+  /** The exit codes, as every command's help lists them. */
+  static final String[] EXIT_CODES = {"  0  ok", "  1  verification mismatch or check failed", "  2  bad input or usage", "  3  internal error"};
+
   /** The name picocli gives the {@code -h}/{@code -V} mixin of {@code mixinStandardHelpOptions}. */
   private static final String STANDARD_HELP = "mixinStandardHelpOptions";
 
@@ -38,12 +42,18 @@ final class Specs {
   }
 
   /**
-   * The usage help's footer, {@code heading} (a picocli format string) and its lines; and
+   * The usage help's footer: the exit codes, then {@code heading} (a picocli format string,
+   * {@code %n} dropped) and its lines; and
    * {@code -h, --help} and {@code -V, --version}, after the command's own options as picocli's
    * {@code mixinStandardHelpOptions} adds them (the completion script lists options in that order).
    */
   static void footer(CommandSpec spec, String heading, String... lines) {
-    spec.usageMessage().footerHeading(heading).footer(lines);
+    // every command's help lists every exit code, before its own footer
+    List<String> footer = new ArrayList<>(List.of(EXIT_CODES));
+    footer.add("");
+    footer.add(heading.replace("%n", ""));
+    footer.addAll(List.of(lines));
+    spec.usageMessage().footerHeading("%nExit codes:%n").footer(footer.toArray(new String[0]));
     CommandSpec help = CommandSpec.create();
     help.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
     help.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
@@ -59,7 +69,7 @@ final class Specs {
    * An option with one value of {@code type}; {@code initial} is its value until given, shown
    * where the description says {@code ${DEFAULT-VALUE}}.
    */
-  static OptionSpec.Builder option(String name, String paramLabel, Class<?> type, Object initial, String description) {
+  static OptionSpec.Builder option(String name, String paramLabel, Class<?> type, Object initial, String... description) {
     return OptionSpec.builder(name).paramLabel(paramLabel).type(type).initialValue(initial).description(description);
   }
 

@@ -50,7 +50,20 @@ final class TerminalProgress implements Progress {
     } catch (NumberFormatException e) {
       // keep 80
     }
-    return new TerminalProgress(err, term == null || !term.equals("dumb"), columns);
+    TerminalProgress progress = new TerminalProgress(err, term == null || !term.equals("dumb"), columns);
+    active = progress;
+    return progress;
+  }
+
+  /** The progress line of this process's terminal, for the Ctrl-C hook; null before there is one. */
+  private static volatile TerminalProgress active;
+
+  /** Ends this process's progress line, if there is one: what Ctrl-C does before it says "interrupted". */
+  static void finishActive() {
+    TerminalProgress progress = active;
+    if (progress != null) {
+      progress.finish();
+    }
   }
 
   /**

@@ -11,7 +11,9 @@ import dev.onnxtie.api.RewriteReport;
 import dev.onnxtie.api.TieInfo;
 import dev.onnxtie.api.TieRelation;
 import dev.onnxtie.api.Verification;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,16 +157,18 @@ final class Text {
     report.transposedTies().forEach((file, ties) -> ties.forEach(tie -> out.println(file + ": " + transposed(tie))));
     int transposed = report.transposedTieCount();
     long within = report.withinFiles().values().stream().mapToLong(groups -> groups.stream().mapToLong(InspectReport.DuplicateGroup::wastedBytes).sum()).sum();
-    String fix = fix(targets, within > 0, across);
-    String heldTwice = count(transposed, "weight") + " tied via Transpose, held twice by ONNX Runtime (run 'onnx-tie rewrite --form gemm')";
+    boolean gemm = report.transposedTiesFail() && transposed > 0;
+    // one command fixes both: rewrite --form gemm ties the duplicates and turns the Transpose ties into Gemm
+    String fix = fix(targets, within > 0, across, gemm);
+    String heldTwice = count(transposed, "weight") + " tied via Transpose, held twice by ONNX Runtime";
     if (report.passed()) {
       out.println("check passed: no untied duplicates of at least " + count(report.minBytes(), "byte")
           + (transposed > 0 ? " (" + count(transposed, "weight") + " tied via Transpose; --transposed-ties fails on them)" : ""));
     } else if (report.wastedBytes() > 0) {
-      out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates; fix: " + fix
-          + (report.transposedTiesFail() && transposed > 0 ? "; " + heldTwice : ""));
+      out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates" + (gemm ? " and " + heldTwice : "")
+          + "; fix: " + fix);
     } else {
-      out.println("check failed: " + heldTwice);
+      out.println("check failed: " + heldTwice + "; fix: " + fix);
     }
   }
 
@@ -173,22 +177,64 @@ final class Text {
    * exported-tied --shared-data} for one folder whose files hold copies of each other, {@code
    * onnx-tie rewrite m.onnx m-tied.onnx} for one file.
    */
-  static String fix(List<Path> targets, boolean within, boolean across) {
+  static String fix(List<Path> targets, boolean within, boolean across, boolean gemm) {
+    String form = gemm ? " --form gemm" : "";
     if (targets.size() == 1) {
       Path target = targets.get(0);
-      return "onnx-tie rewrite " + target + " " + tiedName(target) + (across ? " --shared-data" : "");
+      return "onnx-tie rewrite " + target + " " + tiedName(target) + (across ? " --shared-data" : "") + form;
     }
-    String each = "onnx-tie rewrite MODEL MODEL-tied.onnx for each file listed";
-    String folder = "put the models in one folder DIR and run onnx-tie rewrite DIR DIR-tied --shared-data";
+    String each = "onnx-tie rewrite MODEL MODEL-tied.onnx" + form + " for each file listed";
+    String folder = "put the models in one folder DIR and run onnx-tie rewrite DIR DIR-tied --shared-data" + form;
     return across ? folder + (within ? " (it also ties the copies inside each file)" : "") : each;
   }
 
-  /** A name for the output beside the target: {@code exported/} gives {@code exported-tied}, {@code m.onnx} gives {@code m-tied.onnx}. */
+  /**
+   * A name for the output: {@code exported/} gives {@code exported-tied}, {@code m.onnx} gives
+   * {@code m-tied.onnx}; beside the target when its folder is the user's own (see {@link
+   * #besideTarget}), otherwise in the current folder.
+   */
   static String tiedName(Path target) {
+    return tiedName(target, toolHome());
+  }
+
+  static String tiedName(Path target, Path toolHome) {
     String name = target.getFileName() == null ? "model" : target.getFileName().toString();
     String tied = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) + "-tied.onnx" : name + "-tied";
     Path parent = target.getParent();
-    return parent == null ? tied : parent.resolve(tied).toString();
+    return parent == null || !besideTarget(parent, toolHome) ? tied : parent.resolve(tied).toString();
+  }
+
+  /**
+   * Whether an output may go in {@code folder}: it is writable and not inside this tool's own
+   * folder {@code toolHome} (the repository, or where the release was unpacked or installed), whose
+   * samples are not the user's to write beside.
+   */
+  static boolean besideTarget(Path folder, Path toolHome) {
+    Path real;
+    try {
+      real = folder.toRealPath();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    return Files.isWritable(real) && (toolHome == null || !real.startsWith(toolHome));
+  }
+
+  /**
+   * The folder this tool runs from: the parent of the folder holding its jar or classes
+   * ({@code target/onnx-tie-cli.jar} and {@code target/classes} give the repository,
+   * {@code lib/onnx-tie.jar} the release's folder); null when unknown.
+   */
+  static Path toolHome() {
+    try {
+      java.security.CodeSource source = Text.class.getProtectionDomain().getCodeSource();
+      if (source == null || source.getLocation() == null) {
+        return null;
+      }
+      Path home = Path.of(source.getLocation().toURI()).toRealPath().getParent();
+      return home == null ? null : home.getParent();
+    } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+      return null;
+    }
   }
 
   static void inspect(PrintWriter out, FolderInspectReport folder) {

@@ -14,7 +14,7 @@ final class VerifyCommand implements Callable<Integer> {
   final CommandSpec spec = Specs.command("verify", this,
       "Run two models in ONNX Runtime (CUDA when present, CPU otherwise) on the same inputs and compare every output.",
       "With one model and --data-set DIR holding output_*.pb, compare the model's outputs with those expected outputs.",
-      "Exit 0 when all outputs match, 1 on a mismatch, 2 on bad input.");
+      "Exit 0 when all outputs match, 1 on a mismatch, 2 on bad input, 3 on an internal error.");
 
   private final PositionalParamSpec a = Specs.positional(spec, "0", "A", Path.class, "the reference model");
 

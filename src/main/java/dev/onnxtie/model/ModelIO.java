@@ -18,9 +18,11 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -376,9 +378,10 @@ public final class ModelIO {
    * @param outs their output files, all in one folder
    * @param dataName the shared data file's name in that folder
    * @param beforeRename sees the staged models (same order) before anything is renamed into place
-   * @return the files written: the data file first, then the models
+   * @return the files written: the data file first, then the models; nothing is renamed when the
+   *     folder holds these bytes under these names already ({@link SharedFiles#unchanged()})
    */
-  public static List<Path> writeShared(List<OnnxModel> models, List<Path> outs, String dataName, WriteOptions options,
+  public static SharedFiles writeShared(List<OnnxModel> models, List<Path> outs, String dataName, WriteOptions options,
       Consumer<List<Path>> beforeRename) {
     if (models.size() != outs.size() || models.isEmpty()) {
       throw new IllegalArgumentException("one output per model");
@@ -401,17 +404,27 @@ public final class ModelIO {
     try (Staging staging = new Staging(folder)) {
       Path stagedData = staging.resolve(chosen);
       List<Path> staged = new ArrayList<>();
+      List<ModelProto> writtenModels = new ArrayList<>();
       try (DataFile data = new DataFile(stagedData, true)) {
         for (int i = 0; i < models.size(); i++) {
           ModelProto written = externalize(models.get(i), data, chosen, options);
           Path stagedModel = staging.resolve(outs.get(i).getFileName().toString());
           writeMessage(written, stagedModel);
           staged.add(stagedModel);
+          writtenModels.add(written);
         }
         data.force();
       }
       models.forEach(m -> m.externalData().checkUnchanged());
       beforeRename.accept(staged);
+      if (!chosen.equals(dataName) && holdsAlready(folder, dataName, stagedData, outs, writtenModels, chosen)) {
+        // an in-place rewrite that changes nothing: the folder keeps its files and their names (the
+        // staged copy went to an alternate name only because the replaced models read the wanted one)
+        List<Path> files = new ArrayList<>();
+        files.add(folder.resolve(dataName));
+        outs.forEach(out -> files.add(folder.resolve(out.getFileName().toString())));
+        return new SharedFiles(files, true);
+      }
       Map<String, String> written = new HashMap<>();
       List<Path> files = new ArrayList<>();
       files.add(folder.resolve(chosen));
@@ -420,11 +433,42 @@ public final class ModelIO {
         files.add(folder.resolve(model.getFileName().toString()));
       }
       staging.commit(List.of(stagedData), staged, plan.superseded(), written);
-      return files;
+      return new SharedFiles(files, false);
     } catch (IOException e) {
       models.forEach(m -> m.externalData().checkUnchanged());
       throw OnnxTieException.badInput("cannot write to " + folder + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * What {@link #writeShared} wrote: the data file first, then the models.
+   *
+   * @param unchanged true when the folder already held these bytes under these names, so that
+   *     nothing was renamed (an in-place rewrite of a folder a shared rewrite wrote)
+   */
+  public record SharedFiles(List<Path> files, boolean unchanged) {}
+
+  /**
+   * Whether {@code folder} holds the staged output already: {@code dataName} with the staged data
+   * file's bytes, and each output with the staged model's bytes once it reads {@code dataName}
+   * instead of {@code chosen}.
+   */
+  private static boolean holdsAlready(Path folder, String dataName, Path stagedData, List<Path> outs, List<ModelProto> written,
+      String chosen) throws IOException {
+    Path data = folder.resolve(dataName);
+    if (!Files.isRegularFile(data, LinkOption.NOFOLLOW_LINKS) || Files.size(data) != Files.size(stagedData)
+        || Files.mismatch(data, stagedData) != -1) {
+      return false;
+    }
+    for (int i = 0; i < outs.size(); i++) {
+      Path out = folder.resolve(outs.get(i).getFileName().toString());
+      ModelProto renamed = relocate(written.get(i), chosen, dataName);
+      if (!Files.isRegularFile(out, LinkOption.NOFOLLOW_LINKS) || Files.size(out) != renamed.getSerializedSize()
+          || !Arrays.equals(Files.readAllBytes(out), renamed.toByteArray())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The model with every initializer's external location {@code from} changed to {@code to}. */

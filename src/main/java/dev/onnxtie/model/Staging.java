@@ -61,6 +61,12 @@ final class Staging implements AutoCloseable {
   private boolean closed;
 
   Staging(Path folder) throws IOException {
+    // the exit hook first: a Ctrl-C after the folder appears but before the hook was installed
+    // would find no hook to remove it (the JVM refuses new hooks once it is shutting down)
+    ShutdownHook.INSTALLED.hashCode();
+    if (exiting) {
+      throw new IOException("the process is exiting");
+    }
     this.folder = folder;
     removeStale(folder);
     this.dir = createDirectory(folder);
@@ -114,7 +120,7 @@ final class Staging implements AutoCloseable {
       try {
         Runtime.getRuntime().addShutdownHook(hook);
       } catch (IllegalStateException e) {
-        // already shutting down: nothing to install
+        exiting = true; // already shutting down: no staging folder may be made now
       }
       return hook;
     }

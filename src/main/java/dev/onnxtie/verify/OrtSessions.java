@@ -44,6 +44,7 @@ final class OrtSessions {
    */
   OrtSessions(VerifyOptions options) {
     this.options = options;
+    NativeLibraries.prepare(); // before ONNX Runtime's first class: its libraries from the cache, not a new temp folder
     this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "onnx-tie");
     this.useCuda = chooseCuda(options.provider());
   }

@@ -63,7 +63,7 @@ class LauncherTest {
     Run run = launch("--version");
     assertEquals(0, run.code, run.err);
     List<String> calls = Files.readAllLines(log);
-    assertTrue(calls.get(0).startsWith("mvn -B -q -Dstyle.color=never -DskipTests package (in " + clone.toRealPath()), calls.toString());
+    assertTrue(calls.get(0).startsWith("mvn -B -Dstyle.color=never -DskipTests -Dmaven.test.skip=true package (in " + clone.toRealPath()), calls.toString());
     assertTrue(run.err.contains("first use: Maven downloads the libraries from Maven Central, about a minute"), run.err);
     Path jar = clone.resolve("target/onnx-tie-cli.jar");
     assertEquals("cpu", Files.readString(jar));
@@ -109,7 +109,71 @@ class LauncherTest {
     Run rebuild = launch("--version");
     assertEquals(0, rebuild.code, rebuild.err);
     assertTrue(rebuild.err.contains("rebuilding target/onnx-tie-cli.jar (-Pgpu)"), rebuild.err);
-    assertTrue(Files.readAllLines(log).stream().anyMatch(line -> line.startsWith("mvn -B -q -Dstyle.color=never -DskipTests -Pgpu package")));
+    assertTrue(Files.readAllLines(log).stream().anyMatch(line -> line.startsWith("mvn -B -Dstyle.color=never -DskipTests -Dmaven.test.skip=true -Pgpu package")));
+  }
+
+  @Test
+  void aLongBuildSaysWhatItDoesAtLeastEveryFiveSeconds() throws Exception {
+    script("mvn", "echo \"mvn $* (in $PWD)\" >> " + log,
+        "echo '[INFO] --- maven-compiler-plugin:3.13.0:compile (default-compile) @ onnx-tie ---'",
+        "echo 'Downloaded from central: https://repo.maven.apache.org/maven2/x/y.jar (2.5 MB at 1.2 MB/s)'",
+        "sleep 6",
+        "echo '[INFO] --- maven-shade-plugin:3.6.0:shade (default) @ onnx-tie ---'",
+        "sleep 6",
+        "mkdir -p target && printf cpu > target/onnx-tie-9-cli.jar");
+    Run run = launch("--version");
+    assertEquals(0, run.code, run.err);
+    List<String> status = run.err.lines().filter(line -> line.startsWith("onnx-tie: building, ")).toList();
+    assertTrue(status.size() >= 2, run.err);
+    assertTrue(status.get(0).matches("onnx-tie: building, downloading libraries and build plugins from Maven Central "
+        + "\\(1 files, 2 MB downloaded\\), [5-9] s"), status.toString());
+    assertTrue(status.get(status.size() - 1).matches("onnx-tie: building, packaging the jar \\(1 files, 2 MB downloaded\\), (9|1[0-9]) s"), status.toString());
+  }
+
+  @Test
+  void installLinksTheLauncherIntoAFolderItCreatesAndSaysWhetherItIsOnPath() throws Exception {
+    Path target = dir.resolve("new/bin");
+    Run run = launch("install", target.toString());
+    assertEquals(0, run.code, run.err);
+    assertEquals(clone.resolve("onnx-tie").toRealPath(), target.resolve("onnx-tie").toRealPath());
+    assertTrue(run.out.contains("installed: " + target.toRealPath().resolve("onnx-tie")), run.out);
+    assertTrue(run.out.contains(target.toRealPath() + " is not on PATH: add it"), run.out);
+    assertTrue(Files.notExists(log), "no build for an install");
+    // the command it suggests runs the launcher through the new link
+    String suggested = run.out.substring(run.out.indexOf(", or run ") + ", or run ".length()).strip();
+    assertEquals(target.toRealPath().resolve("onnx-tie") + " --version", suggested);
+    maven(0, "cpu");
+    ProcessBuilder directly = new ProcessBuilder(List.of(suggested.split(" "))).directory(elsewhere.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("direct.txt").toFile());
+    directly.environment().put("PATH", stubs + ":/usr/bin:/bin");
+    Process direct = directly.start();
+    assertTrue(direct.waitFor(60, TimeUnit.SECONDS));
+    assertTrue(Files.readAllLines(log).stream().anyMatch(line -> line.startsWith("java ") && line.endsWith(" --version")),
+        Files.readString(dir.resolve("direct.txt")));
+    // again, with the folder on PATH: the link is replaced, and the line says so
+    List<String> command = List.of(bin.resolve("onnx-tie").toString(), "install", target.toString());
+    ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("again.txt").toFile());
+    builder.environment().put("PATH", target.toRealPath() + ":" + stubs + ":/usr/bin:/bin");
+    Process process = builder.start();
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, process.exitValue());
+    assertTrue(Files.readString(dir.resolve("again.txt")).contains(target.toRealPath() + " is on PATH: run 'onnx-tie --version'"),
+        Files.readString(dir.resolve("again.txt")));
+    Files.delete(log);
+    ProcessBuilder onPath = new ProcessBuilder(List.of("bash", "-c", "onnx-tie --version")).directory(elsewhere.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("onpath.txt").toFile());
+    onPath.environment().put("PATH", target.toRealPath() + ":" + stubs + ":/usr/bin:/bin");
+    Process viaPath = onPath.start();
+    assertTrue(viaPath.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, viaPath.exitValue(), Files.readString(dir.resolve("onpath.txt")));
+    assertTrue(Files.readAllLines(log).stream().anyMatch(line -> line.startsWith("java ") && line.endsWith(" --version")));
+    // a file of another program there is left alone
+    Path other = Files.createDirectories(dir.resolve("other"));
+    Files.writeString(other.resolve("onnx-tie"), "not ours");
+    Run refused = launch("install", other.toString());
+    assertEquals(2, refused.code);
+    assertEquals("not ours", Files.readString(other.resolve("onnx-tie")));
   }
 
   @Test
@@ -122,17 +186,17 @@ class LauncherTest {
     assertTrue(result.out().contains("CUDA provider"), result.out());
   }
 
-  record Run(int code, String err) {}
+  record Run(int code, String err, String out) {}
 
   Run launch(String... args) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of(bin.resolve("onnx-tie").toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile())
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("err.txt").toFile());
+        .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
     builder.environment().put("PATH", stubs + ":/usr/bin:/bin");
     Process process = builder.start();
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "launcher timed out");
-    return new Run(process.exitValue(), Files.readString(dir.resolve("err.txt")));
+    return new Run(process.exitValue(), Files.readString(dir.resolve("err.txt")), Files.readString(dir.resolve("out.txt")));
   }
 
   void script(String name, String... lines) throws IOException {
