@@ -78,7 +78,23 @@ public final class OnnxTie {
 
   /** {@link #rewrite(OnnxModel, RewriteOptions)}, telling {@code progress} the bytes read while finding duplicates. */
   public static Rewritten rewrite(OnnxModel model, RewriteOptions options, Progress progress) {
+    return rewrite(model, options, java.util.Set.of(), progress);
+  }
+
+  /**
+   * {@link #rewrite(OnnxModel, RewriteOptions, Progress)}, first turning the Constant nodes that
+   * write {@code constantsToInitializers} into initializers (a shared rewrite stores those of them
+   * that other files also hold once).
+   */
+  static Rewritten rewrite(OnnxModel model, RewriteOptions options, java.util.Set<String> constantsToInitializers, Progress progress) {
     GraphEditor editor = new GraphEditor(model);
+    for (String name : constantsToInitializers) {
+      for (Scope scope : editor.scopes()) {
+        if (scope.constantToInitializer(name)) {
+          break;
+        }
+      }
+    }
     long total = 0;
     for (Scope scope : editor.scopes()) {
       for (var source : scope.tensorSources()) {
@@ -212,23 +228,129 @@ public final class OnnxTie {
    * MatMul) also fails the check.
    */
   public static CheckReport check(List<Path> paths, long minBytes, boolean acrossFiles, boolean transposedTies, int jobs, Progress progress) {
+    return check(paths, paths, minBytes, acrossFiles, transposedTies, jobs, progress);
+  }
+
+  /**
+   * Checks models as {@link #check(List, long, boolean, boolean, int, Progress)} does, from one plan:
+   * the rewrite the check suggests is done in memory and measured on disk after layout, and the
+   * waste is what it removes. A suggestion that would not make the files smaller is not made; the
+   * duplicates it would not remove are listed as kept, with the reason.
+   *
+   * @param targets the files and folders as the user named them (the suggested command names them)
+   * @param paths the model files of those targets
+   */
+  public static CheckReport check(List<Path> targets, List<Path> paths, long minBytes, boolean acrossFiles, boolean transposedTies, int jobs,
+      Progress progress) {
     List<Path> models = distinct(paths);
     List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
-    Map<String, List<InspectReport.DuplicateGroup>> within = new LinkedHashMap<>();
-    Map<String, List<InspectReport.TransposedTie>> transposed = new LinkedHashMap<>();
-    long wasted = 0;
-    boolean gated = false;
-    for (InspectReport report : reports) {
-      within.put(report.path(), report.duplicates());
-      transposed.put(report.path(), report.transposedTies());
-      wasted += report.wastedBytes();
-      gated |= transposedTies && !report.transposedTies().isEmpty();
+    List<String> labels = models.stream().map(Path::toString).toList();
+    boolean singleFile = targets.size() == 1 && !Files.isDirectory(targets.get(0));
+    List<String> outNames = models.stream().map(model -> singleFile ? Path.of(tiedName(model)).getFileName().toString()
+        : model.getFileName().toString()).toList();
+    RewriteOptions options = RewriteOptions.defaults().withMinBytes(minBytes);
+    List<OnnxModel> read = new ArrayList<>();
+    try {
+      for (Path model : models) {
+        read.add(read(model));
+      }
+      Plan.Measured own = Plan.eachOnItsOwn(read, outNames, options);
+      boolean across = acrossFiles && models.size() > 1;
+      Plan.Measured shared = across ? Plan.shared(read, labels, options, Plan.SHARED_DATA) : null;
+      List<CrossFileGroup> groups = across
+          ? CrossFileFinder.find(read.stream().map(GraphEditor::new).toList(), labels, minBytes).stream().map(CrossFileGroup::of).toList()
+          : List.of();
+      Plan.Measured chosen = null;
+      for (Plan.Measured plan : java.util.Arrays.asList(own, shared)) {
+        if (plan != null && plan.saves() && (chosen == null || plan.after() < chosen.after())) {
+          chosen = plan;
+        }
+      }
+      long before = own.before();
+      Plan.Measured best = shared != null && shared.after() < own.after() ? shared : own;
+      String noFix = chosen != null || (own.ties() == 0 && (shared == null || shared.sharedCopies() == 0)) ? null
+          : "a rewrite would not make the files smaller (" + before + " -> " + best.after() + " bytes"
+              + (shared == null ? "" : best == shared ? " with --shared-data" : " each on its own") + ")";
+      Plan.Measured listed = chosen != null ? chosen : own;
+      Map<String, List<InspectReport.DuplicateGroup>> within = new LinkedHashMap<>();
+      Map<String, List<InspectReport.TransposedTie>> transposed = new LinkedHashMap<>();
+      List<KeptDuplicate> kept = new ArrayList<>();
+      List<java.util.Set<String>> removedWithin = new ArrayList<>();
+      boolean gated = false;
+      for (int i = 0; i < models.size(); i++) {
+        String file = labels.get(i);
+        java.util.Set<String> removed = new java.util.HashSet<>();
+        for (TieInfo tie : listed.results().get(i).ties()) {
+          if (tie.saves() && chosen != null) {
+            removed.add(tie.removed());
+          } else {
+            kept.add(new KeptDuplicate(file, tie.removed(), tie.kept(), file, tie.relation(), tie.bytes(), tie.saves() ? noFix : tie.reason()));
+          }
+        }
+        removedWithin.add(removed);
+        List<InspectReport.DuplicateGroup> fileGroups = new ArrayList<>();
+        for (InspectReport.DuplicateGroup group : reports.get(i).duplicates()) {
+          List<InspectReport.Member> members = group.members().stream().filter(member -> removed.contains(member.name())).toList();
+          if (!members.isEmpty()) {
+            fileGroups.add(new InspectReport.DuplicateGroup(group.kept(), group.dtype(), group.shape(), group.scope(), members,
+                members.stream().mapToLong(InspectReport.Member::bytes).sum()));
+          }
+        }
+        within.put(file, fileGroups);
+        transposed.put(file, reports.get(i).transposedTies());
+        gated |= transposedTies && !reports.get(i).transposedTies().isEmpty();
+      }
+      List<CrossFileGroup> acrossGroups = new ArrayList<>();
+      for (CrossFileGroup group : groups) {
+        List<CrossFileGroup.Copy> copies = new ArrayList<>();
+        for (CrossFileGroup.Copy copy : group.copies()) {
+          if (copy.storedOnce() || (chosen != null && chosen.shared() && copy.relation().kind().equals("identical"))) {
+            copies.add(copy);
+          } else if (!removedWithin.get(labels.indexOf(copy.file())).contains(copy.tensor())) {
+            String reason = chosen != null && chosen.shared()
+                ? "a shared data file stores identical bytes once; a " + copy.relation().text() + " copy in another file stays"
+                : noFix != null ? noFix
+                : shared.saves() ? "one shared data file (--shared-data) saves less than rewriting each file on its own (" + before + " -> "
+                    + shared.after() + " bytes, against " + own.after() + ")"
+                : "storing the models' tensors in one shared data file (--shared-data) would not make the files smaller (" + before + " -> "
+                    + shared.after() + " bytes)";
+            kept.add(new KeptDuplicate(copy.file(), copy.tensor(), group.tensor(), group.file(), copy.relation(), copy.bytes(), reason));
+          }
+        }
+        if (!copies.isEmpty()) {
+          acrossGroups.add(new CrossFileGroup(group.file(), group.tensor(), group.dtype(), group.shape(), copies,
+              copies.stream().filter(copy -> !copy.storedOnce()).mapToLong(CrossFileGroup.Copy::bytes).sum()));
+        }
+      }
+      long wasted = chosen == null ? 0 : before - chosen.after();
+      String fix = chosen == null ? null : fix(targets, chosen.shared(), minBytes);
+      return new CheckReport(wasted == 0 && !gated, minBytes, wasted, within, acrossGroups, transposedTies, transposed, before,
+          chosen == null ? before : chosen.after(), fix, kept, noFix);
+    } finally {
+      read.forEach(OnnxModel::close);
     }
-    List<CrossFileGroup> across = acrossFiles && models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
-    for (CrossFileGroup group : across) {
-      wasted += group.wastedBytes();
+  }
+
+  /**
+   * The command line of the rewrite a check measured: {@code onnx-tie rewrite m.onnx m-tied.onnx}
+   * for one file, {@code onnx-tie rewrite exported exported-tied [--shared-data]} for one folder.
+   */
+  static String fix(List<Path> targets, boolean shared, long minBytes) {
+    String threshold = minBytes == DEFAULT_MIN_BYTES ? "" : " --min-bytes " + minBytes;
+    if (targets.size() == 1) {
+      Path target = targets.get(0);
+      return "onnx-tie rewrite " + target + " " + tiedName(target) + (shared ? " --shared-data" : "") + threshold;
     }
-    return new CheckReport(wasted == 0 && !gated, minBytes, wasted, within, across, transposedTies, transposed);
+    return shared ? "put the models in one folder DIR and run onnx-tie rewrite DIR DIR-tied --shared-data" + threshold
+        : "onnx-tie rewrite MODEL MODEL-tied.onnx" + threshold + " for each file listed";
+  }
+
+  /** A name for the output beside the target: {@code exported/} gives {@code exported-tied}, {@code m.onnx} gives {@code m-tied.onnx}. */
+  public static String tiedName(Path target) {
+    String name = target.getFileName() == null ? "model" : target.getFileName().toString();
+    String tied = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) + "-tied.onnx" : name + "-tied";
+    Path parent = target.getParent();
+    return parent == null ? tied : parent.resolve(tied).toString();
   }
 
   /** Inspects every model of a list and finds the tensors several of them hold. */

@@ -6,6 +6,7 @@ import dev.onnxtie.api.FolderInspectReport;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.InsertReport;
 import dev.onnxtie.api.InspectReport;
+import dev.onnxtie.api.KeptDuplicate;
 import dev.onnxtie.api.RewriteReport;
 import dev.onnxtie.api.TieInfo;
 import dev.onnxtie.api.TieRelation;
@@ -140,53 +141,41 @@ final class Text {
         }
       }
     });
-    boolean across = false;
     for (CrossFileGroup group : report.acrossFiles()) {
       for (CrossFileGroup.Copy copy : group.copies()) {
         if (!copy.storedOnce()) {
-          across = true;
           out.println(copy.file() + ": " + copy.tensor() + " " + copy.shape() + " is " + relationOf(copy.relation()) + " " + group.tensor()
               + " in " + group.file() + ", wasting " + count(copy.bytes(), "byte"));
         }
       }
     }
+    for (KeptDuplicate kept : report.kept()) {
+      out.println(kept(kept));
+    }
     report.transposedTies().forEach((file, ties) -> ties.forEach(tie -> out.println(file + ": " + transposed(tie))));
     int transposed = report.transposedTieCount();
-    long within = report.withinFiles().values().stream().mapToLong(groups -> groups.stream().mapToLong(InspectReport.DuplicateGroup::wastedBytes).sum()).sum();
-    String fix = fix(targets, within > 0, across);
     String heldTwice = count(transposed, "weight") + " tied via Transpose, held twice by ONNX Runtime (run 'onnx-tie rewrite --form gemm')";
+    String keptNote = report.kept().isEmpty() ? "" : "; " + count(report.kept().size(), "duplicate") + " kept (listed above with the reason)";
     if (report.passed()) {
-      out.println("check passed: no untied duplicates of at least " + count(report.minBytes(), "byte")
+      out.println("check passed: no untied duplicates of at least " + count(report.minBytes(), "byte") + " that a rewrite removes" + keptNote
           + (transposed > 0 ? " (" + count(transposed, "weight") + " tied via Transpose; --transposed-ties fails on them)" : ""));
+      if (report.noFix() != null) {
+        out.println("no rewrite suggested: " + report.noFix());
+      }
     } else if (report.wastedBytes() > 0) {
-      out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates; fix: " + fix
+      out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates (files " + report.bytesBefore() + " -> "
+          + report.bytesAfter() + " bytes after the fix)" + keptNote + "; fix: " + report.fix()
           + (report.transposedTiesFail() && transposed > 0 ? "; " + heldTwice : ""));
     } else {
       out.println("check failed: " + heldTwice);
     }
   }
 
-  /**
-   * The command line that removes what a check found: {@code onnx-tie rewrite exported
-   * exported-tied --shared-data} for one folder whose files hold copies of each other, {@code
-   * onnx-tie rewrite m.onnx m-tied.onnx} for one file.
-   */
-  static String fix(List<Path> targets, boolean within, boolean across) {
-    if (targets.size() == 1) {
-      Path target = targets.get(0);
-      return "onnx-tie rewrite " + target + " " + tiedName(target) + (across ? " --shared-data" : "");
-    }
-    String each = "onnx-tie rewrite MODEL MODEL-tied.onnx for each file listed";
-    String folder = "put the models in one folder DIR and run onnx-tie rewrite DIR DIR-tied --shared-data";
-    return across ? folder + (within ? " (it also ties the copies inside each file)" : "") : each;
-  }
-
-  /** A name for the output beside the target: {@code exported/} gives {@code exported-tied}, {@code m.onnx} gives {@code m-tied.onnx}. */
-  static String tiedName(Path target) {
-    String name = target.getFileName() == null ? "model" : target.getFileName().toString();
-    String tied = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) + "-tied.onnx" : name + "-tied";
-    Path parent = target.getParent();
-    return parent == null ? tied : parent.resolve(tied).toString();
+  /** A duplicate left in place, as inspect, check and rewrite list it. */
+  static String kept(KeptDuplicate kept) {
+    return kept.file() + ": kept " + kept.tensor() + " (" + relationOf(kept.relation()) + " " + kept.copyOf()
+        + (kept.copyOfFile().equals(kept.file()) ? "" : " in " + kept.copyOfFile()) + ", " + count(kept.bytes(), "byte") + "), because "
+        + kept.reason();
   }
 
   static void inspect(PrintWriter out, FolderInspectReport folder) {
@@ -218,6 +207,9 @@ final class Text {
     for (Map.Entry<String, InspectReport.TypeTotal> entry : report.initializersByType().entrySet()) {
       out.println("  initializers " + entry.getKey() + ": " + entry.getValue().count() + " (" + Units.bytes(entry.getValue().bytes()) + ")");
     }
+    for (Map.Entry<String, InspectReport.TypeTotal> entry : report.constantsByType().entrySet()) {
+      out.println("  Constant nodes " + entry.getKey() + ": " + entry.getValue().count() + " (" + Units.bytes(entry.getValue().bytes()) + ")");
+    }
     report.externalFiles().forEach((file, size) -> out.println("  external data " + file + " (" + Units.bytes(size) + ")"));
     if (report.duplicates().isEmpty()) {
       out.println("  no duplicated weights of at least " + count(report.minBytes(), "byte"));
@@ -228,6 +220,9 @@ final class Text {
         out.println("    " + member.relation().text() + "  " + member.name() + " " + member.shape() + "  " + Units.bytes(member.bytes()));
       }
     }
+    for (KeptDuplicate kept : report.kept()) {
+      out.println("  " + kept(kept).substring(kept.file().length() + 2));
+    }
     for (InspectReport.TransposedTie tie : report.transposedTies()) {
       out.println("  " + transposed(tie));
     }
@@ -236,7 +231,8 @@ final class Text {
           + " -> " + layer.outputWidth() + ", " + layer.activation() + ")");
     }
     if (report.wastedBytes() > 0) {
-      out.println("  a rewrite saves " + count(report.wastedBytes(), "byte") + " (" + Units.bytes(report.wastedBytes()) + ")");
+      out.println("  a rewrite saves " + count(report.wastedBytes(), "byte") + " (" + Units.bytes(report.wastedBytes()) + ")"
+          + (report.bytesBefore() == null ? "" : ": " + report.bytesBefore() + " -> " + report.bytesAfter() + " bytes on disk"));
     }
   }
 
