@@ -102,7 +102,9 @@ final class Text {
     long saved = report.result().bytesSaved();
     long ties = report.result().ties().stream().filter(TieInfo::saves).count();
     String files = report.bytesAfter() == null || report.bytesBefore() == 0 ? ""
-        : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter());
+        : Units.bytes(report.bytesBefore()).equals(Units.bytes(report.bytesAfter()))
+            ? "; files " + report.bytesBefore() + " -> " + report.bytesAfter() + " bytes" // rounding would hide the difference
+            : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter());
     out.println("  " + count(ties, "tie") + ", " + saved + " tensor bytes " + (report.dryRun() ? "would be removed" : "removed") + " ("
         + Units.bytes(saved) + ")" + files);
     if (report.bytesAfter() != null && report.bytesBefore() > 0 && report.bytesAfter() > report.bytesBefore()) {
