@@ -357,8 +357,25 @@ public final class OnnxTie {
   public static FolderInspectReport inspectAll(List<Path> paths, long minBytes, int jobs, Progress progress) {
     List<Path> models = distinct(paths);
     List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
-    List<CrossFileGroup> across = models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
-    return new FolderInspectReport(reports, across, across.stream().mapToLong(CrossFileGroup::wastedBytes).sum());
+    if (models.size() < 2) {
+      return new FolderInspectReport(reports, List.of(), 0, null, null, null);
+    }
+    List<CrossFileGroup> across = acrossFiles(models, minBytes);
+    List<OnnxModel> read = new ArrayList<>();
+    try {
+      for (Path model : models) {
+        read.add(read(model));
+      }
+      // the plan: each file rewritten on its own against all of them sharing one data file, measured on disk
+      RewriteOptions options = RewriteOptions.defaults().withMinBytes(minBytes);
+      Plan.Measured own = Plan.eachOnItsOwn(read, models.stream().map(model -> model.getFileName().toString()).toList(), options);
+      Plan.Measured shared = Plan.shared(read, models.stream().map(Path::toString).toList(), options, Plan.SHARED_DATA);
+      long ownSaving = own.saves() ? own.before() - own.after() : 0;
+      long sharedSaving = shared.saves() ? shared.before() - shared.after() : 0;
+      return new FolderInspectReport(reports, across, Math.max(0, sharedSaving - ownSaving), own.before(), own.after(), shared.after());
+    } finally {
+      read.forEach(OnnxModel::close);
+    }
   }
 
   /** The paths without repeats of one file (however it is named). */

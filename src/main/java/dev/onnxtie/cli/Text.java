@@ -191,7 +191,11 @@ final class Text {
     }
     if (folder.wastedAcrossFiles() > 0) {
       out.println("rewrite with --shared-data saves " + count(folder.wastedAcrossFiles(), "byte") + " across files ("
-          + Units.bytes(folder.wastedAcrossFiles()) + ")");
+          + Units.bytes(folder.wastedAcrossFiles()) + ") more than rewriting each file on its own: " + folder.bytesBefore() + " -> "
+          + folder.bytesAfterShared() + " bytes, against " + folder.bytesAfterEach());
+    } else if (folder.bytesBefore() != null && folder.acrossFiles().stream().anyMatch(g -> g.wastedBytes() > 0)) {
+      out.println("rewrite with --shared-data would not save more than rewriting each file on its own: " + folder.bytesBefore() + " -> "
+          + folder.bytesAfterShared() + " bytes, against " + folder.bytesAfterEach() + " (the copies across files are kept)");
     }
   }
 
