@@ -30,6 +30,14 @@ final class Inspection {
 
   /** Everything {@code inspect} shows of a read model. */
   static InspectReport of(OnnxModel model, String label, long minBytes) {
+    return of(model, label, minBytes, true);
+  }
+
+  /**
+   * Everything {@code inspect} shows of a read model; without {@code measure}, the duplicates as
+   * found and no plan (check measures its own plan of all its files).
+   */
+  static InspectReport of(OnnxModel model, String label, long minBytes, boolean measure) {
     GraphEditor editor = new GraphEditor(model);
     Map<String, Long> opsets = new LinkedHashMap<>();
     for (OperatorSetIdProto opset : model.proto().getOpsetImportList()) {
@@ -70,7 +78,7 @@ final class Inspection {
     }
     // the plan: the rewrite done in memory and measured as it would be written beside the input
     String outName = model.source() == null ? "model-tied.onnx" : java.nio.file.Path.of(OnnxTie.tiedName(model.source())).getFileName().toString();
-    Plan.Measured plan = model.source() == null ? null
+    Plan.Measured plan = model.source() == null || !measure ? null
         : Plan.eachOnItsOwn(List.of(model), List.of(outName), RewriteOptions.defaults().withMinBytes(minBytes));
     java.util.Set<String> removed = new java.util.HashSet<>();
     List<KeptDuplicate> kept = new ArrayList<>();

@@ -243,7 +243,11 @@ public final class OnnxTie {
   public static CheckReport check(List<Path> targets, List<Path> paths, long minBytes, boolean acrossFiles, boolean transposedTies, int jobs,
       Progress progress) {
     List<Path> models = distinct(paths);
-    List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
+    List<InspectReport> reports = Parallel.map(models, jobs, progress, model -> {
+      try (OnnxModel read = read(model)) {
+        return Inspection.of(read, model.toString(), minBytes, false);
+      }
+    });
     List<String> labels = models.stream().map(Path::toString).toList();
     boolean singleFile = targets.size() == 1 && !Files.isDirectory(targets.get(0));
     List<String> outNames = models.stream().map(model -> singleFile ? Path.of(tiedName(model)).getFileName().toString()
@@ -256,10 +260,10 @@ public final class OnnxTie {
       }
       Plan.Measured own = Plan.eachOnItsOwn(read, outNames, options);
       boolean across = acrossFiles && models.size() > 1;
-      Plan.Measured shared = across ? Plan.shared(read, labels, options, Plan.SHARED_DATA) : null;
-      List<CrossFileGroup> groups = across
-          ? CrossFileFinder.find(read.stream().map(GraphEditor::new).toList(), labels, minBytes).stream().map(CrossFileGroup::of).toList()
-          : List.of();
+      List<GraphEditor> editors = read.stream().map(GraphEditor::new).toList();
+      List<CrossFileFinder.Group> found = across ? CrossFileFinder.find(editors, labels, minBytes) : List.of();
+      Plan.Measured shared = across ? Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, found, own) : null;
+      List<CrossFileGroup> groups = found.stream().map(CrossFileGroup::of).toList();
       Plan.Measured chosen = null;
       for (Plan.Measured plan : java.util.Arrays.asList(own, shared)) {
         if (plan != null && plan.saves() && (chosen == null || plan.after() < chosen.after())) {
@@ -369,7 +373,9 @@ public final class OnnxTie {
       // the plan: each file rewritten on its own against all of them sharing one data file, measured on disk
       RewriteOptions options = RewriteOptions.defaults().withMinBytes(minBytes);
       Plan.Measured own = Plan.eachOnItsOwn(read, models.stream().map(model -> model.getFileName().toString()).toList(), options);
-      Plan.Measured shared = Plan.shared(read, models.stream().map(Path::toString).toList(), options, Plan.SHARED_DATA);
+      List<GraphEditor> editors = read.stream().map(GraphEditor::new).toList();
+      List<String> labels = models.stream().map(Path::toString).toList();
+      Plan.Measured shared = Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, CrossFileFinder.find(editors, labels, minBytes), own);
       long ownSaving = own.saves() ? own.before() - own.after() : 0;
       long sharedSaving = shared.saves() ? shared.before() - shared.after() : 0;
       return new FolderInspectReport(reports, across, Math.max(0, sharedSaving - ownSaving), own.before(), own.after(), shared.after());

@@ -32,8 +32,9 @@ final class Plan {
    * @param after bytes the rewrite would write
    * @param results what the tie pass would do to each model, same order
    * @param sharedCopies copies across files the shared data file would store once (0 for each on its own)
+   * @param rewritten the rewritten models, same order (in memory; they read the input's bytes)
    */
-  record Measured(boolean shared, long before, long after, List<TieResult> results, int sharedCopies) {
+  record Measured(boolean shared, long before, long after, List<TieResult> results, int sharedCopies, List<OnnxModel> rewritten) {
     /** Ties the rewrite applies, over all models. */
     int ties() {
       return results.stream().mapToInt(result -> (int) result.ties().stream().filter(TieInfo::saves).count()).sum();
@@ -53,27 +54,42 @@ final class Plan {
   static Measured eachOnItsOwn(List<OnnxModel> models, List<String> outNames, RewriteOptions options) {
     long after = 0;
     List<TieResult> results = new ArrayList<>();
+    List<OnnxModel> written = new ArrayList<>();
     for (int i = 0; i < models.size(); i++) {
       OnnxTie.Rewritten rewritten = OnnxTie.rewrite(models.get(i), options);
       results.add(rewritten.result());
+      written.add(rewritten.model());
       after += ModelIO.measure(rewritten.model(), outNames.get(i), options.write());
     }
-    return new Measured(false, OnnxTie.totalBytes(models), after, results, 0);
+    return new Measured(false, OnnxTie.totalBytes(models), after, results, 0, written);
   }
 
-  /** All models written against one shared data file, as {@code rewrite DIR OUT --shared-data} writes them. */
-  static Measured shared(List<OnnxModel> models, List<String> labels, RewriteOptions options, String dataName) {
+  /**
+   * All models written against one shared data file, as {@code rewrite DIR OUT --shared-data} writes
+   * them.
+   *
+   * @param editors one editor per model, read only
+   * @param found the groups {@link CrossFileFinder} found over those editors
+   * @param own the models rewritten each on its own: reused where no Constant node changes
+   */
+  static Measured shared(List<OnnxModel> models, List<String> labels, RewriteOptions options, String dataName, List<GraphEditor> editors,
+      List<CrossFileFinder.Group> found, Measured own) {
     List<Set<String>> constants = new ArrayList<>();
-    int copies = sharedCopies(models, labels, options.minBytes(), constants);
+    int copies = sharedCopies(editors, labels, found, constants);
     List<OnnxModel> rewritten = new ArrayList<>();
     List<TieResult> results = new ArrayList<>();
     for (int i = 0; i < models.size(); i++) {
+      if (constants.get(i).isEmpty()) {
+        rewritten.add(own.rewritten().get(i));
+        results.add(own.results().get(i));
+        continue;
+      }
       OnnxTie.Rewritten one = OnnxTie.rewrite(models.get(i), options, constants.get(i), Progress.NONE);
       rewritten.add(one.model());
       results.add(one.result());
     }
     long after = ModelIO.measureShared(rewritten, dataName, sharedWrite(options, dataName));
-    return new Measured(true, OnnxTie.totalBytes(models), after, results, copies);
+    return new Measured(true, OnnxTie.totalBytes(models), after, results, copies, rewritten);
   }
 
   /** How {@code --shared-data} lays out tensors: every tensor a check would count goes to the shared file. */
@@ -89,7 +105,8 @@ final class Plan {
    */
   static List<Set<String>> constantsSharedAcrossFiles(List<OnnxModel> models, List<String> labels, long minBytes) {
     List<Set<String>> constants = new ArrayList<>();
-    sharedCopies(models, labels, minBytes, constants);
+    List<GraphEditor> editors = models.stream().map(GraphEditor::new).toList();
+    sharedCopies(editors, labels, models.size() < 2 ? List.of() : CrossFileFinder.find(editors, labels, minBytes), constants);
     return constants;
   }
 
@@ -97,16 +114,12 @@ final class Plan {
    * Fills {@code constants} (one set per model) and returns the number of identical copies across
    * files that are not stored once yet: those one shared data file stores once.
    */
-  private static int sharedCopies(List<OnnxModel> models, List<String> labels, long minBytes, List<Set<String>> constants) {
-    List<GraphEditor> editors = models.stream().map(GraphEditor::new).toList();
-    for (int i = 0; i < models.size(); i++) {
+  private static int sharedCopies(List<GraphEditor> editors, List<String> labels, List<CrossFileFinder.Group> found, List<Set<String>> constants) {
+    for (int i = 0; i < editors.size(); i++) {
       constants.add(new HashSet<>());
     }
-    if (models.size() < 2) {
-      return 0;
-    }
     int copies = 0;
-    for (CrossFileFinder.Group group : CrossFileFinder.find(editors, labels, minBytes)) {
+    for (CrossFileFinder.Group group : found) {
       boolean any = false;
       for (CrossFileFinder.Member copy : group.copies()) {
         if (copy.relation() instanceof Relation.Identical && !copy.storedOnce()) {
