@@ -51,6 +51,17 @@ class ConvergenceTest {
     Cli first = Cli.run("check", target.toString());
     JsonObject report = JsonOutput.result(Cli.run("check", target.toString(), "--json"));
     assertEquals(first.code() == 0, report.get("passed").getAsBoolean(), first.out());
+    // inspect says the same as check: one plan behind both
+    JsonObject inspect = JsonOutput.result(Cli.run("inspect", target.toString(), "--json"));
+    if (Files.isRegularFile(target)) {
+      JsonObject model = inspect.getAsJsonArray("models").get(0).getAsJsonObject();
+      assertEquals(report.get("wastedBytes").getAsLong(), model.get("wastedBytes").getAsLong(), "inspect and check of " + target);
+      assertEquals(report.get("kept").getAsJsonArray().size(), model.get("kept").getAsJsonArray().size(), "inspect and check of " + target);
+    } else if (!report.get("passed").getAsBoolean() && report.get("fix").getAsString().endsWith("--shared-data")) {
+      assertEquals(report.get("bytesAfter").getAsLong(), inspect.get("bytesAfterShared").getAsLong(), "inspect and check of " + target);
+    } else if (!report.get("passed").getAsBoolean() && inspect.get("bytesAfterEach") != null && !inspect.get("bytesAfterEach").isJsonNull()) {
+      assertEquals(report.get("bytesAfter").getAsLong(), inspect.get("bytesAfterEach").getAsLong(), "inspect and check of " + target);
+    }
     if (first.code() == 0) {
       assertEquals(0, report.get("wastedBytes").getAsLong(), first.out());
       return report;
