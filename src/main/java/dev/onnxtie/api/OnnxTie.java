@@ -311,7 +311,7 @@ public final class OnnxTie {
           if (copy.storedOnce() || (chosen != null && chosen.shared() && copy.relation().kind().equals("identical"))) {
             copies.add(copy);
           } else if (!removedWithin.get(labels.indexOf(copy.file())).contains(copy.tensor())) {
-            String reason = chosen != null && chosen.shared()
+            String reason = !copy.relation().kind().equals("identical")
                 ? "a shared data file stores identical bytes once; a " + copy.relation().text() + " copy in another file stays"
                 : noFix != null ? noFix
                 : shared.saves() ? "one shared data file (--shared-data) saves less than rewriting each file on its own (" + before + " -> "

@@ -295,4 +295,30 @@ class ConvergenceTest {
     assertEquals(1, report.getAsJsonArray("kept").size(), report.toString());
     assertEquals(0, report.get("wastedBytes").getAsLong());
   }
+
+  /**
+   * A transposed copy in another file: no rewrite removes it (one shared data file stores identical
+   * bytes once, and a file cannot read another's tensor through a Transpose). check passes from the
+   * start and says it kept the copy and why, instead of suggesting a --shared-data rewrite that
+   * changes nothing.
+   */
+  @Test
+  void aTransposedCopyAcrossFilesIsKeptWithTheReason() throws IOException {
+    Path folder = Files.createDirectories(temp.resolve("transposed"));
+    float[] w = TestModels.randomFloats(7, 32 * 16);
+    save(model(GraphProto.newBuilder().setName("a").addInitializer(TestModels.floats("w", w, 32, 16))
+        .addInput(value("x", 1, 2, 32)).addOutput(value("y", 1, 2, 16)).addNode(node("MatMul", "mm", List.of("x", "w"), List.of("y"))).build()),
+        folder.resolve("a.onnx"));
+    save(model(GraphProto.newBuilder().setName("b").addInitializer(TestModels.floats("wt", TestModels.transpose(w, 32, 16), 16, 32))
+        .addInput(value("x", 1, 2, 16)).addOutput(value("y", 1, 2, 32)).addNode(node("MatMul", "mm", List.of("x", "wt"), List.of("y"))).build()),
+        folder.resolve("b.onnx"));
+    JsonObject report = converges(folder);
+    assertTrue(report.get("passed").getAsBoolean(), report.toString());
+    assertEquals(1, report.getAsJsonArray("kept").size(), report.toString());
+    JsonObject kept = report.getAsJsonArray("kept").get(0).getAsJsonObject();
+    assertEquals("wt", kept.get("tensor").getAsString());
+    assertTrue(kept.get("reason").getAsString().contains("stores identical bytes once"), kept.toString());
+    Cli text = Cli.run("check", folder.toString());
+    assertTrue(text.out().contains("kept wt") && text.out().contains("check passed"), text.out());
+  }
 }
