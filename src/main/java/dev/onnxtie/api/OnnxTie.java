@@ -364,7 +364,6 @@ public final class OnnxTie {
     if (models.size() < 2) {
       return new FolderInspectReport(reports, List.of(), 0, null, null, null);
     }
-    List<CrossFileGroup> across = acrossFiles(models, minBytes);
     List<OnnxModel> read = new ArrayList<>();
     try {
       for (Path model : models) {
@@ -375,7 +374,9 @@ public final class OnnxTie {
       Plan.Measured own = Plan.eachOnItsOwn(read, models.stream().map(model -> model.getFileName().toString()).toList(), options);
       List<GraphEditor> editors = read.stream().map(GraphEditor::new).toList();
       List<String> labels = models.stream().map(Path::toString).toList();
-      Plan.Measured shared = Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, CrossFileFinder.find(editors, labels, minBytes), own);
+      List<CrossFileFinder.Group> found = CrossFileFinder.find(editors, labels, minBytes);
+      List<CrossFileGroup> across = found.stream().map(CrossFileGroup::of).toList();
+      Plan.Measured shared = Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, found, own);
       long ownSaving = own.saves() ? own.before() - own.after() : 0;
       long sharedSaving = shared.saves() ? shared.before() - shared.after() : 0;
       return new FolderInspectReport(reports, across, Math.max(0, sharedSaving - ownSaving), own.before(), own.after(), shared.after());
