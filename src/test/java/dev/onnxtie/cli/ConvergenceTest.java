@@ -321,4 +321,18 @@ class ConvergenceTest {
     Cli text = Cli.run("check", folder.toString());
     assertTrue(text.out().contains("kept wt") && text.out().contains("check passed"), text.out());
   }
+
+  /** Issue 19's sixth point: "files 21.9 MiB -> 21.9 MiB" hid the saving; where the rounded sizes are equal, exact bytes are printed. */
+  @Test
+  void equalRoundedSizesArePrintedInBytes() throws IOException {
+    Path minilm = ThirdPartyModels.extract(ThirdPartyModels.ALL_MINILM_L6_V2_Q, Files.createDirectories(temp.resolve("minilm")));
+    Path out = temp.resolve("minilm/tied.onnx");
+    Cli text = Cli.run("rewrite", minilm.toString(), out.toString());
+    assertEquals(0, text.code(), text.err());
+    long before = Files.size(minilm);
+    Cli json = Cli.run("rewrite", minilm.toString(), temp.resolve("minilm/tied2.onnx").toString(), "--json");
+    JsonObject report = JsonOutput.result(json);
+    long after = report.getAsJsonArray("models").get(0).getAsJsonObject().get("bytesAfter").getAsLong();
+    assertTrue(text.out().contains("34 ties, 18816 tensor bytes removed (18.4 KiB); files " + before + " -> " + after + " bytes"), text.out());
+  }
 }
