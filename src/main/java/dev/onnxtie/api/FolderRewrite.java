@@ -141,16 +141,18 @@ final class FolderRewrite {
         progress.phase("reading " + model.getFileName());
         read.add(OnnxTie.read(model));
       }
+      // the same plan check measures: Constant nodes another file also holds become initializers, stored once
+      List<java.util.Set<String>> constants = Plan.constantsSharedAcrossFiles(read, models.stream().map(Path::toString).toList(),
+          options.minBytes());
       List<OnnxTie.Rewritten> rewritten = Parallel.map(read, jobs, progress, model -> {
         progress.phase("finding duplicates in " + model.source().getFileName());
-        return OnnxTie.rewrite(model, options, progress);
+        return OnnxTie.rewrite(model, options, constants.get(read.indexOf(model)), progress);
       });
       progress.phase("writing " + models.size() + " models and " + sharedData);
       List<Path> outs = models.stream().map(m -> target.resolve(m.getFileName().toString())).toList();
       Verification[] verifications = new Verification[models.size()];
       // every tensor a check would count goes to the shared file, so that copies across files are stored once
-      WriteOptions write = new WriteOptions(WriteOptions.Layout.EXTERNAL, sharedData,
-          Math.min(options.write().threshold(), options.minBytes()), options.write().alignment());
+      WriteOptions write = Plan.sharedWrite(options, sharedData);
       ModelIO.SharedFiles shared = ModelIO.writeShared(rewritten.stream().map(OnnxTie.Rewritten::model).toList(), outs, sharedData, write, staged -> {
         if (options.verify() != null) {
           for (int i = 0; i < staged.size(); i++) {

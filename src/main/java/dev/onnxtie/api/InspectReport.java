@@ -17,14 +17,21 @@ import java.util.Map;
  * @param initializersByType count and bytes per dtype
  * @param externalFiles external data files with their sizes
  * @param duplicates groups of identical, permuted or reshaped duplicates
- * @param wastedBytes bytes a rewrite would save
+ * @param wastedBytes bytes on disk a rewrite would save, measured after layout (0 when a rewrite would
+ *     not make the file smaller)
  * @param denseLayers layers {@code insert} can tie a decoder to
  * @param transposedTies weights already tied through a Transpose that ONNX Runtime materializes
+ * @param constantsByType count and bytes per dtype of the weights held in Constant nodes
+ * @param kept duplicates a rewrite leaves in place, with the reason (not counted in {@code wastedBytes})
+ * @param bytesBefore bytes of the model file and its data files (null for a model read from a stream)
+ * @param bytesAfter bytes a rewrite beside it would write (equal to {@code bytesBefore} when it saves
+ *     nothing; null for a model read from a stream)
  */
 public record InspectReport(String path, long minBytes, long irVersion, Map<String, Long> opsets, String producer,
     List<Value> inputs, List<Value> outputs, Map<String, Integer> nodesByOp, int subgraphs,
     Map<String, TypeTotal> initializersByType, Map<String, Long> externalFiles, List<DuplicateGroup> duplicates,
-    long wastedBytes, List<DenseLayerInfo> denseLayers, List<TransposedTie> transposedTies) {
+    long wastedBytes, List<DenseLayerInfo> denseLayers, List<TransposedTie> transposedTies, Map<String, TypeTotal> constantsByType,
+    List<KeptDuplicate> kept, Long bytesBefore, Long bytesAfter) {
 
   /**
    * A graph input or output: name, dtype and dims (a number, a symbol's name, or null when unknown);

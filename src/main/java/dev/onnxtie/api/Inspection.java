@@ -30,6 +30,14 @@ final class Inspection {
 
   /** Everything {@code inspect} shows of a read model. */
   static InspectReport of(OnnxModel model, String label, long minBytes) {
+    return of(model, label, minBytes, true);
+  }
+
+  /**
+   * Everything {@code inspect} shows of a read model; without {@code measure}, the duplicates as
+   * found and no plan (check measures its own plan of all its files).
+   */
+  static InspectReport of(OnnxModel model, String label, long minBytes, boolean measure) {
     GraphEditor editor = new GraphEditor(model);
     Map<String, Long> opsets = new LinkedHashMap<>();
     for (OperatorSetIdProto opset : model.proto().getOpsetImportList()) {
@@ -59,17 +67,50 @@ final class Inspection {
         }
       }
     });
+    Map<String, InspectReport.TypeTotal> constants = new TreeMap<>();
+    for (Scope scope : editor.scopes()) {
+      for (var source : scope.tensorSources()) {
+        if (!scope.hasInitializer(source.name())) {
+          constants.merge(source.type().onnxName(), new InspectReport.TypeTotal(1, source.byteSize()),
+              (a, b) -> new InspectReport.TypeTotal(a.count() + b.count(), a.bytes() + b.bytes()));
+        }
+      }
+    }
+    // the plan: the rewrite done in memory and measured as it would be written beside the input
+    String outName = model.source() == null ? "model-tied.onnx" : java.nio.file.Path.of(OnnxTie.tiedName(model.source())).getFileName().toString();
+    Plan.Measured plan = model.source() == null || !measure ? null
+        : Plan.eachOnItsOwn(List.of(model), List.of(outName), RewriteOptions.defaults().withMinBytes(minBytes));
+    java.util.Set<String> removed = new java.util.HashSet<>();
+    List<KeptDuplicate> kept = new ArrayList<>();
+    if (plan != null) {
+      for (TieInfo tie : plan.results().get(0).ties()) {
+        if (tie.saves() && plan.saves()) {
+          removed.add(tie.removed());
+        } else {
+          kept.add(new KeptDuplicate(label, tie.removed(), tie.kept(), label, tie.relation(), tie.bytes(), tie.saves()
+              ? "a rewrite would not make the file smaller (" + plan.before() + " -> " + plan.after() + " bytes)" : tie.reason()));
+        }
+      }
+    }
     List<InspectReport.DuplicateGroup> groups = new ArrayList<>();
-    long wasted = 0;
+    long wasted = plan == null ? 0 : plan.saves() ? plan.before() - plan.after() : 0;
     for (TieGroup group : TieFinder.find(editor, minBytes)) {
       List<InspectReport.Member> members = new ArrayList<>();
       for (Tie tie : group.ties()) {
+        if (plan != null && !removed.contains(tie.removed().name())) {
+          continue;
+        }
         members.add(new InspectReport.Member(tie.removed().name(), TieRelation.of(tie.relation()), boxed(tie.removed().dims()), tie.removed().scope().path(),
             tie.removed().byteSize()));
       }
+      if (members.isEmpty()) {
+        continue;
+      }
       groups.add(new InspectReport.DuplicateGroup(group.kept().name(), group.kept().type().onnxName(), boxed(group.kept().dims()),
-          group.kept().scope().path(), members, group.wastedBytes()));
-      wasted += group.wastedBytes();
+          group.kept().scope().path(), members, members.stream().mapToLong(InspectReport.Member::bytes).sum()));
+      if (plan == null) {
+        wasted += group.wastedBytes();
+      }
     }
     List<InspectReport.TransposedTie> transposed = new ArrayList<>();
     for (TransposedTie tie : TransposedTie.find(editor)) {
@@ -78,7 +119,8 @@ final class Inspection {
     }
     String producer = (model.proto().getProducerName() + " " + model.proto().getProducerVersion()).trim();
     return new InspectReport(label, minBytes, model.irVersion(), opsets, producer, inputs, outputs, nodesByOp,
-        editor.scopes().size() - 1, byType, external, groups, wasted, OnnxTie.denseLayers(editor), transposed);
+        editor.scopes().size() - 1, byType, external, groups, wasted, OnnxTie.denseLayers(editor), transposed, constants, kept,
+        plan == null ? null : plan.before(), plan == null ? null : plan.saves() ? plan.after() : plan.before());
   }
 
   private static InspectReport.Value value(Scope scope, String name) {

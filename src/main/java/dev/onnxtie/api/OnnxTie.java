@@ -23,15 +23,18 @@ import dev.onnxtie.verify.Verifier;
 import dev.onnxtie.verify.VerifyOptions;
 import dev.onnxtie.verify.VerifyReport;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -90,7 +93,23 @@ public final class OnnxTie {
 
   /** {@link #rewrite(OnnxModel, RewriteOptions)}, telling {@code progress} the bytes read while finding duplicates. */
   public static Rewritten rewrite(OnnxModel model, RewriteOptions options, Progress progress) {
+    return rewrite(model, options, java.util.Set.of(), progress);
+  }
+
+  /**
+   * {@link #rewrite(OnnxModel, RewriteOptions, Progress)}, first turning the Constant nodes that
+   * write {@code constantsToInitializers} into initializers (a shared rewrite stores those of them
+   * that other files also hold once).
+   */
+  static Rewritten rewrite(OnnxModel model, RewriteOptions options, java.util.Set<String> constantsToInitializers, Progress progress) {
     GraphEditor editor = new GraphEditor(model);
+    for (String name : constantsToInitializers) {
+      for (Scope scope : editor.scopes()) {
+        if (scope.constantToInitializer(name)) {
+          break;
+        }
+      }
+    }
     long total = 0;
     for (Scope scope : editor.scopes()) {
       for (var source : scope.tensorSources()) {
@@ -224,25 +243,178 @@ public final class OnnxTie {
    * MatMul) also fails the check.
    */
   public static CheckReport check(List<Path> paths, long minBytes, boolean acrossFiles, boolean transposedTies, int jobs, Progress progress) {
+    return check(paths, paths, minBytes, acrossFiles, transposedTies, jobs, progress);
+  }
+
+  /**
+   * Checks models as {@link #check(List, long, boolean, boolean, int, Progress)} does, from one plan:
+   * the rewrite the check suggests is done in memory and measured on disk after layout, and the
+   * waste is what it removes. A suggestion that would not make the files smaller is not made; the
+   * duplicates it would not remove are listed as kept, with the reason.
+   *
+   * @param targets the files and folders as the user named them (the suggested command names them)
+   * @param paths the model files of those targets
+   */
+  public static CheckReport check(List<Path> targets, List<Path> paths, long minBytes, boolean acrossFiles, boolean transposedTies, int jobs,
+      Progress progress) {
     List<Path> given = distinct(paths);
     List<RefusedFile> refused = new ArrayList<>();
-    List<InspectReport> reports = inspectEach(given, minBytes, jobs, progress, refused);
+    List<InspectReport> reports = inspectEach(given, jobs, progress, refused, model -> {
+      try (OnnxModel read = read(model)) {
+        return Inspection.of(read, model.toString(), minBytes, false);
+      }
+    });
     List<Path> models = readable(given, refused);
-    Map<String, List<InspectReport.DuplicateGroup>> within = new LinkedHashMap<>();
-    Map<String, List<InspectReport.TransposedTie>> transposed = new LinkedHashMap<>();
-    long wasted = 0;
-    boolean gated = false;
-    for (InspectReport report : reports) {
-      within.put(report.path(), report.duplicates());
-      transposed.put(report.path(), report.transposedTies());
-      wasted += report.wastedBytes();
-      gated |= transposedTies && !report.transposedTies().isEmpty();
+    List<String> labels = models.stream().map(Path::toString).toList();
+    boolean singleFile = targets.size() == 1 && !Files.isDirectory(targets.get(0));
+    List<String> outNames = models.stream().map(model -> singleFile ? Path.of(tiedName(model)).getFileName().toString()
+        : model.getFileName().toString()).toList();
+    RewriteOptions options = RewriteOptions.defaults().withMinBytes(minBytes);
+    List<OnnxModel> read = new ArrayList<>();
+    try {
+      for (Path model : models) {
+        read.add(read(model));
+      }
+      Plan.Measured own = Plan.eachOnItsOwn(read, outNames, options);
+      boolean across = acrossFiles && models.size() > 1;
+      List<GraphEditor> editors = read.stream().map(GraphEditor::new).toList();
+      List<CrossFileFinder.Group> found = across ? CrossFileFinder.find(editors, labels, minBytes) : List.of();
+      Plan.Measured shared = across ? Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, found, own) : null;
+      List<CrossFileGroup> groups = found.stream().map(CrossFileGroup::of).toList();
+      Plan.Measured chosen = null;
+      for (Plan.Measured plan : java.util.Arrays.asList(own, shared)) {
+        if (plan != null && plan.saves() && (chosen == null || plan.after() < chosen.after())) {
+          chosen = plan;
+        }
+      }
+      long before = own.before();
+      Plan.Measured best = shared != null && shared.after() < own.after() ? shared : own;
+      String noFix = chosen != null || (own.ties() == 0 && (shared == null || shared.sharedCopies() == 0)) ? null
+          : "a rewrite would not make the files smaller (" + before + " -> " + best.after() + " bytes"
+              + (shared == null ? "" : best == shared ? " with --shared-data" : " each on its own") + ")";
+      Plan.Measured listed = chosen != null ? chosen : own;
+      Map<String, List<InspectReport.DuplicateGroup>> within = new LinkedHashMap<>();
+      Map<String, List<InspectReport.TransposedTie>> transposed = new LinkedHashMap<>();
+      List<KeptDuplicate> kept = new ArrayList<>();
+      List<java.util.Set<String>> removedWithin = new ArrayList<>();
+      boolean gated = false;
+      for (int i = 0; i < models.size(); i++) {
+        String file = labels.get(i);
+        java.util.Set<String> removed = new java.util.HashSet<>();
+        for (TieInfo tie : listed.results().get(i).ties()) {
+          if (tie.saves() && chosen != null) {
+            removed.add(tie.removed());
+          } else {
+            kept.add(new KeptDuplicate(file, tie.removed(), tie.kept(), file, tie.relation(), tie.bytes(), tie.saves() ? noFix : tie.reason()));
+          }
+        }
+        removedWithin.add(removed);
+        List<InspectReport.DuplicateGroup> fileGroups = new ArrayList<>();
+        for (InspectReport.DuplicateGroup group : reports.get(i).duplicates()) {
+          List<InspectReport.Member> members = group.members().stream().filter(member -> removed.contains(member.name())).toList();
+          if (!members.isEmpty()) {
+            fileGroups.add(new InspectReport.DuplicateGroup(group.kept(), group.dtype(), group.shape(), group.scope(), members,
+                members.stream().mapToLong(InspectReport.Member::bytes).sum()));
+          }
+        }
+        within.put(file, fileGroups);
+        transposed.put(file, reports.get(i).transposedTies());
+        gated |= transposedTies && !reports.get(i).transposedTies().isEmpty();
+      }
+      List<CrossFileGroup> acrossGroups = new ArrayList<>();
+      for (CrossFileGroup group : groups) {
+        List<CrossFileGroup.Copy> copies = new ArrayList<>();
+        for (CrossFileGroup.Copy copy : group.copies()) {
+          if (copy.storedOnce() || (chosen != null && chosen.shared() && copy.relation().kind().equals("identical"))) {
+            copies.add(copy);
+          } else if (!removedWithin.get(labels.indexOf(copy.file())).contains(copy.tensor())) {
+            String reason = !copy.relation().kind().equals("identical")
+                ? "a shared data file stores identical bytes once; a " + copy.relation().text() + " copy in another file stays"
+                : noFix != null ? noFix
+                : shared.saves() ? "one shared data file (--shared-data) saves less than rewriting each file on its own (" + before + " -> "
+                    + shared.after() + " bytes, against " + own.after() + ")"
+                : "storing the models' tensors in one shared data file (--shared-data) would not make the files smaller (" + before + " -> "
+                    + shared.after() + " bytes)";
+            kept.add(new KeptDuplicate(copy.file(), copy.tensor(), group.tensor(), group.file(), copy.relation(), copy.bytes(), reason));
+          }
+        }
+        if (!copies.isEmpty()) {
+          acrossGroups.add(new CrossFileGroup(group.file(), group.tensor(), group.dtype(), group.shape(), copies,
+              copies.stream().filter(copy -> !copy.storedOnce()).mapToLong(CrossFileGroup.Copy::bytes).sum()));
+        }
+      }
+      long wasted = chosen == null ? 0 : before - chosen.after();
+      // one command fixes both: rewrite --form gemm ties the duplicates and turns the Transpose ties ONNX Runtime holds twice into Gemm
+      String fix = chosen != null ? fix(targets, chosen.shared(), minBytes, gated) : gated ? fix(targets, false, minBytes, true) : null;
+      return new CheckReport(wasted == 0 && !gated, minBytes, wasted, within, acrossGroups, transposedTies, transposed, before,
+          chosen == null ? before : chosen.after(), fix, kept, noFix, refused);
+    } finally {
+      read.forEach(OnnxModel::close);
     }
-    List<CrossFileGroup> across = acrossFiles && models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
-    for (CrossFileGroup group : across) {
-      wasted += group.wastedBytes();
+  }
+
+  /**
+   * The command line of the rewrite a check measured: {@code onnx-tie rewrite m.onnx m-tied.onnx}
+   * for one file, {@code onnx-tie rewrite exported exported-tied [--shared-data]} for one folder.
+   */
+  static String fix(List<Path> targets, boolean shared, long minBytes, boolean gemm) {
+    String options = (minBytes == DEFAULT_MIN_BYTES ? "" : " --min-bytes " + minBytes) + (gemm ? " --form gemm" : "");
+    if (targets.size() == 1) {
+      Path target = targets.get(0);
+      return "onnx-tie rewrite " + target + " " + tiedName(target) + (shared ? " --shared-data" : "") + options;
     }
-    return new CheckReport(wasted == 0 && !gated, minBytes, wasted, within, across, transposedTies, transposed, refused);
+    return shared ? "put the models in one folder DIR and run onnx-tie rewrite DIR DIR-tied --shared-data" + options
+        : "onnx-tie rewrite MODEL MODEL-tied.onnx" + options + " for each file listed";
+  }
+
+  /**
+   * A name for the output: {@code exported/} gives {@code exported-tied}, {@code m.onnx} gives
+   * {@code m-tied.onnx}; beside the target when its folder is the user's own (see {@link
+   * #besideTarget}), otherwise in the current folder.
+   */
+  public static String tiedName(Path target) {
+    return tiedName(target, toolHome());
+  }
+
+  /** {@link #tiedName(Path)} with the tool's own folder given (null: none). */
+  public static String tiedName(Path target, Path toolHome) {
+    String name = target.getFileName() == null ? "model" : target.getFileName().toString();
+    String tied = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) + "-tied.onnx" : name + "-tied";
+    Path parent = target.getParent();
+    return parent == null || !besideTarget(parent, toolHome) ? tied : parent.resolve(tied).toString();
+  }
+
+  /**
+   * Whether an output may go in {@code folder}: it is writable and not inside this tool's own
+   * folder {@code toolHome} (the repository, or where the release was unpacked or installed), whose
+   * samples are not the user's to write beside.
+   */
+  static boolean besideTarget(Path folder, Path toolHome) {
+    Path real;
+    try {
+      real = folder.toRealPath();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    return Files.isWritable(real) && (toolHome == null || !real.startsWith(toolHome));
+  }
+
+  /**
+   * The folder this tool runs from: the parent of the folder holding its jar or classes
+   * ({@code target/onnx-tie-cli.jar} and {@code target/classes} give the repository,
+   * {@code lib/onnx-tie.jar} the release's folder); null when unknown.
+   */
+  static Path toolHome() {
+    try {
+      CodeSource source = OnnxTie.class.getProtectionDomain().getCodeSource();
+      if (source == null || source.getLocation() == null) {
+        return null;
+      }
+      Path home = Path.of(source.getLocation().toURI()).toRealPath().getParent();
+      return home == null ? null : home.getParent();
+    } catch (IOException | URISyntaxException | RuntimeException e) {
+      return null;
+    }
   }
 
   /**
@@ -253,10 +425,30 @@ public final class OnnxTie {
   public static FolderInspectReport inspectAll(List<Path> paths, long minBytes, int jobs, Progress progress) {
     List<Path> given = distinct(paths);
     List<RefusedFile> refused = new ArrayList<>();
-    List<InspectReport> reports = inspectEach(given, minBytes, jobs, progress, refused);
+    List<InspectReport> reports = inspectEach(given, jobs, progress, refused, model -> inspect(model, minBytes));
     List<Path> models = readable(given, refused);
-    List<CrossFileGroup> across = models.size() > 1 ? acrossFiles(models, minBytes) : List.of();
-    return new FolderInspectReport(reports, across, across.stream().mapToLong(CrossFileGroup::wastedBytes).sum(), refused);
+    if (models.size() < 2) {
+      return new FolderInspectReport(reports, List.of(), 0, null, null, null, refused);
+    }
+    List<OnnxModel> read = new ArrayList<>();
+    try {
+      for (Path model : models) {
+        read.add(read(model));
+      }
+      // the plan: each file rewritten on its own against all of them sharing one data file, measured on disk
+      RewriteOptions options = RewriteOptions.defaults().withMinBytes(minBytes);
+      Plan.Measured own = Plan.eachOnItsOwn(read, models.stream().map(model -> model.getFileName().toString()).toList(), options);
+      List<GraphEditor> editors = read.stream().map(GraphEditor::new).toList();
+      List<String> labels = models.stream().map(Path::toString).toList();
+      List<CrossFileFinder.Group> found = CrossFileFinder.find(editors, labels, minBytes);
+      List<CrossFileGroup> across = found.stream().map(CrossFileGroup::of).toList();
+      Plan.Measured shared = Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, found, own);
+      long ownSaving = own.saves() ? own.before() - own.after() : 0;
+      long sharedSaving = shared.saves() ? shared.before() - shared.after() : 0;
+      return new FolderInspectReport(reports, across, Math.max(0, sharedSaving - ownSaving), own.before(), own.after(), shared.after(), refused);
+    } finally {
+      read.forEach(OnnxModel::close);
+    }
   }
 
   /** One model's inspection, or why it was refused. */
@@ -266,13 +458,14 @@ public final class OnnxTie {
    * The reports of the models that can be read, in order; of several models, each one refused as
    * bad input is added to {@code refused} instead (one model alone throws, as before).
    */
-  private static List<InspectReport> inspectEach(List<Path> models, long minBytes, int jobs, Progress progress, List<RefusedFile> refused) {
+  private static List<InspectReport> inspectEach(List<Path> models, int jobs, Progress progress, List<RefusedFile> refused,
+      Function<Path, InspectReport> inspector) {
     if (models.size() < 2) {
-      return Parallel.map(models, jobs, progress, model -> inspect(model, minBytes));
+      return Parallel.map(models, jobs, progress, inspector);
     }
     List<Inspected> outcomes = Parallel.map(models, jobs, progress, model -> {
       try {
-        return new Inspected(inspect(model, minBytes), null);
+        return new Inspected(inspector.apply(model), null);
       } catch (OnnxTieException e) {
         if (e.exitCode() != OnnxTieException.BAD_INPUT) {
           throw e;

@@ -61,7 +61,7 @@ final class CheckCommand implements Callable<Integer> {
     if (models.size() < 2 && Specs.given(spec, "--jobs")) {
       spec.commandLine().getErr().println("onnx-tie: note: --jobs applies to several models only; ignored");
     }
-    CheckReport report = OnnxTie.check(models, threshold, !withinFiles.<Boolean>getValue(), transposedTies.getValue(), jobCount, root.progress());
+    CheckReport report = OnnxTie.check(targets, models, threshold, !withinFiles.<Boolean>getValue(), transposedTies.getValue(), jobCount, root.progress());
     root.endProgress();
     String refused = Text.refusedSummary(report.refused(), report.withinFiles().size());
     int code = refused != null ? OnnxTieException.BAD_INPUT : report.passed() ? 0 : 1;

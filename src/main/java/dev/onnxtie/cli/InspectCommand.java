@@ -55,7 +55,7 @@ final class InspectCommand implements Callable<Integer> {
     List<Path> targets = this.targets.getValue();
     if (targets.size() == 1 && targets.get(0).toString().equals("-")) {
       try (var read = OnnxTie.read(root.stdin, "standard input")) {
-        report = new FolderInspectReport(List.of(OnnxTie.inspect(read, "-", threshold)), List.of(), 0);
+        report = new FolderInspectReport(List.of(OnnxTie.inspect(read, "-", threshold)), List.of(), 0, null, null, null);
       }
     } else {
       List<Path> models = new ArrayList<>();

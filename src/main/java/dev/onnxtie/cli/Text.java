@@ -6,6 +6,7 @@ import dev.onnxtie.api.FolderInspectReport;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.InsertReport;
 import dev.onnxtie.api.InspectReport;
+import dev.onnxtie.api.KeptDuplicate;
 import dev.onnxtie.api.RefusedFile;
 import dev.onnxtie.api.RewriteReport;
 import dev.onnxtie.api.TieInfo;
@@ -104,7 +105,9 @@ final class Text {
     long saved = report.result().bytesSaved();
     long ties = report.result().ties().stream().filter(TieInfo::saves).count();
     String files = report.bytesAfter() == null || report.bytesBefore() == 0 ? ""
-        : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter());
+        : Units.bytes(report.bytesBefore()).equals(Units.bytes(report.bytesAfter()))
+            ? "; files " + report.bytesBefore() + " -> " + report.bytesAfter() + " bytes" // rounding would hide the difference
+            : "; files " + Units.bytes(report.bytesBefore()) + " -> " + Units.bytes(report.bytesAfter());
     out.println("  " + count(ties, "tie") + ", " + saved + " tensor bytes " + (report.dryRun() ? "would be removed" : "removed") + " ("
         + Units.bytes(saved) + ")" + files);
     if (report.bytesAfter() != null && report.bytesBefore() > 0 && report.bytesAfter() > report.bytesBefore()) {
@@ -144,97 +147,41 @@ final class Text {
         }
       }
     });
-    boolean across = false;
     for (CrossFileGroup group : report.acrossFiles()) {
       for (CrossFileGroup.Copy copy : group.copies()) {
         if (!copy.storedOnce()) {
-          across = true;
           out.println(copy.file() + ": " + copy.tensor() + " " + copy.shape() + " is " + relationOf(copy.relation()) + " " + group.tensor()
               + " in " + group.file() + ", wasting " + count(copy.bytes(), "byte"));
         }
       }
     }
+    for (KeptDuplicate kept : report.kept()) {
+      out.println(kept(kept));
+    }
     report.transposedTies().forEach((file, ties) -> ties.forEach(tie -> out.println(file + ": " + transposed(tie))));
     int transposed = report.transposedTieCount();
-    long within = report.withinFiles().values().stream().mapToLong(groups -> groups.stream().mapToLong(InspectReport.DuplicateGroup::wastedBytes).sum()).sum();
-    boolean gemm = report.transposedTiesFail() && transposed > 0;
-    // one command fixes both: rewrite --form gemm ties the duplicates and turns the Transpose ties into Gemm
-    String fix = fix(targets, within > 0, across, gemm);
     String heldTwice = count(transposed, "weight") + " tied via Transpose, held twice by ONNX Runtime";
+    String keptNote = report.kept().isEmpty() ? "" : "; " + count(report.kept().size(), "duplicate") + " kept (listed above with the reason)";
     if (report.passed()) {
-      out.println("check passed: no untied duplicates of at least " + count(report.minBytes(), "byte")
+      out.println("check passed: no untied duplicates of at least " + count(report.minBytes(), "byte") + " that a rewrite removes" + keptNote
           + (transposed > 0 ? " (" + count(transposed, "weight") + " tied via Transpose; --transposed-ties fails on them)" : ""));
-    } else if (report.wastedBytes() > 0) {
-      out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates" + (gemm ? " and " + heldTwice : "")
-          + "; fix: " + fix);
-    } else {
-      out.println("check failed: " + heldTwice + "; fix: " + fix);
-    }
-  }
-
-  /**
-   * The command line that removes what a check found: {@code onnx-tie rewrite exported
-   * exported-tied --shared-data} for one folder whose files hold copies of each other, {@code
-   * onnx-tie rewrite m.onnx m-tied.onnx} for one file.
-   */
-  static String fix(List<Path> targets, boolean within, boolean across, boolean gemm) {
-    String form = gemm ? " --form gemm" : "";
-    if (targets.size() == 1) {
-      Path target = targets.get(0);
-      return "onnx-tie rewrite " + target + " " + tiedName(target) + (across ? " --shared-data" : "") + form;
-    }
-    String each = "onnx-tie rewrite MODEL MODEL-tied.onnx" + form + " for each file listed";
-    String folder = "put the models in one folder DIR and run onnx-tie rewrite DIR DIR-tied --shared-data" + form;
-    return across ? folder + (within ? " (it also ties the copies inside each file)" : "") : each;
-  }
-
-  /**
-   * A name for the output: {@code exported/} gives {@code exported-tied}, {@code m.onnx} gives
-   * {@code m-tied.onnx}; beside the target when its folder is the user's own (see {@link
-   * #besideTarget}), otherwise in the current folder.
-   */
-  static String tiedName(Path target) {
-    return tiedName(target, toolHome());
-  }
-
-  static String tiedName(Path target, Path toolHome) {
-    String name = target.getFileName() == null ? "model" : target.getFileName().toString();
-    String tied = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) + "-tied.onnx" : name + "-tied";
-    Path parent = target.getParent();
-    return parent == null || !besideTarget(parent, toolHome) ? tied : parent.resolve(tied).toString();
-  }
-
-  /**
-   * Whether an output may go in {@code folder}: it is writable and not inside this tool's own
-   * folder {@code toolHome} (the repository, or where the release was unpacked or installed), whose
-   * samples are not the user's to write beside.
-   */
-  static boolean besideTarget(Path folder, Path toolHome) {
-    Path real;
-    try {
-      real = folder.toRealPath();
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-    return Files.isWritable(real) && (toolHome == null || !real.startsWith(toolHome));
-  }
-
-  /**
-   * The folder this tool runs from: the parent of the folder holding its jar or classes
-   * ({@code target/onnx-tie-cli.jar} and {@code target/classes} give the repository,
-   * {@code lib/onnx-tie.jar} the release's folder); null when unknown.
-   */
-  static Path toolHome() {
-    try {
-      java.security.CodeSource source = Text.class.getProtectionDomain().getCodeSource();
-      if (source == null || source.getLocation() == null) {
-        return null;
+      if (report.noFix() != null) {
+        out.println("no rewrite suggested: " + report.noFix());
       }
-      Path home = Path.of(source.getLocation().toURI()).toRealPath().getParent();
-      return home == null ? null : home.getParent();
-    } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
-      return null;
+    } else if (report.wastedBytes() > 0) {
+      out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates (files " + report.bytesBefore() + " -> "
+          + report.bytesAfter() + " bytes after the fix)" + keptNote + (report.transposedTiesFail() && transposed > 0 ? " and " + heldTwice : "")
+          + "; fix: " + report.fix());
+    } else {
+      out.println("check failed: " + heldTwice + "; fix: " + report.fix());
     }
+  }
+
+  /** A duplicate left in place, as inspect, check and rewrite list it. */
+  static String kept(KeptDuplicate kept) {
+    return kept.file() + ": kept " + kept.tensor() + " (" + relationOf(kept.relation()) + " " + kept.copyOf()
+        + (kept.copyOfFile().equals(kept.file()) ? "" : " in " + kept.copyOfFile()) + ", " + count(kept.bytes(), "byte") + "), because "
+        + kept.reason();
   }
 
   static void inspect(PrintWriter out, FolderInspectReport folder) {
@@ -249,7 +196,11 @@ final class Text {
     }
     if (folder.wastedAcrossFiles() > 0) {
       out.println("rewrite with --shared-data saves " + count(folder.wastedAcrossFiles(), "byte") + " across files ("
-          + Units.bytes(folder.wastedAcrossFiles()) + ")");
+          + Units.bytes(folder.wastedAcrossFiles()) + ") more than rewriting each file on its own: " + folder.bytesBefore() + " -> "
+          + folder.bytesAfterShared() + " bytes, against " + folder.bytesAfterEach());
+    } else if (folder.bytesBefore() != null && folder.acrossFiles().stream().anyMatch(g -> g.wastedBytes() > 0)) {
+      out.println("rewrite with --shared-data would not save more than rewriting each file on its own: " + folder.bytesBefore() + " -> "
+          + folder.bytesAfterShared() + " bytes, against " + folder.bytesAfterEach() + " (the copies across files are kept)");
     }
   }
 
@@ -283,6 +234,9 @@ final class Text {
     for (Map.Entry<String, InspectReport.TypeTotal> entry : report.initializersByType().entrySet()) {
       out.println("  initializers " + entry.getKey() + ": " + entry.getValue().count() + " (" + Units.bytes(entry.getValue().bytes()) + ")");
     }
+    for (Map.Entry<String, InspectReport.TypeTotal> entry : report.constantsByType().entrySet()) {
+      out.println("  Constant nodes " + entry.getKey() + ": " + entry.getValue().count() + " (" + Units.bytes(entry.getValue().bytes()) + ")");
+    }
     report.externalFiles().forEach((file, size) -> out.println("  external data " + file + " (" + Units.bytes(size) + ")"));
     if (report.duplicates().isEmpty()) {
       out.println("  no duplicated weights of at least " + count(report.minBytes(), "byte"));
@@ -293,6 +247,9 @@ final class Text {
         out.println("    " + member.relation().text() + "  " + member.name() + " " + member.shape() + "  " + Units.bytes(member.bytes()));
       }
     }
+    for (KeptDuplicate kept : report.kept()) {
+      out.println("  " + kept(kept).substring(kept.file().length() + 2));
+    }
     for (InspectReport.TransposedTie tie : report.transposedTies()) {
       out.println("  " + transposed(tie));
     }
@@ -301,7 +258,8 @@ final class Text {
           + " -> " + layer.outputWidth() + ", " + layer.activation() + ")");
     }
     if (report.wastedBytes() > 0) {
-      out.println("  a rewrite saves " + count(report.wastedBytes(), "byte") + " (" + Units.bytes(report.wastedBytes()) + ")");
+      out.println("  a rewrite saves " + count(report.wastedBytes(), "byte") + " (" + Units.bytes(report.wastedBytes()) + ")"
+          + (report.bytesBefore() == null ? "" : ": " + report.bytesBefore() + " -> " + report.bytesAfter() + " bytes on disk"));
     }
   }
 

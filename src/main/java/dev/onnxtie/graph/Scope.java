@@ -448,6 +448,50 @@ public final class Scope {
     removable.add(name);
   }
 
+  /**
+   * Replaces the definition of {@code name} in this scope (an initializer, or the Constant node that
+   * writes it) by a node {@code opType(inputs) -> name}: a graph output that duplicates another
+   * tensor keeps its name and its readers, and its bytes are gone.
+   *
+   * @return the new node
+   * @throws IllegalArgumentException when this scope defines no such tensor
+   */
+  public Node redefine(String name, String opType, List<String> inputs, Attribute... attributes) {
+    if (initializers.remove(name) != null) {
+      if (editor.irVersion() < 4 && inputNames.remove(name)) {
+        for (int i = 0; i < graph.getInputCount(); i++) {
+          if (graph.getInput(i).getName().equals(name)) {
+            graph.removeInput(i);
+            break;
+          }
+        }
+      }
+    } else {
+      Node constant = producer(name).filter(node -> node.constantTensor().isPresent())
+          .orElseThrow(() -> new IllegalArgumentException(name + " is no constant of scope " + path));
+      removeNode(constant);
+    }
+    return addNode(0, opType, opType + "_" + name, inputs, List.of(name), attributes);
+  }
+
+  /**
+   * Turns the Constant node that writes {@code name} (a {@code value} tensor) into an initializer
+   * of the same name and bytes, as ONNX Runtime does at load: initializers can be stored in external
+   * data, so that a copy in another model file is stored once.
+   *
+   * @return true when it was a Constant of this scope
+   */
+  public boolean constantToInitializer(String name) {
+    Optional<Node> constant = producer(name).filter(node -> node.outputs().size() == 1);
+    Optional<TensorProto> value = constant.flatMap(Node::constantTensor);
+    if (value.isEmpty() || editor.irVersion() < 4) {
+      return false;
+    }
+    removeNode(constant.get());
+    initializers.put(name, value.get().toBuilder().setName(name).build());
+    return true;
+  }
+
   /** True when a graph input or output of any scope up to the main graph has this name. */
   public boolean isInterface(String name) {
     for (Scope scope = this; scope != null; scope = scope.parent) {

@@ -27,6 +27,17 @@ final class DataFile implements AutoCloseable {
     this.deduplicate = deduplicate;
   }
 
+  /** A data file that only lays tensors out (offsets and size as a write would give them), writing nothing. */
+  DataFile(boolean deduplicate) {
+    this.channel = null;
+    this.deduplicate = deduplicate;
+  }
+
+  /** The file's size: the end of its last tensor. */
+  long size() {
+    return end;
+  }
+
   /** Places the bytes (or finds them already placed) and returns their offset. */
   long place(TensorBytes bytes, int alignment) throws IOException {
     long hash = 0;
@@ -39,7 +50,9 @@ final class DataFile implements AutoCloseable {
       }
     }
     long start = (end + alignment - 1) / alignment * alignment;
-    bytes.writeTo(channel, start);
+    if (channel != null) {
+      bytes.writeTo(channel, start);
+    }
     end = start + bytes.size();
     if (deduplicate) {
       byHash.computeIfAbsent(hash, h -> new ArrayList<>()).add(new Stored(start, bytes));
@@ -48,11 +61,15 @@ final class DataFile implements AutoCloseable {
   }
 
   void force() throws IOException {
-    channel.force(true);
+    if (channel != null) {
+      channel.force(true);
+    }
   }
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    if (channel != null) {
+      channel.close();
+    }
   }
 }

@@ -471,6 +471,45 @@ public final class ModelIO {
     return true;
   }
 
+  /**
+   * The bytes {@link #write(OnnxModel, Path, WriteOptions)} would write for this model as {@code
+   * outName} (the model file plus its data file, alignment included), without writing anything.
+   */
+  public static long measure(OnnxModel model, String outName, WriteOptions options) {
+    WriteOptions.Layout layout = options.layout();
+    if (layout == WriteOptions.Layout.AUTO) {
+      layout = hasExternalTensors(model.proto()) || tensorBytes(model) > singleFileLimit ? WriteOptions.Layout.EXTERNAL : WriteOptions.Layout.SINGLE_FILE;
+    }
+    if (layout != WriteOptions.Layout.EXTERNAL) {
+      return inline(model).getSerializedSize();
+    }
+    String dataName = options.dataFile() != null ? options.dataFile() : outName + ".data";
+    try (DataFile data = new DataFile(false)) {
+      long modelBytes = externalize(model, data, dataName, options).getSerializedSize();
+      return modelBytes + data.size();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // nothing is written
+    } catch (InternalError e) {
+      throw vanished(model, e);
+    }
+  }
+
+  /**
+   * The bytes {@link #writeShared} would write for these models against one data file of this name
+   * (every model file plus the shared data file), without writing anything.
+   */
+  public static long measureShared(List<OnnxModel> models, String dataName, WriteOptions options) {
+    try (DataFile data = new DataFile(true)) {
+      long total = 0;
+      for (OnnxModel model : models) {
+        total += externalize(model, data, dataName, options).getSerializedSize();
+      }
+      return total + data.size();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The model with every initializer's external location {@code from} changed to {@code to}. */
   static ModelProto relocate(ModelProto model, String from, String to) {
     return ProtoGraphs.map(model, graph -> {

@@ -36,7 +36,8 @@ import java.util.function.Supplier;
  * </pre>
  *
  * <p>One Transpose or Reshape per (kept tensor, relation), shared by all readers and by subgraphs
- * below it. Graph outputs are never removed; initializers that IR ≥ 4 lists as graph inputs
+ * below it. A duplicate that is a graph output keeps its name: an {@code Identity} of the kept tensor
+ * (of its Transpose or Reshape) writes it, bit for bit; initializers that IR ≥ 4 lists as graph inputs
  * (overridable defaults) are left alone. Subgraphs (If/Loop/Scan bodies) are handled: their
  * initializers and Constant nodes are candidates, and they may be tied to a tensor of an enclosing
  * graph. Idempotent: what it removes is gone, and what it adds is below the default threshold.
@@ -91,8 +92,13 @@ public final class TieWeights implements Pass {
           continue;
         }
         if (scope.isInterface(removed.name())) {
-          records.add(record(tie, readers, 0, "none", false, "it is a graph output"));
-          notes.add("left " + removed.name() + " in place: it is a graph output");
+          // a graph output keeps its name: an Identity (or the Transpose/Reshape) of the kept tensor writes it
+          long before = editor.addedBytes();
+          String source = tie.relation() instanceof Relation.Identical ? tie.kept().name() : derivedFor(editor, tie, derived, derivedScope);
+          scope.redefine(removed.name(), "Identity", List.of(source));
+          scope.declare(removed.name(), tie.removed().type().code(), dimsOf(tie.removed().dims()));
+          records.add(record(tie, readers, editor.addedBytes() - before, "identity", true, ""));
+          changes++;
           continue;
         }
         if (tie.relation() instanceof Relation.Reshaped && editor.opsetVersion("") >= 0 && editor.opsetVersion("") < 5) {
@@ -158,6 +164,18 @@ public final class TieWeights implements Pass {
       forms.add("transpose");
     }
     return forms.isEmpty() ? "transpose" : String.join("+", forms);
+  }
+
+  /** The output of the shared Transpose or Reshape that makes the removed tensor of a permuted or reshaped tie. */
+  private static String derivedFor(GraphEditor editor, Tie tie, Map<String, String> derived, Map<String, Scope> derivedScope) {
+    Scope scope = tie.removed().scope();
+    if (tie.relation() instanceof Relation.Reshaped reshaped) {
+      return derived(tie, scope, derived, derivedScope, "Reshape", "_reshaped", reshapeSetUp(scope, tie, reshaped.shape()));
+    }
+    List<Integer> order = ((Relation.Permuted) tie.relation()).perm();
+    List<Long> perm = order.stream().map(Integer::longValue).toList();
+    String suffix = perm.size() == 2 ? "_transposed" : "_perm" + permSuffix(order);
+    return derived(tie, scope, derived, derivedScope, "Transpose", suffix, new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
   }
 
   /** Extra inputs (made on first use) and attributes of a derived node, and the opset its op needs. */

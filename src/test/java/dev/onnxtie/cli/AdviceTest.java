@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.api.OnnxTie;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,12 +75,12 @@ class AdviceTest {
     Path tool = Files.createDirectories(dir.resolve("tool"));
     Path own = Files.createDirectories(dir.resolve("own"));
     Path model = own.resolve("m.onnx");
-    assertEquals(own.resolve("m-tied.onnx").toString(), Text.tiedName(model, tool));
-    assertEquals("m-tied.onnx", Text.tiedName(tool.resolve("m.onnx"), tool), "inside the tool's folder");
+    assertEquals(own.resolve("m-tied.onnx").toString(), OnnxTie.tiedName(model, tool));
+    assertEquals("m-tied.onnx", OnnxTie.tiedName(tool.resolve("m.onnx"), tool), "inside the tool's folder");
     Path readOnly = Files.createDirectories(dir.resolve("read-only"));
     Files.setPosixFilePermissions(readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
     if (!Files.isWritable(readOnly)) { // root may write anywhere
-      assertEquals("m-tied.onnx", Text.tiedName(readOnly.resolve("m.onnx"), tool), "a folder the user cannot write");
+      assertEquals("m-tied.onnx", OnnxTie.tiedName(readOnly.resolve("m.onnx"), tool), "a folder the user cannot write");
     }
   }
 
