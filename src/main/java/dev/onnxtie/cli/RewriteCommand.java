@@ -84,6 +84,7 @@ final class RewriteCommand implements Callable<Integer> {
         "  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie rewrite model.onnx tied.onnx --verify --opt-level basic --dim batch=1",
         "  onnx-tie rewrite model.onnx tied.onnx --form gemm --external-data",
+        "  onnx-tie rewrite model.onnx tied.onnx --verify --report report.html",
         "  onnx-tie rewrite exported/ tied/ --shared-data --jobs 2 --verify",
         "  cat model.onnx | onnx-tie rewrite - - > tied.onnx");
   }
