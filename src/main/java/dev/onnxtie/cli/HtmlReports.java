@@ -25,8 +25,16 @@ final class HtmlReports {
 
   private HtmlReports() {}
 
-  /** Bad input, before anything is read or written, when the report cannot go to {@code file}. */
-  static void checkTarget(Path file) {
+  /**
+   * Bad input, before anything is read or written, when the report cannot go to {@code file} or
+   * would replace one of the {@code models} (IN or OUT).
+   */
+  static void checkTarget(Path file, Path... models) {
+    for (Path model : models) {
+      if (!model.toString().equals("-") && file.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+        throw OnnxTieException.badInput("--report " + file + " is also a model of this command; give the report its own name, such as report.html");
+      }
+    }
     Path folder = file.toAbsolutePath().getParent();
     if (Files.isDirectory(file)) {
       throw OnnxTieException.badInput("--report " + file + " is a folder; give a file name such as report.html");

@@ -56,7 +56,7 @@ final class ReportCommand implements Callable<Integer> {
     if (!verify && (verifyOptions.anyGiven(spec) || !inputFiles.files().isEmpty())) {
       throw dev.onnxtie.OnnxTieException.badInput("verify options (--dim, --range, --input, --atol, ...) apply with --verify; add --verify");
     }
-    HtmlReports.checkTarget(file);
+    HtmlReports.checkTarget(file, a, b);
     RewriteReport report = OnnxTie.tiesBetween(a, b, minBytes.value(), verify ? verifyOptions.arguments(inputFiles.files()).toOptions() : null);
     root.endProgress();
     FolderRewriteReport result = new FolderRewriteReport(report.input(), report.output(), false, List.of(report), null, report.bytesBefore(),

@@ -123,7 +123,7 @@ final class RewriteCommand implements Callable<Integer> {
       if (streams) {
         throw OnnxTieException.badInput("--report needs IN and OUT to be files or folders, not standard input or output");
       }
-      HtmlReports.checkTarget(reportFile);
+      HtmlReports.checkTarget(reportFile, in, out);
       before = HtmlReports.before(in, folder); // before the rewrite: OUT may be IN
     }
     try {

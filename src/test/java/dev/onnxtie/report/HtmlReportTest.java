@@ -1,5 +1,6 @@
 package dev.onnxtie.report;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -233,9 +234,16 @@ class HtmlReportTest {
     assertEquals(2, streams.code(), streams.err());
     assertEquals(1, missing.errLines(), missing.err());
     assertEquals(1, streams.errLines(), streams.err());
+    Cli overModel = Cli.run("rewrite", GPT2.toString(), out.toString(), "--report", out.toString());
+    assertEquals(2, overModel.code(), overModel.err());
+    assertTrue(overModel.err().contains("is also a model of this command"), overModel.err());
     try (Stream<Path> left = Files.list(dir)) {
       assertEquals(List.of(), left.toList(), "nothing left behind");
     }
+    Path copy = Files.copy(GPT2, dir.resolve("copy.onnx"));
+    Cli overInput = Cli.run("report", GPT2.toString(), copy.toString(), "-o", copy.toString());
+    assertEquals(2, overInput.code(), overInput.err());
+    assertArrayEquals(Files.readAllBytes(GPT2), Files.readAllBytes(copy), "the model is left alone");
   }
 
   @Test
