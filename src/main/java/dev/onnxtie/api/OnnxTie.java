@@ -610,6 +610,15 @@ public final class OnnxTie {
     }
   }
 
+  /**
+   * The ties between two existing models, as a rewrite of {@code a} into {@code b} would report
+   * them: the duplicates of {@code a} that {@code b} no longer holds; with {@code verify} (may be
+   * null), both run in ONNX Runtime.
+   */
+  public static RewriteReport tiesBetween(Path a, Path b, long minBytes, VerifyOptions verify) {
+    return TiesBetween.of(a, b, minBytes, verify);
+  }
+
   /** Runs one model on a data set and compares with its expected outputs: the API's report. */
   public static Verification compareExpected(Path model, Path dataSet, VerifyOptions options) {
     try (Verifier verifier = new Verifier(options)) {

@@ -40,6 +40,7 @@ public final class OnnxTieCli implements Runnable {
     COMMANDS.put("verify", root -> new VerifyCommand(root).spec);
     COMMANDS.put("check", root -> new CheckCommand(root).spec);
     COMMANDS.put("insert", root -> new InsertCommand().spec);
+    COMMANDS.put("report", root -> new ReportCommand(root).spec);
     COMMANDS.put("completion", root -> new CompletionCommand().spec);
     COMMANDS.put("help", root -> new CommandLine.HelpCommand());
   }
@@ -56,6 +57,8 @@ public final class OnnxTieCli implements Runnable {
   OutputStream stdout = new FileOutputStream(FileDescriptor.out);
   /** True when standard output is a terminal: binary model data is then refused. */
   boolean stdoutIsTerminal;
+  /** The arguments of this run, for the command line an HTML report shows. */
+  String[] arguments = {};
 
   private TerminalProgress terminal;
 
@@ -176,6 +179,7 @@ public final class OnnxTieCli implements Runnable {
     root.stdin = stdin;
     root.stdout = stdout;
     root.stdoutIsTerminal = stdoutIsTerminal;
+    root.arguments = args.clone();
     CommandLine commandLine = new CommandLine(root.spec);
     for (String name : commandsNeeded(args)) {
       commandLine.addSubcommand(name, COMMANDS.get(name).apply(root));

@@ -2,6 +2,7 @@ package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.api.FolderRewriteReport;
+import dev.onnxtie.api.GraphOutline;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
@@ -11,7 +12,9 @@ import dev.onnxtie.api.VerificationFailedException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,6 +71,12 @@ final class RewriteCommand implements Callable<Integer> {
   private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
 
   private final SharedOptions.AllowNewerIrOption allowNewerIr = new SharedOptions.AllowNewerIrOption(spec);
+  private final OptionSpec report = Specs.add(spec, Specs.option("--report", "FILE", Path.class, null,
+      "also write an HTML report: the bytes before and after, every tie with its graph neighbourhood before and after, and "
+          + "the verification; one self-contained file that opens from disk in any browser"));
+
+  /** The notes this command printed on stderr, for the HTML report. */
+  private final List<String> printed = new ArrayList<>();
 
   private final OnnxTieCli root;
 
@@ -77,6 +86,7 @@ final class RewriteCommand implements Callable<Integer> {
         "  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie rewrite model.onnx tied.onnx --verify --opt-level basic --dim batch=1",
         "  onnx-tie rewrite model.onnx tied.onnx --form gemm --external-data",
+        "  onnx-tie rewrite model.onnx tied.onnx --verify --report report.html",
         "  onnx-tie rewrite exported/ tied/ --shared-data --jobs 2 --verify",
         "  cat model.onnx | onnx-tie rewrite - - > tied.onnx");
   }
@@ -115,6 +125,15 @@ final class RewriteCommand implements Callable<Integer> {
     if (singleFile || dryRun || out.toString().equals("-")) {
       ignored("--size-threshold", singleFile ? "does not apply with --single-file" : dryRun ? "does not apply to a dry run" : "does not apply to standard output");
     }
+    Path reportFile = this.report.getValue();
+    Map<String, GraphOutline> before = null;
+    if (reportFile != null) {
+      if (streams) {
+        throw OnnxTieException.badInput("--report needs IN and OUT to be files or folders, not standard input or output");
+      }
+      HtmlReports.checkTarget(reportFile, in, out);
+      before = HtmlReports.before(in, folder); // before the rewrite: OUT may be IN
+    }
     try {
       if (streams) {
         return streams(in, out, options);
@@ -123,6 +142,7 @@ final class RewriteCommand implements Callable<Integer> {
         FolderRewriteReport report = OnnxTie.rewriteFolder(in, out, options, sharedData, jobCount, root.progress());
         root.endProgress();
         emit(report, true);
+        report(reportFile, report, true, before, options);
         root.verdict(verdict(report.models(), Text.count(report.models().size(), "model")));
         return 0;
       }
@@ -132,6 +152,7 @@ final class RewriteCommand implements Callable<Integer> {
       RewriteReport report = OnnxTie.rewrite(in, out, options, root.progress());
       root.endProgress();
       emit(single(report), false);
+      report(reportFile, single(report), false, before, options);
       root.verdict(verdict(List.of(report), null));
       return 0;
     } catch (VerificationFailedException mismatch) {
@@ -150,6 +171,20 @@ final class RewriteCommand implements Callable<Integer> {
     if (Specs.given(spec, option)) {
       PrintWriter err = spec.commandLine().getErr();
       err.println("onnx-tie: note: " + option + " " + why + "; ignored");
+      printed.add("note: " + option + " " + why + "; ignored");
+    }
+  }
+
+  /** With {@code --report FILE}: the HTML report of what {@code --json} prints, and one line saying where it went. */
+  private void report(Path file, FolderRewriteReport report, boolean isFolder, Map<String, GraphOutline> before, RewriteOptions options) {
+    if (file == null) {
+      return;
+    }
+    HtmlReports.write(file, "onnx-tie rewrite", root.arguments, printed, report, isFolder, before, HtmlReports.after(report, options));
+    if (!json.on()) {
+      PrintWriter printer = spec.commandLine().getOut();
+      printer.println("report: " + file);
+      printer.flush();
     }
   }
 
