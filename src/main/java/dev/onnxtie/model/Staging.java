@@ -195,6 +195,9 @@ public final class Staging implements AutoCloseable {
     }
   }
 
+  /** Test hook, set only by tests of this package: runs after a commit's data renames, before its model renames. */
+  static volatile Runnable betweenDataAndModelsForTests;
+
   /** True when {@code name} is in the folder and a model there reads it (or a model there cannot be read). */
   private boolean isReadNow(String name) {
     if (!Files.exists(folder.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
@@ -347,6 +350,10 @@ public final class Staging implements AutoCloseable {
       Path target = folder.resolve(file.getFileName().toString());
       keepAttributes(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) ? target : replacedModel, file);
       move(file, target);
+    }
+    Runnable hook = betweenDataAndModelsForTests;
+    if (hook != null) {
+      hook.run();
     }
     for (Path file : models) {
       Path target = folder.resolve(file.getFileName().toString());

@@ -73,6 +73,52 @@ class StagingTest {
     assertFalse(Files.exists(young));
   }
 
+  /** A one-initializer model whose weight is drawn from {@code seed}. */
+  static OnnxModel weighted(long seed) {
+    int floats = 16 * 1024;
+    var graph = dev.onnxtie.proto.Onnx.GraphProto.newBuilder().setName("w" + seed)
+        .addInput(TestModels.value("x", 1, floats))
+        .addInitializer(TestModels.floats("w", TestModels.randomFloats(seed, floats), floats))
+        .addNode(TestModels.node("Add", "add", List.of("x", "w"), List.of("y")))
+        .addOutput(TestModels.value("y", 1, floats));
+    return new OnnxModel(TestModels.model(graph.build()), new ExternalData(null), null);
+  }
+
+  /**
+   * Two writers of one output with external data, the second planned before the first committed:
+   * its data file must not take the name the first one's installed model reads (a reader of that
+   * model would read the second one's bytes at its offsets), so it goes to a free name and comes
+   * back once the first model is replaced. A reader between the second's data and model renames
+   * still reads the first model's bytes.
+   */
+  @Test
+  void aWriterThatCommitsAfterAnotherNeverRenamesDataOverWhatTheInstalledModelReads(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("model.onnx");
+    WriteOptions external = new WriteOptions(WriteOptions.Layout.EXTERNAL, null, 1024, 4096);
+    try (OnnxModel first = weighted(1); OnnxModel second = weighted(2)) {
+      com.google.protobuf.ByteString firstBytes = first.proto().getGraph().getInitializer(0).getRawData();
+      com.google.protobuf.ByteString secondBytes = second.proto().getGraph().getInitializer(0).getRawData();
+      java.util.List<String> seen = new java.util.ArrayList<>();
+      ModelIO.write(second, out, external, staged -> {
+        // planned and staged: now the first writer commits the same output
+        ModelIO.write(first, out, external);
+        Staging.betweenDataAndModelsForTests = () -> {
+          try (OnnxModel installed = ModelIO.read(out)) {
+            seen.add(installed.rawBytes(installed.proto().getGraph().getInitializer(0)).equals(firstBytes) ? "first" : "other bytes");
+          }
+        };
+      });
+      Staging.betweenDataAndModelsForTests = null;
+      assertEquals(List.of("first"), seen, "what a reader of the installed model read during the second commit");
+      try (OnnxModel installed = ModelIO.read(out)) {
+        assertTrue(installed.rawBytes(installed.proto().getGraph().getInitializer(0)).equals(secondBytes));
+      }
+      assertEquals(List.of("model.onnx", "model.onnx.data"), names(dir), "the data file is back under its name");
+    } finally {
+      Staging.betweenDataAndModelsForTests = null;
+    }
+  }
+
   @Test
   void aDataFileNameEveryoneElseReadsIsSkipped(@TempDir Path dir) throws Exception {
     Path model = ExternalDataTest.copySampleInto(dir.resolve("m"));
