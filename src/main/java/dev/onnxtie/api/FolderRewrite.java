@@ -5,6 +5,7 @@ import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.ProtoGraphs;
 import dev.onnxtie.model.Staging;
+import dev.onnxtie.model.TestPoints;
 import dev.onnxtie.model.Tensors;
 import dev.onnxtie.model.WriteOptions;
 import dev.onnxtie.proto.Onnx.TensorProto;
@@ -57,6 +58,7 @@ final class FolderRewrite {
     }
     Staging.OwnedFolder owned = fresh ? stagingFolderFor(outDir) : null;
     Path target = fresh ? owned.path() : outDir;
+    TestPoints.at("folder-staged");
     List<Path> kept = Collections.synchronizedList(new ArrayList<>());
     // Ctrl-C while a new folder is built: the JVM's shutdown removes the staging folder, unless the
     // final rename won the race (then the folder is complete); the two never run at once
@@ -88,6 +90,7 @@ final class FolderRewrite {
           }
           try {
             owned.disown(); // no lock file goes into the output; until the rename the name tells a live owner
+            TestPoints.at("folder-disowned");
             Files.move(target, outDir, StandardCopyOption.ATOMIC_MOVE);
           } catch (IOException e) {
             throw OnnxTieException.badInput("cannot rename the finished folder into place as " + outDir + " (" + reason(e) + "); nothing was written", e);
@@ -250,6 +253,7 @@ final class FolderRewrite {
         Files.copy(from, temporary, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
       }
       if (!fresh) {
+        TestPoints.at("copied");
         Files.move(temporary, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
     } finally {

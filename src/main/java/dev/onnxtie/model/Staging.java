@@ -68,6 +68,7 @@ public final class Staging implements AutoCloseable {
     this.ownerChannel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     this.owner = ownerChannel.lock();
     OPEN.add(this);
+    TestPoints.at("staged");
     ShutdownHook.INSTALLED.hashCode(); // installs the hook once
     if (exiting) {
       close(); // the exit hook has run: a folder made now would outlive the process
@@ -178,6 +179,7 @@ public final class Staging implements AutoCloseable {
         return data.isEmpty() ? null : data.get(0).getFileName().toString();
       }
       try (FolderLock lock = FolderLock.take(folder.resolve(FOLDER_LOCK))) {
+        TestPoints.at("locked");
         if (data.size() == 1 && isReadNow(data.get(0).getFileName().toString())) {
           // another writer installed a model that reads this name since the plan: never rename over it
           Moved moved = moveAside(data.get(0), models, superseded, written, keep);
@@ -281,6 +283,7 @@ public final class Staging implements AutoCloseable {
       return current; // no hard links here: the alternate name stays
     }
     // the write is committed already: from here on a failure keeps the alternate name, never fails it
+    TestPoints.at("linked");
     try {
       Path target = folder.resolve(keep.model().getFileName().toString().substring(KEEP_PREFIX.length()));
       keepAttributes(target, keep.model());
@@ -293,6 +296,7 @@ public final class Staging implements AutoCloseable {
       }
       return current;
     }
+    TestPoints.at("renamed-back");
     try {
       Files.delete(alternate);
     } catch (IOException e) {
@@ -355,11 +359,13 @@ public final class Staging implements AutoCloseable {
     if (hook != null) {
       hook.run();
     }
+    TestPoints.at("data-renamed");
     for (Path file : models) {
       Path target = folder.resolve(file.getFileName().toString());
       keepAttributes(target, file);
       move(file, target);
     }
+    TestPoints.at("model-renamed");
     syncFolder();
     if (superseded.isEmpty()) {
       return;
