@@ -73,6 +73,50 @@ class StagingTest {
     assertFalse(Files.exists(young));
   }
 
+  /** The id of a process that has ended (a short-lived child's). */
+  static long deadPid() throws Exception {
+    Process child = new ProcessBuilder("true").start();
+    child.waitFor();
+    return child.pid();
+  }
+
+  /**
+   * What writers that are gone left is removed at once, whatever its age: staging folders with a
+   * lock file nobody holds, or with none whose process has ended (file and folder staging), copies
+   * of an ended process, and an unheld commit lock file (a 0-byte one is what a disk-full commit
+   * left). A lock held by another live process, and a folder of a live process that has no lock
+   * file yet, stay.
+   */
+  @Test
+  void leftoversOfEndedWritersGoAtOnceAndLiveOnesStay(@TempDir Path dir) throws Exception {
+    long dead = deadPid();
+    Path unlocked = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + dead + "-1"));
+    Files.write(unlocked.resolve(".lock"), new byte[0]);
+    Path noLock = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + dead + "-2"));
+    Path folderStaging = Files.createDirectories(dir.resolve(Staging.FOLDER_PREFIX + dead + "-1-out").resolve("sub/deeper"));
+    Files.write(folderStaging.resolve("model.onnx"), new byte[] {1});
+    Path copy = Files.write(dir.resolve(ModelIO.TEMP_PREFIX + "copy-" + dead + "-config.json"), new byte[] {1});
+    Path commitLock = Files.write(dir.resolve(Staging.FOLDER_LOCK), new byte[0]);
+    // a live process holding the owner lock of its staging folder (fcntl, as Java's FileLock), and one without a lock file yet
+    Path held = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + dead + "-3"));
+    Process holder = new ProcessBuilder("python3", "-c",
+        "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(120)",
+        held.resolve(".lock").toString()).redirectErrorStream(true).start();
+    try {
+      assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
+      Path liveNoLock = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + holder.pid() + "-1"));
+      Staging.removeStale(dir);
+      assertEquals(java.util.Set.of(held.getFileName().toString(), liveNoLock.getFileName().toString()), java.util.Set.copyOf(names(dir)));
+    } finally {
+      holder.destroyForcibly();
+      holder.waitFor();
+    }
+    // their processes gone, the folders go too, young as they are
+    Staging.removeStale(dir);
+    assertEquals(List.of(), names(dir));
+    assertFalse(Files.exists(copy) || Files.exists(commitLock) || Files.exists(unlocked) || Files.exists(noLock));
+  }
+
   /** A one-initializer model whose weight is drawn from {@code seed}. */
   static OnnxModel weighted(long seed) {
     int floats = 16 * 1024;
