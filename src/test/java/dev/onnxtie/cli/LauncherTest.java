@@ -173,6 +173,27 @@ class LauncherTest {
     assertTrue(fixed.code() == 0 || fixed.code() == 1, fixed.err());
     assertTrue(fixed.out().startsWith("{"), fixed.out());
 
+    // started, but a data file too large to map in what the limit leaves: the error says it is about address space
+    Path big = Files.createDirectories(dir.resolve("big"));
+    long floats = 400_000_000L;
+    var tensor = dev.onnxtie.proto.Onnx.TensorProto.newBuilder().setName("w").setDataType(1).addDims(floats)
+        .setDataLocation(dev.onnxtie.proto.Onnx.TensorProto.DataLocation.EXTERNAL)
+        .addExternalData(dev.onnxtie.proto.Onnx.StringStringEntryProto.newBuilder().setKey("location").setValue("big.data"));
+    var graph = dev.onnxtie.proto.Onnx.GraphProto.newBuilder().setName("big").addInitializer(tensor)
+        .addInput(TestModels.value("x", 1, floats)).addOutput(TestModels.value("y", 1, floats))
+        .addNode(TestModels.node("Add", "add", List.of("x", "w"), List.of("y")));
+    Files.write(big.resolve("model.onnx"), TestModels.model(graph.build()).toByteArray());
+    try (java.io.RandomAccessFile data = new java.io.RandomAccessFile(big.resolve("big.data").toFile(), "rw")) {
+      data.setLength(floats * 4); // sparse: 1.6 GB that take no disk
+    }
+    Shell unmappable = shell("ulimit -v 2000000; exec java " + suggested.group(1) + " -cp '" + classpath + "' dev.onnxtie.cli.OnnxTieCli check "
+        + big.resolve("model.onnx") + " --json", null);
+    System.out.println("a 1.6 GB data file under ulimit -v 2000000: exit " + unmappable.code() + ", stderr: " + unmappable.err().strip());
+    assertEquals(2, unmappable.code(), unmappable.err());
+    assertEquals(1, unmappable.err().lines().count(), unmappable.err());
+    assertTrue(unmappable.err().contains("out of address space") && unmappable.err().contains("ulimit -v"), unmappable.err());
+    assertTrue(unmappable.out().startsWith("{"), unmappable.out());
+
     Shell refused = shell("onnx-tie check " + model + " --json", "-Xmx99999999g");
     assertEquals(2, refused.code(), refused.err());
     assertEquals("", refused.out());
