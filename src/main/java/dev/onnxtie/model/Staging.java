@@ -175,7 +175,7 @@ public final class Staging implements AutoCloseable {
     synchronized (monitor) {
       if (data.size() + models.size() == 1 && keep == null) {
         // one rename is atomic by itself: no folder lock
-        install(data, models, superseded, written);
+        install(data, models, superseded, written, null);
         return data.isEmpty() ? null : data.get(0).getFileName().toString();
       }
       try (FolderLock lock = FolderLock.take(folder.resolve(FOLDER_LOCK))) {
@@ -188,7 +188,8 @@ public final class Staging implements AutoCloseable {
           written = moved.written();
           keep = moved.keep();
         }
-        install(data, models, superseded, written);
+        // a new data file that goes back to the replaced one's name keeps that file's mode
+        install(data, models, superseded, written, keep == null ? null : folder.resolve(keep.name()));
         if (keep != null && data.size() == 1) {
           return keepName(data.get(0).getFileName().toString(), keep);
         }
@@ -342,7 +343,8 @@ public final class Staging implements AutoCloseable {
   /** Staged name prefix of the model of {@link KeepName}. */
   static final String KEEP_PREFIX = ".keep-";
 
-  private void install(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written) throws IOException {
+  private void install(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written, Path replacedData)
+      throws IOException {
     Path replacedModel = null;
     for (Path file : models) {
       Path target = folder.resolve(file.getFileName().toString());
@@ -352,7 +354,8 @@ public final class Staging implements AutoCloseable {
     }
     for (Path file : data) {
       Path target = folder.resolve(file.getFileName().toString());
-      keepAttributes(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) ? target : replacedModel, file);
+      keepAttributes(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) ? target
+          : replacedData != null && Files.isRegularFile(replacedData, LinkOption.NOFOLLOW_LINKS) ? replacedData : replacedModel, file);
       move(file, target);
     }
     Runnable hook = betweenDataAndModelsForTests;
