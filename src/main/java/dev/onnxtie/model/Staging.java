@@ -619,50 +619,56 @@ public final class Staging implements AutoCloseable {
   public static void removeStale(Path folder) {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder, ".onnx-tie-*")) {
       for (Path entry : entries) {
-        String name = entry.getFileName().toString();
-        boolean ours = name.startsWith(ModelIO.TEMP_PREFIX) || name.startsWith(FOLDER_PREFIX);
-        if (!ours || LIVE.contains(entry.toAbsolutePath().normalize())) {
-          continue;
-        }
-        if (name.equals(FOLDER_LOCK)) {
-          removeStaleFolderLock(folder, entry);
-          continue;
-        }
-        long owner = ownerPid(name);
-        boolean ownerRuns = owner < 0 || owner == ProcessHandle.current().pid() || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
-        long age = System.currentTimeMillis() - Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis();
-        if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-          if (!ownerRuns || (owner < 0 && age > 60_000)) {
-            Files.deleteIfExists(entry); // a copy or file of a writer that is gone
-          }
-          continue;
-        }
-        Path lockFile = entry.resolve(OWNER_LOCK);
-        if (Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
-          if (owner == ProcessHandle.current().pid()) {
-            continue; // our id, not in LIVE: being made or closed by another thread of this process
-          }
-          try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-              continue;
-            }
-            lock.release();
-          } catch (OverlappingFileLockException e) {
-            continue; // held by a writer in this process
-          } catch (java.nio.file.NoSuchFileException e) {
-            continue;
-          }
-          // nobody holds it: the owner is gone, or runs and has made the file but not locked it yet
-          if (!ownerRuns || age > 10_000) {
-            deleteTree(entry);
-          }
-        } else if (!ownerRuns || age > 60_000) {
-          deleteTree(entry); // killed before it took its lock, or (a minute on) not a live writer's
+        try {
+          removeIfStale(folder, entry);
+        } catch (IOException | RuntimeException e) {
+          // not ours to read or remove (another user's, say): the next entry
         }
       }
     } catch (IOException e) {
       // leftovers are harmless: they carry TEMP_PREFIX and are never read
+    }
+  }
+
+  private static void removeIfStale(Path folder, Path entry) throws IOException {
+    String name = entry.getFileName().toString();
+    boolean ours = name.startsWith(ModelIO.TEMP_PREFIX) || name.startsWith(FOLDER_PREFIX);
+    if (!ours || LIVE.contains(entry.toAbsolutePath().normalize())) {
+      return;
+    }
+    if (name.equals(FOLDER_LOCK)) {
+      removeStaleFolderLock(folder, entry);
+      return;
+    }
+    long owner = ownerPid(name);
+    boolean ownerRuns = owner < 0 || owner == ProcessHandle.current().pid() || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
+    long age = System.currentTimeMillis() - Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis();
+    if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+      if (!ownerRuns || (owner < 0 && age > 60_000)) {
+        Files.deleteIfExists(entry); // a copy or file of a writer that is gone
+      }
+      return;
+    }
+    Path lockFile = entry.resolve(OWNER_LOCK);
+    if (Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+      if (owner == ProcessHandle.current().pid()) {
+        return; // our id, not in LIVE: being made or closed by another thread of this process
+      }
+      try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+          return;
+        }
+        lock.release();
+      } catch (OverlappingFileLockException | java.nio.file.NoSuchFileException e) {
+        return; // held by a writer in this process, or gone
+      }
+      // nobody holds it: the owner is gone, or runs and has made the file but not locked it yet
+      if (!ownerRuns || age > 10_000) {
+        deleteTree(entry);
+      }
+    } else if (!ownerRuns || age > 60_000) {
+      deleteTree(entry); // killed before it took its lock, or (a minute on) not a live writer's
     }
   }
 
