@@ -63,18 +63,25 @@ public final class Staging implements AutoCloseable {
   Staging(Path folder) throws IOException {
     this.folder = folder;
     removeStale(folder);
+    ShutdownHook.INSTALLED.hashCode(); // installs the hook once, before any folder is made
     this.dir = createDirectory(folder);
     LIVE.add(dir.toAbsolutePath().normalize());
-    this.ownerChannel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    this.owner = ownerChannel.lock();
-    OPEN.add(this);
+    try {
+      this.ownerChannel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      this.owner = ownerChannel.lock();
+      OPEN.add(this);
+    } finally {
+      MAKING.remove(dir);
+    }
     TestPoints.at("staged");
-    ShutdownHook.INSTALLED.hashCode(); // installs the hook once
     if (exiting) {
       close(); // the exit hook has run: a folder made now would outlive the process
       throw new IOException("the process is exiting");
     }
   }
+
+  /** Folders made whose Staging is not in OPEN yet: the exit hook removes them too. */
+  private static final Set<Path> MAKING = ConcurrentHashMap.newKeySet();
 
   /** Set by the exit hook: no staging folder is made after it. */
   private static volatile boolean exiting;
@@ -87,9 +94,11 @@ public final class Staging implements AutoCloseable {
     String base = ModelIO.TEMP_PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
     for (int attempt = 0; ; attempt++) {
       Path candidate = folder.resolve(attempt == 0 ? base : base + "-" + Long.toHexString(System.nanoTime()));
+      MAKING.add(candidate);
       try {
         return Files.createDirectory(candidate);
       } catch (java.nio.file.FileAlreadyExistsException e) {
+        MAKING.remove(candidate);
         if (attempt >= 100) {
           throw e; // a stale folder of an earlier process with this pid, a hundred times over
         }
@@ -110,6 +119,9 @@ public final class Staging implements AutoCloseable {
         exiting = true;
         for (Staging staging : OPEN.toArray(new Staging[0])) {
           staging.abort();
+        }
+        for (Path made : MAKING.toArray(new Path[0])) {
+          deleteTree(made); // interrupted between its mkdir and its lock
         }
       }, "onnx-tie-staging-cleanup");
       try {
@@ -793,6 +805,13 @@ public final class Staging implements AutoCloseable {
 
   /** Removes a folder and everything in it (links are removed, never followed); best effort. */
   public static void deleteTree(Path root) {
+    // a writer thread may still add a file while the exit hook removes its folder: a few tries
+    for (int attempt = 0; attempt < 20 && Files.exists(root, LinkOption.NOFOLLOW_LINKS); attempt++) {
+      deleteTreeOnce(root);
+    }
+  }
+
+  private static void deleteTreeOnce(Path root) {
     try {
       Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
         @Override
