@@ -4,6 +4,8 @@ import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.ProtoGraphs;
+import dev.onnxtie.model.Staging;
+import dev.onnxtie.model.TestPoints;
 import dev.onnxtie.model.Tensors;
 import dev.onnxtie.model.WriteOptions;
 import dev.onnxtie.proto.Onnx.TensorProto;
@@ -38,7 +40,7 @@ final class FolderRewrite {
   /** Files of at least this size are copied by {@code cp --reflink=auto} (shared blocks on btrfs, XFS). */
   static final long REFLINK_MIN_BYTES = 1 << 20;
   /** The prefix of the staging folder beside a new output folder. */
-  static final String STAGING_PREFIX = ".onnx-tie-folder-";
+  static final String STAGING_PREFIX = Staging.FOLDER_PREFIX;
 
   private FolderRewrite() {}
 
@@ -51,10 +53,12 @@ final class FolderRewrite {
       return new FolderRewriteReport(inDir.toString(), null, true, reports, null, before, null, List.of(), List.of());
     }
     boolean fresh = !Files.exists(outDir, LinkOption.NOFOLLOW_LINKS);
-    Path target = fresh ? stagingFolderFor(outDir) : outDir;
     if (!fresh && !Files.isDirectory(outDir)) {
       throw OnnxTieException.badInput("output " + outDir + " exists and is not a folder");
     }
+    Staging.OwnedFolder owned = fresh ? stagingFolderFor(outDir) : null;
+    Path target = fresh ? owned.path() : outDir;
+    TestPoints.at("folder-staged");
     List<Path> kept = Collections.synchronizedList(new ArrayList<>());
     // Ctrl-C while a new folder is built: the JVM's shutdown removes the staging folder, unless the
     // final rename won the race (then the folder is complete); the two never run at once
@@ -85,6 +89,8 @@ final class FolderRewrite {
             throw new OnnxTieException(OnnxTieException.INTERNAL, "interrupted; nothing was written");
           }
           try {
+            owned.disown(); // no lock file goes into the output; until the rename the name tells a live owner
+            TestPoints.at("folder-disowned");
             Files.move(target, outDir, StandardCopyOption.ATOMIC_MOVE);
           } catch (IOException e) {
             throw OnnxTieException.badInput("cannot rename the finished folder into place as " + outDir + " (" + reason(e) + "); nothing was written", e);
@@ -111,6 +117,7 @@ final class FolderRewrite {
       throw e;
     } finally {
       if (fresh) {
+        owned.close();
         try {
           Runtime.getRuntime().removeShutdownHook(cleanup);
         } catch (IllegalStateException e) {
@@ -252,6 +259,7 @@ final class FolderRewrite {
         Files.copy(from, temporary, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
       }
       if (!fresh) {
+        TestPoints.at("copied");
         Files.move(temporary, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
     } finally {
@@ -283,24 +291,19 @@ final class FolderRewrite {
 
   /**
    * A new hidden folder beside the output folder (same file system, so the final rename is atomic),
-   * made with the umask's permissions as {@code mkdir} would (drwxr-xr-x under 022): it becomes the
-   * output folder. {@code Files.createTempDirectory} would make it drwx------ whatever the umask.
+   * owned through a lock this process holds, so that the next write beside it removes it once this
+   * process is gone, killed or not. The folder that is to hold the output must exist, as for a
+   * single-file output: nothing is created above the output. It is made with the umask's permissions
+   * as {@code mkdir} would (drwxr-xr-x under 022), since it becomes the output folder.
    */
-  private static Path stagingFolderFor(Path outDir) {
+  private static Staging.OwnedFolder stagingFolderFor(Path outDir) {
     Path absolute = outDir.toAbsolutePath().normalize();
     Path parent = absolute.getParent();
+    if (parent == null || !Files.isDirectory(parent)) {
+      throw OnnxTieException.badInput("output folder " + parent + " does not exist (to hold " + outDir + "); create it first");
+    }
     try {
-      Files.createDirectories(parent);
-      String base = STAGING_PREFIX + absolute.getFileName() + "-" + ProcessHandle.current().pid() + "-";
-      for (int attempt = 0; ; attempt++) {
-        try {
-          return Files.createDirectory(parent.resolve(base + Long.toHexString(System.nanoTime())));
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-          if (attempt >= 100) {
-            throw e;
-          }
-        }
-      }
+      return Staging.OwnedFolder.create(parent, STAGING_PREFIX, absolute.getFileName().toString());
     } catch (IOException e) {
       throw OnnxTieException.badInput("cannot create output folder " + outDir + " (" + reason(e) + ")", e);
     }

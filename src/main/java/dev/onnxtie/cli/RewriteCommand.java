@@ -149,6 +149,15 @@ final class RewriteCommand implements Callable<Integer> {
       if (sharedData != null) {
         throw OnnxTieException.badInput("--shared-data needs IN and OUT to be folders");
       }
+      List<String> outGiven = this.out.originalStringValues();
+      if (!outGiven.isEmpty() && outGiven.get(outGiven.size() - 1).endsWith("/")) {
+        // OUT/ names a folder (the path type drops the slash): the model goes into it under its own name
+        if (!Files.isDirectory(out)) {
+          throw OnnxTieException.badInput("output folder " + outGiven.get(outGiven.size() - 1)
+              + " does not exist; create it first, or give a file name without the trailing /");
+        }
+        out = out.resolve(in.getFileName().toString());
+      }
       RewriteReport report = OnnxTie.rewrite(in, out, options, root.progress());
       root.endProgress();
       emit(single(report), false);

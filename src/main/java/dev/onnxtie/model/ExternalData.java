@@ -119,7 +119,7 @@ public final class ExternalData implements AutoCloseable {
         views.put(where, view);
         return view;
       } catch (IOException e) {
-        throw OnnxTieException.badInput("cannot map external data '" + where.location() + "': " + e.getMessage(), e);
+        throw OnnxTieException.badInput("cannot map external data '" + where.location() + "': " + ModelIO.describe(e), e);
       }
     }
   }
@@ -146,6 +146,32 @@ public final class ExternalData implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Opens every data file the model names (initializers and attribute tensors of all graphs) that is
+   * not open yet, so that all of them are opened while the model file is known to be the one parsed
+   * ({@link ModelIO#read(Path)} checks that after this call).
+   *
+   * @throws OnnxTieException (bad input) for a location that cannot be resolved or opened
+   */
+  void openAll(dev.onnxtie.proto.Onnx.ModelProto model) {
+    if (baseDir == null) {
+      return;
+    }
+    ProtoGraphs.visit(model, (path, depth, graph) -> {
+      java.util.List<TensorProto> tensors = new java.util.ArrayList<>(graph.getInitializerList());
+      tensors.addAll(ProtoGraphs.attributeTensors(graph));
+      for (TensorProto tensor : tensors) {
+        if (Tensors.isExternal(tensor)) {
+          for (StringStringEntryProto entry : tensor.getExternalDataList()) {
+            if (entry.getKey().equals("location") && !entry.getValue().isEmpty()) {
+              open(tensor.getName(), entry.getValue());
+            }
+          }
+        }
+      }
+    });
   }
 
   private static long parseNonNegative(String tensor, String key, String text) {
@@ -182,7 +208,7 @@ public final class ExternalData implements AutoCloseable {
       return file;
     } catch (IOException e) {
       throw OnnxTieException.badInput(
-          "cannot read external data '" + location + "' of tensor '" + tensor + "': " + e.getMessage(), e);
+          "cannot read external data '" + location + "' of tensor '" + tensor + "': " + ModelIO.describe(e), e);
     }
   }
 

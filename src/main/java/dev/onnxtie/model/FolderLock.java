@@ -37,10 +37,14 @@ final class FolderLock implements AutoCloseable {
     long mix = (ProcessHandle.current().pid() * 0x9E3779B97F4A7C15L + COUNTER.incrementAndGet()) * 0xC2B2AE3D27D4EB4FL ^ System.nanoTime();
     long mark = 1 + ((mix ^ (mix >>> 29)) & ((1L << 20) - 1));
     while (true) {
+      Object beforeOpen = keyOf(file);
       FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
           LinkOption.NOFOLLOW_LINKS);
+      Object afterOpen = keyOf(file);
+      Object afterLock = null;
       try {
         FileLock lock = channel.lock();
+        afterLock = keyOf(file);
         channel.truncate(0);
         channel.write(ByteBuffer.wrap(new byte[] {1}), mark - 1);
         long onPath;
@@ -54,9 +58,27 @@ final class FolderLock implements AutoCloseable {
         }
         channel.close(); // releases the lock of a file that is no longer the folder's lock file
       } catch (IOException | RuntimeException e) {
+        // out of disk space for the mark, say: the file goes when the path is known to hold the
+        // one locked here (the same file before the open, after it and after the lock); any other
+        // leftover is removed by the next write in the folder (Staging.removeStale)
+        if (afterLock != null && afterLock.equals(afterOpen) && (beforeOpen == null || beforeOpen.equals(afterOpen))) {
+          try {
+            Files.deleteIfExists(file);
+          } catch (IOException again) {
+            e.addSuppressed(again);
+          }
+        }
         channel.close();
         throw e;
       }
+    }
+  }
+
+  private static Object keyOf(Path file) {
+    try {
+      return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -74,8 +74,48 @@ public final class ModelIO {
     if (!Files.isRegularFile(file)) {
       throw OnnxTieException.badInput(file + " is not a regular file");
     }
+    for (int attempt = 1; ; attempt++) {
+      OnnxModel model = readOnce(file, prefault);
+      if (model != null) {
+        return model;
+      }
+      if (attempt == READ_ATTEMPTS) {
+        throw OnnxTieException.badInput(file + " changed while reading (another writer replaced it " + READ_ATTEMPTS
+            + " times while it was read); nothing was written; run again once it is done");
+      }
+    }
+  }
+
+  /** How often a model replaced while it is read is read again before the read is refused. */
+  static final int READ_ATTEMPTS = 3;
+
+  /**
+   * Test hook: milliseconds to wait between the parse of a model and the opening of its data files,
+   * so that tests can replace the model in that window (a race that takes luck otherwise). Never set
+   * outside tests.
+   */
+  static final String DELAY_PROPERTY = "onnxtie.test.delayAfterParseMs";
+
+  /**
+   * One consistent read of a model and its data files, or null when the model file was replaced (or
+   * changed) while it was read. The model is parsed from one open file; every data file it names is
+   * then opened; then the path must still hold the file that was parsed (same device and inode,
+   * size and modification time). Writers of this tool never change or replace a data file that the
+   * model at a path reads before they rename a new model over that path, and an open data file
+   * keeps its bytes when its name is taken by another file later: so a model unchanged after its
+   * data files were opened was read together with the data written for it, never half old, half new.
+   */
+  private static OnnxModel readOnce(Path file, boolean prefault) {
+    FileIdentity before = FileIdentity.of(file);
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      FileIdentity opened = FileIdentity.of(file);
+      if (before == null || !before.equals(opened)) {
+        return null; // replaced between the look and the open: which one is open is not known
+      }
       long size = channel.size();
+      if (size != opened.size()) {
+        return null;
+      }
       if (size == 0) {
         throw OnnxTieException.badInput(file + " is empty, not an ONNX model");
       }
@@ -87,11 +127,84 @@ public final class ModelIO {
         Prefault.file(mapped);
       }
       Path folder = file.toAbsolutePath().getParent();
-      OnnxModel model = new OnnxModel(parse(UnsafeByteOperations.unsafeWrap(mapped), file.toString()), new ExternalData(folder), file);
-      ModelValidator.validate(model);
+      ModelProto proto;
+      try {
+        proto = parse(UnsafeByteOperations.unsafeWrap(mapped), file.toString());
+      } catch (OnnxTieException e) {
+        if (!opened.equals(FileIdentity.of(file))) {
+          return null; // written in place while parsed
+        }
+        throw e;
+      }
+      delayForTests(file);
+      OnnxModel model = new OnnxModel(proto, new ExternalData(folder), file);
+      try {
+        ModelValidator.validate(model);
+        model.externalData().openAll(proto);
+      } catch (OnnxTieException | InternalError e) {
+        model.close();
+        if (!opened.equals(FileIdentity.of(file))) {
+          return null; // the data files were replaced with the model: what failed may be the mix
+        }
+        throw e;
+      }
+      if (!opened.equals(FileIdentity.of(file))) {
+        model.close();
+        return null;
+      }
       return model;
     } catch (IOException e) {
-      throw OnnxTieException.badInput("cannot read " + file + ": " + e.getMessage(), e);
+      if (!Files.exists(file)) {
+        return null; // removed between the look and the open: a rename over it is under way
+      }
+      throw OnnxTieException.badInput("cannot read " + file + ": " + describe(e), e);
+    }
+  }
+
+  /**
+   * Test hook, set only by tests of this package: runs (with the model file) between the parse of a
+   * model and the opening of its data files, where a writer that replaces the model makes a reader
+   * see the new data under the old offsets unless the read is checked.
+   */
+  static volatile java.util.function.Consumer<Path> afterParseForTests;
+
+  private static void delayForTests(Path file) {
+    java.util.function.Consumer<Path> hook = afterParseForTests;
+    if (hook != null) {
+      hook.accept(file);
+    }
+    long delay = Long.getLong(DELAY_PROPERTY, 0);
+    if (delay > 0) {
+      try {
+        Thread.sleep(delay);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * The message of an I/O error, naming address space where a mapping failed for want of it
+   * (the JDK says only "Map failed").
+   */
+  static String describe(IOException e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (message.contains("Map failed") || e.getCause() instanceof OutOfMemoryError) {
+      return "Map failed: out of address space to map the file (a 'ulimit -v' limit or a heap too large for it; "
+          + "raise it with 'ulimit -v unlimited' or lower JAVA_OPTS=-Xmx...)";
+    }
+    return message;
+  }
+
+  /** What tells one file from another at a path: device and inode (where known), size, modification time. */
+  record FileIdentity(Object key, long size, java.nio.file.attribute.FileTime modified) {
+    static FileIdentity of(Path path) {
+      try {
+        java.nio.file.attribute.BasicFileAttributes attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+        return new FileIdentity(attributes.fileKey(), attributes.size(), attributes.lastModifiedTime());
+      } catch (IOException e) {
+        return null;
+      }
     }
   }
 
@@ -176,7 +289,7 @@ public final class ModelIO {
       try (OutputStream stream = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
         write(model, stream);
       } catch (IOException e) {
-        throw OnnxTieException.badInput("cannot write " + out + ": " + e.getMessage(), e);
+        throw OnnxTieException.badInput("cannot write " + out + ": " + describe(e), e);
       }
       return List.of(target);
     }
@@ -227,7 +340,7 @@ public final class ModelIO {
       return files;
     } catch (IOException e) {
       model.externalData().checkUnchanged(); // a write from a mapping that lost its pages fails with EFAULT
-      throw OnnxTieException.badInput("cannot write " + out + ": " + e.getMessage(), e);
+      throw OnnxTieException.badInput("cannot write " + out + ": " + describe(e), e);
     } catch (InternalError e) {
       throw vanished(model, e);
     }
@@ -432,11 +545,12 @@ public final class ModelIO {
         written.put(model.getFileName().toString(), chosen);
         files.add(folder.resolve(model.getFileName().toString()));
       }
-      staging.commit(List.of(stagedData), staged, plan.superseded(), written);
+      String installed = staging.commit(List.of(stagedData), staged, plan.superseded(), written, null);
+      files.set(0, folder.resolve(installed));
       return new SharedFiles(files, false);
     } catch (IOException e) {
       models.forEach(m -> m.externalData().checkUnchanged());
-      throw OnnxTieException.badInput("cannot write to " + folder + ": " + e.getMessage(), e);
+      throw OnnxTieException.badInput("cannot write to " + folder + ": " + describe(e), e);
     }
   }
 
@@ -567,7 +681,7 @@ public final class ModelIO {
   }
 
   /** Streams a message into a new file and fsyncs it. */
-  private static void writeMessage(ModelProto message, Path file) throws IOException {
+  static void writeMessage(ModelProto message, Path file) throws IOException {
     try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE_NEW), 1 << 16)) {
       CodedOutputStream coded = CodedOutputStream.newInstance(stream, 1 << 16);
       message.writeTo(coded);

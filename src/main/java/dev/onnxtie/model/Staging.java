@@ -40,7 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *       the replaced model's data file is deleted afterwards once nothing else reads it.
  * </ul>
  */
-final class Staging implements AutoCloseable {
+public final class Staging implements AutoCloseable {
   /** The lock file of a folder's commits, held while files are renamed and removed after. */
   static final String FOLDER_LOCK = ModelIO.TEMP_PREFIX + "lock";
 
@@ -69,17 +69,25 @@ final class Staging implements AutoCloseable {
     }
     this.folder = folder;
     removeStale(folder);
+    ShutdownHook.INSTALLED.hashCode(); // installs the hook once, before any folder is made
     this.dir = createDirectory(folder);
     LIVE.add(dir.toAbsolutePath().normalize());
-    this.ownerChannel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    this.owner = ownerChannel.lock();
-    OPEN.add(this);
-    ShutdownHook.INSTALLED.hashCode(); // installs the hook once
+    try {
+      this.ownerChannel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      this.owner = ownerChannel.lock();
+      OPEN.add(this);
+    } finally {
+      MAKING.remove(dir);
+    }
+    TestPoints.at("staged");
     if (exiting) {
       close(); // the exit hook has run: a folder made now would outlive the process
       throw new IOException("the process is exiting");
     }
   }
+
+  /** Folders made whose Staging is not in OPEN yet: the exit hook removes them too. */
+  private static final Set<Path> MAKING = ConcurrentHashMap.newKeySet();
 
   /** Set by the exit hook: no staging folder is made after it. */
   private static volatile boolean exiting;
@@ -92,9 +100,11 @@ final class Staging implements AutoCloseable {
     String base = ModelIO.TEMP_PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
     for (int attempt = 0; ; attempt++) {
       Path candidate = folder.resolve(attempt == 0 ? base : base + "-" + Long.toHexString(System.nanoTime()));
+      MAKING.add(candidate);
       try {
         return Files.createDirectory(candidate);
       } catch (java.nio.file.FileAlreadyExistsException e) {
+        MAKING.remove(candidate);
         if (attempt >= 100) {
           throw e; // a stale folder of an earlier process with this pid, a hundred times over
         }
@@ -115,6 +125,9 @@ final class Staging implements AutoCloseable {
         exiting = true;
         for (Staging staging : OPEN.toArray(new Staging[0])) {
           staging.abort();
+        }
+        for (Path made : MAKING.toArray(new Path[0])) {
+          deleteTree(made); // interrupted between its mkdir and its lock
         }
       }, "onnx-tie-staging-cleanup");
       try {
@@ -180,16 +193,100 @@ final class Staging implements AutoCloseable {
     synchronized (monitor) {
       if (data.size() + models.size() == 1 && keep == null) {
         // one rename is atomic by itself: no folder lock
-        install(data, models, superseded, written);
+        install(data, models, superseded, written, null);
         return data.isEmpty() ? null : data.get(0).getFileName().toString();
       }
       try (FolderLock lock = FolderLock.take(folder.resolve(FOLDER_LOCK))) {
-        install(data, models, superseded, written);
+        TestPoints.at("locked");
+        if (data.size() == 1 && isReadNow(data.get(0).getFileName().toString())) {
+          // another writer installed a model that reads this name since the plan: never rename over it
+          Moved moved = moveAside(data.get(0), models, superseded, written, keep);
+          data = List.of(moved.data());
+          superseded = moved.superseded();
+          written = moved.written();
+          keep = moved.keep();
+        }
+        // a new data file that goes back to the replaced one's name keeps that file's mode
+        install(data, models, superseded, written, keep == null ? null : folder.resolve(keep.name()));
         if (keep != null && data.size() == 1) {
           return keepName(data.get(0).getFileName().toString(), keep);
         }
         return data.isEmpty() ? null : data.get(0).getFileName().toString();
       }
+    }
+  }
+
+  /** Test hook, set only by tests of this package: runs after a commit's data renames, before its model renames. */
+  static volatile Runnable betweenDataAndModelsForTests;
+
+  /** True when {@code name} is in the folder and a model there reads it (or a model there cannot be read). */
+  private boolean isReadNow(String name) {
+    if (!Files.exists(folder.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    Set<String> read = readByOtherModels(Set.of());
+    return read == null || read.contains(name);
+  }
+
+  private record Moved(Path data, Set<String> superseded, Map<String, String> written, KeepName keep) {}
+
+  /**
+   * The staged data file moved to the first name free in the folder, the staged models rewritten
+   * to read it, the data files the replaced models read now added to the superseded ones, and (for
+   * a single model) the staged model that reads the old name kept for {@link #keepName}.
+   */
+  private Moved moveAside(Path stagedData, List<Path> models, Set<String> superseded, Map<String, String> written, KeepName keep)
+      throws IOException {
+    String taken = stagedData.getFileName().toString();
+    String stem = taken.endsWith(".data") ? taken.substring(0, taken.length() - ".data".length()) : taken;
+    String suffix = taken.endsWith(".data") ? ".data" : "";
+    String free = null;
+    for (int n = 1; n < 1000 && free == null; n++) {
+      String candidate = stem + "." + n + suffix;
+      if (!Files.exists(folder.resolve(candidate), LinkOption.NOFOLLOW_LINKS) && !Files.exists(dir.resolve(candidate), LinkOption.NOFOLLOW_LINKS)) {
+        free = candidate;
+      }
+    }
+    if (free == null) {
+      throw new IOException("no free name for the data file beside " + taken);
+    }
+    Path moved = dir.resolve(free);
+    Files.move(stagedData, moved);
+    KeepName kept = keep;
+    if (kept == null && models.size() == 1) {
+      Path second = dir.resolve(KEEP_PREFIX + models.get(0).getFileName());
+      Files.move(models.get(0), second);
+      kept = new KeepName(taken, second);
+    }
+    for (Path model : models) {
+      if (Files.exists(model, LinkOption.NOFOLLOW_LINKS)) {
+        Files.move(model, dir.resolve(".relocate-" + model.getFileName()));
+      }
+      Path source = Files.exists(dir.resolve(".relocate-" + model.getFileName())) ? dir.resolve(".relocate-" + model.getFileName())
+          : dir.resolve(KEEP_PREFIX + model.getFileName());
+      ModelProto proto = readStaged(source);
+      ModelIO.writeMessage(ModelIO.relocate(proto, taken, free), model);
+      Files.deleteIfExists(dir.resolve(".relocate-" + model.getFileName()));
+    }
+    Set<String> nowSuperseded = new HashSet<>(superseded);
+    Map<String, String> nowWritten = new java.util.HashMap<>();
+    for (Path model : models) {
+      String name = model.getFileName().toString();
+      Set<String> reads = locations(folder.resolve(name));
+      if (reads != null) {
+        nowSuperseded.addAll(reads);
+      }
+      nowWritten.put(name, written.get(name) != null && written.get(name).equals(taken) ? free : written.getOrDefault(name, free));
+    }
+    return new Moved(moved, nowSuperseded, nowWritten, kept);
+  }
+
+  private static ModelProto readStaged(Path model) throws IOException {
+    try (FileChannel channel = FileChannel.open(model, StandardOpenOption.READ)) {
+      var input = UnsafeByteOperations.unsafeWrap(channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size())).newCodedInput();
+      input.enableAliasing(true);
+      input.setSizeLimit(Integer.MAX_VALUE);
+      return ModelProto.parseFrom(input);
     }
   }
 
@@ -205,8 +302,11 @@ final class Staging implements AutoCloseable {
       return current; // no hard links here: the alternate name stays
     }
     // the write is committed already: from here on a failure keeps the alternate name, never fails it
+    TestPoints.at("linked");
     try {
-      move(keep.model(), folder.resolve(keep.model().getFileName().toString().substring(KEEP_PREFIX.length())));
+      Path target = folder.resolve(keep.model().getFileName().toString().substring(KEEP_PREFIX.length()));
+      keepAttributes(target, keep.model());
+      move(keep.model(), target);
     } catch (IOException e) {
       try {
         Files.deleteIfExists(usual);
@@ -215,6 +315,7 @@ final class Staging implements AutoCloseable {
       }
       return current;
     }
+    TestPoints.at("renamed-back");
     try {
       Files.delete(alternate);
     } catch (IOException e) {
@@ -224,16 +325,68 @@ final class Staging implements AutoCloseable {
     return keep.name();
   }
 
+  /**
+   * Gives a staged file the permissions of the file it replaces (or, for a new data file, of the
+   * model it is written with), and its owner and group where this process may set them (as root):
+   * a rewrite in place keeps what the user set. Nothing is changed when {@code replaced} is absent.
+   */
+  static void keepAttributes(Path replaced, Path staged) {
+    if (replaced == null || !Files.isRegularFile(replaced, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      var attributes = Files.readAttributes(replaced, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      var view = Files.getFileAttributeView(staged, java.nio.file.attribute.PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      var current = view.readAttributes();
+      if (!current.owner().equals(attributes.owner())) {
+        try {
+          view.setOwner(attributes.owner());
+        } catch (IOException e) {
+          // only root gives files away: the writer's own file it stays
+        }
+      }
+      if (!current.group().equals(attributes.group())) {
+        try {
+          view.setGroup(attributes.group());
+        } catch (IOException e) {
+          // not a group of this user
+        }
+      }
+      view.setPermissions(attributes.permissions());
+    } catch (IOException | UnsupportedOperationException e) {
+      // no POSIX attributes here: the new file keeps the defaults
+    }
+  }
+
   /** Staged name prefix of the model of {@link KeepName}. */
   static final String KEEP_PREFIX = ".keep-";
 
-  private void install(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written) throws IOException {
-    for (Path file : data) {
-      move(file, folder.resolve(file.getFileName().toString()));
-    }
+  private void install(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written, Path replacedData)
+      throws IOException {
+    Path replacedModel = null;
     for (Path file : models) {
-      move(file, folder.resolve(file.getFileName().toString()));
+      Path target = folder.resolve(file.getFileName().toString());
+      if (replacedModel == null && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+        replacedModel = target;
+      }
     }
+    for (Path file : data) {
+      Path target = folder.resolve(file.getFileName().toString());
+      keepAttributes(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) ? target
+          : replacedData != null && Files.isRegularFile(replacedData, LinkOption.NOFOLLOW_LINKS) ? replacedData : replacedModel, file);
+      move(file, target);
+    }
+    Runnable hook = betweenDataAndModelsForTests;
+    if (hook != null) {
+      hook.run();
+    }
+    TestPoints.at("data-renamed");
+    for (Path file : models) {
+      Path target = folder.resolve(file.getFileName().toString());
+      keepAttributes(target, file);
+      move(file, target);
+    }
+    TestPoints.at("model-renamed");
     syncFolder();
     if (superseded.isEmpty()) {
       return;
@@ -468,35 +621,26 @@ final class Staging implements AutoCloseable {
     }
   }
 
+  /** The prefix of the staging folder a folder rewrite builds a new output folder in. */
+  public static final String FOLDER_PREFIX = ".onnx-tie-folder-";
+
   /**
-   * Removes staging folders whose writer is gone: their owner lock can be taken (a killed
-   * process's locks are released by the kernel), or, without a lock file, older than a minute.
+   * Removes what writers that are gone left in {@code folder}, at once, whatever its age: staging
+   * folders ({@value ModelIO#TEMP_PREFIX}... and {@value #FOLDER_PREFIX}...) whose owner lock nobody
+   * holds (a killed process's locks are released by the kernel), or that have no lock file and name
+   * a process that no longer runs; the folder's commit lock file when nobody holds it (left by a
+   * writer killed or out of disk space at its commit); copies of a process that no longer runs.
+   * A folder of a live process that has not taken its lock yet is kept (for a minute when the
+   * process cannot be told apart from another one that took its id). Staging folders of this
+   * process are never opened here (closing a descriptor drops the process's locks on the file).
    */
-  static void removeStale(Path folder) {
-    long cutoff = System.currentTimeMillis() - 60_000;
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder, ModelIO.TEMP_PREFIX + "*")) {
+  public static void removeStale(Path folder) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder, ".onnx-tie-*")) {
       for (Path entry : entries) {
-        if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-          continue;
-        }
-        if (LIVE.contains(entry.toAbsolutePath().normalize())) {
-          continue;
-        }
-        Path lockFile = entry.resolve(OWNER_LOCK);
-        boolean settled = Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis() < System.currentTimeMillis() - 10_000;
-        if (Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS) && settled) {
-          try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-              continue;
-            }
-            lock.release();
-          } catch (OverlappingFileLockException e) {
-            continue; // held by a writer in this process
-          }
-          deleteTree(entry);
-        } else if (Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoff) {
-          deleteTree(entry);
+        try {
+          removeIfStale(folder, entry);
+        } catch (IOException | RuntimeException e) {
+          // not ours to read or remove (another user's, say): the next entry
         }
       }
     } catch (IOException e) {
@@ -504,16 +648,195 @@ final class Staging implements AutoCloseable {
     }
   }
 
-  static void deleteTree(Path root) {
+  private static void removeIfStale(Path folder, Path entry) throws IOException {
+    String name = entry.getFileName().toString();
+    boolean ours = name.startsWith(ModelIO.TEMP_PREFIX) || name.startsWith(FOLDER_PREFIX);
+    if (!ours || LIVE.contains(entry.toAbsolutePath().normalize())) {
+      return;
+    }
+    if (name.equals(FOLDER_LOCK)) {
+      removeStaleFolderLock(folder, entry);
+      return;
+    }
+    long owner = ownerPid(name);
+    boolean ownerRuns = owner < 0 || owner == ProcessHandle.current().pid() || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
+    long age = System.currentTimeMillis() - Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis();
+    if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+      if (!ownerRuns || (owner < 0 && age > 60_000)) {
+        Files.deleteIfExists(entry); // a copy or file of a writer that is gone
+      }
+      return;
+    }
+    Path lockFile = entry.resolve(OWNER_LOCK);
+    if (Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+      if (owner == ProcessHandle.current().pid()) {
+        return; // our id, not in LIVE: being made or closed by another thread of this process
+      }
+      try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+          return;
+        }
+        lock.release();
+      } catch (OverlappingFileLockException | java.nio.file.NoSuchFileException e) {
+        return; // held by a writer in this process, or gone
+      }
+      // nobody holds it: the owner is gone, or runs and has made the file but not locked it yet
+      if (!ownerRuns || age > 10_000) {
+        deleteTree(entry);
+      }
+    } else if (!ownerRuns || age > 60_000) {
+      deleteTree(entry); // killed before it took its lock, or (a minute on) not a live writer's
+    }
+  }
+
+  /**
+   * The id of the process that made a staging entry, from its name
+   * ({@code .onnx-tie-tmp-PID-N}, {@code .onnx-tie-tmp-copy-PID-...}, {@code .onnx-tie-folder-PID-N-...}),
+   * or -1 where the name holds none.
+   */
+  static long ownerPid(String name) {
+    String rest = name.startsWith(FOLDER_PREFIX) ? name.substring(FOLDER_PREFIX.length()) : name.substring(ModelIO.TEMP_PREFIX.length());
+    if (rest.startsWith("copy-")) {
+      rest = rest.substring("copy-".length());
+    }
+    int end = rest.indexOf('-');
+    if (end <= 0) {
+      return -1;
+    }
     try {
-      if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
-          for (Path entry : entries) {
-            Files.deleteIfExists(entry);
+      return Long.parseLong(rest.substring(0, end));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Removes the folder's commit lock file when nobody holds it. Under this process's monitor of the
+   * folder, so no commit of this process holds it meanwhile; a writer of another process waiting on
+   * it wakes holding the lock of a removed file, sees that and takes a new one ({@link FolderLock}).
+   */
+  private static void removeStaleFolderLock(Path folder, Path lockFile) {
+    Object monitor = IN_PROCESS.computeIfAbsent(folder, f -> new Object());
+    synchronized (monitor) {
+      try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        FileLock lock = channel.tryLock();
+        if (lock != null) {
+          Files.deleteIfExists(lockFile);
+          lock.release();
+        }
+      } catch (IOException | OverlappingFileLockException e) {
+        // held, gone or not ours to open: left for a later write
+      }
+    }
+  }
+
+  /**
+   * A folder owned through a lock this process holds, for as long as it is open: the next write in
+   * its parent folder removes it once the process is gone ({@link #removeStale}), whatever its age.
+   * Named {@code prefix + pid + "-" + counter + suffix}.
+   */
+  public static final class OwnedFolder implements AutoCloseable {
+    private final Path path;
+    private FileChannel channel;
+    private FileLock lock;
+
+    private OwnedFolder(Path path, FileChannel channel, FileLock lock) {
+      this.path = path;
+      this.channel = channel;
+      this.lock = lock;
+    }
+
+    /** Removes stale staging in {@code parent}, then makes a new owned folder there. */
+    public static OwnedFolder create(Path parent, String prefix, String suffix) throws IOException {
+      removeStale(parent);
+      Path made = null;
+      for (int attempt = 0; made == null; attempt++) {
+        Path candidate = parent.resolve(prefix + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + "-" + suffix);
+        try {
+          LIVE.add(candidate.toAbsolutePath().normalize());
+          made = Files.createDirectory(candidate);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          LIVE.remove(candidate.toAbsolutePath().normalize());
+          if (attempt >= 100) {
+            throw e;
           }
+        } catch (IOException e) {
+          LIVE.remove(candidate.toAbsolutePath().normalize());
+          throw e;
         }
       }
-      Files.deleteIfExists(root);
+      try {
+        FileChannel channel = FileChannel.open(made.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        return new OwnedFolder(made, channel, channel.lock());
+      } catch (IOException e) {
+        deleteTree(made);
+        LIVE.remove(made.toAbsolutePath().normalize());
+        throw e;
+      }
+    }
+
+    /** The folder. */
+    public Path path() {
+      return path;
+    }
+
+    /**
+     * Releases the lock and removes its file, before the folder is renamed into place as a finished
+     * output. Until the rename, the folder names this live process, so no other writer removes it.
+     */
+    public void disown() throws IOException {
+      if (channel != null) {
+        Files.deleteIfExists(path.resolve(OWNER_LOCK));
+        lock.release();
+        channel.close();
+        channel = null;
+      }
+    }
+
+    /** Releases the lock (if still held); the folder itself is its user's to remove or keep. */
+    @Override
+    public void close() {
+      try {
+        if (channel != null) {
+          channel.close();
+          channel = null;
+        }
+      } catch (IOException e) {
+        // closing: nothing to recover
+      }
+      LIVE.remove(path.toAbsolutePath().normalize());
+    }
+  }
+
+  /** Removes a folder and everything in it (links are removed, never followed); best effort. */
+  public static void deleteTree(Path root) {
+    // a writer thread may still add a file while the exit hook removes its folder: a few tries
+    for (int attempt = 0; attempt < 20 && Files.exists(root, LinkOption.NOFOLLOW_LINKS); attempt++) {
+      deleteTreeOnce(root);
+    }
+  }
+
+  private static void deleteTreeOnce(Path root) {
+    try {
+      Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+        @Override
+        public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attributes) throws IOException {
+          Files.deleteIfExists(file);
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+          Files.deleteIfExists(dir);
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+      });
     } catch (IOException e) {
       // best effort: a leftover carries TEMP_PREFIX and is removed by a later write here
     }

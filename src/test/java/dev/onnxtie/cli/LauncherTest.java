@@ -188,6 +188,83 @@ class LauncherTest {
 
   record Run(int code, String err, String out) {}
 
+  record Shell(int code, String out, String err) {}
+
+  /** Runs a bash command line with the launcher on PATH and the real JVM as {@code java}; stdout and stderr apart. */
+  Shell shell(String commandLine, String javaOpts) throws Exception {
+    Path realJava = Path.of(System.getProperty("java.home"), "bin", "java");
+    Files.deleteIfExists(stubs.resolve("java"));
+    Files.createSymbolicLink(stubs.resolve("java"), realJava);
+    ProcessBuilder builder = new ProcessBuilder("bash", "-c", commandLine).directory(elsewhere.toFile())
+        .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
+    builder.environment().put("PATH", bin + ":" + stubs + ":/usr/bin:/bin");
+    builder.environment().put("ONNX_TIE_CDS", "0");
+    builder.environment().remove("JAVA_OPTS");
+    if (javaOpts != null) {
+      builder.environment().put("JAVA_OPTS", javaOpts);
+    }
+    Process process = builder.start();
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "timed out: " + commandLine);
+    return new Shell(process.exitValue(), Files.readString(dir.resolve("out.txt")), Files.readString(dir.resolve("err.txt")));
+  }
+
+  /**
+   * Under an address-space limit the JVM cannot start in, the launcher fails in one line on
+   * stderr with exit 2 and nothing on stdout (the JVM itself would print two lines on stdout and
+   * exit 1, the code of a failed check); the settings it suggests do start the JVM under that limit
+   * and check the model. A JAVA_OPTS the JVM refuses fails the same way.
+   */
+  @Test
+  void aJvmThatCannotStartFailsInOneLineOnStderr() throws Exception {
+    maven(0, "cpu");
+    Path model = TestModels.samples().resolve("gpt2_tied/model.onnx");
+    shell("onnx-tie --version", null); // the first call builds (here: Maven's stand-in), and says so
+    Shell limited = shell("ulimit -v 2000000; onnx-tie check " + model + " --json", null);
+    System.out.println("launcher under ulimit -v 2000000: exit " + limited.code() + ", stdout " + limited.out().length() + " chars, stderr: "
+        + limited.err().strip());
+    assertEquals(2, limited.code(), limited.err());
+    assertEquals("", limited.out());
+    assertEquals(1, limited.err().lines().count(), limited.err());
+    assertTrue(limited.err().startsWith("onnx-tie: the Java VM cannot start within this shell's address-space limit (ulimit -v 2000000 KiB): "),
+        limited.err());
+    assertTrue(limited.err().contains("ulimit -v unlimited"), limited.err());
+    // the fix it names: those JAVA_OPTS start the JVM under the same limit, and the check runs
+    java.util.regex.Matcher suggested = java.util.regex.Pattern.compile("JAVA_OPTS='([^']+)'").matcher(limited.err());
+    assertTrue(suggested.find(), limited.err());
+    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    Shell fixed = shell("ulimit -v 2000000; exec java " + suggested.group(1) + " -cp '" + classpath + "' dev.onnxtie.cli.OnnxTieCli check "
+        + model + " --json", null);
+    assertTrue(fixed.code() == 0 || fixed.code() == 1, fixed.err());
+    assertTrue(fixed.out().startsWith("{"), fixed.out());
+
+    // started, but a data file too large to map in what the limit leaves: the error says it is about address space
+    Path big = Files.createDirectories(dir.resolve("big"));
+    long floats = 400_000_000L;
+    var tensor = dev.onnxtie.proto.Onnx.TensorProto.newBuilder().setName("w").setDataType(1).addDims(floats)
+        .setDataLocation(dev.onnxtie.proto.Onnx.TensorProto.DataLocation.EXTERNAL)
+        .addExternalData(dev.onnxtie.proto.Onnx.StringStringEntryProto.newBuilder().setKey("location").setValue("big.data"));
+    var graph = dev.onnxtie.proto.Onnx.GraphProto.newBuilder().setName("big").addInitializer(tensor)
+        .addInput(TestModels.value("x", 1, floats)).addOutput(TestModels.value("y", 1, floats))
+        .addNode(TestModels.node("Add", "add", List.of("x", "w"), List.of("y")));
+    Files.write(big.resolve("model.onnx"), TestModels.model(graph.build()).toByteArray());
+    try (java.io.RandomAccessFile data = new java.io.RandomAccessFile(big.resolve("big.data").toFile(), "rw")) {
+      data.setLength(floats * 4); // sparse: 1.6 GB that take no disk
+    }
+    Shell unmappable = shell("ulimit -v 2000000; exec java " + suggested.group(1) + " -cp '" + classpath + "' dev.onnxtie.cli.OnnxTieCli check "
+        + big.resolve("model.onnx") + " --json", null);
+    System.out.println("a 1.6 GB data file under ulimit -v 2000000: exit " + unmappable.code() + ", stderr: " + unmappable.err().strip());
+    assertEquals(2, unmappable.code(), unmappable.err());
+    assertEquals(1, unmappable.err().lines().count(), unmappable.err());
+    assertTrue(unmappable.err().contains("out of address space") && unmappable.err().contains("ulimit -v"), unmappable.err());
+    assertTrue(unmappable.out().startsWith("{"), unmappable.out());
+
+    Shell refused = shell("onnx-tie check " + model + " --json", "-Xmx99999999g");
+    assertEquals(2, refused.code(), refused.err());
+    assertEquals("", refused.out());
+    assertEquals(1, refused.err().lines().count(), refused.err());
+    assertTrue(refused.err().startsWith("onnx-tie: the Java VM cannot start with JAVA_OPTS='-Xmx99999999g': "), refused.err());
+  }
+
   Run launch(String... args) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of(bin.resolve("onnx-tie").toString()));
     command.addAll(List.of(args));

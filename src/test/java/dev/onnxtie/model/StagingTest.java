@@ -73,6 +73,96 @@ class StagingTest {
     assertFalse(Files.exists(young));
   }
 
+  /** The id of a process that has ended (a short-lived child's). */
+  static long deadPid() throws Exception {
+    Process child = new ProcessBuilder("true").start();
+    child.waitFor();
+    return child.pid();
+  }
+
+  /**
+   * What writers that are gone left is removed at once, whatever its age: staging folders with a
+   * lock file nobody holds, or with none whose process has ended (file and folder staging), copies
+   * of an ended process, and an unheld commit lock file (a 0-byte one is what a disk-full commit
+   * left). A lock held by another live process, and a folder of a live process that has no lock
+   * file yet, stay.
+   */
+  @Test
+  void leftoversOfEndedWritersGoAtOnceAndLiveOnesStay(@TempDir Path dir) throws Exception {
+    long dead = deadPid();
+    Path unlocked = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + dead + "-1"));
+    Files.write(unlocked.resolve(".lock"), new byte[0]);
+    Path noLock = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + dead + "-2"));
+    Path folderStaging = Files.createDirectories(dir.resolve(Staging.FOLDER_PREFIX + dead + "-1-out").resolve("sub/deeper"));
+    Files.write(folderStaging.resolve("model.onnx"), new byte[] {1});
+    Path copy = Files.write(dir.resolve(ModelIO.TEMP_PREFIX + "copy-" + dead + "-config.json"), new byte[] {1});
+    Path commitLock = Files.write(dir.resolve(Staging.FOLDER_LOCK), new byte[0]);
+    // a live process holding the owner lock of its staging folder (fcntl, as Java's FileLock), and one without a lock file yet
+    Path held = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + dead + "-3"));
+    Process holder = new ProcessBuilder("python3", "-c",
+        "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(120)",
+        held.resolve(".lock").toString()).redirectErrorStream(true).start();
+    try {
+      assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
+      Path liveNoLock = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + holder.pid() + "-1"));
+      Staging.removeStale(dir);
+      assertEquals(java.util.Set.of(held.getFileName().toString(), liveNoLock.getFileName().toString()), java.util.Set.copyOf(names(dir)));
+    } finally {
+      holder.destroyForcibly();
+      holder.waitFor();
+    }
+    // their processes gone, the folders go too, young as they are
+    Staging.removeStale(dir);
+    assertEquals(List.of(), names(dir));
+    assertFalse(Files.exists(copy) || Files.exists(commitLock) || Files.exists(unlocked) || Files.exists(noLock));
+  }
+
+  /** A one-initializer model whose weight is drawn from {@code seed}. */
+  static OnnxModel weighted(long seed) {
+    int floats = 16 * 1024;
+    var graph = dev.onnxtie.proto.Onnx.GraphProto.newBuilder().setName("w" + seed)
+        .addInput(TestModels.value("x", 1, floats))
+        .addInitializer(TestModels.floats("w", TestModels.randomFloats(seed, floats), floats))
+        .addNode(TestModels.node("Add", "add", List.of("x", "w"), List.of("y")))
+        .addOutput(TestModels.value("y", 1, floats));
+    return new OnnxModel(TestModels.model(graph.build()), new ExternalData(null), null);
+  }
+
+  /**
+   * Two writers of one output with external data, the second planned before the first committed:
+   * its data file must not take the name the first one's installed model reads (a reader of that
+   * model would read the second one's bytes at its offsets), so it goes to a free name and comes
+   * back once the first model is replaced. A reader between the second's data and model renames
+   * still reads the first model's bytes.
+   */
+  @Test
+  void aWriterThatCommitsAfterAnotherNeverRenamesDataOverWhatTheInstalledModelReads(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("model.onnx");
+    WriteOptions external = new WriteOptions(WriteOptions.Layout.EXTERNAL, null, 1024, 4096);
+    try (OnnxModel first = weighted(1); OnnxModel second = weighted(2)) {
+      com.google.protobuf.ByteString firstBytes = first.proto().getGraph().getInitializer(0).getRawData();
+      com.google.protobuf.ByteString secondBytes = second.proto().getGraph().getInitializer(0).getRawData();
+      java.util.List<String> seen = new java.util.ArrayList<>();
+      ModelIO.write(second, out, external, staged -> {
+        // planned and staged: now the first writer commits the same output
+        ModelIO.write(first, out, external);
+        Staging.betweenDataAndModelsForTests = () -> {
+          try (OnnxModel installed = ModelIO.read(out)) {
+            seen.add(installed.rawBytes(installed.proto().getGraph().getInitializer(0)).equals(firstBytes) ? "first" : "other bytes");
+          }
+        };
+      });
+      Staging.betweenDataAndModelsForTests = null;
+      assertEquals(List.of("first"), seen, "what a reader of the installed model read during the second commit");
+      try (OnnxModel installed = ModelIO.read(out)) {
+        assertTrue(installed.rawBytes(installed.proto().getGraph().getInitializer(0)).equals(secondBytes));
+      }
+      assertEquals(List.of("model.onnx", "model.onnx.data"), names(dir), "the data file is back under its name");
+    } finally {
+      Staging.betweenDataAndModelsForTests = null;
+    }
+  }
+
   @Test
   void aDataFileNameEveryoneElseReadsIsSkipped(@TempDir Path dir) throws Exception {
     Path model = ExternalDataTest.copySampleInto(dir.resolve("m"));
