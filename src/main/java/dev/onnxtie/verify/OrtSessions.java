@@ -45,19 +45,19 @@ final class OrtSessions {
   OrtSessions(VerifyOptions options) {
     this.options = options;
     NativeLibraries.prepare(); // before ONNX Runtime's first class: its libraries from the cache, not a new temp folder
+    TelemetryFiles.removeAtExit(); // the files 1.29's telemetry writes as the environment is created
     this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "onnx-tie");
     disableTelemetry(env);
     this.useCuda = chooseCuda(options.provider());
   }
 
   /**
-   * Turns ONNX Runtime's telemetry off: from 1.29 its Linux build carries Microsoft's telemetry SDK,
-   * which writes {@code $TMPDIR/.ses} and a {@code mat-debug-PID.log} per process unless telemetry is
-   * off. A verification sends nothing anywhere and leaves nothing behind.
+   * Turns ONNX Runtime's telemetry off: from 1.29 its Linux build carries Microsoft's telemetry SDK.
+   * A verification sends nothing anywhere (the files it wrote at start go at exit: {@link TelemetryFiles}).
    */
   private static void disableTelemetry(OrtEnvironment env) {
     try {
-      env.disableTelemetry();
+      env.setTelemetry(false);
     } catch (OrtException e) {
       throw new OnnxTieException(OnnxTieException.INTERNAL, "cannot turn ONNX Runtime's telemetry off: " + e.getMessage(), e);
     }
