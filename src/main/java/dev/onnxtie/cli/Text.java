@@ -60,7 +60,8 @@ final class Text {
   /** An existing tie through a Transpose that ONNX Runtime materializes, as inspect and check list it. */
   static String transposed(InspectReport.TransposedTie tie) {
     return tie.weight() + " " + tie.dtype() + tie.shape() + " is tied via Transpose " + tie.transpose() + " ("
-        + count(tie.matmuls(), "MatMul reader") + "); ONNX Runtime will hold " + tie.weight() + " twice (" + Units.bytes(tie.bytes())
+        + count(tie.matmuls(), "MatMul reader") + ") and also read by " + String.join(", ", tie.otherReaders())
+        + "; ONNX Runtime will hold " + tie.weight() + " twice (" + Units.bytes(tie.bytes())
         + " more); `rewrite --form gemm` fixes it";
   }
 
