@@ -263,7 +263,7 @@ final class Text {
     for (Verification.Session session : report.sessions()) {
       text.append("session ").append(session.model()).append(": ")
           .append(session.rssGrowthBytes() == null ? "-" : String.format(Locale.ROOT, "%+.1f MiB", session.rssGrowthBytes() / 1048576.0))
-          .append(" RSS");
+          .append(" RSS").append(session.rssGrowthBytes() == null ? "" : " (" + session.memoryMethod() + ")");
       if (session.mappedBytes() != null) {
         text.append(String.format(Locale.ROOT, " (%.1f MiB of weights mapped from a page-aligned copy)", session.mappedBytes() / 1048576.0));
       }

@@ -26,8 +26,9 @@ import java.util.function.Consumer;
 /**
  * The ONNX Runtime side of a verification: the execution provider (CUDA or CPU; under AUTO, CUDA
  * when it starts, and CPU again when a CUDA session fails), a warm-up session, sessions of models
- * (single-file ones through a {@link MappableCopy}) with the memory each took, and runs that copy
- * every output out and close every tensor. Not thread-safe.
+ * (single-file ones through a {@link MappableCopy}) with the memory each takes (measured in a fresh
+ * process by {@link SessionMemory}), and runs that copy every output out and close every tensor.
+ * Not thread-safe.
  */
 final class OrtSessions {
   private final VerifyOptions options;
@@ -35,6 +36,8 @@ final class OrtSessions {
   private final List<String> providerNotes = new ArrayList<>();
   private boolean useCuda;
   private Consumer<String> progress = step -> {};
+  /** True in {@link SessionMemory}'s child: sessions are measured here, not in yet another process. */
+  private boolean inProcess;
 
   /**
    * Sessions with these options; the provider is chosen here.
@@ -46,6 +49,26 @@ final class OrtSessions {
     this.options = options;
     this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "onnx-tie");
     this.useCuda = chooseCuda(options.provider());
+  }
+
+  /** Sessions whose memory is measured in this process: for {@link SessionMemory}'s child. */
+  static OrtSessions measuringInProcess(VerifyOptions options) {
+    OrtSessions sessions = new OrtSessions(options);
+    sessions.inProcess = true;
+    return sessions;
+  }
+
+  /**
+   * After the warm-up, the growth of this process's resident set across creating a session of
+   * {@code model} (closed again); null where /proc is not available.
+   */
+  Long inProcessGrowth(OnnxModel model) {
+    warmUp();
+    List<SessionInfo> infos = new ArrayList<>();
+    try (Sessions sessions = new Sessions()) {
+      sessions.add(open(model, infos));
+    }
+    return infos.get(0).rssGrowthBytes();
   }
 
   /** Tells {@code listener} "session A (model.onnx)" as each session is created. */
@@ -195,6 +218,8 @@ final class OrtSessions {
       if (useCuda) {
         sessionOptions.addCUDA(0);
       }
+      // measured first, in a fresh process, so that the figure does not depend on what this process ran before
+      Long fresh = inProcess ? null : SessionMemory.measure(model, options, useCuda, mappableCopyMinBytes);
       long before = residentBytes();
       OrtSession session;
       Long mapped = null;
@@ -210,7 +235,9 @@ final class OrtSessions {
         }
       }
       long after = residentBytes();
-      infos.add(new SessionInfo(model.toString(), provider(), before < 0 || after < 0 ? null : after - before, mapped));
+      Long here = before < 0 || after < 0 ? null : after - before;
+      infos.add(fresh != null ? new SessionInfo(model.toString(), provider(), fresh, mapped, SessionMemory.FRESH_PROCESS)
+          : new SessionInfo(model.toString(), provider(), here, mapped, SessionMemory.IN_PROCESS));
       return session;
     } catch (OrtException | RuntimeException e) {
       if (e instanceof OnnxTieException tie) {
