@@ -85,6 +85,20 @@ public record Verification(boolean passed, String a, String b, String provider, 
   }
 
   /**
+   * The same verification with its two sides (and their sessions) named {@code newA} and {@code
+   * newB}: an in-place rewrite names them "m.onnx (original)" and "m.onnx (rewritten)" rather than
+   * the same path twice. Needs the two sides' names to differ, as a staged file's does.
+   */
+  public Verification withSides(String newA, String newB) {
+    List<Session> renamed = sessions.stream().map(session -> session.model().equals(a) || session.model().equals(b)
+        ? new Session(session.model().equals(a) ? newA : newB, session.provider(), session.rssGrowthBytes(), session.mappedBytes(),
+            session.memoryMethod())
+        : session).toList();
+    return new Verification(passed, newA, newB, provider, optLevel, atol, rtol, dims, outputs, elementsCompared, renamed,
+        interfaceDifferences, runs, notes);
+  }
+
+  /**
    * The API's view of a verifier's report, restricted to {@code options.outputs()} when given.
    *
    * @throws OnnxTieException (bad input) when a named output exists on neither side, or when nothing
@@ -131,7 +145,23 @@ public record Verification(boolean passed, String a, String b, String provider, 
     }
     List<String> notes = new ArrayList<>(report.notes());
     if (elements == 0) {
-      notes.add("no element was compared: every compared output is empty");
+      Set<String> missing = new LinkedHashSet<>();
+      Set<String> failed = new LinkedHashSet<>();
+      runs.forEach(run -> run.outputs().forEach(o -> {
+        if (o.status().equals(VerifyReport.Status.MISSING.label())) {
+          missing.add(o.name());
+        } else if (o.status().equals(VerifyReport.Status.ERROR.label())) {
+          failed.add(o.name());
+        }
+      }));
+      if (!missing.isEmpty()) {
+        notes.add("no element was compared: " + (missing.size() == 1 ? "output " : "outputs ") + String.join(", ", missing)
+            + (missing.size() == 1 ? " is" : " are") + " missing on one side");
+      } else if (!failed.isEmpty()) {
+        notes.add("no element was compared: model b failed to run");
+      } else {
+        notes.add("no element was compared: every compared output is empty");
+      }
     }
     List<Session> sessions = report.sessions().stream().map(s -> new Session(s.model(), s.provider(), s.rssGrowthBytes(), s.mappedBytes(), s.memoryMethod())).toList();
     return new Verification(passed, report.a(), report.b(), report.provider(), report.optLevel().name().toLowerCase(Locale.ROOT),

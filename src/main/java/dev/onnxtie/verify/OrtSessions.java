@@ -91,6 +91,17 @@ final class OrtSessions {
     return List.copyOf(providerNotes);
   }
 
+  /**
+   * Whether this process has said why AUTO runs on CPU: said once per process (a folder verifies
+   * every model with a verifier of its own), not in every report; each report names its provider.
+   */
+  private static final java.util.concurrent.atomic.AtomicBoolean PROVIDER_NOTED = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Lets the next verifier say again why AUTO runs on CPU: for tests. */
+  static void resetProviderNote() {
+    PROVIDER_NOTED.set(false);
+  }
+
   private boolean chooseCuda(Provider requested) {
     if (requested == Provider.CPU) {
       return false;
@@ -102,7 +113,9 @@ final class OrtSessions {
             + available + "); build onnx-tie with `mvn -Pgpu package` (the onnxruntime_gpu artifact) and run it on a "
             + "machine with a CUDA GPU, or use the CPU provider");
       }
-      providerNotes.add("provider AUTO: this ONNX Runtime build has no CUDA provider; ran on CPU");
+      if (PROVIDER_NOTED.compareAndSet(false, true)) {
+        providerNotes.add("provider AUTO: this ONNX Runtime build has no CUDA provider; ran on CPU");
+      }
       return false;
     }
     try (OrtSession.SessionOptions probe = new OrtSession.SessionOptions()) {
@@ -114,7 +127,9 @@ final class OrtSessions {
             + DataFiles.oneLine(e.getMessage()) + "; onnx-tie needs the onnxruntime_gpu build (`mvn -Pgpu package`) on a "
             + "machine with a CUDA GPU and its driver, or use the CPU provider", e);
       }
-      providerNotes.add("provider AUTO: CUDA could not be started (" + DataFiles.oneLine(e.getMessage()) + "); ran on CPU");
+      if (PROVIDER_NOTED.compareAndSet(false, true)) {
+        providerNotes.add("provider AUTO: CUDA could not be started (" + DataFiles.oneLine(e.getMessage()) + "); ran on CPU");
+      }
       return false;
     }
   }

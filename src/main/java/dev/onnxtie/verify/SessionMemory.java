@@ -5,6 +5,8 @@ import dev.onnxtie.model.OnnxModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +89,7 @@ final class SessionMemory {
           .withProvider(Boolean.parseBoolean(args[4]) ? Provider.CUDA : Provider.CPU);
       OrtSessions.setMappableCopyMinBytes(Long.parseLong(args[5]));
       OrtSessions sessions = OrtSessions.measuringInProcess(options);
+      deleteOwnExtraction();
       try (OnnxModel model = ModelIO.read(Path.of(args[0]))) {
         Long growth = sessions.inProcessGrowth(model);
         if (growth != null) {
@@ -98,6 +101,40 @@ final class SessionMemory {
       code = 1;
     }
     System.out.flush();
-    Runtime.getRuntime().halt(code); // no ONNX Runtime tear-down: the figure is printed
+    Runtime.getRuntime().halt(code); // no ONNX Runtime tear-down: the figure is printed, the extracted library deleted
   }
+
+  /**
+   * Deletes the folder ONNX Runtime extracted its native library to when this process loaded it
+   * (its private {@code OnnxRuntime.tempDirectory}): the library is loaded (deleting a mapped file
+   * keeps the mapping), and a child started per session must not leave 22 MB behind in {@code
+   * $TMPDIR} each time (ONNX Runtime deletes the files at exit, never the folder). Only this
+   * process's own folder is touched; where it cannot be found, nothing is deleted.
+   */
+  private static void deleteOwnExtraction() {
+    Path folder;
+    try {
+      java.lang.reflect.Field field = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
+      field.setAccessible(true);
+      folder = (Path) field.get(null);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return;
+    }
+    if (folder == null || !folder.getFileName().toString().startsWith("onnxruntime-java")) {
+      return;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(folder)) {
+      for (Path file : files) {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(folder);
+    } catch (IOException | RuntimeException e) {
+      // best effort
+    }
+  }
+
 }

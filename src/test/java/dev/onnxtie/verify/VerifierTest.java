@@ -448,9 +448,57 @@ class VerifierTest {
     assertTrue(error.getMessage().contains("mvn -Pgpu package") && error.getMessage().contains("onnxruntime_gpu"), error.getMessage());
   }
 
+  /** A folder verifies each model with a verifier of its own: why AUTO ran on CPU is said once per process. */
+  @Test
+  void theNoCudaNoteComesOncePerProcess() {
+    assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this ONNX Runtime has CUDA");
+    OrtSessions.resetProviderNote();
+    VerifyReport first;
+    VerifyReport second;
+    try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
+      first = verifier.compare(AUTOENCODER, AUTOENCODER);
+    }
+    try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
+      second = verifier.compare(AUTOENCODER, AUTOENCODER);
+    }
+    assertEquals(1, first.notes().stream().filter(note -> note.contains("no CUDA provider")).count(), first.notes().toString());
+    assertTrue(second.notes().stream().noneMatch(note -> note.contains("CUDA")), second.notes().toString());
+    assertEquals("CPU", second.provider());
+  }
+
+  /** position_ids are 0..length-1 along the last axis in every row; --range makes them random again. */
+  @Test
+  void positionIdsCountAlongTheLastAxis() {
+    GraphProto graph = GraphProto.newBuilder().setName("pos")
+        .addInput(dev.onnxtie.TestModels.value("position_ids", 7, "batch", "sequence"))
+        .addOutput(dev.onnxtie.TestModels.value("out", 7, "batch", "sequence"))
+        .addNode(dev.onnxtie.TestModels.node("Identity", "i", List.of("position_ids"), List.of("out")))
+        .build();
+    Path model = dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("pos.onnx"));
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu())) {
+      report = verifier.compare(model, model);
+    }
+    InputUsed used = report.runs().get(0).inputs().get(0);
+    assertEquals("positions", used.source());
+    assertEquals(0.0, used.low());
+    assertEquals(8.0, used.high());
+    HostTensor positions = InputSynthesizer.positions(DataType.INT64, new long[] {2, 3});
+    ByteBuffer bytes = positions.bytes().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    long[] values = new long[6];
+    for (int i = 0; i < 6; i++) {
+      values[i] = bytes.getLong(i * 8);
+    }
+    assertArrayEquals(new long[] {0, 1, 2, 0, 1, 2}, values);
+    try (Verifier verifier = new Verifier(cpu().withRange("position_ids", 0, 5))) {
+      assertEquals("random", verifier.compare(model, model).runs().get(0).inputs().get(0).source());
+    }
+  }
+
   @Test
   void autoFallsBackToCpu() {
     assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this ONNX Runtime has CUDA");
+    OrtSessions.resetProviderNote();
     try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
       assertEquals("CPU", verifier.provider());
       VerifyReport report = verifier.compare(AUTOENCODER, AUTOENCODER);
