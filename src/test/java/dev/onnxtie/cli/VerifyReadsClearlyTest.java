@@ -124,6 +124,7 @@ class VerifyReadsClearlyTest {
     assertEquals(2, failed.code(), failed.out());
     assertEquals(1, failed.errLines(), failed.err());
     String line = failed.err().strip();
+    assertTrue(line.contains("model p2o.onnx fails with default dims"), line);
     String message = line.substring(line.indexOf("model p2o.onnx"));
     assertTrue(message.length() <= 200, message.length() + ": " + message);
     assertTrue(message.startsWith("model p2o.onnx fails with default dims p2o.DynamicDimension.0=8 ("), message);
