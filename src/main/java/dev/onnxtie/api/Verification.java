@@ -40,8 +40,9 @@ public record Verification(boolean passed, String a, String b, String provider, 
    * One ONNX Runtime session; {@code rssGrowthBytes} is null where /proc is not available, {@code
    * mappedBytes} (weights ONNX Runtime mapped from a page-aligned copy of a single-file model) null
    * where it loaded the model as it is; {@code memoryMethod} says how {@code rssGrowthBytes} was
-   * measured: {@code fresh-process} (the same file gives the same figure) or {@code in-process} (where
-   * no child process could be started; depends on what ran before).
+   * measured: {@code fresh-process} (the sessions of a comparison: the same file gives the same figure)
+   * or {@code in-process} (a model against expected outputs, or where no child process could be
+   * started; depends on what ran before).
    */
   public record Session(String model, String provider, Long rssGrowthBytes, Long mappedBytes, String memoryMethod) {}
 

@@ -66,7 +66,7 @@ final class OrtSessions {
     warmUp();
     List<SessionInfo> infos = new ArrayList<>();
     try (Sessions sessions = new Sessions()) {
-      sessions.add(open(model, infos));
+      sessions.add(open(model, infos, false));
     }
     return infos.get(0).rssGrowthBytes();
   }
@@ -134,23 +134,33 @@ final class OrtSessions {
     }
   }
 
-  /** Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU. */
+  /**
+   * Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU. Each
+   * session's memory is measured in this process ({@code in-process}): for a model run against
+   * expected outputs, where no second session is compared with it and a child process per model
+   * would double the time of a suite of a thousand small models.
+   */
   Sessions openSessions(List<OnnxModel> models, List<SessionInfo> infos, List<String> notes) {
-    return openSessions(models, 'A', infos, notes);
+    return openSessions(models, 'A', infos, notes, false);
   }
 
   /**
    * {@link #openSessions(List, List, List)}, the first session named {@code firstSession} in the
-   * progress steps ("session B (tied.onnx)").
+   * progress steps ("session B (tied.onnx)"), each session's memory measured in a fresh process
+   * ({@link SessionMemory}): the sessions of a comparison, whose figures are read side by side.
    */
   Sessions openSessions(List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes) {
+    return openSessions(models, firstSession, infos, notes, true);
+  }
+
+  private Sessions openSessions(List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes, boolean fresh) {
     warmUp();
     while (true) {
       Sessions sessions = new Sessions();
       try {
         for (OnnxModel model : models) {
           progress.accept("session " + (char) (firstSession + sessions.sessions.size()) + " (" + model.source().getFileName() + ")");
-          sessions.add(open(model, infos));
+          sessions.add(open(model, infos, fresh));
         }
         return sessions;
       } catch (CudaSessionFailure failure) {
@@ -221,7 +231,7 @@ final class OrtSessions {
    * bytes of weights is loaded from a {@link MappableCopy} (deleted once the session exists), so that
    * ONNX Runtime maps its weights instead of holding them twice while it loads.
    */
-  private OrtSession open(OnnxModel parsed, List<SessionInfo> infos) {
+  private OrtSession open(OnnxModel parsed, List<SessionInfo> infos, boolean fresh) {
     Path model = parsed.source();
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
         MappableCopy copy = options.loadAsIs() ? null : MappableCopy.of(parsed, mappableCopyMinBytes)) {
@@ -234,7 +244,7 @@ final class OrtSessions {
         sessionOptions.addCUDA(0);
       }
       // measured first, in a fresh process, so that the figure does not depend on what this process ran before
-      Long fresh = inProcess ? null : SessionMemory.measure(model, options, useCuda, mappableCopyMinBytes);
+      Long measured = inProcess || !fresh ? null : SessionMemory.measure(model, options, useCuda, mappableCopyMinBytes);
       long before = residentBytes();
       OrtSession session;
       Long mapped = null;
@@ -251,7 +261,7 @@ final class OrtSessions {
       }
       long after = residentBytes();
       Long here = before < 0 || after < 0 ? null : after - before;
-      infos.add(fresh != null ? new SessionInfo(model.toString(), provider(), fresh, mapped, SessionMemory.FRESH_PROCESS)
+      infos.add(measured != null ? new SessionInfo(model.toString(), provider(), measured, mapped, SessionMemory.FRESH_PROCESS)
           : new SessionInfo(model.toString(), provider(), here, mapped, SessionMemory.IN_PROCESS));
       return session;
     } catch (OrtException | RuntimeException e) {

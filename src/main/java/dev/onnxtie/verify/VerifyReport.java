@@ -97,9 +97,10 @@ public record VerifyReport(
    *     it loaded the model as it is
    * @param memoryMethod how {@code rssGrowthBytes} was measured: {@code fresh-process} (a session of
    *     the same model, created the same way in a fresh Java process after a warm-up session: the
-   *     same file gives the same figure, whatever ran before), or {@code in-process} where that
-   *     process could not be started (then the figure depends on what this process ran before: memory
-   *     freed by an earlier session is reused)
+   *     same file gives the same figure, whatever ran before: the sessions of a comparison), or
+   *     {@code in-process} (a model run against expected outputs, or where that process could not be
+   *     started; then the figure depends on what this process ran before: memory freed by an earlier
+   *     session is reused)
    */
   public record SessionInfo(String model, String provider, Long rssGrowthBytes, Long mappedBytes, String memoryMethod) {}
 
