@@ -9,6 +9,8 @@ import dev.onnxtie.model.TestPoints;
 import dev.onnxtie.model.Tensors;
 import dev.onnxtie.model.WriteOptions;
 import dev.onnxtie.proto.Onnx.TensorProto;
+import dev.onnxtie.verify.Verifier;
+import dev.onnxtie.verify.VerifyOptions;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -130,8 +132,11 @@ final class FolderRewrite {
   /** Every model written on its own (own data file where it has one), committed one by one. */
   private static FolderRewriteReport eachOnItsOwn(Path inDir, Path target, List<Path> models, RewriteOptions options, int jobs,
       Progress progress, List<Path> kept, long before) {
+    // a --dim applies to the models that declare it (bad input only when none does)
+    List<VerifyOptions> verify = options.verify() == null ? null : Verifier.perModel(options.verify(), models);
     List<RewriteReport> reports = Parallel.map(models, jobs, progress, model -> {
-      RewriteReport report = OnnxTie.rewrite(model, target.resolve(model.getFileName().toString()), options, progress);
+      RewriteOptions own = verify == null ? options : options.withVerify(verify.get(models.indexOf(model)));
+      RewriteReport report = OnnxTie.rewrite(model, target.resolve(model.getFileName().toString()), own, progress);
       kept.add(model);
       return report;
     });
@@ -162,8 +167,9 @@ final class FolderRewrite {
       WriteOptions write = Plan.sharedWrite(options, sharedData);
       ModelIO.SharedFiles shared = ModelIO.writeShared(rewritten.stream().map(OnnxTie.Rewritten::model).toList(), outs, sharedData, write, staged -> {
         if (options.verify() != null) {
+          List<VerifyOptions> verify = Verifier.perModel(options.verify(), models); // a --dim applies to the models that have it
           for (int i = 0; i < staged.size(); i++) {
-            verifications[i] = OnnxTie.verifyBeforeRename(models.get(i), staged.get(i), outs.get(i), options.verify(), progress);
+            verifications[i] = OnnxTie.verifyBeforeRename(models.get(i), staged.get(i), outs.get(i), verify.get(i), progress);
           }
         }
       });

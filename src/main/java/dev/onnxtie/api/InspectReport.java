@@ -49,8 +49,10 @@ public record InspectReport(String path, long minBytes, long irVersion, Map<Stri
   public record Member(String name, TieRelation relation, List<Long> shape, String scope, long bytes) {}
 
   /**
-   * A weight tied through a Transpose node read by MatMul: ONNX Runtime folds the Transpose into a
-   * second copy of the weight; {@code rewrite --form gemm} removes it.
+   * A weight tied through a Transpose node read by MatMul and also read by something else (listed
+   * only then): ONNX Runtime folds the Transpose into a second copy of the weight and keeps the weight
+   * for its other readers; {@code rewrite --form gemm} removes the copy. A weight read by the Transpose
+   * alone is not listed: ONNX Runtime frees it once folded, so it is held once.
    *
    * @param weight the initializer
    * @param dtype its element type
@@ -58,8 +60,11 @@ public record InspectReport(String path, long minBytes, long irVersion, Map<Stri
    * @param transpose the Transpose node
    * @param matmuls MatMul readers the Gemm form takes over
    * @param bytes the bytes of the copy ONNX Runtime makes
+   * @param otherReaders what else reads the weight ("Gather node_embed", "graph output"), keeping it
+   *     alive beside the transposed copy
    */
-  public record TransposedTie(String weight, String dtype, List<Long> shape, String transpose, int matmuls, long bytes) {}
+  public record TransposedTie(String weight, String dtype, List<Long> shape, String transpose, int matmuls, long bytes,
+      List<String> otherReaders) {}
 
   /** A dense layer: node name, op type, weight name, input and output widths, activation. */
   public record DenseLayerInfo(String node, String op, String weight, long inputWidth, long outputWidth, String activation) {}

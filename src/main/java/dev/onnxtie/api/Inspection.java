@@ -114,8 +114,10 @@ final class Inspection {
     }
     List<InspectReport.TransposedTie> transposed = new ArrayList<>();
     for (TransposedTie tie : TransposedTie.find(editor)) {
-      transposed.add(new InspectReport.TransposedTie(tie.weight().name(), tie.weight().type().onnxName(), boxed(tie.weight().dims()),
-          tie.transpose().label(), tie.matmuls().size(), tie.weight().byteSize()));
+      if (tie.heldTwice()) { // with W read by the Transpose alone, ONNX Runtime frees W once it folded the Transpose
+        transposed.add(new InspectReport.TransposedTie(tie.weight().name(), tie.weight().type().onnxName(), boxed(tie.weight().dims()),
+            tie.transpose().label(), tie.matmuls().size(), tie.weight().byteSize(), tie.otherReaders()));
+      }
     }
     String producer = (model.proto().getProducerName() + " " + model.proto().getProducerVersion()).trim();
     return new InspectReport(label, minBytes, model.irVersion(), opsets, producer, inputs, outputs, nodesByOp,

@@ -216,10 +216,24 @@ public final class OnnxTie {
     return FolderRewrite.run(inDir, outDir, options, sharedData, jobs, progress);
   }
 
+  /** True when {@code in} and {@code out} name one file: an in-place rewrite. */
+  private static boolean samePath(Path in, Path out) {
+    if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+      return true;
+    }
+    try {
+      return Files.exists(out) && Files.isSameFile(in, out);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   static Verification verifyBeforeRename(Path in, Path staged, Path out, VerifyOptions options, Progress progress) {
     progress.phase("verifying " + out.getFileName());
     try (Verifier verifier = new Verifier(options).withProgress(step -> progress.phase("verifying " + out.getFileName() + ": " + step))) {
-      Verification report = Verification.of(verifier.compare(in, staged).withB(out.toString()), options);
+      Verification report = samePath(in, out)
+          ? Verification.of(verifier.compare(in, staged), options).withSides(in + " (original)", out + " (rewritten)")
+          : Verification.of(verifier.compare(in, staged).withB(out.toString()), options);
       if (!report.passed()) {
         List<String> failed = report.failedOutputs();
         throw new VerificationFailedException("verification failed: the rewrite of " + in + " differs from it ("

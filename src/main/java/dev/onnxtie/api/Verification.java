@@ -39,9 +39,12 @@ public record Verification(boolean passed, String a, String b, String provider, 
   /**
    * One ONNX Runtime session; {@code rssGrowthBytes} is null where /proc is not available, {@code
    * mappedBytes} (weights ONNX Runtime mapped from a page-aligned copy of a single-file model) null
-   * where it loaded the model as it is.
+   * where it loaded the model as it is; {@code memoryMethod} says how {@code rssGrowthBytes} was
+   * measured: {@code fresh-process} (the sessions of a comparison: the same file gives the same figure)
+   * or {@code in-process} (a model against expected outputs, or where no child process could be
+   * started; depends on what ran before).
    */
-  public record Session(String model, String provider, Long rssGrowthBytes, Long mappedBytes) {}
+  public record Session(String model, String provider, Long rssGrowthBytes, Long mappedBytes, String memoryMethod) {}
 
   /** An input or output ({@code kind}) the models declare differently; a side is null when it lacks it. */
   public record InterfaceDifference(String kind, String name, String a, String b, String problem) {}
@@ -77,8 +80,22 @@ public record Verification(boolean passed, String a, String b, String provider, 
   /** The same verification with model B (and its session) named {@code path}: a staged file renamed into place. */
   public Verification withB(String path) {
     List<Session> renamed = sessions.stream()
-        .map(session -> session.model().equals(b) ? new Session(path, session.provider(), session.rssGrowthBytes(), session.mappedBytes()) : session).toList();
+        .map(session -> session.model().equals(b) ? new Session(path, session.provider(), session.rssGrowthBytes(), session.mappedBytes(), session.memoryMethod()) : session).toList();
     return new Verification(passed, a, path, provider, optLevel, atol, rtol, dims, outputs, elementsCompared, renamed,
+        interfaceDifferences, runs, notes);
+  }
+
+  /**
+   * The same verification with its two sides (and their sessions) named {@code newA} and {@code
+   * newB}: an in-place rewrite names them "m.onnx (original)" and "m.onnx (rewritten)" rather than
+   * the same path twice. Needs the two sides' names to differ, as a staged file's does.
+   */
+  public Verification withSides(String newA, String newB) {
+    List<Session> renamed = sessions.stream().map(session -> session.model().equals(a) || session.model().equals(b)
+        ? new Session(session.model().equals(a) ? newA : newB, session.provider(), session.rssGrowthBytes(), session.mappedBytes(),
+            session.memoryMethod())
+        : session).toList();
+    return new Verification(passed, newA, newB, provider, optLevel, atol, rtol, dims, outputs, elementsCompared, renamed,
         interfaceDifferences, runs, notes);
   }
 
@@ -129,9 +146,25 @@ public record Verification(boolean passed, String a, String b, String provider, 
     }
     List<String> notes = new ArrayList<>(report.notes());
     if (elements == 0) {
-      notes.add("no element was compared: every compared output is empty");
+      Set<String> missing = new LinkedHashSet<>();
+      Set<String> failed = new LinkedHashSet<>();
+      runs.forEach(run -> run.outputs().forEach(o -> {
+        if (o.status().equals(VerifyReport.Status.MISSING.label())) {
+          missing.add(o.name());
+        } else if (o.status().equals(VerifyReport.Status.ERROR.label())) {
+          failed.add(o.name());
+        }
+      }));
+      if (!missing.isEmpty()) {
+        notes.add("no element was compared: " + (missing.size() == 1 ? "output " : "outputs ") + String.join(", ", missing)
+            + (missing.size() == 1 ? " is" : " are") + " missing on one side");
+      } else if (!failed.isEmpty()) {
+        notes.add("no element was compared: model b failed to run");
+      } else {
+        notes.add("no element was compared: every compared output is empty");
+      }
     }
-    List<Session> sessions = report.sessions().stream().map(s -> new Session(s.model(), s.provider(), s.rssGrowthBytes(), s.mappedBytes())).toList();
+    List<Session> sessions = report.sessions().stream().map(s -> new Session(s.model(), s.provider(), s.rssGrowthBytes(), s.mappedBytes(), s.memoryMethod())).toList();
     return new Verification(passed, report.a(), report.b(), report.provider(), report.optLevel().name().toLowerCase(Locale.ROOT),
         report.atol(), report.rtol(), report.dims(), only, elements, sessions, differences, runs, notes);
   }

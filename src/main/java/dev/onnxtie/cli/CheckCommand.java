@@ -28,7 +28,7 @@ final class CheckCommand implements Callable<Integer> {
       "only look inside each file, not for tensors several files each hold");
 
   private final OptionSpec transposedTies = Specs.flag(spec, "--transposed-ties", "also fail while a weight is tied through a "
-      + "Transpose read by MatMul, which ONNX Runtime holds twice (fixed by rewrite --form gemm)");
+      + "Transpose read by MatMul and is read by something else too, which ONNX Runtime holds twice (fixed by rewrite --form gemm)");
 
   private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
 

@@ -49,6 +49,9 @@ final class RewriteCommand implements Callable<Integer> {
   private final OptionSpec verify = Specs.flag(spec, "--verify",
       "run input and output in ONNX Runtime before the output appears; exit 1 and write nothing on a mismatch");
 
+  private final OptionSpec verbose = Specs.add(spec, OptionSpec.builder("-v", "--verbose").type(boolean.class).initialValue(false)
+      .description("with --verify on a folder, print every model's full comparison (by default one line per model)"));
+
   private final SharedOptions.VerifyOptionsMixin verifyOptions = new SharedOptions.VerifyOptionsMixin(spec);
 
   private final SharedOptions.InputFilesOption inputFiles = new SharedOptions.InputFilesOption(spec);
@@ -231,7 +234,7 @@ final class RewriteCommand implements Callable<Integer> {
     if (json.on()) {
       printer.println(Json.envelope("rewrite", 0, report));
     } else {
-      Text.rewrite(printer, report, isFolder);
+      Text.rewrite(printer, report, isFolder, !isFolder || verbose.<Boolean>getValue());
     }
     printer.flush();
     return 0;

@@ -64,12 +64,21 @@ final class Text {
   /** An existing tie through a Transpose that ONNX Runtime materializes, as inspect and check list it. */
   static String transposed(InspectReport.TransposedTie tie) {
     return tie.weight() + " " + tie.dtype() + tie.shape() + " is tied via Transpose " + tie.transpose() + " ("
-        + count(tie.matmuls(), "MatMul reader") + "); ONNX Runtime will hold " + tie.weight() + " twice (" + Units.bytes(tie.bytes())
+        + count(tie.matmuls(), "MatMul reader") + ") and also read by " + String.join(", ", tie.otherReaders())
+        + "; ONNX Runtime will hold " + tie.weight() + " twice (" + Units.bytes(tie.bytes())
         + " more); `rewrite --form gemm` fixes it";
   }
 
   static void rewrite(PrintWriter out, FolderRewriteReport folder, boolean isFolder) {
-    folder.models().forEach(report -> rewrite(out, report));
+    rewrite(out, folder, isFolder, true);
+  }
+
+  /**
+   * @param details print each model's verification in full; otherwise in one line (a folder without
+   *     {@code -v})
+   */
+  static void rewrite(PrintWriter out, FolderRewriteReport folder, boolean isFolder, boolean details) {
+    folder.models().forEach(report -> rewrite(out, report, details));
     if (isFolder) {
       List<String> copied = folder.copied();
       if (!copied.isEmpty()) {
@@ -86,6 +95,10 @@ final class Text {
   }
 
   static void rewrite(PrintWriter out, RewriteReport report) {
+    rewrite(out, report, true);
+  }
+
+  static void rewrite(PrintWriter out, RewriteReport report, boolean details) {
     int lines = 0;
     out.println(report.input() + (report.dryRun() ? " (dry run: nothing written)"
         : " -> " + report.output() + (report.dataFile() == null ? "" : " (data file " + report.dataFile() + ")")));
@@ -117,8 +130,31 @@ final class Text {
               : "its layout (external data, alignment) takes more room"));
     }
     if (report.verification() != null) {
-      verification(out, report.verification());
+      if (details) {
+        verification(out, report.verification());
+      } else {
+        out.println("  " + verificationLine(report.verification()));
+      }
     }
+  }
+
+  /**
+   * A verification in one line, as a folder rewrite prints it per model: {@code verified: PASSED, 2
+   * outputs bitwise identical in 1 run; sessions +2.7 / +2.7 MiB RSS (fresh-process)}.
+   */
+  static String verificationLine(Verification report) {
+    long outputs = report.runs().isEmpty() ? 0 : report.runs().get(0).outputs().size();
+    boolean bitwise = report.runs().stream().allMatch(run -> run.outputs().stream().allMatch(Verification.Output::bitwiseIdentical));
+    List<String> memory = new ArrayList<>();
+    String method = null;
+    for (Verification.Session session : report.sessions()) {
+      memory.add(session.rssGrowthBytes() == null ? "-" : String.format(Locale.ROOT, "%+.1f", session.rssGrowthBytes() / 1048576.0));
+      method = session.rssGrowthBytes() == null ? method : session.memoryMethod();
+    }
+    return "verified: " + (report.passed() ? "PASSED" : "FAILED") + ", " + count(outputs, "output") + " "
+        + (bitwise ? "bitwise identical" : "within atol and rtol") + " in " + count(report.runs().size(), "run")
+        + (memory.isEmpty() ? "" : "; sessions " + String.join(" / ", memory) + " MiB RSS" + (method == null ? "" : " (" + method + ")"))
+        + (report.notes().isEmpty() ? "" : "; " + count(report.notes().size(), "note") + " (-v)");
   }
 
   private static String bigger(long before, Long after) {
@@ -285,7 +321,7 @@ final class Text {
     for (Verification.Session session : report.sessions()) {
       text.append("session ").append(session.model()).append(": ")
           .append(session.rssGrowthBytes() == null ? "-" : String.format(Locale.ROOT, "%+.1f MiB", session.rssGrowthBytes() / 1048576.0))
-          .append(" RSS");
+          .append(" RSS").append(session.rssGrowthBytes() == null ? "" : " (" + session.memoryMethod() + ")");
       if (session.mappedBytes() != null) {
         text.append(String.format(Locale.ROOT, " (%.1f MiB of weights mapped from a page-aligned copy)", session.mappedBytes() / 1048576.0));
       }
@@ -307,6 +343,8 @@ final class Text {
         text.append("  input ").append(input.name()).append(' ').append(input.dtype()).append(shape(input.shape()));
         if (input.file() != null) {
           text.append(" from ").append(input.file());
+        } else if (input.source().equals("positions")) {
+          text.append(" positions 0..").append(number(input.high() - 1)).append(" along the last axis");
         } else if (input.low() != null) {
           text.append(Objects.equals(input.low(), input.high()) ? " fixed " + number(input.low())
               : String.format(Locale.ROOT, " random in [%s, %s)", number(input.low()), number(input.high())));

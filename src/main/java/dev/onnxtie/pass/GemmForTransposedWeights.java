@@ -11,8 +11,10 @@ import java.util.List;
 /**
  * The memory form for ties that already exist: every {@code MatMul(x, Transpose(W))} with W a
  * rank-2 initializer and perm [1, 0] (written by torch's dynamo exporter, Optimum, onnxruntime-genai
- * or onnx-tie's own transpose form) becomes the Gemm form; the Transpose goes when nothing else
- * reads it. ONNX Runtime then holds W once (with prepacking off).
+ * or onnx-tie's own transpose form) whose W is also read elsewhere ({@link TransposedTie#heldTwice()})
+ * becomes the Gemm form; the Transpose goes when nothing else reads it. ONNX Runtime then holds W
+ * once (with prepacking off). A W read by the Transpose alone is left as it is (and named in the
+ * notes): ONNX Runtime folds the Transpose and frees W, so it holds one copy already.
  *
  * <pre>
  * Before:  W[V,H] ── Gather ── ...      W ── Transpose ── Wt[H,V] ── MatMul(x, Wt) ── logits
@@ -41,6 +43,12 @@ public final class GemmForTransposedWeights implements Pass {
     int changes = 0;
     for (TransposedTie tie : TransposedTie.find(editor)) {
       Node transpose = tie.transpose();
+      if (!tie.heldTwice()) {
+        // ONNX Runtime folds the Transpose and frees W: one copy already, and the Gemm form would only add nodes
+        notes.add("kept Transpose " + transpose.label() + ": nothing else reads " + tie.weight().name()
+            + ", so ONNX Runtime holds it once already");
+        continue;
+      }
       Scope scope = transpose.scope();
       String transposed = transpose.outputs().get(0);
       long[] dims = tie.weight().dims();

@@ -46,6 +46,8 @@ import java.util.Set;
  *   <li>integers: uniform in [0, 10), or [0, V) for an input that indexes a dimension of size V (see
  *       {@link #inferRanges}), clipped to the dtype's range;
  *   <li>bool: true or false with equal odds; string: "s0" to "s9";
+ *   <li>inputs with well-known names (in {@code Verifier}): {@code attention_mask} all 1s, {@code
+ *       token_type_ids} in [0, 2), {@code position_ids} 0, 1, ..., n - 1 along the last axis;
  *   <li>a range in {@link VerifyOptions#ranges()} replaces the above for that input.
  * </ul>
  */
@@ -271,6 +273,30 @@ public final class InputSynthesizer {
       }
     }
     return shape;
+  }
+
+  /**
+   * An int64 or int32 tensor holding 0, 1, ..., n - 1 along its last axis (n its last dim) in every
+   * row: valid {@code position_ids}.
+   */
+  static HostTensor positions(DataType type, long[] shape) {
+    long count = Tensors.elementCount("position_ids", shape);
+    if (count > Integer.MAX_VALUE / 8) {
+      throw OnnxTieException.badInput("input 'position_ids' would have " + count + " elements; set smaller --dim values");
+    }
+    int elements = (int) count;
+    long length = shape[shape.length - 1];
+    ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(type.byteSize(elements))).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < elements; i++) {
+      long value = i % length;
+      if (type == DataType.INT64) {
+        data.putLong(value);
+      } else {
+        data.putInt((int) value);
+      }
+    }
+    data.flip();
+    return HostTensor.of(type, shape, data);
   }
 
   /** The default range of a dtype before inference and options: see the class comment. */

@@ -26,8 +26,9 @@ import java.util.function.Consumer;
 /**
  * The ONNX Runtime side of a verification: the execution provider (CUDA or CPU; under AUTO, CUDA
  * when it starts, and CPU again when a CUDA session fails), a warm-up session, sessions of models
- * (single-file ones through a {@link MappableCopy}) with the memory each took, and runs that copy
- * every output out and close every tensor. Not thread-safe.
+ * (single-file ones through a {@link MappableCopy}) with the memory each takes (measured in a fresh
+ * process by {@link SessionMemory}), and runs that copy every output out and close every tensor.
+ * Not thread-safe.
  */
 final class OrtSessions {
   private final VerifyOptions options;
@@ -35,6 +36,8 @@ final class OrtSessions {
   private final List<String> providerNotes = new ArrayList<>();
   private boolean useCuda;
   private Consumer<String> progress = step -> {};
+  /** True in {@link SessionMemory}'s child: sessions are measured here, not in yet another process. */
+  private boolean inProcess;
 
   /**
    * Sessions with these options; the provider is chosen here.
@@ -63,6 +66,26 @@ final class OrtSessions {
     }
   }
 
+  /** Sessions whose memory is measured in this process: for {@link SessionMemory}'s child. */
+  static OrtSessions measuringInProcess(VerifyOptions options) {
+    OrtSessions sessions = new OrtSessions(options);
+    sessions.inProcess = true;
+    return sessions;
+  }
+
+  /**
+   * After the warm-up, the growth of this process's resident set across creating a session of
+   * {@code model} (closed again); null where /proc is not available.
+   */
+  Long inProcessGrowth(OnnxModel model) {
+    warmUp();
+    List<SessionInfo> infos = new ArrayList<>();
+    try (Sessions sessions = new Sessions()) {
+      sessions.add(open(model, infos, false));
+    }
+    return infos.get(0).rssGrowthBytes();
+  }
+
   /** Tells {@code listener} "session A (model.onnx)" as each session is created. */
   void progress(Consumer<String> listener) {
     this.progress = listener;
@@ -83,6 +106,17 @@ final class OrtSessions {
     return List.copyOf(providerNotes);
   }
 
+  /**
+   * Whether this process has said why AUTO runs on CPU: said once per process (a folder verifies
+   * every model with a verifier of its own), not in every report; each report names its provider.
+   */
+  private static final java.util.concurrent.atomic.AtomicBoolean PROVIDER_NOTED = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Lets the next verifier say again why AUTO runs on CPU: for tests. */
+  static void resetProviderNote() {
+    PROVIDER_NOTED.set(false);
+  }
+
   private boolean chooseCuda(Provider requested) {
     if (requested == Provider.CPU) {
       return false;
@@ -94,7 +128,9 @@ final class OrtSessions {
             + available + "); build onnx-tie with `mvn -Pgpu package` (the onnxruntime_gpu artifact) and run it on a "
             + "machine with a CUDA GPU, or use the CPU provider");
       }
-      providerNotes.add("provider AUTO: this ONNX Runtime build has no CUDA provider; ran on CPU");
+      if (PROVIDER_NOTED.compareAndSet(false, true)) {
+        providerNotes.add("provider AUTO: this ONNX Runtime build has no CUDA provider; ran on CPU");
+      }
       return false;
     }
     try (OrtSession.SessionOptions probe = new OrtSession.SessionOptions()) {
@@ -106,28 +142,40 @@ final class OrtSessions {
             + DataFiles.oneLine(e.getMessage()) + "; onnx-tie needs the onnxruntime_gpu build (`mvn -Pgpu package`) on a "
             + "machine with a CUDA GPU and its driver, or use the CPU provider", e);
       }
-      providerNotes.add("provider AUTO: CUDA could not be started (" + DataFiles.oneLine(e.getMessage()) + "); ran on CPU");
+      if (PROVIDER_NOTED.compareAndSet(false, true)) {
+        providerNotes.add("provider AUTO: CUDA could not be started (" + DataFiles.oneLine(e.getMessage()) + "); ran on CPU");
+      }
       return false;
     }
   }
 
-  /** Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU. */
+  /**
+   * Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU. Each
+   * session's memory is measured in this process ({@code in-process}): for a model run against
+   * expected outputs, where no second session is compared with it and a child process per model
+   * would double the time of a suite of a thousand small models.
+   */
   Sessions openSessions(List<OnnxModel> models, List<SessionInfo> infos, List<String> notes) {
-    return openSessions(models, 'A', infos, notes);
+    return openSessions(models, 'A', infos, notes, false);
   }
 
   /**
    * {@link #openSessions(List, List, List)}, the first session named {@code firstSession} in the
-   * progress steps ("session B (tied.onnx)").
+   * progress steps ("session B (tied.onnx)"), each session's memory measured in a fresh process
+   * ({@link SessionMemory}): the sessions of a comparison, whose figures are read side by side.
    */
   Sessions openSessions(List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes) {
+    return openSessions(models, firstSession, infos, notes, true);
+  }
+
+  private Sessions openSessions(List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes, boolean fresh) {
     warmUp();
     while (true) {
       Sessions sessions = new Sessions();
       try {
         for (OnnxModel model : models) {
           progress.accept("session " + (char) (firstSession + sessions.sessions.size()) + " (" + model.source().getFileName() + ")");
-          sessions.add(open(model, infos));
+          sessions.add(open(model, infos, fresh));
         }
         return sessions;
       } catch (CudaSessionFailure failure) {
@@ -198,7 +246,7 @@ final class OrtSessions {
    * bytes of weights is loaded from a {@link MappableCopy} (deleted once the session exists), so that
    * ONNX Runtime maps its weights instead of holding them twice while it loads.
    */
-  private OrtSession open(OnnxModel parsed, List<SessionInfo> infos) {
+  private OrtSession open(OnnxModel parsed, List<SessionInfo> infos, boolean fresh) {
     Path model = parsed.source();
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
         MappableCopy copy = options.loadAsIs() ? null : MappableCopy.of(parsed, mappableCopyMinBytes)) {
@@ -210,6 +258,8 @@ final class OrtSessions {
       if (useCuda) {
         sessionOptions.addCUDA(0);
       }
+      // measured first, in a fresh process, so that the figure does not depend on what this process ran before
+      Long measured = inProcess || !fresh ? null : SessionMemory.measure(model, options, useCuda, mappableCopyMinBytes);
       long before = residentBytes();
       OrtSession session;
       Long mapped = null;
@@ -225,7 +275,9 @@ final class OrtSessions {
         }
       }
       long after = residentBytes();
-      infos.add(new SessionInfo(model.toString(), provider(), before < 0 || after < 0 ? null : after - before, mapped));
+      Long here = before < 0 || after < 0 ? null : after - before;
+      infos.add(measured != null ? new SessionInfo(model.toString(), provider(), measured, mapped, SessionMemory.FRESH_PROCESS)
+          : new SessionInfo(model.toString(), provider(), here, mapped, SessionMemory.IN_PROCESS));
       return session;
     } catch (OrtException | RuntimeException e) {
       if (e instanceof OnnxTieException tie) {

@@ -14,6 +14,8 @@ import java.nio.file.Path;
  */
 final class TelemetryFiles {
   private static boolean registered;
+  private static Path log;
+  private static Path newSession;
 
   private TelemetryFiles() {}
 
@@ -26,9 +28,10 @@ final class TelemetryFiles {
     Path folder = folder();
     Path session = folder.resolve(".ses");
     boolean sessionExisted = Files.exists(session, LinkOption.NOFOLLOW_LINKS);
-    Path log = folder.resolve("mat-debug-" + ProcessHandle.current().pid() + ".log");
+    log = folder.resolve("mat-debug-" + ProcessHandle.current().pid() + ".log");
+    newSession = sessionExisted ? null : session;
     try {
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> remove(log, sessionExisted ? null : session), "onnx-tie-telemetry-files"));
+      Runtime.getRuntime().addShutdownHook(new Thread(TelemetryFiles::removeNow, "onnx-tie-telemetry-files"));
     } catch (IllegalStateException e) {
       // already shutting down: nothing more is created either
     }
@@ -38,6 +41,13 @@ final class TelemetryFiles {
   static Path folder() {
     String tmp = System.getenv("TMPDIR");
     return Path.of(tmp == null || tmp.isEmpty() ? "/tmp" : tmp);
+  }
+
+  /** Removes them now: for a process that ends with {@code halt}, which runs no shutdown hook. */
+  static synchronized void removeNow() {
+    if (log != null) {
+      remove(log, newSession);
+    }
   }
 
   private static void remove(Path log, Path session) {

@@ -137,7 +137,11 @@ public final class Verifier implements AutoCloseable {
       }
       // one session at a time: A runs on every input set and is closed before B is created
       SessionInfo[] infoA = new SessionInfo[1];
-      List<Map<String, Value>> outputsA = runReference(modelA, allFeeds, infoA, notes);
+      Set<String> defaulted = new java.util.TreeSet<>(dimsUsed.keySet());
+      defaulted.removeAll(options.dims().keySet());
+      defaulted.removeAll(fileDims.keySet());
+      Retry retry = defaulted.isEmpty() ? null : new Retry(defaulted, dimsUsed, inputsA, inputsB, given, ranges, fileDims);
+      List<Map<String, Value>> outputsA = runReference(modelA, allFeeds, infoA, notes, retry);
       boolean cudaForA = sessions.usingCuda();
       List<SessionInfo> infoB = new ArrayList<>();
       List<Object> outputsB = new ArrayList<>();
@@ -154,7 +158,7 @@ public final class Verifier implements AutoCloseable {
       }
       if (cudaForA && !sessions.usingCuda()) {
         // B fell back to CPU: run A again there, so that both ran on one provider
-        outputsA = runReference(modelA, allFeeds, infoA, notes);
+        outputsA = runReference(modelA, allFeeds, infoA, notes, retry);
       }
       sessionInfos.add(infoA[0]);
       sessionInfos.addAll(infoB);
@@ -178,7 +182,8 @@ public final class Verifier implements AutoCloseable {
    *
    * @throws OnnxTieException (bad input) when it fails on an input set
    */
-  private List<Map<String, Value>> runReference(OnnxModel modelA, List<RunFeeds> allFeeds, SessionInfo[] info, List<String> notes) {
+  private List<Map<String, Value>> runReference(OnnxModel modelA, List<RunFeeds> allFeeds, SessionInfo[] info, List<String> notes,
+      Retry retry) {
     Path a = modelA.source();
     List<SessionInfo> infos = new ArrayList<>();
     List<Map<String, Value>> outputs = new ArrayList<>();
@@ -189,13 +194,125 @@ public final class Verifier implements AutoCloseable {
         try {
           outputs.add(sessions.run(open.get(0), feeds.a()));
         } catch (OrtException e) {
+          String why = DataFiles.oneLine(e.getMessage());
+          if (retry != null) {
+            throw OnnxTieException.badInput(retry.message(a, why, dims -> runs(open.get(0), dims, retry)), e);
+          }
           throw OnnxTieException.badInput("model " + a + " failed to run on the inputs " + feeds.used() + ": "
-              + DataFiles.oneLine(e.getMessage()) + "; set dims or ranges, or give real inputs", e);
+              + why + "; set dims or ranges, or give real inputs", e);
         }
       }
     }
     info[0] = infos.get(0);
     return outputs;
+  }
+
+  /** The dims of a failed reference run that took default values, and what else is needed to retry it. */
+  private record Retry(Set<String> defaulted, Map<String, Long> used, List<InputSpec> inputsA, List<InputSpec> inputsB,
+      Map<String, Given> given, Map<String, ValueRange> ranges, Map<String, Long> fileDims) {
+
+    /** Values tried, in order, for every defaulted dim at once, after the defaults failed. */
+    static final long[] CANDIDATES = {1, 16, 32, 64, 4, 2, 128};
+    /** The longest error line. */
+    static final int MAX_LENGTH = 200;
+
+    /**
+     * One line of at most {@link #MAX_LENGTH} characters: the defaulted dims, ONNX Runtime's reason
+     * (shortened to fit), and the {@code --dim} options with which the model ran, or the options to
+     * set when no candidate value ran.
+     */
+    String message(Path model, String why, java.util.function.Predicate<Map<String, Long>> runs) {
+      String ran = null;
+      for (long candidate : CANDIDATES) {
+        Map<String, Long> dims = new LinkedHashMap<>();
+        for (String dim : defaulted) {
+          dims.put(dim, candidate);
+        }
+        if (runs.test(dims)) {
+          ran = flags(dims);
+          break;
+        }
+      }
+      List<String> defaults = new ArrayList<>();
+      for (String dim : defaulted) {
+        defaults.add(dim + "=" + used.get(dim));
+      }
+      String head = "model " + model.getFileName() + " fails with default dims " + String.join(" ", defaults);
+      String tail = ran != null ? "; it runs with " + ran
+          : "; set them: " + flags(defaulted.stream().collect(java.util.stream.Collectors.toMap(d -> d, d -> -1L, (x, y) -> x,
+              LinkedHashMap::new))).replace("=-1", "=N") + ", or give real inputs";
+      int room = MAX_LENGTH - head.length() - tail.length() - 3;
+      String reason = room < 8 ? "" : " (" + (why.length() <= room ? why : why.substring(0, room - 3) + "...") + ")";
+      String line = head + reason + tail;
+      return line.length() <= MAX_LENGTH ? line : head.substring(0, Math.max(0, Math.min(head.length(), MAX_LENGTH - tail.length())))
+          + tail;
+    }
+
+    private static String flags(Map<String, Long> dims) {
+      List<String> flags = new ArrayList<>();
+      dims.forEach((dim, value) -> flags.add("--dim " + dim + "=" + value));
+      return String.join(" ", flags);
+    }
+  }
+
+  /** Whether the reference session runs on inputs made with these values for the defaulted dims. */
+  private boolean runs(ai.onnxruntime.OrtSession session, Map<String, Long> dims, Retry retry) {
+    Map<String, Long> all = new LinkedHashMap<>(options.dims());
+    all.putAll(dims);
+    try {
+      RunFeeds feeds = feeds(options.seed(), retry.inputsA(), retry.inputsB(), retry.given(), retry.ranges(),
+          new LinkedHashMap<>(retry.fileDims()), all);
+      sessions.run(session, feeds.a());
+      return true;
+    } catch (OrtException | OnnxTieException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The symbolic dims of a model's fed inputs (those no initializer backs).
+   *
+   * @throws OnnxTieException (bad input) when the model cannot be read
+   */
+  public static Set<String> symbolicDims(Path model) {
+    try (OnnxModel onnx = ModelIO.read(model)) {
+      Set<String> symbols = new java.util.TreeSet<>();
+      for (InputSpec input : InputSynthesizer.inputsOf(onnx)) {
+        if (input.dims() != null) {
+          input.dims().stream().filter(String.class::isInstance).forEach(dim -> symbols.add((String) dim));
+        }
+      }
+      return symbols;
+    }
+  }
+
+  /**
+   * For a folder: {@code options} for each of {@code models}, each with only the {@code --dim}
+   * values its inputs declare, so that a dim applies to the models that have it.
+   *
+   * @throws OnnxTieException (bad input) for a dim no model declares
+   */
+  public static List<VerifyOptions> perModel(VerifyOptions options, List<Path> models) {
+    List<VerifyOptions> each = new ArrayList<>();
+    Set<String> all = new java.util.TreeSet<>();
+    for (Path model : models) {
+      if (options.dims().isEmpty()) {
+        each.add(options);
+        continue;
+      }
+      Set<String> symbols = symbolicDims(model);
+      all.addAll(symbols);
+      Map<String, Long> dims = new LinkedHashMap<>(options.dims());
+      dims.keySet().retainAll(symbols);
+      each.add(options.withDims(dims));
+    }
+    for (String dim : options.dims().keySet()) {
+      if (!all.contains(dim)) {
+        throw OnnxTieException.badInput("dim '" + dim + "' is no symbolic dim of the inputs of any of the " + models.size()
+            + " models; valid: " + (all.isEmpty() ? "(none: every input dim is fixed)" : String.join(", ", all)));
+      }
+    }
+    return each;
   }
 
   /**
@@ -306,12 +423,17 @@ public final class Verifier implements AutoCloseable {
 
   private RunFeeds feeds(long seed, List<InputSpec> inputsA, List<InputSpec> inputsB, Map<String, Given> given,
       Map<String, ValueRange> ranges, Map<String, Long> bound) {
+    return feeds(seed, inputsA, inputsB, given, ranges, bound, options.dims());
+  }
+
+  private RunFeeds feeds(long seed, List<InputSpec> inputsA, List<InputSpec> inputsB, Map<String, Given> given,
+      Map<String, ValueRange> ranges, Map<String, Long> bound, Map<String, Long> dims) {
     List<InputUsed> used = new ArrayList<>();
     boolean anyRandom = false;
     Random random = new Random(seed);
     Map<String, HostTensor> feedA = new LinkedHashMap<>();
     for (InputSpec input : inputsA) {
-      Feed feed = feedFor(input, given, ranges, bound, random);
+      Feed feed = feedFor(input, given, ranges, bound, random, dims);
       anyRandom |= feed.random();
       feedA.put(input.name(), feed.tensor());
       used.add(feed.used("both"));
@@ -325,7 +447,7 @@ public final class Verifier implements AutoCloseable {
         feedB.put(input.name(), shared);
         continue;
       }
-      Feed feed = feedFor(input, given, ranges, bound, randomB);
+      Feed feed = feedFor(input, given, ranges, bound, randomB, dims);
       anyRandom |= feed.random();
       feedB.put(input.name(), feed.tensor());
       used.add(feed.used("b"));
@@ -341,7 +463,30 @@ public final class Verifier implements AutoCloseable {
     return new RunFeeds(feedA, feedB, used, anyRandom);
   }
 
+  /**
+   * Inputs whose name says what valid values are (unless {@code --range} names them):
+   * {@code attention_mask} all 1s, {@code token_type_ids} in [0, 2), {@code position_ids} 0, 1, ...,
+   * length - 1 along the last axis of every row.
+   */
+  enum WellKnown {
+    ATTENTION_MASK, TOKEN_TYPE_IDS, POSITION_IDS;
+
+    static WellKnown of(String name) {
+      return switch (name) {
+        case "attention_mask" -> ATTENTION_MASK;
+        case "token_type_ids" -> TOKEN_TYPE_IDS;
+        case "position_ids" -> POSITION_IDS;
+        default -> null;
+      };
+    }
+  }
+
   private Feed feedFor(InputSpec input, Map<String, Given> given, Map<String, ValueRange> ranges, Map<String, Long> bound, Random random) {
+    return feedFor(input, given, ranges, bound, random, options.dims());
+  }
+
+  private Feed feedFor(InputSpec input, Map<String, Given> given, Map<String, ValueRange> ranges, Map<String, Long> bound, Random random,
+      Map<String, Long> dims) {
     Given real = given.get(input.name());
     if (real != null) {
       return new Feed(input.name(), real.tensor(), false, real.source(), real.file(), null);
@@ -351,9 +496,19 @@ public final class Verifier implements AutoCloseable {
       throw OnnxTieException.badInput("input '" + input.name() + "' is a " + input.describe()
           + "; onnx-tie synthesizes tensors only, and ONNX Runtime's Java API can only be fed tensors");
     }
-    long[] shape = InputSynthesizer.shapeOf(input, options.dims(), bound);
+    long[] shape = InputSynthesizer.shapeOf(input, dims, bound);
     long[] fallback = InputSynthesizer.defaultRange(type);
     ValueRange range = ranges.getOrDefault(input.name(), ValueRange.of(fallback[0], fallback[1]));
+    WellKnown known = options.ranges().containsKey(input.name()) ? null : WellKnown.of(input.name());
+    if (known == WellKnown.POSITION_IDS && (type == DataType.INT64 || type == DataType.INT32) && shape.length > 0) {
+      long length = shape[shape.length - 1];
+      return new Feed(input.name(), InputSynthesizer.positions(type, shape), false, "positions", null, new double[] {0, length});
+    }
+    if (known == WellKnown.ATTENTION_MASK) {
+      range = ValueRange.of(1, 1);
+    } else if (known == WellKnown.TOKEN_TYPE_IDS && !InputSynthesizer.isFloating(type)) {
+      range = ValueRange.of(0, 2);
+    }
     if (InputSynthesizer.isFloating(type) || type == DataType.STRING) {
       HostTensor tensor = InputSynthesizer.synthesize(input.name(), type, shape, range, random);
       return new Feed(input.name(), tensor, true, "random", null, type == DataType.STRING ? null : new double[] {range.low(), range.high()});

@@ -50,7 +50,7 @@ public record VerifyReport(
    */
   public VerifyReport withB(String newB) {
     List<SessionInfo> renamed = sessions.stream()
-        .map(s -> s.model().equals(b) ? new SessionInfo(newB, s.provider(), s.rssGrowthBytes(), s.mappedBytes()) : s).toList();
+        .map(s -> s.model().equals(b) ? new SessionInfo(newB, s.provider(), s.rssGrowthBytes(), s.mappedBytes(), s.memoryMethod()) : s).toList();
     return new VerifyReport(a, newB, provider, optLevel, atol, rtol, dims, renamed, interfaceDifferences, runs, notes);
   }
 
@@ -89,14 +89,20 @@ public record VerifyReport(
    *
    * @param model the model file
    * @param provider the execution provider
-   * @param rssGrowthBytes growth of the process's resident memory (VmRSS in /proc/self/status) while
-   *     the session was created, in bytes; negative when the process released more than the session
-   *     took; null where /proc is not available
+   * @param rssGrowthBytes growth of a process's resident memory (VmRSS in /proc/self/status) while
+   *     the session was created, in bytes, measured as {@code memoryMethod} says; negative when the
+   *     process released more than the session took; null where /proc is not available
    * @param mappedBytes bytes of weights ONNX Runtime loaded from a page-aligned external-data copy
    *     of a single-file model, mapped instead of copied (see {@code model.MappableCopy}); null when
    *     it loaded the model as it is
+   * @param memoryMethod how {@code rssGrowthBytes} was measured: {@code fresh-process} (a session of
+   *     the same model, created the same way in a fresh Java process after a warm-up session: the
+   *     same file gives the same figure, whatever ran before: the sessions of a comparison), or
+   *     {@code in-process} (a model run against expected outputs, or where that process could not be
+   *     started; then the figure depends on what this process ran before: memory freed by an earlier
+   *     session is reused)
    */
-  public record SessionInfo(String model, String provider, Long rssGrowthBytes, Long mappedBytes) {}
+  public record SessionInfo(String model, String provider, Long rssGrowthBytes, Long mappedBytes, String memoryMethod) {}
 
   /**
    * An input or output the two models declare differently.

@@ -35,6 +35,7 @@ class DynamoTiedTest {
     Cli inspect = Cli.run("inspect", MODEL.toString());
     assertEquals(0, inspect.code(), inspect.err());
     assertTrue(inspect.out().contains("model.embed_tokens.weight float[512, 128] is tied via Transpose node_transpose"), inspect.out());
+    assertTrue(inspect.out().contains("and also read by Gather"), inspect.out());
     assertTrue(inspect.out().contains("ONNX Runtime will hold model.embed_tokens.weight twice"), inspect.out());
     assertTrue(inspect.out().contains("`rewrite --form gemm` fixes it"), inspect.out());
     Cli json = Cli.run("inspect", MODEL.toString(), "--json");
@@ -55,6 +56,50 @@ class DynamoTiedTest {
     assertTrue(check.get("transposedTiesFail").getAsBoolean());
     assertEquals("model.embed_tokens.weight", check.getAsJsonObject("transposedTies").getAsJsonArray(MODEL.toString()).get(0)
         .getAsJsonObject().get("weight").getAsString());
+  }
+
+  /**
+   * {@code Transpose(W) -> MatMul} with no other reader of W: ONNX Runtime folds the Transpose and
+   * frees W (one copy; bench/TransposedTies.java measures it), so there is no warning, {@code check
+   * --transposed-ties} passes, and {@code rewrite --form gemm} leaves it as it is.
+   */
+  @Test
+  void aSingleReaderTransposeIsHeldOnceAndGetsNoWarning() throws Exception {
+    int vocab = 64;
+    int hidden = 16;
+    GraphProto graph = GraphProto.newBuilder().setName("head")
+        .addInput(TestModels.value("x", 1, 2, hidden))
+        .addOutput(TestModels.value("logits", 1, 2, vocab))
+        .addInitializer(TestModels.floats("W", TestModels.randomFloats(7, vocab * hidden), vocab, hidden))
+        .addNode(TestModels.node("Transpose", "t", java.util.List.of("W"), java.util.List.of("Wt"), TestModels.intsAttribute("perm", 1, 0)))
+        .addNode(TestModels.node("MatMul", "head", java.util.List.of("x", "Wt"), java.util.List.of("logits")))
+        .build();
+    Path single = TestModels.save(TestModels.model(graph), dir.resolve("single.onnx"));
+    Cli inspect = Cli.run("inspect", single.toString());
+    assertEquals(0, inspect.code(), inspect.err());
+    assertFalse(inspect.out().contains("twice"), inspect.out());
+    assertFalse(inspect.out().contains("--form gemm"), inspect.out());
+    Cli json = Cli.run("inspect", single.toString(), "--json");
+    assertEquals(0, JsonOutput.result(json).getAsJsonArray("models").get(0).getAsJsonObject().getAsJsonArray("transposedTies").size());
+    Cli gated = Cli.run("check", single.toString(), "--transposed-ties");
+    assertEquals(0, gated.code(), gated.out());
+    Path out = dir.resolve("gemm.onnx");
+    Cli gemm = Cli.run("rewrite", single.toString(), out.toString(), "--form", "gemm");
+    assertEquals(0, gemm.code(), gemm.err());
+    assertTrue(gemm.out().contains("kept Transpose t: nothing else reads W, so ONNX Runtime holds it once already"), gemm.out());
+    assertTrue(ModelProto.parseFrom(Files.readAllBytes(out)).getGraph().getNodeList().stream().noneMatch(n -> n.getOpType().equals("Gemm")));
+
+    // the same weight also read by a Gather: held twice again, warned about and gated
+    GraphProto both = graph.toBuilder()
+        .addInput(TestModels.value("ids", 7, 2))
+        .addOutput(TestModels.value("embedded", 1, 2, hidden))
+        .addNode(TestModels.node("Gather", "embed", java.util.List.of("W", "ids"), java.util.List.of("embedded")))
+        .build();
+    Path pair = TestModels.save(TestModels.model(both), dir.resolve("pair.onnx"));
+    Cli warned = Cli.run("inspect", pair.toString());
+    assertTrue(warned.out().contains("W float[64, 16] is tied via Transpose t (1 MatMul reader) and also read by Gather embed; "
+        + "ONNX Runtime will hold W twice"), warned.out());
+    assertEquals(1, Cli.run("check", pair.toString(), "--transposed-ties").code());
   }
 
   @Test

@@ -102,6 +102,35 @@ class VerifierTest {
     }
   }
 
+  /**
+   * The same file verified against itself reports the same session memory (issue 19: measured in one
+   * process, an 8 MiB MatMul model read +8.1 MiB first and +24.0 MiB second, as memory the first
+   * session freed stays with the C allocator); each session is measured in a fresh process.
+   */
+  @Test
+  void theSameFileTwiceReportsTheSameSessionMemory() {
+    int rows = 1024;
+    int cols = 2048;
+    GraphProto graph = GraphProto.newBuilder().setName("mm")
+        .addInput(dev.onnxtie.TestModels.value("x", 1, 2, rows))
+        .addOutput(dev.onnxtie.TestModels.value("y", 1, 2, cols))
+        .addInitializer(dev.onnxtie.TestModels.floats("W", dev.onnxtie.TestModels.randomFloats(3, rows * cols), rows, cols))
+        .addNode(dev.onnxtie.TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
+        .build();
+    Path model = dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("mm.onnx"));
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu())) {
+      report = verifier.compare(model, model);
+    }
+    assertTrue(report.passed(), report.toJson());
+    long a = report.sessions().get(0).rssGrowthBytes();
+    long b = report.sessions().get(1).rssGrowthBytes();
+    assertEquals("fresh-process", report.sessions().get(0).memoryMethod());
+    assertEquals("fresh-process", report.sessions().get(1).memoryMethod());
+    assertTrue(a > 7 << 20, "the session holds the 8 MiB weight: " + a);
+    assertTrue(Math.abs(a - b) <= Math.max(1 << 20, 0.02 * Math.max(a, b)), "A " + a + " vs B " + b + " bytes");
+  }
+
   @Test
   void gpt2AgainstItselfMatchesBitwise() {
     VerifyReport report;
@@ -419,9 +448,57 @@ class VerifierTest {
     assertTrue(error.getMessage().contains("mvn -Pgpu package") && error.getMessage().contains("onnxruntime_gpu"), error.getMessage());
   }
 
+  /** A folder verifies each model with a verifier of its own: why AUTO ran on CPU is said once per process. */
+  @Test
+  void theNoCudaNoteComesOncePerProcess() {
+    assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this ONNX Runtime has CUDA");
+    OrtSessions.resetProviderNote();
+    VerifyReport first;
+    VerifyReport second;
+    try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
+      first = verifier.compare(AUTOENCODER, AUTOENCODER);
+    }
+    try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
+      second = verifier.compare(AUTOENCODER, AUTOENCODER);
+    }
+    assertEquals(1, first.notes().stream().filter(note -> note.contains("no CUDA provider")).count(), first.notes().toString());
+    assertTrue(second.notes().stream().noneMatch(note -> note.contains("CUDA")), second.notes().toString());
+    assertEquals("CPU", second.provider());
+  }
+
+  /** position_ids are 0..length-1 along the last axis in every row; --range makes them random again. */
+  @Test
+  void positionIdsCountAlongTheLastAxis() {
+    GraphProto graph = GraphProto.newBuilder().setName("pos")
+        .addInput(dev.onnxtie.TestModels.value("position_ids", 7, "batch", "sequence"))
+        .addOutput(dev.onnxtie.TestModels.value("out", 7, "batch", "sequence"))
+        .addNode(dev.onnxtie.TestModels.node("Identity", "i", List.of("position_ids"), List.of("out")))
+        .build();
+    Path model = dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("pos.onnx"));
+    VerifyReport report;
+    try (Verifier verifier = new Verifier(cpu())) {
+      report = verifier.compare(model, model);
+    }
+    InputUsed used = report.runs().get(0).inputs().get(0);
+    assertEquals("positions", used.source());
+    assertEquals(0.0, used.low());
+    assertEquals(8.0, used.high());
+    HostTensor positions = InputSynthesizer.positions(DataType.INT64, new long[] {2, 3});
+    ByteBuffer bytes = positions.bytes().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    long[] values = new long[6];
+    for (int i = 0; i < 6; i++) {
+      values[i] = bytes.getLong(i * 8);
+    }
+    assertArrayEquals(new long[] {0, 1, 2, 0, 1, 2}, values);
+    try (Verifier verifier = new Verifier(cpu().withRange("position_ids", 0, 5))) {
+      assertEquals("random", verifier.compare(model, model).runs().get(0).inputs().get(0).source());
+    }
+  }
+
   @Test
   void autoFallsBackToCpu() {
     assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this ONNX Runtime has CUDA");
+    OrtSessions.resetProviderNote();
     try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
       assertEquals("CPU", verifier.provider());
       VerifyReport report = verifier.compare(AUTOENCODER, AUTOENCODER);
