@@ -38,6 +38,8 @@ final class ReportCommand implements Callable<Integer> {
 
   private final SharedOptions.InputFilesOption inputFiles = new SharedOptions.InputFilesOption(spec);
 
+  private final SharedOptions.AllowNewerIrOption allowNewerIr = new SharedOptions.AllowNewerIrOption(spec);
+
   private final OnnxTieCli root;
 
   ReportCommand(OnnxTieCli root) {
@@ -49,6 +51,12 @@ final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    try (var newerIr = allowNewerIr.scope()) {
+      return run();
+    }
+  }
+
+  private Integer run() {
     Path a = this.a.getValue();
     Path b = this.b.getValue();
     Path file = output.getValue();
@@ -56,7 +64,7 @@ final class ReportCommand implements Callable<Integer> {
     if (!verify && (verifyOptions.anyGiven(spec) || !inputFiles.files().isEmpty())) {
       throw dev.onnxtie.OnnxTieException.badInput("verify options (--dim, --range, --input, --atol, ...) apply with --verify; add --verify");
     }
-    HtmlReports.checkTarget(file, a, b);
+    HtmlReports.checkTarget("-o", file, List.of(a, b), null, false, null);
     RewriteReport report = OnnxTie.tiesBetween(a, b, minBytes.value(), verify ? verifyOptions.arguments(inputFiles.files()).toOptions() : null);
     root.endProgress();
     FolderRewriteReport result = new FolderRewriteReport(report.input(), report.output(), false, List.of(report), null, report.bytesBefore(),

@@ -134,7 +134,7 @@ final class RewriteCommand implements Callable<Integer> {
       if (streams) {
         throw OnnxTieException.badInput("--report needs IN and OUT to be files or folders, not standard input or output");
       }
-      HtmlReports.checkTarget(reportFile, in, out);
+      HtmlReports.checkTarget("--report", reportFile, List.of(in), out, folder, externalData == null || externalData.isEmpty() ? null : externalData);
       before = HtmlReports.before(in, folder); // before the rewrite: OUT may be IN
     }
     try {

@@ -594,6 +594,27 @@ public final class Staging implements AutoCloseable {
     });
   }
 
+  /**
+   * The external data files a model file reads, resolved against its folder and sorted; empty if
+   * it reads none, does not exist or cannot be parsed (reading it then fails on its own).
+   */
+  public static List<Path> dataFilesOf(Path model) {
+    Set<String> reads = locations(model);
+    Path folder = model.toAbsolutePath().getParent();
+    if (reads == null || folder == null) {
+      return List.of();
+    }
+    List<Path> files = new java.util.ArrayList<>();
+    for (String location : reads.stream().sorted().toList()) {
+      try {
+        files.add(folder.resolve(location));
+      } catch (java.nio.file.InvalidPathException e) {
+        // not a name this system can open: reading the model refuses it
+      }
+    }
+    return files;
+  }
+
   /** External data locations a model file reads; empty if absent, null if it cannot be parsed. */
   static Set<String> locations(Path model) {
     if (!Files.isRegularFile(model)) {

@@ -300,12 +300,13 @@ class NewestModelsTest {
   }
 
   @Test
-  void aModelNewerThanTheToolIsRefusedWithOneLineNamingTheOption() {
+  void aModelNewerThanTheToolIsRefusedWithOneLineNamingTheOption() throws Exception {
     Path model = TestModels.save(future(true), dir.resolve("future.onnx"));
     Path other = TestModels.save(future(false), dir.resolve("other.onnx"));
     long newer = ModelValidator.NEWEST_IR_VERSION + 1;
     for (String[] args : List.of(new String[] {"inspect", model.toString()}, new String[] {"check", model.toString()},
-        new String[] {"rewrite", model.toString(), dir.resolve("out.onnx").toString()}, new String[] {"verify", model.toString(), other.toString()})) {
+        new String[] {"rewrite", model.toString(), dir.resolve("out.onnx").toString()}, new String[] {"verify", model.toString(), other.toString()},
+        new String[] {"report", model.toString(), other.toString(), "-o", dir.resolve("r.html").toString()})) {
       Cli result = Cli.run(args);
       assertEquals(2, result.code(), args[0] + ": " + result.err());
       assertEquals(1, result.errLines(), args[0] + ": one line: " + result.err());
@@ -314,6 +315,11 @@ class NewestModelsTest {
       assertEquals("", result.out(), args[0]);
     }
     assertFalse(Files.exists(dir.resolve("out.onnx")), "nothing written");
+    assertFalse(Files.exists(dir.resolve("r.html")), "no report written");
+    // report takes the option its refusal names, and then draws the two models
+    Cli report = Cli.run("report", model.toString(), other.toString(), "-o", dir.resolve("r.html").toString(), "--allow-newer-ir", "--min-bytes", "16");
+    assertEquals(0, report.code(), report.err());
+    assertTrue(Files.readString(dir.resolve("r.html")).contains("a_copy"), "the page names the copy");
     // with the option, verify reads both and hands them to ONNX Runtime, whose refusal is one line too
     // (ONNX Runtime 1.29: "Unsupported model IR version: 14, max supported IR version: 13")
     Cli verify = Cli.run("verify", model.toString(), other.toString(), "--allow-newer-ir");

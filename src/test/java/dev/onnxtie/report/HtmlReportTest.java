@@ -246,6 +246,83 @@ class HtmlReportTest {
     assertArrayEquals(Files.readAllBytes(GPT2), Files.readAllBytes(copy), "the model is left alone");
   }
 
+  /** A copy of a samples/ folder under the test's folder. */
+  Path copyOfSample(String name, String as) throws Exception {
+    Path copy = Files.createDirectories(dir.resolve(as));
+    try (Stream<Path> files = Files.list(TestModels.samples().resolve(name))) {
+      for (Path file : files.toList()) {
+        Files.copy(file, copy.resolve(file.getFileName()));
+      }
+    }
+    return copy;
+  }
+
+  /** Every file under the folder with its bytes, by relative path. */
+  static Map<String, String> contents(Path folder) throws Exception {
+    Map<String, String> all = new java.util.TreeMap<>();
+    try (Stream<Path> files = Files.walk(folder)) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        all.put(folder.relativize(file).toString(), java.util.HexFormat.of().formatHex(
+            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
+      }
+    }
+    return all;
+  }
+
+  /** Exit 2, one line naming the report file and the clash, and not one byte changed under {@code dir}. */
+  void refused(String clash, String... args) throws Exception {
+    Map<String, String> before = contents(dir);
+    Cli run = Cli.run(args);
+    assertEquals(2, run.code(), String.join(" ", args) + ": " + run.err());
+    assertEquals(1, run.errLines(), run.err());
+    assertTrue(run.err().contains(clash) && run.err().contains("give the report"), String.join(" ", args) + ": " + run.err());
+    assertEquals(before, contents(dir), String.join(" ", args) + ": every input and output as it was, nothing added");
+  }
+
+  @Test
+  void aReportOverADataFileOrAModelOfAFolderIsRefused() throws Exception {
+    Path external = copyOfSample("gpt2_external", "gpt2_external");
+    Path model = external.resolve("model.onnx");
+    Path data = external.resolve("model.onnx.data");
+    Path out = dir.resolve("ge.onnx");
+    // the input's data file
+    refused("is the data file", "rewrite", model.toString(), out.toString(), "--report", data.toString());
+    refused("is the data file", "report", model.toString(), model.toString(), "-o", data.toString());
+    // the output's data file, by the name the writer gives it: OUT.data, --external-data FILE
+    refused("may write its external data to", "rewrite", model.toString(), out.toString(), "--report", dir.resolve("ge.onnx.data").toString());
+    refused("may write its external data to", "rewrite", model.toString(), out.toString(), "--external-data", "w.bin",
+        "--report", dir.resolve("w.bin").toString());
+    // ... and once written, the data file the output reads
+    assertEquals(0, Cli.run("rewrite", model.toString(), out.toString()).code());
+    assertTrue(Files.exists(dir.resolve("ge.onnx.data")), "the output has external data");
+    refused("is the data file", "report", model.toString(), out.toString(), "-o", dir.resolve("ge.onnx.data").toString());
+    refused("is the data file", "rewrite", out.toString(), dir.resolve("ge2.onnx").toString(), "--report", dir.resolve("ge.onnx.data").toString());
+    // a link to the data file is the data file
+    Path link = Files.createSymbolicLink(dir.resolve("link.html"), data);
+    refused("is the data file", "rewrite", model.toString(), dir.resolve("ge3.onnx").toString(), "--report", link.toString());
+    Files.delete(link);
+
+    Path split = copyOfSample("seq2seq_split", "f");
+    Path encoder = split.resolve("encoder_model.onnx");
+    // a model inside the input folder, and any file inside the output folder
+    refused("is also a model of this command", "rewrite", split.toString(), dir.resolve("f-out").toString(), "--report", encoder.toString());
+    assertEquals(0, Cli.run("rewrite", split.toString(), dir.resolve("f-out").toString(), "--shared-data").code());
+    refused("is inside the output folder", "rewrite", split.toString(), dir.resolve("f-out").toString(), "--shared-data",
+        "--report", dir.resolve("f-out/shared.onnx.data").toString());
+    refused("is inside the output folder", "rewrite", split.toString(), dir.resolve("f-out").toString(), "--report",
+        dir.resolve("f-out/r.html").toString());
+    refused("is also a model of this command", "report", encoder.toString(), dir.resolve("f-out/encoder_model.onnx").toString(),
+        "-o", dir.resolve("f-out/encoder_model.onnx").toString());
+    refused("is the data file", "report", encoder.toString(), dir.resolve("f-out/encoder_model.onnx").toString(),
+        "-o", dir.resolve("f-out/shared.onnx.data").toString());
+
+    // a report of its own name beside them is written, and written again over itself
+    Path html = external.resolve("report.html");
+    assertEquals(0, Cli.run("rewrite", model.toString(), dir.resolve("ge4.onnx").toString(), "--report", html.toString()).code());
+    Cli again = Cli.run("report", model.toString(), dir.resolve("ge4.onnx").toString(), "-o", html.toString());
+    assertEquals(0, again.code(), again.err());
+  }
+
   @Test
   void theSamePageTwiceAndNoTemporaryFileLeft() throws Exception {
     Path html = dir.resolve("r.html");
