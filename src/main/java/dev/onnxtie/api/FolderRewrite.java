@@ -153,6 +153,9 @@ final class FolderRewrite {
         progress.phase("reading " + model.getFileName());
         read.add(OnnxTie.read(model));
       }
+      // per model, before the write replaces anything: its file plus the data files only it reads (a data
+      // file several models read, such as a shared one, counts in the folder's totals only)
+      long[] modelBefore = ownBytes(read);
       // the same plan check measures: Constant nodes another file also holds become initializers, stored once
       List<java.util.Set<String>> constants = Plan.constantsSharedAcrossFiles(read, models.stream().map(Path::toString).toList(),
           options.minBytes());
@@ -180,9 +183,10 @@ final class FolderRewrite {
       }
       List<RewriteReport> reports = new ArrayList<>();
       for (int i = 0; i < models.size(); i++) {
-        long modelBefore = OnnxTie.fileBytes(read.get(i));
-        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), false, rewritten.get(i).result(), modelBefore,
-            shared.unchanged() ? modelBefore : sizeOf(outs.get(i)), List.of(outs.get(i).toString(), written.get(0).toString()), written.get(0).getFileName().toString(),
+        // the same definition after: the model file, plus the shared data file only where no other model reads it
+        long modelAfter = sizeOf(outs.get(i)) + (models.size() == 1 ? sizeOf(written.get(0)) : 0);
+        reports.add(new RewriteReport(models.get(i).toString(), outs.get(i).toString(), false, rewritten.get(i).result(), modelBefore[i],
+            modelAfter, List.of(outs.get(i).toString(), written.get(0).toString()), written.get(0).getFileName().toString(),
             verifications[i]));
       }
       List<String> notes = shared.unchanged()
@@ -409,6 +413,38 @@ final class FolderRewrite {
       return "folder not empty: " + e.getMessage();
     }
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  /**
+   * Each model's bytes on disk: its file plus the external data files no other of these models
+   * reads (a data file several of them read is left out of every one).
+   */
+  private static long[] ownBytes(List<OnnxModel> models) {
+    List<Set<Path>> files = new ArrayList<>();
+    java.util.Map<Path, Integer> readers = new java.util.HashMap<>();
+    for (OnnxModel model : models) {
+      Set<Path> own = new LinkedHashSet<>();
+      Path source = model.source().toAbsolutePath().normalize();
+      own.add(source);
+      ProtoGraphs.visit(model.proto(), (path, depth, graph) -> {
+        for (TensorProto tensor : graph.getInitializerList()) {
+          if (Tensors.isExternal(tensor)) {
+            own.add(source.getParent().resolve(model.externalData().locate(tensor).location()).normalize());
+          }
+        }
+      });
+      own.forEach(file -> readers.merge(file, 1, Integer::sum));
+      files.add(own);
+    }
+    long[] bytes = new long[models.size()];
+    for (int i = 0; i < bytes.length; i++) {
+      for (Path file : files.get(i)) {
+        if (readers.get(file) == 1) {
+          bytes[i] += sizeOf(file);
+        }
+      }
+    }
+    return bytes;
   }
 
   private static long sizeOf(Path file) {

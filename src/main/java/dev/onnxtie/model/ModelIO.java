@@ -326,7 +326,7 @@ public final class ModelIO {
         // the replaced model reads the usual name: the new data goes back to it after the commit if it can
         Path second = staging.resolve(Staging.KEEP_PREFIX + target.getFileName());
         writeMessage(relocate(written, dataName, wanted), second);
-        keep = new Staging.KeepName(wanted, second);
+        keep = new Staging.KeepName(wanted, List.of(second));
       }
       model.externalData().checkUnchanged();
       beforeRename.accept(stagedModel);
@@ -545,7 +545,19 @@ public final class ModelIO {
         written.put(model.getFileName().toString(), chosen);
         files.add(folder.resolve(model.getFileName().toString()));
       }
-      String installed = staging.commit(List.of(stagedData), staged, plan.superseded(), written, null);
+      Staging.KeepName keep = null;
+      if (!chosen.equals(dataName) && plan.superseded().contains(dataName)) {
+        // the replaced models read the usual name: the new data goes back to it after the commit if it
+        // can (as for one model), so that a second identical rewrite finds the names it left
+        List<Path> seconds = new ArrayList<>();
+        for (int i = 0; i < staged.size(); i++) {
+          Path second = staging.resolve(Staging.KEEP_PREFIX + staged.get(i).getFileName());
+          writeMessage(relocate(writtenModels.get(i), chosen, dataName), second);
+          seconds.add(second);
+        }
+        keep = new Staging.KeepName(dataName, seconds);
+      }
+      String installed = staging.commit(List.of(stagedData), staged, plan.superseded(), written, keep);
       files.set(0, folder.resolve(installed));
       return new SharedFiles(files, false);
     } catch (IOException e) {

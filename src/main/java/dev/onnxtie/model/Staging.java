@@ -170,9 +170,10 @@ public final class Staging implements AutoCloseable {
    * free, so that the data file keeps its name.
    *
    * @param name the data file name to go back to
-   * @param model the staged model that reads it, renamed over the first one
+   * @param models the staged models that read it (one, or each model of a shared-data write),
+   *     renamed over the first ones
    */
-  record KeepName(String name, Path model) {}
+  record KeepName(String name, List<Path> models) {}
 
   /**
    * {@link #commit(List, List, Set, Map)}, then, where {@code keep} is given, the data file (the
@@ -180,7 +181,10 @@ public final class Staging implements AutoCloseable {
    * file under that name was deleted (nothing else read it) and the file system has hard links.
    * The usual name is linked to the new data file, the second model renamed into place (a second
    * commit point: before it the model reads the alternate name, after it the usual one, both of the
-   * same bytes), then the alternate name removed.
+   * same bytes), then the alternate name removed. For several models (a shared-data write) each
+   * second model is renamed in turn, still under the folder lock: between them some models read the
+   * usual name, some the alternate, both names of the same new file; should a rename fail after the
+   * first, both names stay.
    *
    * @return the data file name the installed model reads (the staged one, or {@code keep.name()})
    */
@@ -256,7 +260,7 @@ public final class Staging implements AutoCloseable {
     if (kept == null && models.size() == 1) {
       Path second = dir.resolve(KEEP_PREFIX + models.get(0).getFileName());
       Files.move(models.get(0), second);
-      kept = new KeepName(taken, second);
+      kept = new KeepName(taken, List.of(second));
     }
     for (Path model : models) {
       if (Files.exists(model, LinkOption.NOFOLLOW_LINKS)) {
@@ -303,16 +307,24 @@ public final class Staging implements AutoCloseable {
     }
     // the write is committed already: from here on a failure keeps the alternate name, never fails it
     TestPoints.at("linked");
+    int moved = 0;
     try {
-      Path target = folder.resolve(keep.model().getFileName().toString().substring(KEEP_PREFIX.length()));
-      keepAttributes(target, keep.model());
-      move(keep.model(), target);
-    } catch (IOException e) {
-      try {
-        Files.deleteIfExists(usual);
-      } catch (IOException again) {
-        // a second name of the data file the model reads: harmless, and readable (links inside the folder)
+      // both names hold the same new bytes: each model reads the new data whichever name it reads
+      for (Path second : keep.models()) {
+        Path target = folder.resolve(second.getFileName().toString().substring(KEEP_PREFIX.length()));
+        keepAttributes(target, second);
+        move(second, target);
+        moved++;
       }
+    } catch (IOException e) {
+      if (moved == 0) {
+        try {
+          Files.deleteIfExists(usual);
+        } catch (IOException again) {
+          // a second name of the data file the model reads: harmless, and readable (links inside the folder)
+        }
+      }
+      // some models read the usual name already: both names stay, the same file
       return current;
     }
     TestPoints.at("renamed-back");

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a run leaves on the machine: nothing in {@code $TMPDIR} (ONNX Runtime's native libraries
  * come from one cache folder per version), output folders with the umask's permissions, nothing
- * after Ctrl-C but the word "interrupted", and in-place shared-data rewrites that change nothing.
+ * after Ctrl-C but the word "interrupted", and in-place shared-data rewrites that change nothing
+ * (also when run again after one that changed the models), with per-model byte counts of the files.
  */
 class NothingLeftBehindTest {
   static final Path GPT2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
@@ -109,6 +110,61 @@ class NothingLeftBehindTest {
       assertFalse(again.out().contains("bigger"), again.out());
       assertTrue(again.out().contains("(data file shared.onnx.data)"), again.out());
     }
+  }
+
+  @Test
+  void aChangingInPlaceSharedRewriteRunAgainLeavesTheSameNamesAndBytes() throws Exception {
+    Path folder = copyOfSplit("exported");
+    Cli first = Cli.run("rewrite", folder.toString(), folder.toString(), "--shared-data");
+    assertEquals(0, first.code(), first.err());
+    // a different form changes the models, so the new shared data file is staged under another name
+    // while the replaced models read shared.onnx.data; it must get the usual name back
+    Cli changing = Cli.run("rewrite", folder.toString(), folder.toString(), "--shared-data", "--form", "gemm");
+    assertEquals(0, changing.code(), changing.err());
+    Map<String, String> after = snapshot(folder);
+    assertEquals(List.of("decoder_model.onnx", "decoder_with_past_model.onnx", "encoder_model.onnx", "shared.onnx.data"),
+        List.copyOf(after.keySet()), "the data file keeps its usual name after a changing in-place rewrite");
+    Cli again = Cli.run("rewrite", folder.toString(), folder.toString(), "--shared-data", "--form", "gemm");
+    assertEquals(0, again.code(), again.err());
+    assertEquals(after, snapshot(folder), "the same command again changes no name and no byte");
+    assertTrue(again.out().contains("note: nothing changed: " + folder + " already holds this output"), again.out());
+  }
+
+  @Test
+  void perModelBytesOfAnInPlaceSharedRewriteAreTheFilesMeasuredBeforeAndAfter() throws Exception {
+    Path folder = copyOfSplit("exported");
+    // the inputs hold their tensors inline; then a shared folder rewritten with a change; then one that changes nothing
+    List<List<String>> runs = List.of(List.of("--shared-data"), List.of("--shared-data", "--form", "gemm"),
+        List.of("--shared-data", "--form", "gemm"));
+    for (List<String> extra : runs) {
+      Map<String, Long> sizes = new TreeMap<>();
+      for (String name : List.of("decoder_model.onnx", "decoder_with_past_model.onnx", "encoder_model.onnx")) {
+        sizes.put(name, Files.size(folder.resolve(name)));
+      }
+      List<String> args = new ArrayList<>(List.of("rewrite", folder.toString(), folder.toString(), "--json"));
+      args.addAll(extra);
+      Cli run = Cli.run(args.toArray(String[]::new));
+      assertEquals(0, run.code(), run.err());
+      var result = JsonOutput.result(run);
+      assertEquals(3, result.getAsJsonArray("models").size(), run.out());
+      for (var element : result.getAsJsonArray("models")) {
+        var model = element.getAsJsonObject();
+        String name = Path.of(model.get("input").getAsString()).getFileName().toString();
+        // the shared data file, read by every model, is counted in the folder's totals only
+        assertEquals(sizes.get(name), model.get("bytesBefore").getAsLong(), extra + " " + name + " before");
+        assertEquals(Files.size(folder.resolve(name)), model.get("bytesAfter").getAsLong(), extra + " " + name + " after");
+      }
+    }
+  }
+
+  Path copyOfSplit(String name) throws IOException {
+    Path folder = Files.createDirectories(dir.resolve(name));
+    try (Stream<Path> files = Files.list(SPLIT)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, folder.resolve(file.getFileName().toString()));
+      }
+    }
+    return folder;
   }
 
   /** File names and a digest of each file's bytes. */
