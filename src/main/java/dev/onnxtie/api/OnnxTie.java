@@ -289,18 +289,21 @@ public final class OnnxTie {
       for (Path model : models) {
         read.add(read(model));
       }
-      Plan.Measured own = Plan.eachOnItsOwn(read, outNames, options);
       boolean across = acrossFiles && models.size() > 1;
       List<GraphEditor> editors = read.stream().map(GraphEditor::new).toList();
       List<CrossFileFinder.Group> found = across ? CrossFileFinder.find(editors, labels, minBytes) : List.of();
-      Plan.Measured shared = across ? Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, found, own) : null;
       List<CrossFileGroup> groups = found.stream().map(CrossFileGroup::of).toList();
-      Plan.Measured chosen = null;
-      for (Plan.Measured plan : java.util.Arrays.asList(own, shared)) {
-        if (plan != null && plan.saves() && (chosen == null || plan.after() < chosen.after())) {
-          chosen = plan;
-        }
+      Plan.Measured[] plans = plans(read, labels, outNames, options, across ? editors : null, found);
+      // with --transposed-ties, the form follows from what the rewrite leaves: a tie of a duplicate
+      // through a Transpose (the transpose form) that ONNX Runtime holds twice needs --form gemm too
+      boolean gated = transposedTies && (reports.stream().anyMatch(report -> !report.transposedTies().isEmpty())
+          || plans[2] != null && heldTwiceAfter(plans[2]));
+      if (gated) {
+        plans = plans(read, labels, outNames, options.withForm(TieForm.GEMM), across ? editors : null, found);
       }
+      Plan.Measured own = plans[0];
+      Plan.Measured shared = plans[1];
+      Plan.Measured chosen = plans[2];
       long before = own.before();
       Plan.Measured best = shared != null && shared.after() < own.after() ? shared : own;
       String noFix = chosen != null || (own.ties() == 0 && (shared == null || shared.sharedCopies() == 0)) ? null
@@ -311,7 +314,6 @@ public final class OnnxTie {
       Map<String, List<InspectReport.TransposedTie>> transposed = new LinkedHashMap<>();
       List<KeptDuplicate> kept = new ArrayList<>();
       List<java.util.Set<String>> removedWithin = new ArrayList<>();
-      boolean gated = false;
       for (int i = 0; i < models.size(); i++) {
         String file = labels.get(i);
         java.util.Set<String> removed = new java.util.HashSet<>();
@@ -333,7 +335,6 @@ public final class OnnxTie {
         }
         within.put(file, fileGroups);
         transposed.put(file, reports.get(i).transposedTies());
-        gated |= transposedTies && !reports.get(i).transposedTies().isEmpty();
       }
       List<CrossFileGroup> acrossGroups = new ArrayList<>();
       for (CrossFileGroup group : groups) {
@@ -365,6 +366,28 @@ public final class OnnxTie {
     } finally {
       read.forEach(OnnxModel::close);
     }
+  }
+
+  /**
+   * The models rewritten each on its own, with one shared data file (null without {@code editors}),
+   * and the one of those two that saves most (null when neither makes the files smaller).
+   */
+  private static Plan.Measured[] plans(List<OnnxModel> read, List<String> labels, List<String> outNames, RewriteOptions options,
+      List<GraphEditor> editors, List<CrossFileFinder.Group> found) {
+    Plan.Measured own = Plan.eachOnItsOwn(read, outNames, options);
+    Plan.Measured shared = editors != null ? Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, found, own) : null;
+    Plan.Measured chosen = null;
+    for (Plan.Measured plan : java.util.Arrays.asList(own, shared)) {
+      if (plan != null && plan.saves() && (chosen == null || plan.after() < chosen.after())) {
+        chosen = plan;
+      }
+    }
+    return new Plan.Measured[] {own, shared, chosen};
+  }
+
+  /** True when a model the plan rewrote holds a weight tied through a Transpose that ONNX Runtime holds twice. */
+  private static boolean heldTwiceAfter(Plan.Measured plan) {
+    return plan.rewritten().stream().anyMatch(model -> TransposedTie.find(new GraphEditor(model)).stream().anyMatch(TransposedTie::heldTwice));
   }
 
   /**
