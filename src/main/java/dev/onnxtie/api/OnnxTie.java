@@ -306,6 +306,9 @@ public final class OnnxTie {
       Plan.Measured chosen = plans[2];
       long before = own.before();
       Plan.Measured best = shared != null && shared.after() < own.after() ? shared : own;
+      // a folder rewrite refuses a folder with any unreadable model: no command to suggest until then
+      String refusedFirst = refused.isEmpty() ? null : "remove or repair the refused " + (refused.size() == 1 ? "file" : "files")
+          + " first (" + String.join(", ", refused.stream().map(RefusedFile::path).toList()) + "), then check again";
       String noFix = chosen != null || (own.ties() == 0 && (shared == null || shared.sharedCopies() == 0)) ? null
           : "a rewrite would not make the files smaller (" + before + " -> " + best.after() + " bytes"
               + (shared == null ? "" : best == shared ? " with --shared-data" : " each on its own") + ")";
@@ -360,9 +363,11 @@ public final class OnnxTie {
       }
       long wasted = chosen == null ? 0 : before - chosen.after();
       // one command fixes both: rewrite --form gemm ties the duplicates and turns the Transpose ties ONNX Runtime holds twice into Gemm
-      String fix = chosen != null ? fix(targets, chosen.shared(), minBytes, gated) : gated ? fix(targets, false, minBytes, true) : null;
-      return new CheckReport(wasted == 0 && !gated, minBytes, wasted, within, acrossGroups, transposedTies, transposed, before,
-          chosen == null ? before : chosen.after(), fix, kept, noFix, refused);
+      String fix = refusedFirst != null ? null
+          : chosen != null ? fix(targets, chosen.shared(), minBytes, gated) : gated ? fix(targets, false, minBytes, true) : null;
+      // nothing could be checked when every model was refused: that is no pass
+      return new CheckReport(wasted == 0 && !gated && !models.isEmpty(), minBytes, wasted, within, acrossGroups, transposedTies, transposed, before,
+          chosen == null ? before : chosen.after(), fix, kept, refusedFirst != null && (chosen != null || gated) ? refusedFirst : noFix, refused);
     } finally {
       read.forEach(OnnxModel::close);
     }
@@ -395,13 +400,21 @@ public final class OnnxTie {
    * for one file, {@code onnx-tie rewrite exported exported-tied [--shared-data]} for one folder.
    */
   static String fix(List<Path> targets, boolean shared, long minBytes, boolean gemm) {
-    String options = (minBytes == DEFAULT_MIN_BYTES ? "" : " --min-bytes " + minBytes) + (gemm ? " --form gemm" : "");
+    String options = (minBytes == DEFAULT_MIN_BYTES ? "" : " --min-bytes " + minBytes) + (gemm ? " --form gemm" : "")
+        + (NewerIr.allowed() ? " --allow-newer-ir" : "");
     if (targets.size() == 1) {
       Path target = targets.get(0);
-      return "onnx-tie rewrite " + target + " " + tiedName(target) + (shared ? " --shared-data" : "") + options;
+      return "onnx-tie rewrite " + shellWord(target.toString()) + " " + shellWord(tiedName(target)) + (shared ? " --shared-data" : "") + options;
     }
     return shared ? "put the models in one folder DIR and run onnx-tie rewrite DIR DIR-tied --shared-data" + options
         : "onnx-tie rewrite MODEL MODEL-tied.onnx" + options + " for each file listed";
+  }
+
+  private static final java.util.regex.Pattern PLAIN_WORD = java.util.regex.Pattern.compile("[A-Za-z0-9_./=:,+@%-]+");
+
+  /** One argument as a POSIX shell takes it: as is when plain, else in single quotes. */
+  static String shellWord(String argument) {
+    return PLAIN_WORD.matcher(argument).matches() ? argument : "'" + argument.replace("'", "'\\''") + "'";
   }
 
   /**
