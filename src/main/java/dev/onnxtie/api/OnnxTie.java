@@ -450,9 +450,7 @@ public final class OnnxTie {
   }
 
   /**
-   * The folder this tool runs from: the parent of the folder holding its jar or classes
-   * ({@code target/onnx-tie-cli.jar} and {@code target/classes} give the repository,
-   * {@code lib/onnx-tie.jar} the release's folder); null when unknown.
+   * The folder this tool runs from (see {@link #toolHome(Path)}); null when unknown.
    */
   static Path toolHome() {
     try {
@@ -460,11 +458,26 @@ public final class OnnxTie {
       if (source == null || source.getLocation() == null) {
         return null;
       }
-      Path home = Path.of(source.getLocation().toURI()).toRealPath().getParent();
-      return home == null ? null : home.getParent();
+      return toolHome(Path.of(source.getLocation().toURI()).toRealPath());
     } catch (IOException | URISyntaxException | RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * The tool's folder for its jar or classes folder {@code location}: the parent of the folder
+   * holding it when that folder is {@code target} or {@code lib} ({@code target/onnx-tie-cli.jar}
+   * and {@code target/classes} give the repository, {@code lib/onnx-tie.jar} the release's folder),
+   * else that folder itself ({@code /tmp/x.jar} gives {@code /tmp}, not {@code /}); null when none.
+   */
+  static Path toolHome(Path location) {
+    Path folder = location.getParent();
+    if (folder == null) {
+      return null;
+    }
+    Path name = folder.getFileName();
+    boolean build = name != null && (name.toString().equals("target") || name.toString().equals("lib"));
+    return build && folder.getParent() != null ? folder.getParent() : folder;
   }
 
   /**
