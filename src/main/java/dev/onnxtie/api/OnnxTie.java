@@ -289,20 +289,26 @@ public final class OnnxTie {
       for (Path model : models) {
         read.add(read(model));
       }
-      Plan.Measured own = Plan.eachOnItsOwn(read, outNames, options);
       boolean across = acrossFiles && models.size() > 1;
       List<GraphEditor> editors = read.stream().map(GraphEditor::new).toList();
       List<CrossFileFinder.Group> found = across ? CrossFileFinder.find(editors, labels, minBytes) : List.of();
-      Plan.Measured shared = across ? Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, found, own) : null;
       List<CrossFileGroup> groups = found.stream().map(CrossFileGroup::of).toList();
-      Plan.Measured chosen = null;
-      for (Plan.Measured plan : java.util.Arrays.asList(own, shared)) {
-        if (plan != null && plan.saves() && (chosen == null || plan.after() < chosen.after())) {
-          chosen = plan;
-        }
+      Plan.Measured[] plans = plans(read, labels, outNames, options, across ? editors : null, found);
+      // with --transposed-ties, the form follows from what the rewrite leaves: a tie of a duplicate
+      // through a Transpose (the transpose form) that ONNX Runtime holds twice needs --form gemm too
+      boolean gated = transposedTies && (reports.stream().anyMatch(report -> !report.transposedTies().isEmpty())
+          || plans[2] != null && heldTwiceAfter(plans[2]));
+      if (gated) {
+        plans = plans(read, labels, outNames, options.withForm(TieForm.GEMM), across ? editors : null, found);
       }
+      Plan.Measured own = plans[0];
+      Plan.Measured shared = plans[1];
+      Plan.Measured chosen = plans[2];
       long before = own.before();
       Plan.Measured best = shared != null && shared.after() < own.after() ? shared : own;
+      // a folder rewrite refuses a folder with any unreadable model: no command to suggest until then
+      String refusedFirst = refused.isEmpty() ? null : "remove or repair the refused " + (refused.size() == 1 ? "file" : "files")
+          + " first (" + String.join(", ", refused.stream().map(RefusedFile::path).toList()) + "), then check again";
       String noFix = chosen != null || (own.ties() == 0 && (shared == null || shared.sharedCopies() == 0)) ? null
           : "a rewrite would not make the files smaller (" + before + " -> " + best.after() + " bytes"
               + (shared == null ? "" : best == shared ? " with --shared-data" : " each on its own") + ")";
@@ -311,7 +317,6 @@ public final class OnnxTie {
       Map<String, List<InspectReport.TransposedTie>> transposed = new LinkedHashMap<>();
       List<KeptDuplicate> kept = new ArrayList<>();
       List<java.util.Set<String>> removedWithin = new ArrayList<>();
-      boolean gated = false;
       for (int i = 0; i < models.size(); i++) {
         String file = labels.get(i);
         java.util.Set<String> removed = new java.util.HashSet<>();
@@ -333,7 +338,6 @@ public final class OnnxTie {
         }
         within.put(file, fileGroups);
         transposed.put(file, reports.get(i).transposedTies());
-        gated |= transposedTies && !reports.get(i).transposedTies().isEmpty();
       }
       List<CrossFileGroup> acrossGroups = new ArrayList<>();
       for (CrossFileGroup group : groups) {
@@ -359,12 +363,36 @@ public final class OnnxTie {
       }
       long wasted = chosen == null ? 0 : before - chosen.after();
       // one command fixes both: rewrite --form gemm ties the duplicates and turns the Transpose ties ONNX Runtime holds twice into Gemm
-      String fix = chosen != null ? fix(targets, chosen.shared(), minBytes, gated) : gated ? fix(targets, false, minBytes, true) : null;
-      return new CheckReport(wasted == 0 && !gated, minBytes, wasted, within, acrossGroups, transposedTies, transposed, before,
-          chosen == null ? before : chosen.after(), fix, kept, noFix, refused);
+      String fix = refusedFirst != null ? null
+          : chosen != null ? fix(targets, chosen.shared(), minBytes, gated) : gated ? fix(targets, false, minBytes, true) : null;
+      // nothing could be checked when every model was refused: that is no pass
+      return new CheckReport(wasted == 0 && !gated && !models.isEmpty(), minBytes, wasted, within, acrossGroups, transposedTies, transposed, before,
+          chosen == null ? before : chosen.after(), fix, kept, refusedFirst != null && (chosen != null || gated) ? refusedFirst : noFix, refused);
     } finally {
       read.forEach(OnnxModel::close);
     }
+  }
+
+  /**
+   * The models rewritten each on its own, with one shared data file (null without {@code editors}),
+   * and the one of those two that saves most (null when neither makes the files smaller).
+   */
+  private static Plan.Measured[] plans(List<OnnxModel> read, List<String> labels, List<String> outNames, RewriteOptions options,
+      List<GraphEditor> editors, List<CrossFileFinder.Group> found) {
+    Plan.Measured own = Plan.eachOnItsOwn(read, outNames, options);
+    Plan.Measured shared = editors != null ? Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, found, own) : null;
+    Plan.Measured chosen = null;
+    for (Plan.Measured plan : java.util.Arrays.asList(own, shared)) {
+      if (plan != null && plan.saves() && (chosen == null || plan.after() < chosen.after())) {
+        chosen = plan;
+      }
+    }
+    return new Plan.Measured[] {own, shared, chosen};
+  }
+
+  /** True when a model the plan rewrote holds a weight tied through a Transpose that ONNX Runtime holds twice. */
+  private static boolean heldTwiceAfter(Plan.Measured plan) {
+    return plan.rewritten().stream().anyMatch(model -> TransposedTie.find(new GraphEditor(model)).stream().anyMatch(TransposedTie::heldTwice));
   }
 
   /**
@@ -372,13 +400,21 @@ public final class OnnxTie {
    * for one file, {@code onnx-tie rewrite exported exported-tied [--shared-data]} for one folder.
    */
   static String fix(List<Path> targets, boolean shared, long minBytes, boolean gemm) {
-    String options = (minBytes == DEFAULT_MIN_BYTES ? "" : " --min-bytes " + minBytes) + (gemm ? " --form gemm" : "");
+    String options = (minBytes == DEFAULT_MIN_BYTES ? "" : " --min-bytes " + minBytes) + (gemm ? " --form gemm" : "")
+        + (NewerIr.allowed() ? " --allow-newer-ir" : "");
     if (targets.size() == 1) {
       Path target = targets.get(0);
-      return "onnx-tie rewrite " + target + " " + tiedName(target) + (shared ? " --shared-data" : "") + options;
+      return "onnx-tie rewrite " + shellWord(target.toString()) + " " + shellWord(tiedName(target)) + (shared ? " --shared-data" : "") + options;
     }
     return shared ? "put the models in one folder DIR and run onnx-tie rewrite DIR DIR-tied --shared-data" + options
         : "onnx-tie rewrite MODEL MODEL-tied.onnx" + options + " for each file listed";
+  }
+
+  private static final java.util.regex.Pattern PLAIN_WORD = java.util.regex.Pattern.compile("[A-Za-z0-9_./=:,+@%-]+");
+
+  /** One argument as a POSIX shell takes it: as is when plain, else in single quotes. */
+  static String shellWord(String argument) {
+    return PLAIN_WORD.matcher(argument).matches() ? argument : "'" + argument.replace("'", "'\\''") + "'";
   }
 
   /**
@@ -414,9 +450,7 @@ public final class OnnxTie {
   }
 
   /**
-   * The folder this tool runs from: the parent of the folder holding its jar or classes
-   * ({@code target/onnx-tie-cli.jar} and {@code target/classes} give the repository,
-   * {@code lib/onnx-tie.jar} the release's folder); null when unknown.
+   * The folder this tool runs from (see {@link #toolHome(Path)}); null when unknown.
    */
   static Path toolHome() {
     try {
@@ -424,11 +458,26 @@ public final class OnnxTie {
       if (source == null || source.getLocation() == null) {
         return null;
       }
-      Path home = Path.of(source.getLocation().toURI()).toRealPath().getParent();
-      return home == null ? null : home.getParent();
+      return toolHome(Path.of(source.getLocation().toURI()).toRealPath());
     } catch (IOException | URISyntaxException | RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * The tool's folder for its jar or classes folder {@code location}: the parent of the folder
+   * holding it when that folder is {@code target} or {@code lib} ({@code target/onnx-tie-cli.jar}
+   * and {@code target/classes} give the repository, {@code lib/onnx-tie.jar} the release's folder),
+   * else that folder itself ({@code /tmp/x.jar} gives {@code /tmp}, not {@code /}); null when none.
+   */
+  static Path toolHome(Path location) {
+    Path folder = location.getParent();
+    if (folder == null) {
+      return null;
+    }
+    Path name = folder.getFileName();
+    boolean build = name != null && (name.toString().equals("target") || name.toString().equals("lib"));
+    return build && folder.getParent() != null ? folder.getParent() : folder;
   }
 
   /**

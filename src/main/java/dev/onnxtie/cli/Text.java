@@ -198,7 +198,10 @@ final class Text {
     int transposed = report.transposedTieCount();
     String heldTwice = count(transposed, "weight") + " tied via Transpose, held twice by ONNX Runtime";
     String keptNote = report.kept().isEmpty() ? "" : "; " + count(report.kept().size(), "duplicate") + " kept (listed above with the reason)";
-    if (report.passed()) {
+    String fix = report.fix() != null ? "; fix: " + report.fix() : report.noFix() != null ? "; no fix suggested: " + report.noFix() : "";
+    if (report.withinFiles().isEmpty() && !report.refused().isEmpty()) {
+      out.println("check failed: none of the " + count(report.refused().size(), "model") + " could be read, nothing was checked");
+    } else if (report.passed()) {
       out.println("check passed: no untied duplicates of at least " + count(report.minBytes(), "byte") + " that a rewrite removes" + keptNote
           + (transposed > 0 ? " (" + count(transposed, "weight") + " tied via Transpose; --transposed-ties fails on them)" : ""));
       if (report.noFix() != null) {
@@ -207,9 +210,9 @@ final class Text {
     } else if (report.wastedBytes() > 0) {
       out.println("check failed: " + count(report.wastedBytes(), "byte") + " in untied duplicates (files " + report.bytesBefore() + " -> "
           + report.bytesAfter() + " bytes after the fix)" + keptNote + (report.transposedTiesFail() && transposed > 0 ? " and " + heldTwice : "")
-          + "; fix: " + report.fix());
+          + fix);
     } else {
-      out.println("check failed: " + heldTwice + "; fix: " + report.fix());
+      out.println("check failed: " + heldTwice + fix);
     }
   }
 
@@ -253,7 +256,8 @@ final class Text {
       return null;
     }
     return count(refused.size(), "model") + " of " + (refused.size() + readable) + " refused ("
-        + String.join(", ", refused.stream().map(RefusedFile::path).toList()) + "); the others are reported above";
+        + String.join(", ", refused.stream().map(RefusedFile::path).toList()) + ")"
+        + (readable == 0 ? "; none could be read" : "; the others are reported above");
   }
 
   static void inspect(PrintWriter out, InspectReport report) {
