@@ -16,6 +16,24 @@ final class DiffHistogram {
   private static final double[] EDGES = {1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3};
   private static final String[] EDGE_LABELS = {"1e-12", "1e-11", "1e-10", "1e-9", "1e-8", "1e-7", "1e-6", "1e-5", "1e-4", "1e-3",
       "1e-2", "1e-1", "1", "10", "100", "1e3"};
+  /**
+   * By binary exponent (from {@code Double.MIN_EXPONENT - 1}, a subnormal's, up to {@code
+   * Double.MAX_EXPONENT + 1}, an infinity's): the index of the edge at or below {@code 2^e}, -1 for
+   * none; a difference in [2^e, 2^(e+1)) is at most one edge above it.
+   */
+  private static final int[] START = new int[Double.MAX_EXPONENT - Double.MIN_EXPONENT + 3];
+
+  static {
+    for (int i = 0; i < START.length; i++) {
+      double power = Math.scalb(1.0, i + Double.MIN_EXPONENT - 1);
+      int edge = -1;
+      while (edge + 1 < EDGES.length && power >= EDGES[edge + 1]) {
+        edge++;
+      }
+      START[i] = edge;
+    }
+  }
+
   /** Bins: zero, below the first edge, one per pair of edges, from the last edge up, NaN/Inf apart. */
   static final int BINS = EDGES.length + 3;
 
@@ -27,11 +45,16 @@ final class DiffHistogram {
       counts[0]++;
       return;
     }
-    int bin = 1;
-    while (bin <= EDGES.length && diff >= EDGES[bin - 1]) {
-      bin++;
+    // the edge at or below 2^e, e the binary exponent, is at or below diff: diff < 2^(e+1) is at most
+    // one decade edge above it; the loops settle it against the literals
+    int edge = START[Math.getExponent(diff) - Double.MIN_EXPONENT + 1];
+    while (edge + 1 < EDGES.length && diff >= EDGES[edge + 1]) {
+      edge++;
     }
-    counts[bin]++;
+    while (edge >= 0 && diff < EDGES[edge]) {
+      edge--;
+    }
+    counts[edge + 2]++;
   }
 
   /** Counts one element where NaN or Inf on one side does not meet the same on the other. */

@@ -132,6 +132,29 @@ class ComparatorTest {
   }
 
   @Test
+  void theBinOfEveryDifferenceIsTheOneAScanOfTheEdgesFinds() {
+    double[] edges = {1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1e3};
+    List<Double> values = new java.util.ArrayList<>(List.of(Double.MIN_VALUE, Double.MIN_NORMAL, Double.MAX_VALUE, Double.POSITIVE_INFINITY));
+    for (double edge : edges) {
+      values.addAll(List.of(edge, Math.nextDown(edge), Math.nextUp(edge), (double) (float) edge, (double) Math.nextDown((float) edge),
+          (double) Math.nextUp((float) edge)));
+    }
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < 50_000; i++) {
+      values.add(Math.pow(10, random.nextDouble() * 40 - 25));
+    }
+    for (double value : values) {
+      int bin = 1; // the reference: one past the edges at or below the value
+      while (bin <= edges.length && value >= edges[bin - 1]) {
+        bin++;
+      }
+      DiffHistogram histogram = new DiffHistogram();
+      histogram.add(value);
+      assertEquals(1, histogram.bins().get(bin).count(), "|A - B| = " + value + " belongs in " + histogram.bins().get(bin).label());
+    }
+  }
+
+  @Test
   void noHistogramForBitwiseIdenticalOrIntegerOutputs() {
     assertEquals(List.of(), comparator.compare("y", floats(new long[] {2}, 1, 2), floats(new long[] {2}, 1, 2)).histogram());
     OutputComparison integers = comparator.compare("i", longs(1, 5), longs(2, 5));
