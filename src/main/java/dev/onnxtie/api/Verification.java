@@ -59,11 +59,22 @@ public record Verification(boolean passed, String a, String b, String provider, 
   /**
    * How one output compared in one run: {@code maxAbsDiff}/{@code maxRelDiff} are null when no
    * element was compared; {@code status} is match, mismatch, missing, shape-mismatch,
-   * dtype-mismatch, unsupported or error.
+   * dtype-mismatch, unsupported or error; {@code histogram}, for a floating-point output that is not
+   * bitwise identical, counts its elements by |A - B| in fixed log-scale bins (summing to {@code
+   * elements}), and is empty otherwise.
    */
   public record Output(String name, String status, boolean passed, String dtypeA, String dtypeB, List<Long> shapeA, List<Long> shapeB,
       long elements, Double maxAbsDiff, Double maxRelDiff, long outOfTolerance, boolean nanInfMatch, boolean bitwiseIdentical,
-      String detail) {}
+      String detail, List<Bin> histogram) {}
+
+  /**
+   * One bin of a histogram of |A - B|: {@code lower <= |A - B| < upper}, except the first bin (label
+   * {@code 0}: exactly 0, with NaN on both sides and the same Inf on both) and the second ({@code
+   * <1e-12}: above 0); {@code upper} is null for the last bin of numbers ({@code >=1e3}), both bounds
+   * for the last bin ({@code NaN/Inf}: NaN or Inf on one side only, or Infs of opposite sign). The
+   * bins are fixed: 0, below 1e-12, each decade from 1e-12 to 1e3, at least 1e3, NaN/Inf.
+   */
+  public record Bin(String label, Double lower, Double upper, long count) {}
 
   /** One input set and its outcome; {@code errorB} is model B's failure on these inputs, or null. */
   public record Run(int index, Long seed, boolean passed, List<Input> inputs, List<Output> outputs, String errorB) {}
@@ -131,7 +142,8 @@ public record Verification(boolean passed, String a, String b, String provider, 
         boolean compared = o.elements() > 0 && (o.status() == VerifyReport.Status.MATCH || o.status() == VerifyReport.Status.MISMATCH);
         outputs.add(new Output(o.name(), o.status().label(), o.passed(), o.dtypeA(), o.dtypeB(), boxed(o.shapeA()), boxed(o.shapeB()),
             o.elements(), compared ? o.maxAbsDiff() : null, compared ? o.maxRelDiff() : null, o.outOfTolerance(), o.nanInfMatch(),
-            o.bitwiseIdentical(), o.detail()));
+            o.bitwiseIdentical(), o.detail(),
+            o.histogram().stream().map(h -> new Bin(h.label(), h.lower(), h.upper(), h.count())).toList()));
         elements += o.elements();
       }
       List<Input> inputs = run.inputs().stream().map(i -> new Input(i.name(), i.dtype(), boxed(i.shape()), i.source(), i.low(),

@@ -295,9 +295,76 @@ public final class HtmlReport {
           html.append("<div class=\"bar diff\"><span style=\"width:").append(Math.round(width)).append("%\"></span></div>");
         }
         html.append("</td></tr>");
+        if (!output.histogram().isEmpty()) {
+          html.append("<tr class=\"histogram\" data-output=\"").append(Html.escape(output.name())).append("\" data-run=\"").append(run.index())
+              .append("\"><td></td><td colspan=\"7\">");
+          histogram(html, output, run.index());
+          html.append("</td></tr>");
+        }
       }
     }
     html.append("</tbody></table>\n</section>\n");
+  }
+
+  private static final int BIN_WIDTH = 40;
+  private static final int PLOT_HEIGHT = 80;
+  private static final int PLOT_TOP = 14;
+
+  /**
+   * The histogram of |A - B| of one output as an SVG bar chart: one bar per fixed bin, its height on
+   * a log scale of the count ({@code log(1 + count)}, so that one NaN shows beside a million zeros),
+   * the exact count in {@code data-count} and the tooltip.
+   */
+  private static void histogram(StringBuilder html, Verification.Output output, int run) {
+    List<Verification.Bin> bins = output.histogram();
+    long most = bins.stream().mapToLong(Verification.Bin::count).max().orElse(0);
+    int width = bins.size() * BIN_WIDTH + 8;
+    int height = PLOT_TOP + PLOT_HEIGHT + 32;
+    String caption = "|A\u2212B| of " + output.name() + " in run " + run + ": elements per bin, log scale";
+    html.append("<svg class=\"histogram\" role=\"img\" width=\"").append(width).append("\" height=\"").append(height)
+        .append("\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\" aria-label=\"").append(Html.escape(caption))
+        .append("\"><title>").append(Html.escape(caption)).append("</title>");
+    int baseline = PLOT_TOP + PLOT_HEIGHT;
+    html.append("<line class=\"axis\" x1=\"4\" y1=\"").append(baseline).append("\" x2=\"").append(width - 4).append("\" y2=\"")
+        .append(baseline).append("\"/>");
+    for (int i = 0; i < bins.size(); i++) {
+      Verification.Bin bin = bins.get(i);
+      String kind = bin.lower() == null ? "naninf" : bin.upper() != null && bin.upper() == 0 ? "zero" : "range";
+      double bar = bin.count() == 0 || most == 0 ? 0 : Math.max(2, Math.log1p(bin.count()) / Math.log1p(most) * PLOT_HEIGHT);
+      int x = 4 + i * BIN_WIDTH;
+      int center = x + BIN_WIDTH / 2;
+      String label = Html.escape(bin.label());
+      html.append("<g class=\"bin ").append(kind).append("\" data-label=\"").append(label).append("\" data-count=\"").append(bin.count())
+          .append("\"><title>").append(label).append(": ").append(bin.count()).append(bin.count() == 1 ? " element" : " elements")
+          .append("</title><rect x=\"").append(x + 4).append("\" y=\"").append(round(baseline - bar)).append("\" width=\"")
+          .append(BIN_WIDTH - 8).append("\" height=\"").append(round(bar)).append("\"/>");
+      if (bin.count() > 0) {
+        html.append("<text class=\"count\" x=\"").append(center).append("\" y=\"").append(round(baseline - bar - 3)).append("\">")
+            .append(compact(bin.count())).append("</text>");
+      }
+      html.append("<text class=\"label\" x=\"").append(center).append("\" y=\"").append(baseline + 14).append("\">").append(label)
+          .append("</text></g>");
+    }
+    html.append("<text class=\"label\" x=\"").append(width / 2).append("\" y=\"").append(baseline + 29)
+        .append("\">|A\u2212B| from the bin\u2019s lower edge (decades)</text></svg>");
+  }
+
+  private static String round(double value) {
+    return BigDecimal.valueOf(value).setScale(1, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+  }
+
+  /** A count in at most five characters: {@code 9999}, {@code 12k}, {@code 3.4M}, {@code 5.6G}. */
+  static String compact(long count) {
+    if (count < 10_000) {
+      return Long.toString(count);
+    }
+    if (count < 1_000_000) {
+      return (count / 1000) + "k";
+    }
+    if (count < 1_000_000_000) {
+      return String.format(java.util.Locale.ROOT, "%.1fM", count / 1e6);
+    }
+    return String.format(java.util.Locale.ROOT, "%.1fG", count / 1e9);
   }
 
   private static String diff(Double value) {
@@ -359,6 +426,9 @@ public final class HtmlReport {
       svg.graph .removed rect{stroke:var(--removed);stroke-width:2.2;fill:#fef3f2;stroke-dasharray:5 3}
       svg.graph .added rect{stroke:var(--added);stroke-width:2.2;fill:#eff8ff}svg.graph .more rect{stroke-dasharray:3 3}
       svg.graph path.edge{fill:none;stroke:#667085;stroke-width:1.2}marker path{fill:#667085}
+      svg.histogram text{font:10px ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;text-anchor:middle;fill:var(--fg)}
+      svg.histogram .axis{stroke:#98a2b3}svg.histogram .range rect{fill:#fdb022}svg.histogram .zero rect{fill:#47cd89}
+      svg.histogram .naninf rect{fill:#f04438}svg.histogram text.label{fill:var(--muted)}
       .pass{color:var(--kept);font-weight:600}.fail{color:var(--removed);font-weight:600}
       """;
 }

@@ -4,6 +4,7 @@ import dev.onnxtie.model.DataType;
 import dev.onnxtie.verify.VerifyReport.OutputComparison;
 import dev.onnxtie.verify.VerifyReport.Status;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -27,7 +28,8 @@ final class Comparator {
   OutputComparison compare(String name, Value a, Value b) {
     if (a == null || b == null) {
       return new OutputComparison(name, Status.MISSING, a == null ? null : a.describe(), b == null ? null : b.describe(),
-          shapeOf(a), shapeOf(b), 0, 0, 0, 0, true, false, (a == null ? "side a" : "side b") + " has no output '" + name + "'");
+          shapeOf(a), shapeOf(b), 0, 0, 0, 0, true, false, (a == null ? "side a" : "side b") + " has no output '" + name + "'",
+          List.of());
     }
     if (a instanceof Value.Unsupported || b instanceof Value.Unsupported) {
       return simple(name, Status.UNSUPPORTED, a, b, "cannot compare " + a.describe() + " with " + b.describe());
@@ -41,10 +43,10 @@ final class Comparator {
     if (a instanceof Value.MapValue ma && b instanceof Value.MapValue mb) {
       boolean same = ma.entries().equals(mb.entries());
       return new OutputComparison(name, same ? Status.MATCH : Status.MISMATCH, a.describe(), b.describe(), null, null,
-          ma.entries().size(), 0, 0, same ? 0 : 1, true, same, same ? null : "the maps differ");
+          ma.entries().size(), 0, 0, same ? 0 : 1, true, same, same ? null : "the maps differ", List.of());
     }
     if (a instanceof Value.None && b instanceof Value.None) {
-      return new OutputComparison(name, Status.MATCH, "none", "none", null, null, 0, 0, 0, 0, true, true, null);
+      return new OutputComparison(name, Status.MATCH, "none", "none", null, null, 0, 0, 0, 0, true, true, null, List.of());
     }
     if (a instanceof Value.None || b instanceof Value.None) {
       return simple(name, Status.MISMATCH, a, b, "one side has no value (" + a.describe() + " vs " + b.describe() + ")");
@@ -53,7 +55,8 @@ final class Comparator {
   }
 
   private static OutputComparison simple(String name, Status status, Value a, Value b, String detail) {
-    return new OutputComparison(name, status, a.describe(), b.describe(), shapeOf(a), shapeOf(b), 0, 0, 0, 0, true, false, detail);
+    return new OutputComparison(name, status, a.describe(), b.describe(), shapeOf(a), shapeOf(b), 0, 0, 0, 0, true, false, detail,
+        List.of());
   }
 
   private static long[] shapeOf(Value value) {
@@ -73,8 +76,20 @@ final class Comparator {
     boolean nanInf = true;
     boolean bitwise = true;
     String detail = null;
+    // the histogram of a sequence of floating-point tensors: its items' counts, a bitwise-identical
+    // item's elements all at 0; none when some item is not such a tensor or could not be compared
+    DiffHistogram histogram = new DiffHistogram();
+    boolean histogrammed = true;
     for (int i = 0; i < a.elements().size(); i++) {
       OutputComparison item = compare(name + "[" + i + "]", a.elements().get(i), b.elements().get(i));
+      if (!(a.elements().get(i) instanceof HostTensor tensor && floating(tensor))
+          || (item.status() != Status.MATCH && item.status() != Status.MISMATCH)) {
+        histogrammed = false;
+      } else if (item.bitwiseIdentical()) {
+        histogram.addZeros(item.elements());
+      } else {
+        histogram.addAll(item.histogram());
+      }
       if (item.status() != Status.MATCH && (worst == Status.MATCH || worst == Status.MISMATCH)) {
         worst = item.status();
       }
@@ -88,7 +103,8 @@ final class Comparator {
       nanInf &= item.nanInfMatch();
       bitwise &= item.bitwiseIdentical();
     }
-    return new OutputComparison(name, worst, a.describe(), b.describe(), null, null, elements, maxAbs, maxRel, bad, nanInf, bitwise, detail);
+    return new OutputComparison(name, worst, a.describe(), b.describe(), null, null, elements, maxAbs, maxRel, bad, nanInf, bitwise, detail,
+        histogrammed && !bitwise && !a.elements().isEmpty() ? histogram.bins() : List.of());
   }
 
   private OutputComparison tensors(String name, HostTensor a, HostTensor b) {
@@ -96,15 +112,16 @@ final class Comparator {
     String dtypeB = b.type().onnxName();
     if (a.type() != b.type()) {
       return new OutputComparison(name, Status.DTYPE_MISMATCH, dtypeA, dtypeB, a.shape(), b.shape(), 0, 0, 0, 0, true, false,
-          "dtypes differ: " + dtypeA + " vs " + dtypeB);
+          "dtypes differ: " + dtypeA + " vs " + dtypeB, List.of());
     }
     if (!Arrays.equals(a.shape(), b.shape())) {
       return new OutputComparison(name, Status.SHAPE_MISMATCH, dtypeA, dtypeB, a.shape(), b.shape(), 0, 0, 0, 0, true, false,
-          "shapes differ: " + Arrays.toString(a.shape()) + " vs " + Arrays.toString(b.shape()));
+          "shapes differ: " + Arrays.toString(a.shape()) + " vs " + Arrays.toString(b.shape()), List.of());
     }
     boolean bitwise = a.sameBits(b);
     long elements = a.elements();
     Tally tally = new Tally();
+    DiffHistogram histogram = !bitwise && floating(a) ? new DiffHistogram() : null;
     if (!bitwise) {
       if (a.type() == DataType.STRING) {
         String[] sa = a.strings();
@@ -115,7 +132,7 @@ final class Comparator {
           }
         }
       } else if (a.isNumeric()) {
-        numeric(a, b, elements, tally);
+        numeric(a, b, elements, tally, histogram);
       } else {
         long bytes = a.bytes().remaining();
         for (long i = 0; i < bytes; i++) {
@@ -129,15 +146,26 @@ final class Comparator {
     String detail = tally.firstIndex < 0 ? null
         : tally.bad + " of " + elements + " elements out of tolerance; first at " + index(tally.firstIndex, a.shape()) + ": " + tally.firstText;
     return new OutputComparison(name, status, dtypeA, dtypeB, a.shape(), b.shape(), elements, tally.maxAbs, tally.maxRel,
-        tally.bad, tally.nanInfMatch, bitwise, detail);
+        tally.bad, tally.nanInfMatch, bitwise, detail, histogram == null ? List.of() : histogram.bins());
   }
 
-  private void numeric(HostTensor a, HostTensor b, long elements, Tally tally) {
+  /** True for a tensor of floating-point numbers (real or complex): those get a histogram of |A - B|. */
+  private static boolean floating(HostTensor tensor) {
+    return tensor.isNumeric() && !tensor.isInteger() && tensor.type() != DataType.BOOL;
+  }
+
+  /**
+   * Compares numbers element by element; {@code histogram}, when not null, counts each element's
+   * |A - B| (for a complex element the larger of its parts'), a NaN/Inf apart in any part in its own bin.
+   */
+  private void numeric(HostTensor a, HostTensor b, long elements, Tally tally, DiffHistogram histogram) {
     int per = a.scalarsPerElement();
     boolean integer = a.isInteger() || a.type() == DataType.BOOL;
     for (long element = 0; element < elements; element++) {
       boolean failed = false;
       String text = null;
+      double elementDiff = 0;
+      boolean nanInfApart = false;
       for (int part = 0; part < per; part++) {
         long i = element * per + part;
         if (integer) {
@@ -160,6 +188,7 @@ final class Comparator {
         }
         if (Double.isNaN(x) || Double.isNaN(y) || Double.isInfinite(x) || Double.isInfinite(y)) {
           if (x != y) {
+            nanInfApart = true;
             tally.nanInfMatch = false;
             failed = true;
             text = x + " vs " + y;
@@ -167,6 +196,7 @@ final class Comparator {
           continue;
         }
         double diff = Math.abs(x - y);
+        elementDiff = Math.max(elementDiff, diff);
         tally.maxAbs = Math.max(tally.maxAbs, diff);
         if (x != 0) {
           tally.maxRel = Math.max(tally.maxRel, diff / Math.abs(x));
@@ -174,6 +204,13 @@ final class Comparator {
         if (diff > atol && diff > rtol * Math.abs(x)) {
           failed = true;
           text = x + " vs " + y + " (diff " + diff + ")";
+        }
+      }
+      if (histogram != null) {
+        if (nanInfApart) {
+          histogram.addNanInf();
+        } else {
+          histogram.add(elementDiff);
         }
       }
       if (failed) {

@@ -693,7 +693,8 @@ public final class Verifier implements AutoCloseable {
       if (errorB != null) {
         Value expected = a.get(name);
         comparisons.add(new OutputComparison(name, Status.ERROR, expected == null ? null : expected.describe(), null,
-            expected instanceof HostTensor tensor ? tensor.shape() : null, null, 0, 0, 0, 0, true, false, "model b failed: " + errorB));
+            expected instanceof HostTensor tensor ? tensor.shape() : null, null, 0, 0, 0, 0, true, false, "model b failed: " + errorB,
+            List.of()));
       } else {
         comparisons.add(comparator.compare(name, a.get(name), b.get(name)));
       }

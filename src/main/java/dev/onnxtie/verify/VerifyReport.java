@@ -152,6 +152,9 @@ public record VerifyReport(
    * @param nanInfMatch true when NaN and Inf (with its sign) sit at the same places on both sides
    * @param bitwiseIdentical true when dtype, shape and every byte are the same
    * @param detail the first offending element, or why the output could not be compared; may be null
+   * @param histogram for a floating-point output (tensor, or sequence of them) that is not bitwise
+   *     identical, the count of elements per bin of |A - B| (see {@link Bin}), summing to {@code
+   *     elements}; empty otherwise
    */
   public record OutputComparison(
       String name,
@@ -166,7 +169,8 @@ public record VerifyReport(
       long outOfTolerance,
       boolean nanInfMatch,
       boolean bitwiseIdentical,
-      String detail) {
+      String detail,
+      List<Bin> histogram) {
 
     /** True when the output matched. */
     public boolean passed() {
@@ -181,6 +185,20 @@ public record VerifyReport(
           + " nanInf=" + nanInfMatch + " bitwise=" + bitwiseIdentical + (detail == null ? "" : " (" + detail + ")");
     }
   }
+
+  /**
+   * One bin of a histogram of |A - B|: the elements with {@code lower <= |A - B| < upper}, except the
+   * first bin (exactly 0: {@code lower = upper = 0}) and the second ({@code 0 < |A - B| < upper}); an
+   * element NaN on both sides, or the same Inf on both, counts as 0.
+   *
+   * @param label the bin as people read it: {@code 0}, {@code <1e-12}, the decade's lower edge such as
+   *     {@code 1e-7}, {@code >=1e3}, or {@code NaN/Inf} (NaN or Inf on one side only, or Infs of
+   *     opposite sign)
+   * @param lower the lower bound; null for the NaN/Inf bin
+   * @param upper the upper bound (exclusive); null for the last bin of numbers (no bound) and the NaN/Inf bin
+   * @param count the elements in the bin
+   */
+  public record Bin(String label, Double lower, Double upper, long count) {}
 
   /**
    * One input set and its outcome.

@@ -96,6 +96,7 @@ class HtmlReportTest {
     assertTrue(tie.text().contains("transpose [1, 0]"), tie.text());
     assertTrue(both.page().html().contains("float</td><td>[1000, 64]"), "the kept tensor's dtype and shape");
     assertTrue(both.page().html().contains("logits") && both.page().html().contains("bitwise identical"), "the verified output");
+    assertFalse(both.page().html().contains("<tr class=\"histogram\""), "no histogram for a bitwise-identical output");
   }
 
   @Test
@@ -334,6 +335,88 @@ class HtmlReportTest {
     try (Stream<Path> files = Files.list(dir)) {
       assertEquals(List.of("o.onnx", "r.html"), files.map(p -> p.getFileName().toString()).sorted().toList());
     }
+  }
+
+  /**
+   * y = x W and c = x * 0 + C, with B's W 1e-3 larger on some elements and B's C off by known
+   * amounts: 0.5, 3e-5, 2999 and a NaN on four of its 64 elements.
+   */
+  static Path differingModel(Path file, boolean b) {
+    float[] w = dev.onnxtie.TestModels.randomFloats(7, 16 * 8);
+    float[] c = new float[4 * 16];
+    java.util.Arrays.fill(c, 1f);
+    if (b) {
+      for (int i = 0; i < w.length; i += 5) {
+        w[i] += 1e-3f;
+      }
+      c[3] = 1.5f;
+      c[17] = 1.00003f;
+      c[40] = 3000f;
+      c[63] = Float.NaN;
+    }
+    dev.onnxtie.proto.Onnx.GraphProto graph = dev.onnxtie.proto.Onnx.GraphProto.newBuilder().setName("differ")
+        .addNode(TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
+        .addNode(TestModels.node("Mul", "zero", List.of("x", "Z"), List.of("x0")))
+        .addNode(TestModels.node("Add", "add", List.of("x0", "C"), List.of("c")))
+        .addInitializer(TestModels.floats("W", w, 16, 8)).addInitializer(TestModels.floats("Z", new float[] {0f}))
+        .addInitializer(TestModels.floats("C", c, 4, 16))
+        .addInput(TestModels.value("x", 1, 4, 16)).addOutput(TestModels.value("y", 1, 4, 8)).addOutput(TestModels.value("c", 1, 4, 16))
+        .build();
+    return TestModels.save(TestModels.model(graph), file);
+  }
+
+  /** The histogram rows of a page: output name to its bins' label and count, in page order. */
+  static Map<String, List<String>> pageHistograms(String html) {
+    Map<String, List<String>> histograms = new java.util.LinkedHashMap<>();
+    java.util.regex.Matcher row = java.util.regex.Pattern.compile("<tr class=\"histogram\" data-output=\"([^\"]*)\" data-run=\"0\">(.*?)</tr>")
+        .matcher(html);
+    while (row.find()) {
+      List<String> bins = new ArrayList<>();
+      java.util.regex.Matcher bin = java.util.regex.Pattern.compile("<g class=\"bin [a-z]+\" data-label=\"([^\"]*)\" data-count=\"(\\d+)\"")
+          .matcher(row.group(2));
+      while (bin.find()) {
+        bins.add(ReportPage.unescape(bin.group(1)) + "=" + bin.group(2));
+      }
+      histograms.put(ReportPage.unescape(row.group(1)), bins);
+    }
+    return histograms;
+  }
+
+  @Test
+  void outputsThatDifferShowTheHistogramOfTheJson() throws Exception {
+    Path a = differingModel(dir.resolve("a.onnx"), false);
+    Path b = differingModel(dir.resolve("b.onnx"), true);
+    Cli verify = Cli.run("verify", a.toString(), b.toString(), "--json");
+    assertEquals(1, verify.code(), verify.err()); // c's NaN is a mismatch
+    Path html = dir.resolve("r.html");
+    Cli report = Cli.run("report", a.toString(), b.toString(), "-o", html.toString(), "--verify");
+    assertEquals(1, report.code(), report.err());
+    Map<String, List<String>> page = pageHistograms(Files.readString(html));
+    JsonArray outputs = JsonOutput.envelope(verify).getAsJsonObject("result").getAsJsonArray("runs").get(0).getAsJsonObject()
+        .getAsJsonArray("outputs");
+    Map<String, List<String>> json = new java.util.LinkedHashMap<>();
+    for (JsonElement element : outputs) {
+      JsonObject output = element.getAsJsonObject();
+      assertFalse(output.get("bitwiseIdentical").getAsBoolean(), output.toString());
+      long sum = 0;
+      List<String> bins = new ArrayList<>();
+      for (JsonElement bin : output.getAsJsonArray("histogram")) {
+        sum += bin.getAsJsonObject().get("count").getAsLong();
+        bins.add(bin.getAsJsonObject().get("label").getAsString() + "=" + bin.getAsJsonObject().get("count").getAsLong());
+      }
+      assertEquals(output.get("elements").getAsLong(), sum, "the bins hold every element of " + output);
+      json.put(output.get("name").getAsString(), bins);
+    }
+    assertEquals(json, page, "the page draws the JSON's counts");
+    // c = x * 0 + C: |A - B| is exactly B's offsets
+    List<String> c = json.get("c").stream().filter(bin -> !bin.endsWith("=0")).toList();
+    assertEquals(List.of("0=60", "1e-5=1", "1e-1=1", ">=1e3=1", "NaN/Inf=1"), c);
+    // y = x W: B's W is 1e-3 larger on a fifth of its elements, x in [-1, 1): some outputs move, none by 0.1
+    List<String> y = json.get("y");
+    assertEquals(19, y.size());
+    assertTrue(y.subList(13, 19).stream().allMatch(bin -> bin.endsWith("=0")), y.toString());
+    assertTrue(y.subList(1, 13).stream().anyMatch(bin -> !bin.endsWith("=0")), y.toString());
+    assertTrue(Files.readString(html).contains("<svg class=\"histogram\""), "drawn as SVG");
   }
 
   @Test
