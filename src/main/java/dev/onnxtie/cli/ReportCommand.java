@@ -1,5 +1,6 @@
 package dev.onnxtie.cli;
 
+import dev.onnxtie.Units;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.GraphOutline;
 import dev.onnxtie.api.OnnxTie;

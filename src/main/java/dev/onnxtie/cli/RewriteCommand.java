@@ -1,6 +1,7 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.Units;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.GraphOutline;
 import dev.onnxtie.api.OnnxTie;

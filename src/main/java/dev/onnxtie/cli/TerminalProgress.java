@@ -1,5 +1,6 @@
 package dev.onnxtie.cli;
 
+import dev.onnxtie.Units;
 import dev.onnxtie.api.Progress;
 import java.io.IOException;
 import java.io.PrintWriter;

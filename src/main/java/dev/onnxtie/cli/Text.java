@@ -1,5 +1,6 @@
 package dev.onnxtie.cli;
 
+import dev.onnxtie.Units;
 import dev.onnxtie.api.CheckReport;
 import dev.onnxtie.api.CrossFileGroup;
 import dev.onnxtie.api.FolderInspectReport;

@@ -1,6 +1,7 @@
 package dev.onnxtie.report;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.Units;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.GraphOutline;
 import dev.onnxtie.api.GraphOutline.TensorOutline;
@@ -380,23 +381,8 @@ public final class HtmlReport {
 
   /** A size as people read it, with its exact value in {@code data-bytes} and in the tooltip. */
   static String bytes(String field, long bytes) {
-    return "<span class=\"bytes\" data-field=\"" + field + "\" data-bytes=\"" + bytes + "\" title=\"" + bytes + " bytes\">" + size(bytes)
+    return "<span class=\"bytes\" data-field=\"" + field + "\" data-bytes=\"" + bytes + "\" title=\"" + bytes + " bytes\">" + Units.bytes(bytes)
         + "</span>";
-  }
-
-  /** {@code 250.0 KiB}, as the text report prints sizes. */
-  static String size(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double value = bytes;
-    int unit = -1;
-    while (value >= 1024 && unit < units.length - 1) {
-      value /= 1024;
-      unit++;
-    }
-    return new BigDecimal(value).setScale(1, RoundingMode.HALF_UP).toPlainString() + " " + units[unit];
   }
 
   private static final String STYLE = """

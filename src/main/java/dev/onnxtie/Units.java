@@ -1,17 +1,17 @@
-package dev.onnxtie.cli;
+package dev.onnxtie;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 
-/** Formatting of sizes for the human-readable tables. */
-final class Units {
+/** Formatting of sizes for the human-readable tables and the HTML report. */
+public final class Units {
   private Units() {}
 
   /**
    * A size with one decimal in binary units ({@code 250.0 KiB}), as {@code %.1f} would print it, by
    * plain string building: a report of thousands of ties pays no {@code Formatter} set-up.
    */
-  static String bytes(long bytes) {
+  public static String bytes(long bytes) {
     if (bytes < 1024) {
       return bytes + " B";
     }
