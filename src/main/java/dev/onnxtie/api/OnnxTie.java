@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -410,10 +411,10 @@ public final class OnnxTie {
         : "onnx-tie rewrite MODEL MODEL-tied.onnx" + options + " for each file listed";
   }
 
-  private static final java.util.regex.Pattern PLAIN_WORD = java.util.regex.Pattern.compile("[A-Za-z0-9_./=:,+@%-]+");
+  private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_./=:,+@%-]+");
 
-  /** One argument as a POSIX shell takes it: as is when plain, else in single quotes. */
-  static String shellWord(String argument) {
+  /** One argument as a POSIX shell takes it: as is when plain, else in single quotes (fix lines, the report's command line). */
+  public static String shellWord(String argument) {
     return PLAIN_WORD.matcher(argument).matches() ? argument : "'" + argument.replace("'", "'\\''") + "'";
   }
 

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -25,7 +24,6 @@ import java.util.stream.Stream;
  * and writes the page ({@link HtmlReport}) from the same result record that {@code --json} prints.
  */
 final class HtmlReports {
-  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./=:,+@%-]+");
 
   private HtmlReports() {}
 
@@ -149,7 +147,7 @@ final class HtmlReports {
   static String commandLine(String[] arguments) {
     StringBuilder line = new StringBuilder("onnx-tie");
     for (String argument : arguments) {
-      line.append(' ').append(PLAIN.matcher(argument).matches() ? argument : "'" + argument.replace("'", "'\\''") + "'");
+      line.append(' ').append(OnnxTie.shellWord(argument));
     }
     return line.toString();
   }
