@@ -51,19 +51,31 @@ class DiskFullTest {
     }
   }
 
-  /** Takes all free space of the file system but {@code leave} bytes (allocated, not sparse), or all there is. */
-  static void fill(Path filler, long leave) throws IOException {
-    long free = Files.getFileStore(filler.getParent()).getUsableSpace();
-    long size = Math.max(0, free - leave);
+  /**
+   * Takes all free space of the file system but {@code leave} bytes (allocated, not sparse), or all
+   * there is. Pages of removed files that this JVM still maps are counted used until the mappings are
+   * collected, and free a moment later: so the filler is topped up until the space left is at most
+   * {@code leave} (a run once found the 16 MiB tmpfs with room to spare after "filling" it, and the
+   * rewrite that should have been refused succeeded).
+   */
+  static void fill(Path filler, long leave) throws IOException, InterruptedException {
     try (FileChannel channel = FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(1 << 16);
-      for (long written = 0; written < size; ) {
-        block.clear().limit((int) Math.min(block.capacity(), size - written));
-        try {
-          written += channel.write(block);
-        } catch (IOException e) {
-          break; // full already: pages of removed files still mapped were counted free a moment ago
+      for (int round = 0; round < 10; round++) {
+        long size = Files.getFileStore(filler.getParent()).getUsableSpace() - leave;
+        if (size <= 0) {
+          return;
         }
+        for (long written = 0; written < size; ) {
+          block.clear().limit((int) Math.min(block.capacity(), size - written));
+          try {
+            written += channel.write(block);
+          } catch (IOException e) {
+            break; // full already
+          }
+        }
+        System.gc(); // the mappings of removed files go, and their pages are free again
+        Thread.sleep(20);
       }
     }
   }
