@@ -69,7 +69,7 @@ final class CheckCommand implements Callable<Integer> {
     if (json.on()) {
       out.println(refused != null ? Json.partial("check", code, report, refused) : Json.envelope("check", code, report));
     } else {
-      Text.check(out, report, targets);
+      Text.check(out, report);
     }
     if (refused != null) {
       out.flush();

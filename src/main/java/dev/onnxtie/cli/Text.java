@@ -16,7 +16,6 @@ import dev.onnxtie.api.Verification;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -171,10 +170,8 @@ final class Text {
     }
   }
 
-  /**
-   * @param targets the files and folders checked, as given: the fix names them
-   */
-  static void check(PrintWriter out, CheckReport report, List<Path> targets) {
+  /** What check found, ending with its verdict and the fix the report names ({@link CheckReport#fix()}). */
+  static void check(PrintWriter out, CheckReport report) {
     refused(out, report.refused());
     report.withinFiles().forEach((file, groups) -> {
       for (InspectReport.DuplicateGroup group : groups) {
