@@ -19,22 +19,24 @@ import java.util.zip.CRC32;
  * java -cp target/onnx-tie-cli.jar bench/SessionRss.java MODEL [--disable-prepacking]
  * </pre>
  *
- * <p>Reads VmRSS from /proc/self/status right before (once it has settled after a collection) and right after {@code createSession} (the ORT
- * environment and session options already exist, so the native library is loaded before the first
- * reading), with graph optimization level ALL and, given the flag, {@code
- * session.disable_prepacking=1}. Then it runs one inference on {@code input_ids} int64 [1, 8] to be
- * sure the session works. Prints one line: {@code model=... prepacking=on|off rss_before_mib=...
- * rss_after_mib=... session_rss_mib=... session_run_rss_mib=... peak_rss_mib=... output=NAME[shape] sum=...
- * crc32=...} ({@code session_run_rss_mib}: the growth once the session has also run once, which
- * counts the weight pages ONNX Runtime only touches when it first runs; sum
- * and CRC-32 of the output floats, to compare a rewrite with its original); exit 0 when the
+ * <p>Reads VmRSS from /proc/self/status right before (once it has settled after a collection) and
+ * right after {@code createSession} (the ORT environment and session options already exist, so the
+ * native library is loaded before the first reading), with graph optimization level ALL and, given
+ * the flag, {@code session.disable_prepacking=1}. Then it runs one inference on {@code input_ids}
+ * int64 [1, 8] to be sure the session works. Prints one line: {@code model=... prepacking=on|off
+ * rss_before_mib=... rss_after_mib=... session_rss_mib=... session_run_rss_mib=... peak_rss_mib=...
+ * output=NAME[shape] sum=... crc32=...} ({@code session_run_rss_mib}: the growth once the session
+ * has also run once, which counts the weight pages ONNX Runtime only touches when it first runs;
+ * sum and CRC-32 of the output floats, to compare a rewrite with its original); exit 0 when the
  * inference ran.
  */
 public final class SessionRss {
   private SessionRss() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length < 1 || args.length > 2 || (args.length == 2 && !args[1].equals("--disable-prepacking"))) {
+    if (args.length < 1
+        || args.length > 2
+        || (args.length == 2 && !args[1].equals("--disable-prepacking"))) {
       System.err.println("usage: java -cp JAR bench/SessionRss.java MODEL [--disable-prepacking]");
       System.exit(2);
     }
@@ -82,7 +84,8 @@ public final class SessionRss {
         float value = values.get();
         sum += value;
         int bits = Float.floatToRawIntBits(value);
-        crc.update(new byte[] {(byte) bits, (byte) (bits >> 8), (byte) (bits >> 16), (byte) (bits >> 24)});
+        crc.update(
+            new byte[] {(byte) bits, (byte) (bits >> 8), (byte) (bits >> 16), (byte) (bits >> 24)});
       }
       return String.format(
           "%s%s sum=%.6g crc32=%08x",
@@ -112,7 +115,7 @@ public final class SessionRss {
     return previous;
   }
 
-  /** A "Name:   123 kB" field of /proc/self/status, in KiB. */
+  /** A "Name: 123 kB" field of /proc/self/status, in KiB. */
   private static long statusKib(String field) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith(field + ":")) {

@@ -54,22 +54,57 @@ public final class RewriteAndVerify {
 
     System.out.println(report.input() + " -> " + report.output());
     for (TieInfo tie : report.result().ties()) {
-      System.out.println("  " + (tie.applied() ? "tied " : "left ") + tie.removed() + " " + tie.shape() + " = "
-          + tie.relation().text() + " of " + tie.kept()
-          + " (" + tie.bytes() + " bytes" + (tie.applied() ? ", read through " + tie.form() : ", " + tie.reason()) + ")");
+      System.out.println(
+          "  "
+              + (tie.applied() ? "tied " : "left ")
+              + tie.removed()
+              + " "
+              + tie.shape()
+              + " = "
+              + tie.relation().text()
+              + " of "
+              + tie.kept()
+              + " ("
+              + tie.bytes()
+              + " bytes"
+              + (tie.applied() ? ", read through " + tie.form() : ", " + tie.reason())
+              + ")");
     }
     long applied = report.result().ties().stream().filter(TieInfo::applied).count();
-    System.out.println("ties: " + applied + ", bytes saved: " + report.result().bytesSaved()
-        + ", file bytes " + report.bytesBefore() + " -> " + report.bytesAfter());
+    System.out.println(
+        "ties: "
+            + applied
+            + ", bytes saved: "
+            + report.result().bytesSaved()
+            + ", file bytes "
+            + report.bytesBefore()
+            + " -> "
+            + report.bytesAfter());
     report.result().notes().forEach(note -> System.out.println("note: " + note));
 
     Verification verification = report.verification();
-    System.out.println("verification: " + (verification.passed() ? "PASSED" : "FAILED") + " on " + verification.provider()
-        + " (" + verification.runs().size() + " run" + (verification.runs().size() == 1 ? "" : "s") + ")");
+    System.out.println(
+        "verification: "
+            + (verification.passed() ? "PASSED" : "FAILED")
+            + " on "
+            + verification.provider()
+            + " ("
+            + verification.runs().size()
+            + " run"
+            + (verification.runs().size() == 1 ? "" : "s")
+            + ")");
     for (Verification.Run run : verification.runs()) {
       for (Verification.Output output : run.outputs()) {
-        System.out.println("  run " + run.index() + " " + output.name() + ": " + output.status()
-            + (output.bitwiseIdentical() ? ", bitwise identical" : ", max abs diff " + output.maxAbsDiff()));
+        System.out.println(
+            "  run "
+                + run.index()
+                + " "
+                + output.name()
+                + ": "
+                + output.status()
+                + (output.bitwiseIdentical()
+                    ? ", bitwise identical"
+                    : ", max abs diff " + output.maxAbsDiff()));
       }
     }
     // OnnxTie.rewrite throws (and writes nothing) when verification fails; this is belt and braces.

@@ -10,10 +10,13 @@ public class OnnxTieException extends RuntimeException {
 
   /** Exit code: success. */
   public static final int OK = 0;
+
   /** Exit code: a verification mismatch or a failed check. */
   public static final int CHECK_FAILED = 1;
+
   /** Exit code: bad input or usage (unreadable, malformed or hostile model, wrong option). */
   public static final int BAD_INPUT = 2;
+
   /** Exit code: an internal error (a bug in onnx-tie). */
   public static final int INTERNAL = 3;
 

@@ -22,6 +22,8 @@ public final class Units {
       value /= 1024;
       unit++;
     }
-    return new BigDecimal(value).setScale(1, RoundingMode.HALF_UP).toPlainString() + " " + units[unit];
+    return new BigDecimal(value).setScale(1, RoundingMode.HALF_UP).toPlainString()
+        + " "
+        + units[unit];
   }
 }

@@ -17,7 +17,10 @@ public final class BackendData {
 
   /** The suite's folder; fails the test, naming the package to install, when it is missing. */
   public static Path suite() {
-    assertTrue(Files.isDirectory(SUITE), SUITE + " is missing: the tests read ONNX's backend test suite; apt-get install libonnx-testdata");
+    assertTrue(
+        Files.isDirectory(SUITE),
+        SUITE
+            + " is missing: the tests read ONNX's backend test suite; apt-get install libonnx-testdata");
     return SUITE;
   }
 }

@@ -25,12 +25,17 @@ public record Cli(int code, String out, String err) {
    * folder of models), so that every end-to-end test that drives the CLI checks its outputs.
    */
   private static void checkWritten(String... args) {
-    if (args.length < 3 || !(args[0].equals("rewrite") || args[0].equals("insert")) || List.of(args).contains("--dry-run")
-        || args[1].startsWith("-") || args[2].startsWith("-") && !args[2].equals("-")) {
+    if (args.length < 3
+        || !(args[0].equals("rewrite") || args[0].equals("insert"))
+        || List.of(args).contains("--dry-run")
+        || args[1].startsWith("-")
+        || args[2].startsWith("-") && !args[2].equals("-")) {
       return;
     }
     Path out = Path.of(args[2]);
-    if (args[2].equals("-") || !Files.exists(out) || !(Files.isRegularFile(out) || Files.isDirectory(out))) {
+    if (args[2].equals("-")
+        || !Files.exists(out)
+        || !(Files.isRegularFile(out) || Files.isDirectory(out))) {
       return;
     }
     OnnxChecker.check(out);

@@ -11,12 +11,19 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Runs a model in ONNX Runtime (CPU) on one int64 or float input and returns its outputs' raw bytes. */
+/**
+ * Runs a model in ONNX Runtime (CPU) on one int64 or float input and returns its outputs' raw
+ * bytes.
+ */
 public final class OrtRun {
   private OrtRun() {}
 
-  /** Outputs (name → raw bytes) of a model fed {@code ids} of shape [rows, cols] as its only int64 input. */
-  public static Map<String, ByteBuffer> int64(Path model, String input, long[] ids, long... shape) throws OrtException {
+  /**
+   * Outputs (name → raw bytes) of a model fed {@code ids} of shape [rows, cols] as its only int64
+   * input.
+   */
+  public static Map<String, ByteBuffer> int64(Path model, String input, long[] ids, long... shape)
+      throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession session = env.createSession(model.toString(), options);
@@ -26,17 +33,20 @@ public final class OrtRun {
   }
 
   /** Outputs of a model fed one float input. */
-  public static Map<String, ByteBuffer> floats(Path model, String input, float[] values, long... shape) throws OrtException {
+  public static Map<String, ByteBuffer> floats(
+      Path model, String input, float[] values, long... shape) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession session = env.createSession(model.toString(), options);
-        OnnxTensor tensor = OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(values), shape)) {
+        OnnxTensor tensor =
+            OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(values), shape)) {
       return outputs(session.run(Map.of(input, tensor)));
     }
   }
 
   /** Outputs of a model fed the given inputs (the caller owns and closes them). */
-  public static Map<String, ByteBuffer> run(Path model, Map<String, OnnxTensor> inputs) throws OrtException {
+  public static Map<String, ByteBuffer> run(Path model, Map<String, OnnxTensor> inputs)
+      throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession session = env.createSession(model.toString(), options)) {

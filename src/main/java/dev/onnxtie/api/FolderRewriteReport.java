@@ -15,5 +15,13 @@ import java.util.List;
  * @param copied the folder's other files, copied byte for byte (paths relative to the folder)
  * @param notes what was not copied, and why
  */
-public record FolderRewriteReport(String input, String output, boolean dryRun, List<RewriteReport> models, String sharedData,
-    long bytesBefore, Long bytesAfter, List<String> copied, List<String> notes) {}
+public record FolderRewriteReport(
+    String input,
+    String output,
+    boolean dryRun,
+    List<RewriteReport> models,
+    String sharedData,
+    long bytesBefore,
+    Long bytesAfter,
+    List<String> copied,
+    List<String> notes) {}

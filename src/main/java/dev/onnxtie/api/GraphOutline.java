@@ -36,7 +36,8 @@ public record GraphOutline(String model, List<NodeOutline> nodes, List<TensorOut
    * @param inputs input names ("" for an omitted optional input)
    * @param outputs output names
    */
-  public record NodeOutline(String name, String opType, String scope, List<String> inputs, List<String> outputs) {
+  public record NodeOutline(
+      String name, String opType, String scope, List<String> inputs, List<String> outputs) {
     /** Defensive copies. */
     public NodeOutline {
       inputs = List.copyOf(inputs);
@@ -73,11 +74,19 @@ public record GraphOutline(String model, List<NodeOutline> nodes, List<TensorOut
     List<TensorOutline> tensors = new ArrayList<>();
     for (Scope scope : editor.scopes()) {
       for (Node node : scope.nodes()) {
-        String op = node.domain().isEmpty() || node.domain().equals("ai.onnx") ? node.opType() : node.domain() + "." + node.opType();
+        String op =
+            node.domain().isEmpty() || node.domain().equals("ai.onnx")
+                ? node.opType()
+                : node.domain() + "." + node.opType();
         nodes.add(new NodeOutline(node.name(), op, scope.path(), node.inputs(), node.outputs()));
       }
       for (TensorSource source : scope.tensorSources()) {
-        tensors.add(new TensorOutline(source.name(), scope.path(), source.type().onnxName(), Arrays.stream(source.dims()).boxed().toList()));
+        tensors.add(
+            new TensorOutline(
+                source.name(),
+                scope.path(),
+                source.type().onnxName(),
+                Arrays.stream(source.dims()).boxed().toList()));
       }
     }
     return new GraphOutline(label, nodes, tensors);

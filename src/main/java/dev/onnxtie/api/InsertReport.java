@@ -11,4 +11,5 @@ import java.util.List;
  * @param notes what was added, one line each
  * @param verification the verification of the original outputs when one was asked for, else null
  */
-public record InsertReport(String input, String output, int changes, List<String> notes, Verification verification) {}
+public record InsertReport(
+    String input, String output, int changes, List<String> notes, Verification verification) {}

@@ -6,7 +6,8 @@ import dev.onnxtie.verify.VerifyOptions;
 /**
  * What {@code insert} should add, and whether to verify the original outputs afterwards.
  *
- * @param encoder the encoder's MatMul or Gemm node (with {@code mirror}: any layer of the chain, or null)
+ * @param encoder the encoder's MatMul or Gemm node (with {@code mirror}: any layer of the chain, or
+ *     null)
  * @param input the decoder's input tensor, or null for the encoder's output
  * @param activation none, relu, sigmoid, tanh or same (the encoder's)
  * @param bias zeros, none, encoder, or the name of an existing initializer
@@ -15,11 +16,18 @@ import dev.onnxtie.verify.VerifyOptions;
  * @param verify when not null, the output is run against the input in ONNX Runtime (on the input's
  *     outputs, unless the options name others) before it is renamed into place
  */
-public record InsertRequest(String encoder, String input, String activation, String bias, String output, boolean mirror,
+public record InsertRequest(
+    String encoder,
+    String input,
+    String activation,
+    String bias,
+    String output,
+    boolean mirror,
     VerifyOptions verify) {
 
   /** The valid {@code --activation} values. */
-  public static final java.util.List<String> ACTIVATIONS = java.util.List.of("none", "relu", "sigmoid", "tanh", "same");
+  public static final java.util.List<String> ACTIVATIONS =
+      java.util.List.of("none", "relu", "sigmoid", "tanh", "same");
 
   InsertOptions toOptions() {
     return new InsertOptions(encoder, input, activation, bias, output, mirror);

@@ -50,36 +50,60 @@ final class Inspection {
         inputs.add(value(main, name));
       }
     }
-    List<InspectReport.Value> outputs = main.outputNames().stream().map(name -> value(main, name)).toList();
+    List<InspectReport.Value> outputs =
+        main.outputNames().stream().map(name -> value(main, name)).toList();
     Map<String, Integer> nodesByOp = new TreeMap<>();
-    main.allNodes().forEach(node -> nodesByOp.merge(node.domain().isEmpty() ? node.opType() : node.domain() + "." + node.opType(), 1, Integer::sum));
+    main.allNodes()
+        .forEach(
+            node ->
+                nodesByOp.merge(
+                    node.domain().isEmpty() ? node.opType() : node.domain() + "." + node.opType(),
+                    1,
+                    Integer::sum));
     Map<String, InspectReport.TypeTotal> byType = new TreeMap<>();
     Map<String, Long> external = new TreeMap<>();
-    ProtoGraphs.visit(model.proto(), (path, depth, graph) -> {
-      for (TensorProto tensor : graph.getInitializerList()) {
-        DataType type = Tensors.hasKnownType(tensor) ? Tensors.dataType(tensor) : null;
-        long bytes = type != null && type.isFixedSize() ? Tensors.byteSize(tensor) : 0;
-        byType.merge(type != null ? type.onnxName() : "type " + tensor.getDataType(), new InspectReport.TypeTotal(1, bytes),
-            (a, b) -> new InspectReport.TypeTotal(a.count() + b.count(), a.bytes() + b.bytes()));
-        if (Tensors.isExternal(tensor)) {
-          ExternalData.Location where = model.externalData().locate(tensor);
-          external.computeIfAbsent(where.location(), location -> OnnxTie.sizeOf(model.source().toAbsolutePath().getParent().resolve(location)));
-        }
-      }
-    });
+    ProtoGraphs.visit(
+        model.proto(),
+        (path, depth, graph) -> {
+          for (TensorProto tensor : graph.getInitializerList()) {
+            DataType type = Tensors.hasKnownType(tensor) ? Tensors.dataType(tensor) : null;
+            long bytes = type != null && type.isFixedSize() ? Tensors.byteSize(tensor) : 0;
+            byType.merge(
+                type != null ? type.onnxName() : "type " + tensor.getDataType(),
+                new InspectReport.TypeTotal(1, bytes),
+                (a, b) ->
+                    new InspectReport.TypeTotal(a.count() + b.count(), a.bytes() + b.bytes()));
+            if (Tensors.isExternal(tensor)) {
+              ExternalData.Location where = model.externalData().locate(tensor);
+              external.computeIfAbsent(
+                  where.location(),
+                  location ->
+                      OnnxTie.sizeOf(
+                          model.source().toAbsolutePath().getParent().resolve(location)));
+            }
+          }
+        });
     Map<String, InspectReport.TypeTotal> constants = new TreeMap<>();
     for (Scope scope : editor.scopes()) {
       for (var source : scope.tensorSources()) {
         if (!scope.hasInitializer(source.name())) {
-          constants.merge(source.type().onnxName(), new InspectReport.TypeTotal(1, source.byteSize()),
+          constants.merge(
+              source.type().onnxName(),
+              new InspectReport.TypeTotal(1, source.byteSize()),
               (a, b) -> new InspectReport.TypeTotal(a.count() + b.count(), a.bytes() + b.bytes()));
         }
       }
     }
     // the plan: the rewrite done in memory and measured as it would be written beside the input
-    String outName = model.source() == null ? "model-tied.onnx" : java.nio.file.Path.of(OnnxTie.tiedName(model.source())).getFileName().toString();
-    Plan.Measured plan = model.source() == null || !measure ? null
-        : Plan.eachOnItsOwn(List.of(model), List.of(outName), RewriteOptions.defaults().withMinBytes(minBytes));
+    String outName =
+        model.source() == null
+            ? "model-tied.onnx"
+            : java.nio.file.Path.of(OnnxTie.tiedName(model.source())).getFileName().toString();
+    Plan.Measured plan =
+        model.source() == null || !measure
+            ? null
+            : Plan.eachOnItsOwn(
+                List.of(model), List.of(outName), RewriteOptions.defaults().withMinBytes(minBytes));
     java.util.Set<String> removed = new java.util.HashSet<>();
     List<KeptDuplicate> kept = new ArrayList<>();
     if (plan != null) {
@@ -87,8 +111,21 @@ final class Inspection {
         if (tie.saves() && plan.saves()) {
           removed.add(tie.removed());
         } else {
-          kept.add(new KeptDuplicate(label, tie.removed(), tie.kept(), label, tie.relation(), tie.bytes(), tie.saves()
-              ? "a rewrite would not make the file smaller (" + plan.before() + " -> " + plan.after() + " bytes)" : tie.reason()));
+          kept.add(
+              new KeptDuplicate(
+                  label,
+                  tie.removed(),
+                  tie.kept(),
+                  label,
+                  tie.relation(),
+                  tie.bytes(),
+                  tie.saves()
+                      ? "a rewrite would not make the file smaller ("
+                          + plan.before()
+                          + " -> "
+                          + plan.after()
+                          + " bytes)"
+                      : tie.reason()));
         }
       }
     }
@@ -100,29 +137,67 @@ final class Inspection {
         if (plan != null && !removed.contains(tie.removed().name())) {
           continue;
         }
-        members.add(new InspectReport.Member(tie.removed().name(), TieRelation.of(tie.relation()), boxed(tie.removed().dims()), tie.removed().scope().path(),
-            tie.removed().byteSize()));
+        members.add(
+            new InspectReport.Member(
+                tie.removed().name(),
+                TieRelation.of(tie.relation()),
+                boxed(tie.removed().dims()),
+                tie.removed().scope().path(),
+                tie.removed().byteSize()));
       }
       if (members.isEmpty()) {
         continue;
       }
-      groups.add(new InspectReport.DuplicateGroup(group.kept().name(), group.kept().type().onnxName(), boxed(group.kept().dims()),
-          group.kept().scope().path(), members, members.stream().mapToLong(InspectReport.Member::bytes).sum()));
+      groups.add(
+          new InspectReport.DuplicateGroup(
+              group.kept().name(),
+              group.kept().type().onnxName(),
+              boxed(group.kept().dims()),
+              group.kept().scope().path(),
+              members,
+              members.stream().mapToLong(InspectReport.Member::bytes).sum()));
       if (plan == null) {
         wasted += group.wastedBytes();
       }
     }
     List<InspectReport.TransposedTie> transposed = new ArrayList<>();
     for (TransposedTie tie : TransposedTie.find(editor)) {
-      if (tie.heldTwice()) { // with W read by the Transpose alone, ONNX Runtime frees W once it folded the Transpose
-        transposed.add(new InspectReport.TransposedTie(tie.weight().name(), tie.weight().type().onnxName(), boxed(tie.weight().dims()),
-            tie.transpose().label(), tie.matmuls().size(), tie.weight().byteSize(), tie.otherReaders()));
+      if (tie
+          .heldTwice()) { // with W read by the Transpose alone, ONNX Runtime frees W once it folded
+        // the Transpose
+        transposed.add(
+            new InspectReport.TransposedTie(
+                tie.weight().name(),
+                tie.weight().type().onnxName(),
+                boxed(tie.weight().dims()),
+                tie.transpose().label(),
+                tie.matmuls().size(),
+                tie.weight().byteSize(),
+                tie.otherReaders()));
       }
     }
-    String producer = (model.proto().getProducerName() + " " + model.proto().getProducerVersion()).trim();
-    return new InspectReport(label, minBytes, model.irVersion(), opsets, producer, inputs, outputs, nodesByOp,
-        editor.scopes().size() - 1, byType, external, groups, wasted, OnnxTie.denseLayers(editor), transposed, constants, kept,
-        plan == null ? null : plan.before(), plan == null ? null : plan.saves() ? plan.after() : plan.before());
+    String producer =
+        (model.proto().getProducerName() + " " + model.proto().getProducerVersion()).trim();
+    return new InspectReport(
+        label,
+        minBytes,
+        model.irVersion(),
+        opsets,
+        producer,
+        inputs,
+        outputs,
+        nodesByOp,
+        editor.scopes().size() - 1,
+        byType,
+        external,
+        groups,
+        wasted,
+        OnnxTie.denseLayers(editor),
+        transposed,
+        constants,
+        kept,
+        plan == null ? null : plan.before(),
+        plan == null ? null : plan.saves() ? plan.after() : plan.before());
   }
 
   private static InspectReport.Value value(Scope scope, String name) {
@@ -130,8 +205,12 @@ final class Inspection {
     if (type == null) {
       return new InspectReport.Value(name, "?", null);
     }
-    String dtype = DataType.isKnown(type.elemType()) ? DataType.fromCode(type.elemType()).onnxName() : "type " + type.elemType();
-    List<Object> dims = type.dims() == null ? null : type.dims().stream().map(d -> (Object) d).toList();
+    String dtype =
+        DataType.isKnown(type.elemType())
+            ? DataType.fromCode(type.elemType()).onnxName()
+            : "type " + type.elemType();
+    List<Object> dims =
+        type.dims() == null ? null : type.dims().stream().map(d -> (Object) d).toList();
     return new InspectReport.Value(name, dtype, dims);
   }
 

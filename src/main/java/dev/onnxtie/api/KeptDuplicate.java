@@ -12,4 +12,11 @@ package dev.onnxtie.api;
  * @param bytes its bytes
  * @param reason why it stays
  */
-public record KeptDuplicate(String file, String tensor, String copyOf, String copyOfFile, TieRelation relation, long bytes, String reason) {}
+public record KeptDuplicate(
+    String file,
+    String tensor,
+    String copyOf,
+    String copyOfFile,
+    TieRelation relation,
+    long bytes,
+    String reason) {}

@@ -31,11 +31,13 @@ final class Parallel {
     try {
       List<Future<R>> futures = new ArrayList<>();
       for (T item : items) {
-        futures.add(pool.submit(() -> {
-          R result = work.apply(item);
-          progress.step(item.toString(), done.incrementAndGet(), items.size());
-          return result;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  R result = work.apply(item);
+                  progress.step(item.toString(), done.incrementAndGet(), items.size());
+                  return result;
+                }));
       }
       List<R> results = new ArrayList<>();
       for (Future<R> future : futures) {

@@ -27,17 +27,27 @@ final class Plan {
   /**
    * One way to rewrite the models, measured.
    *
-   * @param shared true for one shared data file ({@code --shared-data}), false for each model on its own
+   * @param shared true for one shared data file ({@code --shared-data}), false for each model on
+   *     its own
    * @param before bytes of the models and their data files now
    * @param after bytes the rewrite would write
    * @param results what the tie pass would do to each model, same order
-   * @param sharedCopies copies across files the shared data file would store once (0 for each on its own)
+   * @param sharedCopies copies across files the shared data file would store once (0 for each on
+   *     its own)
    * @param rewritten the rewritten models, same order (in memory; they read the input's bytes)
    */
-  record Measured(boolean shared, long before, long after, List<TieResult> results, int sharedCopies, List<OnnxModel> rewritten) {
+  record Measured(
+      boolean shared,
+      long before,
+      long after,
+      List<TieResult> results,
+      int sharedCopies,
+      List<OnnxModel> rewritten) {
     /** Ties the rewrite applies, over all models. */
     int ties() {
-      return results.stream().mapToInt(result -> (int) result.ties().stream().filter(TieInfo::saves).count()).sum();
+      return results.stream()
+          .mapToInt(result -> (int) result.ties().stream().filter(TieInfo::saves).count())
+          .sum();
     }
 
     /** True when the rewrite removes something and the files get smaller. */
@@ -51,7 +61,8 @@ final class Plan {
    *
    * @param outNames the output file name of each model (its data file is named after it)
    */
-  static Measured eachOnItsOwn(List<OnnxModel> models, List<String> outNames, RewriteOptions options) {
+  static Measured eachOnItsOwn(
+      List<OnnxModel> models, List<String> outNames, RewriteOptions options) {
     long after = 0;
     List<TieResult> results = new ArrayList<>();
     List<OnnxModel> written = new ArrayList<>();
@@ -65,15 +76,21 @@ final class Plan {
   }
 
   /**
-   * All models written against one shared data file, as {@code rewrite DIR OUT --shared-data} writes
-   * them.
+   * All models written against one shared data file, as {@code rewrite DIR OUT --shared-data}
+   * writes them.
    *
    * @param editors one editor per model, read only
    * @param found the groups {@link CrossFileFinder} found over those editors
    * @param own the models rewritten each on its own: reused where no Constant node changes
    */
-  static Measured shared(List<OnnxModel> models, List<String> labels, RewriteOptions options, String dataName, List<GraphEditor> editors,
-      List<CrossFileFinder.Group> found, Measured own) {
+  static Measured shared(
+      List<OnnxModel> models,
+      List<String> labels,
+      RewriteOptions options,
+      String dataName,
+      List<GraphEditor> editors,
+      List<CrossFileFinder.Group> found,
+      Measured own) {
     List<Set<String>> constants = new ArrayList<>();
     int copies = sharedCopies(editors, labels, found, constants);
     List<OnnxModel> rewritten = new ArrayList<>();
@@ -84,7 +101,8 @@ final class Plan {
         results.add(own.results().get(i));
         continue;
       }
-      OnnxTie.Rewritten one = OnnxTie.rewrite(models.get(i), options, constants.get(i), Progress.NONE);
+      OnnxTie.Rewritten one =
+          OnnxTie.rewrite(models.get(i), options, constants.get(i), Progress.NONE);
       rewritten.add(one.model());
       results.add(one.result());
     }
@@ -92,9 +110,15 @@ final class Plan {
     return new Measured(true, OnnxTie.totalBytes(models), after, results, copies, rewritten);
   }
 
-  /** How {@code --shared-data} lays out tensors: every tensor a check would count goes to the shared file. */
+  /**
+   * How {@code --shared-data} lays out tensors: every tensor a check would count goes to the shared
+   * file.
+   */
   static WriteOptions sharedWrite(RewriteOptions options, String dataName) {
-    return new WriteOptions(WriteOptions.Layout.EXTERNAL, dataName, Math.min(options.write().threshold(), options.minBytes()),
+    return new WriteOptions(
+        WriteOptions.Layout.EXTERNAL,
+        dataName,
+        Math.min(options.write().threshold(), options.minBytes()),
         options.write().alignment());
   }
 
@@ -103,10 +127,15 @@ final class Plan {
    * bytes): a shared rewrite turns them into initializers, so that the shared data file stores them
    * once.
    */
-  static List<Set<String>> constantsSharedAcrossFiles(List<OnnxModel> models, List<String> labels, long minBytes) {
+  static List<Set<String>> constantsSharedAcrossFiles(
+      List<OnnxModel> models, List<String> labels, long minBytes) {
     List<Set<String>> constants = new ArrayList<>();
     List<GraphEditor> editors = models.stream().map(GraphEditor::new).toList();
-    sharedCopies(editors, labels, models.size() < 2 ? List.of() : CrossFileFinder.find(editors, labels, minBytes), constants);
+    sharedCopies(
+        editors,
+        labels,
+        models.size() < 2 ? List.of() : CrossFileFinder.find(editors, labels, minBytes),
+        constants);
     return constants;
   }
 
@@ -114,7 +143,11 @@ final class Plan {
    * Fills {@code constants} (one set per model) and returns the number of identical copies across
    * files that are not stored once yet: those one shared data file stores once.
    */
-  private static int sharedCopies(List<GraphEditor> editors, List<String> labels, List<CrossFileFinder.Group> found, List<Set<String>> constants) {
+  private static int sharedCopies(
+      List<GraphEditor> editors,
+      List<String> labels,
+      List<CrossFileFinder.Group> found,
+      List<Set<String>> constants) {
     for (int i = 0; i < editors.size(); i++) {
       constants.add(new HashSet<>());
     }
@@ -140,6 +173,7 @@ final class Plan {
   }
 
   private static boolean isConstant(GraphEditor editor, String name) {
-    return editor.scopes().stream().anyMatch(scope -> !scope.hasInitializer(name) && scope.producer(name).isPresent());
+    return editor.scopes().stream()
+        .anyMatch(scope -> !scope.hasInitializer(name) && scope.producer(name).isPresent());
   }
 }

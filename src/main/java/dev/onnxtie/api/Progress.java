@@ -20,6 +20,8 @@ public interface Progress {
   /** A phase of the work on one model began, e.g. "reading model.onnx", "verifying: run 1 of 3". */
   default void phase(String what) {}
 
-  /** Bytes of the current phase done, of {@code total} (finding duplicates reads every tensor once). */
+  /**
+   * Bytes of the current phase done, of {@code total} (finding duplicates reads every tensor once).
+   */
   default void bytes(long done, long total) {}
 }

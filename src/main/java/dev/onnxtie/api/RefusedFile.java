@@ -5,6 +5,7 @@ package dev.onnxtie.api;
  * that file alone); the other files are still reported.
  *
  * @param path the file as given
- * @param reason the one-line reason (e.g. an IR version newer than this tool knows, a truncated file)
+ * @param reason the one-line reason (e.g. an IR version newer than this tool knows, a truncated
+ *     file)
  */
 public record RefusedFile(String path, String reason) {}

@@ -15,15 +15,19 @@ import dev.onnxtie.verify.VerifyOptions;
  * @param verify when not null, the output is verified against the input in ONNX Runtime before it
  *     is renamed into place; a mismatch writes nothing
  */
-public record RewriteOptions(TieForm form, long minBytes, boolean dryRun, WriteOptions write, VerifyOptions verify) {
+public record RewriteOptions(
+    TieForm form, long minBytes, boolean dryRun, WriteOptions write, VerifyOptions verify) {
   /** Transpose form, 64-byte threshold, automatic layout, no verification. */
   public static RewriteOptions defaults() {
-    return new RewriteOptions(TieForm.TRANSPOSE, TieFinder.DEFAULT_MIN_BYTES, false, WriteOptions.defaults(), null);
+    return new RewriteOptions(
+        TieForm.TRANSPOSE, TieFinder.DEFAULT_MIN_BYTES, false, WriteOptions.defaults(), null);
   }
 
   /** The valid names of {@link #withForm(String)}. */
-  public static final java.util.List<String> FORMS = java.util.Arrays.stream(TieForm.values())
-      .map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList();
+  public static final java.util.List<String> FORMS =
+      java.util.Arrays.stream(TieForm.values())
+          .map(f -> f.name().toLowerCase(java.util.Locale.ROOT))
+          .toList();
 
   /** Validates the threshold. */
   public RewriteOptions {
@@ -37,23 +41,28 @@ public record RewriteOptions(TieForm form, long minBytes, boolean dryRun, WriteO
     try {
       return withForm(TieForm.valueOf(name.toUpperCase(java.util.Locale.ROOT)));
     } catch (IllegalArgumentException e) {
-      throw dev.onnxtie.OnnxTieException.badInput("unknown --form '" + name + "'; valid: " + String.join(", ", FORMS));
+      throw dev.onnxtie.OnnxTieException.badInput(
+          "unknown --form '" + name + "'; valid: " + String.join(", ", FORMS));
     }
   }
 
   /**
    * The same options with the output's tensors of at least {@code sizeThreshold} bytes in an
-   * external data file ({@code file} null: the default name), or everything in one file
-   * ({@code singleFile}), or the automatic layout (neither).
+   * external data file ({@code file} null: the default name), or everything in one file ({@code
+   * singleFile}), or the automatic layout (neither).
    */
-  public RewriteOptions withLayout(String externalDataFile, boolean external, boolean singleFile, long sizeThreshold) {
+  public RewriteOptions withLayout(
+      String externalDataFile, boolean external, boolean singleFile, long sizeThreshold) {
     if (external && singleFile) {
-      throw dev.onnxtie.OnnxTieException.badInput("--external-data and --single-file exclude each other");
+      throw dev.onnxtie.OnnxTieException.badInput(
+          "--external-data and --single-file exclude each other");
     }
     if (sizeThreshold < 0) {
-      throw dev.onnxtie.OnnxTieException.badInput("--size-threshold must be >= 0, not " + sizeThreshold);
+      throw dev.onnxtie.OnnxTieException.badInput(
+          "--size-threshold must be >= 0, not " + sizeThreshold);
     }
-    WriteOptions base = new WriteOptions(write.layout(), write.dataFile(), sizeThreshold, write.alignment());
+    WriteOptions base =
+        new WriteOptions(write.layout(), write.dataFile(), sizeThreshold, write.alignment());
     if (external) {
       return withWrite(base.withLayout(WriteOptions.Layout.EXTERNAL, externalDataFile));
     }

@@ -9,8 +9,11 @@ import java.util.List;
  * {@code {"kind": "identical"}}, {@code {"kind": "transpose", "perm": [1, 0]}} or {@code {"kind":
  * "reshape", "shape": [4, 2, 16]}}.
  */
-public sealed interface TieRelation permits TieRelation.Identical, TieRelation.Permuted, TieRelation.Reshaped {
-  /** The relation's name in reports and JSON: {@code identical}, {@code transpose}, {@code reshape}. */
+public sealed interface TieRelation
+    permits TieRelation.Identical, TieRelation.Permuted, TieRelation.Reshaped {
+  /**
+   * The relation's name in reports and JSON: {@code identical}, {@code transpose}, {@code reshape}.
+   */
   default String kind() {
     return relation().kind();
   }

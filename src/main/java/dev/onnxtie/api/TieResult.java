@@ -18,7 +18,10 @@ public record TieResult(String pass, int changes, List<TieInfo> ties, List<Strin
   }
 
   static TieResult of(PassResult result, boolean dryRun) {
-    return new TieResult(result.pass(), result.changes(), result.ties().stream().map(t -> TieInfo.of(t, dryRun)).toList(),
+    return new TieResult(
+        result.pass(),
+        result.changes(),
+        result.ties().stream().map(t -> TieInfo.of(t, dryRun)).toList(),
         result.notes());
   }
 }

@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * The ties between two existing models: which duplicates of model A (found as a dry run of {@code
- * rewrite} finds them) model B no longer holds, reported as a rewrite of A into B would report them.
+ * rewrite} finds them) model B no longer holds, reported as a rewrite of A into B would report
+ * them.
  */
 final class TiesBetween {
   private TiesBetween() {}
@@ -29,7 +30,9 @@ final class TiesBetween {
     long bytesB;
     try (OnnxModel model = OnnxTie.read(a)) {
       bytesA = OnnxTie.fileBytes(model);
-      found = OnnxTie.rewrite(model, RewriteOptions.defaults().withMinBytes(minBytes).withDryRun(true)).result();
+      found =
+          OnnxTie.rewrite(model, RewriteOptions.defaults().withMinBytes(minBytes).withDryRun(true))
+              .result();
     }
     List<String> written = new ArrayList<>();
     try (OnnxModel model = OnnxTie.read(b)) {
@@ -46,14 +49,33 @@ final class TiesBetween {
         continue;
       }
       boolean tied = !valuesB.contains(tie.removed()) && constantsB.contains(tie.kept());
-      String reason = tied ? "" : constantsB.contains(tie.removed()) ? "B still holds " + tie.removed() : "B lacks " + tie.kept();
-      ties.add(new TieInfo(tie.kept(), tie.removed(), tie.relation(), tie.dtype(), tie.shape(), tie.readers(), tie.bytes(), 0, tie.scope(),
-          tied ? formIn(tie.kept(), before, after) : tie.form(), tied ? "tied" : "not tied", tied, reason));
+      String reason =
+          tied
+              ? ""
+              : constantsB.contains(tie.removed())
+                  ? "B still holds " + tie.removed()
+                  : "B lacks " + tie.kept();
+      ties.add(
+          new TieInfo(
+              tie.kept(),
+              tie.removed(),
+              tie.relation(),
+              tie.dtype(),
+              tie.shape(),
+              tie.readers(),
+              tie.bytes(),
+              0,
+              tie.scope(),
+              tied ? formIn(tie.kept(), before, after) : tie.form(),
+              tied ? "tied" : "not tied",
+              tied,
+              reason));
     }
     int changes = (int) ties.stream().filter(TieInfo::applied).count();
     Verification verification = verify == null ? null : OnnxTie.compare(a, b, verify);
     TieResult result = new TieResult("compare", changes, ties, List.of());
-    return new RewriteReport(a.toString(), b.toString(), false, result, bytesA, bytesB, written, null, verification);
+    return new RewriteReport(
+        a.toString(), b.toString(), false, result, bytesA, bytesB, written, null, verification);
   }
 
   /**
@@ -63,14 +85,20 @@ final class TiesBetween {
    */
   private static String formIn(String kept, GraphOutline before, GraphOutline after) {
     Set<String> nodesA = new HashSet<>();
-    before.nodes().forEach(node -> nodesA.add(node.opType() + "\u0000" + node.name() + "\u0000" + node.outputs()));
+    before
+        .nodes()
+        .forEach(
+            node -> nodesA.add(node.opType() + "\u0000" + node.name() + "\u0000" + node.outputs()));
     Set<String> forms = new LinkedHashSet<>();
     for (GraphOutline.NodeOutline node : after.nodes()) {
-      if (node.inputs().contains(kept) && !nodesA.contains(node.opType() + "\u0000" + node.name() + "\u0000" + node.outputs())) {
-        forms.add(switch (node.opType()) {
-          case "Transpose", "Reshape", "Gemm", "Identity" -> node.opType().toLowerCase(java.util.Locale.ROOT);
-          default -> "rewire";
-        });
+      if (node.inputs().contains(kept)
+          && !nodesA.contains(node.opType() + "\u0000" + node.name() + "\u0000" + node.outputs())) {
+        forms.add(
+            switch (node.opType()) {
+              case "Transpose", "Reshape", "Gemm", "Identity" ->
+                  node.opType().toLowerCase(java.util.Locale.ROOT);
+              default -> "rewire";
+            });
       }
     }
     return forms.isEmpty() ? "rewire" : String.join("+", forms);

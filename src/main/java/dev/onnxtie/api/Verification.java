@@ -16,8 +16,8 @@ import java.util.Set;
  * every compared output did. Side A is the reference (model A, or the expected outputs of a data
  * set), side B the model under test.
  *
- * @param passed true when the interfaces agree on the compared outputs and every one of them matched
- *     in every run
+ * @param passed true when the interfaces agree on the compared outputs and every one of them
+ *     matched in every run
  * @param a the reference: model A's path, or the data-set folder of the expected outputs
  * @param b the model under test
  * @param provider the execution provider that ran both sessions: {@code CPU} or {@code CUDA}
@@ -32,21 +32,37 @@ import java.util.Set;
  * @param runs one entry per input set
  * @param notes anything else worth knowing
  */
-public record Verification(boolean passed, String a, String b, String provider, String optLevel, double atol, double rtol,
-    Map<String, Long> dims, List<String> outputs, long elementsCompared, List<Session> sessions,
-    List<InterfaceDifference> interfaceDifferences, List<Run> runs, List<String> notes) {
+public record Verification(
+    boolean passed,
+    String a,
+    String b,
+    String provider,
+    String optLevel,
+    double atol,
+    double rtol,
+    Map<String, Long> dims,
+    List<String> outputs,
+    long elementsCompared,
+    List<Session> sessions,
+    List<InterfaceDifference> interfaceDifferences,
+    List<Run> runs,
+    List<String> notes) {
 
   /**
    * One ONNX Runtime session; {@code rssGrowthBytes} is null where /proc is not available, {@code
    * mappedBytes} (weights ONNX Runtime mapped from a page-aligned copy of a single-file model) null
    * where it loaded the model as it is; {@code memoryMethod} says how {@code rssGrowthBytes} was
-   * measured: {@code fresh-process} (the sessions of a comparison: the same file gives the same figure)
-   * or {@code in-process} (a model against expected outputs, or where no child process could be
-   * started; depends on what ran before).
+   * measured: {@code fresh-process} (the sessions of a comparison: the same file gives the same
+   * figure) or {@code in-process} (a model against expected outputs, or where no child process
+   * could be started; depends on what ran before).
    */
-  public record Session(String model, String provider, Long rssGrowthBytes, Long mappedBytes, String memoryMethod) {}
+  public record Session(
+      String model, String provider, Long rssGrowthBytes, Long mappedBytes, String memoryMethod) {}
 
-  /** An input or output ({@code kind}) the models declare differently; a side is null when it lacks it. */
+  /**
+   * An input or output ({@code kind}) the models declare differently; a side is null when it lacks
+   * it.
+   */
   public record InterfaceDifference(String kind, String name, String a, String b, String problem) {}
 
   /**
@@ -54,30 +70,60 @@ public record Verification(boolean passed, String a, String b, String provider, 
    * {@code low}/{@code high} bound random values ([low, high), or the fixed value when equal);
    * {@code model} is {@code both}, {@code a} or {@code b}.
    */
-  public record Input(String name, String dtype, List<Long> shape, String source, Double low, Double high, String file, String model) {}
+  public record Input(
+      String name,
+      String dtype,
+      List<Long> shape,
+      String source,
+      Double low,
+      Double high,
+      String file,
+      String model) {}
 
   /**
    * How one output compared in one run: {@code maxAbsDiff}/{@code maxRelDiff} are null when no
    * element was compared; {@code status} is match, mismatch, missing, shape-mismatch,
-   * dtype-mismatch, unsupported or error; {@code histogram}, for a floating-point output that is not
-   * bitwise identical, counts its elements by |A - B| in fixed log-scale bins (summing to {@code
-   * elements}), and is empty otherwise.
+   * dtype-mismatch, unsupported or error; {@code histogram}, for a floating-point output that is
+   * not bitwise identical, counts its elements by |A - B| in fixed log-scale bins (summing to
+   * {@code elements}), and is empty otherwise.
    */
-  public record Output(String name, String status, boolean passed, String dtypeA, String dtypeB, List<Long> shapeA, List<Long> shapeB,
-      long elements, Double maxAbsDiff, Double maxRelDiff, long outOfTolerance, boolean nanInfMatch, boolean bitwiseIdentical,
-      String detail, List<Bin> histogram) {}
+  public record Output(
+      String name,
+      String status,
+      boolean passed,
+      String dtypeA,
+      String dtypeB,
+      List<Long> shapeA,
+      List<Long> shapeB,
+      long elements,
+      Double maxAbsDiff,
+      Double maxRelDiff,
+      long outOfTolerance,
+      boolean nanInfMatch,
+      boolean bitwiseIdentical,
+      String detail,
+      List<Bin> histogram) {}
 
   /**
-   * One bin of a histogram of |A - B|: {@code lower <= |A - B| < upper}, except the first bin (label
-   * {@code 0}: exactly 0, with NaN on both sides and the same Inf on both) and the second ({@code
-   * <1e-12}: above 0); {@code upper} is null for the last bin of numbers ({@code >=1e3}), both bounds
-   * for the last bin ({@code NaN/Inf}: NaN or Inf on one side only, or Infs of opposite sign). The
-   * bins are fixed: 0, below 1e-12, each decade from 1e-12 to 1e3, at least 1e3, NaN/Inf.
+   * One bin of a histogram of |A - B|: {@code lower <= |A - B| < upper}, except the first bin
+   * (label {@code 0}: exactly 0, with NaN on both sides and the same Inf on both) and the second
+   * ({@code <1e-12}: above 0); {@code upper} is null for the last bin of numbers ({@code >=1e3}),
+   * both bounds for the last bin ({@code NaN/Inf}: NaN or Inf on one side only, or Infs of opposite
+   * sign). The bins are fixed: 0, below 1e-12, each decade from 1e-12 to 1e3, at least 1e3,
+   * NaN/Inf.
    */
   public record Bin(String label, Double lower, Double upper, long count) {}
 
-  /** One input set and its outcome; {@code errorB} is model B's failure on these inputs, or null. */
-  public record Run(int index, Long seed, boolean passed, List<Input> inputs, List<Output> outputs, String errorB) {}
+  /**
+   * One input set and its outcome; {@code errorB} is model B's failure on these inputs, or null.
+   */
+  public record Run(
+      int index,
+      Long seed,
+      boolean passed,
+      List<Input> inputs,
+      List<Output> outputs,
+      String errorB) {}
 
   /** The names of the outputs that did not match in some run, in first-seen order. */
   public List<String> failedOutputs() {
@@ -88,12 +134,39 @@ public record Verification(boolean passed, String a, String b, String provider, 
     return List.copyOf(failed);
   }
 
-  /** The same verification with model B (and its session) named {@code path}: a staged file renamed into place. */
+  /**
+   * The same verification with model B (and its session) named {@code path}: a staged file renamed
+   * into place.
+   */
   public Verification withB(String path) {
-    List<Session> renamed = sessions.stream()
-        .map(session -> session.model().equals(b) ? new Session(path, session.provider(), session.rssGrowthBytes(), session.mappedBytes(), session.memoryMethod()) : session).toList();
-    return new Verification(passed, a, path, provider, optLevel, atol, rtol, dims, outputs, elementsCompared, renamed,
-        interfaceDifferences, runs, notes);
+    List<Session> renamed =
+        sessions.stream()
+            .map(
+                session ->
+                    session.model().equals(b)
+                        ? new Session(
+                            path,
+                            session.provider(),
+                            session.rssGrowthBytes(),
+                            session.mappedBytes(),
+                            session.memoryMethod())
+                        : session)
+            .toList();
+    return new Verification(
+        passed,
+        a,
+        path,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        dims,
+        outputs,
+        elementsCompared,
+        renamed,
+        interfaceDifferences,
+        runs,
+        notes);
   }
 
   /**
@@ -102,35 +175,62 @@ public record Verification(boolean passed, String a, String b, String provider, 
    * the same path twice. Needs the two sides' names to differ, as a staged file's does.
    */
   public Verification withSides(String newA, String newB) {
-    List<Session> renamed = sessions.stream().map(session -> session.model().equals(a) || session.model().equals(b)
-        ? new Session(session.model().equals(a) ? newA : newB, session.provider(), session.rssGrowthBytes(), session.mappedBytes(),
-            session.memoryMethod())
-        : session).toList();
-    return new Verification(passed, newA, newB, provider, optLevel, atol, rtol, dims, outputs, elementsCompared, renamed,
-        interfaceDifferences, runs, notes);
+    List<Session> renamed =
+        sessions.stream()
+            .map(
+                session ->
+                    session.model().equals(a) || session.model().equals(b)
+                        ? new Session(
+                            session.model().equals(a) ? newA : newB,
+                            session.provider(),
+                            session.rssGrowthBytes(),
+                            session.mappedBytes(),
+                            session.memoryMethod())
+                        : session)
+            .toList();
+    return new Verification(
+        passed,
+        newA,
+        newB,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        dims,
+        outputs,
+        elementsCompared,
+        renamed,
+        interfaceDifferences,
+        runs,
+        notes);
   }
 
   /**
    * The API's view of a verifier's report, restricted to {@code options.outputs()} when given.
    *
-   * @throws OnnxTieException (bad input) when a named output exists on neither side, or when nothing
-   *     was compared (zero elements) and {@code options.allowEmpty()} is false
+   * @throws OnnxTieException (bad input) when a named output exists on neither side, or when
+   *     nothing was compared (zero elements) and {@code options.allowEmpty()} is false
    */
   static Verification of(VerifyReport report, VerifyOptions options) {
     List<String> only = options.outputs().isEmpty() ? null : options.outputs();
     if (only != null) {
       Set<String> known = new LinkedHashSet<>();
       report.runs().forEach(run -> run.outputs().forEach(o -> known.add(o.name())));
-      report.interfaceDifferences().stream().filter(d -> d.kind().equals("output")).forEach(d -> known.add(d.name()));
+      report.interfaceDifferences().stream()
+          .filter(d -> d.kind().equals("output"))
+          .forEach(d -> known.add(d.name()));
       for (String name : only) {
         if (!known.isEmpty() && !known.contains(name)) {
-          throw OnnxTieException.badInput("--outputs: no output named '" + name + "'; outputs: " + String.join(", ", known));
+          throw OnnxTieException.badInput(
+              "--outputs: no output named '" + name + "'; outputs: " + String.join(", ", known));
         }
       }
     }
-    List<InterfaceDifference> differences = report.interfaceDifferences().stream()
-        .filter(d -> only == null || !d.kind().equals("output") || only.contains(d.name()))
-        .map(d -> new InterfaceDifference(d.kind(), d.name(), d.a(), d.b(), d.problem())).toList();
+    List<InterfaceDifference> differences =
+        report.interfaceDifferences().stream()
+            .filter(d -> only == null || !d.kind().equals("output") || only.contains(d.name()))
+            .map(d -> new InterfaceDifference(d.kind(), d.name(), d.a(), d.b(), d.problem()))
+            .toList();
     List<Run> runs = new ArrayList<>();
     long elements = 0;
     for (VerifyReport.Run run : report.runs()) {
@@ -139,46 +239,111 @@ public record Verification(boolean passed, String a, String b, String provider, 
         if (only != null && !only.contains(o.name())) {
           continue;
         }
-        boolean compared = o.elements() > 0 && (o.status() == VerifyReport.Status.MATCH || o.status() == VerifyReport.Status.MISMATCH);
-        outputs.add(new Output(o.name(), o.status().label(), o.passed(), o.dtypeA(), o.dtypeB(), boxed(o.shapeA()), boxed(o.shapeB()),
-            o.elements(), compared ? o.maxAbsDiff() : null, compared ? o.maxRelDiff() : null, o.outOfTolerance(), o.nanInfMatch(),
-            o.bitwiseIdentical(), o.detail(),
-            o.histogram().stream().map(h -> new Bin(h.label(), h.lower(), h.upper(), h.count())).toList()));
+        boolean compared =
+            o.elements() > 0
+                && (o.status() == VerifyReport.Status.MATCH
+                    || o.status() == VerifyReport.Status.MISMATCH);
+        outputs.add(
+            new Output(
+                o.name(),
+                o.status().label(),
+                o.passed(),
+                o.dtypeA(),
+                o.dtypeB(),
+                boxed(o.shapeA()),
+                boxed(o.shapeB()),
+                o.elements(),
+                compared ? o.maxAbsDiff() : null,
+                compared ? o.maxRelDiff() : null,
+                o.outOfTolerance(),
+                o.nanInfMatch(),
+                o.bitwiseIdentical(),
+                o.detail(),
+                o.histogram().stream()
+                    .map(h -> new Bin(h.label(), h.lower(), h.upper(), h.count()))
+                    .toList()));
         elements += o.elements();
       }
-      List<Input> inputs = run.inputs().stream().map(i -> new Input(i.name(), i.dtype(), boxed(i.shape()), i.source(), i.low(),
-          i.high(), i.file(), i.model())).toList();
-      boolean passed = run.errorB() == null && !outputs.isEmpty() && outputs.stream().allMatch(Output::passed);
+      List<Input> inputs =
+          run.inputs().stream()
+              .map(
+                  i ->
+                      new Input(
+                          i.name(),
+                          i.dtype(),
+                          boxed(i.shape()),
+                          i.source(),
+                          i.low(),
+                          i.high(),
+                          i.file(),
+                          i.model()))
+              .toList();
+      boolean passed =
+          run.errorB() == null && !outputs.isEmpty() && outputs.stream().allMatch(Output::passed);
       runs.add(new Run(run.index(), run.seed(), passed, inputs, outputs, run.errorB()));
     }
-    boolean passed = differences.isEmpty() && !runs.isEmpty() && runs.stream().allMatch(Run::passed);
+    boolean passed =
+        differences.isEmpty() && !runs.isEmpty() && runs.stream().allMatch(Run::passed);
     if (passed && elements == 0 && !options.allowEmpty()) {
-      throw OnnxTieException.badInput("the verification compared no elements (every compared output is empty, e.g. a dim is 0: "
-          + report.dims() + "); give other --dim values, or --allow-empty to accept it");
+      throw OnnxTieException.badInput(
+          "the verification compared no elements (every compared output is empty, e.g. a dim is 0: "
+              + report.dims()
+              + "); give other --dim values, or --allow-empty to accept it");
     }
     List<String> notes = new ArrayList<>(report.notes());
     if (elements == 0) {
       Set<String> missing = new LinkedHashSet<>();
       Set<String> failed = new LinkedHashSet<>();
-      runs.forEach(run -> run.outputs().forEach(o -> {
-        if (o.status().equals(VerifyReport.Status.MISSING.label())) {
-          missing.add(o.name());
-        } else if (o.status().equals(VerifyReport.Status.ERROR.label())) {
-          failed.add(o.name());
-        }
-      }));
+      runs.forEach(
+          run ->
+              run.outputs()
+                  .forEach(
+                      o -> {
+                        if (o.status().equals(VerifyReport.Status.MISSING.label())) {
+                          missing.add(o.name());
+                        } else if (o.status().equals(VerifyReport.Status.ERROR.label())) {
+                          failed.add(o.name());
+                        }
+                      }));
       if (!missing.isEmpty()) {
-        notes.add("no element was compared: " + (missing.size() == 1 ? "output " : "outputs ") + String.join(", ", missing)
-            + (missing.size() == 1 ? " is" : " are") + " missing on one side");
+        notes.add(
+            "no element was compared: "
+                + (missing.size() == 1 ? "output " : "outputs ")
+                + String.join(", ", missing)
+                + (missing.size() == 1 ? " is" : " are")
+                + " missing on one side");
       } else if (!failed.isEmpty()) {
         notes.add("no element was compared: model b failed to run");
       } else {
         notes.add("no element was compared: every compared output is empty");
       }
     }
-    List<Session> sessions = report.sessions().stream().map(s -> new Session(s.model(), s.provider(), s.rssGrowthBytes(), s.mappedBytes(), s.memoryMethod())).toList();
-    return new Verification(passed, report.a(), report.b(), report.provider(), report.optLevel().name().toLowerCase(Locale.ROOT),
-        report.atol(), report.rtol(), report.dims(), only, elements, sessions, differences, runs, notes);
+    List<Session> sessions =
+        report.sessions().stream()
+            .map(
+                s ->
+                    new Session(
+                        s.model(),
+                        s.provider(),
+                        s.rssGrowthBytes(),
+                        s.mappedBytes(),
+                        s.memoryMethod()))
+            .toList();
+    return new Verification(
+        passed,
+        report.a(),
+        report.b(),
+        report.provider(),
+        report.optLevel().name().toLowerCase(Locale.ROOT),
+        report.atol(),
+        report.rtol(),
+        report.dims(),
+        only,
+        elements,
+        sessions,
+        differences,
+        runs,
+        notes);
   }
 
   private static List<Long> boxed(long[] values) {

@@ -12,7 +12,9 @@ import java.util.List;
  * the classes each of them loads (Gson and the report records for {@code --json}, the checker, the
  * verifier) come from the archive on later starts instead of being read and verified from the jar.
  *
- * <pre>java -XX:ArchiveClassesAtExit=ARCHIVE -cp JAR dev.onnxtie.cli.ArchiveTraining MODEL EMPTY_FOLDER</pre>
+ * <pre>
+ * java -XX:ArchiveClassesAtExit=ARCHIVE -cp JAR dev.onnxtie.cli.ArchiveTraining MODEL EMPTY_FOLDER
+ * </pre>
  */
 public final class ArchiveTraining {
   private ArchiveTraining() {}
@@ -22,28 +24,32 @@ public final class ArchiveTraining {
       System.err.println("usage: ArchiveTraining MODEL EMPTY_FOLDER");
       System.exit(2);
     }
-    OnnxTieCli.skipUnusedConverters(); // as the launcher's runs do: the archive holds what they load
+    OnnxTieCli
+        .skipUnusedConverters(); // as the launcher's runs do: the archive holds what they load
     System.exit(run(Path.of(args[0]), Path.of(args[1])).equals(EXPECTED) ? 0 : 1);
   }
 
-  /** The exit codes of {@link #run} on the shipped GPT-2 sample: {@code check} finds its tie (1). */
+  /**
+   * The exit codes of {@link #run} on the shipped GPT-2 sample: {@code check} finds its tie (1).
+   */
   static final List<Integer> EXPECTED = List.of(0, 0, 1, 1, 0, 0, 0);
 
   /** Runs the training commands; returns their exit codes, in order. */
   static List<Integer> run(Path model, Path folder) {
     String in = model.toString();
     String[][] commands = {
-        {"-q", "rewrite", in, folder.resolve("tied.onnx").toString(), "--verify"},
-        {"rewrite", "--json", in, folder.resolve("tied-json.onnx").toString()},
-        {"check", in},
-        {"check", "--json", in},
-        {"inspect", in},
-        {"inspect", "--json", in},
-        {"verify", "--json", in, folder.resolve("tied.onnx").toString()},
+      {"-q", "rewrite", in, folder.resolve("tied.onnx").toString(), "--verify"},
+      {"rewrite", "--json", in, folder.resolve("tied-json.onnx").toString()},
+      {"check", in},
+      {"check", "--json", in},
+      {"inspect", in},
+      {"inspect", "--json", in},
+      {"verify", "--json", in, folder.resolve("tied.onnx").toString()},
     };
     List<Integer> codes = new ArrayList<>();
     for (String[] command : commands) {
-      try (PrintWriter out = new PrintWriter(Writer.nullWriter()); PrintWriter err = new PrintWriter(Writer.nullWriter())) {
+      try (PrintWriter out = new PrintWriter(Writer.nullWriter());
+          PrintWriter err = new PrintWriter(Writer.nullWriter())) {
         codes.add(OnnxTieCli.run(out, err, command));
       }
     }

@@ -9,13 +9,22 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code onnx-tie completion bash|zsh}: prints a shell completion script (picocli's generator). */
 final class CompletionCommand implements Callable<Integer> {
-  final CommandSpec spec = Specs.command("completion", this, "Print a completion script for bash or zsh.");
+  final CommandSpec spec =
+      Specs.command("completion", this, "Print a completion script for bash or zsh.");
 
-  private final PositionalParamSpec shell = Specs.positional(spec, PositionalParamSpec.builder().paramLabel("bash|zsh").type(String.class)
-      .completionCandidates(List.of("bash", "zsh")).description("the shell"));
+  private final PositionalParamSpec shell =
+      Specs.positional(
+          spec,
+          PositionalParamSpec.builder()
+              .paramLabel("bash|zsh")
+              .type(String.class)
+              .completionCandidates(List.of("bash", "zsh"))
+              .description("the shell"));
 
   CompletionCommand() {
-    Specs.footer(spec, "%nExamples:%n",
+    Specs.footer(
+        spec,
+        "%nExamples:%n",
         "  onnx-tie completion bash > /etc/bash_completion.d/onnx-tie",
         "  source <(onnx-tie completion zsh)   # zsh, through bashcompinit");
   }
@@ -28,7 +37,9 @@ final class CompletionCommand implements Callable<Integer> {
     }
     String script = AutoComplete.bash("onnx-tie", spec.root().commandLine());
     if (shell.equals("zsh")) {
-      script = "autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n" + script;
+      script =
+          "autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n"
+              + script;
     }
     spec.commandLine().getOut().print(script);
     spec.commandLine().getOut().flush();

@@ -22,46 +22,56 @@ import java.util.Map;
  * {@code {"kind": "reshape", "shape": [4, 2, 16]}}.
  */
 final class Json {
-  private static final TypeAdapter<Double> DOUBLES = new TypeAdapter<>() {
-    @Override
-    public void write(JsonWriter out, Double value) throws IOException {
-      if (value == null) {
-        out.nullValue();
-      } else if (value.isNaN() || value.isInfinite()) {
-        out.value(value.toString());
-      } else {
-        out.value(value);
-      }
-    }
+  private static final TypeAdapter<Double> DOUBLES =
+      new TypeAdapter<>() {
+        @Override
+        public void write(JsonWriter out, Double value) throws IOException {
+          if (value == null) {
+            out.nullValue();
+          } else if (value.isNaN() || value.isInfinite()) {
+            out.value(value.toString());
+          } else {
+            out.value(value);
+          }
+        }
 
-    @Override
-    public Double read(JsonReader in) {
-      throw new UnsupportedOperationException("the CLI only writes JSON");
-    }
-  };
+        @Override
+        public Double read(JsonReader in) {
+          throw new UnsupportedOperationException("the CLI only writes JSON");
+        }
+      };
 
-  private static final JsonSerializer<TieRelation> RELATION = (relation, type, context) -> {
-    JsonObject object = new JsonObject();
-    object.addProperty("kind", relation.kind());
-    if (relation instanceof TieRelation.Permuted permuted) {
-      JsonArray perm = new JsonArray();
-      permuted.perm().forEach(perm::add);
-      object.add("perm", perm);
-    } else if (relation instanceof TieRelation.Reshaped reshaped) {
-      JsonArray shape = new JsonArray();
-      reshaped.shape().forEach(shape::add);
-      object.add("shape", shape);
-    }
-    return object;
-  };
+  private static final JsonSerializer<TieRelation> RELATION =
+      (relation, type, context) -> {
+        JsonObject object = new JsonObject();
+        object.addProperty("kind", relation.kind());
+        if (relation instanceof TieRelation.Permuted permuted) {
+          JsonArray perm = new JsonArray();
+          permuted.perm().forEach(perm::add);
+          object.add("perm", perm);
+        } else if (relation instanceof TieRelation.Reshaped reshaped) {
+          JsonArray shape = new JsonArray();
+          reshaped.shape().forEach(shape::add);
+          object.add("shape", shape);
+        }
+        return object;
+      };
 
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
-      .registerTypeAdapter(Double.class, DOUBLES).registerTypeAdapter(double.class, DOUBLES)
-      .registerTypeHierarchyAdapter(TieRelation.class, RELATION).create();
+  private static final Gson GSON =
+      new GsonBuilder()
+          .setPrettyPrinting()
+          .disableHtmlEscaping()
+          .serializeNulls()
+          .registerTypeAdapter(Double.class, DOUBLES)
+          .registerTypeAdapter(double.class, DOUBLES)
+          .registerTypeHierarchyAdapter(TieRelation.class, RELATION)
+          .create();
 
   private Json() {}
 
-  /** The status word of an exit code: ok (0), failed (1: a mismatch or failed check), error (2, 3). */
+  /**
+   * The status word of an exit code: ok (0), failed (1: a mismatch or failed check), error (2, 3).
+   */
   static String status(int exitCode) {
     return exitCode == 0 ? "ok" : exitCode == 1 ? "failed" : "error";
   }

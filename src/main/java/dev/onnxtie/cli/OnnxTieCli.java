@@ -45,25 +45,40 @@ public final class OnnxTieCli implements Runnable {
     COMMANDS.put("help", root -> new CommandLine.HelpCommand());
   }
 
-  final CommandSpec spec = Specs.command("onnx-tie", this, "Gives ONNX models back the weight tying their exporters lost.");
+  final CommandSpec spec =
+      Specs.command(
+          "onnx-tie", this, "Gives ONNX models back the weight tying their exporters lost.");
 
-  private final OptionSpec quiet = Specs.add(spec, OptionSpec.builder("-q", "--quiet").type(boolean.class).initialValue(false)
-      .scopeType(CommandLine.ScopeType.INHERIT)
-      .description("no progress on stderr (progress is shown only when stderr is a terminal)"));
+  private final OptionSpec quiet =
+      Specs.add(
+          spec,
+          OptionSpec.builder("-q", "--quiet")
+              .type(boolean.class)
+              .initialValue(false)
+              .scopeType(CommandLine.ScopeType.INHERIT)
+              .description(
+                  "no progress on stderr (progress is shown only when stderr is a terminal)"));
 
   /** Standard input, for models read from {@code -}. */
   InputStream stdin = System.in;
+
   /** Standard output as bytes, for models written to {@code -}; unbuffered and error-reporting. */
   OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+
   /** True when standard output is a terminal: binary model data is then refused. */
   boolean stdoutIsTerminal;
+
   /** The arguments of this run, for the command line an HTML report shows. */
   String[] arguments = {};
 
   private TerminalProgress terminal;
 
   OnnxTieCli() {
-    Specs.footer(spec, "%nExamples:%n", "  onnx-tie inspect model.onnx", "  onnx-tie rewrite model.onnx tied.onnx --verify",
+    Specs.footer(
+        spec,
+        "%nExamples:%n",
+        "  onnx-tie inspect model.onnx",
+        "  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie check exported/");
   }
 
@@ -72,7 +87,10 @@ public final class OnnxTieCli implements Runnable {
     return quiet.getValue();
   }
 
-  /** Progress on stderr when it (not stdout) is a terminal and --quiet is not given; otherwise nothing. */
+  /**
+   * Progress on stderr when it (not stdout) is a terminal and --quiet is not given; otherwise
+   * nothing.
+   */
   Progress progress() {
     if (quiet() || !TerminalProgress.stderrIsTerminal()) {
       return Progress.NONE;
@@ -90,7 +108,9 @@ public final class OnnxTieCli implements Runnable {
     }
   }
 
-  /** Ends the progress with one verdict line and the elapsed time (only where progress is shown). */
+  /**
+   * Ends the progress with one verdict line and the elapsed time (only where progress is shown).
+   */
   void verdict(String text) {
     if (terminal != null) {
       terminal.verdict(text);
@@ -99,7 +119,8 @@ public final class OnnxTieCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command (inspect, rewrite, verify, check, insert)");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing command (inspect, rewrite, verify, check, insert)");
   }
 
   /**
@@ -123,23 +144,36 @@ public final class OnnxTieCli implements Runnable {
       return;
     }
     skipUnusedConverters();
-    PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), false);
-    PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
-    // Ctrl-C (SIGINT, SIGTERM, SIGHUP): the JVM runs its shutdown hooks before the run returns; this
+    PrintWriter out =
+        new PrintWriter(
+            new OutputStreamWriter(
+                new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8),
+            false);
+    PrintWriter err =
+        new PrintWriter(
+            new OutputStreamWriter(
+                new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8),
+            true);
+    // Ctrl-C (SIGINT, SIGTERM, SIGHUP): the JVM runs its shutdown hooks before the run returns;
+    // this
     // one ends the progress line and says so (the staging hooks remove what was half written)
     boolean[] returned = {false};
-    Thread interruptedHook = new Thread(() -> {
-      synchronized (returned) {
-        if (!returned[0]) {
-          interrupted = true;
-          TerminalProgress.finishActive();
-          err.println("onnx-tie: interrupted");
-          err.flush();
-        }
-      }
-    }, "onnx-tie-interrupted");
+    Thread interruptedHook =
+        new Thread(
+            () -> {
+              synchronized (returned) {
+                if (!returned[0]) {
+                  interrupted = true;
+                  TerminalProgress.finishActive();
+                  err.println("onnx-tie: interrupted");
+                  err.flush();
+                }
+              }
+            },
+            "onnx-tie-interrupted");
     Runtime.getRuntime().addShutdownHook(interruptedHook);
-    int code = run(System.in, new FileOutputStream(FileDescriptor.out), isTerminal(1), out, err, args);
+    int code =
+        run(System.in, new FileOutputStream(FileDescriptor.out), isTerminal(1), out, err, args);
     synchronized (returned) {
       returned[0] = true;
     }
@@ -152,14 +186,17 @@ public final class OnnxTieCli implements Runnable {
   static boolean isTerminal(int fd) {
     try {
       String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
-      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+      return target.startsWith("/dev/pts/")
+          || target.startsWith("/dev/tty")
+          || target.equals("/dev/console");
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
       return fd == 1 && System.console() != null;
     }
   }
 
   /**
-   * Runs the CLI with the given streams and returns the exit code, without exiting: what tests call.
+   * Runs the CLI with the given streams and returns the exit code, without exiting: what tests
+   * call.
    */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     return run(System.in, new FileOutputStream(FileDescriptor.out), out, err, args);
@@ -169,11 +206,17 @@ public final class OnnxTieCli implements Runnable {
    * Runs the CLI with explicit streams: {@code stdin}/{@code stdout} carry models read from or
    * written to {@code -}; {@code out}/{@code err} carry reports and errors.
    */
-  public static int run(InputStream stdin, OutputStream stdout, PrintWriter out, PrintWriter err, String... args) {
+  public static int run(
+      InputStream stdin, OutputStream stdout, PrintWriter out, PrintWriter err, String... args) {
     return run(stdin, stdout, false, out, err, args);
   }
 
-  private static int run(InputStream stdin, OutputStream stdout, boolean stdoutIsTerminal, PrintWriter out, PrintWriter err,
+  private static int run(
+      InputStream stdin,
+      OutputStream stdout,
+      boolean stdoutIsTerminal,
+      PrintWriter out,
+      PrintWriter err,
       String... args) {
     OnnxTieCli root = new OnnxTieCli();
     root.stdin = stdin;
@@ -187,40 +230,70 @@ public final class OnnxTieCli implements Runnable {
     commandLine.setOut(out);
     commandLine.setErr(err);
     boolean json = Arrays.asList(args).contains("--json");
-    commandLine.setParameterExceptionHandler((ex, arguments) -> {
-      String command = ex.getCommandLine().getCommandName();
-      if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && command.equals("onnx-tie") && !unmatched.getSuggestions().isEmpty()
-          && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
-        // a misspelt command: one line, the suggestion (picocli's "Unmatched arguments from index 0" says less)
-        List<String> suggestions = unmatched.getSuggestions().stream().map(name -> "onnx-tie " + name).toList();
-        fail(out, err, null, OnnxTieException.BAD_INPUT, "unknown command '" + unmatched.getUnmatched().get(0) + "'. Did you mean: "
-            + String.join(" or ", suggestions) + "?");
-        return OnnxTieException.BAD_INPUT;
-      }
-      String message = ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')";
-      fail(out, err, json && !command.equals("onnx-tie") ? command : null, OnnxTieException.BAD_INPUT, message);
-      if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
-        CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
-        err.flush();
-      }
-      return OnnxTieException.BAD_INPUT;
-    });
-    commandLine.setExecutionExceptionHandler((ex, cl, parsed) -> {
-      root.endProgress();
-      String command = json ? cl.getCommandName() : null;
-      if (ex instanceof dev.onnxtie.api.VerificationFailedException mismatch) {
-        // the command already printed the comparison (and, with --json, the failure envelope)
-        err.println("onnx-tie: " + message(mismatch));
-        err.flush();
-        return mismatch.exitCode();
-      }
-      if (ex instanceof OnnxTieException failure) {
-        fail(out, err, command, failure.exitCode(), message(failure));
-        return failure.exitCode();
-      }
-      fail(out, err, command, OnnxTieException.INTERNAL, "internal error: " + ex + " (please report it with the model that caused it)");
-      return OnnxTieException.INTERNAL;
-    });
+    commandLine.setParameterExceptionHandler(
+        (ex, arguments) -> {
+          String command = ex.getCommandLine().getCommandName();
+          if (ex instanceof CommandLine.UnmatchedArgumentException unmatched
+              && command.equals("onnx-tie")
+              && !unmatched.getSuggestions().isEmpty()
+              && !unmatched.getUnmatched().isEmpty()
+              && !unmatched.getUnmatched().get(0).startsWith("-")) {
+            // a misspelt command: one line, the suggestion (picocli's "Unmatched arguments from
+            // index 0" says less)
+            List<String> suggestions =
+                unmatched.getSuggestions().stream().map(name -> "onnx-tie " + name).toList();
+            fail(
+                out,
+                err,
+                null,
+                OnnxTieException.BAD_INPUT,
+                "unknown command '"
+                    + unmatched.getUnmatched().get(0)
+                    + "'. Did you mean: "
+                    + String.join(" or ", suggestions)
+                    + "?");
+            return OnnxTieException.BAD_INPUT;
+          }
+          String message =
+              ex.getMessage()
+                  + " (see '"
+                  + ex.getCommandLine().getCommandSpec().qualifiedName()
+                  + " --help')";
+          fail(
+              out,
+              err,
+              json && !command.equals("onnx-tie") ? command : null,
+              OnnxTieException.BAD_INPUT,
+              message);
+          if (ex instanceof CommandLine.UnmatchedArgumentException unmatched
+              && !unmatched.getSuggestions().isEmpty()) {
+            CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
+            err.flush();
+          }
+          return OnnxTieException.BAD_INPUT;
+        });
+    commandLine.setExecutionExceptionHandler(
+        (ex, cl, parsed) -> {
+          root.endProgress();
+          String command = json ? cl.getCommandName() : null;
+          if (ex instanceof dev.onnxtie.api.VerificationFailedException mismatch) {
+            // the command already printed the comparison (and, with --json, the failure envelope)
+            err.println("onnx-tie: " + message(mismatch));
+            err.flush();
+            return mismatch.exitCode();
+          }
+          if (ex instanceof OnnxTieException failure) {
+            fail(out, err, command, failure.exitCode(), message(failure));
+            return failure.exitCode();
+          }
+          fail(
+              out,
+              err,
+              command,
+              OnnxTieException.INTERNAL,
+              "internal error: " + ex + " (please report it with the model that caused it)");
+          return OnnxTieException.INTERNAL;
+        });
     try {
       int code = commandLine.execute(args);
       root.endProgress();
@@ -232,7 +305,12 @@ public final class OnnxTieCli implements Runnable {
       }
       // the JVM's form of SIGBUS: a mapped model or data file shrank while it was being read
       root.endProgress();
-      fail(out, err, null, OnnxTieException.BAD_INPUT, "a model or data file changed size while being read; nothing was written");
+      fail(
+          out,
+          err,
+          null,
+          OnnxTieException.BAD_INPUT,
+          "a model or data file changed size while being read; nothing was written");
       return OnnxTieException.BAD_INPUT;
     } catch (StackOverflowError e) {
       root.endProgress();
@@ -240,16 +318,27 @@ public final class OnnxTieCli implements Runnable {
       return OnnxTieException.BAD_INPUT;
     } catch (OutOfMemoryError e) {
       root.endProgress();
-      fail(out, err, null, OnnxTieException.INTERNAL, "out of memory; give the JVM more with JAVA_OPTS=-Xmx...");
+      fail(
+          out,
+          err,
+          null,
+          OnnxTieException.INTERNAL,
+          "out of memory; give the JVM more with JAVA_OPTS=-Xmx...");
       return OnnxTieException.INTERNAL;
     }
   }
 
-  /** Set once Ctrl-C's hook has said "interrupted": what fails after it (a write cut short) is not reported. */
+  /**
+   * Set once Ctrl-C's hook has said "interrupted": what fails after it (a write cut short) is not
+   * reported.
+   */
   private static volatile boolean interrupted;
 
-  /** One line on stderr and, when {@code jsonCommand} is not null, the failure envelope on stdout. */
-  private static void fail(PrintWriter out, PrintWriter err, String jsonCommand, int exitCode, String message) {
+  /**
+   * One line on stderr and, when {@code jsonCommand} is not null, the failure envelope on stdout.
+   */
+  private static void fail(
+      PrintWriter out, PrintWriter err, String jsonCommand, int exitCode, String message) {
     if (interrupted) {
       return;
     }
@@ -289,7 +378,9 @@ public final class OnnxTieCli implements Runnable {
   static String message(OnnxTieException failure) {
     String message = String.valueOf(failure.getMessage());
     Throwable cause = failure.getCause();
-    if (cause instanceof IOException io && io.getMessage() != null && message.endsWith(io.getMessage())) {
+    if (cause instanceof IOException io
+        && io.getMessage() != null
+        && message.endsWith(io.getMessage())) {
       message = message.substring(0, message.length() - io.getMessage().length()) + reason(io);
     }
     return shortenNativePaths(message);
@@ -314,10 +405,15 @@ public final class OnnxTieCli implements Runnable {
     }
     String text = String.valueOf(e.getMessage());
     int open = text.lastIndexOf(" (");
-    return open >= 0 && text.endsWith(")") ? text.substring(open + 2, text.length() - 1).toLowerCase(Locale.ROOT) : text;
+    return open >= 0 && text.endsWith(")")
+        ? text.substring(open + 2, text.length() - 1).toLowerCase(Locale.ROOT)
+        : text;
   }
 
-  /** {@code /onnxruntime_src/onnxruntime/core/session/inference_session.cc:123} becomes {@code inference_session.cc:123}. */
+  /**
+   * {@code /onnxruntime_src/onnxruntime/core/session/inference_session.cc:123} becomes {@code
+   * inference_session.cc:123}.
+   */
   static String shortenNativePaths(String message) {
     return message.replaceAll("(?:/[\\w.+-]+)+/([\\w.+-]+\\.(?:cc|cpp|cu|h|hpp|c))\\b", "$1");
   }

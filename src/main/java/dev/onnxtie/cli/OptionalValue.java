@@ -11,14 +11,15 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * For options whose value is optional ({@code --shared-data [NAME]}, {@code --external-data [FILE]}):
- * the next argument is taken as the value only when it is attached ({@code --shared-data=NAME}) or
- * when enough arguments remain for the command's positional parameters, so that
- * {@code rewrite --shared-data IN OUT} reads IN and OUT as positionals.
+ * For options whose value is optional ({@code --shared-data [NAME]}, {@code --external-data
+ * [FILE]}): the next argument is taken as the value only when it is attached ({@code
+ * --shared-data=NAME}) or when enough arguments remain for the command's positional parameters, so
+ * that {@code rewrite --shared-data IN OUT} reads IN and OUT as positionals.
  */
 final class OptionalValue implements IParameterPreprocessor {
   @Override
-  public boolean preprocess(Stack<String> args, CommandSpec command, ArgSpec argSpec, Map<String, Object> info) {
+  public boolean preprocess(
+      Stack<String> args, CommandSpec command, ArgSpec argSpec, Map<String, Object> info) {
     if (!" ".equals(info.get("separator")) || args.isEmpty()) {
       return false; // an attached value (--shared-data=NAME), or nothing follows
     }
@@ -50,7 +51,8 @@ final class OptionalValue implements IParameterPreprocessor {
         return count + remaining.size() - i - 1;
       }
       if (arg.startsWith("-") && !arg.equals("-")) {
-        OptionSpec option = command.findOption(arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg);
+        OptionSpec option =
+            command.findOption(arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg);
         if (option != null && !arg.contains("=") && option.arity().min() > 0) {
           i += option.arity().min();
         }

@@ -22,62 +22,133 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
-/** {@code onnx-tie rewrite IN OUT [--form transpose|gemm] [--min-bytes N] [--dry-run] [--json] [--verify ...]}. */
+/**
+ * {@code onnx-tie rewrite IN OUT [--form transpose|gemm] [--min-bytes N] [--dry-run] [--json]
+ * [--verify ...]}.
+ */
 final class RewriteCommand implements Callable<Integer> {
-  final CommandSpec spec = Specs.command("rewrite", this,
-      "Tie duplicated weights: remove each exact copy, exact transpose or exact reshape (the same bytes in another "
-          + "shape, such as a 4-bit quantized head) of another initializer and let its readers read the kept one (through one "
-          + "Transpose or Reshape, or a Gemm with --form gemm). With --form gemm, weights already tied through a Transpose "
-          + "read by MatMul take the Gemm form too.",
-      "IN and OUT may be folders: every .onnx file of IN is rewritten into OUT.",
-      "With --verify, every verify option (--dim, --range, --input, --atol, --opt-level, ...) applies.");
+  final CommandSpec spec =
+      Specs.command(
+          "rewrite",
+          this,
+          "Tie duplicated weights: remove each exact copy, exact transpose or exact reshape (the same bytes in another "
+              + "shape, such as a 4-bit quantized head) of another initializer and let its readers read the kept one (through one "
+              + "Transpose or Reshape, or a Gemm with --form gemm). With --form gemm, weights already tied through a Transpose "
+              + "read by MatMul take the Gemm form too.",
+          "IN and OUT may be folders: every .onnx file of IN is rewritten into OUT.",
+          "With --verify, every verify option (--dim, --range, --input, --atol, --opt-level, ...) applies.");
 
-  private final PositionalParamSpec in = Specs.positional(spec, "0", "IN", Path.class, "model file or folder, or - for standard input");
+  private final PositionalParamSpec in =
+      Specs.positional(
+          spec, "0", "IN", Path.class, "model file or folder, or - for standard input");
 
-  private final PositionalParamSpec out = Specs.positional(spec, "1", "OUT", Path.class,
-      "output file or folder (may equal IN), or - for standard output");
+  private final PositionalParamSpec out =
+      Specs.positional(
+          spec,
+          "1",
+          "OUT",
+          Path.class,
+          "output file or folder (may equal IN), or - for standard output");
 
-  private final OptionSpec form = Specs.add(spec, Specs.option("--form", "transpose|gemm", String.class, "transpose",
-      "how MatMul readers of a transposed weight read the kept one: through a Transpose, or as a Gemm with transB=1 so that "
-          + "ONNX Runtime holds the weight once (default: ${DEFAULT-VALUE})").completionCandidates(RewriteOptions.FORMS));
+  private final OptionSpec form =
+      Specs.add(
+          spec,
+          Specs.option(
+                  "--form",
+                  "transpose|gemm",
+                  String.class,
+                  "transpose",
+                  "how MatMul readers of a transposed weight read the kept one: through a Transpose, or as a Gemm with transB=1 so that "
+                      + "ONNX Runtime holds the weight once (default: ${DEFAULT-VALUE})")
+              .completionCandidates(RewriteOptions.FORMS));
 
   private final SharedOptions.MinBytesOption minBytes = new SharedOptions.MinBytesOption(spec);
 
-  private final OptionSpec dryRun = Specs.flag(spec, "--dry-run", "report what would be tied, write nothing");
+  private final OptionSpec dryRun =
+      Specs.flag(spec, "--dry-run", "report what would be tied, write nothing");
 
   private final SharedOptions.JsonOption json = new SharedOptions.JsonOption(spec);
 
-  private final OptionSpec verify = Specs.flag(spec, "--verify",
-      "run input and output in ONNX Runtime before the output appears; exit 1 and write nothing on a mismatch");
+  private final OptionSpec verify =
+      Specs.flag(
+          spec,
+          "--verify",
+          "run input and output in ONNX Runtime before the output appears; exit 1 and write nothing on a mismatch");
 
-  private final OptionSpec verbose = Specs.add(spec, OptionSpec.builder("-v", "--verbose").type(boolean.class).initialValue(false)
-      .description("with --verify on a folder, print every model's full comparison (by default one line per model)"));
+  private final OptionSpec verbose =
+      Specs.add(
+          spec,
+          OptionSpec.builder("-v", "--verbose")
+              .type(boolean.class)
+              .initialValue(false)
+              .description(
+                  "with --verify on a folder, print every model's full comparison (by default one line per model)"));
 
-  private final SharedOptions.VerifyOptionsMixin verifyOptions = new SharedOptions.VerifyOptionsMixin(spec);
+  private final SharedOptions.VerifyOptionsMixin verifyOptions =
+      new SharedOptions.VerifyOptionsMixin(spec);
 
-  private final SharedOptions.InputFilesOption inputFiles = new SharedOptions.InputFilesOption(spec);
+  private final SharedOptions.InputFilesOption inputFiles =
+      new SharedOptions.InputFilesOption(spec);
 
-  private final OptionSpec externalData = Specs.add(spec, Specs.option("--external-data", "FILE", String.class, null,
-      "write tensors of at least --size-threshold bytes to an external data file (default name: OUT.data)")
-      .arity("0..1").fallbackValue("").preprocessor(new OptionalValue()));
+  private final OptionSpec externalData =
+      Specs.add(
+          spec,
+          Specs.option(
+                  "--external-data",
+                  "FILE",
+                  String.class,
+                  null,
+                  "write tensors of at least --size-threshold bytes to an external data file (default name: OUT.data)")
+              .arity("0..1")
+              .fallbackValue("")
+              .preprocessor(new OptionalValue()));
 
-  private final OptionSpec singleFile = Specs.flag(spec, "--single-file",
-      "write everything into the .onnx file, even if the input had external data");
+  private final OptionSpec singleFile =
+      Specs.flag(
+          spec,
+          "--single-file",
+          "write everything into the .onnx file, even if the input had external data");
 
-  private final OptionSpec sizeThreshold = Specs.add(spec, Specs.option("--size-threshold", "N", long.class, 1024L,
-      "with external data: tensors of at least N bytes go to the data file (default: ${DEFAULT-VALUE})"));
+  private final OptionSpec sizeThreshold =
+      Specs.add(
+          spec,
+          Specs.option(
+              "--size-threshold",
+              "N",
+              long.class,
+              1024L,
+              "with external data: tensors of at least N bytes go to the data file (default: ${DEFAULT-VALUE})"));
 
-  private final OptionSpec sharedData = Specs.add(spec, Specs.option("--shared-data", "NAME", String.class, null,
-      "with folders: write all models against one external data file in which every distinct tensor is stored once",
-      // the name on a line of its own: picocli's line breaking would split it after a dot
-      "(default name: shared.onnx.data)").arity("0..1").fallbackValue("shared.onnx.data").preprocessor(new OptionalValue()));
+  private final OptionSpec sharedData =
+      Specs.add(
+          spec,
+          Specs.option(
+                  "--shared-data",
+                  "NAME",
+                  String.class,
+                  null,
+                  "with folders: write all models against one external data file in which every distinct tensor is stored once",
+                  // the name on a line of its own: picocli's line breaking would split it after a
+                  // dot
+                  "(default name: shared.onnx.data)")
+              .arity("0..1")
+              .fallbackValue("shared.onnx.data")
+              .preprocessor(new OptionalValue()));
 
   private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
 
-  private final SharedOptions.AllowNewerIrOption allowNewerIr = new SharedOptions.AllowNewerIrOption(spec);
-  private final OptionSpec report = Specs.add(spec, Specs.option("--report", "FILE", Path.class, null,
-      "also write an HTML report: the bytes before and after, every tie with its graph neighbourhood before and after, and "
-          + "the verification; one self-contained file that opens from disk in any browser"));
+  private final SharedOptions.AllowNewerIrOption allowNewerIr =
+      new SharedOptions.AllowNewerIrOption(spec);
+  private final OptionSpec report =
+      Specs.add(
+          spec,
+          Specs.option(
+              "--report",
+              "FILE",
+              Path.class,
+              null,
+              "also write an HTML report: the bytes before and after, every tie with its graph neighbourhood before and after, and "
+                  + "the verification; one self-contained file that opens from disk in any browser"));
 
   /** The notes this command printed on stderr, for the HTML report. */
   private final List<String> printed = new ArrayList<>();
@@ -86,7 +157,9 @@ final class RewriteCommand implements Callable<Integer> {
 
   RewriteCommand(OnnxTieCli root) {
     this.root = root;
-    Specs.footer(spec, "%nExamples:%n",
+    Specs.footer(
+        spec,
+        "%nExamples:%n",
         "  onnx-tie rewrite model.onnx tied.onnx --verify",
         "  onnx-tie rewrite model.onnx tied.onnx --verify --opt-level basic --dim batch=1",
         "  onnx-tie rewrite model.onnx tied.onnx --form gemm --external-data",
@@ -113,29 +186,45 @@ final class RewriteCommand implements Callable<Integer> {
     boolean folder = !streams && Files.isDirectory(in);
     boolean verify = this.verify.getValue();
     if (!verify && (verifyOptions.anyGiven(spec) || !inputFiles.files().isEmpty())) {
-      throw OnnxTieException.badInput("verify options (--dim, --range, --input, --atol, ...) apply with --verify; add --verify");
+      throw OnnxTieException.badInput(
+          "verify options (--dim, --range, --input, --atol, ...) apply with --verify; add --verify");
     }
-    RewriteOptions options = RewriteOptions.defaults()
-        .withForm(form.<String>getValue())
-        .withMinBytes(minBytes.value())
-        .withDryRun(dryRun)
-        .withLayout(externalData == null || externalData.isEmpty() ? null : externalData, externalData != null, singleFile,
-            sizeThreshold.getValue())
-        .withVerify(verify ? verifyOptions.arguments(inputFiles.files()).toOptions() : null);
+    RewriteOptions options =
+        RewriteOptions.defaults()
+            .withForm(form.<String>getValue())
+            .withMinBytes(minBytes.value())
+            .withDryRun(dryRun)
+            .withLayout(
+                externalData == null || externalData.isEmpty() ? null : externalData,
+                externalData != null,
+                singleFile,
+                sizeThreshold.getValue())
+            .withVerify(verify ? verifyOptions.arguments(inputFiles.files()).toOptions() : null);
     int jobCount = jobs.value();
     if (!folder) {
       ignored("--jobs", "applies to folders only");
     }
     if (singleFile || dryRun || out.toString().equals("-")) {
-      ignored("--size-threshold", singleFile ? "does not apply with --single-file" : dryRun ? "does not apply to a dry run" : "does not apply to standard output");
+      ignored(
+          "--size-threshold",
+          singleFile
+              ? "does not apply with --single-file"
+              : dryRun ? "does not apply to a dry run" : "does not apply to standard output");
     }
     Path reportFile = this.report.getValue();
     Map<String, GraphOutline> before = null;
     if (reportFile != null) {
       if (streams) {
-        throw OnnxTieException.badInput("--report needs IN and OUT to be files or folders, not standard input or output");
+        throw OnnxTieException.badInput(
+            "--report needs IN and OUT to be files or folders, not standard input or output");
       }
-      HtmlReports.checkTarget("--report", reportFile, List.of(in), out, folder, externalData == null || externalData.isEmpty() ? null : externalData);
+      HtmlReports.checkTarget(
+          "--report",
+          reportFile,
+          List.of(in),
+          out,
+          folder,
+          externalData == null || externalData.isEmpty() ? null : externalData);
       before = HtmlReports.before(in, folder); // before the rewrite: OUT may be IN
     }
     try {
@@ -143,7 +232,8 @@ final class RewriteCommand implements Callable<Integer> {
         return streams(in, out, options);
       }
       if (folder) {
-        FolderRewriteReport report = OnnxTie.rewriteFolder(in, out, options, sharedData, jobCount, root.progress());
+        FolderRewriteReport report =
+            OnnxTie.rewriteFolder(in, out, options, sharedData, jobCount, root.progress());
         root.endProgress();
         emit(report, true);
         report(reportFile, report, true, before, options);
@@ -155,10 +245,13 @@ final class RewriteCommand implements Callable<Integer> {
       }
       List<String> outGiven = this.out.originalStringValues();
       if (!outGiven.isEmpty() && outGiven.get(outGiven.size() - 1).endsWith("/")) {
-        // OUT/ names a folder (the path type drops the slash): the model goes into it under its own name
+        // OUT/ names a folder (the path type drops the slash): the model goes into it under its own
+        // name
         if (!Files.isDirectory(out)) {
-          throw OnnxTieException.badInput("output folder " + outGiven.get(outGiven.size() - 1)
-              + " does not exist; create it first, or give a file name without the trailing /");
+          throw OnnxTieException.badInput(
+              "output folder "
+                  + outGiven.get(outGiven.size() - 1)
+                  + " does not exist; create it first, or give a file name without the trailing /");
         }
         out = out.resolve(in.getFileName().toString());
       }
@@ -171,7 +264,9 @@ final class RewriteCommand implements Callable<Integer> {
     } catch (VerificationFailedException mismatch) {
       PrintWriter printer = spec.commandLine().getOut();
       if (json.on()) {
-        printer.println(Json.failure("rewrite", mismatch.exitCode(), mismatch.getMessage(), mismatch.verification()));
+        printer.println(
+            Json.failure(
+                "rewrite", mismatch.exitCode(), mismatch.getMessage(), mismatch.verification()));
       } else {
         Text.verification(printer, mismatch.verification());
       }
@@ -188,12 +283,28 @@ final class RewriteCommand implements Callable<Integer> {
     }
   }
 
-  /** With {@code --report FILE}: the HTML report of what {@code --json} prints, and one line saying where it went. */
-  private void report(Path file, FolderRewriteReport report, boolean isFolder, Map<String, GraphOutline> before, RewriteOptions options) {
+  /**
+   * With {@code --report FILE}: the HTML report of what {@code --json} prints, and one line saying
+   * where it went.
+   */
+  private void report(
+      Path file,
+      FolderRewriteReport report,
+      boolean isFolder,
+      Map<String, GraphOutline> before,
+      RewriteOptions options) {
     if (file == null) {
       return;
     }
-    HtmlReports.write(file, "onnx-tie rewrite", root.arguments, printed, report, isFolder, before, HtmlReports.after(report, options));
+    HtmlReports.write(
+        file,
+        "onnx-tie rewrite",
+        root.arguments,
+        printed,
+        report,
+        isFolder,
+        before,
+        HtmlReports.after(report, options));
     if (!json.on()) {
       PrintWriter printer = spec.commandLine().getOut();
       printer.println("report: " + file);
@@ -202,8 +313,16 @@ final class RewriteCommand implements Callable<Integer> {
   }
 
   private static FolderRewriteReport single(RewriteReport report) {
-    return new FolderRewriteReport(report.input(), report.output(), report.dryRun(), List.of(report), null, report.bytesBefore(),
-        report.bytesAfter(), List.of(), List.of());
+    return new FolderRewriteReport(
+        report.input(),
+        report.output(),
+        report.dryRun(),
+        List.of(report),
+        null,
+        report.bytesBefore(),
+        report.bytesAfter(),
+        List.of(),
+        List.of());
   }
 
   /**
@@ -213,18 +332,35 @@ final class RewriteCommand implements Callable<Integer> {
    * @param models "3 models" for a folder, null for one file
    */
   static String verdict(List<RewriteReport> reports, String models) {
-    long ties = reports.stream().mapToLong(report -> report.result().ties().stream().filter(TieInfo::saves).count()).sum();
+    long ties =
+        reports.stream()
+            .mapToLong(report -> report.result().ties().stream().filter(TieInfo::saves).count())
+            .sum();
     long saved = reports.stream().mapToLong(report -> report.result().bytesSaved()).sum();
     boolean dryRun = reports.stream().anyMatch(RewriteReport::dryRun);
-    String text = (dryRun ? "OK (dry run): would tie " + Text.count(ties, "duplicate") : "OK: " + (models == null ? "" : models + ", ") + Text.count(ties, "tie"))
-        + ", " + Units.bytes(saved) + (dryRun ? " to save" : " saved");
-    List<Verification> verified = reports.stream().map(RewriteReport::verification).filter(Objects::nonNull).toList();
+    String text =
+        (dryRun
+                ? "OK (dry run): would tie " + Text.count(ties, "duplicate")
+                : "OK: " + (models == null ? "" : models + ", ") + Text.count(ties, "tie"))
+            + ", "
+            + Units.bytes(saved)
+            + (dryRun ? " to save" : " saved");
+    List<Verification> verified =
+        reports.stream().map(RewriteReport::verification).filter(Objects::nonNull).toList();
     if (verified.isEmpty()) {
       return text + (dryRun ? "" : ", not verified (--verify runs both in ONNX Runtime)");
     }
-    boolean bitwise = verified.stream().allMatch(v -> v.runs().stream().allMatch(run -> run.outputs().stream()
-        .allMatch(Verification.Output::bitwiseIdentical)));
-    return text + (bitwise ? ", outputs bitwise identical" : ", outputs match within atol and rtol");
+    boolean bitwise =
+        verified.stream()
+            .allMatch(
+                v ->
+                    v.runs().stream()
+                        .allMatch(
+                            run ->
+                                run.outputs().stream()
+                                    .allMatch(Verification.Output::bitwiseIdentical)));
+    return text
+        + (bitwise ? ", outputs bitwise identical" : ", outputs match within atol and rtol");
   }
 
   private int emit(FolderRewriteReport report, boolean isFolder) {
@@ -244,16 +380,23 @@ final class RewriteCommand implements Callable<Integer> {
   /** IN or OUT is {@code -}: a single-file model through standard input or output. */
   private int streams(Path in, Path out, RewriteOptions options) {
     if (sharedData.getValue() != null) {
-      throw OnnxTieException.badInput("--shared-data needs IN and OUT to be folders, not standard input or output");
+      throw OnnxTieException.badInput(
+          "--shared-data needs IN and OUT to be folders, not standard input or output");
     }
     boolean toStdout = out.toString().equals("-");
     if (toStdout && !options.dryRun() && root.stdoutIsTerminal) {
-      throw OnnxTieException.badInput("refusing to write binary model data to a terminal; redirect standard output "
-          + "(onnx-tie rewrite " + in + " - > tied.onnx) or give an output file");
+      throw OnnxTieException.badInput(
+          "refusing to write binary model data to a terminal; redirect standard output "
+              + "(onnx-tie rewrite "
+              + in
+              + " - > tied.onnx) or give an output file");
     }
-    try (var model = in.toString().equals("-") ? OnnxTie.read(root.stdin, "standard input") : OnnxTie.read(in)) {
-      RewriteReport report = toStdout ? OnnxTie.rewrite(model, in.toString(), root.stdout, "-", options)
-          : OnnxTie.rewrite(model, in.toString(), out, options);
+    try (var model =
+        in.toString().equals("-") ? OnnxTie.read(root.stdin, "standard input") : OnnxTie.read(in)) {
+      RewriteReport report =
+          toStdout
+              ? OnnxTie.rewrite(model, in.toString(), root.stdout, "-", options)
+              : OnnxTie.rewrite(model, in.toString(), out, options);
       PrintWriter printer = toStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
       if (json.on() || !toStdout || !root.quiet()) {
         emit(printer, single(report), false);

@@ -12,9 +12,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The options several commands share, each block one picocli mixin that a command adds with
- * {@code spec.addMixin}: defined here once, never copied (see {@link Specs} for why the model is
- * built in code).
+ * The options several commands share, each block one picocli mixin that a command adds with {@code
+ * spec.addMixin}: defined here once, never copied (see {@link Specs} for why the model is built in
+ * code).
  */
 final class SharedOptions {
   private SharedOptions() {}
@@ -26,8 +26,14 @@ final class SharedOptions {
     JsonOption(CommandSpec command) {
       CommandSpec mixin = CommandSpec.create();
       // the schema's path on a line of its own: picocli's line breaking would split it after a dot
-      json = Specs.add(mixin, OptionSpec.builder("--json").type(boolean.class).initialValue(false)
-          .description("print one JSON document", "(schema: schemas/onnx-tie.schema.json)"));
+      json =
+          Specs.add(
+              mixin,
+              OptionSpec.builder("--json")
+                  .type(boolean.class)
+                  .initialValue(false)
+                  .description(
+                      "print one JSON document", "(schema: schemas/onnx-tie.schema.json)"));
       command.addMixin("json", mixin);
     }
 
@@ -43,8 +49,15 @@ final class SharedOptions {
 
     MinBytesOption(CommandSpec command) {
       CommandSpec mixin = CommandSpec.create();
-      minBytes = Specs.add(mixin, Specs.option("--min-bytes", "N", long.class, OnnxTie.DEFAULT_MIN_BYTES,
-          "leave tensors smaller than N bytes alone (default: ${DEFAULT-VALUE})"));
+      minBytes =
+          Specs.add(
+              mixin,
+              Specs.option(
+                  "--min-bytes",
+                  "N",
+                  long.class,
+                  OnnxTie.DEFAULT_MIN_BYTES,
+                  "leave tensors smaller than N bytes alone (default: ${DEFAULT-VALUE})"));
       command.addMixin("minBytes", mixin);
     }
 
@@ -63,8 +76,15 @@ final class SharedOptions {
 
     JobsOption(CommandSpec command) {
       CommandSpec mixin = CommandSpec.create();
-      jobs = Specs.add(mixin, Specs.option("--jobs", "N", int.class, 1,
-          "with several models: work on N at a time (the output is the same) (default: ${DEFAULT-VALUE})"));
+      jobs =
+          Specs.add(
+              mixin,
+              Specs.option(
+                  "--jobs",
+                  "N",
+                  int.class,
+                  1,
+                  "with several models: work on N at a time (the output is the same) (default: ${DEFAULT-VALUE})"));
       command.addMixin("jobs", mixin);
     }
 
@@ -78,12 +98,14 @@ final class SharedOptions {
   }
 
   /**
-   * Every option of a verification but the input files ({@code insert} has its own {@code --input}):
-   * {@code verify} takes them, and so do {@code rewrite --verify} and {@code insert --verify}.
+   * Every option of a verification but the input files ({@code insert} has its own {@code
+   * --input}): {@code verify} takes them, and so do {@code rewrite --verify} and {@code insert
+   * --verify}.
    */
   static final class VerifyOptionsMixin {
     /** These options, as a mixin of the command. */
     private final CommandSpec mixin = CommandSpec.create();
+
     private final OptionSpec dims;
     private final OptionSpec ranges;
     private final OptionSpec dataSet;
@@ -99,29 +121,114 @@ final class SharedOptions {
     private final OptionSpec loadAsIs;
 
     VerifyOptionsMixin(CommandSpec command) {
-      dims = Specs.add(mixin, Specs.map("--dim", "NAME=VALUE", Long.class, "value of a symbolic dim, for example --dim batch=2 (repeatable)"));
-      ranges = Specs.add(mixin, Specs.map("--range", "NAME=LO:HI", String.class, "values of an input in [LO, HI) (repeatable; decimals "
-          + "for floating-point inputs); LO:LO is the fixed value LO; integer inputs that index a Gather get [0, V) by default"));
-      dataSet = Specs.add(mixin, Specs.option("--data-set", "DIR", Path.class, null,
-          "a folder in ONNX's test layout (input_0.pb ..., output_0.pb ...)"));
-      runs = Specs.add(mixin, Specs.option("--runs", "N", int.class, 1, "input sets with seeds seed, seed+1, ... (default: ${DEFAULT-VALUE})"));
-      seed = Specs.add(mixin, Specs.option("--seed", "N", long.class, VerifyArguments.DEFAULT_SEED,
-          "seed of the synthesized inputs (default: ${DEFAULT-VALUE})"));
-      provider = Specs.add(mixin, Specs.option("--provider", "auto|cuda|cpu", String.class, "auto", "execution provider (default: ${DEFAULT-VALUE})")
-          .completionCandidates(VerifyArguments.PROVIDERS));
-      optLevel = Specs.add(mixin, Specs.option("--opt-level", "disable|basic|extended|all", String.class, "all",
-          "session graph optimizations (default: ${DEFAULT-VALUE})").completionCandidates(VerifyArguments.OPT_LEVELS));
-      atol = Specs.add(mixin, Specs.option("--atol", "X", double.class, VerifyArguments.DEFAULT_TOLERANCE,
-          "absolute tolerance (default: ${DEFAULT-VALUE})"));
-      rtol = Specs.add(mixin, Specs.option("--rtol", "X", double.class, VerifyArguments.DEFAULT_TOLERANCE,
-          "relative tolerance (default: ${DEFAULT-VALUE}); an element fails only beyond both"));
-      disablePrepacking = Specs.flag(mixin, "--disable-prepacking",
-          "create sessions with session.disable_prepacking=1 (where --form gemm saves memory)");
-      outputs = Specs.add(mixin, OptionSpec.builder("--outputs").paramLabel("NAME").type(List.class).auxiliaryTypes(String.class)
-          .splitRegex(",").initialValue(new ArrayList<String>()).description("compare only these outputs (comma-separated or repeated)"));
-      allowEmpty = Specs.flag(mixin, "--allow-empty", "accept a verification that compares no element (for example with --dim batch=0)");
-      loadAsIs = Specs.flag(mixin, "--load-as-is", "let ONNX Runtime load single-file models as they are (holding their weights twice"
-          + " while loading, as your own session of the file does), not from a page-aligned external-data copy whose weights it maps");
+      dims =
+          Specs.add(
+              mixin,
+              Specs.map(
+                  "--dim",
+                  "NAME=VALUE",
+                  Long.class,
+                  "value of a symbolic dim, for example --dim batch=2 (repeatable)"));
+      ranges =
+          Specs.add(
+              mixin,
+              Specs.map(
+                  "--range",
+                  "NAME=LO:HI",
+                  String.class,
+                  "values of an input in [LO, HI) (repeatable; decimals "
+                      + "for floating-point inputs); LO:LO is the fixed value LO; integer inputs that index a Gather get [0, V) by default"));
+      dataSet =
+          Specs.add(
+              mixin,
+              Specs.option(
+                  "--data-set",
+                  "DIR",
+                  Path.class,
+                  null,
+                  "a folder in ONNX's test layout (input_0.pb ..., output_0.pb ...)"));
+      runs =
+          Specs.add(
+              mixin,
+              Specs.option(
+                  "--runs",
+                  "N",
+                  int.class,
+                  1,
+                  "input sets with seeds seed, seed+1, ... (default: ${DEFAULT-VALUE})"));
+      seed =
+          Specs.add(
+              mixin,
+              Specs.option(
+                  "--seed",
+                  "N",
+                  long.class,
+                  VerifyArguments.DEFAULT_SEED,
+                  "seed of the synthesized inputs (default: ${DEFAULT-VALUE})"));
+      provider =
+          Specs.add(
+              mixin,
+              Specs.option(
+                      "--provider",
+                      "auto|cuda|cpu",
+                      String.class,
+                      "auto",
+                      "execution provider (default: ${DEFAULT-VALUE})")
+                  .completionCandidates(VerifyArguments.PROVIDERS));
+      optLevel =
+          Specs.add(
+              mixin,
+              Specs.option(
+                      "--opt-level",
+                      "disable|basic|extended|all",
+                      String.class,
+                      "all",
+                      "session graph optimizations (default: ${DEFAULT-VALUE})")
+                  .completionCandidates(VerifyArguments.OPT_LEVELS));
+      atol =
+          Specs.add(
+              mixin,
+              Specs.option(
+                  "--atol",
+                  "X",
+                  double.class,
+                  VerifyArguments.DEFAULT_TOLERANCE,
+                  "absolute tolerance (default: ${DEFAULT-VALUE})"));
+      rtol =
+          Specs.add(
+              mixin,
+              Specs.option(
+                  "--rtol",
+                  "X",
+                  double.class,
+                  VerifyArguments.DEFAULT_TOLERANCE,
+                  "relative tolerance (default: ${DEFAULT-VALUE}); an element fails only beyond both"));
+      disablePrepacking =
+          Specs.flag(
+              mixin,
+              "--disable-prepacking",
+              "create sessions with session.disable_prepacking=1 (where --form gemm saves memory)");
+      outputs =
+          Specs.add(
+              mixin,
+              OptionSpec.builder("--outputs")
+                  .paramLabel("NAME")
+                  .type(List.class)
+                  .auxiliaryTypes(String.class)
+                  .splitRegex(",")
+                  .initialValue(new ArrayList<String>())
+                  .description("compare only these outputs (comma-separated or repeated)"));
+      allowEmpty =
+          Specs.flag(
+              mixin,
+              "--allow-empty",
+              "accept a verification that compares no element (for example with --dim batch=0)");
+      loadAsIs =
+          Specs.flag(
+              mixin,
+              "--load-as-is",
+              "let ONNX Runtime load single-file models as they are (holding their weights twice"
+                  + " while loading, as your own session of the file does), not from a page-aligned external-data copy whose weights it maps");
       command.addMixin("verifyOptions", mixin);
     }
 
@@ -132,12 +239,27 @@ final class SharedOptions {
 
     /** The arguments with the given input files. */
     VerifyArguments arguments(Map<String, Path> inputs) {
-      return new VerifyArguments(dims.getValue(), ranges.getValue(), inputs, dataSet(), runs.getValue(), seed.getValue(),
-          provider.getValue(), optLevel.getValue(), atol.getValue(), rtol.getValue(), disablePrepacking.getValue(), outputs.getValue(),
-          allowEmpty.getValue(), loadAsIs.getValue());
+      return new VerifyArguments(
+          dims.getValue(),
+          ranges.getValue(),
+          inputs,
+          dataSet(),
+          runs.getValue(),
+          seed.getValue(),
+          provider.getValue(),
+          optLevel.getValue(),
+          atol.getValue(),
+          rtol.getValue(),
+          disablePrepacking.getValue(),
+          outputs.getValue(),
+          allowEmpty.getValue(),
+          loadAsIs.getValue());
     }
 
-    /** True when any of these options was given on the command line (they need --verify in rewrite and insert). */
+    /**
+     * True when any of these options was given on the command line (they need --verify in rewrite
+     * and insert).
+     */
     boolean anyGiven(CommandSpec command) {
       for (OptionSpec option : mixin.options()) {
         if (command.commandLine().getParseResult().hasMatchedOption(option)) {
@@ -154,8 +276,12 @@ final class SharedOptions {
 
     AllowNewerIrOption(CommandSpec command) {
       CommandSpec mixin = CommandSpec.create();
-      allow = Specs.flag(mixin, "--allow-newer-ir", "read models of an IR version newer than this tool knows: every field it does not "
-          + "know is kept byte for byte, and no tensor of a dtype it does not know is tied");
+      allow =
+          Specs.flag(
+              mixin,
+              "--allow-newer-ir",
+              "read models of an IR version newer than this tool knows: every field it does not "
+                  + "know is kept byte for byte, and no tensor of a dtype it does not know is tied");
       command.addMixin("allowNewerIr", mixin);
     }
 
@@ -171,8 +297,14 @@ final class SharedOptions {
 
     InputFilesOption(CommandSpec command) {
       CommandSpec mixin = CommandSpec.create();
-      inputs = Specs.add(mixin, Specs.map("--input", "NAME=FILE", Path.class,
-          "real data for an input: .npy or ONNX TensorProto .pb (repeatable)"));
+      inputs =
+          Specs.add(
+              mixin,
+              Specs.map(
+                  "--input",
+                  "NAME=FILE",
+                  Path.class,
+                  "real data for an input: .npy or ONNX TensorProto .pb (repeatable)"));
       command.addMixin("inputFiles", mixin);
     }
 

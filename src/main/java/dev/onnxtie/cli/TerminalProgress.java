@@ -51,15 +51,21 @@ final class TerminalProgress implements Progress {
     } catch (NumberFormatException e) {
       // keep 80
     }
-    TerminalProgress progress = new TerminalProgress(err, term == null || !term.equals("dumb"), columns);
+    TerminalProgress progress =
+        new TerminalProgress(err, term == null || !term.equals("dumb"), columns);
     active = progress;
     return progress;
   }
 
-  /** The progress line of this process's terminal, for the Ctrl-C hook; null before there is one. */
+  /**
+   * The progress line of this process's terminal, for the Ctrl-C hook; null before there is one.
+   */
   private static volatile TerminalProgress active;
 
-  /** Ends this process's progress line, if there is one: what Ctrl-C does before it says "interrupted". */
+  /**
+   * Ends this process's progress line, if there is one: what Ctrl-C does before it says
+   * "interrupted".
+   */
   static void finishActive() {
     TerminalProgress progress = active;
     if (progress != null) {
@@ -81,7 +87,9 @@ final class TerminalProgress implements Progress {
     try {
       if (Files.isSymbolicLink(fd)) {
         String target = Files.readSymbolicLink(fd).toString();
-        return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        return target.startsWith("/dev/pts/")
+            || target.startsWith("/dev/tty")
+            || target.equals("/dev/console");
       }
     } catch (IOException | SecurityException e) {
       // fall through
@@ -112,7 +120,11 @@ final class TerminalProgress implements Progress {
 
   @Override
   public synchronized void bytes(long done, long total) {
-    detail = Units.bytes(done) + " of " + Units.bytes(total) + (total > 0 ? " (" + (100 * done / total) + "%)" : "");
+    detail =
+        Units.bytes(done)
+            + " of "
+            + Units.bytes(total)
+            + (total > 0 ? " (" + (100 * done / total) + "%)" : "");
     draw(done == total);
   }
 
@@ -162,7 +174,8 @@ final class TerminalProgress implements Progress {
       line = line.substring(0, width - 4) + "...";
     }
     int previous = shown;
-    err.print("\r" + line + (eraseCode ? "\033[K" : " ".repeat(Math.max(0, previous - line.length()))));
+    err.print(
+        "\r" + line + (eraseCode ? "\033[K" : " ".repeat(Math.max(0, previous - line.length()))));
     err.flush();
     shown = line.length();
   }
@@ -172,18 +185,21 @@ final class TerminalProgress implements Progress {
     if (ticker != null || closed) {
       return;
     }
-    ticker = new Thread(() -> {
-      try {
-        while (!Thread.currentThread().isInterrupted()) {
-          Thread.sleep(1000);
-          synchronized (this) {
-            draw(true);
-          }
-        }
-      } catch (InterruptedException e) {
-        // finished
-      }
-    }, "onnx-tie-progress");
+    ticker =
+        new Thread(
+            () -> {
+              try {
+                while (!Thread.currentThread().isInterrupted()) {
+                  Thread.sleep(1000);
+                  synchronized (this) {
+                    draw(true);
+                  }
+                }
+              } catch (InterruptedException e) {
+                // finished
+              }
+            },
+            "onnx-tie-progress");
     ticker.setDaemon(true);
     ticker.start();
   }

@@ -29,11 +29,25 @@ final class VersionInfo {
     }
     String own = OnnxTieCli.class.getPackage().getImplementationVersion();
     return new String[] {
-        "onnx-tie " + (own == null ? "(development build)" : own),
-        "ONNX Runtime " + versions.getProperty("onnxruntime", "?") + " (" + versions.getProperty("onnxruntime.artifact", "?") + "), "
-            + cuda(),
-        "protobuf-java " + versions.getProperty("protobuf", "?") + ", picocli " + versions.getProperty("picocli", "?"),
-        "Java " + System.getProperty("java.runtime.version") + " (" + System.getProperty("java.vendor") + ", " + System.getProperty("java.home") + ")"};
+      "onnx-tie " + (own == null ? "(development build)" : own),
+      "ONNX Runtime "
+          + versions.getProperty("onnxruntime", "?")
+          + " ("
+          + versions.getProperty("onnxruntime.artifact", "?")
+          + "), "
+          + cuda(),
+      "protobuf-java "
+          + versions.getProperty("protobuf", "?")
+          + ", picocli "
+          + versions.getProperty("picocli", "?"),
+      "Java "
+          + System.getProperty("java.runtime.version")
+          + " ("
+          + System.getProperty("java.vendor")
+          + ", "
+          + System.getProperty("java.home")
+          + ")"
+    };
   }
 
   /** Whether ONNX Runtime can use CUDA here: the provider library in the jar, and a GPU. */
@@ -43,17 +57,22 @@ final class VersionInfo {
     }
     List<Path> devices = List.of(Path.of("/dev/nvidiactl"), Path.of("/proc/driver/nvidia/gpus"));
     boolean gpu = devices.stream().anyMatch(Files::exists);
-    return "CUDA provider in this build; " + (gpu ? "an NVIDIA GPU is present: --provider auto uses it"
-        : "no NVIDIA GPU found (no /dev/nvidiactl): --provider auto uses the CPU");
+    return "CUDA provider in this build; "
+        + (gpu
+            ? "an NVIDIA GPU is present: --provider auto uses it"
+            : "no NVIDIA GPU found (no /dev/nvidiactl): --provider auto uses the CPU");
   }
 
   /** Where ONNX Runtime's jar keeps its CUDA provider library for this platform. */
   private static String cudaProviderResource() {
     String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
     String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
-    String platform = (os.contains("win") ? "win" : os.contains("mac") ? "osx" : "linux") + "-"
-        + (arch.equals("amd64") || arch.equals("x86_64") ? "x64" : arch);
-    String library = os.contains("win") ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+    String platform =
+        (os.contains("win") ? "win" : os.contains("mac") ? "osx" : "linux")
+            + "-"
+            + (arch.equals("amd64") || arch.equals("x86_64") ? "x64" : arch);
+    String library =
+        os.contains("win") ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
     return "ai/onnxruntime/native/" + platform + "/" + library;
   }
 }

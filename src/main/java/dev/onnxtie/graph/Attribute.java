@@ -13,11 +13,21 @@ public final class Attribute {
 
   /** An INT attribute. */
   public static Attribute ofInt(String name, long value) {
-    return new Attribute(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build());
+    return new Attribute(
+        AttributeProto.newBuilder()
+            .setName(name)
+            .setType(AttributeProto.AttributeType.INT)
+            .setI(value)
+            .build());
   }
 
   /** An INTS attribute. */
   public static Attribute ofInts(String name, List<Long> values) {
-    return new Attribute(AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS).addAllInts(values).build());
+    return new Attribute(
+        AttributeProto.newBuilder()
+            .setName(name)
+            .setType(AttributeProto.AttributeType.INTS)
+            .addAllInts(values)
+            .build());
   }
 }

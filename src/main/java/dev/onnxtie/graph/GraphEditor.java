@@ -30,14 +30,19 @@ public final class GraphEditor {
   private final Set<String> names = new HashSet<>();
   private final Set<String> reservedByEditor = new HashSet<>();
   private final List<OperatorSetIdProto> addedOpsets = new ArrayList<>();
+
   /** Tensor name to the nodes (of any scope) that read it, in model order. */
   final Map<String, java.util.LinkedHashSet<Node>> readers = new HashMap<>();
+
   /** Tensor name to the node that writes it. */
   final Map<String, Node> producers = new HashMap<>();
+
   /** Outputs of every subgraph. */
   final Set<String> subgraphOutputs = new HashSet<>();
+
   /** Names defined in more than one scope (a subgraph reusing an enclosing graph's name). */
   private final Set<String> shadowed = new HashSet<>();
+
   /** Serialized bytes of the nodes, initializers and type declarations the passes added. */
   private long addedBytes;
 
@@ -181,7 +186,8 @@ public final class GraphEditor {
   /** Adds an import of {@code domain} at {@code version} unless the model already imports it. */
   public void ensureOpset(String domain, long version) {
     if (opsetVersion(domain) < 0) {
-      addedOpsets.add(OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version).build());
+      addedOpsets.add(
+          OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version).build());
     }
   }
 
@@ -222,7 +228,8 @@ public final class GraphEditor {
    * Removes what became unused, sorts every graph and returns the edited model.
    *
    * @throws IllegalStateException when an edit created a cycle (a bug in a pass)
-   * @throws dev.onnxtie.OnnxTieException (internal, exit 3) when the result fails {@link OutputValidator}
+   * @throws dev.onnxtie.OnnxTieException (internal, exit 3) when the result fails {@link
+   *     OutputValidator}
    */
   public OnnxModel build() {
     Set<String> removed = new HashSet<>();
@@ -232,7 +239,9 @@ public final class GraphEditor {
     for (Scope scope : scopes()) {
       for (String name : removed) {
         // a subgraph's declaration of a tensor of an enclosing graph that is gone
-        if (scope.declared.containsKey(name) && !scope.inputNames.contains(name) && !scope.outputNames.contains(name)) {
+        if (scope.declared.containsKey(name)
+            && !scope.inputNames.contains(name)
+            && !scope.outputNames.contains(name)) {
           scope.declared.remove(name);
           removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
         }
@@ -267,14 +276,18 @@ public final class GraphEditor {
         removed.add(name);
         continue;
       }
-      // a Constant whose value was tied, or a node a pass made unused (a Transpose the Gemm form replaced)
-      scope.producer(name).filter(node -> node.outputs().size() == 1 && node.subgraphs.isEmpty())
-          .ifPresent(node -> {
-            scope.removeNode(node);
-            removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
-            scope.declared.remove(name);
-            removed.add(name);
-          });
+      // a Constant whose value was tied, or a node a pass made unused (a Transpose the Gemm form
+      // replaced)
+      scope
+          .producer(name)
+          .filter(node -> node.outputs().size() == 1 && node.subgraphs.isEmpty())
+          .ifPresent(
+              node -> {
+                scope.removeNode(node);
+                removeValueInfo(scope.graph.getValueInfoList(), name, scope.graph::removeValueInfo);
+                scope.declared.remove(name);
+                removed.add(name);
+              });
     }
     scope.removable.clear();
     return removed;
@@ -283,19 +296,23 @@ public final class GraphEditor {
   /**
    * Declares (value_info) the type of every tensor of an enclosing graph that a subgraph reads now
    * but did not read as the model was read: a tensor an edit created or rewired it to. ONNX Runtime
-   * resolves the bodies of contrib operators such as {@code com.microsoft.BeamSearch} with the types
-   * the body itself declares, and refuses an outer read whose type it cannot see there.
+   * resolves the bodies of contrib operators such as {@code com.microsoft.BeamSearch} with the
+   * types the body itself declares, and refuses an outer read whose type it cannot see there.
    */
   private void declareNewOuterReads(Scope scope) {
     Set<String> before = outerReadsAsRead.getOrDefault(scope, Set.of());
     for (String name : scope.outerReads()) {
       if (!before.contains(name) && !scope.declared.containsKey(name)) {
-        scope.parent.typeOf(name).ifPresent(type -> scope.declare(name, type.elemType(), type.dims()));
+        scope
+            .parent
+            .typeOf(name)
+            .ifPresent(type -> scope.declare(name, type.elemType(), type.dims()));
       }
     }
   }
 
-  private static void removeValueInfo(List<ValueInfoProto> values, String name, java.util.function.IntConsumer remover) {
+  private static void removeValueInfo(
+      List<ValueInfoProto> values, String name, java.util.function.IntConsumer remover) {
     for (int i = 0; i < values.size(); i++) {
       if (values.get(i).getName().equals(name)) {
         remover.accept(i);
@@ -304,7 +321,9 @@ public final class GraphEditor {
     }
   }
 
-  /** Stable topological sort: each node after the producers of everything it (or its bodies) reads. */
+  /**
+   * Stable topological sort: each node after the producers of everything it (or its bodies) reads.
+   */
   private static void toposort(Scope scope) {
     Map<String, Node> producer = new HashMap<>();
     for (Node node : scope.nodes) {
@@ -323,7 +342,8 @@ public final class GraphEditor {
     scope.nodes.addAll(sorted);
   }
 
-  private static void visit(Node start, Map<String, Node> producer, Map<Node, Integer> state, List<Node> sorted) {
+  private static void visit(
+      Node start, Map<String, Node> producer, Map<Node, Integer> state, List<Node> sorted) {
     // Iterative depth-first search: graphs can be deep chains of thousands of nodes.
     if (state.containsKey(start)) {
       return;
@@ -347,7 +367,8 @@ public final class GraphEditor {
           stack.add(before);
           pending.add(dependencies(before).iterator());
         } else if (seen == 1) {
-          throw new IllegalStateException("the edit created a cycle through node " + before.label());
+          throw new IllegalStateException(
+              "the edit created a cycle through node " + before.label());
         }
       } else {
         Node done = stack.remove(top);

@@ -13,6 +13,7 @@ import java.util.Optional;
 public final class Node {
   final NodeProto.Builder proto;
   final Scope scope;
+
   /** Subgraphs of this node, in attribute order. */
   final List<Scope> subgraphs = new ArrayList<>();
 
@@ -28,7 +29,9 @@ public final class Node {
 
   /** A readable label: the name, or the op type when the node has none. */
   public String label() {
-    return proto.getName().isEmpty() ? proto.getOpType() + "(" + String.join(",", proto.getOutputList()) + ")" : proto.getName();
+    return proto.getName().isEmpty()
+        ? proto.getOpType() + "(" + String.join(",", proto.getOutputList()) + ")"
+        : proto.getName();
   }
 
   /** The operator type. */

@@ -28,13 +28,16 @@ public final class Scope {
   final Scope parent;
   final String path;
   final int depth;
+
   /** Everything but nodes and initializers, which live in the lists below. */
   final GraphProto.Builder graph;
+
   final List<Node> nodes = new ArrayList<>();
   final LinkedHashMap<String, TensorProto> initializers = new LinkedHashMap<>();
   final Set<String> inputNames = new HashSet<>();
   final Set<String> outputNames = new HashSet<>();
   final Map<String, ValueInfoProto> declared = new LinkedHashMap<>();
+
   /** Names whose definition the cleanup removes once nothing reads them. */
   final Set<String> removable = new HashSet<>();
 
@@ -64,10 +67,17 @@ public final class Scope {
       String label = dev.onnxtie.model.ProtoGraphs.nodeLabel(nodeProto, n);
       for (AttributeProto attribute : nodeProto.getAttributeList()) {
         if (attribute.hasG()) {
-          node.subgraphs.add(new Scope(editor, this, path + "/" + label + "." + attribute.getName(), attribute.getG()));
+          node.subgraphs.add(
+              new Scope(
+                  editor, this, path + "/" + label + "." + attribute.getName(), attribute.getG()));
         }
         for (int g = 0; g < attribute.getGraphsCount(); g++) {
-          node.subgraphs.add(new Scope(editor, this, path + "/" + label + "." + attribute.getName() + "[" + g + "]", attribute.getGraphs(g)));
+          node.subgraphs.add(
+              new Scope(
+                  editor,
+                  this,
+                  path + "/" + label + "." + attribute.getName() + "[" + g + "]",
+                  attribute.getGraphs(g)));
         }
       }
       nodes.add(node);
@@ -137,7 +147,9 @@ public final class Scope {
     return Collections.unmodifiableList(nodes);
   }
 
-  /** True when {@code this} is {@code other} or encloses it, so that {@code other} sees its names. */
+  /**
+   * True when {@code this} is {@code other} or encloses it, so that {@code other} sees its names.
+   */
   public boolean encloses(Scope other) {
     for (Scope walk = other; walk != null; walk = walk.parent) {
       if (walk == this) {
@@ -172,7 +184,10 @@ public final class Scope {
     return initializers.containsKey(name);
   }
 
-  /** The type of a value visible here: declared (input, output, value_info), an initializer's or a Constant's. */
+  /**
+   * The type of a value visible here: declared (input, output, value_info), an initializer's or a
+   * Constant's.
+   */
   public Optional<TensorType> typeOf(String name) {
     for (Scope scope = this; scope != null; scope = scope.parent) {
       TensorProto init = scope.initializers.get(name);
@@ -190,7 +205,10 @@ public final class Scope {
         if (tensor.hasShape()) {
           dims = new ArrayList<>();
           for (TensorShapeProto.Dimension dim : tensor.getShape().getDimList()) {
-            dims.add(dim.hasDimValue() ? (Object) dim.getDimValue() : dim.hasDimParam() ? dim.getDimParam() : null);
+            dims.add(
+                dim.hasDimValue()
+                    ? (Object) dim.getDimValue()
+                    : dim.hasDimParam() ? dim.getDimParam() : null);
           }
         }
         return Optional.of(new TensorType(tensor.getElemType(), dims));
@@ -241,22 +259,44 @@ public final class Scope {
       return Optional.empty();
     }
     long[] dims = Tensors.dims(tensor);
-    return Optional.of(new TensorSource(tensor.getName(), this, type, dims, Tensors.byteSize(tensor),
-        () -> editor.source().tensorBytes(tensor), () -> storage(tensor)));
+    return Optional.of(
+        new TensorSource(
+            tensor.getName(),
+            this,
+            type,
+            dims,
+            Tensors.byteSize(tensor),
+            () -> editor.source().tensorBytes(tensor),
+            () -> storage(tensor)));
   }
 
-  /** A string tensor held in {@code string_data} whose element count matches its dims; else none. */
+  /**
+   * A string tensor held in {@code string_data} whose element count matches its dims; else none.
+   */
   private Optional<TensorSource> strings(TensorProto tensor) {
     long[] dims = Tensors.dims(tensor);
-    if (Tensors.isExternal(tensor) || tensor.hasRawData() || tensor.getStringDataCount() != Tensors.elementCount(tensor.getName(), dims)) {
+    if (Tensors.isExternal(tensor)
+        || tensor.hasRawData()
+        || tensor.getStringDataCount() != Tensors.elementCount(tensor.getName(), dims)) {
       return Optional.empty();
     }
     long bytes = 0;
     for (com.google.protobuf.ByteString value : tensor.getStringDataList()) {
       bytes += value.size();
     }
-    return Optional.of(new TensorSource(tensor.getName(), this, DataType.STRING, dims, bytes, null, () -> null,
-        () -> tensor.getStringDataList().stream().map(com.google.protobuf.ByteString::asReadOnlyByteBuffer).toList()));
+    return Optional.of(
+        new TensorSource(
+            tensor.getName(),
+            this,
+            DataType.STRING,
+            dims,
+            bytes,
+            null,
+            () -> null,
+            () ->
+                tensor.getStringDataList().stream()
+                    .map(com.google.protobuf.ByteString::asReadOnlyByteBuffer)
+                    .toList()));
   }
 
   private String storage(TensorProto tensor) {
@@ -333,9 +373,19 @@ public final class Scope {
    *
    * @return the new node
    */
-  public Node addNode(int index, String opType, String name, List<String> inputs, List<String> outputs, Attribute... attributes) {
-    NodeProto.Builder proto = NodeProto.newBuilder().setOpType(opType).setName(editor.uniqueName(name))
-        .addAllInput(inputs).addAllOutput(outputs);
+  public Node addNode(
+      int index,
+      String opType,
+      String name,
+      List<String> inputs,
+      List<String> outputs,
+      Attribute... attributes) {
+    NodeProto.Builder proto =
+        NodeProto.newBuilder()
+            .setOpType(opType)
+            .setName(editor.uniqueName(name))
+            .addAllInput(inputs)
+            .addAllOutput(outputs);
     for (Attribute attribute : attributes) {
       proto.addAttribute(attribute.proto);
     }
@@ -384,8 +434,11 @@ public final class Scope {
       }
       tensor.setShape(shape);
     }
-    ValueInfoProto value = ValueInfoProto.newBuilder().setName(name)
-        .setType(TypeProto.newBuilder().setTensorType(tensor)).build();
+    ValueInfoProto value =
+        ValueInfoProto.newBuilder()
+            .setName(name)
+            .setType(TypeProto.newBuilder().setTensorType(tensor))
+            .build();
     declared.put(name, value);
     graph.addValueInfo(value);
     editor.countAdded(value);
@@ -397,8 +450,11 @@ public final class Scope {
       throw OnnxTieException.badInput("a tensor named '" + name + "' already exists");
     }
     editor.reserve(name);
-    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(type.code())
-        .setRawData(com.google.protobuf.ByteString.copyFrom(raw));
+    TensorProto.Builder tensor =
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(type.code())
+            .setRawData(com.google.protobuf.ByteString.copyFrom(raw));
     for (long dim : dims) {
       tensor.addDims(dim);
     }
@@ -406,8 +462,16 @@ public final class Scope {
     editor.countAdded(initializers.get(name));
     if (editor.irVersion() < 4) {
       // IR 3 lists every initializer among the graph inputs
-      ValueInfoProto input = ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-          TypeProto.Tensor.newBuilder().setElemType(type.code()).setShape(shapeOf(dims)))).build();
+      ValueInfoProto input =
+          ValueInfoProto.newBuilder()
+              .setName(name)
+              .setType(
+                  TypeProto.newBuilder()
+                      .setTensorType(
+                          TypeProto.Tensor.newBuilder()
+                              .setElemType(type.code())
+                              .setShape(shapeOf(dims))))
+              .build();
       graph.addInput(input);
       inputNames.add(name);
       declared.put(name, input);
@@ -449,9 +513,9 @@ public final class Scope {
   }
 
   /**
-   * Replaces the definition of {@code name} in this scope (an initializer, or the Constant node that
-   * writes it) by a node {@code opType(inputs) -> name}: a graph output that duplicates another
-   * tensor keeps its name and its readers, and its bytes are gone.
+   * Replaces the definition of {@code name} in this scope (an initializer, or the Constant node
+   * that writes it) by a node {@code opType(inputs) -> name}: a graph output that duplicates
+   * another tensor keeps its name and its readers, and its bytes are gone.
    *
    * @return the new node
    * @throws IllegalArgumentException when this scope defines no such tensor
@@ -467,8 +531,11 @@ public final class Scope {
         }
       }
     } else {
-      Node constant = producer(name).filter(node -> node.constantTensor().isPresent())
-          .orElseThrow(() -> new IllegalArgumentException(name + " is no constant of scope " + path));
+      Node constant =
+          producer(name)
+              .filter(node -> node.constantTensor().isPresent())
+              .orElseThrow(
+                  () -> new IllegalArgumentException(name + " is no constant of scope " + path));
       removeNode(constant);
     }
     return addNode(0, opType, opType + "_" + name, inputs, List.of(name), attributes);
@@ -476,8 +543,8 @@ public final class Scope {
 
   /**
    * Turns the Constant node that writes {@code name} (a {@code value} tensor) into an initializer
-   * of the same name and bytes, as ONNX Runtime does at load: initializers can be stored in external
-   * data, so that a copy in another model file is stored once.
+   * of the same name and bytes, as ONNX Runtime does at load: initializers can be stored in
+   * external data, so that a copy in another model file is stored once.
    *
    * @return true when it was a Constant of this scope
    */

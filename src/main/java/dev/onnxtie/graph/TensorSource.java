@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * A constant tensor a graph holds: an initializer or the value of a {@code Constant} node. Its bytes
- * are a read-only little-endian view of the mapped file (or of typed fields encoded on demand), of
- * any size ({@link TensorBytes}).
+ * A constant tensor a graph holds: an initializer or the value of a {@code Constant} node. Its
+ * bytes are a read-only little-endian view of the mapped file (or of typed fields encoded on
+ * demand), of any size ({@link TensorBytes}).
  */
 public final class TensorSource {
   private final String name;
@@ -21,11 +21,25 @@ public final class TensorSource {
   private final Supplier<String> storage;
   private final Supplier<List<ByteBuffer>> strings;
 
-  TensorSource(String name, Scope scope, DataType type, long[] dims, long byteSize, Supplier<TensorBytes> bytes, Supplier<String> storage) {
+  TensorSource(
+      String name,
+      Scope scope,
+      DataType type,
+      long[] dims,
+      long byteSize,
+      Supplier<TensorBytes> bytes,
+      Supplier<String> storage) {
     this(name, scope, type, dims, byteSize, bytes, storage, null);
   }
 
-  TensorSource(String name, Scope scope, DataType type, long[] dims, long byteSize, Supplier<TensorBytes> bytes, Supplier<String> storage,
+  TensorSource(
+      String name,
+      Scope scope,
+      DataType type,
+      long[] dims,
+      long byteSize,
+      Supplier<TensorBytes> bytes,
+      Supplier<String> storage,
       Supplier<List<ByteBuffer>> strings) {
     this.name = name;
     this.scope = scope;
@@ -39,7 +53,8 @@ public final class TensorSource {
 
   /**
    * The elements of a {@code string} tensor, each a read-only view of its bytes (no copy), in
-   * row-major order; compared element by element, so {@code ["a", "bc"]} is not {@code ["ab", "c"]}.
+   * row-major order; compared element by element, so {@code ["a", "bc"]} is not {@code ["ab",
+   * "c"]}.
    *
    * @throws IllegalStateException for a tensor of another dtype
    */

@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An external data file being written: tensors are appended at aligned offsets. With
- * deduplication, a tensor whose bytes are already in the file (confirmed byte for byte) is not
- * written again; its earlier offset is returned.
+ * An external data file being written: tensors are appended at aligned offsets. With deduplication,
+ * a tensor whose bytes are already in the file (confirmed byte for byte) is not written again; its
+ * earlier offset is returned.
  */
 final class DataFile implements AutoCloseable {
   private record Stored(long offset, TensorBytes bytes) {}
@@ -27,7 +27,10 @@ final class DataFile implements AutoCloseable {
     this.deduplicate = deduplicate;
   }
 
-  /** A data file that only lays tensors out (offsets and size as a write would give them), writing nothing. */
+  /**
+   * A data file that only lays tensors out (offsets and size as a write would give them), writing
+   * nothing.
+   */
   DataFile(boolean deduplicate) {
     this.channel = null;
     this.deduplicate = deduplicate;

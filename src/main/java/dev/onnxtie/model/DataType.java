@@ -1,10 +1,9 @@
 package dev.onnxtie.model;
 
-
 /**
- * Every ONNX tensor element type up to IR version 13, with its size and the typed field of
- * {@code TensorProto} that holds it when {@code raw_data} is not used. The sub-byte types are
- * packed: two 4-bit or four 2-bit elements to a byte, the first element in the lowest bits.
+ * Every ONNX tensor element type up to IR version 13, with its size and the typed field of {@code
+ * TensorProto} that holds it when {@code raw_data} is not used. The sub-byte types are packed: two
+ * 4-bit or four 2-bit elements to a byte, the first element in the lowest bits.
  */
 public enum DataType {
   UNDEFINED(0, 0, Field.NONE),
@@ -126,7 +125,8 @@ public enum DataType {
     if (code >= 0 && code < BY_CODE.length && BY_CODE[code] != null) {
       return BY_CODE[code];
     }
-    throw dev.onnxtie.OnnxTieException.badInput("unknown tensor data_type " + code + " (known: 0.." + (BY_CODE.length - 1) + ")");
+    throw dev.onnxtie.OnnxTieException.badInput(
+        "unknown tensor data_type " + code + " (known: 0.." + (BY_CODE.length - 1) + ")");
   }
 
   /** True when {@code code} names a known type. */

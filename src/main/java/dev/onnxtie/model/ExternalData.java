@@ -35,8 +35,8 @@ public final class ExternalData implements AutoCloseable {
   private record MappedFile(Path path, FileChannel channel, long size, MappedByteBuffer whole) {}
 
   /**
-   * A resolver for models in {@code baseDir}; {@code null} for a model that has no folder (read from
-   * a stream), which then may not use external data.
+   * A resolver for models in {@code baseDir}; {@code null} for a model that has no folder (read
+   * from a stream), which then may not use external data.
    */
   public ExternalData(Path baseDir) {
     this.baseDir = baseDir;
@@ -76,14 +76,29 @@ public final class ExternalData implements AutoCloseable {
       length = expected;
     } else if (length != expected) {
       throw OnnxTieException.badInput(
-          "tensor '" + name + "' has external length " + length + " but its dims and dtype need " + expected + " bytes");
+          "tensor '"
+              + name
+              + "' has external length "
+              + length
+              + " but its dims and dtype need "
+              + expected
+              + " bytes");
     }
     long start = offset == null ? 0 : offset;
     MappedFile file = open(name, location);
     if (start > file.size() || length > file.size() - start) {
       throw OnnxTieException.badInput(
-          "tensor '" + name + "' reads bytes " + start + ".." + (start + length) + " of '" + location
-              + "', which has only " + file.size() + " bytes");
+          "tensor '"
+              + name
+              + "' reads bytes "
+              + start
+              + ".."
+              + (start + length)
+              + " of '"
+              + location
+              + "', which has only "
+              + file.size()
+              + " bytes");
     }
     return new Location(location, start, length);
   }
@@ -113,13 +128,16 @@ public final class ExternalData implements AutoCloseable {
       }
       MappedFile file = files.get(where.location());
       try {
-        TensorBytes view = file.whole() != null
-            ? TensorBytes.of(file.whole().slice((int) where.offset(), (int) where.length())).inFile(file.channel(), where.offset())
-            : TensorBytes.map(file.channel(), where.offset(), where.length());
+        TensorBytes view =
+            file.whole() != null
+                ? TensorBytes.of(file.whole().slice((int) where.offset(), (int) where.length()))
+                    .inFile(file.channel(), where.offset())
+                : TensorBytes.map(file.channel(), where.offset(), where.length());
         views.put(where, view);
         return view;
       } catch (IOException e) {
-        throw OnnxTieException.badInput("cannot map external data '" + where.location() + "': " + ModelIO.describe(e), e);
+        throw OnnxTieException.badInput(
+            "cannot map external data '" + where.location() + "': " + ModelIO.describe(e), e);
       }
     }
   }
@@ -141,17 +159,23 @@ public final class ExternalData implements AutoCloseable {
           now = -1;
         }
         if (now != file.size()) {
-          throw OnnxTieException.badInput("external data '" + entry.getKey() + "' changed size while being read ("
-              + file.size() + " -> " + now + " bytes); nothing was written");
+          throw OnnxTieException.badInput(
+              "external data '"
+                  + entry.getKey()
+                  + "' changed size while being read ("
+                  + file.size()
+                  + " -> "
+                  + now
+                  + " bytes); nothing was written");
         }
       }
     }
   }
 
   /**
-   * Opens every data file the model names (initializers and attribute tensors of all graphs) that is
-   * not open yet, so that all of them are opened while the model file is known to be the one parsed
-   * ({@link ModelIO#read(Path)} checks that after this call).
+   * Opens every data file the model names (initializers and attribute tensors of all graphs) that
+   * is not open yet, so that all of them are opened while the model file is known to be the one
+   * parsed ({@link ModelIO#read(Path)} checks that after this call).
    *
    * @throws OnnxTieException (bad input) for a location that cannot be resolved or opened
    */
@@ -159,30 +183,35 @@ public final class ExternalData implements AutoCloseable {
     if (baseDir == null) {
       return;
     }
-    ProtoGraphs.visit(model, (path, depth, graph) -> {
-      java.util.List<TensorProto> tensors = new java.util.ArrayList<>(graph.getInitializerList());
-      tensors.addAll(ProtoGraphs.attributeTensors(graph));
-      for (TensorProto tensor : tensors) {
-        if (Tensors.isExternal(tensor)) {
-          for (StringStringEntryProto entry : tensor.getExternalDataList()) {
-            if (entry.getKey().equals("location") && !entry.getValue().isEmpty()) {
-              open(tensor.getName(), entry.getValue());
+    ProtoGraphs.visit(
+        model,
+        (path, depth, graph) -> {
+          java.util.List<TensorProto> tensors =
+              new java.util.ArrayList<>(graph.getInitializerList());
+          tensors.addAll(ProtoGraphs.attributeTensors(graph));
+          for (TensorProto tensor : tensors) {
+            if (Tensors.isExternal(tensor)) {
+              for (StringStringEntryProto entry : tensor.getExternalDataList()) {
+                if (entry.getKey().equals("location") && !entry.getValue().isEmpty()) {
+                  open(tensor.getName(), entry.getValue());
+                }
+              }
             }
           }
-        }
-      }
-    });
+        });
   }
 
   private static long parseNonNegative(String tensor, String key, String text) {
     try {
       long value = Long.parseLong(text.trim());
       if (value < 0) {
-        throw OnnxTieException.badInput("tensor '" + tensor + "' has negative external " + key + " " + value);
+        throw OnnxTieException.badInput(
+            "tensor '" + tensor + "' has negative external " + key + " " + value);
       }
       return value;
     } catch (NumberFormatException e) {
-      throw OnnxTieException.badInput("tensor '" + tensor + "' has external " + key + " '" + text + "', not a number");
+      throw OnnxTieException.badInput(
+          "tensor '" + tensor + "' has external " + key + " '" + text + "', not a number");
     }
   }
 
@@ -199,7 +228,8 @@ public final class ExternalData implements AutoCloseable {
     }
     Path path = resolve(tensor, location);
     try {
-      FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      FileChannel channel =
+          FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
       long size = channel.size();
       MappedByteBuffer whole =
           size <= wholeFileLimit ? channel.map(FileChannel.MapMode.READ_ONLY, 0, size) : null;
@@ -208,7 +238,13 @@ public final class ExternalData implements AutoCloseable {
       return file;
     } catch (IOException e) {
       throw OnnxTieException.badInput(
-          "cannot read external data '" + location + "' of tensor '" + tensor + "': " + ModelIO.describe(e), e);
+          "cannot read external data '"
+              + location
+              + "' of tensor '"
+              + tensor
+              + "': "
+              + ModelIO.describe(e),
+          e);
     }
   }
 
@@ -216,24 +252,28 @@ public final class ExternalData implements AutoCloseable {
   Path resolve(String tensor, String location) {
     String where = "external data location '" + location + "' of tensor '" + tensor + "'";
     if (baseDir == null) {
-      throw OnnxTieException.badInput(where + " cannot be resolved: the model was read from a stream, not a folder");
+      throw OnnxTieException.badInput(
+          where + " cannot be resolved: the model was read from a stream, not a folder");
     }
     if (location.indexOf('\0') >= 0) {
       throw OnnxTieException.badInput(where + " contains a NUL character");
     }
     if (location.startsWith("/") || location.startsWith("\\") || location.matches("^[A-Za-z]:.*")) {
-      throw OnnxTieException.badInput(where + " is absolute; it must be relative to the model's folder");
+      throw OnnxTieException.badInput(
+          where + " is absolute; it must be relative to the model's folder");
     }
     for (String part : location.split("[/\\\\]")) {
       if (part.equals("..")) {
-        throw OnnxTieException.badInput(where + " contains '..'; it must stay inside the model's folder");
+        throw OnnxTieException.badInput(
+            where + " contains '..'; it must stay inside the model's folder");
       }
     }
     Path base;
     try {
       base = baseDir.toRealPath();
     } catch (IOException e) {
-      throw OnnxTieException.badInput("cannot resolve the model's folder " + baseDir + ": " + e.getMessage(), e);
+      throw OnnxTieException.badInput(
+          "cannot resolve the model's folder " + baseDir + ": " + e.getMessage(), e);
     }
     Path resolved = base.resolve(location).normalize();
     if (!resolved.startsWith(base)) {
@@ -243,7 +283,11 @@ public final class ExternalData implements AutoCloseable {
     for (Path part : base.relativize(resolved)) {
       walk = walk.resolve(part);
       if (Files.isSymbolicLink(walk)) {
-        throw OnnxTieException.badInput(where + " goes through the symbolic link '" + base.relativize(walk) + "'; symlinks are refused");
+        throw OnnxTieException.badInput(
+            where
+                + " goes through the symbolic link '"
+                + base.relativize(walk)
+                + "'; symlinks are refused");
       }
     }
     if (!Files.exists(resolved, LinkOption.NOFOLLOW_LINKS)) {
@@ -255,7 +299,8 @@ public final class ExternalData implements AutoCloseable {
     try {
       Object links = Files.getAttribute(resolved, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
       if (links instanceof Integer count && count > 1 && linksInFolder(resolved) < count) {
-        throw OnnxTieException.badInput(where + " is a file with " + count + " hard links; hard-linked data files are refused");
+        throw OnnxTieException.badInput(
+            where + " is a file with " + count + " hard links; hard-linked data files are refused");
       }
     } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
       // no unix view on this file system: nothing more to check
@@ -270,18 +315,31 @@ public final class ExternalData implements AutoCloseable {
    */
   private static int linksInFolder(Path file) {
     try (java.util.stream.Stream<Path> entries = Files.list(file.getParent())) {
-      Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+      Object key =
+          Files.readAttributes(
+                  file,
+                  java.nio.file.attribute.BasicFileAttributes.class,
+                  LinkOption.NOFOLLOW_LINKS)
+              .fileKey();
       if (key == null) {
         return 0;
       }
-      return (int) entries.filter(entry -> {
-        try {
-          return key.equals(Files.readAttributes(entry, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-              .fileKey());
-        } catch (IOException e) {
-          return false;
-        }
-      }).count();
+      return (int)
+          entries
+              .filter(
+                  entry -> {
+                    try {
+                      return key.equals(
+                          Files.readAttributes(
+                                  entry,
+                                  java.nio.file.attribute.BasicFileAttributes.class,
+                                  LinkOption.NOFOLLOW_LINKS)
+                              .fileKey());
+                    } catch (IOException e) {
+                      return false;
+                    }
+                  })
+              .count();
     } catch (IOException | RuntimeException e) {
       return 0;
     }

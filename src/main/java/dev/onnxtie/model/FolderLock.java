@@ -33,13 +33,22 @@ final class FolderLock implements AutoCloseable {
 
   /** Takes the lock on {@code file} (created if missing), waiting while another writer holds it. */
   static FolderLock take(Path file) throws IOException {
-    // a size of at most 1 MiB (sparse where the file system allows), mixed from pid, counter and clock
-    long mix = (ProcessHandle.current().pid() * 0x9E3779B97F4A7C15L + COUNTER.incrementAndGet()) * 0xC2B2AE3D27D4EB4FL ^ System.nanoTime();
+    // a size of at most 1 MiB (sparse where the file system allows), mixed from pid, counter and
+    // clock
+    long mix =
+        (ProcessHandle.current().pid() * 0x9E3779B97F4A7C15L + COUNTER.incrementAndGet())
+                * 0xC2B2AE3D27D4EB4FL
+            ^ System.nanoTime();
     long mark = 1 + ((mix ^ (mix >>> 29)) & ((1L << 20) - 1));
     while (true) {
       Object beforeOpen = keyOf(file);
-      FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
-          LinkOption.NOFOLLOW_LINKS);
+      FileChannel channel =
+          FileChannel.open(
+              file,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE,
+              LinkOption.NOFOLLOW_LINKS);
       Object afterOpen = keyOf(file);
       Object afterLock = null;
       try {
@@ -61,7 +70,9 @@ final class FolderLock implements AutoCloseable {
         // out of disk space for the mark, say: the file goes when the path is known to hold the
         // one locked here (the same file before the open, after it and after the lock); any other
         // leftover is removed by the next write in the folder (Staging.removeStale)
-        if (afterLock != null && afterLock.equals(afterOpen) && (beforeOpen == null || beforeOpen.equals(afterOpen))) {
+        if (afterLock != null
+            && afterLock.equals(afterOpen)
+            && (beforeOpen == null || beforeOpen.equals(afterOpen))) {
           try {
             Files.deleteIfExists(file);
           } catch (IOException again) {
@@ -76,7 +87,9 @@ final class FolderLock implements AutoCloseable {
 
   private static Object keyOf(Path file) {
     try {
-      return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+      return Files.readAttributes(
+              file, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
     } catch (IOException e) {
       return null;
     }

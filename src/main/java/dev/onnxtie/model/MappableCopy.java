@@ -36,9 +36,9 @@ import java.util.List;
  * external data, too few bytes to matter, or a failure to write the copy (no room in the temporary
  * folder) gives no copy, and the caller loads the model as it is.
  *
- * <p>The copy lies in a {@link Staging} folder of the temporary folder, as a write's staged files do:
- * held by an owner lock, deleted on {@link #close}, at exit, or by a later staging folder once its
- * process is gone.
+ * <p>The copy lies in a {@link Staging} folder of the temporary folder, as a write's staged files
+ * do: held by an owner lock, deleted on {@link #close}, at exit, or by a later staging folder once
+ * its process is gone.
  */
 public final class MappableCopy implements AutoCloseable {
   /** Initializers with fewer raw_data bytes stay inside the copied model. */
@@ -101,10 +101,16 @@ public final class MappableCopy implements AutoCloseable {
       // a staging folder: held by an owner lock, removed on close and at exit, and by the next one
       // when this process is killed (Staging removes those whose lock is free)
       folder = new Staging(tempRoot);
-      Path copy = folder.resolve(source.getFileName().toString().equals(DATA_NAME) ? "model.onnx" : source.getFileName().toString());
+      Path copy =
+          folder.resolve(
+              source.getFileName().toString().equals(DATA_NAME)
+                  ? "model.onnx"
+                  : source.getFileName().toString());
       GraphProto.Builder builder = graph.toBuilder();
       long moved = 0;
-      try (FileChannel data = FileChannel.open(folder.resolve(DATA_NAME), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel data =
+          FileChannel.open(
+              folder.resolve(DATA_NAME), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         long end = 0;
         for (int i = 0; i < graph.getInitializerCount(); i++) {
           TensorProto tensor = graph.getInitializer(i);
@@ -116,22 +122,27 @@ public final class MappableCopy implements AutoCloseable {
           TensorBytes.transfer(channel, offsets[i], length, data, start);
           end = start + length;
           moved += length;
-          builder.setInitializer(i, tensor.toBuilder()
-              .clearRawData()
-              .clearExternalData()
-              .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-              .addExternalData(entry("location", DATA_NAME))
-              .addExternalData(entry("offset", Long.toString(start)))
-              .addExternalData(entry("length", Integer.toString(length))));
+          builder.setInitializer(
+              i,
+              tensor.toBuilder()
+                  .clearRawData()
+                  .clearExternalData()
+                  .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                  .addExternalData(entry("location", DATA_NAME))
+                  .addExternalData(entry("offset", Long.toString(start)))
+                  .addExternalData(entry("length", Integer.toString(length))));
         }
       }
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(copy, StandardOpenOption.CREATE_NEW), 1 << 16)) {
+      try (OutputStream out =
+          new BufferedOutputStream(
+              Files.newOutputStream(copy, StandardOpenOption.CREATE_NEW), 1 << 16)) {
         proto.toBuilder().setGraph(builder).build().writeTo(out);
       }
       made = true;
       return new MappableCopy(folder, copy, moved);
     } catch (IOException | InternalError e) {
-      // InternalError: the model file shrank under the scan's mapping; ONNX Runtime reports what is left of it
+      // InternalError: the model file shrank under the scan's mapping; ONNX Runtime reports what is
+      // left of it
       return null;
     } finally {
       if (!made && folder != null) {
@@ -163,7 +174,8 @@ public final class MappableCopy implements AutoCloseable {
       return null; // it grew past what a single-file model can be since it was read
     }
     ByteBuffer file = channel.map(FileChannel.MapMode.READ_ONLY, 0, fileSize);
-    // protobuf's own reader, so that tags, lengths and skipped fields are read exactly as the parser
+    // protobuf's own reader, so that tags, lengths and skipped fields are read exactly as the
+    // parser
     // read them; only the fields followed here are told apart by number and wire type
     CodedInputStream input = CodedInputStream.newInstance(file);
     boolean graphSeen = false;
@@ -219,6 +231,7 @@ public final class MappableCopy implements AutoCloseable {
 
   /** The tags the scan follows: ModelProto.graph, GraphProto.initializer, TensorProto.raw_data. */
   private static final int MODEL_GRAPH = 7 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
   private static final int GRAPH_INITIALIZER = 5 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
   private static final int TENSOR_RAW_DATA = 9 << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 

@@ -25,8 +25,8 @@ import java.util.Set;
  * disagree with their dims and dtype (sizes checked with overflow-safe arithmetic before any
  * allocation), tensors holding data in more than one field, unsafe external data, undefined or
  * doubly-defined tensors, cycles, control-flow nodes without their bodies, an IR version newer than
- * this tool knows, repeated attributes, attributes of the wrong type on the operators the tool reads
- * or writes, and Transpose perms that are no permutation of the input's axes.
+ * this tool knows, repeated attributes, attributes of the wrong type on the operators the tool
+ * reads or writes, and Transpose perms that are no permutation of the input's axes.
  */
 public final class ModelValidator {
   private ModelValidator() {}
@@ -35,28 +35,85 @@ public final class ModelValidator {
   public static final long NEWEST_IR_VERSION = Onnx.Version.IR_VERSION_VALUE;
 
   /** The attribute types of the operators the tool reads or writes, by domain then op type. */
-  private static final Map<String, Map<String, Map<String, AttributeType>>> ATTRIBUTE_TYPES = Map.of(
-      "", Map.of(
-          "Gemm", Map.of("transA", AttributeType.INT, "transB", AttributeType.INT, "alpha", AttributeType.FLOAT, "beta", AttributeType.FLOAT),
-          "Transpose", Map.of("perm", AttributeType.INTS),
-          "Gather", Map.of("axis", AttributeType.INT),
-          "GatherElements", Map.of("axis", AttributeType.INT),
-          "Reshape", Map.of("allowzero", AttributeType.INT),
-          // saturate since opset 19, round_mode (to float8e8m0) since opset 25
-          "Cast", Map.of("to", AttributeType.INT, "saturate", AttributeType.INT, "round_mode", AttributeType.STRING),
-          "If", Map.of("then_branch", AttributeType.GRAPH, "else_branch", AttributeType.GRAPH),
-          "Loop", Map.of("body", AttributeType.GRAPH),
-          "Scan", Map.of("body", AttributeType.GRAPH, "num_scan_inputs", AttributeType.INT, "scan_input_axes", AttributeType.INTS,
-              "scan_input_directions", AttributeType.INTS, "scan_output_axes", AttributeType.INTS, "scan_output_directions", AttributeType.INTS)),
-      "com.microsoft", Map.of(
-          "MatMulNBits", Map.of("K", AttributeType.INT, "N", AttributeType.INT, "bits", AttributeType.INT, "block_size", AttributeType.INT,
-              "accuracy_level", AttributeType.INT),
-          "GatherBlockQuantized", Map.of("gather_axis", AttributeType.INT, "quantize_axis", AttributeType.INT, "block_size", AttributeType.INT,
-              "bits", AttributeType.INT)));
+  private static final Map<String, Map<String, Map<String, AttributeType>>> ATTRIBUTE_TYPES =
+      Map.of(
+          "",
+              Map.of(
+                  "Gemm",
+                      Map.of(
+                          "transA",
+                          AttributeType.INT,
+                          "transB",
+                          AttributeType.INT,
+                          "alpha",
+                          AttributeType.FLOAT,
+                          "beta",
+                          AttributeType.FLOAT),
+                  "Transpose", Map.of("perm", AttributeType.INTS),
+                  "Gather", Map.of("axis", AttributeType.INT),
+                  "GatherElements", Map.of("axis", AttributeType.INT),
+                  "Reshape", Map.of("allowzero", AttributeType.INT),
+                  // saturate since opset 19, round_mode (to float8e8m0) since opset 25
+                  "Cast",
+                      Map.of(
+                          "to",
+                          AttributeType.INT,
+                          "saturate",
+                          AttributeType.INT,
+                          "round_mode",
+                          AttributeType.STRING),
+                  "If",
+                      Map.of(
+                          "then_branch", AttributeType.GRAPH, "else_branch", AttributeType.GRAPH),
+                  "Loop", Map.of("body", AttributeType.GRAPH),
+                  "Scan",
+                      Map.of(
+                          "body",
+                          AttributeType.GRAPH,
+                          "num_scan_inputs",
+                          AttributeType.INT,
+                          "scan_input_axes",
+                          AttributeType.INTS,
+                          "scan_input_directions",
+                          AttributeType.INTS,
+                          "scan_output_axes",
+                          AttributeType.INTS,
+                          "scan_output_directions",
+                          AttributeType.INTS)),
+          "com.microsoft",
+              Map.of(
+                  "MatMulNBits",
+                      Map.of(
+                          "K",
+                          AttributeType.INT,
+                          "N",
+                          AttributeType.INT,
+                          "bits",
+                          AttributeType.INT,
+                          "block_size",
+                          AttributeType.INT,
+                          "accuracy_level",
+                          AttributeType.INT),
+                  "GatherBlockQuantized",
+                      Map.of(
+                          "gather_axis",
+                          AttributeType.INT,
+                          "quantize_axis",
+                          AttributeType.INT,
+                          "block_size",
+                          AttributeType.INT,
+                          "bits",
+                          AttributeType.INT)));
 
   /** Nodes whose subgraph attributes are required. */
   private static final Map<String, List<String>> REQUIRED_BODIES =
-      Map.of("If", List.of("then_branch", "else_branch"), "Loop", List.of("body"), "Scan", List.of("body"));
+      Map.of(
+          "If",
+          List.of("then_branch", "else_branch"),
+          "Loop",
+          List.of("body"),
+          "Scan",
+          List.of("body"));
 
   /**
    * Validates a model.
@@ -68,9 +125,9 @@ public final class ModelValidator {
   }
 
   /**
-   * Validates a model whose tensors in {@code checked} (compared by identity: the very objects) passed
-   * {@link #validateTensor} before, in a model with the same external data: their checks are skipped.
-   * An edited model carries over most tensors of the model it was made from.
+   * Validates a model whose tensors in {@code checked} (compared by identity: the very objects)
+   * passed {@link #validateTensor} before, in a model with the same external data: their checks are
+   * skipped. An edited model carries over most tensors of the model it was made from.
    */
   static void validate(OnnxModel model, Set<TensorProto> checked) {
     ModelProto proto = model.proto();
@@ -78,12 +135,17 @@ public final class ModelValidator {
       throw OnnxTieException.badInput("not an ONNX model: it has no graph");
     }
     if (proto.getIrVersion() <= 0) {
-      throw OnnxTieException.badInput("not an ONNX model: ir_version is missing or " + proto.getIrVersion());
+      throw OnnxTieException.badInput(
+          "not an ONNX model: ir_version is missing or " + proto.getIrVersion());
     }
     if (proto.getIrVersion() > NEWEST_IR_VERSION && !NewerIr.allowed()) {
-      throw OnnxTieException.badInput("the model's ir_version " + proto.getIrVersion() + " is newer than the newest this tool knows ("
-          + NEWEST_IR_VERSION + "); --allow-newer-ir goes on (keeping all it does not know, tying no tensor of a dtype it does not "
-          + "know), or use a newer onnx-tie or export with an older IR version");
+      throw OnnxTieException.badInput(
+          "the model's ir_version "
+              + proto.getIrVersion()
+              + " is newer than the newest this tool knows ("
+              + NEWEST_IR_VERSION
+              + "); --allow-newer-ir goes on (keeping all it does not know, tying no tensor of a dtype it does not "
+              + "know), or use a newer onnx-tie or export with an older IR version");
     }
     boolean hasDefault = false;
     for (OperatorSetIdProto opset : proto.getOpsetImportList()) {
@@ -93,34 +155,52 @@ public final class ModelValidator {
     }
     boolean usesDefault = usesDefaultDomain(proto.getGraph());
     if (!hasDefault && usesDefault) {
-      throw OnnxTieException.badInput("the model imports no default-domain (ai.onnx) opset; add one to opset_import");
+      throw OnnxTieException.badInput(
+          "the model imports no default-domain (ai.onnx) opset; add one to opset_import");
     }
     validateGraph(model, checked, proto.getGraph(), "main", Set.of(), null);
   }
 
-  /** The tensors of a model's graphs (initializers and attribute tensors, in subgraphs too), by identity. */
+  /**
+   * The tensors of a model's graphs (initializers and attribute tensors, in subgraphs too), by
+   * identity.
+   */
   static Set<TensorProto> tensors(OnnxModel model) {
-    Set<TensorProto> tensors = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    ProtoGraphs.visit(model.proto().getGraph(), "main", 0, (path, depth, graph) -> {
-      tensors.addAll(graph.getInitializerList());
-      tensors.addAll(ProtoGraphs.attributeTensors(graph));
-    });
+    Set<TensorProto> tensors =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    ProtoGraphs.visit(
+        model.proto().getGraph(),
+        "main",
+        0,
+        (path, depth, graph) -> {
+          tensors.addAll(graph.getInitializerList());
+          tensors.addAll(ProtoGraphs.attributeTensors(graph));
+        });
     return tensors;
   }
 
   private static boolean usesDefaultDomain(GraphProto graph) {
     boolean[] uses = {false};
-    ProtoGraphs.visit(graph, "main", 0, (path, depth, g) -> {
-      for (NodeProto node : g.getNodeList()) {
-        if (OnnxModel.sameDomain(node.getDomain(), "")) {
-          uses[0] = true;
-        }
-      }
-    });
+    ProtoGraphs.visit(
+        graph,
+        "main",
+        0,
+        (path, depth, g) -> {
+          for (NodeProto node : g.getNodeList()) {
+            if (OnnxModel.sameDomain(node.getDomain(), "")) {
+              uses[0] = true;
+            }
+          }
+        });
     return uses[0];
   }
 
-  private static void validateGraph(OnnxModel model, Set<TensorProto> checked, GraphProto graph, String path, Set<String> outer,
+  private static void validateGraph(
+      OnnxModel model,
+      Set<TensorProto> checked,
+      GraphProto graph,
+      String path,
+      Set<String> outer,
       Ranks outerRanks) {
     Set<String> defined = new HashSet<>(outer);
     Ranks ranks = new Ranks(graph, outerRanks);
@@ -130,7 +210,8 @@ public final class ModelValidator {
         throw OnnxTieException.badInput("graph '" + path + "' has an initializer without a name");
       }
       if (!initializers.add(tensor.getName())) {
-        throw OnnxTieException.badInput("graph '" + path + "' has two initializers named '" + tensor.getName() + "'");
+        throw OnnxTieException.badInput(
+            "graph '" + path + "' has two initializers named '" + tensor.getName() + "'");
       }
       if (!checked.contains(tensor)) {
         validateTensor(model, tensor);
@@ -152,33 +233,55 @@ public final class ModelValidator {
         }
         if (producer.containsKey(output)) {
           throw OnnxTieException.badInput(
-              "graph '" + path + "': two nodes write tensor '" + output + "' ("
-                  + ProtoGraphs.nodeLabel(graph.getNode(producer.get(output)), producer.get(output)) + " and "
-                  + ProtoGraphs.nodeLabel(node, n) + ")");
+              "graph '"
+                  + path
+                  + "': two nodes write tensor '"
+                  + output
+                  + "' ("
+                  + ProtoGraphs.nodeLabel(graph.getNode(producer.get(output)), producer.get(output))
+                  + " and "
+                  + ProtoGraphs.nodeLabel(node, n)
+                  + ")");
         }
         if (initializers.contains(output)) {
-          throw OnnxTieException.badInput("graph '" + path + "': node " + ProtoGraphs.nodeLabel(node, n) + " overwrites initializer '" + output + "'");
+          throw OnnxTieException.badInput(
+              "graph '"
+                  + path
+                  + "': node "
+                  + ProtoGraphs.nodeLabel(node, n)
+                  + " overwrites initializer '"
+                  + output
+                  + "'");
         }
         producer.put(output, n);
       }
     }
     Set<String> visible = new HashSet<>(defined);
     visible.addAll(producer.keySet());
-    // the reads of each node on producers of this graph, subgraph reads included; a node that reads a
+    // the reads of each node on producers of this graph, subgraph reads included; a node that reads
+    // a
     // later node's output (or its own) makes the order no topological one, and only then is the
     // graph searched for a cycle (exported graphs are sorted: most never are)
     List<Set<String>> reads = new ArrayList<>(graph.getNodeCount());
     boolean sorted = true;
     for (int n = 0; n < graph.getNodeCount(); n++) {
       NodeProto node = graph.getNode(n);
-      // labels are made only for messages and subgraph paths: building one per node costs start-up time
+      // labels are made only for messages and subgraph paths: building one per node costs start-up
+      // time
       Set<String> nodeReads = new HashSet<>();
       for (String input : node.getInputList()) {
         if (input.isEmpty()) {
           continue;
         }
         if (!visible.contains(input)) {
-          throw OnnxTieException.badInput("graph '" + path + "': node " + ProtoGraphs.nodeLabel(node, n) + " reads undefined tensor '" + input + "'");
+          throw OnnxTieException.badInput(
+              "graph '"
+                  + path
+                  + "': node "
+                  + ProtoGraphs.nodeLabel(node, n)
+                  + " reads undefined tensor '"
+                  + input
+                  + "'");
         }
         nodeReads.add(input);
       }
@@ -186,10 +289,19 @@ public final class ModelValidator {
       List<String> required = REQUIRED_BODIES.get(node.getOpType());
       if (required != null && OnnxModel.sameDomain(node.getDomain(), "")) {
         for (String body : required) {
-          boolean present = node.getAttributeList().stream().anyMatch(a -> a.getName().equals(body) && a.hasG());
+          boolean present =
+              node.getAttributeList().stream().anyMatch(a -> a.getName().equals(body) && a.hasG());
           if (!present) {
             throw OnnxTieException.badInput(
-                "graph '" + path + "': node " + ProtoGraphs.nodeLabel(node, n) + " (" + node.getOpType() + ") has no " + body + " graph");
+                "graph '"
+                    + path
+                    + "': node "
+                    + ProtoGraphs.nodeLabel(node, n)
+                    + " ("
+                    + node.getOpType()
+                    + ") has no "
+                    + body
+                    + " graph");
           }
         }
       }
@@ -222,7 +334,8 @@ public final class ModelValidator {
     }
     for (ValueInfoProto output : graph.getOutputList()) {
       if (!visible.contains(output.getName())) {
-        throw OnnxTieException.badInput("graph '" + path + "': output '" + output.getName() + "' is never produced");
+        throw OnnxTieException.badInput(
+            "graph '" + path + "': output '" + output.getName() + "' is never produced");
       }
     }
     if (!sorted) {
@@ -231,7 +344,11 @@ public final class ModelValidator {
   }
 
   /** Kahn's algorithm over the nodes' reads: refuses a graph whose nodes cannot be ordered. */
-  private static void checkAcyclic(GraphProto graph, String path, Set<String> defined, Map<String, Integer> producer,
+  private static void checkAcyclic(
+      GraphProto graph,
+      String path,
+      Set<String> defined,
+      Map<String, Integer> producer,
       List<Set<String>> reads) {
     List<List<Integer>> dependents = new ArrayList<>();
     int[] pending = new int[graph.getNodeCount()];
@@ -266,7 +383,11 @@ public final class ModelValidator {
     if (done != graph.getNodeCount()) {
       for (int n = 0; n < pending.length; n++) {
         if (pending[n] > 0) {
-          throw OnnxTieException.badInput("graph '" + path + "' has a cycle through node " + ProtoGraphs.nodeLabel(graph.getNode(n), n));
+          throw OnnxTieException.badInput(
+              "graph '"
+                  + path
+                  + "' has a cycle through node "
+                  + ProtoGraphs.nodeLabel(graph.getNode(n), n));
         }
       }
     }
@@ -314,15 +435,24 @@ public final class ModelValidator {
     if (node.getAttributeCount() == 0) {
       return;
     }
-    String where = "graph '" + path + "': node " + ProtoGraphs.nodeLabel(node, index) + " (" + node.getOpType() + ")";
+    String where =
+        "graph '"
+            + path
+            + "': node "
+            + ProtoGraphs.nodeLabel(node, index)
+            + " ("
+            + node.getOpType()
+            + ")";
     Set<String> names = new HashSet<>();
     for (AttributeProto attribute : node.getAttributeList()) {
       if (!names.add(attribute.getName())) {
-        throw OnnxTieException.badInput(where + " has attribute '" + attribute.getName() + "' twice");
+        throw OnnxTieException.badInput(
+            where + " has attribute '" + attribute.getName() + "' twice");
       }
     }
     String domain = OnnxModel.sameDomain(node.getDomain(), "") ? "" : node.getDomain();
-    Map<String, AttributeType> expected = ATTRIBUTE_TYPES.getOrDefault(domain, Map.of()).getOrDefault(node.getOpType(), Map.of());
+    Map<String, AttributeType> expected =
+        ATTRIBUTE_TYPES.getOrDefault(domain, Map.of()).getOrDefault(node.getOpType(), Map.of());
     for (AttributeProto attribute : node.getAttributeList()) {
       AttributeType wanted = expected.get(attribute.getName());
       if (wanted == null) {
@@ -330,8 +460,14 @@ public final class ModelValidator {
       }
       AttributeType held = heldType(attribute);
       if (held != wanted) {
-        throw OnnxTieException.badInput(where + ": attribute '" + attribute.getName() + "' must be " + wanted + ", found "
-            + (held == null ? "no value" : held.toString()));
+        throw OnnxTieException.badInput(
+            where
+                + ": attribute '"
+                + attribute.getName()
+                + "' must be "
+                + wanted
+                + ", found "
+                + (held == null ? "no value" : held.toString()));
       }
     }
     if (node.getOpType().equals("Transpose") && domain.isEmpty()) {
@@ -380,7 +516,10 @@ public final class ModelValidator {
     if (attribute.getGraphsCount() > 0) {
       set.add(AttributeType.GRAPHS);
     }
-    AttributeType declared = attribute.hasType() && attribute.getType() != AttributeType.UNDEFINED ? attribute.getType() : null;
+    AttributeType declared =
+        attribute.hasType() && attribute.getType() != AttributeType.UNDEFINED
+            ? attribute.getType()
+            : null;
     if (set.size() > 1) {
       return null;
     }
@@ -403,8 +542,13 @@ public final class ModelValidator {
       seen[(int) axis] = true;
     }
     if (!valid) {
-      throw OnnxTieException.badInput(where + ": perm " + perm + " is not a permutation of 0.." + (size - 1)
-          + (rank != null ? " (the input has rank " + rank + ")" : ""));
+      throw OnnxTieException.badInput(
+          where
+              + ": perm "
+              + perm
+              + " is not a permutation of 0.."
+              + (size - 1)
+              + (rank != null ? " (the input has rank " + rank + ")" : ""));
     }
   }
 
@@ -419,7 +563,8 @@ public final class ModelValidator {
     return free;
   }
 
-  private static void collectFree(GraphProto graph, Set<String> outer, Set<String> enclosingLocal, Set<String> free) {
+  private static void collectFree(
+      GraphProto graph, Set<String> outer, Set<String> enclosingLocal, Set<String> free) {
     Set<String> local = new HashSet<>(enclosingLocal);
     graph.getInputList().forEach(v -> local.add(v.getName()));
     graph.getInitializerList().forEach(t -> local.add(t.getName()));
@@ -448,26 +593,38 @@ public final class ModelValidator {
     }
   }
 
-  /** Checks one tensor's type, dims and stored size; external data is located and bounds-checked. */
+  /**
+   * Checks one tensor's type, dims and stored size; external data is located and bounds-checked.
+   */
   static void validateTensor(OnnxModel model, TensorProto tensor) {
     List<String> fields = dataFields(tensor);
     if (fields.size() > 1) {
-      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' holds data in more than one field (" + String.join(", ", fields)
-          + "); a tensor stores its data in exactly one");
+      throw OnnxTieException.badInput(
+          "tensor '"
+              + tensor.getName()
+              + "' holds data in more than one field ("
+              + String.join(", ", fields)
+              + "); a tensor stores its data in exactly one");
     }
     int code = tensor.getDataType();
     if (!DataType.isKnown(code) && code > 0 && NewerIr.allowed()) {
       return; // a dtype of a newer IR: carried along as it is, never read
     }
     if (!DataType.isKnown(code) || code == 0) {
-      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' has unknown data_type " + code);
+      throw OnnxTieException.badInput(
+          "tensor '" + tensor.getName() + "' has unknown data_type " + code);
     }
     DataType type = DataType.fromCode(code);
     long elements = Tensors.elementCount(tensor.getName(), Tensors.dims(tensor));
     if (type == DataType.STRING) {
       if (tensor.getStringDataCount() != elements) {
         throw OnnxTieException.badInput(
-            "tensor '" + tensor.getName() + "' has " + tensor.getStringDataCount() + " strings but its dims need " + elements);
+            "tensor '"
+                + tensor.getName()
+                + "' has "
+                + tensor.getStringDataCount()
+                + " strings but its dims need "
+                + elements);
       }
       return;
     }
@@ -475,23 +632,40 @@ public final class ModelValidator {
     try {
       expected = type.byteSize(elements);
     } catch (ArithmeticException e) {
-      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' claims a size that overflows 64 bits");
+      throw OnnxTieException.badInput(
+          "tensor '" + tensor.getName() + "' claims a size that overflows 64 bits");
     }
     if (Tensors.isExternal(tensor)) {
       model.externalData().locate(tensor);
     } else if (tensor.hasRawData()) {
       if (tensor.getRawData().size() != expected) {
         throw OnnxTieException.badInput(
-            "tensor '" + tensor.getName() + "' has " + tensor.getRawData().size() + " bytes of raw_data but its dims "
-                + Tensors.shapeText(Tensors.dims(tensor)) + " and dtype " + type.onnxName() + " need " + expected);
+            "tensor '"
+                + tensor.getName()
+                + "' has "
+                + tensor.getRawData().size()
+                + " bytes of raw_data but its dims "
+                + Tensors.shapeText(Tensors.dims(tensor))
+                + " and dtype "
+                + type.onnxName()
+                + " need "
+                + expected);
       }
     } else {
       long present = Tensors.typedValueCount(tensor, type);
       long needed = Tensors.expectedTypedValues(type, elements);
       if (present != needed) {
         throw OnnxTieException.badInput(
-            "tensor '" + tensor.getName() + "' has " + present + " typed values but its dims "
-                + Tensors.shapeText(Tensors.dims(tensor)) + " and dtype " + type.onnxName() + " need " + needed);
+            "tensor '"
+                + tensor.getName()
+                + "' has "
+                + present
+                + " typed values but its dims "
+                + Tensors.shapeText(Tensors.dims(tensor))
+                + " and dtype "
+                + type.onnxName()
+                + " need "
+                + needed);
       }
     }
   }

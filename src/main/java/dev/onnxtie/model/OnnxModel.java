@@ -8,9 +8,9 @@ import dev.onnxtie.proto.Onnx.TensorProto;
 import java.nio.file.Path;
 
 /**
- * A read model: the parsed {@code ModelProto} (whose large byte fields alias the memory-mapped file)
- * and the resolver of its external data. Immutable; edits go through {@code graph.GraphEditor},
- * which produces a new {@code OnnxModel} sharing the same external data.
+ * A read model: the parsed {@code ModelProto} (whose large byte fields alias the memory-mapped
+ * file) and the resolver of its external data. Immutable; edits go through {@code
+ * graph.GraphEditor}, which produces a new {@code OnnxModel} sharing the same external data.
  */
 public final class OnnxModel implements AutoCloseable {
   private final ModelProto proto;
@@ -55,7 +55,9 @@ public final class OnnxModel implements AutoCloseable {
     return proto.getIrVersion();
   }
 
-  /** The imported version of an operator set ({@code ""} or {@code ai.onnx} for the default), or -1. */
+  /**
+   * The imported version of an operator set ({@code ""} or {@code ai.onnx} for the default), or -1.
+   */
   public long opsetVersion(String domain) {
     for (OperatorSetIdProto opset : proto.getOpsetImportList()) {
       if (sameDomain(opset.getDomain(), domain)) {
@@ -75,15 +77,16 @@ public final class OnnxModel implements AutoCloseable {
   }
 
   /**
-   * The raw little-endian bytes of a fixed-size tensor, wherever they are stored: raw_data (an alias
-   * of the mapped file), external data (mapped) or typed fields (encoded, small).
+   * The raw little-endian bytes of a fixed-size tensor, wherever they are stored: raw_data (an
+   * alias of the mapped file), external data (mapped) or typed fields (encoded, small).
    *
    * @throws OnnxTieException (bad input) when the stored size disagrees with dims and dtype
    */
   public ByteString rawBytes(TensorProto tensor) {
     DataType type = Tensors.dataType(tensor);
     if (!type.isFixedSize()) {
-      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' of type " + type.onnxName() + " has no raw bytes");
+      throw OnnxTieException.badInput(
+          "tensor '" + tensor.getName() + "' of type " + type.onnxName() + " has no raw bytes");
     }
     if (Tensors.isExternal(tensor)) {
       return externalData.bytes(tensor);
@@ -100,7 +103,8 @@ public final class OnnxModel implements AutoCloseable {
   public TensorBytes tensorBytes(TensorProto tensor) {
     DataType type = Tensors.dataType(tensor);
     if (!type.isFixedSize()) {
-      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' of type " + type.onnxName() + " has no raw bytes");
+      throw OnnxTieException.badInput(
+          "tensor '" + tensor.getName() + "' of type " + type.onnxName() + " has no raw bytes");
     }
     if (Tensors.isExternal(tensor)) {
       return externalData.tensorBytes(tensor);
@@ -114,7 +118,12 @@ public final class OnnxModel implements AutoCloseable {
       ByteString raw = tensor.getRawData();
       if (raw.size() != expected) {
         throw OnnxTieException.badInput(
-            "tensor '" + tensor.getName() + "' has " + raw.size() + " bytes of raw_data but its dims and dtype need " + expected);
+            "tensor '"
+                + tensor.getName()
+                + "' has "
+                + raw.size()
+                + " bytes of raw_data but its dims and dtype need "
+                + expected);
       }
       return raw;
     }

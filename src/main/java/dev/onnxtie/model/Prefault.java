@@ -21,14 +21,17 @@ public final class Prefault {
   private Prefault() {}
 
   /**
-   * Starts touching the pages of the main graph's initializers of at least {@value #MIN_BYTES} bytes
-   * that are stored in external data files (a model file's own pages are touched from its reading
-   * on: {@link ModelIO#read(java.nio.file.Path, boolean)}).
+   * Starts touching the pages of the main graph's initializers of at least {@value #MIN_BYTES}
+   * bytes that are stored in external data files (a model file's own pages are touched from its
+   * reading on: {@link ModelIO#read(java.nio.file.Path, boolean)}).
    */
   public static void externalData(OnnxModel model) {
     List<TensorBytes> views = new ArrayList<>();
     for (TensorProto tensor : model.proto().getGraph().getInitializerList()) {
-      if (Tensors.isExternal(tensor) && Tensors.hasKnownType(tensor) && Tensors.dataType(tensor).isFixedSize() && Tensors.byteSize(tensor) >= MIN_BYTES) {
+      if (Tensors.isExternal(tensor)
+          && Tensors.hasKnownType(tensor)
+          && Tensors.dataType(tensor).isFixedSize()
+          && Tensors.byteSize(tensor) >= MIN_BYTES) {
         views.add(model.tensorBytes(tensor));
       }
     }
@@ -51,7 +54,10 @@ public final class Prefault {
     toucher.start();
   }
 
-  /** Reads one byte of every page; false when a file shrank under its mapping (the main thread's own reads report that). */
+  /**
+   * Reads one byte of every page; false when a file shrank under its mapping (the main thread's own
+   * reads report that).
+   */
   static boolean touch(List<TensorBytes> views) {
     try {
       long sum = 0;

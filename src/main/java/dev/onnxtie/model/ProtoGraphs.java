@@ -39,8 +39,12 @@ public final class ProtoGraphs {
     }
   }
 
-  /** Every tensor a graph holds in its own nodes' attributes (Constant values and the like), not in subgraphs. */
-  public static java.util.List<dev.onnxtie.proto.Onnx.TensorProto> attributeTensors(GraphProto graph) {
+  /**
+   * Every tensor a graph holds in its own nodes' attributes (Constant values and the like), not in
+   * subgraphs.
+   */
+  public static java.util.List<dev.onnxtie.proto.Onnx.TensorProto> attributeTensors(
+      GraphProto graph) {
     java.util.List<dev.onnxtie.proto.Onnx.TensorProto> tensors = new java.util.ArrayList<>();
     for (NodeProto node : graph.getNodeList()) {
       for (AttributeProto attribute : node.getAttributeList()) {

@@ -28,7 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <ul>
  *   <li>The writer holds a lock on {@code .lock} inside its staging folder for as long as it lives,
- *       so other writers remove only staging folders whose writer is gone (killed), never live ones.
+ *       so other writers remove only staging folders whose writer is gone (killed), never live
+ *       ones.
  *   <li>The commit renames data files first, models last, while holding the folder's lock file
  *       ({@value #FOLDER_LOCK}, removed when released), so two writers of one output cannot
  *       interleave their renames.
@@ -46,10 +47,16 @@ public final class Staging implements AutoCloseable {
 
   private static final String OWNER_LOCK = ".lock";
   private static final Map<Path, Object> IN_PROCESS = new ConcurrentHashMap<>();
-  /** Staging folders of this process: never opened by removeStale (closing a channel drops the process's locks). */
+
+  /**
+   * Staging folders of this process: never opened by removeStale (closing a channel drops the
+   * process's locks).
+   */
   private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
 
-  private static final java.util.concurrent.atomic.AtomicLong COUNTER = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong COUNTER =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /** Staging folders of this process not closed yet: removed by the shutdown hook. */
   private static final Set<Staging> OPEN = ConcurrentHashMap.newKeySet();
 
@@ -73,7 +80,9 @@ public final class Staging implements AutoCloseable {
     this.dir = createDirectory(folder);
     LIVE.add(dir.toAbsolutePath().normalize());
     try {
-      this.ownerChannel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      this.ownerChannel =
+          FileChannel.open(
+              dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       this.owner = ownerChannel.lock();
       OPEN.add(this);
     } finally {
@@ -97,9 +106,11 @@ public final class Staging implements AutoCloseable {
    * unique while its process lives), without the start-up cost of a secure random generator.
    */
   private static Path createDirectory(Path folder) throws IOException {
-    String base = ModelIO.TEMP_PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
+    String base =
+        ModelIO.TEMP_PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
     for (int attempt = 0; ; attempt++) {
-      Path candidate = folder.resolve(attempt == 0 ? base : base + "-" + Long.toHexString(System.nanoTime()));
+      Path candidate =
+          folder.resolve(attempt == 0 ? base : base + "-" + Long.toHexString(System.nanoTime()));
       MAKING.add(candidate);
       try {
         return Files.createDirectory(candidate);
@@ -113,23 +124,26 @@ public final class Staging implements AutoCloseable {
   }
 
   /**
-   * On Ctrl-C (or any orderly JVM exit) the staging folders of writes still in progress are removed.
-   * A commit in progress finishes first (the hook waits for it), so the hook never removes a staged
-   * file that a commit is about to rename into place.
+   * On Ctrl-C (or any orderly JVM exit) the staging folders of writes still in progress are
+   * removed. A commit in progress finishes first (the hook waits for it), so the hook never removes
+   * a staged file that a commit is about to rename into place.
    */
   private static final class ShutdownHook {
     static final Thread INSTALLED = install();
 
     private static Thread install() {
-      Thread hook = new Thread(() -> {
-        exiting = true;
-        for (Staging staging : OPEN.toArray(new Staging[0])) {
-          staging.abort();
-        }
-        for (Path made : MAKING.toArray(new Path[0])) {
-          deleteTree(made); // interrupted between its mkdir and its lock
-        }
-      }, "onnx-tie-staging-cleanup");
+      Thread hook =
+          new Thread(
+              () -> {
+                exiting = true;
+                for (Staging staging : OPEN.toArray(new Staging[0])) {
+                  staging.abort();
+                }
+                for (Path made : MAKING.toArray(new Path[0])) {
+                  deleteTree(made); // interrupted between its mkdir and its lock
+                }
+              },
+              "onnx-tie-staging-cleanup");
       try {
         Runtime.getRuntime().addShutdownHook(hook);
       } catch (IllegalStateException e) {
@@ -159,7 +173,9 @@ public final class Staging implements AutoCloseable {
    * @param superseded data file names the replaced models read
    * @param written models and their data file names, excluded from the "still read" scan
    */
-  void commit(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written) throws IOException {
+  void commit(
+      List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written)
+      throws IOException {
     commit(data, models, superseded, written, null);
   }
 
@@ -178,17 +194,22 @@ public final class Staging implements AutoCloseable {
   /**
    * {@link #commit(List, List, Set, Map)}, then, where {@code keep} is given, the data file (the
    * single one written) goes back to its usual name when that is safe: the replaced model's data
-   * file under that name was deleted (nothing else read it) and the file system has hard links.
-   * The usual name is linked to the new data file, the second model renamed into place (a second
-   * commit point: before it the model reads the alternate name, after it the usual one, both of the
-   * same bytes), then the alternate name removed. For several models (a shared-data write) each
-   * second model is renamed in turn, still under the folder lock: between them some models read the
-   * usual name, some the alternate, both names of the same new file; should a rename fail after the
+   * file under that name was deleted (nothing else read it) and the file system has hard links. The
+   * usual name is linked to the new data file, the second model renamed into place (a second commit
+   * point: before it the model reads the alternate name, after it the usual one, both of the same
+   * bytes), then the alternate name removed. For several models (a shared-data write) each second
+   * model is renamed in turn, still under the folder lock: between them some models read the usual
+   * name, some the alternate, both names of the same new file; should a rename fail after the
    * first, both names stay.
    *
    * @return the data file name the installed model reads (the staged one, or {@code keep.name()})
    */
-  synchronized String commit(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written, KeepName keep)
+  synchronized String commit(
+      List<Path> data,
+      List<Path> models,
+      Set<String> superseded,
+      Map<String, String> written,
+      KeepName keep)
       throws IOException {
     if (aborted || closed) {
       throw new IOException("the write was interrupted");
@@ -203,7 +224,8 @@ public final class Staging implements AutoCloseable {
       try (FolderLock lock = FolderLock.take(folder.resolve(FOLDER_LOCK))) {
         TestPoints.at("locked");
         if (data.size() == 1 && isReadNow(data.get(0).getFileName().toString())) {
-          // another writer installed a model that reads this name since the plan: never rename over it
+          // another writer installed a model that reads this name since the plan: never rename over
+          // it
           Moved moved = moveAside(data.get(0), models, superseded, written, keep);
           data = List.of(moved.data());
           superseded = moved.superseded();
@@ -211,7 +233,8 @@ public final class Staging implements AutoCloseable {
           keep = moved.keep();
         }
         // a new data file that goes back to the replaced one's name keeps that file's mode
-        install(data, models, superseded, written, keep == null ? null : folder.resolve(keep.name()));
+        install(
+            data, models, superseded, written, keep == null ? null : folder.resolve(keep.name()));
         if (keep != null && data.size() == 1) {
           return keepName(data.get(0).getFileName().toString(), keep);
         }
@@ -220,10 +243,16 @@ public final class Staging implements AutoCloseable {
     }
   }
 
-  /** Test hook, set only by tests of this package: runs after a commit's data renames, before its model renames. */
+  /**
+   * Test hook, set only by tests of this package: runs after a commit's data renames, before its
+   * model renames.
+   */
   static volatile Runnable betweenDataAndModelsForTests;
 
-  /** True when {@code name} is in the folder and a model there reads it (or a model there cannot be read). */
+  /**
+   * True when {@code name} is in the folder and a model there reads it (or a model there cannot be
+   * read).
+   */
   private boolean isReadNow(String name) {
     if (!Files.exists(folder.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
       return false;
@@ -232,22 +261,30 @@ public final class Staging implements AutoCloseable {
     return read == null || read.contains(name);
   }
 
-  private record Moved(Path data, Set<String> superseded, Map<String, String> written, KeepName keep) {}
+  private record Moved(
+      Path data, Set<String> superseded, Map<String, String> written, KeepName keep) {}
 
   /**
-   * The staged data file moved to the first name free in the folder, the staged models rewritten
-   * to read it, the data files the replaced models read now added to the superseded ones, and (for
-   * a single model) the staged model that reads the old name kept for {@link #keepName}.
+   * The staged data file moved to the first name free in the folder, the staged models rewritten to
+   * read it, the data files the replaced models read now added to the superseded ones, and (for a
+   * single model) the staged model that reads the old name kept for {@link #keepName}.
    */
-  private Moved moveAside(Path stagedData, List<Path> models, Set<String> superseded, Map<String, String> written, KeepName keep)
+  private Moved moveAside(
+      Path stagedData,
+      List<Path> models,
+      Set<String> superseded,
+      Map<String, String> written,
+      KeepName keep)
       throws IOException {
     String taken = stagedData.getFileName().toString();
-    String stem = taken.endsWith(".data") ? taken.substring(0, taken.length() - ".data".length()) : taken;
+    String stem =
+        taken.endsWith(".data") ? taken.substring(0, taken.length() - ".data".length()) : taken;
     String suffix = taken.endsWith(".data") ? ".data" : "";
     String free = null;
     for (int n = 1; n < 1000 && free == null; n++) {
       String candidate = stem + "." + n + suffix;
-      if (!Files.exists(folder.resolve(candidate), LinkOption.NOFOLLOW_LINKS) && !Files.exists(dir.resolve(candidate), LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.exists(folder.resolve(candidate), LinkOption.NOFOLLOW_LINKS)
+          && !Files.exists(dir.resolve(candidate), LinkOption.NOFOLLOW_LINKS)) {
         free = candidate;
       }
     }
@@ -266,8 +303,10 @@ public final class Staging implements AutoCloseable {
       if (Files.exists(model, LinkOption.NOFOLLOW_LINKS)) {
         Files.move(model, dir.resolve(".relocate-" + model.getFileName()));
       }
-      Path source = Files.exists(dir.resolve(".relocate-" + model.getFileName())) ? dir.resolve(".relocate-" + model.getFileName())
-          : dir.resolve(KEEP_PREFIX + model.getFileName());
+      Path source =
+          Files.exists(dir.resolve(".relocate-" + model.getFileName()))
+              ? dir.resolve(".relocate-" + model.getFileName())
+              : dir.resolve(KEEP_PREFIX + model.getFileName());
       ModelProto proto = readStaged(source);
       ModelIO.writeMessage(ModelIO.relocate(proto, taken, free), model);
       Files.deleteIfExists(dir.resolve(".relocate-" + model.getFileName()));
@@ -280,14 +319,21 @@ public final class Staging implements AutoCloseable {
       if (reads != null) {
         nowSuperseded.addAll(reads);
       }
-      nowWritten.put(name, written.get(name) != null && written.get(name).equals(taken) ? free : written.getOrDefault(name, free));
+      nowWritten.put(
+          name,
+          written.get(name) != null && written.get(name).equals(taken)
+              ? free
+              : written.getOrDefault(name, free));
     }
     return new Moved(moved, nowSuperseded, nowWritten, kept);
   }
 
   private static ModelProto readStaged(Path model) throws IOException {
     try (FileChannel channel = FileChannel.open(model, StandardOpenOption.READ)) {
-      var input = UnsafeByteOperations.unsafeWrap(channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size())).newCodedInput();
+      var input =
+          UnsafeByteOperations.unsafeWrap(
+                  channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size()))
+              .newCodedInput();
       input.enableAliasing(true);
       input.setSizeLimit(Integer.MAX_VALUE);
       return ModelProto.parseFrom(input);
@@ -305,13 +351,15 @@ public final class Staging implements AutoCloseable {
     } catch (IOException | UnsupportedOperationException e) {
       return current; // no hard links here: the alternate name stays
     }
-    // the write is committed already: from here on a failure keeps the alternate name, never fails it
+    // the write is committed already: from here on a failure keeps the alternate name, never fails
+    // it
     TestPoints.at("linked");
     int moved = 0;
     try {
       // both names hold the same new bytes: each model reads the new data whichever name it reads
       for (Path second : keep.models()) {
-        Path target = folder.resolve(second.getFileName().toString().substring(KEEP_PREFIX.length()));
+        Path target =
+            folder.resolve(second.getFileName().toString().substring(KEEP_PREFIX.length()));
         keepAttributes(target, second);
         move(second, target);
         moved++;
@@ -321,7 +369,8 @@ public final class Staging implements AutoCloseable {
         try {
           Files.deleteIfExists(usual);
         } catch (IOException again) {
-          // a second name of the data file the model reads: harmless, and readable (links inside the folder)
+          // a second name of the data file the model reads: harmless, and readable (links inside
+          // the folder)
         }
       }
       // some models read the usual name already: both names stay, the same file
@@ -339,16 +388,24 @@ public final class Staging implements AutoCloseable {
 
   /**
    * Gives a staged file the permissions of the file it replaces (or, for a new data file, of the
-   * model it is written with), and its owner and group where this process may set them (as root):
-   * a rewrite in place keeps what the user set. Nothing is changed when {@code replaced} is absent.
+   * model it is written with), and its owner and group where this process may set them (as root): a
+   * rewrite in place keeps what the user set. Nothing is changed when {@code replaced} is absent.
    */
   static void keepAttributes(Path replaced, Path staged) {
     if (replaced == null || !Files.isRegularFile(replaced, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     try {
-      var attributes = Files.readAttributes(replaced, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      var view = Files.getFileAttributeView(staged, java.nio.file.attribute.PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      var attributes =
+          Files.readAttributes(
+              replaced,
+              java.nio.file.attribute.PosixFileAttributes.class,
+              LinkOption.NOFOLLOW_LINKS);
+      var view =
+          Files.getFileAttributeView(
+              staged,
+              java.nio.file.attribute.PosixFileAttributeView.class,
+              LinkOption.NOFOLLOW_LINKS);
       var current = view.readAttributes();
       if (!current.owner().equals(attributes.owner())) {
         try {
@@ -373,7 +430,12 @@ public final class Staging implements AutoCloseable {
   /** Staged name prefix of the model of {@link KeepName}. */
   static final String KEEP_PREFIX = ".keep-";
 
-  private void install(List<Path> data, List<Path> models, Set<String> superseded, Map<String, String> written, Path replacedData)
+  private void install(
+      List<Path> data,
+      List<Path> models,
+      Set<String> superseded,
+      Map<String, String> written,
+      Path replacedData)
       throws IOException {
     Path replacedModel = null;
     for (Path file : models) {
@@ -384,8 +446,13 @@ public final class Staging implements AutoCloseable {
     }
     for (Path file : data) {
       Path target = folder.resolve(file.getFileName().toString());
-      keepAttributes(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) ? target
-          : replacedData != null && Files.isRegularFile(replacedData, LinkOption.NOFOLLOW_LINKS) ? replacedData : replacedModel, file);
+      keepAttributes(
+          Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+              ? target
+              : replacedData != null && Files.isRegularFile(replacedData, LinkOption.NOFOLLOW_LINKS)
+                  ? replacedData
+                  : replacedModel,
+          file);
       move(file, target);
     }
     Runnable hook = betweenDataAndModelsForTests;
@@ -448,19 +515,27 @@ public final class Staging implements AutoCloseable {
    * What a write into {@code folder} may touch.
    *
    * @param dataName the data file name to write
-   * @param superseded data files the replaced models read that nothing else reads: deleted after the commit
+   * @param superseded data files the replaced models read that nothing else reads: deleted after
+   *     the commit
    */
   record Plan(String dataName, Set<String> superseded) {}
 
   /**
    * Plans a write of {@code targets} (and, with {@code external}, a data file) into {@code folder}.
    * Nothing the inputs or the folder's other models read, and no model file, is ever overwritten or
-   * deleted: a default data file name moves to the first free alternate ({@code x.data},
-   * {@code x.1.data}, ...), an explicit one that is taken is refused.
+   * deleted: a default data file name moves to the first free alternate ({@code x.data}, {@code
+   * x.1.data}, ...), an explicit one that is taken is refused.
    *
-   * @throws dev.onnxtie.OnnxTieException (bad input) when an output would overwrite what an input reads
+   * @throws dev.onnxtie.OnnxTieException (bad input) when an output would overwrite what an input
+   *     reads
    */
-  static Plan plan(Path folder, String wanted, boolean explicit, boolean external, List<Path> targets, List<OnnxModel> inputs) {
+  static Plan plan(
+      Path folder,
+      String wanted,
+      boolean explicit,
+      boolean external,
+      List<Path> targets,
+      List<OnnxModel> inputs) {
     Set<String> targetNames = new HashSet<>();
     targets.forEach(t -> targetNames.add(t.getFileName().toString()));
     Set<String> targetReads = locationsOfTargets(targets);
@@ -471,7 +546,8 @@ public final class Staging implements AutoCloseable {
     for (OnnxModel input : inputs) {
       Set<String> reads = readsIn(input, folder);
       inputReads.addAll(reads);
-      if (input.source() != null && sameFolder(input.source().toAbsolutePath().getParent(), folder)) {
+      if (input.source() != null
+          && sameFolder(input.source().toAbsolutePath().getParent(), folder)) {
         String name = input.source().getFileName().toString();
         if (!targetNames.contains(name)) {
           // an input that stays (not rewritten in place) keeps its file and what it reads
@@ -484,7 +560,10 @@ public final class Staging implements AutoCloseable {
     }
     for (String target : targetNames) {
       if (inputReads.contains(target)) {
-        throw dev.onnxtie.OnnxTieException.badInput("the output " + target + " is a data file the input reads; writing it would destroy the input");
+        throw dev.onnxtie.OnnxTieException.badInput(
+            "the output "
+                + target
+                + " is a data file the input reads; writing it would destroy the input");
       }
     }
     taken.addAll(survivingReads);
@@ -497,14 +576,19 @@ public final class Staging implements AutoCloseable {
     OtherModels others = new OtherModels(folder, targetNames);
     if (explicit) {
       if (taken.contains(wanted) || targetReads.contains(wanted) || others.take(wanted)) {
-        throw dev.onnxtie.OnnxTieException.badInput("the data file name " + wanted + " is taken: a model or data file of "
-            + folder + " that is read or being replaced has it; choose another name");
+        throw dev.onnxtie.OnnxTieException.badInput(
+            "the data file name "
+                + wanted
+                + " is taken: a model or data file of "
+                + folder
+                + " that is read or being replaced has it; choose another name");
       }
       return new Plan(wanted, superseded);
     }
     Set<String> blocked = new HashSet<>(taken);
     blocked.addAll(targetReads);
-    String stem = wanted.endsWith(".data") ? wanted.substring(0, wanted.length() - ".data".length()) : wanted;
+    String stem =
+        wanted.endsWith(".data") ? wanted.substring(0, wanted.length() - ".data".length()) : wanted;
     String suffix = wanted.endsWith(".data") ? ".data" : "";
     for (int n = 0; n < 1000; n++) {
       String candidate = n == 0 ? wanted : stem + "." + n + suffix;
@@ -512,7 +596,10 @@ public final class Staging implements AutoCloseable {
         return new Plan(candidate, superseded);
       }
     }
-    throw dev.onnxtie.OnnxTieException.badInput("no free name for the data file beside " + wanted + "; choose one with --external-data NAME");
+    throw dev.onnxtie.OnnxTieException.badInput(
+        "no free name for the data file beside "
+            + wanted
+            + "; choose one with --external-data NAME");
   }
 
   /** The folder's models other than the targets and what they read, parsed on first need. */
@@ -593,22 +680,24 @@ public final class Staging implements AutoCloseable {
   }
 
   private static void collect(ModelProto proto, Set<String> reads) {
-    ProtoGraphs.visit(proto, (path, depth, graph) -> {
-      List<TensorProto> tensors = new java.util.ArrayList<>(graph.getInitializerList());
-      tensors.addAll(ProtoGraphs.attributeTensors(graph));
-      for (TensorProto tensor : tensors) {
-        for (StringStringEntryProto entry : tensor.getExternalDataList()) {
-          if (entry.getKey().equals("location")) {
-            reads.add(entry.getValue());
+    ProtoGraphs.visit(
+        proto,
+        (path, depth, graph) -> {
+          List<TensorProto> tensors = new java.util.ArrayList<>(graph.getInitializerList());
+          tensors.addAll(ProtoGraphs.attributeTensors(graph));
+          for (TensorProto tensor : tensors) {
+            for (StringStringEntryProto entry : tensor.getExternalDataList()) {
+              if (entry.getKey().equals("location")) {
+                reads.add(entry.getValue());
+              }
+            }
           }
-        }
-      }
-    });
+        });
   }
 
   /**
-   * The external data files a model file reads, resolved against its folder and sorted; empty if
-   * it reads none, does not exist or cannot be parsed (reading it then fails on its own).
+   * The external data files a model file reads, resolved against its folder and sorted; empty if it
+   * reads none, does not exist or cannot be parsed (reading it then fails on its own).
    */
   public static List<Path> dataFilesOf(Path model) {
     Set<String> reads = locations(model);
@@ -636,7 +725,10 @@ public final class Staging implements AutoCloseable {
       if (channel.size() > Integer.MAX_VALUE) {
         return null;
       }
-      var input = UnsafeByteOperations.unsafeWrap(channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size())).newCodedInput();
+      var input =
+          UnsafeByteOperations.unsafeWrap(
+                  channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size()))
+              .newCodedInput();
       input.enableAliasing(true);
       Set<String> reads = new HashSet<>();
       collect(ModelProto.parseFrom(input), reads);
@@ -659,13 +751,14 @@ public final class Staging implements AutoCloseable {
 
   /**
    * Removes what writers that are gone left in {@code folder}, at once, whatever its age: staging
-   * folders ({@value ModelIO#TEMP_PREFIX}... and {@value #FOLDER_PREFIX}...) whose owner lock nobody
-   * holds (a killed process's locks are released by the kernel), or that have no lock file and name
-   * a process that no longer runs; the folder's commit lock file when nobody holds it (left by a
-   * writer killed or out of disk space at its commit); copies of a process that no longer runs.
-   * A folder of a live process that has not taken its lock yet is kept (for a minute when the
-   * process cannot be told apart from another one that took its id). Staging folders of this
-   * process are never opened here (closing a descriptor drops the process's locks on the file).
+   * folders ({@value ModelIO#TEMP_PREFIX}... and {@value #FOLDER_PREFIX}...) whose owner lock
+   * nobody holds (a killed process's locks are released by the kernel), or that have no lock file
+   * and name a process that no longer runs; the folder's commit lock file when nobody holds it
+   * (left by a writer killed or out of disk space at its commit); copies of a process that no
+   * longer runs. A folder of a live process that has not taken its lock yet is kept (for a minute
+   * when the process cannot be told apart from another one that took its id). Staging folders of
+   * this process are never opened here (closing a descriptor drops the process's locks on the
+   * file).
    */
   public static void removeStale(Path folder) {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder, ".onnx-tie-*")) {
@@ -692,8 +785,13 @@ public final class Staging implements AutoCloseable {
       return;
     }
     long owner = ownerPid(name);
-    boolean ownerRuns = owner < 0 || owner == ProcessHandle.current().pid() || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
-    long age = System.currentTimeMillis() - Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis();
+    boolean ownerRuns =
+        owner < 0
+            || owner == ProcessHandle.current().pid()
+            || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false);
+    long age =
+        System.currentTimeMillis()
+            - Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).toMillis();
     if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
       if (!ownerRuns || (owner < 0 && age > 60_000)) {
         Files.deleteIfExists(entry); // a copy or file of a writer that is gone
@@ -724,12 +822,15 @@ public final class Staging implements AutoCloseable {
   }
 
   /**
-   * The id of the process that made a staging entry, from its name
-   * ({@code .onnx-tie-tmp-PID-N}, {@code .onnx-tie-tmp-copy-PID-...}, {@code .onnx-tie-folder-PID-N-...}),
-   * or -1 where the name holds none.
+   * The id of the process that made a staging entry, from its name ({@code .onnx-tie-tmp-PID-N},
+   * {@code .onnx-tie-tmp-copy-PID-...}, {@code .onnx-tie-folder-PID-N-...}), or -1 where the name
+   * holds none.
    */
   static long ownerPid(String name) {
-    String rest = name.startsWith(FOLDER_PREFIX) ? name.substring(FOLDER_PREFIX.length()) : name.substring(ModelIO.TEMP_PREFIX.length());
+    String rest =
+        name.startsWith(FOLDER_PREFIX)
+            ? name.substring(FOLDER_PREFIX.length())
+            : name.substring(ModelIO.TEMP_PREFIX.length());
     if (rest.startsWith("copy-")) {
       rest = rest.substring("copy-".length());
     }
@@ -747,12 +848,14 @@ public final class Staging implements AutoCloseable {
   /**
    * Removes the folder's commit lock file when nobody holds it. Under this process's monitor of the
    * folder, so no commit of this process holds it meanwhile; a writer of another process waiting on
-   * it wakes holding the lock of a removed file, sees that and takes a new one ({@link FolderLock}).
+   * it wakes holding the lock of a removed file, sees that and takes a new one ({@link
+   * FolderLock}).
    */
   private static void removeStaleFolderLock(Path folder, Path lockFile) {
     Object monitor = IN_PROCESS.computeIfAbsent(folder, f -> new Object());
     synchronized (monitor) {
-      try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      try (FileChannel channel =
+          FileChannel.open(lockFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
         FileLock lock = channel.tryLock();
         if (lock != null) {
           Files.deleteIfExists(lockFile);
@@ -785,7 +888,14 @@ public final class Staging implements AutoCloseable {
       removeStale(parent);
       Path made = null;
       for (int attempt = 0; made == null; attempt++) {
-        Path candidate = parent.resolve(prefix + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet() + "-" + suffix);
+        Path candidate =
+            parent.resolve(
+                prefix
+                    + ProcessHandle.current().pid()
+                    + "-"
+                    + COUNTER.incrementAndGet()
+                    + "-"
+                    + suffix);
         try {
           LIVE.add(candidate.toAbsolutePath().normalize());
           made = Files.createDirectory(candidate);
@@ -800,7 +910,9 @@ public final class Staging implements AutoCloseable {
         }
       }
       try {
-        FileChannel channel = FileChannel.open(made.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel =
+            FileChannel.open(
+                made.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         return new OwnedFolder(made, channel, channel.lock());
       } catch (IOException e) {
         deleteTree(made);
@@ -845,31 +957,38 @@ public final class Staging implements AutoCloseable {
   /** Removes a folder and everything in it (links are removed, never followed); best effort. */
   public static void deleteTree(Path root) {
     // a writer thread may still add a file while the exit hook removes its folder: a few tries
-    for (int attempt = 0; attempt < 20 && Files.exists(root, LinkOption.NOFOLLOW_LINKS); attempt++) {
+    for (int attempt = 0;
+        attempt < 20 && Files.exists(root, LinkOption.NOFOLLOW_LINKS);
+        attempt++) {
       deleteTreeOnce(root);
     }
   }
 
   private static void deleteTreeOnce(Path root) {
     try {
-      Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
-        @Override
-        public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attributes) throws IOException {
-          Files.deleteIfExists(file);
-          return java.nio.file.FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          root,
+          new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(
+                Path file, java.nio.file.attribute.BasicFileAttributes attributes)
+                throws IOException {
+              Files.deleteIfExists(file);
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
-          return java.nio.file.FileVisitResult.CONTINUE;
-        }
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-          Files.deleteIfExists(dir);
-          return java.nio.file.FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e)
+                throws IOException {
+              Files.deleteIfExists(dir);
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException e) {
       // best effort: a leftover carries TEMP_PREFIX and is removed by a later write here
     }

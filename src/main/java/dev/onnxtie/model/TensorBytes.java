@@ -12,11 +12,11 @@ import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 
 /**
- * The raw little-endian bytes of one tensor, of any size (a {@code ByteBuffer} or {@code ByteString}
- * stops at 2 GiB). The bytes are read-only views, usually of a memory-mapped file, cut into chunks
- * of {@code 2^shift} bytes counted from the tensor's first byte (only the last chunk is shorter).
- * Chunks are a multiple of 16 bytes, so an element of a power-of-two width (1 to 16 bytes) read at a
- * multiple of its width never straddles two chunks. Nothing is copied.
+ * The raw little-endian bytes of one tensor, of any size (a {@code ByteBuffer} or {@code
+ * ByteString} stops at 2 GiB). The bytes are read-only views, usually of a memory-mapped file, cut
+ * into chunks of {@code 2^shift} bytes counted from the tensor's first byte (only the last chunk is
+ * shorter). Chunks are a multiple of 16 bytes, so an element of a power-of-two width (1 to 16
+ * bytes) read at a multiple of its width never straddles two chunks. Nothing is copied.
  */
 public final class TensorBytes {
   /** Chunk size exponent of new views: 1 GiB; tests lower it to exercise chunk boundaries. */
@@ -24,28 +24,42 @@ public final class TensorBytes {
 
   private static volatile int chunkShift = DEFAULT_CHUNK_SHIFT;
 
-  /** Writes go to files in slices of this many bytes (one call per multi-GB buffer costs seconds of CPU). */
+  /**
+   * Writes go to files in slices of this many bytes (one call per multi-GB buffer costs seconds of
+   * CPU).
+   */
   static final int WRITE_SLICE = 1 << 20;
 
-  private static final TensorBytes EMPTY = new TensorBytes(new ByteBuffer[0], DEFAULT_CHUNK_SHIFT, 0);
+  private static final TensorBytes EMPTY =
+      new TensorBytes(new ByteBuffer[0], DEFAULT_CHUNK_SHIFT, 0);
 
   private final ByteBuffer[] chunks;
-  /** Typed views of the chunks, made on first use (absolute reads only, so threads may share them). */
+
+  /**
+   * Typed views of the chunks, made on first use (absolute reads only, so threads may share them).
+   */
   private final ShortBuffer[] shortViews;
+
   private final IntBuffer[] intViews;
   private final LongBuffer[] longViews;
   private final int shift;
   private final long mask;
   private final long size;
-  /** The open file whose range these bytes are a mapping of, or null: writes then copy in the kernel. */
+
+  /**
+   * The open file whose range these bytes are a mapping of, or null: writes then copy in the
+   * kernel.
+   */
   private final FileChannel source;
+
   private final long sourceOffset;
 
   private TensorBytes(ByteBuffer[] chunks, int shift, long size) {
     this(chunks, shift, size, null, 0);
   }
 
-  private TensorBytes(ByteBuffer[] chunks, int shift, long size, FileChannel source, long sourceOffset) {
+  private TensorBytes(
+      ByteBuffer[] chunks, int shift, long size, FileChannel source, long sourceOffset) {
     this.source = source;
     this.sourceOffset = sourceOffset;
     this.chunks = chunks;
@@ -118,7 +132,10 @@ public final class TensorBytes {
     for (int i = 0; i < chunks.length; i++) {
       long start = (long) i << shift;
       long end = Math.min(length, start + (1L << shift));
-      chunks[i] = channel.map(FileChannel.MapMode.READ_ONLY, offset + start, end - start).order(ByteOrder.LITTLE_ENDIAN);
+      chunks[i] =
+          channel
+              .map(FileChannel.MapMode.READ_ONLY, offset + start, end - start)
+              .order(ByteOrder.LITTLE_ENDIAN);
     }
     return new TensorBytes(chunks, shift, length, channel, offset);
   }
@@ -193,8 +210,8 @@ public final class TensorBytes {
   }
 
   /**
-   * Copies {@code count} little-endian shorts from byte {@code at}, a multiple of 2, into {@code target}
-   * (one bulk copy per chunk touched: no per-element calls).
+   * Copies {@code count} little-endian shorts from byte {@code at}, a multiple of 2, into {@code
+   * target} (one bulk copy per chunk touched: no per-element calls).
    */
   public void getShorts(long at, short[] target, int offset, int count) {
     copy(at, 2, count, shortViews, ByteBuffer::asShortBuffer, ShortBuffer::get, target, offset);
@@ -210,14 +227,27 @@ public final class TensorBytes {
     copy(at, 8, count, longViews, ByteBuffer::asLongBuffer, LongBuffer::get, target, offset);
   }
 
-  /** One bulk copy of {@code n} elements from element {@code from} of a typed view into {@code target} at {@code offset}. */
+  /**
+   * One bulk copy of {@code n} elements from element {@code from} of a typed view into {@code
+   * target} at {@code offset}.
+   */
   private interface BulkCopy<V, A> {
     V copy(V view, int from, A target, int offset, int n);
   }
 
-  /** Copies {@code count} elements of {@code width} bytes from byte {@code at}, chunk by chunk, through views made once per chunk (the chunks themselves for bytes). */
-  private <V extends java.nio.Buffer, A> void copy(long at, int width, int count, V[] views, java.util.function.Function<ByteBuffer, V> make,
-      BulkCopy<V, A> bulk, A target, int offset) {
+  /**
+   * Copies {@code count} elements of {@code width} bytes from byte {@code at}, chunk by chunk,
+   * through views made once per chunk (the chunks themselves for bytes).
+   */
+  private <V extends java.nio.Buffer, A> void copy(
+      long at,
+      int width,
+      int count,
+      V[] views,
+      java.util.function.Function<ByteBuffer, V> make,
+      BulkCopy<V, A> bulk,
+      A target,
+      int offset) {
     check(at, (long) count * width);
     int done = 0;
     while (done < count) {
@@ -271,8 +301,12 @@ public final class TensorBytes {
    */
   public ByteString toByteString(String tensor) {
     if (size > Integer.MAX_VALUE) {
-      throw OnnxTieException.badInput("tensor '" + tensor + "' has " + size
-          + " bytes, more than one protobuf field holds (2 GiB); write the model with external data");
+      throw OnnxTieException.badInput(
+          "tensor '"
+              + tensor
+              + "' has "
+              + size
+              + " bytes, more than one protobuf field holds (2 GiB); write the model with external data");
     }
     ByteString joined = ByteString.EMPTY;
     for (ByteBuffer chunk : chunks) {
@@ -281,7 +315,10 @@ public final class TensorBytes {
     return joined;
   }
 
-  /** Writes all bytes to {@code channel} from {@code position}, in slices of {@value #WRITE_SLICE} bytes. */
+  /**
+   * Writes all bytes to {@code channel} from {@code position}, in slices of {@value #WRITE_SLICE}
+   * bytes.
+   */
   void writeTo(FileChannel channel, long position) throws IOException {
     if (source != null) {
       transfer(source, sourceOffset, size, channel, position);
@@ -299,20 +336,23 @@ public final class TensorBytes {
   }
 
   /**
-   * Copies {@code length} bytes of {@code from} at {@code offset} to {@code to} at {@code at} in the
-   * kernel ({@link FileChannel#transferTo}: copy_file_range or sendfile on Linux), without mapping
-   * or reading them into this process.
+   * Copies {@code length} bytes of {@code from} at {@code offset} to {@code to} at {@code at} in
+   * the kernel ({@link FileChannel#transferTo}: copy_file_range or sendfile on Linux), without
+   * mapping or reading them into this process.
    *
    * @throws IOException when {@code from} ends before the range does (it shrank) or a copy fails
    */
-  static void transfer(FileChannel from, long offset, long length, FileChannel to, long at) throws IOException {
-    synchronized (to) { // transferTo writes at the target's position: one writer at a time sets and uses it
+  static void transfer(FileChannel from, long offset, long length, FileChannel to, long at)
+      throws IOException {
+    synchronized (
+        to) { // transferTo writes at the target's position: one writer at a time sets and uses it
       long done = 0;
       while (done < length) {
         to.position(at + done);
         long moved = from.transferTo(offset + done, length - done, to);
         if (moved <= 0) {
-          throw new IOException("the source file ended " + (length - done) + " bytes before the tensor's end");
+          throw new IOException(
+              "the source file ended " + (length - done) + " bytes before the tensor's end");
         }
         done += moved;
       }
@@ -321,7 +361,8 @@ public final class TensorBytes {
 
   /**
    * A 64-bit hash of the bytes, read straight from the chunks (equal bytes give equal hashes,
-   * whatever the chunking). Unlike {@link #hashCode()}, which is identity, it depends on the content only.
+   * whatever the chunking). Unlike {@link #hashCode()}, which is identity, it depends on the
+   * content only.
    */
   public long contentHash() {
     long h = 0x9E3779B97F4A7C15L ^ size;

@@ -45,7 +45,8 @@ public final class Tensors {
       try {
         count = Math.multiplyExact(count, dim);
       } catch (ArithmeticException e) {
-        throw OnnxTieException.badInput("tensor '" + name + "' has dims whose product overflows 64 bits");
+        throw OnnxTieException.badInput(
+            "tensor '" + name + "' has dims whose product overflows 64 bits");
       }
     }
     return count;
@@ -60,7 +61,8 @@ public final class Tensors {
   public static DataType dataType(TensorProto tensor) {
     int code = tensor.getDataType();
     if (!DataType.isKnown(code) || code == 0) {
-      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' has unknown data_type " + code);
+      throw OnnxTieException.badInput(
+          "tensor '" + tensor.getName() + "' has unknown data_type " + code);
     }
     return DataType.fromCode(code);
   }
@@ -72,7 +74,8 @@ public final class Tensors {
     try {
       return type.byteSize(count);
     } catch (ArithmeticException e) {
-      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' claims a size that overflows 64 bits");
+      throw OnnxTieException.badInput(
+          "tensor '" + tensor.getName() + "' claims a size that overflows 64 bits");
     }
   }
 
@@ -127,12 +130,18 @@ public final class Tensors {
     long present = typedValueCount(tensor, type);
     if (present != expected) {
       throw OnnxTieException.badInput(
-          "tensor '" + tensor.getName() + "' has " + present + " values in its typed field but its dims "
-              + "and dtype need " + expected);
+          "tensor '"
+              + tensor.getName()
+              + "' has "
+              + present
+              + " values in its typed field but its dims "
+              + "and dtype need "
+              + expected);
     }
     long size = type.byteSize(elements);
     if (size > Integer.MAX_VALUE) {
-      throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' is too large for typed fields");
+      throw OnnxTieException.badInput(
+          "tensor '" + tensor.getName() + "' is too large for typed fields");
     }
     ByteBuffer out = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
     switch (type.field()) {
@@ -150,13 +159,32 @@ public final class Tensors {
         }
       }
       case INT32 -> {
-        long low = type.isPacked() || type == DataType.BOOL || type.bits() > 8 && isUnsignedOrFloat(type) || type == DataType.UINT8 ? 0
-            : type.bits() >= 32 ? Integer.MIN_VALUE : -(1L << (type.bits() - 1));
-        long high = type == DataType.BOOL ? 1 : type.isPacked() ? 0xFF : type.bits() >= 32 ? Integer.MAX_VALUE : (1L << type.bits()) - 1;
+        long low =
+            type.isPacked()
+                    || type == DataType.BOOL
+                    || type.bits() > 8 && isUnsignedOrFloat(type)
+                    || type == DataType.UINT8
+                ? 0
+                : type.bits() >= 32 ? Integer.MIN_VALUE : -(1L << (type.bits() - 1));
+        long high =
+            type == DataType.BOOL
+                ? 1
+                : type.isPacked()
+                    ? 0xFF
+                    : type.bits() >= 32 ? Integer.MAX_VALUE : (1L << type.bits()) - 1;
         for (int v : tensor.getInt32DataList()) {
           if (v < low || v > high) {
-            throw OnnxTieException.badInput("tensor '" + tensor.getName() + "' of type " + type.onnxName() + " holds " + v
-                + " in int32_data, outside " + low + ".." + high);
+            throw OnnxTieException.badInput(
+                "tensor '"
+                    + tensor.getName()
+                    + "' of type "
+                    + type.onnxName()
+                    + " holds "
+                    + v
+                    + " in int32_data, outside "
+                    + low
+                    + ".."
+                    + high);
           }
         }
         for (int v : tensor.getInt32DataList()) {

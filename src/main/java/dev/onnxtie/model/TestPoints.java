@@ -1,9 +1,10 @@
 package dev.onnxtie.model;
 
 /**
- * Named steps of a write where fault tests stop a process to kill it ({@code -Donnxtie.test.pauseAt=STEP}):
- * the process says {@code onnx-tie: paused at STEP} on stderr and waits to be killed. Never set
- * outside tests; without the property each call is one property lookup.
+ * Named steps of a write where fault tests stop a process to kill it ({@code
+ * -Donnxtie.test.pauseAt=STEP}): the process says {@code onnx-tie: paused at STEP} on stderr and
+ * waits to be killed. Never set outside tests; without the property each call is one property
+ * lookup.
  */
 public final class TestPoints {
   /** The system property that names the step to pause at. */

@@ -16,7 +16,9 @@ public record WriteOptions(Layout layout, String dataFile, long threshold, int a
 
   /** Where tensor bytes are written. */
   public enum Layout {
-    /** External when the input had external data or one file would pass 2 GiB; one file otherwise. */
+    /**
+     * External when the input had external data or one file would pass 2 GiB; one file otherwise.
+     */
     AUTO,
     /** Everything in the .onnx file. */
     SINGLE_FILE,

@@ -9,10 +9,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A dense layer of a graph: {@code y = act(x · W + b)} written as {@code MatMul} with an initializer
- * weight (optionally followed by an {@code Add} of an initializer bias), or as {@code Gemm} with an
- * initializer B (either {@code transB}, alpha = beta = 1, no transA), optionally followed by a
- * Relu, Sigmoid or Tanh that is the only reader of its output.
+ * A dense layer of a graph: {@code y = act(x · W + b)} written as {@code MatMul} with an
+ * initializer weight (optionally followed by an {@code Add} of an initializer bias), or as {@code
+ * Gemm} with an initializer B (either {@code transB}, alpha = beta = 1, no transA), optionally
+ * followed by a Relu, Sigmoid or Tanh that is the only reader of its output.
  *
  * @param node the MatMul or Gemm
  * @param weight the weight initializer as stored
@@ -24,8 +24,16 @@ import java.util.Set;
  * @param activation relu, sigmoid, tanh or none
  * @param output the layer's output (after its activation)
  */
-public record DenseLayer(Node node, TensorSource weight, boolean transposedWeight, long inputWidth, long outputWidth,
-    String input, String bias, String activation, String output) {
+public record DenseLayer(
+    Node node,
+    TensorSource weight,
+    boolean transposedWeight,
+    long inputWidth,
+    long outputWidth,
+    String input,
+    String bias,
+    String activation,
+    String output) {
   static final Set<String> ACTIVATIONS = Set.of("Relu", "Sigmoid", "Tanh");
 
   /** The node's name, or its label when it has none. */
@@ -56,7 +64,9 @@ public record DenseLayer(Node node, TensorSource weight, boolean transposedWeigh
     String bias = null;
     String output = node.outputs().get(0);
     if (gemm) {
-      if (node.intAttribute("transA", 0) != 0 || node.floatAttribute("alpha", 1f) != 1f || node.floatAttribute("beta", 1f) != 1f) {
+      if (node.intAttribute("transA", 0) != 0
+          || node.floatAttribute("alpha", 1f) != 1f
+          || node.floatAttribute("beta", 1f) != 1f) {
         return Optional.empty();
       }
       transposed = node.intAttribute("transB", 0) != 0;
@@ -73,9 +83,12 @@ public record DenseLayer(Node node, TensorSource weight, boolean transposedWeigh
     if (matmul) {
       Node add = onlyReader(scope, output);
       if (add != null && add.is("Add")) {
-        String other = add.inputs().get(0).equals(output) ? add.inputs().get(1) : add.inputs().get(0);
+        String other =
+            add.inputs().get(0).equals(output) ? add.inputs().get(1) : add.inputs().get(0);
         Optional<TensorSource> b = scope.initializer(other);
-        if (b.isPresent() && b.get().byteSize() == out * b.get().type().byteWidth() && b.get().dims()[b.get().rank() - 1] == out) {
+        if (b.isPresent()
+            && b.get().byteSize() == out * b.get().type().byteWidth()
+            && b.get().dims()[b.get().rank() - 1] == out) {
           bias = other;
           output = add.outputs().get(0);
         }
@@ -83,11 +96,24 @@ public record DenseLayer(Node node, TensorSource weight, boolean transposedWeigh
     }
     String activation = "none";
     Node next = onlyReader(scope, output);
-    if (next != null && ACTIVATIONS.contains(next.opType()) && next.is(next.opType()) && !scope.isGraphOutput(output)) {
+    if (next != null
+        && ACTIVATIONS.contains(next.opType())
+        && next.is(next.opType())
+        && !scope.isGraphOutput(output)) {
       activation = next.opType().toLowerCase(java.util.Locale.ROOT);
       output = next.outputs().get(0);
     }
-    return Optional.of(new DenseLayer(node, weight.get(), transposed, in, out, node.inputs().get(0), bias, activation, output));
+    return Optional.of(
+        new DenseLayer(
+            node,
+            weight.get(),
+            transposed,
+            in,
+            out,
+            node.inputs().get(0),
+            bias,
+            activation,
+            output));
   }
 
   private static Node onlyReader(Scope scope, String tensor) {

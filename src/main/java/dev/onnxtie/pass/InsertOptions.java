@@ -11,4 +11,5 @@ package dev.onnxtie.pass;
  * @param output name of the new graph output, or null for a derived one
  * @param mirror append the whole mirrored decoder stack of a chain of dense layers
  */
-public record InsertOptions(String encoder, String input, String activation, String bias, String output, boolean mirror) {}
+public record InsertOptions(
+    String encoder, String input, String activation, String bias, String output, boolean mirror) {}

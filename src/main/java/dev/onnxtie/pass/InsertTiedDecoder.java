@@ -55,7 +55,8 @@ public final class InsertTiedDecoder implements Pass {
     List<DenseLayer> layers = DenseLayer.find(scope);
     List<String> notes = new ArrayList<>();
     if (options.output() != null && editor.isNameTaken(options.output())) {
-      throw OnnxTieException.badInput("a tensor named '" + options.output() + "' already exists; choose another --output");
+      throw OnnxTieException.badInput(
+          "a tensor named '" + options.output() + "' already exists; choose another --output");
     }
     String output;
     if (options.mirror()) {
@@ -65,7 +66,15 @@ public final class InsertTiedDecoder implements Pass {
       Collections.reverse(reversed);
       for (DenseLayer layer : reversed) {
         x = decoder(scope, layer, x, layer.activation(), "zeros", layer.name() + "_decoder");
-        notes.add("decoder of " + layer.name() + ": " + layer.outputWidth() + " -> " + layer.inputWidth() + ", " + layer.activation());
+        notes.add(
+            "decoder of "
+                + layer.name()
+                + ": "
+                + layer.outputWidth()
+                + " -> "
+                + layer.inputWidth()
+                + ", "
+                + layer.activation());
       }
       output = options.output() != null ? options.output() : editor.uniqueName("reconstruction");
       scope.addNode(scope.nodes().size(), "Identity", output + "_out", List.of(x), List.of(output));
@@ -74,26 +83,50 @@ public final class InsertTiedDecoder implements Pass {
       DenseLayer layer = byName(layers, options.encoder(), scope);
       String x = options.input() != null ? options.input() : layer.output();
       checkInput(scope, layer, x);
-      String activation = switch (options.activation().toLowerCase(Locale.ROOT)) {
-        case "same" -> layer.activation();
-        case "none", "relu", "sigmoid", "tanh" -> options.activation().toLowerCase(Locale.ROOT);
-        default -> throw OnnxTieException.badInput("unknown --activation '" + options.activation() + "'; valid: none, relu, sigmoid, tanh, same");
-      };
-      String decoded = decoder(scope, layer, x, activation, options.bias(), layer.name() + "_decoder");
-      output = options.output() != null ? options.output() : editor.uniqueName(layer.name() + "_decoded");
-      scope.addNode(scope.nodes().size(), "Identity", output + "_out", List.of(decoded), List.of(output));
+      String activation =
+          switch (options.activation().toLowerCase(Locale.ROOT)) {
+            case "same" -> layer.activation();
+            case "none", "relu", "sigmoid", "tanh" -> options.activation().toLowerCase(Locale.ROOT);
+            default ->
+                throw OnnxTieException.badInput(
+                    "unknown --activation '"
+                        + options.activation()
+                        + "'; valid: none, relu, sigmoid, tanh, same");
+          };
+      String decoded =
+          decoder(scope, layer, x, activation, options.bias(), layer.name() + "_decoder");
+      output =
+          options.output() != null
+              ? options.output()
+              : editor.uniqueName(layer.name() + "_decoded");
+      scope.addNode(
+          scope.nodes().size(), "Identity", output + "_out", List.of(decoded), List.of(output));
       addOutput(scope, layer, x, output);
-      notes.add("decoder of " + layer.name() + ": " + layer.outputWidth() + " -> " + layer.inputWidth() + ", " + activation);
+      notes.add(
+          "decoder of "
+              + layer.name()
+              + ": "
+              + layer.outputWidth()
+              + " -> "
+              + layer.inputWidth()
+              + ", "
+              + activation);
     }
     notes.add("new output " + output);
     if (editor.scopes().size() > 1) {
-      notes.add("searched the main graph only for dense layers; " + (editor.scopes().size() - 1) + " subgraphs left as they are");
+      notes.add(
+          "searched the main graph only for dense layers; "
+              + (editor.scopes().size() - 1)
+              + " subgraphs left as they are");
     }
     return new PassResult(name(), 1, List.of(), notes);
   }
 
   private static DenseLayer byName(List<DenseLayer> layers, String name, Scope scope) {
-    String known = layers.isEmpty() ? "none" : layers.stream().map(DenseLayer::name).collect(Collectors.joining(", "));
+    String known =
+        layers.isEmpty()
+            ? "none"
+            : layers.stream().map(DenseLayer::name).collect(Collectors.joining(", "));
     if (name == null) {
       throw OnnxTieException.badInput("--encoder is required; dense layers: " + known);
     }
@@ -104,7 +137,13 @@ public final class InsertTiedDecoder implements Pass {
     }
     Optional<Node> node = scope.nodes().stream().filter(n -> n.name().equals(name)).findFirst();
     if (node.isPresent()) {
-      throw OnnxTieException.badInput("node '" + name + "' (" + node.get().opType() + ") is not a dense layer (MatMul or Gemm with an initializer weight); dense layers: " + known);
+      throw OnnxTieException.badInput(
+          "node '"
+              + name
+              + "' ("
+              + node.get().opType()
+              + ") is not a dense layer (MatMul or Gemm with an initializer weight); dense layers: "
+              + known);
     }
     throw OnnxTieException.badInput("no node named '" + name + "'; dense layers: " + known);
   }
@@ -131,12 +170,27 @@ public final class InsertTiedDecoder implements Pass {
     }
     if (options.encoder() != null) {
       DenseLayer named = byName(layers, options.encoder(), scope);
-      return chains.stream().filter(c -> c.contains(named)).findFirst().orElseThrow(() ->
-          OnnxTieException.badInput("dense layer '" + options.encoder() + "' is not on a chain of dense layers that starts at a graph input"));
+      return chains.stream()
+          .filter(c -> c.contains(named))
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  OnnxTieException.badInput(
+                      "dense layer '"
+                          + options.encoder()
+                          + "' is not on a chain of dense layers that starts at a graph input"));
     }
-    return chains.stream().max((a, b) -> Integer.compare(a.size(), b.size())).orElseThrow(() ->
-        OnnxTieException.badInput("--mirror needs a chain of dense layers starting at a graph input; dense layers: "
-            + (layers.isEmpty() ? "none" : layers.stream().map(DenseLayer::name).collect(Collectors.joining(", ")))));
+    return chains.stream()
+        .max((a, b) -> Integer.compare(a.size(), b.size()))
+        .orElseThrow(
+            () ->
+                OnnxTieException.badInput(
+                    "--mirror needs a chain of dense layers starting at a graph input; dense layers: "
+                        + (layers.isEmpty()
+                            ? "none"
+                            : layers.stream()
+                                .map(DenseLayer::name)
+                                .collect(Collectors.joining(", ")))));
   }
 
   private static void checkInput(Scope scope, DenseLayer layer, String x) {
@@ -147,14 +201,23 @@ public final class InsertTiedDecoder implements Pass {
     if (type.isPresent() && type.get().rank() > 0) {
       Object last = type.get().dims().get(type.get().rank() - 1);
       if (last instanceof Long width && width != layer.outputWidth()) {
-        throw OnnxTieException.badInput("--input '" + x + "' has width " + width + " but the decoder of " + layer.name()
-            + " reads width " + layer.outputWidth() + " (the encoder's output width)");
+        throw OnnxTieException.badInput(
+            "--input '"
+                + x
+                + "' has width "
+                + width
+                + " but the decoder of "
+                + layer.name()
+                + " reads width "
+                + layer.outputWidth()
+                + " (the encoder's output width)");
       }
     }
   }
 
   /** Adds one decoder reading {@code x}; returns its output tensor. */
-  private String decoder(Scope scope, DenseLayer layer, String x, String activation, String biasChoice, String base) {
+  private String decoder(
+      Scope scope, DenseLayer layer, String x, String activation, String biasChoice, String base) {
     GraphEditor editor = scope.editor();
     TensorSource weight = layer.weight();
     String bias = bias(scope, layer, biasChoice, base);
@@ -163,14 +226,29 @@ public final class InsertTiedDecoder implements Pass {
     Optional<TensorType> xType = scope.typeOf(x);
     boolean gemm = layer.node().is("Gemm") && xType.isPresent() && xType.get().rank() == 2;
     if (gemm) {
-      List<String> inputs = bias == null ? List.of(x, weight.name()) : List.of(x, weight.name(), bias);
-      scope.addNode(at++, "Gemm", base + "_gemm", inputs, List.of(pre), Attribute.ofInt("transB", layer.transposedWeight() ? 0 : 1));
+      List<String> inputs =
+          bias == null ? List.of(x, weight.name()) : List.of(x, weight.name(), bias);
+      scope.addNode(
+          at++,
+          "Gemm",
+          base + "_gemm",
+          inputs,
+          List.of(pre),
+          Attribute.ofInt("transB", layer.transposedWeight() ? 0 : 1));
     } else {
-      // a Gemm weight stored [out, in] (transB=1) is already Wᵀ; otherwise read it through one Transpose
-      String matmulWeight = layer.transposedWeight() ? weight.name() : transposes.get(weight.name());
+      // a Gemm weight stored [out, in] (transB=1) is already Wᵀ; otherwise read it through one
+      // Transpose
+      String matmulWeight =
+          layer.transposedWeight() ? weight.name() : transposes.get(weight.name());
       if (matmulWeight == null) {
         matmulWeight = editor.uniqueName(weight.name() + "_transposed");
-        scope.addNode(0, "Transpose", "Transpose_" + matmulWeight, List.of(weight.name()), List.of(matmulWeight), Attribute.ofInts("perm", List.of(1L, 0L)));
+        scope.addNode(
+            0,
+            "Transpose",
+            "Transpose_" + matmulWeight,
+            List.of(weight.name()),
+            List.of(matmulWeight),
+            Attribute.ofInts("perm", List.of(1L, 0L)));
         long[] dims = weight.dims();
         scope.declare(matmulWeight, weight.type().code(), List.of(dims[1], dims[0]));
         transposes.put(weight.name(), matmulWeight);
@@ -187,12 +265,13 @@ public final class InsertTiedDecoder implements Pass {
       return pre;
     }
     String out = editor.uniqueName(base + "_" + activation);
-    String op = switch (activation) {
-      case "relu" -> "Relu";
-      case "sigmoid" -> "Sigmoid";
-      case "tanh" -> "Tanh";
-      default -> throw new IllegalStateException(activation);
-    };
+    String op =
+        switch (activation) {
+          case "relu" -> "Relu";
+          case "sigmoid" -> "Sigmoid";
+          case "tanh" -> "Tanh";
+          default -> throw new IllegalStateException(activation);
+        };
     scope.addNode(at, op, base + "_" + activation, List.of(pre), List.of(out));
     declareOutput(scope, layer, x, out);
     return out;
@@ -205,33 +284,56 @@ public final class InsertTiedDecoder implements Pass {
     switch (choice) {
       case "none":
         return null;
-      case "zeros": {
-        String name = scope.editor().uniqueName(base + "_bias");
-        scope.addInitializer(name, weight.type(), new long[] {width}, new byte[Math.toIntExact(weight.type().byteSize(width))]);
-        return name;
-      }
+      case "zeros":
+        {
+          String name = scope.editor().uniqueName(base + "_bias");
+          scope.addInitializer(
+              name,
+              weight.type(),
+              new long[] {width},
+              new byte[Math.toIntExact(weight.type().byteSize(width))]);
+          return name;
+        }
       case "encoder":
         if (layer.bias() == null) {
           throw OnnxTieException.badInput("--bias encoder: layer " + layer.name() + " has no bias");
         }
         if (layer.inputWidth() != layer.outputWidth()) {
-          throw OnnxTieException.badInput("--bias encoder: the encoder's bias has width " + layer.outputWidth()
-              + " but the decoder's output has width " + width + "; use --bias zeros or an initializer of width " + width);
+          throw OnnxTieException.badInput(
+              "--bias encoder: the encoder's bias has width "
+                  + layer.outputWidth()
+                  + " but the decoder's output has width "
+                  + width
+                  + "; use --bias zeros or an initializer of width "
+                  + width);
         }
         return layer.bias();
-      default: {
-        Optional<TensorSource> given = scope.initializer(choice);
-        if (given.isEmpty()) {
-          throw OnnxTieException.badInput("--bias '" + choice + "' is no initializer; use zeros, none, encoder or an initializer's name");
+      default:
+        {
+          Optional<TensorSource> given = scope.initializer(choice);
+          if (given.isEmpty()) {
+            throw OnnxTieException.badInput(
+                "--bias '"
+                    + choice
+                    + "' is no initializer; use zeros, none, encoder or an initializer's name");
+          }
+          long[] dims = given.get().dims();
+          boolean fits = dims.length == 1 && dims[0] == width;
+          if (!fits || given.get().type() != weight.type()) {
+            throw OnnxTieException.badInput(
+                "--bias '"
+                    + choice
+                    + "' is "
+                    + given.get().type().onnxName()
+                    + dev.onnxtie.model.Tensors.shapeText(dims)
+                    + " but the decoder needs "
+                    + weight.type().onnxName()
+                    + "["
+                    + width
+                    + "]");
+          }
+          return choice;
         }
-        long[] dims = given.get().dims();
-        boolean fits = dims.length == 1 && dims[0] == width;
-        if (!fits || given.get().type() != weight.type()) {
-          throw OnnxTieException.badInput("--bias '" + choice + "' is " + given.get().type().onnxName() + dev.onnxtie.model.Tensors.shapeText(dims)
-              + " but the decoder needs " + weight.type().onnxName() + "[" + width + "]");
-        }
-        return choice;
-      }
     }
   }
 

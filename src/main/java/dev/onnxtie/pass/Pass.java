@@ -13,6 +13,8 @@ public interface Pass {
    */
   boolean idempotent();
 
-  /** Applies the pass to the model in {@code editor}; the caller builds the editor once at the end. */
+  /**
+   * Applies the pass to the model in {@code editor}; the caller builds the editor once at the end.
+   */
   PassResult apply(GraphEditor editor);
 }

@@ -43,7 +43,9 @@ public final class Passes {
   private static final Map<String, Function<Config, Pass>> ALL = new LinkedHashMap<>();
 
   static {
-    ALL.put("tie-weights", config -> new TieWeights(config.form(), config.minBytes(), config.bytesRead()));
+    ALL.put(
+        "tie-weights",
+        config -> new TieWeights(config.form(), config.minBytes(), config.bytesRead()));
     ALL.put("gemm-for-transposed-weights", config -> new GemmForTransposedWeights());
     ALL.put("insert-tied-decoder", config -> new InsertTiedDecoder(config.insert()));
   }
@@ -63,14 +65,20 @@ public final class Passes {
   public static Pass byName(String name, Config config) {
     Function<Config, Pass> factory = ALL.get(name);
     if (factory == null) {
-      throw new IllegalArgumentException("no pass named '" + name + "'; valid: " + String.join(", ", ALL.keySet()));
+      throw new IllegalArgumentException(
+          "no pass named '" + name + "'; valid: " + String.join(", ", ALL.keySet()));
     }
     return factory.apply(config);
   }
 
-  /** The passes {@code rewrite} runs: tie the duplicates, and with the Gemm form also the ties that exist as a Transpose. */
+  /**
+   * The passes {@code rewrite} runs: tie the duplicates, and with the Gemm form also the ties that
+   * exist as a Transpose.
+   */
   public static List<String> forRewrite(TieForm form) {
-    return form == TieForm.GEMM ? List.of("tie-weights", "gemm-for-transposed-weights") : List.of("tie-weights");
+    return form == TieForm.GEMM
+        ? List.of("tie-weights", "gemm-for-transposed-weights")
+        : List.of("tie-weights");
   }
 
   /**

@@ -6,8 +6,8 @@ public enum TieForm {
   TRANSPOSE,
   /**
    * {@code MatMul(X, Wᵀ)} becomes {@code Gemm(X, W, transB=1)} (with {@code Reshape} around it for
-   * inputs of rank other than 2), so ONNX Runtime never materializes a transposed copy; other readers
-   * fall back to the transpose form.
+   * inputs of rank other than 2), so ONNX Runtime never materializes a transposed copy; other
+   * readers fall back to the transpose form.
    */
   GEMM
 }

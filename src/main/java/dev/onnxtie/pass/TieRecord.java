@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * One tie as reported: which tensor stayed, which went, how they relate and what it saved. The
  * API's {@code api.TieInfo} is made from it in one place ({@code TieInfo.of}); the CLI's text (one
- * renderer, {@code cli.Text}) and its JSON (the relation as {@code {"kind": ..., "perm"|"shape": ...}})
- * are two views of that.
+ * renderer, {@code cli.Text}) and its JSON (the relation as {@code {"kind": ..., "perm"|"shape":
+ * ...}}) are two views of that.
  *
  * @param kept name of the tensor that stays
  * @param removed name of the duplicate
@@ -25,8 +25,19 @@ import java.util.List;
  * @param applied false when the duplicate was found but left in place (see {@code reason})
  * @param reason why it was not applied, or empty
  */
-public record TieRecord(String kept, String removed, Relation relation, String dtype, List<Long> shape, int readers, long bytes,
-    long addedBytes, String scope, String form, boolean applied, String reason) {
+public record TieRecord(
+    String kept,
+    String removed,
+    Relation relation,
+    String dtype,
+    List<Long> shape,
+    int readers,
+    long bytes,
+    long addedBytes,
+    String scope,
+    String form,
+    boolean applied,
+    String reason) {
   /** The form of a tie that already existed as a Transpose node and now takes the Gemm form. */
   public static final String EXISTING_GEMM = "gemm-existing";
 

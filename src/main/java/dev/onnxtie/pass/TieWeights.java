@@ -36,11 +36,12 @@ import java.util.function.Supplier;
  * </pre>
  *
  * <p>One Transpose or Reshape per (kept tensor, relation), shared by all readers and by subgraphs
- * below it. A duplicate that is a graph output keeps its name: an {@code Identity} of the kept tensor
- * (of its Transpose or Reshape) writes it, bit for bit; initializers that IR ≥ 4 lists as graph inputs
- * (overridable defaults) are left alone. Subgraphs (If/Loop/Scan bodies) are handled: their
- * initializers and Constant nodes are candidates, and they may be tied to a tensor of an enclosing
- * graph. Idempotent: what it removes is gone, and what it adds is below the default threshold.
+ * below it. A duplicate that is a graph output keeps its name: an {@code Identity} of the kept
+ * tensor (of its Transpose or Reshape) writes it, bit for bit; initializers that IR ≥ 4 lists as
+ * graph inputs (overridable defaults) are left alone. Subgraphs (If/Loop/Scan bodies) are handled:
+ * their initializers and Constant nodes are candidates, and they may be tied to a tensor of an
+ * enclosing graph. Idempotent: what it removes is gone, and what it adds is below the default
+ * threshold.
  */
 public final class TieWeights implements Pass {
   private final TieForm form;
@@ -57,7 +58,10 @@ public final class TieWeights implements Pass {
     this(form, minBytes, bytes -> {});
   }
 
-  /** The same pass, telling {@code bytesRead} the bytes of each tensor read while finding duplicates (progress). */
+  /**
+   * The same pass, telling {@code bytesRead} the bytes of each tensor read while finding duplicates
+   * (progress).
+   */
   public TieWeights(TieForm form, long minBytes, LongConsumer bytesRead) {
     this.form = form;
     this.minBytes = minBytes;
@@ -88,22 +92,35 @@ public final class TieWeights implements Pass {
         int readers = scope.readers(removed.name()).size();
         if (editor.isShadowed(removed.name()) || editor.isShadowed(tie.kept().name())) {
           records.add(record(tie, readers, 0, "none", false, "a subgraph reuses the name"));
-          notes.add("left " + removed.name() + " in place: a subgraph defines a tensor of the same name, so its readers depend on the scope");
+          notes.add(
+              "left "
+                  + removed.name()
+                  + " in place: a subgraph defines a tensor of the same name, so its readers depend on the scope");
           continue;
         }
         if (scope.isInterface(removed.name())) {
-          // a graph output keeps its name: an Identity (or the Transpose/Reshape) of the kept tensor writes it
+          // a graph output keeps its name: an Identity (or the Transpose/Reshape) of the kept
+          // tensor writes it
           long before = editor.addedBytes();
-          String source = tie.relation() instanceof Relation.Identical ? tie.kept().name() : derivedFor(editor, tie, derived, derivedScope);
+          String source =
+              tie.relation() instanceof Relation.Identical
+                  ? tie.kept().name()
+                  : derivedFor(editor, tie, derived, derivedScope);
           scope.redefine(removed.name(), "Identity", List.of(source));
           scope.declare(removed.name(), tie.removed().type().code(), dimsOf(tie.removed().dims()));
           records.add(record(tie, readers, editor.addedBytes() - before, "identity", true, ""));
           changes++;
           continue;
         }
-        if (tie.relation() instanceof Relation.Reshaped && editor.opsetVersion("") >= 0 && editor.opsetVersion("") < 5) {
+        if (tie.relation() instanceof Relation.Reshaped
+            && editor.opsetVersion("") >= 0
+            && editor.opsetVersion("") < 5) {
           records.add(record(tie, readers, 0, "none", false, "Reshape needs opset 5"));
-          notes.add("left " + removed.name() + " in place: reading it as a Reshape needs opset 5, the model imports " + editor.opsetVersion(""));
+          notes.add(
+              "left "
+                  + removed.name()
+                  + " in place: reading it as a Reshape needs opset 5, the model imports "
+                  + editor.opsetVersion(""));
           continue;
         }
         long before = editor.addedBytes();
@@ -117,16 +134,27 @@ public final class TieWeights implements Pass {
       editor.ensureOpset("", 14);
     }
     if (editor.functionCount() > 0) {
-      notes.add("skipped the bodies of " + editor.functionCount() + " model-local functions: their constants are not tie candidates");
+      notes.add(
+          "skipped the bodies of "
+              + editor.functionCount()
+              + " model-local functions: their constants are not tie candidates");
     }
     if (editor.sparseInitializerCount() > 0) {
-      notes.add("skipped " + editor.sparseInitializerCount() + " sparse initializers: they are not tie candidates");
+      notes.add(
+          "skipped "
+              + editor.sparseInitializerCount()
+              + " sparse initializers: they are not tie candidates");
     }
     return new PassResult(name(), changes, records, notes);
   }
 
   /** The rewiring strategy of the tie's relation; returns the form used. */
-  private String rewire(GraphEditor editor, Tie tie, List<String> notes, Map<String, String> derived, Map<String, Scope> derivedScope) {
+  private String rewire(
+      GraphEditor editor,
+      Tie tie,
+      List<String> notes,
+      Map<String, String> derived,
+      Map<String, Scope> derivedScope) {
     Scope scope = tie.removed().scope();
     String removed = tie.removed().name();
     if (tie.relation() instanceof Relation.Identical) {
@@ -134,12 +162,21 @@ public final class TieWeights implements Pass {
       return "rewire";
     }
     if (tie.relation() instanceof Relation.Reshaped reshaped) {
-      if (scope.readers(removed).stream().allMatch(reader -> acceptsEitherLayout(reader, removed, tie.kept()))) {
+      if (scope.readers(removed).stream()
+          .allMatch(reader -> acceptsEitherLayout(reader, removed, tie.kept()))) {
         scope.rewire(removed, tie.kept().name());
         return "rewire";
       }
       List<Long> shape = reshaped.shape();
-      String output = derived(tie, scope, derived, derivedScope, "Reshape", "_reshaped", reshapeSetUp(scope, tie, shape));
+      String output =
+          derived(
+              tie,
+              scope,
+              derived,
+              derivedScope,
+              "Reshape",
+              "_reshaped",
+              reshapeSetUp(scope, tie, shape));
       scope.rewire(removed, output);
       return "reshape";
     }
@@ -147,9 +184,11 @@ public final class TieWeights implements Pass {
     Set<String> forms = new TreeSet<>();
     if (form == TieForm.GEMM) {
       for (Node reader : scope.readers(removed)) {
-        String why = GemmForm.refusal(editor, reader, removed, tie.removed().rank(), tie.kept().type());
+        String why =
+            GemmForm.refusal(editor, reader, removed, tie.removed().rank(), tie.kept().type());
         if (why == null) {
-          GemmForm.rewrite(reader, tie.kept().name(), tie.removed().dims()[0], tie.removed().dims()[1]);
+          GemmForm.rewrite(
+              reader, tie.kept().name(), tie.removed().dims()[0], tie.removed().dims()[1]);
           forms.add("gemm");
         } else {
           notes.add("transpose form for reader " + reader.label() + " of " + removed + ": " + why);
@@ -159,38 +198,74 @@ public final class TieWeights implements Pass {
     if (!scope.readers(removed).isEmpty()) {
       List<Long> perm = permuted.perm().stream().map(Integer::longValue).toList();
       String suffix = perm.size() == 2 ? "_transposed" : "_perm" + permSuffix(permuted.perm());
-      String output = derived(tie, scope, derived, derivedScope, "Transpose", suffix, new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
+      String output =
+          derived(
+              tie,
+              scope,
+              derived,
+              derivedScope,
+              "Transpose",
+              suffix,
+              new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
       scope.rewire(removed, output);
       forms.add("transpose");
     }
     return forms.isEmpty() ? "transpose" : String.join("+", forms);
   }
 
-  /** The output of the shared Transpose or Reshape that makes the removed tensor of a permuted or reshaped tie. */
-  private static String derivedFor(GraphEditor editor, Tie tie, Map<String, String> derived, Map<String, Scope> derivedScope) {
+  /**
+   * The output of the shared Transpose or Reshape that makes the removed tensor of a permuted or
+   * reshaped tie.
+   */
+  private static String derivedFor(
+      GraphEditor editor, Tie tie, Map<String, String> derived, Map<String, Scope> derivedScope) {
     Scope scope = tie.removed().scope();
     if (tie.relation() instanceof Relation.Reshaped reshaped) {
-      return derived(tie, scope, derived, derivedScope, "Reshape", "_reshaped", reshapeSetUp(scope, tie, reshaped.shape()));
+      return derived(
+          tie,
+          scope,
+          derived,
+          derivedScope,
+          "Reshape",
+          "_reshaped",
+          reshapeSetUp(scope, tie, reshaped.shape()));
     }
     List<Integer> order = ((Relation.Permuted) tie.relation()).perm();
     List<Long> perm = order.stream().map(Integer::longValue).toList();
     String suffix = perm.size() == 2 ? "_transposed" : "_perm" + permSuffix(order);
-    return derived(tie, scope, derived, derivedScope, "Transpose", suffix, new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
+    return derived(
+        tie,
+        scope,
+        derived,
+        derivedScope,
+        "Transpose",
+        suffix,
+        new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
   }
 
-  /** Extra inputs (made on first use) and attributes of a derived node, and the opset its op needs. */
-  private record NodeSetUp(Supplier<List<String>> extraInputs, List<Attribute> attributes, long opset) {}
+  /**
+   * Extra inputs (made on first use) and attributes of a derived node, and the opset its op needs.
+   */
+  private record NodeSetUp(
+      Supplier<List<String>> extraInputs, List<Attribute> attributes, long opset) {}
 
   private static NodeSetUp reshapeSetUp(Scope scope, Tie tie, List<Long> shape) {
     long[] values = shape.stream().mapToLong(Long::longValue).toArray();
-    return new NodeSetUp(() -> List.of(GemmForm.int64(scope, tie.kept().name() + "_shape", values)), List.of(), 5);
+    return new NodeSetUp(
+        () -> List.of(GemmForm.int64(scope, tie.kept().name() + "_shape", values)), List.of(), 5);
   }
 
   /**
    * The output of the shared node {@code op(kept, ...)} that turns the kept tensor into the removed
    * one, visible from {@code scope}; created on first use, next to the kept tensor's producer.
    */
-  private static String derived(Tie tie, Scope scope, Map<String, String> derived, Map<String, Scope> derivedScope, String op, String suffix,
+  private static String derived(
+      Tie tie,
+      Scope scope,
+      Map<String, String> derived,
+      Map<String, Scope> derivedScope,
+      String op,
+      String suffix,
       NodeSetUp setUp) {
     TensorSource kept = tie.kept();
     String key = kept.name() + "|" + tie.relation();
@@ -206,8 +281,17 @@ public final class TieWeights implements Pass {
     List<String> inputs = new ArrayList<>();
     inputs.add(kept.name());
     inputs.addAll(setUp.extraInputs().get());
-    scope.addNode(at, op, op + "_" + output, inputs, List.of(output), setUp.attributes().toArray(new Attribute[0]));
-    scope.editor().ensureOpset("", Math.max(setUp.opset(), scope.editor().irVersion() >= 7 ? 13 : setUp.opset()));
+    scope.addNode(
+        at,
+        op,
+        op + "_" + output,
+        inputs,
+        List.of(output),
+        setUp.attributes().toArray(new Attribute[0]));
+    scope
+        .editor()
+        .ensureOpset(
+            "", Math.max(setUp.opset(), scope.editor().irVersion() >= 7 ? 13 : setUp.opset()));
     scope.declare(output, kept.type().code(), dimsOf(tie.removed().dims()));
     derived.put(key, output);
     derivedScope.put(key, scope);
@@ -217,8 +301,8 @@ public final class TieWeights implements Pass {
   /**
    * True when {@code reader} reads {@code removed} only where it accepts either layout of the same
    * elements, so that it may read the kept tensor as it is: {@code com.microsoft} {@code
-   * MatMulNBits} takes scales and zero points as [N, blocks] or as 1-D [N * blocks] (ONNX
-   * Runtime's matmul_nbits_helper: "1D shape is for backward compatibility").
+   * MatMulNBits} takes scales and zero points as [N, blocks] or as 1-D [N * blocks] (ONNX Runtime's
+   * matmul_nbits_helper: "1D shape is for backward compatibility").
    */
   static boolean acceptsEitherLayout(Node reader, String removed, TensorSource kept) {
     if (!reader.opType().equals("MatMulNBits") || !reader.domain().equals("com.microsoft")) {
@@ -250,9 +334,21 @@ public final class TieWeights implements Pass {
     return list;
   }
 
-  private static TieRecord record(Tie tie, int readers, long addedBytes, String form, boolean applied, String reason) {
+  private static TieRecord record(
+      Tie tie, int readers, long addedBytes, String form, boolean applied, String reason) {
     List<Long> shape = Arrays.stream(tie.removed().dims()).boxed().toList();
-    return new TieRecord(tie.kept().name(), tie.removed().name(), tie.relation(), tie.removed().type().onnxName(), shape, readers,
-        tie.removed().byteSize(), addedBytes, tie.removed().scope().path(), form, applied, reason);
+    return new TieRecord(
+        tie.kept().name(),
+        tie.removed().name(),
+        tie.relation(),
+        tie.removed().type().onnxName(),
+        shape,
+        readers,
+        tie.removed().byteSize(),
+        addedBytes,
+        tie.removed().scope().path(),
+        form,
+        applied,
+        reason);
   }
 }

@@ -30,14 +30,17 @@ import org.eclipse.elk.graph.util.ElkGraphUtil;
 final class GraphDrawing {
   /** Width of one character of the report's 12 px monospace font, in pixels (0.6 em). */
   private static final double CHAR_WIDTH = 7.3;
+
   private static final int MAX_CHARS = 30;
   private static final double LINE_HEIGHT = 15;
 
   static {
     // ELK outside Eclipse: its option types' copy functions and the layered algorithm's options are
-    // registered by hand (no plug-in registry, and the shaded jar keeps one services file of several)
+    // registered by hand (no plug-in registry, and the shaded jar keeps one services file of
+    // several)
     LayoutMetaDataService.initElkReflect();
-    LayoutMetaDataService.getInstance().registerLayoutMetaDataProviders(new LayeredMetaDataProvider());
+    LayoutMetaDataService.getInstance()
+        .registerLayoutMetaDataProviders(new LayeredMetaDataProvider());
   }
 
   private GraphDrawing() {}
@@ -56,7 +59,8 @@ final class GraphDrawing {
       ElkNode node = ElkGraphUtil.createNode(root);
       node.setIdentifier(vertex.id());
       int chars = Math.max(cut(vertex.label()).length(), cut(vertex.detail()).length());
-      node.setDimensions(Math.max(56, chars * CHAR_WIDTH + 16), vertex.detail().isEmpty() ? 26 : 26 + LINE_HEIGHT);
+      node.setDimensions(
+          Math.max(56, chars * CHAR_WIDTH + 16), vertex.detail().isEmpty() ? 26 : 26 + LINE_HEIGHT);
       nodes.put(vertex.id(), node);
     }
     for (Edge edge : graph.edges()) {
@@ -67,43 +71,89 @@ final class GraphDrawing {
     StringBuilder svg = new StringBuilder();
     double width = Math.ceil(root.getWidth());
     double height = Math.ceil(root.getHeight());
-    svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" role=\"img\" aria-label=\"").append(Html.escape(caption))
-        .append("\" viewBox=\"0 0 ").append(number(width)).append(' ').append(number(height)).append("\" width=\"").append(number(width))
-        .append("\" height=\"").append(number(height)).append("\">");
+    svg.append(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" role=\"img\" aria-label=\"")
+        .append(Html.escape(caption))
+        .append("\" viewBox=\"0 0 ")
+        .append(number(width))
+        .append(' ')
+        .append(number(height))
+        .append("\" width=\"")
+        .append(number(width))
+        .append("\" height=\"")
+        .append(number(height))
+        .append("\">");
     for (ElkEdge edge : root.getContainedEdges()) {
       for (ElkEdgeSection section : edge.getSections()) {
-        svg.append("<path class=\"edge\" marker-end=\"url(#arrow)\" d=\"M").append(number(section.getStartX())).append(' ')
+        svg.append("<path class=\"edge\" marker-end=\"url(#arrow)\" d=\"M")
+            .append(number(section.getStartX()))
+            .append(' ')
             .append(number(section.getStartY()));
         for (ElkBendPoint bend : section.getBendPoints()) {
           svg.append(" L").append(number(bend.getX())).append(' ').append(number(bend.getY()));
         }
-        svg.append(" L").append(number(section.getEndX())).append(' ').append(number(section.getEndY())).append("\"/>");
+        svg.append(" L")
+            .append(number(section.getEndX()))
+            .append(' ')
+            .append(number(section.getEndY()))
+            .append("\"/>");
       }
     }
     for (Vertex vertex : graph.vertices()) {
       ElkNode node = nodes.get(vertex.id());
-      String classes = "vertex " + vertex.kind().name().toLowerCase(Locale.ROOT) + (vertex.role().isEmpty() ? "" : " " + vertex.role());
-      svg.append("<g class=\"").append(classes).append("\" data-label=\"").append(Html.escape(vertex.label())).append("\" data-detail=\"")
-          .append(Html.escape(vertex.detail())).append("\" transform=\"translate(").append(number(node.getX())).append(' ')
-          .append(number(node.getY())).append(")\">");
-      svg.append("<title>").append(Html.escape(vertex.detail().isEmpty() ? vertex.label() : vertex.label() + "\n" + vertex.detail()))
+      String classes =
+          "vertex "
+              + vertex.kind().name().toLowerCase(Locale.ROOT)
+              + (vertex.role().isEmpty() ? "" : " " + vertex.role());
+      svg.append("<g class=\"")
+          .append(classes)
+          .append("\" data-label=\"")
+          .append(Html.escape(vertex.label()))
+          .append("\" data-detail=\"")
+          .append(Html.escape(vertex.detail()))
+          .append("\" transform=\"translate(")
+          .append(number(node.getX()))
+          .append(' ')
+          .append(number(node.getY()))
+          .append(")\">");
+      svg.append("<title>")
+          .append(
+              Html.escape(
+                  vertex.detail().isEmpty()
+                      ? vertex.label()
+                      : vertex.label() + "\n" + vertex.detail()))
           .append("</title>");
       double rx = vertex.kind() == Kind.TENSOR ? 13 : 4;
-      svg.append("<rect width=\"").append(number(node.getWidth())).append("\" height=\"").append(number(node.getHeight()))
-          .append("\" rx=\"").append(number(rx)).append("\"/>");
+      svg.append("<rect width=\"")
+          .append(number(node.getWidth()))
+          .append("\" height=\"")
+          .append(number(node.getHeight()))
+          .append("\" rx=\"")
+          .append(number(rx))
+          .append("\"/>");
       double middle = node.getWidth() / 2;
-      svg.append("<text x=\"").append(number(middle)).append("\" y=\"17\" class=\"label\">").append(Html.escape(cut(vertex.label())))
+      svg.append("<text x=\"")
+          .append(number(middle))
+          .append("\" y=\"17\" class=\"label\">")
+          .append(Html.escape(cut(vertex.label())))
           .append("</text>");
       if (!vertex.detail().isEmpty()) {
-        svg.append("<text x=\"").append(number(middle)).append("\" y=\"").append(number(17 + LINE_HEIGHT)).append("\" class=\"detail\">")
-            .append(Html.escape(cut(vertex.detail()))).append("</text>");
+        svg.append("<text x=\"")
+            .append(number(middle))
+            .append("\" y=\"")
+            .append(number(17 + LINE_HEIGHT))
+            .append("\" class=\"detail\">")
+            .append(Html.escape(cut(vertex.detail())))
+            .append("</text>");
       }
       svg.append("</g>");
     }
     return svg.append("</svg>").toString();
   }
 
-  /** The text as drawn: at most {@link #MAX_CHARS} characters, the middle cut out for an ellipsis. */
+  /**
+   * The text as drawn: at most {@link #MAX_CHARS} characters, the middle cut out for an ellipsis.
+   */
   static String cut(String text) {
     if (text.codePointCount(0, text.length()) <= MAX_CHARS) {
       return text;

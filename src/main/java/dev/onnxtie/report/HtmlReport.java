@@ -44,18 +44,28 @@ public final class HtmlReport {
     Path temporary = null;
     try {
       if (Files.isDirectory(file)) {
-        throw OnnxTieException.badInput("--report " + file + " is a folder; give a file name such as report.html");
+        throw OnnxTieException.badInput(
+            "--report " + file + " is a folder; give a file name such as report.html");
       }
-      // a new file of a name no one else uses, with the permissions the umask gives (as the models get)
-      temporary = folder.resolve(".onnx-tie-report-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".tmp");
-      try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      // a new file of a name no one else uses, with the permissions the umask gives (as the models
+      // get)
+      temporary =
+          folder.resolve(
+              ".onnx-tie-report-"
+                  + ProcessHandle.current().pid()
+                  + "-"
+                  + System.nanoTime()
+                  + ".tmp");
+      try (FileChannel channel =
+              FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
           OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
         out.write(html.getBytes(StandardCharsets.UTF_8));
         out.flush();
         channel.force(true);
       }
       try {
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -78,13 +88,22 @@ public final class HtmlReport {
     FolderRewriteReport result = input.result();
     StringBuilder html = new StringBuilder(64 * 1024);
     html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-        .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n")
+        .append(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
-        .append(Html.escape(input.title() + ": " + result.input())).append("</title>\n<style>").append(STYLE).append("</style>\n</head>\n<body>\n");
-    html.append("<svg class=\"defs\" aria-hidden=\"true\" width=\"0\" height=\"0\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" ")
-        .append("refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0 L10 5 L0 10 z\"/></marker></defs></svg>\n");
-    html.append("<header><h1>").append(Html.escape(input.title())).append("</h1>\n<p class=\"command\"><code id=\"command-line\">")
-        .append(Html.escape(input.commandLine())).append("</code></p></header>\n");
+        .append(Html.escape(input.title() + ": " + result.input()))
+        .append("</title>\n<style>")
+        .append(STYLE)
+        .append("</style>\n</head>\n<body>\n");
+    html.append(
+            "<svg class=\"defs\" aria-hidden=\"true\" width=\"0\" height=\"0\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" ")
+        .append(
+            "refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0 L10 5 L0 10 z\"/></marker></defs></svg>\n");
+    html.append("<header><h1>")
+        .append(Html.escape(input.title()))
+        .append("</h1>\n<p class=\"command\"><code id=\"command-line\">")
+        .append(Html.escape(input.commandLine()))
+        .append("</code></p></header>\n");
     summary(html, input);
     notes(html, input);
     for (RewriteReport model : result.models()) {
@@ -100,57 +119,97 @@ public final class HtmlReport {
 
   private static void summary(StringBuilder html, ReportInput input) {
     FolderRewriteReport result = input.result();
-    long ties = result.models().stream().mapToLong(m -> m.result().ties().stream().filter(TieInfo::saves).count()).sum();
+    long ties =
+        result.models().stream()
+            .mapToLong(m -> m.result().ties().stream().filter(TieInfo::saves).count())
+            .sum();
     long saved = result.models().stream().mapToLong(m -> m.result().bytesSaved()).sum();
     html.append("<section id=\"summary\"><h2>Summary</h2>\n<p class=\"verdict\">");
-    html.append(result.dryRun() ? "Dry run: would tie " : "Tied ").append(ties).append(ties == 1 ? " duplicate" : " duplicates").append(", ")
-        .append(bytes("saved", saved)).append(result.dryRun() ? " to save" : " of tensor data saved").append(". Input ")
-        .append("<code>").append(Html.escape(result.input())).append("</code>");
+    html.append(result.dryRun() ? "Dry run: would tie " : "Tied ")
+        .append(ties)
+        .append(ties == 1 ? " duplicate" : " duplicates")
+        .append(", ")
+        .append(bytes("saved", saved))
+        .append(result.dryRun() ? " to save" : " of tensor data saved")
+        .append(". Input ")
+        .append("<code>")
+        .append(Html.escape(result.input()))
+        .append("</code>");
     if (result.output() != null) {
       html.append(", output <code>").append(Html.escape(result.output())).append("</code>");
     }
     html.append(".</p>\n");
     if (result.sharedData() != null) {
-      html.append("<p class=\"shared\">Every model is written against one shared data file: <code id=\"shared-data\">")
-          .append(Html.escape(result.sharedData())).append("</code>; its bytes are counted once, in the total.</p>\n");
+      html.append(
+              "<p class=\"shared\">Every model is written against one shared data file: <code id=\"shared-data\">")
+          .append(Html.escape(result.sharedData()))
+          .append("</code>; its bytes are counted once, in the total.</p>\n");
     }
-    long scale = Math.max(1, Math.max(result.bytesBefore(), result.bytesAfter() == null ? 0 : result.bytesAfter()));
+    long scale =
+        Math.max(
+            1,
+            Math.max(result.bytesBefore(), result.bytesAfter() == null ? 0 : result.bytesAfter()));
     for (RewriteReport model : result.models()) {
-      scale = Math.max(scale, Math.max(model.bytesBefore(), model.bytesAfter() == null ? 0 : model.bytesAfter()));
+      scale =
+          Math.max(
+              scale,
+              Math.max(model.bytesBefore(), model.bytesAfter() == null ? 0 : model.bytesAfter()));
     }
-    html.append("<table class=\"bytes\"><thead><tr><th>file</th><th>ties</th><th>bytes on disk before / after</th><th>saved</th></tr></thead><tbody>\n");
+    html.append(
+        "<table class=\"bytes\"><thead><tr><th>file</th><th>ties</th><th>bytes on disk before / after</th><th>saved</th></tr></thead><tbody>\n");
     for (RewriteReport model : result.models()) {
       long count = model.result().ties().stream().filter(TieInfo::saves).count();
-      html.append("<tr class=\"model\" data-input=\"").append(Html.escape(model.input())).append("\"><td><code>")
-          .append(Html.escape(model.input())).append("</code>");
+      html.append("<tr class=\"model\" data-input=\"")
+          .append(Html.escape(model.input()))
+          .append("\"><td><code>")
+          .append(Html.escape(model.input()))
+          .append("</code>");
       if (model.dataFile() != null) {
-        html.append("<br><span class=\"muted\">data file ").append(Html.escape(model.dataFile())).append("</span>");
+        html.append("<br><span class=\"muted\">data file ")
+            .append(Html.escape(model.dataFile()))
+            .append("</span>");
       }
       html.append("</td><td class=\"num\">").append(count).append("</td><td>");
       bars(html, model.bytesBefore(), model.bytesAfter(), scale, result.dryRun());
-      html.append("</td><td class=\"num\">").append(bytes("tensor-bytes-saved", model.result().bytesSaved())).append("</td></tr>\n");
+      html.append("</td><td class=\"num\">")
+          .append(bytes("tensor-bytes-saved", model.result().bytesSaved()))
+          .append("</td></tr>\n");
     }
     if (input.folder()) {
-      html.append("<tr class=\"total\"><td>all files").append(result.sharedData() == null ? "" : " (the shared data file once)")
-          .append("</td><td class=\"num\">").append(ties).append("</td><td>");
+      html.append("<tr class=\"total\"><td>all files")
+          .append(result.sharedData() == null ? "" : " (the shared data file once)")
+          .append("</td><td class=\"num\">")
+          .append(ties)
+          .append("</td><td>");
       bars(html, result.bytesBefore(), result.bytesAfter(), scale, result.dryRun());
-      html.append("</td><td class=\"num\">").append(bytes("tensor-bytes-saved", saved)).append("</td></tr>\n");
+      html.append("</td><td class=\"num\">")
+          .append(bytes("tensor-bytes-saved", saved))
+          .append("</td></tr>\n");
     }
     html.append("</tbody></table>\n");
     if (!result.copied().isEmpty()) {
-      html.append("<p class=\"muted\">").append(result.copied().size()).append(" other files copied byte for byte.</p>\n");
+      html.append("<p class=\"muted\">")
+          .append(result.copied().size())
+          .append(" other files copied byte for byte.</p>\n");
     }
     html.append("</section>\n");
   }
 
-  private static void bars(StringBuilder html, long before, Long after, long scale, boolean dryRun) {
-    html.append("<div class=\"bar before\"><span style=\"width:").append(percent(before, scale)).append("%\"></span>")
-        .append(bytes("bytes-before", before)).append(" before</div>");
+  private static void bars(
+      StringBuilder html, long before, Long after, long scale, boolean dryRun) {
+    html.append("<div class=\"bar before\"><span style=\"width:")
+        .append(percent(before, scale))
+        .append("%\"></span>")
+        .append(bytes("bytes-before", before))
+        .append(" before</div>");
     html.append("<div class=\"bar after\">");
     if (after == null) {
       html.append(dryRun ? "nothing written (dry run)" : "written to a stream");
     } else {
-      html.append("<span style=\"width:").append(percent(after, scale)).append("%\"></span>").append(bytes("bytes-after", after))
+      html.append("<span style=\"width:")
+          .append(percent(after, scale))
+          .append("%\"></span>")
+          .append(bytes("bytes-after", after))
           .append(" after");
     }
     html.append("</div>");
@@ -163,11 +222,26 @@ public final class HtmlReport {
       String prefix = input.folder() ? model.input() + ": " : "";
       model.result().notes().forEach(note -> notes.add(prefix + note));
       if (model.bytesAfter() != null && model.bytesAfter() > model.bytesBefore()) {
-        notes.add(prefix + "warning: the output is bigger than the input (" + model.bytesBefore() + " -> " + model.bytesAfter()
-            + " bytes): the nodes the rewrite added (and any change of layout) take more room than the ones it removed");
+        notes.add(
+            prefix
+                + "warning: the output is bigger than the input ("
+                + model.bytesBefore()
+                + " -> "
+                + model.bytesAfter()
+                + " bytes): the nodes the rewrite added (and any change of layout) take more room than the ones it removed");
       }
-      model.result().ties().stream().filter(TieInfo::grows).forEach(tie -> notes.add(prefix + tie.removed() + ": the tie adds "
-          + tie.addedBytes() + " bytes of graph structure, more than the " + tie.bytes() + " bytes it removes"));
+      model.result().ties().stream()
+          .filter(TieInfo::grows)
+          .forEach(
+              tie ->
+                  notes.add(
+                      prefix
+                          + tie.removed()
+                          + ": the tie adds "
+                          + tie.addedBytes()
+                          + " bytes of graph structure, more than the "
+                          + tie.bytes()
+                          + " bytes it removes"));
       if (model.verification() != null) {
         model.verification().notes().forEach(note -> notes.add(prefix + "verification: " + note));
       }
@@ -177,7 +251,8 @@ public final class HtmlReport {
       html.append("<p class=\"muted\">None.</p>\n");
     } else {
       html.append("<ul>");
-      notes.forEach(note -> html.append("<li class=\"note\">").append(Html.escape(note)).append("</li>"));
+      notes.forEach(
+          note -> html.append("<li class=\"note\">").append(Html.escape(note)).append("</li>"));
       html.append("</ul>\n");
     }
     html.append("</section>\n");
@@ -189,44 +264,84 @@ public final class HtmlReport {
     Neighbourhood.Index beforeIndex = before == null ? null : new Neighbourhood.Index(before);
     Neighbourhood.Index afterIndex = after == null ? null : new Neighbourhood.Index(after);
     List<TieInfo> ties = model.result().ties();
-    html.append("<section class=\"model-ties\" data-input=\"").append(Html.escape(model.input())).append("\"><h2>Ties in <code>")
-        .append(Html.escape(model.input())).append("</code></h2>\n");
+    html.append("<section class=\"model-ties\" data-input=\"")
+        .append(Html.escape(model.input()))
+        .append("\"><h2>Ties in <code>")
+        .append(Html.escape(model.input()))
+        .append("</code></h2>\n");
     if (ties.isEmpty()) {
       html.append("<p class=\"muted\">No duplicate found.</p>\n");
     }
     int index = 0;
     for (TieInfo tie : ties) {
       index++;
-      html.append("<article class=\"tie\" data-kept=\"").append(Html.escape(tie.kept())).append("\" data-removed=\"")
-          .append(Html.escape(tie.removed())).append("\" data-relation=\"").append(tie.relation().kind()).append("\" data-form=\"")
-          .append(Html.escape(tie.form())).append("\" data-outcome=\"").append(Html.escape(tie.outcome())).append("\">\n<h3>")
-          .append(index).append(". <code>").append(Html.escape(tie.removed())).append("</code> \u2192 <code>")
-          .append(Html.escape(tie.kept())).append("</code></h3>\n<p><span class=\"relation\">").append(Html.escape(relation(tie)))
-          .append("</span> \u00b7 form ").append(Html.escape(tie.form())).append(" \u00b7 <span class=\"outcome\">")
-          .append(Html.escape(tie.outcome())).append("</span> \u00b7 ").append(bytes("tie-bytes", tie.bytes())).append(" \u00b7 ")
-          .append(tie.readers()).append(tie.readers() == 1 ? " reader" : " readers");
+      html.append("<article class=\"tie\" data-kept=\"")
+          .append(Html.escape(tie.kept()))
+          .append("\" data-removed=\"")
+          .append(Html.escape(tie.removed()))
+          .append("\" data-relation=\"")
+          .append(tie.relation().kind())
+          .append("\" data-form=\"")
+          .append(Html.escape(tie.form()))
+          .append("\" data-outcome=\"")
+          .append(Html.escape(tie.outcome()))
+          .append("\">\n<h3>")
+          .append(index)
+          .append(". <code>")
+          .append(Html.escape(tie.removed()))
+          .append("</code> \u2192 <code>")
+          .append(Html.escape(tie.kept()))
+          .append("</code></h3>\n<p><span class=\"relation\">")
+          .append(Html.escape(relation(tie)))
+          .append("</span> \u00b7 form ")
+          .append(Html.escape(tie.form()))
+          .append(" \u00b7 <span class=\"outcome\">")
+          .append(Html.escape(tie.outcome()))
+          .append("</span> \u00b7 ")
+          .append(bytes("tie-bytes", tie.bytes()))
+          .append(" \u00b7 ")
+          .append(tie.readers())
+          .append(tie.readers() == 1 ? " reader" : " readers");
       if (!tie.scope().equals("main")) {
         html.append(" \u00b7 in ").append(Html.escape(tie.scope()));
       }
       if (!tie.reason().isEmpty()) {
         html.append(" \u00b7 ").append(Html.escape(tie.reason()));
       }
-      html.append("</p>\n<table class=\"tensors\"><thead><tr><th></th><th>tensor</th><th>dtype</th><th>shape</th></tr></thead><tbody>");
+      html.append(
+          "</p>\n<table class=\"tensors\"><thead><tr><th></th><th>tensor</th><th>dtype</th><th>shape</th></tr></thead><tbody>");
       TensorOutline kept = beforeIndex == null ? null : beforeIndex.tensors.get(tie.kept());
-      tensorRow(html, "kept", tie.kept(), kept == null ? tie.dtype() : kept.dtype(), kept == null ? "?" : kept.shape().toString());
+      tensorRow(
+          html,
+          "kept",
+          tie.kept(),
+          kept == null ? tie.dtype() : kept.dtype(),
+          kept == null ? "?" : kept.shape().toString());
       tensorRow(html, "removed", tie.removed(), tie.dtype(), tie.shape().toString());
       html.append("</tbody></table>\n");
       if (index > MAX_DRAWN_TIES || beforeIndex == null) {
-        html.append("<p class=\"muted\">").append(beforeIndex == null ? "No graph outline of this model." : "Graphs drawn for the first "
-            + MAX_DRAWN_TIES + " ties only.").append("</p>\n");
+        html.append("<p class=\"muted\">")
+            .append(
+                beforeIndex == null
+                    ? "No graph outline of this model."
+                    : "Graphs drawn for the first " + MAX_DRAWN_TIES + " ties only.")
+            .append("</p>\n");
       } else {
         Map<String, String> seeds = new LinkedHashMap<>();
         seeds.put(tie.kept(), "kept");
         seeds.put(tie.removed(), "removed");
         html.append("<div class=\"pair\">");
-        figure(html, "before", Neighbourhood.of(beforeIndex, seeds, null), "before: " + tie.removed() + " and " + tie.kept());
+        figure(
+            html,
+            "before",
+            Neighbourhood.of(beforeIndex, seeds, null),
+            "before: " + tie.removed() + " and " + tie.kept());
         if (afterIndex != null) {
-          figure(html, "after", Neighbourhood.of(afterIndex, seeds, beforeIndex), "after: " + tie.kept());
+          figure(
+              html,
+              "after",
+              Neighbourhood.of(afterIndex, seeds, beforeIndex),
+              "after: " + tie.kept());
         }
         html.append("</div>\n");
       }
@@ -235,17 +350,30 @@ public final class HtmlReport {
     html.append("</section>\n");
   }
 
-  private static void figure(StringBuilder html, String which, Neighbourhood.Graph graph, String caption) {
+  private static void figure(
+      StringBuilder html, String which, Neighbourhood.Graph graph, String caption) {
     html.append("<figure class=\"").append(which).append("\"><figcaption>").append(which);
     if (graph.omitted() > 0) {
-      html.append(" <span class=\"muted\">(").append(graph.omitted()).append(" more readers not drawn)</span>");
+      html.append(" <span class=\"muted\">(")
+          .append(graph.omitted())
+          .append(" more readers not drawn)</span>");
     }
     html.append("</figcaption>").append(GraphDrawing.svg(graph, caption)).append("</figure>");
   }
 
-  private static void tensorRow(StringBuilder html, String role, String name, String dtype, String shape) {
-    html.append("<tr class=\"").append(role).append("\"><th>").append(role).append("</th><td><code>").append(Html.escape(name))
-        .append("</code></td><td>").append(Html.escape(dtype)).append("</td><td>").append(Html.escape(shape)).append("</td></tr>");
+  private static void tensorRow(
+      StringBuilder html, String role, String name, String dtype, String shape) {
+    html.append("<tr class=\"")
+        .append(role)
+        .append("\"><th>")
+        .append(role)
+        .append("</th><td><code>")
+        .append(Html.escape(name))
+        .append("</code></td><td>")
+        .append(Html.escape(dtype))
+        .append("</td><td>")
+        .append(Html.escape(shape))
+        .append("</td></tr>");
   }
 
   private static String relation(TieInfo tie) {
@@ -257,18 +385,46 @@ public final class HtmlReport {
 
   private static void verification(StringBuilder html, RewriteReport model) {
     Verification v = model.verification();
-    html.append("<section class=\"verification\" data-input=\"").append(Html.escape(model.input())).append("\"><h2>Verification of <code>")
-        .append(Html.escape(v.b())).append("</code> against <code>").append(Html.escape(v.a())).append("</code></h2>\n<p>")
-        .append(v.passed() ? "<span class=\"pass\">passed</span>" : "<span class=\"fail\">failed</span>").append(" \u00b7 ")
-        .append(Html.escape(v.provider())).append(" \u00b7 optimization ").append(Html.escape(v.optLevel())).append(" \u00b7 atol ")
-        .append(v.atol()).append(", rtol ").append(v.rtol()).append(" \u00b7 <span class=\"elements\" data-elements=\"").append(v.elementsCompared())
-        .append("\">").append(v.elementsCompared()).append(" elements compared</span></p>\n");
-    html.append("<table class=\"sessions\"><thead><tr><th>session</th><th>model</th><th>memory (RSS growth)</th><th>weights mapped</th></tr></thead><tbody>");
+    html.append("<section class=\"verification\" data-input=\"")
+        .append(Html.escape(model.input()))
+        .append("\"><h2>Verification of <code>")
+        .append(Html.escape(v.b()))
+        .append("</code> against <code>")
+        .append(Html.escape(v.a()))
+        .append("</code></h2>\n<p>")
+        .append(
+            v.passed()
+                ? "<span class=\"pass\">passed</span>"
+                : "<span class=\"fail\">failed</span>")
+        .append(" \u00b7 ")
+        .append(Html.escape(v.provider()))
+        .append(" \u00b7 optimization ")
+        .append(Html.escape(v.optLevel()))
+        .append(" \u00b7 atol ")
+        .append(v.atol())
+        .append(", rtol ")
+        .append(v.rtol())
+        .append(" \u00b7 <span class=\"elements\" data-elements=\"")
+        .append(v.elementsCompared())
+        .append("\">")
+        .append(v.elementsCompared())
+        .append(" elements compared</span></p>\n");
+    html.append(
+        "<table class=\"sessions\"><thead><tr><th>session</th><th>model</th><th>memory (RSS growth)</th><th>weights mapped</th></tr></thead><tbody>");
     char side = 'A';
     for (Verification.Session session : v.sessions()) {
-      html.append("<tr><th>").append(side++).append("</th><td><code>").append(Html.escape(session.model())).append("</code></td><td class=\"num\">")
-          .append(session.rssGrowthBytes() == null ? "n/a" : bytes("rss-growth", session.rssGrowthBytes())).append("</td><td class=\"num\">")
-          .append(session.mappedBytes() == null ? "\u2014" : bytes("mapped", session.mappedBytes())).append("</td></tr>");
+      html.append("<tr><th>")
+          .append(side++)
+          .append("</th><td><code>")
+          .append(Html.escape(session.model()))
+          .append("</code></td><td class=\"num\">")
+          .append(
+              session.rssGrowthBytes() == null
+                  ? "n/a"
+                  : bytes("rss-growth", session.rssGrowthBytes()))
+          .append("</td><td class=\"num\">")
+          .append(session.mappedBytes() == null ? "\u2014" : bytes("mapped", session.mappedBytes()))
+          .append("</td></tr>");
     }
     html.append("</tbody></table>\n");
     double largest = 0;
@@ -279,25 +435,50 @@ public final class HtmlReport {
         }
       }
     }
-    html.append("<table class=\"outputs\"><thead><tr><th>run</th><th>output</th><th>status</th><th>elements</th><th>max |A\u2212B|</th>")
-        .append("<th>max rel</th><th>bitwise</th><th>|A\u2212B| (log scale, to the largest)</th></tr></thead><tbody>");
+    html.append(
+            "<table class=\"outputs\"><thead><tr><th>run</th><th>output</th><th>status</th><th>elements</th><th>max |A\u2212B|</th>")
+        .append(
+            "<th>max rel</th><th>bitwise</th><th>|A\u2212B| (log scale, to the largest)</th></tr></thead><tbody>");
     for (Verification.Run run : v.runs()) {
       for (Verification.Output output : run.outputs()) {
-        html.append("<tr class=\"output\" data-output=\"").append(Html.escape(output.name())).append("\" data-bitwise=\"")
-            .append(output.bitwiseIdentical()).append("\"><td class=\"num\">").append(run.index()).append("</td><td><code>")
-            .append(Html.escape(output.name())).append("</code></td><td class=\"").append(output.passed() ? "pass" : "fail").append("\">")
-            .append(Html.escape(output.status())).append("</td><td class=\"num\">").append(output.elements()).append("</td><td class=\"num\">")
-            .append(diff(output.maxAbsDiff())).append("</td><td class=\"num\">").append(diff(output.maxRelDiff())).append("</td><td>")
-            .append(output.bitwiseIdentical() ? "bitwise identical" : "no").append("</td><td>");
-        if (!output.bitwiseIdentical() && output.maxAbsDiff() != null && output.maxAbsDiff() > 0 && largest > 0) {
+        html.append("<tr class=\"output\" data-output=\"")
+            .append(Html.escape(output.name()))
+            .append("\" data-bitwise=\"")
+            .append(output.bitwiseIdentical())
+            .append("\"><td class=\"num\">")
+            .append(run.index())
+            .append("</td><td><code>")
+            .append(Html.escape(output.name()))
+            .append("</code></td><td class=\"")
+            .append(output.passed() ? "pass" : "fail")
+            .append("\">")
+            .append(Html.escape(output.status()))
+            .append("</td><td class=\"num\">")
+            .append(output.elements())
+            .append("</td><td class=\"num\">")
+            .append(diff(output.maxAbsDiff()))
+            .append("</td><td class=\"num\">")
+            .append(diff(output.maxRelDiff()))
+            .append("</td><td>")
+            .append(output.bitwiseIdentical() ? "bitwise identical" : "no")
+            .append("</td><td>");
+        if (!output.bitwiseIdentical()
+            && output.maxAbsDiff() != null
+            && output.maxAbsDiff() > 0
+            && largest > 0) {
           // log scale over 12 decades below the largest difference
           double decades = Math.log10(largest / output.maxAbsDiff());
           double width = Math.max(2, 100 - decades / 12 * 100);
-          html.append("<div class=\"bar diff\"><span style=\"width:").append(Math.round(width)).append("%\"></span></div>");
+          html.append("<div class=\"bar diff\"><span style=\"width:")
+              .append(Math.round(width))
+              .append("%\"></span></div>");
         }
         html.append("</td></tr>");
         if (!output.histogram().isEmpty()) {
-          html.append("<tr class=\"histogram\" data-output=\"").append(Html.escape(output.name())).append("\" data-run=\"").append(run.index())
+          html.append("<tr class=\"histogram\" data-output=\"")
+              .append(Html.escape(output.name()))
+              .append("\" data-run=\"")
+              .append(run.index())
               .append("\"><td></td><td colspan=\"7\">");
           histogram(html, output, run.index());
           html.append("</td></tr>");
@@ -312,46 +493,100 @@ public final class HtmlReport {
   private static final int PLOT_TOP = 14;
 
   /**
-   * The histogram of |A - B| of one output as an SVG bar chart: one bar per fixed bin, its height on
-   * a log scale of the count ({@code log(1 + count)}, so that one NaN shows beside a million zeros),
-   * the exact count in {@code data-count} and the tooltip.
+   * The histogram of |A - B| of one output as an SVG bar chart: one bar per fixed bin, its height
+   * on a log scale of the count ({@code log(1 + count)}, so that one NaN shows beside a million
+   * zeros), the exact count in {@code data-count} and the tooltip.
    */
   private static void histogram(StringBuilder html, Verification.Output output, int run) {
     List<Verification.Bin> bins = output.histogram();
     long most = bins.stream().mapToLong(Verification.Bin::count).max().orElse(0);
     int width = bins.size() * BIN_WIDTH + 8;
     int height = PLOT_TOP + PLOT_HEIGHT + 32;
-    String caption = "|A\u2212B| of " + output.name() + " in run " + run + ": elements per bin, log scale";
-    html.append("<svg class=\"histogram\" role=\"img\" width=\"").append(width).append("\" height=\"").append(height)
-        .append("\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\" aria-label=\"").append(Html.escape(caption))
-        .append("\"><title>").append(Html.escape(caption)).append("</title>");
+    String caption =
+        "|A\u2212B| of " + output.name() + " in run " + run + ": elements per bin, log scale";
+    html.append("<svg class=\"histogram\" role=\"img\" width=\"")
+        .append(width)
+        .append("\" height=\"")
+        .append(height)
+        .append("\" viewBox=\"0 0 ")
+        .append(width)
+        .append(' ')
+        .append(height)
+        .append("\" aria-label=\"")
+        .append(Html.escape(caption))
+        .append("\"><title>")
+        .append(Html.escape(caption))
+        .append("</title>");
     int baseline = PLOT_TOP + PLOT_HEIGHT;
-    html.append("<line class=\"axis\" x1=\"4\" y1=\"").append(baseline).append("\" x2=\"").append(width - 4).append("\" y2=\"")
-        .append(baseline).append("\"/>");
+    html.append("<line class=\"axis\" x1=\"4\" y1=\"")
+        .append(baseline)
+        .append("\" x2=\"")
+        .append(width - 4)
+        .append("\" y2=\"")
+        .append(baseline)
+        .append("\"/>");
     for (int i = 0; i < bins.size(); i++) {
       Verification.Bin bin = bins.get(i);
-      String kind = bin.lower() == null ? "naninf" : bin.upper() != null && bin.upper() == 0 ? "zero" : "range";
-      double bar = bin.count() == 0 || most == 0 ? 0 : Math.max(2, Math.log1p(bin.count()) / Math.log1p(most) * PLOT_HEIGHT);
+      String kind =
+          bin.lower() == null
+              ? "naninf"
+              : bin.upper() != null && bin.upper() == 0 ? "zero" : "range";
+      double bar =
+          bin.count() == 0 || most == 0
+              ? 0
+              : Math.max(2, Math.log1p(bin.count()) / Math.log1p(most) * PLOT_HEIGHT);
       int x = 4 + i * BIN_WIDTH;
       int center = x + BIN_WIDTH / 2;
       String label = Html.escape(bin.label());
-      html.append("<g class=\"bin ").append(kind).append("\" data-label=\"").append(label).append("\" data-count=\"").append(bin.count())
-          .append("\"><title>").append(label).append(": ").append(bin.count()).append(bin.count() == 1 ? " element" : " elements")
-          .append("</title><rect x=\"").append(x + 4).append("\" y=\"").append(round(baseline - bar)).append("\" width=\"")
-          .append(BIN_WIDTH - 8).append("\" height=\"").append(round(bar)).append("\"/>");
+      html.append("<g class=\"bin ")
+          .append(kind)
+          .append("\" data-label=\"")
+          .append(label)
+          .append("\" data-count=\"")
+          .append(bin.count())
+          .append("\"><title>")
+          .append(label)
+          .append(": ")
+          .append(bin.count())
+          .append(bin.count() == 1 ? " element" : " elements")
+          .append("</title><rect x=\"")
+          .append(x + 4)
+          .append("\" y=\"")
+          .append(round(baseline - bar))
+          .append("\" width=\"")
+          .append(BIN_WIDTH - 8)
+          .append("\" height=\"")
+          .append(round(bar))
+          .append("\"/>");
       if (bin.count() > 0) {
-        html.append("<text class=\"count\" x=\"").append(center).append("\" y=\"").append(round(baseline - bar - 3)).append("\">")
-            .append(compact(bin.count())).append("</text>");
+        html.append("<text class=\"count\" x=\"")
+            .append(center)
+            .append("\" y=\"")
+            .append(round(baseline - bar - 3))
+            .append("\">")
+            .append(compact(bin.count()))
+            .append("</text>");
       }
-      html.append("<text class=\"label\" x=\"").append(center).append("\" y=\"").append(baseline + 14).append("\">").append(label)
+      html.append("<text class=\"label\" x=\"")
+          .append(center)
+          .append("\" y=\"")
+          .append(baseline + 14)
+          .append("\">")
+          .append(label)
           .append("</text></g>");
     }
-    html.append("<text class=\"label\" x=\"").append(width / 2).append("\" y=\"").append(baseline + 29)
+    html.append("<text class=\"label\" x=\"")
+        .append(width / 2)
+        .append("\" y=\"")
+        .append(baseline + 29)
         .append("\">|A\u2212B| from the bin\u2019s lower edge (decades)</text></svg>");
   }
 
   private static String round(double value) {
-    return BigDecimal.valueOf(value).setScale(1, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+    return BigDecimal.valueOf(value)
+        .setScale(1, RoundingMode.HALF_UP)
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   /** A count in at most five characters: {@code 9999}, {@code 12k}, {@code 3.4M}, {@code 5.6G}. */
@@ -376,16 +611,27 @@ public final class HtmlReport {
   }
 
   private static String percent(long value, long scale) {
-    return BigDecimal.valueOf(value * 100.0 / scale).setScale(2, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+    return BigDecimal.valueOf(value * 100.0 / scale)
+        .setScale(2, RoundingMode.HALF_UP)
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   /** A size as people read it, with its exact value in {@code data-bytes} and in the tooltip. */
   static String bytes(String field, long bytes) {
-    return "<span class=\"bytes\" data-field=\"" + field + "\" data-bytes=\"" + bytes + "\" title=\"" + bytes + " bytes\">" + Units.bytes(bytes)
+    return "<span class=\"bytes\" data-field=\""
+        + field
+        + "\" data-bytes=\""
+        + bytes
+        + "\" title=\""
+        + bytes
+        + " bytes\">"
+        + Units.bytes(bytes)
         + "</span>";
   }
 
-  private static final String STYLE = """
+  private static final String STYLE =
+      """
       :root{color-scheme:light;--fg:#1d2330;--muted:#667085;--line:#d0d5dd;--kept:#1f7a4d;--removed:#b42318;--added:#175cd3}
       body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);margin:0 auto;max-width:1200px;padding:16px 24px}
       code{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px;overflow-wrap:anywhere}

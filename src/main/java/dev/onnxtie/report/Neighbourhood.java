@@ -28,7 +28,9 @@ final class Neighbourhood {
 
   /** What a vertex stands for. */
   enum Kind {
-    /** A constant tensor (initializer or Constant value), or a value the neighbourhood starts from. */
+    /**
+     * A constant tensor (initializer or Constant value), or a value the neighbourhood starts from.
+     */
     TENSOR,
     /** An operator node. */
     NODE,
@@ -79,13 +81,18 @@ final class Neighbourhood {
       }
     }
 
-    /** True when a node of this graph is the same node (by name, or by op type and outputs when it has none). */
+    /**
+     * True when a node of this graph is the same node (by name, or by op type and outputs when it
+     * has none).
+     */
     boolean has(NodeOutline node) {
       return nodeKeys.contains(key(node));
     }
 
     private static String key(NodeOutline node) {
-      return node.name().isEmpty() ? node.opType() + "\u0000" + String.join("\u0000", node.outputs()) : "name\u0000" + node.name();
+      return node.name().isEmpty()
+          ? node.opType() + "\u0000" + String.join("\u0000", node.outputs())
+          : "name\u0000" + node.name();
     }
   }
 
@@ -111,7 +118,8 @@ final class Neighbourhood {
       }
       frontier = next;
     }
-    return new Graph(List.copyOf(builder.vertices.values()), List.copyOf(builder.edges), builder.omitted);
+    return new Graph(
+        List.copyOf(builder.vertices.values()), List.copyOf(builder.edges), builder.omitted);
   }
 
   /** Adds vertices and edges until the bound. */
@@ -120,8 +128,13 @@ final class Neighbourhood {
     final Index before;
     final Map<String, Vertex> vertices = new LinkedHashMap<>();
     final Set<Edge> edges = new LinkedHashSet<>();
-    /** Vertex id by node, and the values each vertex stands for (a tensor: itself; a node: its outputs). */
+
+    /**
+     * Vertex id by node, and the values each vertex stands for (a tensor: itself; a node: its
+     * outputs).
+     */
     final Map<NodeOutline, String> nodeIds = new IdentityHashMap<>();
+
     final Map<String, List<String>> values = new HashMap<>();
     int omitted;
 

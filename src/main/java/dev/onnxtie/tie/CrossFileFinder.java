@@ -22,10 +22,17 @@ public final class CrossFileFinder {
   private CrossFileFinder() {}
 
   /** A tensor of one file. */
-  public record Member(String file, String tensor, Relation relation, List<Long> shape, long bytes, boolean storedOnce) {}
+  public record Member(
+      String file,
+      String tensor,
+      Relation relation,
+      List<Long> shape,
+      long bytes,
+      boolean storedOnce) {}
 
   /** A tensor and its copies in other files. */
-  public record Group(String file, String tensor, String dtype, List<Long> shape, List<Member> copies) {
+  public record Group(
+      String file, String tensor, String dtype, List<Long> shape, List<Member> copies) {
     /** Bytes the copies waste: those not stored once. */
     public long wastedBytes() {
       return copies.stream().filter(c -> !c.storedOnce()).mapToLong(Member::bytes).sum();
@@ -45,7 +52,9 @@ public final class CrossFileFinder {
     for (int f = 0; f < editors.size(); f++) {
       for (Scope scope : editors.get(f).scopes()) {
         for (TensorSource source : scope.tensorSources()) {
-          if (source.byteSize() >= minBytes && source.byteSize() > 0 && source.type().isFixedSize()) {
+          if (source.byteSize() >= minBytes
+              && source.byteSize() > 0
+              && source.type().isFixedSize()) {
             candidates.add(source);
             fileOf.put(source, f);
           }
@@ -53,21 +62,38 @@ public final class CrossFileFinder {
       }
     }
     List<Group> groups = new ArrayList<>();
-    Grouping.group(candidates, Matchers.ACROSS_FILES, (a, b) -> !fileOf.get(a).equals(fileOf.get(b))).forEach((first, ties) -> {
-      Set<String> stored = new HashSet<>();
-      if (first.storage() != null) {
-        stored.add(first.storage());
-      }
-      List<Member> copies = new ArrayList<>();
-      for (Tie tie : ties) {
-        TensorSource other = tie.removed();
-        // stored once: its bytes are the very bytes of an earlier member (same data file, offset, length)
-        String storage = other.storage();
-        boolean once = storage != null && !stored.add(storage);
-        copies.add(new Member(labels.get(fileOf.get(other)), other.name(), tie.relation(), boxed(other.dims()), other.byteSize(), once));
-      }
-      groups.add(new Group(labels.get(fileOf.get(first)), first.name(), first.type().onnxName(), boxed(first.dims()), copies));
-    });
+    Grouping.group(
+            candidates, Matchers.ACROSS_FILES, (a, b) -> !fileOf.get(a).equals(fileOf.get(b)))
+        .forEach(
+            (first, ties) -> {
+              Set<String> stored = new HashSet<>();
+              if (first.storage() != null) {
+                stored.add(first.storage());
+              }
+              List<Member> copies = new ArrayList<>();
+              for (Tie tie : ties) {
+                TensorSource other = tie.removed();
+                // stored once: its bytes are the very bytes of an earlier member (same data file,
+                // offset, length)
+                String storage = other.storage();
+                boolean once = storage != null && !stored.add(storage);
+                copies.add(
+                    new Member(
+                        labels.get(fileOf.get(other)),
+                        other.name(),
+                        tie.relation(),
+                        boxed(other.dims()),
+                        other.byteSize(),
+                        once));
+              }
+              groups.add(
+                  new Group(
+                      labels.get(fileOf.get(first)),
+                      first.name(),
+                      first.type().onnxName(),
+                      boxed(first.dims()),
+                      copies));
+            });
     return groups;
   }
 

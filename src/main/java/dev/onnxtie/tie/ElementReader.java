@@ -3,7 +3,9 @@ package dev.onnxtie.tie;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.TensorBytes;
 
-/** Reads element {@code i} of a little-endian tensor's bytes as bits, for every fixed-size dtype. */
+/**
+ * Reads element {@code i} of a little-endian tensor's bytes as bits, for every fixed-size dtype.
+ */
 final class ElementReader {
   private ElementReader() {}
 
@@ -29,7 +31,9 @@ final class ElementReader {
     };
   }
 
-  /** True when element {@code ia} of {@code a} and element {@code ib} of {@code b} have equal bits. */
+  /**
+   * True when element {@code ia} of {@code a} and element {@code ib} of {@code b} have equal bits.
+   */
   static boolean same(TensorBytes a, long ia, TensorBytes b, long ib, int width, int packedBits) {
     if (packedBits != 0) {
       return bits(a, width, packedBits, ia) == bits(b, width, packedBits, ib);

@@ -38,7 +38,9 @@ final class Grouping {
    * @param mayTie whether the first may be kept for the second (scope enclosure, other file)
    * @return kept tensor to its ties, in the order groups were formed
    */
-  static Map<TensorSource, List<Tie>> group(List<TensorSource> candidates, List<Matcher> matchers,
+  static Map<TensorSource, List<Tie>> group(
+      List<TensorSource> candidates,
+      List<Matcher> matchers,
       BiPredicate<TensorSource, TensorSource> mayTie) {
     return group(candidates, matchers, mayTie, bytes -> {});
   }
@@ -48,8 +50,11 @@ final class Grouping {
    * once: after the bucket of the first matcher that takes it is done (a tensor alone in its bucket
    * at once), and at the end for a tensor no matcher takes. The sizes add up to all candidates'.
    */
-  static Map<TensorSource, List<Tie>> group(List<TensorSource> candidates, List<Matcher> matchers,
-      BiPredicate<TensorSource, TensorSource> mayTie, LongConsumer bytesDone) {
+  static Map<TensorSource, List<Tie>> group(
+      List<TensorSource> candidates,
+      List<Matcher> matchers,
+      BiPredicate<TensorSource, TensorSource> mayTie,
+      LongConsumer bytesDone) {
     Map<TensorSource, List<Tie>> groups = new LinkedHashMap<>();
     Set<TensorSource> removed = Collections.newSetFromMap(new IdentityHashMap<>());
     Set<TensorSource> counted = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -68,17 +73,23 @@ final class Grouping {
         }
         for (List<TensorSource> part : refine(bucket, matcher, keys)) {
           // tensors already kept by an earlier matcher come first: they stay
-          List<TensorSource> remaining = new ArrayList<>(part.stream().filter(groups::containsKey).toList());
+          List<TensorSource> remaining =
+              new ArrayList<>(part.stream().filter(groups::containsKey).toList());
           part.stream().filter(s -> !groups.containsKey(s)).forEach(remaining::add);
           while (remaining.size() >= 2) {
             TensorSource kept = remaining.remove(0);
             List<TensorSource> next = new ArrayList<>();
             for (TensorSource member : remaining) {
-              Relation relation = groups.containsKey(member) || !mayTie.test(kept, member) ? null : matcher.confirm(kept, member);
+              Relation relation =
+                  groups.containsKey(member) || !mayTie.test(kept, member)
+                      ? null
+                      : matcher.confirm(kept, member);
               if (relation == null) {
                 next.add(member);
               } else {
-                groups.computeIfAbsent(kept, k -> new ArrayList<>()).add(new Tie(kept, member, relation));
+                groups
+                    .computeIfAbsent(kept, k -> new ArrayList<>())
+                    .add(new Tie(kept, member, relation));
                 removed.add(member);
               }
             }
@@ -93,7 +104,8 @@ final class Grouping {
   }
 
   /** Reports the size of each tensor not reported before. */
-  private static void count(List<TensorSource> sources, Set<TensorSource> counted, LongConsumer bytesDone) {
+  private static void count(
+      List<TensorSource> sources, Set<TensorSource> counted, LongConsumer bytesDone) {
     for (TensorSource source : sources) {
       if (counted.add(source)) {
         bytesDone.accept(source.byteSize());
@@ -101,7 +113,8 @@ final class Grouping {
     }
   }
 
-  private static List<List<TensorSource>> refine(List<TensorSource> bucket, Matcher matcher, PermutationKey keys) {
+  private static List<List<TensorSource>> refine(
+      List<TensorSource> bucket, Matcher matcher, PermutationKey keys) {
     if (bucket.size() <= REFINE_ABOVE || !matcher.refines()) {
       return List.of(bucket);
     }

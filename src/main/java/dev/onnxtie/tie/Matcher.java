@@ -3,10 +3,10 @@ package dev.onnxtie.tie;
 import dev.onnxtie.graph.TensorSource;
 
 /**
- * Finds one family of relations: which tensors it looks at, how it buckets them from their
- * metadata alone (so that a tensor alone in its bucket is never read), an optional key that splits
- * large buckets, and the byte-exact confirmation of a pair. The {@link Grouping} engine runs the
- * matchers of {@link Matchers#ALL} in order.
+ * Finds one family of relations: which tensors it looks at, how it buckets them from their metadata
+ * alone (so that a tensor alone in its bucket is never read), an optional key that splits large
+ * buckets, and the byte-exact confirmation of a pair. The {@link Grouping} engine runs the matchers
+ * of {@link Matchers#ALL} in order.
  */
 interface Matcher {
   /** True when this matcher considers the tensor at all. */

@@ -3,7 +3,6 @@ package dev.onnxtie.tie;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.TensorBytes;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,10 +18,10 @@ public final class PermutationCheck {
   public static final int MAX_PERMUTED_RANK = 6;
 
   /**
-   * Elements a tile side. The rows each load copies are this long: 256 rather than 128 elements read
-   * the mapped tensors in longer runs (check, 8 alternating runs, medians, together with a
-   * {@link #BLOCK} of 512 rather than 256: float16 [128256, 1920] transposed 1.43 -> 1.27 s, float32
-   * [50257, 768] 0.58 -> 0.51 s; 512-element tiles were no faster).
+   * Elements a tile side. The rows each load copies are this long: 256 rather than 128 elements
+   * read the mapped tensors in longer runs (check, 8 alternating runs, medians, together with a
+   * {@link #BLOCK} of 512 rather than 256: float16 [128256, 1920] transposed 1.43 -> 1.27 s,
+   * float32 [50257, 768] 0.58 -> 0.51 s; 512-element tiles were no faster).
    */
   private static final int TILE = 256;
 
@@ -90,7 +89,8 @@ public final class PermutationCheck {
    * @param aDims its dims
    * @param b the raw bytes of the second tensor, whose dims are {@code aDims} permuted by perm
    */
-  public static boolean matches(ByteBuffer a, long[] aDims, ByteBuffer b, int[] perm, DataType type) {
+  public static boolean matches(
+      ByteBuffer a, long[] aDims, ByteBuffer b, int[] perm, DataType type) {
     return matches(TensorBytes.of(a), aDims, TensorBytes.of(b), perm, type);
   }
 
@@ -105,7 +105,8 @@ public final class PermutationCheck {
    * @param aDims its dims
    * @param b the raw bytes of the second tensor, whose dims are {@code aDims} permuted by perm
    */
-  public static boolean matches(TensorBytes a, long[] aDims, TensorBytes b, int[] perm, DataType type) {
+  public static boolean matches(
+      TensorBytes a, long[] aDims, TensorBytes b, int[] perm, DataType type) {
     if (a.size() != b.size()) {
       return false;
     }
@@ -193,10 +194,13 @@ public final class PermutationCheck {
     private final long[] bDims;
     private final long[] step;
     private final long[] bStride;
+
     /** The b axis that is a's innermost (stride 1 in a). */
     private final int q;
+
     /** The other b axes (neither q nor the last), outermost first. */
     private final int[] others;
+
     private final long outerCount;
     private final AtomicBoolean failed = new AtomicBoolean();
 
@@ -234,12 +238,14 @@ public final class PermutationCheck {
     boolean matches() {
       long bands = q == rank - 1 ? outerCount : outerCount * blocks(bDims[q]);
       int cores = Runtime.getRuntime().availableProcessors();
-      int tasks = a.size() >= PARALLEL_MIN_BYTES && cores > 1 ? (int) Math.min(bands, cores * 4L) : 1;
+      int tasks =
+          a.size() >= PARALLEL_MIN_BYTES && cores > 1 ? (int) Math.min(bands, cores * 4L) : 1;
       if (tasks <= 1) {
         return range(0, bands);
       }
       long per = (bands + tasks - 1) / tasks;
-      return IntStream.range(0, tasks).parallel()
+      return IntStream.range(0, tasks)
+          .parallel()
           .allMatch(t -> range(Math.min(bands, t * per), Math.min(bands, (t + 1) * per)));
     }
 
@@ -262,7 +268,8 @@ public final class PermutationCheck {
       long rows = bDims[q];
       // a 16 x 16 tensor needs tiles of 16 x 16 and a [4, 256] one of 4 x 256, not 256 x 256 (over
       // 0.5 MiB zeroed per comparison)
-      Tiles tiles = Tiles.of(a, b, width, (int) Math.min(TILE, rows), (int) Math.min(TILE, columns));
+      Tiles tiles =
+          Tiles.of(a, b, width, (int) Math.min(TILE, rows), (int) Math.min(TILE, columns));
       for (long band = from; band < to; band++) {
         if (failed.get()) {
           return false;
@@ -287,10 +294,12 @@ public final class PermutationCheck {
             for (long c0 = columnBlock; c0 < columnEnd; c0 += TILE) {
               int tileColumns = (int) Math.min(TILE, columnEnd - c0);
               for (int c = 0; c < tileColumns; c++) {
-                tiles.loadA((baseA + (c0 + c) * step[rank - 1] + i0) * width, c * tiles.strideA, tileRows);
+                tiles.loadA(
+                    (baseA + (c0 + c) * step[rank - 1] + i0) * width, c * tiles.strideA, tileRows);
               }
               for (int i = 0; i < tileRows; i++) {
-                tiles.loadB((baseB + (i0 + i) * bStride[q] + c0) * width, i * tiles.strideB, tileColumns);
+                tiles.loadB(
+                    (baseB + (i0 + i) * bStride[q] + c0) * width, i * tiles.strideB, tileColumns);
               }
               if (!tiles.same(tileRows, tileColumns)) {
                 failed.set(true);
@@ -327,25 +336,29 @@ public final class PermutationCheck {
   }
 
   /**
-   * Two tiles of up to {@value #TILE} x {@value #TILE} elements, a's transposed against b's: filled by
-   * bulk copies into primitive arrays of the element width (no per-element calls, even in cold code).
-   * Tile a holds up to {@code columns} rows of a (b's columns), each up to {@code rows} elements; tile
-   * b up to {@code rows} rows of b, each up to {@code columns} elements.
+   * Two tiles of up to {@value #TILE} x {@value #TILE} elements, a's transposed against b's: filled
+   * by bulk copies into primitive arrays of the element width (no per-element calls, even in cold
+   * code). Tile a holds up to {@code columns} rows of a (b's columns), each up to {@code rows}
+   * elements; tile b up to {@code rows} rows of b, each up to {@code columns} elements.
    */
   private abstract static class Tiles {
     final TensorBytes a;
     final TensorBytes b;
+
     /**
-     * Elements from one row of tile a to the next: {@code rows} used, plus 64 bytes. Comparing reads
-     * tile a down a column; with a power-of-two row length in bytes those reads fall into a few cache
-     * sets of L1 and evict each other (every element a miss); with an odd number of cache lines per
-     * row they spread over all sets.
+     * Elements from one row of tile a to the next: {@code rows} used, plus 64 bytes. Comparing
+     * reads tile a down a column; with a power-of-two row length in bytes those reads fall into a
+     * few cache sets of L1 and evict each other (every element a miss); with an odd number of cache
+     * lines per row they spread over all sets.
      */
     final int strideA;
+
     /** Elements from one row of tile b to the next: {@code columns} used, plus 64 bytes. */
     final int strideB;
+
     /** Elements of tile a's array. */
     final int cellsA;
+
     /** Elements of tile b's array. */
     final int cellsB;
 
@@ -359,7 +372,9 @@ public final class PermutationCheck {
       this.cellsB = rows * strideB;
     }
 
-    /** Copies {@code count} elements of a from byte {@code at} into tile a at element {@code slot}. */
+    /**
+     * Copies {@code count} elements of a from byte {@code at} into tile a at element {@code slot}.
+     */
     abstract void loadA(long at, int slot, int count);
 
     /** The same for b. */
@@ -372,7 +387,10 @@ public final class PermutationCheck {
      */
     abstract boolean same(int tileRows, int tileColumns);
 
-    /** Tiles of up to {@code rows} x {@code columns} elements of {@code width} bytes (see the class). */
+    /**
+     * Tiles of up to {@code rows} x {@code columns} elements of {@code width} bytes (see the
+     * class).
+     */
     static Tiles of(TensorBytes a, TensorBytes b, int width, int rows, int columns) {
       return switch (width) {
         case 2 -> new Shorts(a, b, width, rows, columns);
@@ -506,7 +524,9 @@ public final class PermutationCheck {
         int stepA = strideA * width;
         for (int i = 0; i < tileRows; i++) {
           int end = (i * strideB + tileColumns) * width;
-          for (int atB = i * strideB * width, atA = i * width; atB < end; atB += width, atA += stepA) {
+          for (int atB = i * strideB * width, atA = i * width;
+              atB < end;
+              atB += width, atA += stepA) {
             for (int k = 0; k < width; k++) {
               if (tileA[atA + k] != tileB[atB + k]) {
                 return false;
@@ -531,7 +551,8 @@ public final class PermutationCheck {
   }
 
   /** Element by element (the packed sub-byte types, whose elements are 4 or 2 bits of a byte). */
-  private static boolean matchesElementwise(TensorBytes a, long[] aDims, TensorBytes b, int[] perm, DataType type) {
+  private static boolean matchesElementwise(
+      TensorBytes a, long[] aDims, TensorBytes b, int[] perm, DataType type) {
     int width = ElementReader.width(type);
     int packedBits = ElementReader.packedBits(type);
     int rank = aDims.length;

@@ -58,7 +58,9 @@ public final class PermutationKey {
       }
       // the fast paths read a row that lies in one chunk straight from that chunk's buffer
       long rowStart = element * width;
-      boolean oneChunk = packedBits == 0 && (rowStart >>> data.shift()) == ((rowStart + inner * width - 1) >>> data.shift());
+      boolean oneChunk =
+          packedBits == 0
+              && (rowStart >>> data.shift()) == ((rowStart + inner * width - 1) >>> data.shift());
       if (last != null && oneChunk && width == 4) {
         ByteBuffer chunk = data.chunk((int) (rowStart >>> data.shift()));
         int at = (int) (rowStart - ((rowStart >>> data.shift()) << data.shift()));
@@ -73,7 +75,9 @@ public final class PermutationKey {
         }
       } else {
         for (long j = 0; j < inner; j++) {
-          key += mix(ElementReader.bits(data, width, packedBits, element + j)) * (outer * factor(last, inner, j));
+          key +=
+              mix(ElementReader.bits(data, width, packedBits, element + j))
+                  * (outer * factor(last, inner, j));
         }
       }
       element += inner;
@@ -97,13 +101,15 @@ public final class PermutationKey {
   }
 
   private long[] table(long length) {
-    return tables.computeIfAbsent(length, d -> {
-      long[] table = new long[(int) (long) d];
-      for (int i = 0; i < table.length; i++) {
-        table[i] = compute(d, i);
-      }
-      return table;
-    });
+    return tables.computeIfAbsent(
+        length,
+        d -> {
+          long[] table = new long[(int) (long) d];
+          for (int i = 0; i < table.length; i++) {
+            table[i] = compute(d, i);
+          }
+          return table;
+        });
   }
 
   /** A cheap non-linear mix of an element's bits; never 0 for value 0. */

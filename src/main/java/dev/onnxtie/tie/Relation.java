@@ -8,10 +8,13 @@ import java.util.List;
  * into words (text reports and JSON both use them).
  *
  * <p>Adding a relation means a new record here, its matcher in {@link Matchers}, its rewiring in
- * {@code pass.TieWeights} and its tests; the compiler lists every {@code switch} that must learn it.
+ * {@code pass.TieWeights} and its tests; the compiler lists every {@code switch} that must learn
+ * it.
  */
 public sealed interface Relation permits Relation.Identical, Relation.Permuted, Relation.Reshaped {
-  /** The relation's name in reports and JSON: {@code identical}, {@code transpose}, {@code reshape}. */
+  /**
+   * The relation's name in reports and JSON: {@code identical}, {@code transpose}, {@code reshape}.
+   */
   String kind();
 
   /** The relation in words, e.g. {@code transpose [1, 0]} or {@code reshape to [4, 2, 16]}. */

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * Finds groups of constant tensors (initializers of every graph and Constant-node values) that are
- * exact copies, exact axis permutations or exact reshapes of each other, strings included, with
- * the shared {@link Grouping} engine.
+ * exact copies, exact axis permutations or exact reshapes of each other, strings included, with the
+ * shared {@link Grouping} engine.
  *
  * <p>Which tensor stays (the kept-name rule), in this order:
  *
@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  *   <li>one that cannot be removed (a graph output);
  *   <li>one read by a {@code Gather} or {@code GatherBlockQuantized} (an embedding, also a
  *       quantized one: its {@code MatMulNBits} head then reads it);
- *   <li>a name a person wrote over an exporter-generated one ({@code onnx::...},
- *       {@code const_fold_opt__N}, {@code val_N}, {@code _val_N}, {@code ortshared_...});
+ *   <li>a name a person wrote over an exporter-generated one ({@code onnx::...}, {@code
+ *       const_fold_opt__N}, {@code val_N}, {@code _val_N}, {@code ortshared_...});
  *   <li>the one whose first reader comes first;
  *   <li>name order.
  * </ol>
@@ -38,7 +38,8 @@ public final class TieFinder {
   public static final long DEFAULT_MIN_BYTES = 64;
 
   /** Names exporters generate for tensors nobody named. */
-  private static final Pattern GENERATED = Pattern.compile("onnx::.*|const_fold_opt__\\d+|_?val_\\d+|ortshared_.*");
+  private static final Pattern GENERATED =
+      Pattern.compile("onnx::.*|const_fold_opt__\\d+|_?val_\\d+|ortshared_.*");
 
   private TieFinder() {}
 
@@ -87,31 +88,46 @@ public final class TieFinder {
           continue; // an initializer listed as input is a default the caller may override
         }
         if (source.type().isFixedSize()) {
-          // resolves where the bytes are (an alias of the mapping, typed fields checked): bad storage
+          // resolves where the bytes are (an alias of the mapping, typed fields checked): bad
+          // storage
           // stays bad input even for a tensor that is never compared; no byte of raw data is read
           source.bytes();
         }
         candidates.add(source);
-        preferences.put(source, new Preference(scope.isInterface(source.name()), gatherData.contains(source.name()),
-            isGenerated(source.name()), firstReader.getOrDefault(source.name(), Integer.MAX_VALUE)));
+        preferences.put(
+            source,
+            new Preference(
+                scope.isInterface(source.name()),
+                gatherData.contains(source.name()),
+                isGenerated(source.name()),
+                firstReader.getOrDefault(source.name(), Integer.MAX_VALUE)));
       }
     }
-    Comparator<TensorSource> preference = Comparator
-        .comparingInt((TensorSource s) -> s.scope().depth())
-        .thenComparing(s -> !preferences.get(s).fixed())
-        .thenComparing(s -> !preferences.get(s).gather())
-        .thenComparing(s -> preferences.get(s).generated())
-        .thenComparingInt(s -> preferences.get(s).firstReader())
-        .thenComparing(TensorSource::name);
+    Comparator<TensorSource> preference =
+        Comparator.comparingInt((TensorSource s) -> s.scope().depth())
+            .thenComparing(s -> !preferences.get(s).fixed())
+            .thenComparing(s -> !preferences.get(s).gather())
+            .thenComparing(s -> preferences.get(s).generated())
+            .thenComparingInt(s -> preferences.get(s).firstReader())
+            .thenComparing(TensorSource::name);
     candidates.sort(preference);
     List<TieGroup> groups = new ArrayList<>();
-    Grouping.group(candidates, Matchers.ALL, (kept, member) -> kept.scope().encloses(member.scope()), bytesRead)
+    Grouping.group(
+            candidates,
+            Matchers.ALL,
+            (kept, member) -> kept.scope().encloses(member.scope()),
+            bytesRead)
         .forEach((kept, ties) -> groups.add(new TieGroup(kept, ties)));
-    groups.sort(Comparator.comparing((TieGroup g) -> g.kept().scope().depth()).thenComparing(g -> g.kept().name()));
+    groups.sort(
+        Comparator.comparing((TieGroup g) -> g.kept().scope().depth())
+            .thenComparing(g -> g.kept().name()));
     return groups;
   }
 
-  /** The inputs of a node that hold an embedding table: Gather's data, GatherBlockQuantized's data, scales and zero points. */
+  /**
+   * The inputs of a node that hold an embedding table: Gather's data, GatherBlockQuantized's data,
+   * scales and zero points.
+   */
   private static List<String> embeddingInputs(Node node) {
     List<String> inputs = node.inputs();
     if (node.is("Gather") && !inputs.isEmpty()) {

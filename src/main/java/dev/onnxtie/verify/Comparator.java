@@ -27,12 +27,29 @@ final class Comparator {
   /** Compares output {@code name}; a null side is a missing output. */
   OutputComparison compare(String name, Value a, Value b) {
     if (a == null || b == null) {
-      return new OutputComparison(name, Status.MISSING, a == null ? null : a.describe(), b == null ? null : b.describe(),
-          shapeOf(a), shapeOf(b), 0, 0, 0, 0, true, false, (a == null ? "side a" : "side b") + " has no output '" + name + "'",
+      return new OutputComparison(
+          name,
+          Status.MISSING,
+          a == null ? null : a.describe(),
+          b == null ? null : b.describe(),
+          shapeOf(a),
+          shapeOf(b),
+          0,
+          0,
+          0,
+          0,
+          true,
+          false,
+          (a == null ? "side a" : "side b") + " has no output '" + name + "'",
           List.of());
     }
     if (a instanceof Value.Unsupported || b instanceof Value.Unsupported) {
-      return simple(name, Status.UNSUPPORTED, a, b, "cannot compare " + a.describe() + " with " + b.describe());
+      return simple(
+          name,
+          Status.UNSUPPORTED,
+          a,
+          b,
+          "cannot compare " + a.describe() + " with " + b.describe());
     }
     if (a instanceof HostTensor ta && b instanceof HostTensor tb) {
       return tensors(name, ta, tb);
@@ -42,20 +59,58 @@ final class Comparator {
     }
     if (a instanceof Value.MapValue ma && b instanceof Value.MapValue mb) {
       boolean same = ma.entries().equals(mb.entries());
-      return new OutputComparison(name, same ? Status.MATCH : Status.MISMATCH, a.describe(), b.describe(), null, null,
-          ma.entries().size(), 0, 0, same ? 0 : 1, true, same, same ? null : "the maps differ", List.of());
+      return new OutputComparison(
+          name,
+          same ? Status.MATCH : Status.MISMATCH,
+          a.describe(),
+          b.describe(),
+          null,
+          null,
+          ma.entries().size(),
+          0,
+          0,
+          same ? 0 : 1,
+          true,
+          same,
+          same ? null : "the maps differ",
+          List.of());
     }
     if (a instanceof Value.None && b instanceof Value.None) {
-      return new OutputComparison(name, Status.MATCH, "none", "none", null, null, 0, 0, 0, 0, true, true, null, List.of());
+      return new OutputComparison(
+          name, Status.MATCH, "none", "none", null, null, 0, 0, 0, 0, true, true, null, List.of());
     }
     if (a instanceof Value.None || b instanceof Value.None) {
-      return simple(name, Status.MISMATCH, a, b, "one side has no value (" + a.describe() + " vs " + b.describe() + ")");
+      return simple(
+          name,
+          Status.MISMATCH,
+          a,
+          b,
+          "one side has no value (" + a.describe() + " vs " + b.describe() + ")");
     }
-    return simple(name, Status.DTYPE_MISMATCH, a, b, "different kinds of value: " + a.describe() + " vs " + b.describe());
+    return simple(
+        name,
+        Status.DTYPE_MISMATCH,
+        a,
+        b,
+        "different kinds of value: " + a.describe() + " vs " + b.describe());
   }
 
-  private static OutputComparison simple(String name, Status status, Value a, Value b, String detail) {
-    return new OutputComparison(name, status, a.describe(), b.describe(), shapeOf(a), shapeOf(b), 0, 0, 0, 0, true, false, detail,
+  private static OutputComparison simple(
+      String name, Status status, Value a, Value b, String detail) {
+    return new OutputComparison(
+        name,
+        status,
+        a.describe(),
+        b.describe(),
+        shapeOf(a),
+        shapeOf(b),
+        0,
+        0,
+        0,
+        0,
+        true,
+        false,
+        detail,
         List.of());
   }
 
@@ -65,7 +120,11 @@ final class Comparator {
 
   private OutputComparison sequences(String name, Value.Sequence a, Value.Sequence b) {
     if (a.elements().size() != b.elements().size()) {
-      return simple(name, Status.SHAPE_MISMATCH, a, b,
+      return simple(
+          name,
+          Status.SHAPE_MISMATCH,
+          a,
+          b,
           "sequence lengths differ: " + a.elements().size() + " vs " + b.elements().size());
     }
     Status worst = Status.MATCH;
@@ -81,7 +140,8 @@ final class Comparator {
     DiffHistogram histogram = new DiffHistogram();
     boolean histogrammed = true;
     for (int i = 0; i < a.elements().size(); i++) {
-      OutputComparison item = compare(name + "[" + i + "]", a.elements().get(i), b.elements().get(i));
+      OutputComparison item =
+          compare(name + "[" + i + "]", a.elements().get(i), b.elements().get(i));
       if (!(a.elements().get(i) instanceof HostTensor tensor && floating(tensor))
           || (item.status() != Status.MATCH && item.status() != Status.MISMATCH)) {
         histogrammed = false;
@@ -94,7 +154,12 @@ final class Comparator {
         worst = item.status();
       }
       if (detail == null && item.status() != Status.MATCH) {
-        detail = "element " + i + ": " + item.status().label() + (item.detail() == null ? "" : ", " + item.detail());
+        detail =
+            "element "
+                + i
+                + ": "
+                + item.status().label()
+                + (item.detail() == null ? "" : ", " + item.detail());
       }
       elements += item.elements();
       bad += item.outOfTolerance();
@@ -103,7 +168,20 @@ final class Comparator {
       nanInf &= item.nanInfMatch();
       bitwise &= item.bitwiseIdentical();
     }
-    return new OutputComparison(name, worst, a.describe(), b.describe(), null, null, elements, maxAbs, maxRel, bad, nanInf, bitwise, detail,
+    return new OutputComparison(
+        name,
+        worst,
+        a.describe(),
+        b.describe(),
+        null,
+        null,
+        elements,
+        maxAbs,
+        maxRel,
+        bad,
+        nanInf,
+        bitwise,
+        detail,
         histogrammed && !bitwise && !a.elements().isEmpty() ? histogram.bins() : List.of());
   }
 
@@ -111,12 +189,38 @@ final class Comparator {
     String dtypeA = a.type().onnxName();
     String dtypeB = b.type().onnxName();
     if (a.type() != b.type()) {
-      return new OutputComparison(name, Status.DTYPE_MISMATCH, dtypeA, dtypeB, a.shape(), b.shape(), 0, 0, 0, 0, true, false,
-          "dtypes differ: " + dtypeA + " vs " + dtypeB, List.of());
+      return new OutputComparison(
+          name,
+          Status.DTYPE_MISMATCH,
+          dtypeA,
+          dtypeB,
+          a.shape(),
+          b.shape(),
+          0,
+          0,
+          0,
+          0,
+          true,
+          false,
+          "dtypes differ: " + dtypeA + " vs " + dtypeB,
+          List.of());
     }
     if (!Arrays.equals(a.shape(), b.shape())) {
-      return new OutputComparison(name, Status.SHAPE_MISMATCH, dtypeA, dtypeB, a.shape(), b.shape(), 0, 0, 0, 0, true, false,
-          "shapes differ: " + Arrays.toString(a.shape()) + " vs " + Arrays.toString(b.shape()), List.of());
+      return new OutputComparison(
+          name,
+          Status.SHAPE_MISMATCH,
+          dtypeA,
+          dtypeB,
+          a.shape(),
+          b.shape(),
+          0,
+          0,
+          0,
+          0,
+          true,
+          false,
+          "shapes differ: " + Arrays.toString(a.shape()) + " vs " + Arrays.toString(b.shape()),
+          List.of());
     }
     boolean bitwise = a.sameBits(b);
     long elements = a.elements();
@@ -137,28 +241,56 @@ final class Comparator {
         long bytes = a.bytes().remaining();
         for (long i = 0; i < bytes; i++) {
           if (a.byteAt(i) != b.byteAt(i)) {
-            tally.fail(i * a.type().elementsPerByte(), String.format(Locale.ROOT, "byte 0x%02x vs 0x%02x", a.byteAt(i), b.byteAt(i)));
+            tally.fail(
+                i * a.type().elementsPerByte(),
+                String.format(Locale.ROOT, "byte 0x%02x vs 0x%02x", a.byteAt(i), b.byteAt(i)));
           }
         }
       }
     }
     Status status = tally.bad == 0 && tally.nanInfMatch ? Status.MATCH : Status.MISMATCH;
-    String detail = tally.firstIndex < 0 ? null
-        : tally.bad + " of " + elements + " elements out of tolerance; first at " + index(tally.firstIndex, a.shape()) + ": " + tally.firstText;
-    return new OutputComparison(name, status, dtypeA, dtypeB, a.shape(), b.shape(), elements, tally.maxAbs, tally.maxRel,
-        tally.bad, tally.nanInfMatch, bitwise, detail, histogram == null ? List.of() : histogram.bins());
+    String detail =
+        tally.firstIndex < 0
+            ? null
+            : tally.bad
+                + " of "
+                + elements
+                + " elements out of tolerance; first at "
+                + index(tally.firstIndex, a.shape())
+                + ": "
+                + tally.firstText;
+    return new OutputComparison(
+        name,
+        status,
+        dtypeA,
+        dtypeB,
+        a.shape(),
+        b.shape(),
+        elements,
+        tally.maxAbs,
+        tally.maxRel,
+        tally.bad,
+        tally.nanInfMatch,
+        bitwise,
+        detail,
+        histogram == null ? List.of() : histogram.bins());
   }
 
-  /** True for a tensor of floating-point numbers (real or complex): those get a histogram of |A - B|. */
+  /**
+   * True for a tensor of floating-point numbers (real or complex): those get a histogram of |A -
+   * B|.
+   */
   private static boolean floating(HostTensor tensor) {
     return tensor.isNumeric() && !tensor.isInteger() && tensor.type() != DataType.BOOL;
   }
 
   /**
-   * Compares numbers element by element; {@code histogram}, when not null, counts each element's
-   * |A - B| (for a complex element the larger of its parts'), a NaN/Inf apart in any part in its own bin.
+   * Compares numbers element by element; {@code histogram}, when not null, counts each element's |A
+   * - B| (for a complex element the larger of its parts'), a NaN/Inf apart in any part in its own
+   * bin.
    */
-  private void numeric(HostTensor a, HostTensor b, long elements, Tally tally, DiffHistogram histogram) {
+  private void numeric(
+      HostTensor a, HostTensor b, long elements, Tally tally, DiffHistogram histogram) {
     int per = a.scalarsPerElement();
     boolean integer = a.isInteger() || a.type() == DataType.BOOL;
     for (long element = 0; element < elements; element++) {
@@ -177,7 +309,10 @@ final class Comparator {
             double diff = Math.abs(a.scalar(i) - b.scalar(i));
             tally.maxAbs = Math.max(tally.maxAbs, diff == 0 ? 1 : diff);
             failed = true;
-            text = (a.type() == DataType.UINT64 ? Long.toUnsignedString(p) + " vs " + Long.toUnsignedString(q) : p + " vs " + q);
+            text =
+                (a.type() == DataType.UINT64
+                    ? Long.toUnsignedString(p) + " vs " + Long.toUnsignedString(q)
+                    : p + " vs " + q);
           }
           continue;
         }

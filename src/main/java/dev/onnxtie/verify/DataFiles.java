@@ -46,7 +46,8 @@ final class DataFiles {
     if (name.endsWith(".pb")) {
       return tensor(parseTensor(bytes(file), file.toString()), file.toString());
     }
-    throw OnnxTieException.badInput("input file " + file + " is neither .npy nor .pb (an ONNX TensorProto)");
+    throw OnnxTieException.badInput(
+        "input file " + file + " is neither .npy nor .pb (an ONNX TensorProto)");
   }
 
   /**
@@ -66,7 +67,8 @@ final class DataFiles {
     try {
       CodedInputStream input = CodedInputStream.newInstance(content);
       for (int tag = input.readTag(); tag != 0; tag = input.readTag()) {
-        if (WireFormat.getTagFieldNumber(tag) == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+        if (WireFormat.getTagFieldNumber(tag) == 1
+            && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
           return input.readStringRequireUtf8();
         }
         input.skipField(tag);
@@ -78,8 +80,8 @@ final class DataFiles {
   }
 
   /**
-   * Reads a {@code .pb} data file as the value {@code declared} describes: a tensor, a sequence or an
-   * optional. A null or tensor type reads a {@code TensorProto}.
+   * Reads a {@code .pb} data file as the value {@code declared} describes: a tensor, a sequence or
+   * an optional. A null or tensor type reads a {@code TensorProto}.
    */
   static Value readValue(Path file, TypeProto declared) {
     return value(bytes(file), declared, file.toString());
@@ -94,7 +96,9 @@ final class DataFiles {
   }
 
   private static Value value(byte[] content, TypeProto declared, String label) {
-    if (declared == null || declared.hasTensorType() || declared.getValueCase() == TypeProto.ValueCase.VALUE_NOT_SET) {
+    if (declared == null
+        || declared.hasTensorType()
+        || declared.getValueCase() == TypeProto.ValueCase.VALUE_NOT_SET) {
       return tensor(parseTensor(content, label), label);
     }
     if (declared.hasSequenceType()) {
@@ -103,7 +107,8 @@ final class DataFiles {
     if (declared.hasOptionalType()) {
       return optional(content, declared.getOptionalType().getElemType(), label);
     }
-    return new Value.Unsupported(declared.getValueCase().name().toLowerCase(Locale.ROOT).replace("_type", ""));
+    return new Value.Unsupported(
+        declared.getValueCase().name().toLowerCase(Locale.ROOT).replace("_type", ""));
   }
 
   private static Value sequence(byte[] content, TypeProto elementType, String label) {
@@ -111,8 +116,10 @@ final class DataFiles {
     for (Field field : fields(content, label)) {
       switch (field.number) {
         case FIELD_TENSOR -> elements.add(tensor(parseTensor(field.bytes, label), label));
-        case FIELD_SEQUENCE -> elements.add(sequence(field.bytes, elementType.getSequenceType().getElemType(), label));
-        case FIELD_OPTIONAL -> elements.add(optional(field.bytes, elementType.getOptionalType().getElemType(), label));
+        case FIELD_SEQUENCE ->
+            elements.add(sequence(field.bytes, elementType.getSequenceType().getElemType(), label));
+        case FIELD_OPTIONAL ->
+            elements.add(optional(field.bytes, elementType.getOptionalType().getElemType(), label));
         case FIELD_SPARSE -> elements.add(new Value.Unsupported("sparse_tensor"));
         case FIELD_MAP -> elements.add(new Value.Unsupported("map"));
         default -> {
@@ -160,7 +167,8 @@ final class DataFiles {
       input.setSizeLimit(Integer.MAX_VALUE);
       for (int tag = input.readTag(); tag != 0; tag = input.readTag()) {
         int number = WireFormat.getTagFieldNumber(tag);
-        if (number >= FIELD_TENSOR && number <= FIELD_OPTIONAL
+        if (number >= FIELD_TENSOR
+            && number <= FIELD_OPTIONAL
             && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
           fields.add(new Field(number, input.readByteArray()));
         } else {
@@ -168,7 +176,8 @@ final class DataFiles {
         }
       }
     } catch (IOException e) {
-      throw OnnxTieException.badInput(label + " is not a valid ONNX data file: " + oneLine(e.getMessage()));
+      throw OnnxTieException.badInput(
+          label + " is not a valid ONNX data file: " + oneLine(e.getMessage()));
     }
     return fields;
   }
@@ -179,7 +188,8 @@ final class DataFiles {
       input.setSizeLimit(Integer.MAX_VALUE);
       return TensorProto.parseFrom(input);
     } catch (InvalidProtocolBufferException e) {
-      throw OnnxTieException.badInput(label + " is not a valid ONNX TensorProto: " + oneLine(e.getMessage()));
+      throw OnnxTieException.badInput(
+          label + " is not a valid ONNX TensorProto: " + oneLine(e.getMessage()));
     } catch (IOException e) {
       throw OnnxTieException.badInput("cannot parse " + label + ": " + oneLine(e.getMessage()));
     }
@@ -193,7 +203,8 @@ final class DataFiles {
   static HostTensor tensor(TensorProto proto, String label) {
     String named = proto.getName().isEmpty() ? label : label + " ('" + proto.getName() + "')";
     if (Tensors.isExternal(proto)) {
-      throw OnnxTieException.badInput(named + " keeps its data in an external file; give the data inline");
+      throw OnnxTieException.badInput(
+          named + " keeps its data in an external file; give the data inline");
     }
     if (proto.hasSegment()) {
       throw OnnxTieException.badInput(named + " is a segment of a tensor; give the whole tensor");
@@ -203,7 +214,12 @@ final class DataFiles {
     long elements = Tensors.elementCount(named, shape);
     if (type == DataType.STRING) {
       if (proto.getStringDataCount() != elements) {
-        throw OnnxTieException.badInput(named + " has " + proto.getStringDataCount() + " strings but its dims need " + elements);
+        throw OnnxTieException.badInput(
+            named
+                + " has "
+                + proto.getStringDataCount()
+                + " strings but its dims need "
+                + elements);
       }
       String[] strings = new String[(int) elements];
       for (int i = 0; i < strings.length; i++) {
@@ -216,7 +232,12 @@ final class DataFiles {
       raw = proto.getRawData();
       long expected = type.byteSize(elements);
       if (raw.size() != expected) {
-        throw OnnxTieException.badInput(named + " has " + raw.size() + " bytes of raw_data but its dims and dtype need " + expected);
+        throw OnnxTieException.badInput(
+            named
+                + " has "
+                + raw.size()
+                + " bytes of raw_data but its dims and dtype need "
+                + expected);
       }
     } else {
       raw = Tensors.typedToRaw(proto);

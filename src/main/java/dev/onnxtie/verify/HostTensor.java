@@ -36,8 +36,13 @@ final class HostTensor implements Value {
     ByteBuffer view = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
     long expected = type.byteSize(Tensors.elementCount("tensor", shape));
     if (view.remaining() != expected) {
-      throw new IllegalArgumentException(view.remaining() + " bytes for " + type.onnxName() + Tensors.shapeText(shape)
-          + ", which needs " + expected);
+      throw new IllegalArgumentException(
+          view.remaining()
+              + " bytes for "
+              + type.onnxName()
+              + Tensors.shapeText(shape)
+              + ", which needs "
+              + expected);
     }
     return new HostTensor(type, shape, view, null);
   }
@@ -45,7 +50,8 @@ final class HostTensor implements Value {
   /** A string tensor. */
   static HostTensor ofStrings(long[] shape, String[] strings) {
     if (strings.length != Tensors.elementCount("tensor", shape)) {
-      throw new IllegalArgumentException(strings.length + " strings for shape " + Tensors.shapeText(shape));
+      throw new IllegalArgumentException(
+          strings.length + " strings for shape " + Tensors.shapeText(shape));
     }
     return new HostTensor(DataType.STRING, shape, null, strings.clone());
   }
@@ -111,7 +117,9 @@ final class HostTensor implements Value {
     };
   }
 
-  /** The integer value of scalar {@code i} of an integer or bool tensor (uint64 as its bit pattern). */
+  /**
+   * The integer value of scalar {@code i} of an integer or bool tensor (uint64 as its bit pattern).
+   */
   long integer(long i) {
     int at = Math.toIntExact(i * scalarWidth());
     return switch (type) {
@@ -212,7 +220,10 @@ final class HostTensor implements Value {
 
   /** True when both tensors have the same dtype, shape and bytes (or strings). */
   boolean sameBits(HostTensor other) {
-    return type == other.type && Arrays.equals(shape, other.shape)
-        && (strings != null ? Arrays.equals(strings, other.strings) : bytes().equals(other.bytes()));
+    return type == other.type
+        && Arrays.equals(shape, other.shape)
+        && (strings != null
+            ? Arrays.equals(strings, other.strings)
+            : bytes().equals(other.bytes()));
   }
 }

@@ -32,8 +32,8 @@ import java.util.Set;
  * <p>Which inputs: every input of the main graph that no initializer backs (an input with an
  * initializer of the same name has a default, in every IR version, and is left to it).
  *
- * <p>Shapes: a fixed dim is kept; a symbolic dim takes its value from {@link VerifyOptions#dims()}, else
- * from a real input file that already fixed it, else {@link #BATCH_DIM} when its name contains
+ * <p>Shapes: a fixed dim is kept; a symbolic dim takes its value from {@link VerifyOptions#dims()},
+ * else from a real input file that already fixed it, else {@link #BATCH_DIM} when its name contains
  * "batch" (any case) and {@link #OTHER_DIM} otherwise; the same name gets the same value in every
  * input. A dim with neither value nor name is {@link #BATCH_DIM} on axis 0 and {@link #OTHER_DIM}
  * elsewhere; an input of unknown rank is one-dimensional of {@link #OTHER_DIM}.
@@ -43,8 +43,8 @@ import java.util.Set;
  *
  * <ul>
  *   <li>float32, float16, bfloat16, double: uniform in [-1, 1);
- *   <li>integers: uniform in [0, 10), or [0, V) for an input that indexes a dimension of size V (see
- *       {@link #inferRanges}), clipped to the dtype's range;
+ *   <li>integers: uniform in [0, 10), or [0, V) for an input that indexes a dimension of size V
+ *       (see {@link #inferRanges}), clipped to the dtype's range;
  *   <li>bool: true or false with equal odds; string: "s0" to "s9";
  *   <li>inputs with well-known names (in {@code Verifier}): {@code attention_mask} all 1s, {@code
  *       token_type_ids} in [0, 2), {@code position_ids} 0, 1, ..., n - 1 along the last axis;
@@ -54,16 +54,29 @@ import java.util.Set;
 public final class InputSynthesizer {
   /** The default value of a batch-like symbolic dim (its name contains "batch"). */
   public static final long BATCH_DIM = 2;
+
   /** The default value of any other symbolic or unknown dim. */
   public static final long OTHER_DIM = 8;
+
   /** The default range of integer inputs that index nothing known: [0, 10). */
   public static final long[] DEFAULT_INTEGER_RANGE = {0, 10};
+
   /** The default range of floating-point inputs: [-1, 1). */
   public static final long[] DEFAULT_FLOAT_RANGE = {-1, 1};
 
   /** Ops that pass an integer tensor's values on unchanged (as their first input). */
   private static final Set<String> VALUE_PRESERVING =
-      Set.of("Identity", "Cast", "Reshape", "Unsqueeze", "Squeeze", "Flatten", "Transpose", "Expand", "Tile", "Slice");
+      Set.of(
+          "Identity",
+          "Cast",
+          "Reshape",
+          "Unsqueeze",
+          "Squeeze",
+          "Flatten",
+          "Transpose",
+          "Expand",
+          "Tile",
+          "Slice");
 
   private InputSynthesizer() {}
 
@@ -72,7 +85,9 @@ public final class InputSynthesizer {
     /** The element type of a tensor (or optional tensor) input; null for other kinds. */
     DataType dataType() {
       TypeProto.Tensor tensor = tensorType(type);
-      return tensor == null || !DataType.isKnown(tensor.getElemType()) ? null : DataType.fromCode(tensor.getElemType());
+      return tensor == null || !DataType.isKnown(tensor.getElemType())
+          ? null
+          : DataType.fromCode(tensor.getElemType());
     }
 
     /** The declared dims: Long, String (symbol) or null (unknown) each; null for unknown rank. */
@@ -83,7 +98,10 @@ public final class InputSynthesizer {
       }
       List<Object> dims = new ArrayList<>();
       for (TensorShapeProto.Dimension dim : tensor.getShape().getDimList()) {
-        dims.add(dim.hasDimValue() ? (Object) dim.getDimValue() : dim.hasDimParam() && !dim.getDimParam().isEmpty() ? dim.getDimParam() : null);
+        dims.add(
+            dim.hasDimValue()
+                ? (Object) dim.getDimValue()
+                : dim.hasDimParam() && !dim.getDimParam().isEmpty() ? dim.getDimParam() : null);
       }
       return dims;
     }
@@ -109,13 +127,19 @@ public final class InputSynthesizer {
   static String describeType(TypeProto type) {
     if (type.hasTensorType()) {
       TypeProto.Tensor tensor = type.getTensorType();
-      String dtype = DataType.isKnown(tensor.getElemType()) ? DataType.fromCode(tensor.getElemType()).onnxName() : "type" + tensor.getElemType();
+      String dtype =
+          DataType.isKnown(tensor.getElemType())
+              ? DataType.fromCode(tensor.getElemType()).onnxName()
+              : "type" + tensor.getElemType();
       if (!tensor.hasShape()) {
         return dtype + "[?]";
       }
       List<String> dims = new ArrayList<>();
       for (TensorShapeProto.Dimension dim : tensor.getShape().getDimList()) {
-        dims.add(dim.hasDimValue() ? Long.toString(dim.getDimValue()) : dim.hasDimParam() && !dim.getDimParam().isEmpty() ? dim.getDimParam() : "?");
+        dims.add(
+            dim.hasDimValue()
+                ? Long.toString(dim.getDimValue())
+                : dim.hasDimParam() && !dim.getDimParam().isEmpty() ? dim.getDimParam() : "?");
       }
       return dtype + "[" + String.join(", ", dims) + "]";
     }
@@ -156,10 +180,10 @@ public final class InputSynthesizer {
   /**
    * The value ranges that keep integer inputs valid as indices: an integer input whose values reach
    * the indices input of a {@code Gather} or {@code GatherElements} (directly or through Identity,
-   * Cast to an integer type, Reshape, Unsqueeze, Squeeze, Flatten, Transpose, Expand, Tile or Slice,
-   * in the main graph or any subgraph) gets {@code {0, V}}: values in [0, V), where V is the size of
-   * the gathered axis of the data input, when that size is known. Reaching several such Gathers
-   * gives the smallest V.
+   * Cast to an integer type, Reshape, Unsqueeze, Squeeze, Flatten, Transpose, Expand, Tile or
+   * Slice, in the main graph or any subgraph) gets {@code {0, V}}: values in [0, V), where V is the
+   * size of the gathered axis of the data input, when that size is known. Reaching several such
+   * Gathers gives the smallest V.
    *
    * @return {@code {lo, hi}} (hi exclusive) by input name, for the inputs with a known bound only
    */
@@ -190,15 +214,22 @@ public final class InputSynthesizer {
       String name = pending.poll();
       for (Node reader : main.readers(name)) {
         List<String> inputs = reader.inputs();
-        boolean quantized = reader.opType().equals("GatherBlockQuantized") && reader.domain().equals("com.microsoft");
-        if ((reader.is("Gather") || reader.is("GatherElements") || quantized) && inputs.size() > 1 && inputs.get(1).equals(name)) {
+        boolean quantized =
+            reader.opType().equals("GatherBlockQuantized")
+                && reader.domain().equals("com.microsoft");
+        if ((reader.is("Gather") || reader.is("GatherElements") || quantized)
+            && inputs.size() > 1
+            && inputs.get(1).equals(name)) {
           long size = gatheredAxisSize(reader, inputs.get(0), quantized ? "gather_axis" : "axis");
           if (size > 0) {
             bound = Math.min(bound, size);
           }
         }
-        if (!inputs.isEmpty() && inputs.get(0).equals(name) && VALUE_PRESERVING.contains(reader.opType())
-            && reader.is(reader.opType()) && (!reader.is("Cast") || castsToInteger(reader))) {
+        if (!inputs.isEmpty()
+            && inputs.get(0).equals(name)
+            && VALUE_PRESERVING.contains(reader.opType())
+            && reader.is(reader.opType())
+            && (!reader.is("Cast") || castsToInteger(reader))) {
           for (String output : reader.outputs()) {
             if (!output.isEmpty() && seen.add(output)) {
               pending.add(output);
@@ -240,7 +271,10 @@ public final class InputSynthesizer {
 
   /** True for float32, float64, float16 and bfloat16. */
   static boolean isFloating(DataType type) {
-    return type == DataType.FLOAT || type == DataType.DOUBLE || type == DataType.FLOAT16 || type == DataType.BFLOAT16;
+    return type == DataType.FLOAT
+        || type == DataType.DOUBLE
+        || type == DataType.FLOAT16
+        || type == DataType.BFLOAT16;
   }
 
   /**
@@ -282,11 +316,14 @@ public final class InputSynthesizer {
   static HostTensor positions(DataType type, long[] shape) {
     long count = Tensors.elementCount("position_ids", shape);
     if (count > Integer.MAX_VALUE / 8) {
-      throw OnnxTieException.badInput("input 'position_ids' would have " + count + " elements; set smaller --dim values");
+      throw OnnxTieException.badInput(
+          "input 'position_ids' would have " + count + " elements; set smaller --dim values");
     }
     int elements = (int) count;
     long length = shape[shape.length - 1];
-    ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(type.byteSize(elements))).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer data =
+        ByteBuffer.allocate(Math.toIntExact(type.byteSize(elements)))
+            .order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < elements; i++) {
       long value = i % length;
       if (type == DataType.INT64) {
@@ -313,28 +350,39 @@ public final class InputSynthesizer {
   /**
    * Draws a tensor of {@code type} and {@code shape} with values in {@code [range[0], range[1])}.
    *
-   * @throws OnnxTieException (bad input) for a dtype that cannot be synthesized or a range outside it
+   * @throws OnnxTieException (bad input) for a dtype that cannot be synthesized or a range outside
+   *     it
    */
-  static HostTensor synthesize(String name, DataType type, long[] shape, long[] range, Random random) {
+  static HostTensor synthesize(
+      String name, DataType type, long[] shape, long[] range, Random random) {
     return synthesize(name, type, shape, range, range[0], range[1], random);
   }
 
   /**
-   * Draws a tensor of {@code type} and {@code shape} with values in the range: fractional bounds for
-   * floating-point dtypes, whole bounds (clipped to the dtype) for the others.
+   * Draws a tensor of {@code type} and {@code shape} with values in the range: fractional bounds
+   * for floating-point dtypes, whole bounds (clipped to the dtype) for the others.
    *
    * @throws OnnxTieException (bad input) for a dtype that cannot be synthesized, a fractional range
    *     for an integer dtype, or a range outside the dtype
    */
-  static HostTensor synthesize(String name, DataType type, long[] shape, ValueRange range, Random random) {
+  static HostTensor synthesize(
+      String name, DataType type, long[] shape, ValueRange range, Random random) {
     long[] whole = isFloating(type) || type == DataType.STRING ? null : range.longs(name, type);
     return synthesize(name, type, shape, whole, range.low(), range.high(), random);
   }
 
-  private static HostTensor synthesize(String name, DataType type, long[] shape, long[] range, double low, double high, Random random) {
+  private static HostTensor synthesize(
+      String name,
+      DataType type,
+      long[] shape,
+      long[] range,
+      double low,
+      double high,
+      Random random) {
     long count = Tensors.elementCount(name, shape);
     if (count > Integer.MAX_VALUE / 8) {
-      throw OnnxTieException.badInput("input '" + name + "' would have " + count + " elements; set smaller --dim values");
+      throw OnnxTieException.badInput(
+          "input '" + name + "' would have " + count + " elements; set smaller --dim values");
     }
     int elements = (int) count;
     if (type == DataType.STRING) {
@@ -345,10 +393,16 @@ public final class InputSynthesizer {
       return HostTensor.ofStrings(shape, strings);
     }
     if (!isFloating(type) && !isInteger(type) && type != DataType.BOOL) {
-      throw OnnxTieException.badInput("input '" + name + "' has dtype " + type.onnxName()
-          + ", for which onnx-tie cannot make random values; give it as a .npy or .pb file");
+      throw OnnxTieException.badInput(
+          "input '"
+              + name
+              + "' has dtype "
+              + type.onnxName()
+              + ", for which onnx-tie cannot make random values; give it as a .npy or .pb file");
     }
-    ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(type.byteSize(elements))).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer data =
+        ByteBuffer.allocate(Math.toIntExact(type.byteSize(elements)))
+            .order(ByteOrder.LITTLE_ENDIAN);
     if (isFloating(type)) {
       double lo = low;
       double span = high - low;
@@ -380,25 +434,63 @@ public final class InputSynthesizer {
 
   /** The range intersected with what the dtype holds; bad input when nothing is left. */
   static long[] clip(String name, DataType type, long[] given) {
-    long[] range = given[0] == given[1] && given[1] < Long.MAX_VALUE ? new long[] {given[0], given[0] + 1} : given;
+    long[] range =
+        given[0] == given[1] && given[1] < Long.MAX_VALUE
+            ? new long[] {given[0], given[0] + 1}
+            : given;
     long min;
     long max;
     switch (type) {
-      case BOOL -> { min = 0; max = 1; }
-      case INT8 -> { min = Byte.MIN_VALUE; max = Byte.MAX_VALUE; }
-      case UINT8 -> { min = 0; max = 255; }
-      case INT16 -> { min = Short.MIN_VALUE; max = Short.MAX_VALUE; }
-      case UINT16 -> { min = 0; max = 65535; }
-      case INT32 -> { min = Integer.MIN_VALUE; max = Integer.MAX_VALUE; }
-      case UINT32 -> { min = 0; max = 0xFFFF_FFFFL; }
-      case UINT64 -> { min = 0; max = Long.MAX_VALUE; }
-      default -> { min = Long.MIN_VALUE; max = Long.MAX_VALUE; }
+      case BOOL -> {
+        min = 0;
+        max = 1;
+      }
+      case INT8 -> {
+        min = Byte.MIN_VALUE;
+        max = Byte.MAX_VALUE;
+      }
+      case UINT8 -> {
+        min = 0;
+        max = 255;
+      }
+      case INT16 -> {
+        min = Short.MIN_VALUE;
+        max = Short.MAX_VALUE;
+      }
+      case UINT16 -> {
+        min = 0;
+        max = 65535;
+      }
+      case INT32 -> {
+        min = Integer.MIN_VALUE;
+        max = Integer.MAX_VALUE;
+      }
+      case UINT32 -> {
+        min = 0;
+        max = 0xFFFF_FFFFL;
+      }
+      case UINT64 -> {
+        min = 0;
+        max = Long.MAX_VALUE;
+      }
+      default -> {
+        min = Long.MIN_VALUE;
+        max = Long.MAX_VALUE;
+      }
     }
     long lo = Math.max(range[0], min);
     long hi = range[1] - 1 <= max ? range[1] : max + 1;
     if (lo >= hi) {
-      throw OnnxTieException.badInput("range [" + range[0] + ", " + range[1] + ") of input '" + name
-          + "' holds no " + type.onnxName() + " value");
+      throw OnnxTieException.badInput(
+          "range ["
+              + range[0]
+              + ", "
+              + range[1]
+              + ") of input '"
+              + name
+              + "' holds no "
+              + type.onnxName()
+              + " value");
     }
     return new long[] {lo, hi};
   }

@@ -63,8 +63,13 @@ final class Npy {
     if (headerLength < 0 || headerStart + (long) headerLength > content.length) {
       throw bad(label, "is truncated in its header");
     }
-    String header = new String(content, headerStart, headerLength,
-        major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1).strip();
+    String header =
+        new String(
+                content,
+                headerStart,
+                headerLength,
+                major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1)
+            .strip();
     Header parsed = Header.parse(header, label);
     int dataStart = headerStart + headerLength;
     long elements;
@@ -82,8 +87,16 @@ final class Npy {
     }
     long present = content.length - (long) dataStart;
     if (present != needed) {
-      throw bad(label, "holds " + present + " data bytes but dtype " + parsed.descr + " and shape "
-          + Tensors.shapeText(parsed.shape) + " need " + needed);
+      throw bad(
+          label,
+          "holds "
+              + present
+              + " data bytes but dtype "
+              + parsed.descr
+              + " and shape "
+              + Tensors.shapeText(parsed.shape)
+              + " need "
+              + needed);
     }
     int count = Math.toIntExact(elements);
     if (dtype.type == DataType.STRING) {
@@ -91,7 +104,8 @@ final class Npy {
       for (int i = 0; i < count; i++) {
         strings[i] = dtype.decodeString(content, dataStart + i * dtype.itemSize);
       }
-      return HostTensor.ofStrings(parsed.shape, parsed.fortranOrder ? toCOrder(strings, parsed.shape) : strings);
+      return HostTensor.ofStrings(
+          parsed.shape, parsed.fortranOrder ? toCOrder(strings, parsed.shape) : strings);
     }
     int width = dtype.itemSize;
     ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(needed)).order(ByteOrder.LITTLE_ENDIAN);
@@ -203,7 +217,8 @@ final class Npy {
     }
 
     private static String unquote(String text, String label) {
-      if (text.length() >= 2 && (text.charAt(0) == '\'' || text.charAt(0) == '"')
+      if (text.length() >= 2
+          && (text.charAt(0) == '\'' || text.charAt(0) == '"')
           && text.charAt(text.length() - 1) == text.charAt(0)) {
         return text.substring(1, text.length() - 1);
       }
@@ -244,7 +259,8 @@ final class Npy {
       if ("<>|=".indexOf(order) < 0) {
         throw unsupported(descr, label);
       }
-      boolean bigEndian = order == '>' || (order == '=' && ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN);
+      boolean bigEndian =
+          order == '>' || (order == '=' && ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN);
       char kind = descr.charAt(1);
       int size;
       try {
@@ -258,21 +274,22 @@ final class Npy {
         }
         return new Dtype(DataType.STRING, kind == 'U' ? size * 4 : size, bigEndian, kind);
       }
-      DataType type = switch (kind + Integer.toString(size)) {
-        case "f2" -> DataType.FLOAT16;
-        case "f4" -> DataType.FLOAT;
-        case "f8" -> DataType.DOUBLE;
-        case "i1" -> DataType.INT8;
-        case "i2" -> DataType.INT16;
-        case "i4" -> DataType.INT32;
-        case "i8" -> DataType.INT64;
-        case "u1" -> DataType.UINT8;
-        case "u2" -> DataType.UINT16;
-        case "u4" -> DataType.UINT32;
-        case "u8" -> DataType.UINT64;
-        case "b1" -> DataType.BOOL;
-        default -> throw unsupported(descr, label);
-      };
+      DataType type =
+          switch (kind + Integer.toString(size)) {
+            case "f2" -> DataType.FLOAT16;
+            case "f4" -> DataType.FLOAT;
+            case "f8" -> DataType.DOUBLE;
+            case "i1" -> DataType.INT8;
+            case "i2" -> DataType.INT16;
+            case "i4" -> DataType.INT32;
+            case "i8" -> DataType.INT64;
+            case "u1" -> DataType.UINT8;
+            case "u2" -> DataType.UINT16;
+            case "u4" -> DataType.UINT32;
+            case "u8" -> DataType.UINT64;
+            case "b1" -> DataType.BOOL;
+            default -> throw unsupported(descr, label);
+          };
       return new Dtype(type, size, bigEndian && size > 1, ' ');
     }
 
@@ -285,16 +302,20 @@ final class Npy {
         return new String(content, offset, end - offset, StandardCharsets.UTF_8);
       }
       StringBuilder text = new StringBuilder();
-      ByteBuffer chars = ByteBuffer.wrap(content, offset, itemSize)
-          .order(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer chars =
+          ByteBuffer.wrap(content, offset, itemSize)
+              .order(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
       for (int i = 0; i < itemSize / 4; i++) {
         int codePoint = chars.getInt(offset + i * 4);
         if (codePoint == 0) {
           break;
         }
         if (!Character.isValidCodePoint(codePoint)) {
-          throw OnnxTieException.badInput(String.format(java.util.Locale.ROOT,
-              ".npy string element holds 0x%x, which is no Unicode code point", codePoint));
+          throw OnnxTieException.badInput(
+              String.format(
+                  java.util.Locale.ROOT,
+                  ".npy string element holds 0x%x, which is no Unicode code point",
+                  codePoint));
         }
         text.appendCodePoint(codePoint);
       }
@@ -302,8 +323,12 @@ final class Npy {
     }
 
     private static OnnxTieException unsupported(String descr, String label) {
-      return bad(label, "has dtype '" + descr + "', which onnx-tie does not read; supported: "
-          + "f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 (either byte order) and fixed-width strings U, S");
+      return bad(
+          label,
+          "has dtype '"
+              + descr
+              + "', which onnx-tie does not read; supported: "
+              + "f2 f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1 (either byte order) and fixed-width strings U, S");
     }
   }
 }

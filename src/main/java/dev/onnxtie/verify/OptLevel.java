@@ -25,8 +25,8 @@ public enum OptLevel {
   }
 
   /**
-   * The hint for a session that ONNX Runtime failed to create at this level with {@code message}:
-   * a failure inside a fusion (extended and all; ONNX Runtime 1.24's SimplifiedLayerNormFusion on
+   * The hint for a session that ONNX Runtime failed to create at this level with {@code message}: a
+   * failure inside a fusion (extended and all; ONNX Runtime 1.24's SimplifiedLayerNormFusion on
    * fp16 exports) goes away at basic, one inside its constant folding (basic and up) at disable.
    * Empty for every other failure (a kernel that refuses its attributes fails at every level).
    */

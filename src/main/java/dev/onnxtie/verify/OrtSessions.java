@@ -36,7 +36,10 @@ final class OrtSessions {
   private final List<String> providerNotes = new ArrayList<>();
   private boolean useCuda;
   private Consumer<String> progress = step -> {};
-  /** True in {@link SessionMemory}'s child: sessions are measured here, not in yet another process. */
+
+  /**
+   * True in {@link SessionMemory}'s child: sessions are measured here, not in yet another process.
+   */
   private boolean inProcess;
 
   /**
@@ -47,22 +50,29 @@ final class OrtSessions {
    */
   OrtSessions(VerifyOptions options) {
     this.options = options;
-    NativeLibraries.prepare(); // before ONNX Runtime's first class: its libraries from the cache, not a new temp folder
-    TelemetryFiles.removeAtExit(); // the files 1.29's telemetry writes as the environment is created
+    NativeLibraries
+        .prepare(); // before ONNX Runtime's first class: its libraries from the cache, not a new
+    // temp folder
+    TelemetryFiles
+        .removeAtExit(); // the files 1.29's telemetry writes as the environment is created
     this.env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "onnx-tie");
     disableTelemetry(env);
     this.useCuda = chooseCuda(options.provider());
   }
 
   /**
-   * Turns ONNX Runtime's telemetry off: from 1.29 its Linux build carries Microsoft's telemetry SDK.
-   * A verification sends nothing anywhere (the files it wrote at start go at exit: {@link TelemetryFiles}).
+   * Turns ONNX Runtime's telemetry off: from 1.29 its Linux build carries Microsoft's telemetry
+   * SDK. A verification sends nothing anywhere (the files it wrote at start go at exit: {@link
+   * TelemetryFiles}).
    */
   private static void disableTelemetry(OrtEnvironment env) {
     try {
       env.setTelemetry(false);
     } catch (OrtException e) {
-      throw new OnnxTieException(OnnxTieException.INTERNAL, "cannot turn ONNX Runtime's telemetry off: " + e.getMessage(), e);
+      throw new OnnxTieException(
+          OnnxTieException.INTERNAL,
+          "cannot turn ONNX Runtime's telemetry off: " + e.getMessage(),
+          e);
     }
   }
 
@@ -110,7 +120,8 @@ final class OrtSessions {
    * Whether this process has said why AUTO runs on CPU: said once per process (a folder verifies
    * every model with a verifier of its own), not in every report; each report names its provider.
    */
-  private static final java.util.concurrent.atomic.AtomicBoolean PROVIDER_NOTED = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final java.util.concurrent.atomic.AtomicBoolean PROVIDER_NOTED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Lets the next verifier say again why AUTO runs on CPU: for tests. */
   static void resetProviderNote() {
@@ -124,12 +135,15 @@ final class OrtSessions {
     EnumSet<OrtProvider> available = OrtEnvironment.getAvailableProviders();
     if (!available.contains(OrtProvider.CUDA)) {
       if (requested == Provider.CUDA) {
-        throw OnnxTieException.badInput("CUDA was requested but this ONNX Runtime build has no CUDA provider (it has "
-            + available + "); build onnx-tie with `mvn -Pgpu package` (the onnxruntime_gpu artifact) and run it on a "
-            + "machine with a CUDA GPU, or use the CPU provider");
+        throw OnnxTieException.badInput(
+            "CUDA was requested but this ONNX Runtime build has no CUDA provider (it has "
+                + available
+                + "); build onnx-tie with `mvn -Pgpu package` (the onnxruntime_gpu artifact) and run it on a "
+                + "machine with a CUDA GPU, or use the CPU provider");
       }
       if (PROVIDER_NOTED.compareAndSet(false, true)) {
-        providerNotes.add("provider AUTO: this ONNX Runtime build has no CUDA provider; ran on CPU");
+        providerNotes.add(
+            "provider AUTO: this ONNX Runtime build has no CUDA provider; ran on CPU");
       }
       return false;
     }
@@ -138,20 +152,26 @@ final class OrtSessions {
       return true;
     } catch (OrtException | RuntimeException e) {
       if (requested == Provider.CUDA) {
-        throw OnnxTieException.badInput("CUDA was requested but ONNX Runtime could not start it: "
-            + DataFiles.oneLine(e.getMessage()) + "; onnx-tie needs the onnxruntime_gpu build (`mvn -Pgpu package`) on a "
-            + "machine with a CUDA GPU and its driver, or use the CPU provider", e);
+        throw OnnxTieException.badInput(
+            "CUDA was requested but ONNX Runtime could not start it: "
+                + DataFiles.oneLine(e.getMessage())
+                + "; onnx-tie needs the onnxruntime_gpu build (`mvn -Pgpu package`) on a "
+                + "machine with a CUDA GPU and its driver, or use the CPU provider",
+            e);
       }
       if (PROVIDER_NOTED.compareAndSet(false, true)) {
-        providerNotes.add("provider AUTO: CUDA could not be started (" + DataFiles.oneLine(e.getMessage()) + "); ran on CPU");
+        providerNotes.add(
+            "provider AUTO: CUDA could not be started ("
+                + DataFiles.oneLine(e.getMessage())
+                + "); ran on CPU");
       }
       return false;
     }
   }
 
   /**
-   * Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU. Each
-   * session's memory is measured in this process ({@code in-process}): for a model run against
+   * Opens one session per model; under AUTO, a CUDA failure closes them all and retries on CPU.
+   * Each session's memory is measured in this process ({@code in-process}): for a model run against
    * expected outputs, where no second session is compared with it and a child process per model
    * would double the time of a suite of a thousand small models.
    */
@@ -164,17 +184,28 @@ final class OrtSessions {
    * progress steps ("session B (tied.onnx)"), each session's memory measured in a fresh process
    * ({@link SessionMemory}): the sessions of a comparison, whose figures are read side by side.
    */
-  Sessions openSessions(List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes) {
+  Sessions openSessions(
+      List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes) {
     return openSessions(models, firstSession, infos, notes, true);
   }
 
-  private Sessions openSessions(List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes, boolean fresh) {
+  private Sessions openSessions(
+      List<OnnxModel> models,
+      char firstSession,
+      List<SessionInfo> infos,
+      List<String> notes,
+      boolean fresh) {
     warmUp();
     while (true) {
       Sessions sessions = new Sessions();
       try {
         for (OnnxModel model : models) {
-          progress.accept("session " + (char) (firstSession + sessions.sessions.size()) + " (" + model.source().getFileName() + ")");
+          progress.accept(
+              "session "
+                  + (char) (firstSession + sessions.sessions.size())
+                  + " ("
+                  + model.source().getFileName()
+                  + ")");
           sessions.add(open(model, infos, fresh));
         }
         return sessions;
@@ -182,7 +213,8 @@ final class OrtSessions {
         sessions.close();
         infos.clear();
         useCuda = false;
-        notes.add("provider AUTO: a CUDA session failed (" + failure.getMessage() + "); ran on CPU");
+        notes.add(
+            "provider AUTO: a CUDA session failed (" + failure.getMessage() + "); ran on CPU");
       } catch (RuntimeException e) {
         sessions.close();
         throw e;
@@ -201,16 +233,40 @@ final class OrtSessions {
       return;
     }
     warm = true;
-    var type = dev.onnxtie.proto.Onnx.TypeProto.newBuilder().setTensorType(dev.onnxtie.proto.Onnx.TypeProto.Tensor.newBuilder()
-        .setElemType(1).setShape(dev.onnxtie.proto.Onnx.TensorShapeProto.newBuilder().addDim(
-            dev.onnxtie.proto.Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(1)))).build();
-    byte[] identity = dev.onnxtie.proto.Onnx.ModelProto.newBuilder().setIrVersion(8)
-        .addOpsetImport(dev.onnxtie.proto.Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
-        .setGraph(dev.onnxtie.proto.Onnx.GraphProto.newBuilder().setName("warm-up")
-            .addNode(dev.onnxtie.proto.Onnx.NodeProto.newBuilder().setOpType("Identity").addInput("x").addOutput("y"))
-            .addInput(dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder().setName("x").setType(type))
-            .addOutput(dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder().setName("y").setType(type)))
-        .build().toByteArray();
+    var type =
+        dev.onnxtie.proto.Onnx.TypeProto.newBuilder()
+            .setTensorType(
+                dev.onnxtie.proto.Onnx.TypeProto.Tensor.newBuilder()
+                    .setElemType(1)
+                    .setShape(
+                        dev.onnxtie.proto.Onnx.TensorShapeProto.newBuilder()
+                            .addDim(
+                                dev.onnxtie.proto.Onnx.TensorShapeProto.Dimension.newBuilder()
+                                    .setDimValue(1))))
+            .build();
+    byte[] identity =
+        dev.onnxtie.proto.Onnx.ModelProto.newBuilder()
+            .setIrVersion(8)
+            .addOpsetImport(
+                dev.onnxtie.proto.Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+            .setGraph(
+                dev.onnxtie.proto.Onnx.GraphProto.newBuilder()
+                    .setName("warm-up")
+                    .addNode(
+                        dev.onnxtie.proto.Onnx.NodeProto.newBuilder()
+                            .setOpType("Identity")
+                            .addInput("x")
+                            .addOutput("y"))
+                    .addInput(
+                        dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder()
+                            .setName("x")
+                            .setType(type))
+                    .addOutput(
+                        dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder()
+                            .setName("y")
+                            .setType(type)))
+            .build()
+            .toByteArray();
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
       sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
       if (useCuda) {
@@ -224,10 +280,15 @@ final class OrtSessions {
     }
   }
 
-  /** Single-file models with at least this many bytes of weights are loaded from a {@link MappableCopy}. */
+  /**
+   * Single-file models with at least this many bytes of weights are loaded from a {@link
+   * MappableCopy}.
+   */
   private static volatile long mappableCopyMinBytes = 16L << 20;
 
-  /** Sets {@link #mappableCopyMinBytes}: for tests, which load small models through the copy too. */
+  /**
+   * Sets {@link #mappableCopyMinBytes}: for tests, which load small models through the copy too.
+   */
   static void setMappableCopyMinBytes(long bytes) {
     mappableCopyMinBytes = bytes;
   }
@@ -243,13 +304,14 @@ final class OrtSessions {
 
   /**
    * Opens a session of a model. A single-file model with at least {@link #mappableCopyMinBytes}
-   * bytes of weights is loaded from a {@link MappableCopy} (deleted once the session exists), so that
-   * ONNX Runtime maps its weights instead of holding them twice while it loads.
+   * bytes of weights is loaded from a {@link MappableCopy} (deleted once the session exists), so
+   * that ONNX Runtime maps its weights instead of holding them twice while it loads.
    */
   private OrtSession open(OnnxModel parsed, List<SessionInfo> infos, boolean fresh) {
     Path model = parsed.source();
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
-        MappableCopy copy = options.loadAsIs() ? null : MappableCopy.of(parsed, mappableCopyMinBytes)) {
+        MappableCopy copy =
+            options.loadAsIs() ? null : MappableCopy.of(parsed, mappableCopyMinBytes)) {
       sessionOptions.setOptimizationLevel(options.optLevel().ortLevel());
       sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
       if (options.disablePrepacking()) {
@@ -258,8 +320,12 @@ final class OrtSessions {
       if (useCuda) {
         sessionOptions.addCUDA(0);
       }
-      // measured first, in a fresh process, so that the figure does not depend on what this process ran before
-      Long measured = inProcess || !fresh ? null : SessionMemory.measure(model, options, useCuda, mappableCopyMinBytes);
+      // measured first, in a fresh process, so that the figure does not depend on what this process
+      // ran before
+      Long measured =
+          inProcess || !fresh
+              ? null
+              : SessionMemory.measure(model, options, useCuda, mappableCopyMinBytes);
       long before = residentBytes();
       OrtSession session;
       Long mapped = null;
@@ -270,14 +336,19 @@ final class OrtSessions {
           session = env.createSession(copy.model().toString(), sessionOptions);
           mapped = copy.bytes();
         } catch (OrtException e) {
-          // whatever ONNX Runtime refuses in the copy, it reports on the model itself, under its own name
+          // whatever ONNX Runtime refuses in the copy, it reports on the model itself, under its
+          // own name
           session = env.createSession(model.toString(), sessionOptions);
         }
       }
       long after = residentBytes();
       Long here = before < 0 || after < 0 ? null : after - before;
-      infos.add(measured != null ? new SessionInfo(model.toString(), provider(), measured, mapped, SessionMemory.FRESH_PROCESS)
-          : new SessionInfo(model.toString(), provider(), here, mapped, SessionMemory.IN_PROCESS));
+      infos.add(
+          measured != null
+              ? new SessionInfo(
+                  model.toString(), provider(), measured, mapped, SessionMemory.FRESH_PROCESS)
+              : new SessionInfo(
+                  model.toString(), provider(), here, mapped, SessionMemory.IN_PROCESS));
       return session;
     } catch (OrtException | RuntimeException e) {
       if (e instanceof OnnxTieException tie) {
@@ -290,14 +361,16 @@ final class OrtSessions {
         throw new CudaSessionFailure(DataFiles.oneLine(e.getMessage()));
       }
       String hint = options.optLevel().retryHint(e.getMessage());
-      throw OnnxTieException.badInput("ONNX Runtime cannot load " + model + ": " + DataFiles.oneLine(e.getMessage()) + hint, e);
+      throw OnnxTieException.badInput(
+          "ONNX Runtime cannot load " + model + ": " + DataFiles.oneLine(e.getMessage()) + hint, e);
     }
   }
 
   /** The process's resident set size from /proc/self/status, or -1 where that is not available. */
   static long residentBytes() {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.ISO_8859_1)) {
+      for (String line :
+          Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.ISO_8859_1)) {
         if (line.startsWith("VmRSS:")) {
           String[] parts = line.substring(6).trim().split("\\s+");
           return Long.parseLong(parts[0]) * 1024;
@@ -336,9 +409,9 @@ final class OrtSessions {
   }
 
   /**
-   * True when ONNX Runtime's Java API threw the exception (its unchecked ones, such as an
-   * {@code IllegalArgumentException} for a tensor it cannot take); false for one thrown by
-   * onnx-tie's own code, which is a bug to report as an internal error, never as a model failure.
+   * True when ONNX Runtime's Java API threw the exception (its unchecked ones, such as an {@code
+   * IllegalArgumentException} for a tensor it cannot take); false for one thrown by onnx-tie's own
+   * code, which is a bug to report as an internal error, never as a model failure.
    */
   static boolean thrownByOrt(RuntimeException e) {
     StackTraceElement[] trace = e.getStackTrace();
@@ -359,10 +432,14 @@ final class OrtSessions {
     }
   }
 
+  /**
+   * Sessions open now, and the most open at once since the last {@link #resetMostOpen}: for tests.
+   */
+  private static final java.util.concurrent.atomic.AtomicInteger OPEN =
+      new java.util.concurrent.atomic.AtomicInteger();
 
-  /** Sessions open now, and the most open at once since the last {@link #resetMostOpen}: for tests. */
-  private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
-  private static final java.util.concurrent.atomic.AtomicInteger MOST_OPEN = new java.util.concurrent.atomic.AtomicInteger();
+  private static final java.util.concurrent.atomic.AtomicInteger MOST_OPEN =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** The most ONNX Runtime sessions this process had open at once since {@link #resetMostOpen}. */
   static int mostOpenSessions() {

@@ -24,12 +24,13 @@ import java.util.List;
  * Moves values between Java memory and ONNX Runtime: {@link HostTensor} to {@link OnnxTensor} for
  * inputs, any {@link OnnxValue} to a {@link Value} copy for outputs.
  *
- * <p>ONNX Runtime's Java API numbers element types its own way ({@link TensorInfo.OnnxTensorType#value}
- * is not ONNX's {@code data_type}); types are matched by name here. It creates tensors of float32, float64, float16, bfloat16, int8, int16,
- * int32, int64, uint8, bool and string only. Tensors of the other fixed-size types ONNX Runtime
- * accepts (uint16, uint32, uint64, the float8 types) are created through the same native call the
- * API uses, reached by reflection; should a later version of the API change it, such inputs fail
- * with a bad-input message rather than a crash.
+ * <p>ONNX Runtime's Java API numbers element types its own way ({@link
+ * TensorInfo.OnnxTensorType#value} is not ONNX's {@code data_type}); types are matched by name
+ * here. It creates tensors of float32, float64, float16, bfloat16, int8, int16, int32, int64,
+ * uint8, bool and string only. Tensors of the other fixed-size types ONNX Runtime accepts (uint16,
+ * uint32, uint64, the float8 types) are created through the same native call the API uses, reached
+ * by reflection; should a later version of the API change it, such inputs fail with a bad-input
+ * message rather than a crash.
  */
 final class OrtValues {
   private OrtValues() {}
@@ -45,22 +46,24 @@ final class OrtValues {
       return OnnxTensor.createTensor(env, tensor.strings(), shape);
     }
     ByteBuffer source = tensor.bytes();
-    ByteBuffer direct = ByteBuffer.allocateDirect(Math.max(1, source.remaining())).order(ByteOrder.nativeOrder());
+    ByteBuffer direct =
+        ByteBuffer.allocateDirect(Math.max(1, source.remaining())).order(ByteOrder.nativeOrder());
     direct.put(source);
     direct.flip();
-    OnnxJavaType javaType = switch (tensor.type()) {
-      case FLOAT -> OnnxJavaType.FLOAT;
-      case DOUBLE -> OnnxJavaType.DOUBLE;
-      case FLOAT16 -> OnnxJavaType.FLOAT16;
-      case BFLOAT16 -> OnnxJavaType.BFLOAT16;
-      case INT8 -> OnnxJavaType.INT8;
-      case INT16 -> OnnxJavaType.INT16;
-      case INT32 -> OnnxJavaType.INT32;
-      case INT64 -> OnnxJavaType.INT64;
-      case UINT8 -> OnnxJavaType.UINT8;
-      case BOOL -> OnnxJavaType.BOOL;
-      default -> null;
-    };
+    OnnxJavaType javaType =
+        switch (tensor.type()) {
+          case FLOAT -> OnnxJavaType.FLOAT;
+          case DOUBLE -> OnnxJavaType.DOUBLE;
+          case FLOAT16 -> OnnxJavaType.FLOAT16;
+          case BFLOAT16 -> OnnxJavaType.BFLOAT16;
+          case INT8 -> OnnxJavaType.INT8;
+          case INT16 -> OnnxJavaType.INT16;
+          case INT32 -> OnnxJavaType.INT32;
+          case INT64 -> OnnxJavaType.INT64;
+          case UINT8 -> OnnxJavaType.UINT8;
+          case BOOL -> OnnxJavaType.BOOL;
+          default -> null;
+        };
     if (javaType != null) {
       return OnnxTensor.createTensor(env, direct, shape, javaType);
     }
@@ -94,7 +97,8 @@ final class OrtValues {
     if (value instanceof OnnxMap map) {
       return new Value.MapValue(map.getValue());
     }
-    return new Value.Unsupported(value.getType().name().toLowerCase(java.util.Locale.ROOT).replace("onnx_type_", ""));
+    return new Value.Unsupported(
+        value.getType().name().toLowerCase(java.util.Locale.ROOT).replace("onnx_type_", ""));
   }
 
   private static Value fromTensor(OnnxTensor tensor) throws OrtException {
@@ -170,14 +174,33 @@ final class OrtValues {
       try {
         Class<?> runtime = Class.forName("ai.onnxruntime.OnnxRuntime");
         Class<?> allocator = Class.forName("ai.onnxruntime.OrtAllocator");
-        createFromBuffer = OnnxTensor.class.getDeclaredMethod("createTensorFromBuffer",
-            long.class, long.class, Buffer.class, int.class, long.class, long[].class, int.class);
-        infoConstructor = TensorInfo.class.getDeclaredConstructor(long[].class, OnnxJavaType.class, TensorInfo.OnnxTensorType.class);
-        tensorConstructor = OnnxTensor.class.getDeclaredConstructor(long.class, long.class, TensorInfo.class, Buffer.class, boolean.class);
+        createFromBuffer =
+            OnnxTensor.class.getDeclaredMethod(
+                "createTensorFromBuffer",
+                long.class,
+                long.class,
+                Buffer.class,
+                int.class,
+                long.class,
+                long[].class,
+                int.class);
+        infoConstructor =
+            TensorInfo.class.getDeclaredConstructor(
+                long[].class, OnnxJavaType.class, TensorInfo.OnnxTensorType.class);
+        tensorConstructor =
+            OnnxTensor.class.getDeclaredConstructor(
+                long.class, long.class, TensorInfo.class, Buffer.class, boolean.class);
         apiHandle = runtime.getDeclaredField("ortApiHandle");
         allocatorField = OrtEnvironment.class.getDeclaredField("defaultAllocator");
         allocatorHandle = allocator.getDeclaredField("handle");
-        for (var member : List.of(createFromBuffer, infoConstructor, tensorConstructor, apiHandle, allocatorField, allocatorHandle)) {
+        for (var member :
+            List.of(
+                createFromBuffer,
+                infoConstructor,
+                tensorConstructor,
+                apiHandle,
+                allocatorField,
+                allocatorHandle)) {
           member.setAccessible(true);
         }
       } catch (ReflectiveOperationException | RuntimeException e) {
@@ -185,29 +208,55 @@ final class OrtValues {
       }
     }
 
-    static OnnxTensor create(OrtEnvironment env, ByteBuffer direct, int byteSize, long[] shape, DataType type, String name)
+    static OnnxTensor create(
+        OrtEnvironment env,
+        ByteBuffer direct,
+        int byteSize,
+        long[] shape,
+        DataType type,
+        String name)
         throws OrtException {
       TensorInfo.OnnxTensorType onnxType = ortType(type);
       if (unavailable != null || onnxType == null) {
-        throw OnnxTieException.badInput("input '" + name + "' has dtype " + type.onnxName()
-            + ", which ONNX Runtime's Java API cannot create" + (unavailable == null ? "" : " (" + unavailable + ")"));
+        throw OnnxTieException.badInput(
+            "input '"
+                + name
+                + "' has dtype "
+                + type.onnxName()
+                + ", which ONNX Runtime's Java API cannot create"
+                + (unavailable == null ? "" : " (" + unavailable + ")"));
       }
       try {
         long api = apiHandle.getLong(null);
         Object allocator = allocatorField.get(env);
         long allocatorPointer = allocatorHandle.getLong(allocator);
-        long handle = (long) createFromBuffer.invoke(null, api, allocatorPointer, direct, 0, (long) byteSize, shape, onnxType.value);
-        TensorInfo info = infoConstructor.newInstance(shape, OnnxJavaType.mapFromOnnxTensorType(onnxType), onnxType);
+        long handle =
+            (long)
+                createFromBuffer.invoke(
+                    null, api, allocatorPointer, direct, 0, (long) byteSize, shape, onnxType.value);
+        TensorInfo info =
+            infoConstructor.newInstance(
+                shape, OnnxJavaType.mapFromOnnxTensorType(onnxType), onnxType);
         return tensorConstructor.newInstance(handle, allocatorPointer, info, direct, true);
       } catch (java.lang.reflect.InvocationTargetException e) {
         if (e.getCause() instanceof OrtException ort) {
           throw ort;
         }
-        throw OnnxTieException.badInput("input '" + name + "' of dtype " + type.onnxName()
-            + " could not be created in ONNX Runtime: " + e.getCause());
+        throw OnnxTieException.badInput(
+            "input '"
+                + name
+                + "' of dtype "
+                + type.onnxName()
+                + " could not be created in ONNX Runtime: "
+                + e.getCause());
       } catch (ReflectiveOperationException | RuntimeException e) {
-        throw OnnxTieException.badInput("input '" + name + "' of dtype " + type.onnxName()
-            + " could not be created in ONNX Runtime: " + e);
+        throw OnnxTieException.badInput(
+            "input '"
+                + name
+                + "' of dtype "
+                + type.onnxName()
+                + " could not be created in ONNX Runtime: "
+                + e);
       }
     }
   }

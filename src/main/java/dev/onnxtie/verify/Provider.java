@@ -4,7 +4,10 @@ package dev.onnxtie.verify;
 public enum Provider {
   /** CUDA when this build of ONNX Runtime has it and a GPU accepts the session, CPU otherwise. */
   AUTO,
-  /** CUDA or a bad-input failure: needs the {@code onnxruntime_gpu} build ({@code mvn -Pgpu package}). */
+  /**
+   * CUDA or a bad-input failure: needs the {@code onnxruntime_gpu} build ({@code mvn -Pgpu
+   * package}).
+   */
   CUDA,
   /** The CPU provider. */
   CPU

@@ -20,15 +20,19 @@ import java.util.List;
  * ({@code verify det.onnx det.onnx} read +15.7 and +1.9 MiB). A fresh process for each measurement
  * gives the same file the same figure.
  *
- * <p>The child runs this class's {@link #main} with the parent's class path and Java, loads the model
- * the way the parent's session does (same optimization level, prepacking, provider and mapped copy)
- * and prints {@code rssGrowthBytes=N}. Where it cannot run (no class path to start it from, no
- * /proc), {@link #measure} returns null and the caller measures in its own process instead.
+ * <p>The child runs this class's {@link #main} with the parent's class path and Java, loads the
+ * model the way the parent's session does (same optimization level, prepacking, provider and mapped
+ * copy) and prints {@code rssGrowthBytes=N}. Where it cannot run (no class path to start it from,
+ * no /proc), {@link #measure} returns null and the caller measures in its own process instead.
  */
 final class SessionMemory {
   /** {@link VerifyReport.SessionInfo#memoryMethod()} of a session measured in a fresh process. */
   static final String FRESH_PROCESS = "fresh-process";
-  /** {@link VerifyReport.SessionInfo#memoryMethod()} where the child could not run: the verifying process itself. */
+
+  /**
+   * {@link VerifyReport.SessionInfo#memoryMethod()} where the child could not run: the verifying
+   * process itself.
+   */
   static final String IN_PROCESS = "in-process";
 
   private static final String PREFIX = "rssGrowthBytes=";
@@ -45,17 +49,31 @@ final class SessionMemory {
     if (classPath == null || classPath.isEmpty() || javaHome == null) {
       return null;
     }
-    List<String> command = new ArrayList<>(List.of(Path.of(javaHome, "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-        "-XX:+UseSerialGC", "-Xshare:auto", "-cp", classPath));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(javaHome, "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto",
+                "-cp",
+                classPath));
     String tmp = System.getProperty("java.io.tmpdir");
     if (tmp != null) {
       command.add("-Djava.io.tmpdir=" + tmp);
     }
-    command.addAll(List.of(SessionMemory.class.getName(), model.toAbsolutePath().toString(), options.optLevel().name(),
-        Boolean.toString(options.disablePrepacking()), Boolean.toString(options.loadAsIs()), Boolean.toString(cuda),
-        Long.toString(mappableCopyMinBytes)));
+    command.addAll(
+        List.of(
+            SessionMemory.class.getName(),
+            model.toAbsolutePath().toString(),
+            options.optLevel().name(),
+            Boolean.toString(options.disablePrepacking()),
+            Boolean.toString(options.loadAsIs()),
+            Boolean.toString(cuda),
+            Long.toString(mappableCopyMinBytes)));
     try {
-      Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      Process process =
+          new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
       String out;
       try (InputStream stdout = process.getInputStream()) {
         out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
@@ -84,9 +102,12 @@ final class SessionMemory {
   public static void main(String[] args) {
     int code = 1;
     try {
-      VerifyOptions options = VerifyOptions.defaults().withOptLevel(OptLevel.valueOf(args[1]))
-          .withDisablePrepacking(Boolean.parseBoolean(args[2])).withLoadAsIs(Boolean.parseBoolean(args[3]))
-          .withProvider(Boolean.parseBoolean(args[4]) ? Provider.CUDA : Provider.CPU);
+      VerifyOptions options =
+          VerifyOptions.defaults()
+              .withOptLevel(OptLevel.valueOf(args[1]))
+              .withDisablePrepacking(Boolean.parseBoolean(args[2]))
+              .withLoadAsIs(Boolean.parseBoolean(args[3]))
+              .withProvider(Boolean.parseBoolean(args[4]) ? Provider.CUDA : Provider.CPU);
       OrtSessions.setMappableCopyMinBytes(Long.parseLong(args[5]));
       OrtSessions sessions = OrtSessions.measuringInProcess(options);
       deleteOwnExtraction();
@@ -102,7 +123,9 @@ final class SessionMemory {
     }
     System.out.flush();
     TelemetryFiles.removeNow(); // halt runs no shutdown hook
-    Runtime.getRuntime().halt(code); // no ONNX Runtime tear-down: the figure is printed, the extracted library deleted
+    Runtime.getRuntime()
+        .halt(code); // no ONNX Runtime tear-down: the figure is printed, the extracted library
+    // deleted
   }
 
   /**
@@ -115,7 +138,8 @@ final class SessionMemory {
   private static void deleteOwnExtraction() {
     Path folder;
     try {
-      java.lang.reflect.Field field = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
+      java.lang.reflect.Field field =
+          Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
       field.setAccessible(true);
       folder = (Path) field.get(null);
     } catch (ReflectiveOperationException | RuntimeException e) {
@@ -137,5 +161,4 @@ final class SessionMemory {
       // best effort
     }
   }
-
 }

@@ -31,7 +31,8 @@ final class TelemetryFiles {
     log = folder.resolve("mat-debug-" + ProcessHandle.current().pid() + ".log");
     newSession = sessionExisted ? null : session;
     try {
-      Runtime.getRuntime().addShutdownHook(new Thread(TelemetryFiles::removeNow, "onnx-tie-telemetry-files"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(TelemetryFiles::removeNow, "onnx-tie-telemetry-files"));
     } catch (IllegalStateException e) {
       // already shutting down: nothing more is created either
     }

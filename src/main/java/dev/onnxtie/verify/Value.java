@@ -7,9 +7,12 @@ import java.util.Map;
  * A value held in Java memory: a model output copied out of ONNX Runtime, an expected output read
  * from a {@code .pb} file, or an input before it is handed to ONNX Runtime.
  */
-sealed interface Value permits HostTensor, Value.Sequence, Value.MapValue, Value.None, Value.Unsupported {
+sealed interface Value
+    permits HostTensor, Value.Sequence, Value.MapValue, Value.None, Value.Unsupported {
 
-  /** A short description of the kind and type, e.g. {@code float32[2, 8]} or {@code sequence(3)}. */
+  /**
+   * A short description of the kind and type, e.g. {@code float32[2, 8]} or {@code sequence(3)}.
+   */
   String describe();
 
   /** A sequence of values. */

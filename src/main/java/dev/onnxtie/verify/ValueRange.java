@@ -6,8 +6,8 @@ import java.math.BigDecimal;
 import java.util.Objects;
 
 /**
- * The values a synthesized input takes: {@code [lo, hi)}, or the fixed value {@code lo} when
- * {@code lo == hi}. The bounds are exact decimals, so integer bounds of any int64 value stay exact and
+ * The values a synthesized input takes: {@code [lo, hi)}, or the fixed value {@code lo} when {@code
+ * lo == hi}. The bounds are exact decimals, so integer bounds of any int64 value stay exact and
  * floating-point inputs can take fractional ranges ({@code --range temperature=0.5:1.5}).
  *
  * @param lo the lowest value (inclusive)
@@ -26,7 +26,8 @@ public record ValueRange(BigDecimal lo, BigDecimal hi) {
     Objects.requireNonNull(lo, "lo");
     Objects.requireNonNull(hi, "hi");
     if (lo.compareTo(hi) > 0) {
-      throw new IllegalArgumentException("lo " + lo.toPlainString() + " is above hi " + hi.toPlainString());
+      throw new IllegalArgumentException(
+          "lo " + lo.toPlainString() + " is above hi " + hi.toPlainString());
     }
   }
 
@@ -71,8 +72,18 @@ public record ValueRange(BigDecimal lo, BigDecimal hi) {
    */
   long[] longs(String input, DataType type) {
     if (!whole(lo) || !whole(hi)) {
-      throw OnnxTieException.badInput("--range " + input + "=" + this + ": input '" + input + "' is " + type.onnxName()
-          + ", which takes whole numbers (e.g. --range " + input + "=0:10)");
+      throw OnnxTieException.badInput(
+          "--range "
+              + input
+              + "="
+              + this
+              + ": input '"
+              + input
+              + "' is "
+              + type.onnxName()
+              + ", which takes whole numbers (e.g. --range "
+              + input
+              + "=0:10)");
     }
     return new long[] {saturate(lo), saturate(hi)};
   }
@@ -82,7 +93,9 @@ public record ValueRange(BigDecimal lo, BigDecimal hi) {
   }
 
   private static long saturate(BigDecimal value) {
-    return value.compareTo(LONG_MIN) < 0 ? Long.MIN_VALUE : value.compareTo(LONG_MAX) > 0 ? Long.MAX_VALUE : value.longValueExact();
+    return value.compareTo(LONG_MIN) < 0
+        ? Long.MIN_VALUE
+        : value.compareTo(LONG_MAX) > 0 ? Long.MAX_VALUE : value.longValueExact();
   }
 
   /** {@code LO:HI} as given. */

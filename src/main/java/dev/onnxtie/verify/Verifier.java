@@ -32,20 +32,21 @@ import java.util.stream.Stream;
 /**
  * Runs ONNX models in ONNX Runtime and compares their outputs.
  *
- * <p>{@link #compare} runs two models on the same inputs ({@link VerifyOptions#runs()} input sets) and
- * compares every output; {@link #againstExpected} runs one model on an ONNX test-layout data set and
- * compares its outputs with the {@code output_*.pb} files there. Both return a {@link VerifyReport};
- * differences, including models whose inputs or outputs disagree, are reported, never thrown.
- * Failures of the setup are {@link OnnxTieException}s with exit code {@link OnnxTieException#BAD_INPUT}
- * and a one-line message: an unreadable model, one ONNX Runtime refuses to load, a reference model
- * that fails on the inputs, an unavailable CUDA provider, an input file of the wrong dtype.
+ * <p>{@link #compare} runs two models on the same inputs ({@link VerifyOptions#runs()} input sets)
+ * and compares every output; {@link #againstExpected} runs one model on an ONNX test-layout data
+ * set and compares its outputs with the {@code output_*.pb} files there. Both return a {@link
+ * VerifyReport}; differences, including models whose inputs or outputs disagree, are reported,
+ * never thrown. Failures of the setup are {@link OnnxTieException}s with exit code {@link
+ * OnnxTieException#BAD_INPUT} and a one-line message: an unreadable model, one ONNX Runtime refuses
+ * to load, a reference model that fails on the inputs, an unavailable CUDA provider, an input file
+ * of the wrong dtype.
  *
- * <p>A verifier holds its {@code OrtSessions} (ONNX Runtime's environment, the provider); each call opens its sessions and closes them
- * before it returns, and every tensor and result is closed as soon as its values are copied out.
- * {@link #compare} holds one model in memory at a time: model A runs on every input set and its
- * session is closed (its outputs kept) before model B's session is created, on CPU and on CUDA
- * alike, so a model that fits once fits for verification.
- * Not thread-safe.
+ * <p>A verifier holds its {@code OrtSessions} (ONNX Runtime's environment, the provider); each call
+ * opens its sessions and closes them before it returns, and every tensor and result is closed as
+ * soon as its values are copied out. {@link #compare} holds one model in memory at a time: model A
+ * runs on every input set and its session is closed (its outputs kept) before model B's session is
+ * created, on CPU and on CUDA alike, so a model that fits once fits for verification. Not
+ * thread-safe.
  */
 public final class Verifier implements AutoCloseable {
   private static final Pattern DATA_FILE = Pattern.compile("(input|output)_(\\d+)\\.pb");
@@ -68,7 +69,8 @@ public final class Verifier implements AutoCloseable {
 
   /**
    * Tells {@code listener} each step as it begins: progress for a terminal. One session at a time:
-   * "session A (model.onnx)", "run 1 of 3 (A)", ..., then "session B (tied.onnx)", "run 1 of 3 (B)", ...
+   * "session A (model.onnx)", "run 1 of 3 (A)", ..., then "session B (tied.onnx)", "run 1 of 3
+   * (B)", ...
    */
   public Verifier withProgress(Consumer<String> listener) {
     this.progress = listener;
@@ -91,20 +93,20 @@ public final class Verifier implements AutoCloseable {
     return sessions.provider();
   }
 
-
   /**
-   * Runs models {@code a} (the reference) and {@code b} on the same inputs and compares every output.
-   * Inputs come from model A's graph: files in {@link VerifyOptions#inputs()} and the
-   * {@link VerifyOptions#dataSet()} folder where given, synthesized otherwise (see
-   * {@link InputSynthesizer}). An input that B declares differently gets its own value, and the
-   * difference is reported.
+   * Runs models {@code a} (the reference) and {@code b} on the same inputs and compares every
+   * output. Inputs come from model A's graph: files in {@link VerifyOptions#inputs()} and the
+   * {@link VerifyOptions#dataSet()} folder where given, synthesized otherwise (see {@link
+   * InputSynthesizer}). An input that B declares differently gets its own value, and the difference
+   * is reported.
    *
    * @throws OnnxTieException (bad input) when a model cannot be read or loaded, an option names no
    *     input or dim of the models, or model A fails to run on the inputs
    */
   public VerifyReport compare(Path a, Path b) {
     checkOpen();
-    try (OnnxModel modelA = ModelIO.read(a); OnnxModel modelB = ModelIO.read(b)) {
+    try (OnnxModel modelA = ModelIO.read(a);
+        OnnxModel modelB = ModelIO.read(b)) {
       List<InputSpec> inputsA = InputSynthesizer.inputsOf(modelA);
       List<InputSpec> inputsB = InputSynthesizer.inputsOf(modelB);
       checkOptionNames(inputsA, inputsB);
@@ -114,8 +116,10 @@ public final class Verifier implements AutoCloseable {
       List<String> notes = new ArrayList<>(sessions.providerNotes());
 
       Map<String, ValueRange> ranges = new LinkedHashMap<>();
-      InputSynthesizer.inferRanges(modelB).forEach((name, range) -> ranges.put(name, ValueRange.of(range[0], range[1])));
-      InputSynthesizer.inferRanges(modelA).forEach((name, range) -> ranges.put(name, ValueRange.of(range[0], range[1])));
+      InputSynthesizer.inferRanges(modelB)
+          .forEach((name, range) -> ranges.put(name, ValueRange.of(range[0], range[1])));
+      InputSynthesizer.inferRanges(modelA)
+          .forEach((name, range) -> ranges.put(name, ValueRange.of(range[0], range[1])));
       ranges.putAll(options.ranges());
       Map<String, Long> fileDims = new LinkedHashMap<>();
       Map<String, Given> given = givenInputs(inputsA, inputsB, fileDims);
@@ -140,7 +144,10 @@ public final class Verifier implements AutoCloseable {
       Set<String> defaulted = new java.util.TreeSet<>(dimsUsed.keySet());
       defaulted.removeAll(options.dims().keySet());
       defaulted.removeAll(fileDims.keySet());
-      Retry retry = defaulted.isEmpty() ? null : new Retry(defaulted, dimsUsed, inputsA, inputsB, given, ranges, fileDims);
+      Retry retry =
+          defaulted.isEmpty()
+              ? null
+              : new Retry(defaulted, dimsUsed, inputsA, inputsB, given, ranges, fileDims);
       List<Map<String, Value>> outputsA = runReference(modelA, allFeeds, infoA, notes, retry);
       boolean cudaForA = sessions.usingCuda();
       List<SessionInfo> infoB = new ArrayList<>();
@@ -166,13 +173,29 @@ public final class Verifier implements AutoCloseable {
         RunFeeds feeds = allFeeds.get(run);
         Object resultB = outputsB.get(run);
         @SuppressWarnings("unchecked")
-        Map<String, Value> valuesB = resultB instanceof Map<?, ?> map ? (Map<String, Value>) map : null;
+        Map<String, Value> valuesB =
+            resultB instanceof Map<?, ?> map ? (Map<String, Value>) map : null;
         String errorB = resultB instanceof String error ? error : null;
-        runs.add(new VerifyReport.Run(run, feeds.anyRandom() ? options.seed() + run : null, feeds.used(),
-            compareOutputs(outputNames, outputsA.get(run), valuesB, errorB), errorB));
+        runs.add(
+            new VerifyReport.Run(
+                run,
+                feeds.anyRandom() ? options.seed() + run : null,
+                feeds.used(),
+                compareOutputs(outputNames, outputsA.get(run), valuesB, errorB),
+                errorB));
       }
-      return new VerifyReport(a.toString(), b.toString(), provider(), options.optLevel(), options.atol(), options.rtol(),
-          dimsUsed, sessionInfos, differences, runs, notes);
+      return new VerifyReport(
+          a.toString(),
+          b.toString(),
+          provider(),
+          options.optLevel(),
+          options.atol(),
+          options.rtol(),
+          dimsUsed,
+          sessionInfos,
+          differences,
+          runs,
+          notes);
     }
   }
 
@@ -182,7 +205,11 @@ public final class Verifier implements AutoCloseable {
    *
    * @throws OnnxTieException (bad input) when it fails on an input set
    */
-  private List<Map<String, Value>> runReference(OnnxModel modelA, List<RunFeeds> allFeeds, SessionInfo[] info, List<String> notes,
+  private List<Map<String, Value>> runReference(
+      OnnxModel modelA,
+      List<RunFeeds> allFeeds,
+      SessionInfo[] info,
+      List<String> notes,
       Retry retry) {
     Path a = modelA.source();
     List<SessionInfo> infos = new ArrayList<>();
@@ -196,10 +223,18 @@ public final class Verifier implements AutoCloseable {
         } catch (OrtException e) {
           String why = DataFiles.oneLine(e.getMessage());
           if (retry != null) {
-            throw OnnxTieException.badInput(retry.message(a, why, dims -> runs(open.get(0), dims, retry)), e);
+            throw OnnxTieException.badInput(
+                retry.message(a, why, dims -> runs(open.get(0), dims, retry)), e);
           }
-          throw OnnxTieException.badInput("model " + a + " failed to run on the inputs " + feeds.used() + ": "
-              + why + "; set dims or ranges, or give real inputs", e);
+          throw OnnxTieException.badInput(
+              "model "
+                  + a
+                  + " failed to run on the inputs "
+                  + feeds.used()
+                  + ": "
+                  + why
+                  + "; set dims or ranges, or give real inputs",
+              e);
         }
       }
     }
@@ -207,12 +242,22 @@ public final class Verifier implements AutoCloseable {
     return outputs;
   }
 
-  /** The dims of a failed reference run that took default values, and what else is needed to retry it. */
-  private record Retry(Set<String> defaulted, Map<String, Long> used, List<InputSpec> inputsA, List<InputSpec> inputsB,
-      Map<String, Given> given, Map<String, ValueRange> ranges, Map<String, Long> fileDims) {
+  /**
+   * The dims of a failed reference run that took default values, and what else is needed to retry
+   * it.
+   */
+  private record Retry(
+      Set<String> defaulted,
+      Map<String, Long> used,
+      List<InputSpec> inputsA,
+      List<InputSpec> inputsB,
+      Map<String, Given> given,
+      Map<String, ValueRange> ranges,
+      Map<String, Long> fileDims) {
 
     /** Values tried, in order, for every defaulted dim at once, after the defaults failed. */
     static final long[] CANDIDATES = {1, 16, 32, 64, 4, 2, 128};
+
     /** The longest error line. */
     static final int MAX_LENGTH = 200;
 
@@ -237,15 +282,29 @@ public final class Verifier implements AutoCloseable {
       for (String dim : defaulted) {
         defaults.add(dim + "=" + used.get(dim));
       }
-      String head = "model " + model.getFileName() + " fails with default dims " + String.join(" ", defaults);
-      String tail = ran != null ? "; it runs with " + ran
-          : "; set them: " + flags(defaulted.stream().collect(java.util.stream.Collectors.toMap(d -> d, d -> -1L, (x, y) -> x,
-              LinkedHashMap::new))).replace("=-1", "=N") + ", or give real inputs";
+      String head =
+          "model " + model.getFileName() + " fails with default dims " + String.join(" ", defaults);
+      String tail =
+          ran != null
+              ? "; it runs with " + ran
+              : "; set them: "
+                  + flags(
+                          defaulted.stream()
+                              .collect(
+                                  java.util.stream.Collectors.toMap(
+                                      d -> d, d -> -1L, (x, y) -> x, LinkedHashMap::new)))
+                      .replace("=-1", "=N")
+                  + ", or give real inputs";
       int room = MAX_LENGTH - head.length() - tail.length() - 3;
-      String reason = room < 8 ? "" : " (" + (why.length() <= room ? why : why.substring(0, room - 3) + "...") + ")";
+      String reason =
+          room < 8
+              ? ""
+              : " (" + (why.length() <= room ? why : why.substring(0, room - 3) + "...") + ")";
       String line = head + reason + tail;
-      return line.length() <= MAX_LENGTH ? line : head.substring(0, Math.max(0, Math.min(head.length(), MAX_LENGTH - tail.length())))
-          + tail;
+      return line.length() <= MAX_LENGTH
+          ? line
+          : head.substring(0, Math.max(0, Math.min(head.length(), MAX_LENGTH - tail.length())))
+              + tail;
     }
 
     private static String flags(Map<String, Long> dims) {
@@ -260,8 +319,15 @@ public final class Verifier implements AutoCloseable {
     Map<String, Long> all = new LinkedHashMap<>(options.dims());
     all.putAll(dims);
     try {
-      RunFeeds feeds = feeds(options.seed(), retry.inputsA(), retry.inputsB(), retry.given(), retry.ranges(),
-          new LinkedHashMap<>(retry.fileDims()), all);
+      RunFeeds feeds =
+          feeds(
+              options.seed(),
+              retry.inputsA(),
+              retry.inputsB(),
+              retry.given(),
+              retry.ranges(),
+              new LinkedHashMap<>(retry.fileDims()),
+              all);
       sessions.run(session, feeds.a());
       return true;
     } catch (OrtException | OnnxTieException e) {
@@ -279,7 +345,9 @@ public final class Verifier implements AutoCloseable {
       Set<String> symbols = new java.util.TreeSet<>();
       for (InputSpec input : InputSynthesizer.inputsOf(onnx)) {
         if (input.dims() != null) {
-          input.dims().stream().filter(String.class::isInstance).forEach(dim -> symbols.add((String) dim));
+          input.dims().stream()
+              .filter(String.class::isInstance)
+              .forEach(dim -> symbols.add((String) dim));
         }
       }
       return symbols;
@@ -308,8 +376,13 @@ public final class Verifier implements AutoCloseable {
     }
     for (String dim : options.dims().keySet()) {
       if (!all.contains(dim)) {
-        throw OnnxTieException.badInput("dim '" + dim + "' is no symbolic dim of the inputs of any of the " + models.size()
-            + " models; valid: " + (all.isEmpty() ? "(none: every input dim is fixed)" : String.join(", ", all)));
+        throw OnnxTieException.badInput(
+            "dim '"
+                + dim
+                + "' is no symbolic dim of the inputs of any of the "
+                + models.size()
+                + " models; valid: "
+                + (all.isEmpty() ? "(none: every input dim is fixed)" : String.join(", ", all)));
       }
     }
     return each;
@@ -318,12 +391,13 @@ public final class Verifier implements AutoCloseable {
   /**
    * Runs {@code model} on the inputs of an ONNX test-layout folder ({@code input_0.pb}, ...) and
    * compares its outputs with the {@code output_0.pb}, ... there. Data files are matched to graph
-   * inputs and outputs by their tensor name, or by position when the name is empty or unknown. Files
-   * in {@link VerifyOptions#inputs()} replace data-set inputs of the same name; inputs that neither
-   * provides are not fed (ONNX Runtime then reports them missing unless they are optional). One run.
+   * inputs and outputs by their tensor name, or by position when the name is empty or unknown.
+   * Files in {@link VerifyOptions#inputs()} replace data-set inputs of the same name; inputs that
+   * neither provides are not fed (ONNX Runtime then reports them missing unless they are optional).
+   * One run.
    *
-   * @throws OnnxTieException (bad input) when the model cannot be read or loaded, or the folder holds
-   *     no usable data
+   * @throws OnnxTieException (bad input) when the model cannot be read or loaded, or the folder
+   *     holds no usable data
    */
   public VerifyReport againstExpected(Path model, Path dataSetDir) {
     checkOpen();
@@ -342,7 +416,8 @@ public final class Verifier implements AutoCloseable {
       try (OrtSessions.Sessions open = sessions.openSessions(List.of(onnx), sessionInfos, notes)) {
         Map<String, Value> feedValues = new LinkedHashMap<>();
         Map<String, String> sources = new LinkedHashMap<>();
-        for (Map.Entry<String, DataItem> item : readDataSet(dataSetDir, "input", typesOf(inputs), true).entrySet()) {
+        for (Map.Entry<String, DataItem> item :
+            readDataSet(dataSetDir, "input", typesOf(inputs), true).entrySet()) {
           feedValues.put(item.getKey(), item.getValue().value());
           sources.put(item.getKey(), item.getValue().file().toString());
         }
@@ -356,21 +431,35 @@ public final class Verifier implements AutoCloseable {
           Value value = entry.getValue();
           if (value instanceof HostTensor tensor) {
             feed.put(entry.getKey(), tensor);
-            used.add(new InputUsed(entry.getKey(), tensor.type().onnxName(), tensor.shape(),
-                options.inputs().containsKey(entry.getKey()) ? "file" : "data-set", null, null, sources.get(entry.getKey()), "both"));
+            used.add(
+                new InputUsed(
+                    entry.getKey(),
+                    tensor.type().onnxName(),
+                    tensor.shape(),
+                    options.inputs().containsKey(entry.getKey()) ? "file" : "data-set",
+                    null,
+                    null,
+                    sources.get(entry.getKey()),
+                    "both"));
           } else if (value instanceof Value.None) {
             notes.add("input '" + entry.getKey() + "' is an empty optional and is not fed");
           } else {
-            throw OnnxTieException.badInput("input '" + entry.getKey() + "' is a " + value.describe()
-                + "; ONNX Runtime's Java API can only be fed tensors");
+            throw OnnxTieException.badInput(
+                "input '"
+                    + entry.getKey()
+                    + "' is a "
+                    + value.describe()
+                    + "; ONNX Runtime's Java API can only be fed tensors");
           }
         }
         Map<String, Value> expected = new LinkedHashMap<>();
-        for (Map.Entry<String, DataItem> item : readDataSet(dataSetDir, "output", outputs, false).entrySet()) {
+        for (Map.Entry<String, DataItem> item :
+            readDataSet(dataSetDir, "output", outputs, false).entrySet()) {
           expected.put(item.getKey(), item.getValue().value());
         }
         if (expected.isEmpty()) {
-          throw OnnxTieException.badInput(dataSetDir + " holds no output_N.pb files (ONNX test layout) to compare with");
+          throw OnnxTieException.badInput(
+              dataSetDir + " holds no output_N.pb files (ONNX test layout) to compare with");
         }
         Map<String, Value> actual = null;
         String error = null;
@@ -385,15 +474,29 @@ public final class Verifier implements AutoCloseable {
             names.add(name);
           }
         }
-        List<VerifyReport.Run> runs = List.of(new VerifyReport.Run(0, null, used, compareOutputs(names, expected, actual, error), error));
-        return new VerifyReport(dataSetDir.toString(), model.toString(), provider(), options.optLevel(), options.atol(),
-            options.rtol(), Map.of(), sessionInfos, List.of(), runs, notes);
+        List<VerifyReport.Run> runs =
+            List.of(
+                new VerifyReport.Run(
+                    0, null, used, compareOutputs(names, expected, actual, error), error));
+        return new VerifyReport(
+            dataSetDir.toString(),
+            model.toString(),
+            provider(),
+            options.optLevel(),
+            options.atol(),
+            options.rtol(),
+            Map.of(),
+            sessionInfos,
+            List.of(),
+            runs,
+            notes);
       }
     }
   }
 
-
-  /** Nothing to release beyond the sessions each call closes; ONNX Runtime's environment is shared. */
+  /**
+   * Nothing to release beyond the sessions each call closes; ONNX Runtime's environment is shared.
+   */
   @Override
   public void close() {
     closed = true;
@@ -411,23 +514,49 @@ public final class Verifier implements AutoCloseable {
   private record Given(HostTensor tensor, String source, String file) {}
 
   /** The value for one input in one run, and how it was made. */
-  private record Feed(String name, HostTensor tensor, boolean random, String source, String file, double[] range) {
+  private record Feed(
+      String name, HostTensor tensor, boolean random, String source, String file, double[] range) {
     InputUsed used(String model) {
-      return new InputUsed(name, tensor.type().onnxName(), tensor.shape(), source,
-          range == null ? null : range[0], range == null ? null : range[1], file, model);
+      return new InputUsed(
+          name,
+          tensor.type().onnxName(),
+          tensor.shape(),
+          source,
+          range == null ? null : range[0],
+          range == null ? null : range[1],
+          file,
+          model);
     }
   }
 
-  /** The inputs of one run: model A's, model B's (sharing A's where B declares them alike), as reported. */
-  private record RunFeeds(Map<String, HostTensor> a, Map<String, HostTensor> b, List<InputUsed> used, boolean anyRandom) {}
+  /**
+   * The inputs of one run: model A's, model B's (sharing A's where B declares them alike), as
+   * reported.
+   */
+  private record RunFeeds(
+      Map<String, HostTensor> a,
+      Map<String, HostTensor> b,
+      List<InputUsed> used,
+      boolean anyRandom) {}
 
-  private RunFeeds feeds(long seed, List<InputSpec> inputsA, List<InputSpec> inputsB, Map<String, Given> given,
-      Map<String, ValueRange> ranges, Map<String, Long> bound) {
+  private RunFeeds feeds(
+      long seed,
+      List<InputSpec> inputsA,
+      List<InputSpec> inputsB,
+      Map<String, Given> given,
+      Map<String, ValueRange> ranges,
+      Map<String, Long> bound) {
     return feeds(seed, inputsA, inputsB, given, ranges, bound, options.dims());
   }
 
-  private RunFeeds feeds(long seed, List<InputSpec> inputsA, List<InputSpec> inputsB, Map<String, Given> given,
-      Map<String, ValueRange> ranges, Map<String, Long> bound, Map<String, Long> dims) {
+  private RunFeeds feeds(
+      long seed,
+      List<InputSpec> inputsA,
+      List<InputSpec> inputsB,
+      Map<String, Given> given,
+      Map<String, ValueRange> ranges,
+      Map<String, Long> bound,
+      Map<String, Long> dims) {
     List<InputUsed> used = new ArrayList<>();
     boolean anyRandom = false;
     Random random = new Random(seed);
@@ -464,12 +593,14 @@ public final class Verifier implements AutoCloseable {
   }
 
   /**
-   * Inputs whose name says what valid values are (unless {@code --range} names them):
-   * {@code attention_mask} all 1s, {@code token_type_ids} in [0, 2), {@code position_ids} 0, 1, ...,
+   * Inputs whose name says what valid values are (unless {@code --range} names them): {@code
+   * attention_mask} all 1s, {@code token_type_ids} in [0, 2), {@code position_ids} 0, 1, ...,
    * length - 1 along the last axis of every row.
    */
   enum WellKnown {
-    ATTENTION_MASK, TOKEN_TYPE_IDS, POSITION_IDS;
+    ATTENTION_MASK,
+    TOKEN_TYPE_IDS,
+    POSITION_IDS;
 
     static WellKnown of(String name) {
       return switch (name) {
@@ -481,11 +612,21 @@ public final class Verifier implements AutoCloseable {
     }
   }
 
-  private Feed feedFor(InputSpec input, Map<String, Given> given, Map<String, ValueRange> ranges, Map<String, Long> bound, Random random) {
+  private Feed feedFor(
+      InputSpec input,
+      Map<String, Given> given,
+      Map<String, ValueRange> ranges,
+      Map<String, Long> bound,
+      Random random) {
     return feedFor(input, given, ranges, bound, random, options.dims());
   }
 
-  private Feed feedFor(InputSpec input, Map<String, Given> given, Map<String, ValueRange> ranges, Map<String, Long> bound, Random random,
+  private Feed feedFor(
+      InputSpec input,
+      Map<String, Given> given,
+      Map<String, ValueRange> ranges,
+      Map<String, Long> bound,
+      Random random,
       Map<String, Long> dims) {
     Given real = given.get(input.name());
     if (real != null) {
@@ -493,16 +634,29 @@ public final class Verifier implements AutoCloseable {
     }
     DataType type = input.dataType();
     if (type == null) {
-      throw OnnxTieException.badInput("input '" + input.name() + "' is a " + input.describe()
-          + "; onnx-tie synthesizes tensors only, and ONNX Runtime's Java API can only be fed tensors");
+      throw OnnxTieException.badInput(
+          "input '"
+              + input.name()
+              + "' is a "
+              + input.describe()
+              + "; onnx-tie synthesizes tensors only, and ONNX Runtime's Java API can only be fed tensors");
     }
     long[] shape = InputSynthesizer.shapeOf(input, dims, bound);
     long[] fallback = InputSynthesizer.defaultRange(type);
     ValueRange range = ranges.getOrDefault(input.name(), ValueRange.of(fallback[0], fallback[1]));
-    WellKnown known = options.ranges().containsKey(input.name()) ? null : WellKnown.of(input.name());
-    if (known == WellKnown.POSITION_IDS && (type == DataType.INT64 || type == DataType.INT32) && shape.length > 0) {
+    WellKnown known =
+        options.ranges().containsKey(input.name()) ? null : WellKnown.of(input.name());
+    if (known == WellKnown.POSITION_IDS
+        && (type == DataType.INT64 || type == DataType.INT32)
+        && shape.length > 0) {
       long length = shape[shape.length - 1];
-      return new Feed(input.name(), InputSynthesizer.positions(type, shape), false, "positions", null, new double[] {0, length});
+      return new Feed(
+          input.name(),
+          InputSynthesizer.positions(type, shape),
+          false,
+          "positions",
+          null,
+          new double[] {0, length});
     }
     if (known == WellKnown.ATTENTION_MASK) {
       range = ValueRange.of(1, 1);
@@ -511,11 +665,18 @@ public final class Verifier implements AutoCloseable {
     }
     if (InputSynthesizer.isFloating(type) || type == DataType.STRING) {
       HostTensor tensor = InputSynthesizer.synthesize(input.name(), type, shape, range, random);
-      return new Feed(input.name(), tensor, true, "random", null, type == DataType.STRING ? null : new double[] {range.low(), range.high()});
+      return new Feed(
+          input.name(),
+          tensor,
+          true,
+          "random",
+          null,
+          type == DataType.STRING ? null : new double[] {range.low(), range.high()});
     }
     long[] clipped = InputSynthesizer.clip(input.name(), type, range.longs(input.name(), type));
     HostTensor tensor = InputSynthesizer.synthesize(input.name(), type, shape, clipped, random);
-    return new Feed(input.name(), tensor, true, "random", null, new double[] {clipped[0], clipped[1]});
+    return new Feed(
+        input.name(), tensor, true, "random", null, new double[] {clipped[0], clipped[1]});
   }
 
   private static boolean fits(HostTensor tensor, InputSpec input) {
@@ -542,14 +703,27 @@ public final class Verifier implements AutoCloseable {
     for (int i = 0; i < used.size(); i++) {
       InputUsed input = used.get(i);
       if (input.name().equals(name) && input.model().equals("both")) {
-        used.set(i, new InputUsed(input.name(), input.dtype(), input.shape(), input.source(), input.low(), input.high(),
-            input.file(), model));
+        used.set(
+            i,
+            new InputUsed(
+                input.name(),
+                input.dtype(),
+                input.shape(),
+                input.source(),
+                input.low(),
+                input.high(),
+                input.file(),
+                model));
       }
     }
   }
 
-  /** Reads the data-set and file inputs once, checks them against the declarations, binds their dims. */
-  private Map<String, Given> givenInputs(List<InputSpec> inputsA, List<InputSpec> inputsB, Map<String, Long> fileDims) {
+  /**
+   * Reads the data-set and file inputs once, checks them against the declarations, binds their
+   * dims.
+   */
+  private Map<String, Given> givenInputs(
+      List<InputSpec> inputsA, List<InputSpec> inputsB, Map<String, Long> fileDims) {
     Map<String, InputSpec> specs = new LinkedHashMap<>();
     for (InputSpec input : inputsB) {
       specs.put(input.name(), input);
@@ -559,23 +733,33 @@ public final class Verifier implements AutoCloseable {
     }
     Map<String, Given> given = new LinkedHashMap<>();
     if (options.dataSet() != null) {
-      for (Map.Entry<String, DataItem> item : readDataSet(options.dataSet(), "input", typesOf(inputsA), true).entrySet()) {
+      for (Map.Entry<String, DataItem> item :
+          readDataSet(options.dataSet(), "input", typesOf(inputsA), true).entrySet()) {
         if (!(item.getValue().value() instanceof HostTensor tensor)) {
-          throw OnnxTieException.badInput("input '" + item.getKey() + "' in " + item.getValue().file() + " is a "
-              + item.getValue().value().describe() + "; ONNX Runtime's Java API can only be fed tensors");
+          throw OnnxTieException.badInput(
+              "input '"
+                  + item.getKey()
+                  + "' in "
+                  + item.getValue().file()
+                  + " is a "
+                  + item.getValue().value().describe()
+                  + "; ONNX Runtime's Java API can only be fed tensors");
         }
         given.put(item.getKey(), new Given(tensor, "data-set", item.getValue().file().toString()));
       }
     }
     for (Map.Entry<String, Path> file : options.inputs().entrySet()) {
-      given.put(file.getKey(), new Given(DataFiles.readTensor(file.getValue()), "file", file.getValue().toString()));
+      given.put(
+          file.getKey(),
+          new Given(DataFiles.readTensor(file.getValue()), "file", file.getValue().toString()));
     }
     for (Map.Entry<String, Given> entry : given.entrySet()) {
       InputSpec spec = specs.get(entry.getKey());
       HostTensor tensor = entry.getValue().tensor();
       String where = "input '" + entry.getKey() + "' from " + entry.getValue().file();
       if (spec.dataType() != null && spec.dataType() != tensor.type()) {
-        throw OnnxTieException.badInput(where + " is " + tensor.describe() + " but the model declares " + spec.describe());
+        throw OnnxTieException.badInput(
+            where + " is " + tensor.describe() + " but the model declares " + spec.describe());
       }
       List<Object> dims = spec.dims();
       long[] shape = tensor.shape();
@@ -583,19 +767,40 @@ public final class Verifier implements AutoCloseable {
         continue;
       }
       if (dims.size() != shape.length) {
-        throw OnnxTieException.badInput(where + " has rank " + shape.length + " (" + tensor.describe()
-            + ") but the model declares " + spec.describe());
+        throw OnnxTieException.badInput(
+            where
+                + " has rank "
+                + shape.length
+                + " ("
+                + tensor.describe()
+                + ") but the model declares "
+                + spec.describe());
       }
       for (int axis = 0; axis < shape.length; axis++) {
         Object dim = dims.get(axis);
         if (dim instanceof Long value && value != shape[axis]) {
-          throw OnnxTieException.badInput(where + " is " + tensor.describe() + " but the model declares " + spec.describe());
+          throw OnnxTieException.badInput(
+              where + " is " + tensor.describe() + " but the model declares " + spec.describe());
         }
         if (dim instanceof String symbol) {
-          Long fixed = options.dims().containsKey(symbol) ? options.dims().get(symbol) : fileDims.get(symbol);
+          Long fixed =
+              options.dims().containsKey(symbol)
+                  ? options.dims().get(symbol)
+                  : fileDims.get(symbol);
           if (fixed != null && fixed != shape[axis]) {
-            throw OnnxTieException.badInput(where + " has " + symbol + " = " + shape[axis] + " but " + symbol + " is "
-                + fixed + (options.dims().containsKey(symbol) ? " in the dims option" : " in another input file"));
+            throw OnnxTieException.badInput(
+                where
+                    + " has "
+                    + symbol
+                    + " = "
+                    + shape[axis]
+                    + " but "
+                    + symbol
+                    + " is "
+                    + fixed
+                    + (options.dims().containsKey(symbol)
+                        ? " in the dims option"
+                        : " in another input file"));
           }
           fileDims.put(symbol, shape[axis]);
         }
@@ -618,16 +823,27 @@ public final class Verifier implements AutoCloseable {
         }
       }
     }
-    for (String name : concat(List.copyOf(options.inputs().keySet()), List.copyOf(options.ranges().keySet()))) {
+    for (String name :
+        concat(List.copyOf(options.inputs().keySet()), List.copyOf(options.ranges().keySet()))) {
       if (!names.contains(name)) {
-        throw OnnxTieException.badInput("'" + name + "' is no input of the model" + (inputsB.isEmpty() ? "" : "s")
-            + " that needs feeding; valid: " + (names.isEmpty() ? "(none)" : String.join(", ", names)));
+        throw OnnxTieException.badInput(
+            "'"
+                + name
+                + "' is no input of the model"
+                + (inputsB.isEmpty() ? "" : "s")
+                + " that needs feeding; valid: "
+                + (names.isEmpty() ? "(none)" : String.join(", ", names)));
       }
     }
     for (String symbol : options.dims().keySet()) {
       if (!symbols.contains(symbol)) {
-        throw OnnxTieException.badInput("dim '" + symbol + "' is no symbolic dim of the inputs; valid: "
-            + (symbols.isEmpty() ? "(none: every input dim is fixed)" : String.join(", ", symbols)));
+        throw OnnxTieException.badInput(
+            "dim '"
+                + symbol
+                + "' is no symbolic dim of the inputs; valid: "
+                + (symbols.isEmpty()
+                    ? "(none: every input dim is fixed)"
+                    : String.join(", ", symbols)));
       }
     }
   }
@@ -642,22 +858,24 @@ public final class Verifier implements AutoCloseable {
   private record DataItem(Value value, Path file) {}
 
   /**
-   * Reads {@code kind_N.pb} files of an ONNX test-layout folder, matched to the declared names by the
-   * name in the file, or by N when that name is empty or unknown. Unmatched files are bad input for
-   * inputs; for outputs they are kept under {@code output_N}, to be reported as missing.
+   * Reads {@code kind_N.pb} files of an ONNX test-layout folder, matched to the declared names by
+   * the name in the file, or by N when that name is empty or unknown. Unmatched files are bad input
+   * for inputs; for outputs they are kept under {@code output_N}, to be reported as missing.
    */
-  private static Map<String, DataItem> readDataSet(Path folder, String kind, Map<String, TypeProto> declared, boolean strict) {
+  private static Map<String, DataItem> readDataSet(
+      Path folder, String kind, Map<String, TypeProto> declared, boolean strict) {
     if (!Files.isDirectory(folder)) {
       throw OnnxTieException.badInput("data set " + folder + " is not a folder");
     }
     Map<Integer, Path> files = new TreeMap<>();
     try (Stream<Path> listing = Files.list(folder)) {
-      listing.forEach(file -> {
-        Matcher matcher = DATA_FILE.matcher(file.getFileName().toString());
-        if (matcher.matches() && matcher.group(1).equals(kind)) {
-          files.put(Integer.parseInt(matcher.group(2)), file);
-        }
-      });
+      listing.forEach(
+          file -> {
+            Matcher matcher = DATA_FILE.matcher(file.getFileName().toString());
+            if (matcher.matches() && matcher.group(1).equals(kind)) {
+              files.put(Integer.parseInt(matcher.group(2)), file);
+            }
+          });
     } catch (IOException | NumberFormatException e) {
       throw OnnxTieException.badInput("cannot list data set " + folder + ": " + e.getMessage(), e);
     }
@@ -666,11 +884,21 @@ public final class Verifier implements AutoCloseable {
     for (Map.Entry<Integer, Path> entry : files.entrySet()) {
       Path file = entry.getValue();
       String named = DataFiles.nameIn(file);
-      String target = declared.containsKey(named) ? named : entry.getKey() < names.size() ? names.get(entry.getKey()) : null;
+      String target =
+          declared.containsKey(named)
+              ? named
+              : entry.getKey() < names.size() ? names.get(entry.getKey()) : null;
       if (target == null) {
         if (strict) {
-          throw OnnxTieException.badInput(file + (named.isEmpty() ? "" : " holds '" + named + "', which") + " matches no "
-              + kind + " of the model; " + kind + "s: " + (names.isEmpty() ? "(none)" : String.join(", ", names)));
+          throw OnnxTieException.badInput(
+              file
+                  + (named.isEmpty() ? "" : " holds '" + named + "', which")
+                  + " matches no "
+                  + kind
+                  + " of the model; "
+                  + kind
+                  + "s: "
+                  + (names.isEmpty() ? "(none)" : String.join(", ", names)));
         }
         target = kind + "_" + entry.getKey();
       }
@@ -686,15 +914,29 @@ public final class Verifier implements AutoCloseable {
     return "run " + (run + 1) + " of " + runs + " (" + session + ")";
   }
 
-  private List<OutputComparison> compareOutputs(List<String> names, Map<String, Value> a, Map<String, Value> b, String errorB) {
+  private List<OutputComparison> compareOutputs(
+      List<String> names, Map<String, Value> a, Map<String, Value> b, String errorB) {
     Comparator comparator = new Comparator(options.atol(), options.rtol());
     List<OutputComparison> comparisons = new ArrayList<>();
     for (String name : names) {
       if (errorB != null) {
         Value expected = a.get(name);
-        comparisons.add(new OutputComparison(name, Status.ERROR, expected == null ? null : expected.describe(), null,
-            expected instanceof HostTensor tensor ? tensor.shape() : null, null, 0, 0, 0, 0, true, false, "model b failed: " + errorB,
-            List.of()));
+        comparisons.add(
+            new OutputComparison(
+                name,
+                Status.ERROR,
+                expected == null ? null : expected.describe(),
+                null,
+                expected instanceof HostTensor tensor ? tensor.shape() : null,
+                null,
+                0,
+                0,
+                0,
+                0,
+                true,
+                false,
+                "model b failed: " + errorB,
+                List.of()));
       } else {
         comparisons.add(comparator.compare(name, a.get(name), b.get(name)));
       }
@@ -720,30 +962,41 @@ public final class Verifier implements AutoCloseable {
     return types;
   }
 
-  private static List<InterfaceDifference> interfaceDifferences(String kind, Map<String, TypeProto> a, Map<String, TypeProto> b) {
+  private static List<InterfaceDifference> interfaceDifferences(
+      String kind, Map<String, TypeProto> a, Map<String, TypeProto> b) {
     List<InterfaceDifference> differences = new ArrayList<>();
     for (Map.Entry<String, TypeProto> entry : a.entrySet()) {
       TypeProto other = b.get(entry.getKey());
       String typeA = InputSynthesizer.describeType(entry.getValue());
       if (other == null) {
-        differences.add(new InterfaceDifference(kind, entry.getKey(), typeA, null, "only model a has it"));
+        differences.add(
+            new InterfaceDifference(kind, entry.getKey(), typeA, null, "only model a has it"));
         continue;
       }
       String problem = typeDifference(entry.getValue(), other);
       if (problem != null) {
-        differences.add(new InterfaceDifference(kind, entry.getKey(), typeA, InputSynthesizer.describeType(other), problem));
+        differences.add(
+            new InterfaceDifference(
+                kind, entry.getKey(), typeA, InputSynthesizer.describeType(other), problem));
       }
     }
     for (Map.Entry<String, TypeProto> entry : b.entrySet()) {
       if (!a.containsKey(entry.getKey())) {
-        differences.add(new InterfaceDifference(kind, entry.getKey(), null, InputSynthesizer.describeType(entry.getValue()),
-            "only model b has it"));
+        differences.add(
+            new InterfaceDifference(
+                kind,
+                entry.getKey(),
+                null,
+                InputSynthesizer.describeType(entry.getValue()),
+                "only model b has it"));
       }
     }
     return differences;
   }
 
-  /** What differs between two declared types, ignoring the names of symbolic dims; null if nothing. */
+  /**
+   * What differs between two declared types, ignoring the names of symbolic dims; null if nothing.
+   */
   private static String typeDifference(TypeProto a, TypeProto b) {
     if (a.getValueCase() != b.getValueCase()) {
       return "kind differs";
@@ -771,5 +1024,4 @@ public final class Verifier implements AutoCloseable {
     }
     return null;
   }
-
 }

@@ -9,17 +9,18 @@ import java.util.Map;
 /**
  * What a verification feeds the models and how it judges their outputs.
  *
- * @param seed seed of the first run's synthesized inputs; run {@code i} (from 0) uses {@code seed + i}
- * @param dims values for symbolic dimensions, by {@code dim_param} name; a symbolic dim not named here
- *     gets {@link InputSynthesizer#BATCH_DIM} when its name contains "batch", else {@link
+ * @param seed seed of the first run's synthesized inputs; run {@code i} (from 0) uses {@code seed +
+ *     i}
+ * @param dims values for symbolic dimensions, by {@code dim_param} name; a symbolic dim not named
+ *     here gets {@link InputSynthesizer#BATCH_DIM} when its name contains "batch", else {@link
  *     InputSynthesizer#OTHER_DIM}
- * @param ranges value ranges for synthesized inputs, by input name: {@code [lo, hi)}, so {@code 0:1000}
- *     draws 0..999 (integers) or values in [0.0, 1000.0) (floating point), and {@code lo == hi} is
- *     the fixed value lo; overrides the range {@link InputSynthesizer#inferRanges} infers
- * @param inputs real data by input name: a {@code .npy} file or an ONNX {@code TensorProto} {@code .pb}
- *     file; the same data is used in every run
- * @param dataSet a folder in ONNX test layout ({@code input_0.pb}, ...) whose tensors feed the inputs
- *     it names (by TensorProto name, or by position when names are empty); null for none
+ * @param ranges value ranges for synthesized inputs, by input name: {@code [lo, hi)}, so {@code
+ *     0:1000} draws 0..999 (integers) or values in [0.0, 1000.0) (floating point), and {@code lo ==
+ *     hi} is the fixed value lo; overrides the range {@link InputSynthesizer#inferRanges} infers
+ * @param inputs real data by input name: a {@code .npy} file or an ONNX {@code TensorProto} {@code
+ *     .pb} file; the same data is used in every run
+ * @param dataSet a folder in ONNX test layout ({@code input_0.pb}, ...) whose tensors feed the
+ *     inputs it names (by TensorProto name, or by position when names are empty); null for none
  * @param runs how many input sets to run, at least 1
  * @param provider the execution provider to ask for
  * @param optLevel ONNX Runtime's graph optimization level for both sessions
@@ -28,7 +29,8 @@ import java.util.Map;
  * @param disablePrepacking create sessions with {@code session.disable_prepacking=1}, the setting
  *     under which the gemm form saves ONNX Runtime memory
  * @param outputs the outputs to compare, by name; empty for all
- * @param allowEmpty accept a verification that compares no element (every output empty, e.g. a dim of 0)
+ * @param allowEmpty accept a verification that compares no element (every output empty, e.g. a dim
+ *     of 0)
  * @param loadAsIs let ONNX Runtime load single-file models as they are (holding their weights twice
  *     while it loads, as a user's session of the file does) rather than from a page-aligned copy
  *     whose weights it maps ({@code model.MappableCopy})
@@ -51,35 +53,39 @@ public record VerifyOptions(
 
   /** The default seed: fixed, so that a verification is reproducible. */
   public static final long DEFAULT_SEED = 42;
+
   /** The default absolute and relative tolerance. */
   public static final double DEFAULT_TOLERANCE = 1e-5;
 
   /**
    * Validates and copies the maps (their iteration order is kept).
    *
-   * @throws OnnxTieException (bad input) for runs below 1, negative or NaN tolerances, a negative dim,
-   *     or a range whose low end is not below its high end
+   * @throws OnnxTieException (bad input) for runs below 1, negative or NaN tolerances, a negative
+   *     dim, or a range whose low end is not below its high end
    */
   public VerifyOptions {
     dims = copy(dims);
     inputs = copy(inputs);
     ranges = copy(ranges);
-    ranges.forEach((name, range) -> {
-      if (range == null) {
-        throw OnnxTieException.badInput("range for input '" + name + "' is missing");
-      }
-    });
+    ranges.forEach(
+        (name, range) -> {
+          if (range == null) {
+            throw OnnxTieException.badInput("range for input '" + name + "' is missing");
+          }
+        });
     outputs = outputs == null ? java.util.List.of() : java.util.List.copyOf(outputs);
     for (Map.Entry<String, Long> dim : dims.entrySet()) {
       if (dim.getValue() == null || dim.getValue() < 0) {
-        throw OnnxTieException.badInput("dim '" + dim.getKey() + "' must be a number >= 0, not " + dim.getValue());
+        throw OnnxTieException.badInput(
+            "dim '" + dim.getKey() + "' must be a number >= 0, not " + dim.getValue());
       }
     }
     if (runs < 1) {
       throw OnnxTieException.badInput("runs must be at least 1, not " + runs);
     }
     if (!(atol >= 0) || !(rtol >= 0)) {
-      throw OnnxTieException.badInput("tolerances must be numbers >= 0, not atol=" + atol + " rtol=" + rtol);
+      throw OnnxTieException.badInput(
+          "tolerances must be numbers >= 0, not atol=" + atol + " rtol=" + rtol);
     }
     if (provider == null || optLevel == null) {
       throw new IllegalArgumentException("provider and optLevel must not be null");
@@ -91,23 +97,63 @@ public record VerifyOptions(
   }
 
   /**
-   * The defaults: seed {@value #DEFAULT_SEED}, no dims, ranges or files, one run, {@link Provider#AUTO},
-   * {@link OptLevel#ALL}, atol = rtol = {@value #DEFAULT_TOLERANCE}.
+   * The defaults: seed {@value #DEFAULT_SEED}, no dims, ranges or files, one run, {@link
+   * Provider#AUTO}, {@link OptLevel#ALL}, atol = rtol = {@value #DEFAULT_TOLERANCE}.
    */
   public static VerifyOptions defaults() {
-    return new VerifyOptions(DEFAULT_SEED, Map.of(), Map.of(), Map.of(), null, 1, Provider.AUTO, OptLevel.ALL,
-        DEFAULT_TOLERANCE, DEFAULT_TOLERANCE, false,
-        java.util.List.of(), false, false);
+    return new VerifyOptions(
+        DEFAULT_SEED,
+        Map.of(),
+        Map.of(),
+        Map.of(),
+        null,
+        1,
+        Provider.AUTO,
+        OptLevel.ALL,
+        DEFAULT_TOLERANCE,
+        DEFAULT_TOLERANCE,
+        false,
+        java.util.List.of(),
+        false,
+        false);
   }
 
   /** A copy with another seed. */
   public VerifyOptions withSeed(long newSeed) {
-    return new VerifyOptions(newSeed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        newSeed,
+        dims,
+        ranges,
+        inputs,
+        dataSet,
+        runs,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy with these symbolic dimension values (replacing the previous ones). */
   public VerifyOptions withDims(Map<String, Long> newDims) {
-    return new VerifyOptions(seed, newDims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        newDims,
+        ranges,
+        inputs,
+        dataSet,
+        runs,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy with one more symbolic dimension value. */
@@ -119,14 +165,34 @@ public record VerifyOptions(
 
   /** A copy with these value ranges (replacing the previous ones). */
   public VerifyOptions withRanges(Map<String, ValueRange> newRanges) {
-    return new VerifyOptions(seed, dims, newRanges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        newRanges,
+        inputs,
+        dataSet,
+        runs,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy with one more value range, {@code lo} inclusive, {@code hi} exclusive. */
   public VerifyOptions withRange(String input, long lo, long hi) {
     if (lo > hi) {
-      throw OnnxTieException.badInput("range for input '" + input + "' must have lo <= hi, not " + lo + ":" + hi
-          + " (lo inclusive, hi exclusive; lo = hi: the fixed value lo)");
+      throw OnnxTieException.badInput(
+          "range for input '"
+              + input
+              + "' must have lo <= hi, not "
+              + lo
+              + ":"
+              + hi
+              + " (lo inclusive, hi exclusive; lo = hi: the fixed value lo)");
     }
     return withRange(input, ValueRange.of(lo, hi));
   }
@@ -140,7 +206,21 @@ public record VerifyOptions(
 
   /** A copy with these input files (replacing the previous ones). */
   public VerifyOptions withInputs(Map<String, Path> newInputs) {
-    return new VerifyOptions(seed, dims, ranges, newInputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        newInputs,
+        dataSet,
+        runs,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy with one more input file ({@code .npy} or {@code .pb}). */
@@ -152,49 +232,172 @@ public record VerifyOptions(
 
   /** A copy that reads inputs from a folder in ONNX test layout (null for none). */
   public VerifyOptions withDataSet(Path folder) {
-    return new VerifyOptions(seed, dims, ranges, inputs, folder, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        inputs,
+        folder,
+        runs,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy with another number of runs. */
   public VerifyOptions withRuns(int newRuns) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, newRuns, provider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        inputs,
+        dataSet,
+        newRuns,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy with another execution provider. */
   public VerifyOptions withProvider(Provider newProvider) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, newProvider, optLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        inputs,
+        dataSet,
+        runs,
+        newProvider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy with another optimization level. */
   public VerifyOptions withOptLevel(OptLevel newOptLevel) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, newOptLevel, atol, rtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        inputs,
+        dataSet,
+        runs,
+        provider,
+        newOptLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy with prepacking on or off. */
   public VerifyOptions withDisablePrepacking(boolean disable) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disable, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        inputs,
+        dataSet,
+        runs,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disable,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy that compares only these outputs (empty: all). */
   public VerifyOptions withOutputs(java.util.List<String> newOutputs) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, newOutputs,
-        allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        inputs,
+        dataSet,
+        runs,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        newOutputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy that accepts (or not) a verification comparing no element. */
   public VerifyOptions withAllowEmpty(boolean allow) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs,
-        allow, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        inputs,
+        dataSet,
+        runs,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allow,
+        loadAsIs);
   }
 
   /** A copy with other tolerances. */
   public VerifyOptions withTolerance(double newAtol, double newRtol) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, newAtol, newRtol, disablePrepacking, outputs, allowEmpty, loadAsIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        inputs,
+        dataSet,
+        runs,
+        provider,
+        optLevel,
+        newAtol,
+        newRtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        loadAsIs);
   }
 
   /** A copy that loads single-file models as they are (or, by default, from a mapped copy). */
   public VerifyOptions withLoadAsIs(boolean asIs) {
-    return new VerifyOptions(seed, dims, ranges, inputs, dataSet, runs, provider, optLevel, atol, rtol, disablePrepacking, outputs,
-        allowEmpty, asIs);
+    return new VerifyOptions(
+        seed,
+        dims,
+        ranges,
+        inputs,
+        dataSet,
+        runs,
+        provider,
+        optLevel,
+        atol,
+        rtol,
+        disablePrepacking,
+        outputs,
+        allowEmpty,
+        asIs);
   }
 }

@@ -15,9 +15,9 @@ import java.util.Map;
  * Plain records, serializable with Gson ({@link #toJson()}); the CLI renders the api's view of it
  * ({@code dev.onnxtie.api.Verification}) as a table for people.
  *
- * <p>Side A is the reference: the first model of {@link Verifier#compare}, or the expected outputs of
- * {@link Verifier#againstExpected}. Side B is the model under test. An element is out of tolerance
- * only when it is beyond both {@code atol} and {@code rtol * |A|}.
+ * <p>Side A is the reference: the first model of {@link Verifier#compare}, or the expected outputs
+ * of {@link Verifier#againstExpected}. Side B is the model under test. An element is out of
+ * tolerance only when it is beyond both {@code atol} and {@code rtol * |A|}.
  *
  * @param a the reference: model A's path, or the data-set folder of the expected outputs
  * @param b the model under test
@@ -49,9 +49,21 @@ public record VerifyReport(
    * reports it under the path it is then renamed to.
    */
   public VerifyReport withB(String newB) {
-    List<SessionInfo> renamed = sessions.stream()
-        .map(s -> s.model().equals(b) ? new SessionInfo(newB, s.provider(), s.rssGrowthBytes(), s.mappedBytes(), s.memoryMethod()) : s).toList();
-    return new VerifyReport(a, newB, provider, optLevel, atol, rtol, dims, renamed, interfaceDifferences, runs, notes);
+    List<SessionInfo> renamed =
+        sessions.stream()
+            .map(
+                s ->
+                    s.model().equals(b)
+                        ? new SessionInfo(
+                            newB,
+                            s.provider(),
+                            s.rssGrowthBytes(),
+                            s.mappedBytes(),
+                            s.memoryMethod())
+                        : s)
+            .toList();
+    return new VerifyReport(
+        a, newB, provider, optLevel, atol, rtol, dims, renamed, interfaceDifferences, runs, notes);
   }
 
   /** How one output compared. */
@@ -93,16 +105,17 @@ public record VerifyReport(
    *     the session was created, in bytes, measured as {@code memoryMethod} says; negative when the
    *     process released more than the session took; null where /proc is not available
    * @param mappedBytes bytes of weights ONNX Runtime loaded from a page-aligned external-data copy
-   *     of a single-file model, mapped instead of copied (see {@code model.MappableCopy}); null when
-   *     it loaded the model as it is
-   * @param memoryMethod how {@code rssGrowthBytes} was measured: {@code fresh-process} (a session of
-   *     the same model, created the same way in a fresh Java process after a warm-up session: the
-   *     same file gives the same figure, whatever ran before: the sessions of a comparison), or
-   *     {@code in-process} (a model run against expected outputs, or where that process could not be
-   *     started; then the figure depends on what this process ran before: memory freed by an earlier
-   *     session is reused)
+   *     of a single-file model, mapped instead of copied (see {@code model.MappableCopy}); null
+   *     when it loaded the model as it is
+   * @param memoryMethod how {@code rssGrowthBytes} was measured: {@code fresh-process} (a session
+   *     of the same model, created the same way in a fresh Java process after a warm-up session:
+   *     the same file gives the same figure, whatever ran before: the sessions of a comparison), or
+   *     {@code in-process} (a model run against expected outputs, or where that process could not
+   *     be started; then the figure depends on what this process ran before: memory freed by an
+   *     earlier session is reused)
    */
-  public record SessionInfo(String model, String provider, Long rssGrowthBytes, Long mappedBytes, String memoryMethod) {}
+  public record SessionInfo(
+      String model, String provider, Long rssGrowthBytes, Long mappedBytes, String memoryMethod) {}
 
   /**
    * An input or output the two models declare differently.
@@ -128,7 +141,15 @@ public record VerifyReport(
    * @param model which models got it: {@code both}, {@code a} or {@code b} (when the models declare
    *     it differently, each gets its own)
    */
-  public record InputUsed(String name, String dtype, long[] shape, String source, Double low, Double high, String file, String model) {
+  public record InputUsed(
+      String name,
+      String dtype,
+      long[] shape,
+      String source,
+      Double low,
+      Double high,
+      String file,
+      String model) {
     /** The name, dtype, shape and source, e.g. {@code x float[2, 5] random}. */
     @Override
     public String toString() {
@@ -180,22 +201,42 @@ public record VerifyReport(
     /** Every field on one line, for logs and assertion messages. */
     @Override
     public String toString() {
-      return name + " " + status.label() + " " + dtypeA + Arrays.toString(shapeA) + " vs " + dtypeB + Arrays.toString(shapeB)
-          + " maxAbs=" + maxAbsDiff + " maxRel=" + maxRelDiff + " bad=" + outOfTolerance + "/" + elements
-          + " nanInf=" + nanInfMatch + " bitwise=" + bitwiseIdentical + (detail == null ? "" : " (" + detail + ")");
+      return name
+          + " "
+          + status.label()
+          + " "
+          + dtypeA
+          + Arrays.toString(shapeA)
+          + " vs "
+          + dtypeB
+          + Arrays.toString(shapeB)
+          + " maxAbs="
+          + maxAbsDiff
+          + " maxRel="
+          + maxRelDiff
+          + " bad="
+          + outOfTolerance
+          + "/"
+          + elements
+          + " nanInf="
+          + nanInfMatch
+          + " bitwise="
+          + bitwiseIdentical
+          + (detail == null ? "" : " (" + detail + ")");
     }
   }
 
   /**
-   * One bin of a histogram of |A - B|: the elements with {@code lower <= |A - B| < upper}, except the
-   * first bin (exactly 0: {@code lower = upper = 0}) and the second ({@code 0 < |A - B| < upper}); an
-   * element NaN on both sides, or the same Inf on both, counts as 0.
+   * One bin of a histogram of |A - B|: the elements with {@code lower <= |A - B| < upper}, except
+   * the first bin (exactly 0: {@code lower = upper = 0}) and the second ({@code 0 < |A - B| <
+   * upper}); an element NaN on both sides, or the same Inf on both, counts as 0.
    *
-   * @param label the bin as people read it: {@code 0}, {@code <1e-12}, the decade's lower edge such as
-   *     {@code 1e-7}, {@code >=1e3}, or {@code NaN/Inf} (NaN or Inf on one side only, or Infs of
+   * @param label the bin as people read it: {@code 0}, {@code <1e-12}, the decade's lower edge such
+   *     as {@code 1e-7}, {@code >=1e3}, or {@code NaN/Inf} (NaN or Inf on one side only, or Infs of
    *     opposite sign)
    * @param lower the lower bound; null for the NaN/Inf bin
-   * @param upper the upper bound (exclusive); null for the last bin of numbers (no bound) and the NaN/Inf bin
+   * @param upper the upper bound (exclusive); null for the last bin of numbers (no bound) and the
+   *     NaN/Inf bin
    * @param count the elements in the bin
    */
   public record Bin(String label, Double lower, Double upper, long count) {}
@@ -209,10 +250,13 @@ public record VerifyReport(
    * @param outputs one comparison per output of either side
    * @param errorB model B's run-time failure on these inputs, one line; null when it ran
    */
-  public record Run(int index, Long seed, List<InputUsed> inputs, List<OutputComparison> outputs, String errorB) {
+  public record Run(
+      int index, Long seed, List<InputUsed> inputs, List<OutputComparison> outputs, String errorB) {
     /** True when model B ran and every output matched. */
     public boolean passed() {
-      return errorB == null && !outputs.isEmpty() && outputs.stream().allMatch(OutputComparison::passed);
+      return errorB == null
+          && !outputs.isEmpty()
+          && outputs.stream().allMatch(OutputComparison::passed);
     }
   }
 

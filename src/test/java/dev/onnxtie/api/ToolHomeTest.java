@@ -18,7 +18,8 @@ class ToolHomeTest {
   void theParentOnlyOfTargetOrLib() {
     assertEquals(Path.of("/repo"), OnnxTie.toolHome(Path.of("/repo/target/onnx-tie-cli.jar")));
     assertEquals(Path.of("/repo"), OnnxTie.toolHome(Path.of("/repo/target/classes")));
-    assertEquals(Path.of("/opt/onnx-tie"), OnnxTie.toolHome(Path.of("/opt/onnx-tie/lib/onnx-tie.jar")));
+    assertEquals(
+        Path.of("/opt/onnx-tie"), OnnxTie.toolHome(Path.of("/opt/onnx-tie/lib/onnx-tie.jar")));
     assertEquals(Path.of("/tmp"), OnnxTie.toolHome(Path.of("/tmp/x.jar")));
   }
 
@@ -26,7 +27,9 @@ class ToolHomeTest {
   void aJarInAnotherFolderLeavesTheOutputBesideTheInput() throws Exception {
     Path models = Files.createDirectories(dir.resolve("models"));
     Path jar = Files.createDirectories(dir.resolve("tools")).resolve("x.jar");
-    assertEquals(models.resolve("m-tied.onnx").toString(), OnnxTie.tiedName(models.resolve("m.onnx"), OnnxTie.toolHome(jar)));
+    assertEquals(
+        models.resolve("m-tied.onnx").toString(),
+        OnnxTie.tiedName(models.resolve("m.onnx"), OnnxTie.toolHome(jar)));
     // a model inside the tool's folder: the output goes in the current folder
     Path own = Files.createDirectories(dir.resolve("tools/samples"));
     assertEquals("m-tied.onnx", OnnxTie.tiedName(own.resolve("m.onnx"), OnnxTie.toolHome(jar)));

@@ -26,7 +26,10 @@ import picocli.CommandLine.Model.ArgSpec;
  */
 class AdviceTest {
   static final Path GPT2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
-  static final Pattern FIX = Pattern.compile("fix: (onnx-tie rewrite \\S+ \\S+(?: --shared-data)?(?: --form gemm)?)$", Pattern.MULTILINE);
+  static final Pattern FIX =
+      Pattern.compile(
+          "fix: (onnx-tie rewrite \\S+ \\S+(?: --shared-data)?(?: --form gemm)?)$",
+          Pattern.MULTILINE);
 
   @TempDir Path dir;
 
@@ -59,15 +62,27 @@ class AdviceTest {
     assertEquals(1, check.code(), check.out());
     String fix = fixOf(check);
     assertEquals("onnx-tie rewrite " + GPT2 + " model-tied.onnx", fix);
-    // the command as a user runs it, from a folder of their own (the JVM's own folder is the repository)
-    List<String> command = new ArrayList<>(List.of(NothingLeftBehindTest.JAVA, "-cp", NothingLeftBehindTest.CLASS_PATH, "dev.onnxtie.cli.OnnxTieCli"));
+    // the command as a user runs it, from a folder of their own (the JVM's own folder is the
+    // repository)
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                NothingLeftBehindTest.JAVA,
+                "-cp",
+                NothingLeftBehindTest.CLASS_PATH,
+                "dev.onnxtie.cli.OnnxTieCli"));
     command.addAll(List.of(fix.substring("onnx-tie ".length()).split(" ")));
-    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile())
-        .start();
+    Process process =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("out.txt").toFile())
+            .start();
     assertTrue(process.waitFor(180, TimeUnit.SECONDS));
     assertEquals(0, process.exitValue(), Files.readString(dir.resolve("out.txt")));
     assertEquals(0, Cli.run("check", dir.resolve("model-tied.onnx").toString()).code());
-    assertFalse(Files.exists(GPT2.resolveSibling("model-tied.onnx")), "nothing written beside the sample");
+    assertFalse(
+        Files.exists(GPT2.resolveSibling("model-tied.onnx")), "nothing written beside the sample");
   }
 
   @Test
@@ -76,11 +91,16 @@ class AdviceTest {
     Path own = Files.createDirectories(dir.resolve("own"));
     Path model = own.resolve("m.onnx");
     assertEquals(own.resolve("m-tied.onnx").toString(), OnnxTie.tiedName(model, tool));
-    assertEquals("m-tied.onnx", OnnxTie.tiedName(tool.resolve("m.onnx"), tool), "inside the tool's folder");
+    assertEquals(
+        "m-tied.onnx", OnnxTie.tiedName(tool.resolve("m.onnx"), tool), "inside the tool's folder");
     Path readOnly = Files.createDirectories(dir.resolve("read-only"));
-    Files.setPosixFilePermissions(readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+    Files.setPosixFilePermissions(
+        readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
     if (!Files.isWritable(readOnly)) { // root may write anywhere
-      assertEquals("m-tied.onnx", OnnxTie.tiedName(readOnly.resolve("m.onnx"), tool), "a folder the user cannot write");
+      assertEquals(
+          "m-tied.onnx",
+          OnnxTie.tiedName(readOnly.resolve("m.onnx"), tool),
+          "a folder the user cannot write");
     }
   }
 
@@ -91,7 +111,8 @@ class AdviceTest {
     Cli check = Cli.run("check", tied.toString(), "--transposed-ties");
     assertEquals(1, check.code(), check.out());
     String fix = fixOf(check);
-    assertEquals("onnx-tie rewrite " + tied + " " + dir.resolve("tied-tied.onnx") + " --form gemm", fix);
+    assertEquals(
+        "onnx-tie rewrite " + tied + " " + dir.resolve("tied-tied.onnx") + " --form gemm", fix);
     Cli fixed = runSuggested(fix);
     assertEquals(0, fixed.code(), fixed.err());
     Cli again = Cli.run("check", dir.resolve("tied-tied.onnx").toString(), "--transposed-ties");
@@ -100,7 +121,9 @@ class AdviceTest {
 
   @Test
   void untiedDuplicatesAndTransposedTiesGetOneCommandForBoth() throws Exception {
-    Path model = Files.copy(TestModels.samples().resolve("dynamo_tied/model.onnx"), dir.resolve("model.onnx"));
+    Path model =
+        Files.copy(
+            TestModels.samples().resolve("dynamo_tied/model.onnx"), dir.resolve("model.onnx"));
     Cli check = Cli.run("check", model.toString(), "--transposed-ties");
     assertEquals(1, check.code(), check.out());
     String fix = fixOf(check);
@@ -113,25 +136,29 @@ class AdviceTest {
 
   @Test
   void everyHelpListsEveryExitCodeAndBreaksNoWord() {
-    for (String command : List.of("", "inspect", "rewrite", "verify", "check", "insert", "report", "completion")) {
+    for (String command :
+        List.of("", "inspect", "rewrite", "verify", "check", "insert", "report", "completion")) {
       Cli help = command.isEmpty() ? Cli.run("--help") : Cli.run(command, "--help");
       assertEquals(0, help.code(), command);
       for (String code : Specs.EXIT_CODES) {
-        assertTrue(help.out().contains(code + "\n") || help.out().contains(code + System.lineSeparator()), command + ": " + code + " in " + help.out());
+        assertTrue(
+            help.out().contains(code + "\n") || help.out().contains(code + System.lineSeparator()),
+            command + ": " + code + " in " + help.out());
       }
     }
     // each word of each description appears whole in the help: picocli's wrapping never splits it
     for (String name : List.of("inspect", "rewrite", "verify", "check", "insert", "report")) {
       Cli help = Cli.run(name, "--help");
       List<String> words = new ArrayList<>();
-      CommandLine.Model.CommandSpec spec = switch (name) {
-        case "inspect" -> new InspectCommand(new OnnxTieCli()).spec;
-        case "rewrite" -> new RewriteCommand(new OnnxTieCli()).spec;
-        case "verify" -> new VerifyCommand(new OnnxTieCli()).spec;
-        case "check" -> new CheckCommand(new OnnxTieCli()).spec;
-        case "report" -> new ReportCommand(new OnnxTieCli()).spec;
-        default -> new InsertCommand().spec;
-      };
+      CommandLine.Model.CommandSpec spec =
+          switch (name) {
+            case "inspect" -> new InspectCommand(new OnnxTieCli()).spec;
+            case "rewrite" -> new RewriteCommand(new OnnxTieCli()).spec;
+            case "verify" -> new VerifyCommand(new OnnxTieCli()).spec;
+            case "check" -> new CheckCommand(new OnnxTieCli()).spec;
+            case "report" -> new ReportCommand(new OnnxTieCli()).spec;
+            default -> new InsertCommand().spec;
+          };
       for (ArgSpec arg : spec.args()) {
         for (String line : arg.description()) {
           words.addAll(List.of(line.replace("${DEFAULT-VALUE}", "").split("\\s+")));
@@ -140,10 +167,13 @@ class AdviceTest {
       for (String line : spec.usageMessage().description()) {
         words.addAll(List.of(line.split("\\s+")));
       }
-      List<String> split = words.stream().filter(word -> !word.isEmpty() && !help.out().contains(word)).toList();
+      List<String> split =
+          words.stream().filter(word -> !word.isEmpty() && !help.out().contains(word)).toList();
       assertEquals(List.of(), split, name + ": these words are split in\n" + help.out());
       // report writes a page, not --json
-      assertTrue(name.equals("report") || help.out().contains("(schema: schemas/onnx-tie.schema.json)"), help.out());
+      assertTrue(
+          name.equals("report") || help.out().contains("(schema: schemas/onnx-tie.schema.json)"),
+          help.out());
     }
   }
 
@@ -151,7 +181,9 @@ class AdviceTest {
   void aMisspeltCommandGetsOneLineWithTheSuggestion() {
     Cli typo = Cli.run("rewite", "x", "y");
     assertEquals(2, typo.code());
-    assertEquals("onnx-tie: unknown command 'rewite'. Did you mean: onnx-tie rewrite or onnx-tie report?", typo.err().strip());
+    assertEquals(
+        "onnx-tie: unknown command 'rewite'. Did you mean: onnx-tie rewrite or onnx-tie report?",
+        typo.err().strip());
     assertFalse(typo.err().contains("Unmatched"), typo.err());
   }
 
@@ -159,7 +191,10 @@ class AdviceTest {
   void aFolderOfFoldersSaysSubFoldersAreNotSearchedAndNamesOneThatWorks() {
     Cli inspect = Cli.run("inspect", TestModels.samples().toString());
     assertEquals(2, inspect.code());
-    Matcher named = Pattern.compile("sub-folders are not searched: name one that holds models, such as (\\S+)\\)").matcher(inspect.err());
+    Matcher named =
+        Pattern.compile(
+                "sub-folders are not searched: name one that holds models, such as (\\S+)\\)")
+            .matcher(inspect.err());
     assertTrue(named.find(), inspect.err());
     assertEquals(0, Cli.run("inspect", named.group(1)).code(), "the folder it names holds models");
   }

@@ -17,15 +17,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code fix:} line of check is a command a POSIX shell runs as printed and that makes the
- * same check pass: its paths are quoted where needed, it carries the options the check's reading
- * needed ({@code --allow-newer-ir}), and none is suggested while a file is refused (a folder
- * rewrite refuses such a folder).
+ * The {@code fix:} line of check is a command a POSIX shell runs as printed and that makes the same
+ * check pass: its paths are quoted where needed, it carries the options the check's reading needed
+ * ({@code --allow-newer-ir}), and none is suggested while a file is refused (a folder rewrite
+ * refuses such a folder).
  */
 class CheckFixLineTest {
   @TempDir Path dir;
 
-  /** The words of a command line as a POSIX shell splits it: blanks separate, single quotes quote ('\'' is a quote). */
+  /**
+   * The words of a command line as a POSIX shell splits it: blanks separate, single quotes quote
+   * ('\'' is a quote).
+   */
   static List<String> shellWords(String line) {
     List<String> words = new ArrayList<>();
     StringBuilder word = null;
@@ -50,7 +53,9 @@ class CheckFixLineTest {
           word = null;
         }
       } else {
-        assertFalse("\"$`*?[]{}()<>|;&~#!".indexOf(c) >= 0, "unquoted shell character " + c + " in " + line);
+        assertFalse(
+            "\"$`*?[]{}()<>|;&~#!".indexOf(c) >= 0,
+            "unquoted shell character " + c + " in " + line);
         word = word == null ? new StringBuilder() : word;
         word.append(c);
       }
@@ -64,8 +69,15 @@ class CheckFixLineTest {
 
   /** The command of check's {@code fix:} line, run as a shell would; returns the path it wrote. */
   static Path runFix(Cli check) {
-    String line = check.out().lines().filter(l -> l.contains("; fix: ")).findFirst().orElseThrow(() -> new AssertionError(check.out()));
-    List<String> words = new ArrayList<>(shellWords(line.substring(line.indexOf("; fix: ") + "; fix: ".length())));
+    String line =
+        check
+            .out()
+            .lines()
+            .filter(l -> l.contains("; fix: "))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(check.out()));
+    List<String> words =
+        new ArrayList<>(shellWords(line.substring(line.indexOf("; fix: ") + "; fix: ".length())));
     assertEquals("onnx-tie", words.remove(0), line);
     Cli fixed = Cli.run(words.toArray(String[]::new));
     assertEquals(0, fixed.code(), line + "\n" + fixed.out() + fixed.err());
@@ -86,7 +98,10 @@ class CheckFixLineTest {
 
   @Test
   void theFixCarriesAllowNewerIrWhenTheCheckNeededIt() throws Exception {
-    Path model = TestModels.save(FolderRefusalTest.withCopy("w", ModelValidator.NEWEST_IR_VERSION + 1), dir.resolve("newer.onnx"));
+    Path model =
+        TestModels.save(
+            FolderRefusalTest.withCopy("w", ModelValidator.NEWEST_IR_VERSION + 1),
+            dir.resolve("newer.onnx"));
     Cli check = Cli.run("check", model.toString(), "--allow-newer-ir");
     assertEquals(1, check.code(), check.out() + check.err());
     assertTrue(check.out().contains("--allow-newer-ir"), check.out());
@@ -104,11 +119,20 @@ class CheckFixLineTest {
     Cli check = Cli.run("check", folder.toString());
     assertEquals(2, check.code(), check.out() + check.err());
     assertFalse(check.out().contains("fix: "), check.out());
-    assertTrue(check.out().contains("no fix suggested: remove or repair the refused file first (" + folder.resolve("c.onnx") + ")"), check.out());
+    assertTrue(
+        check
+            .out()
+            .contains(
+                "no fix suggested: remove or repair the refused file first ("
+                    + folder.resolve("c.onnx")
+                    + ")"),
+        check.out());
     JsonObject result = JsonOutput.result(Cli.run("check", folder.toString(), "--json"));
     assertTrue(result.get("fix").isJsonNull(), result.toString());
     assertFalse(result.get("passed").getAsBoolean(), result.toString());
-    assertTrue(result.get("noFix").getAsString().startsWith("remove or repair the refused file first"), result.toString());
+    assertTrue(
+        result.get("noFix").getAsString().startsWith("remove or repair the refused file first"),
+        result.toString());
     // once the refused file is gone, the fix is suggested and converges
     Files.delete(folder.resolve("c.onnx"));
     Cli clean = Cli.run("check", folder.toString());
@@ -127,8 +151,14 @@ class CheckFixLineTest {
     Cli check = Cli.run("check", folder.toString());
     assertEquals(2, check.code(), check.out() + check.err());
     assertFalse(check.out().contains("passed"), check.out());
-    assertTrue(check.out().contains("check failed: none of the 2 models could be read, nothing was checked"), check.out());
-    assertTrue(check.err().contains("; none could be read") && !check.err().contains("reported above"), check.err());
+    assertTrue(
+        check
+            .out()
+            .contains("check failed: none of the 2 models could be read, nothing was checked"),
+        check.out());
+    assertTrue(
+        check.err().contains("; none could be read") && !check.err().contains("reported above"),
+        check.err());
     JsonObject result = JsonOutput.result(Cli.run("check", folder.toString(), "--json"));
     assertFalse(result.get("passed").getAsBoolean(), result.toString());
     assertTrue(result.get("fix").isJsonNull(), result.toString());

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
 import java.nio.file.Files;
@@ -34,13 +33,23 @@ class CliTest {
 
   @Test
   void usageErrorsAreOneLineWithExitCode2() {
-    for (String[] args : List.of(new String[] {"rewrite"}, new String[] {"inspect", "--bogus", "x"}, new String[] {"frobnicate"},
-        new String[] {"rewrite", GPT2.toString(), "/tmp/x.onnx", "--form", "diagonal"})) {
+    for (String[] args :
+        List.of(
+            new String[] {"rewrite"},
+            new String[] {"inspect", "--bogus", "x"},
+            new String[] {"frobnicate"},
+            new String[] {"rewrite", GPT2.toString(), "/tmp/x.onnx", "--form", "diagonal"})) {
       Cli result = Cli.run(args);
       assertEquals(2, result.code(), String.join(" ", args));
-      assertEquals(1, result.err().lines().filter(line -> line.startsWith("onnx-tie:")).count(), result.err());
+      assertEquals(
+          1,
+          result.err().lines().filter(line -> line.startsWith("onnx-tie:")).count(),
+          result.err());
     }
-    assertTrue(Cli.run("rewrite", GPT2.toString(), "/tmp/x.onnx", "--form", "diagonal").err().contains("valid: transpose, gemm"));
+    assertTrue(
+        Cli.run("rewrite", GPT2.toString(), "/tmp/x.onnx", "--form", "diagonal")
+            .err()
+            .contains("valid: transpose, gemm"));
   }
 
   @Test
@@ -55,10 +64,15 @@ class CliTest {
     assertEquals("transpose", member.getAsJsonObject("relation").get("kind").getAsString());
     assertEquals("[1,0]", member.getAsJsonObject("relation").get("perm").toString());
     assertEquals(256000, member.get("bytes").getAsLong());
-    // on disk: the 256,000 bytes of the copy less the 110 bytes of the Transpose node and declaration the rewrite adds
+    // on disk: the 256,000 bytes of the copy less the 110 bytes of the Transpose node and
+    // declaration the rewrite adds
     assertEquals(255890, report.get("wastedBytes").getAsLong());
-    assertEquals(report.get("bytesBefore").getAsLong() - report.get("bytesAfter").getAsLong(), report.get("wastedBytes").getAsLong());
-    assertEquals("input_ids", report.getAsJsonArray("inputs").get(0).getAsJsonObject().get("name").getAsString());
+    assertEquals(
+        report.get("bytesBefore").getAsLong() - report.get("bytesAfter").getAsLong(),
+        report.get("wastedBytes").getAsLong());
+    assertEquals(
+        "input_ids",
+        report.getAsJsonArray("inputs").get(0).getAsJsonObject().get("name").getAsString());
   }
 
   @Test
@@ -84,7 +98,8 @@ class CliTest {
     assertEquals(1, report.getAsJsonObject("result").get("changes").getAsInt());
     assertTrue(report.get("dryRun").getAsBoolean());
     assertTrue(report.get("bytesAfter").isJsonNull(), "a dry run writes no bytes: " + report);
-    JsonObject tie = report.getAsJsonObject("result").getAsJsonArray("ties").get(0).getAsJsonObject();
+    JsonObject tie =
+        report.getAsJsonObject("result").getAsJsonArray("ties").get(0).getAsJsonObject();
     assertFalse(tie.get("applied").getAsBoolean(), "a dry run applies nothing");
     assertEquals("would tie", tie.get("outcome").getAsString());
     Cli text = Cli.run("rewrite", GPT2.toString(), out.toString(), "--dry-run");
@@ -114,20 +129,27 @@ class CliTest {
     Path out = dir.resolve("tied");
     Cli result = Cli.run("rewrite", in.toString(), out.toString(), "--json");
     assertEquals(0, result.code(), result.err());
-    for (String name : List.of("encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx")) {
+    for (String name :
+        List.of("encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx")) {
       assertTrue(Files.isRegularFile(out.resolve(name)), name);
     }
     assertEquals(3, JsonOutput.result(result).getAsJsonArray("models").size());
-    assertEquals(0, Cli.run("check", out.toString(), "--within-files").code(), "tied inside each file");
-    assertEquals(1, Cli.run("check", out.toString()).code(), "the embedding is still held by each file");
+    assertEquals(
+        0, Cli.run("check", out.toString(), "--within-files").code(), "tied inside each file");
+    assertEquals(
+        1, Cli.run("check", out.toString()).code(), "the embedding is still held by each file");
   }
 
   @Test
   void badFilesAreOneLineErrors(@TempDir Path dir) throws Exception {
     Path empty = Files.write(dir.resolve("empty.onnx"), new byte[0]);
-    Path garbage = Files.write(dir.resolve("garbage.onnx"), new byte[] {(byte) 0xff, 0x13, 0x37, 0x00, 0x42, 0x7f});
+    Path garbage =
+        Files.write(
+            dir.resolve("garbage.onnx"), new byte[] {(byte) 0xff, 0x13, 0x37, 0x00, 0x42, 0x7f});
     byte[] whole = Files.readAllBytes(GPT2);
-    Path truncated = Files.write(dir.resolve("truncated.onnx"), java.util.Arrays.copyOf(whole, whole.length / 2));
+    Path truncated =
+        Files.write(
+            dir.resolve("truncated.onnx"), java.util.Arrays.copyOf(whole, whole.length / 2));
     for (Path bad : List.of(empty, garbage, truncated, dir.resolve("missing.onnx"))) {
       Cli result = Cli.run("rewrite", bad.toString(), dir.resolve("out.onnx").toString());
       assertEquals(2, result.code(), bad + ": " + result.err());

@@ -19,14 +19,22 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code rewrite DIR OUT} on folders shaped like real exports: models, config, tokenizer, sub-folders. */
+/**
+ * {@code rewrite DIR OUT} on folders shaped like real exports: models, config, tokenizer,
+ * sub-folders.
+ */
 class FolderRewriteTest {
   static final Path SPLIT = TestModels.samples().resolve("seq2seq_split");
-  static final List<String> OTHERS = List.of("config.json", "generation_config.json", "tokenizer.json", "onnx/README.md", "big.bin");
+  static final List<String> OTHERS =
+      List.of(
+          "config.json", "generation_config.json", "tokenizer.json", "onnx/README.md", "big.bin");
 
   @TempDir Path dir;
 
-  /** The seq2seq sample as an export folder: its three models and the files a loader needs beside them. */
+  /**
+   * The seq2seq sample as an export folder: its three models and the files a loader needs beside
+   * them.
+   */
   Path exportFolder() throws Exception {
     Path exported = Files.createDirectories(dir.resolve("exported"));
     try (Stream<Path> models = Files.list(SPLIT)) {
@@ -42,7 +50,9 @@ class FolderRewriteTest {
     byte[] big = new byte[3 << 20];
     new Random(1).nextBytes(big);
     Files.write(exported.resolve("big.bin"), big); // large enough for the reflink path
-    Files.createSymbolicLink(exported.resolve("secret"), Files.writeString(dir.resolve("outside.txt"), "not for upload"));
+    Files.createSymbolicLink(
+        exported.resolve("secret"),
+        Files.writeString(dir.resolve("outside.txt"), "not for upload"));
     return exported;
   }
 
@@ -51,21 +61,45 @@ class FolderRewriteTest {
     Path exported = exportFolder();
     for (String[] extra : List.of(new String[0], new String[] {"--shared-data"})) {
       Path out = dir.resolve("tied" + extra.length);
-      Cli result = Cli.run(Stream.concat(Stream.of("rewrite", exported.toString(), out.toString(), "--verify"), Stream.of(extra)).toArray(String[]::new));
+      Cli result =
+          Cli.run(
+              Stream.concat(
+                      Stream.of("rewrite", exported.toString(), out.toString(), "--verify"),
+                      Stream.of(extra))
+                  .toArray(String[]::new));
       assertEquals(0, result.code(), result.err());
       for (String other : OTHERS) {
-        assertArrayEquals(Files.readAllBytes(exported.resolve(other)), Files.readAllBytes(out.resolve(other)), other);
-        assertNotEquals(Files.getAttribute(exported.resolve(other), "unix:ino"), Files.getAttribute(out.resolve(other), "unix:ino"),
+        assertArrayEquals(
+            Files.readAllBytes(exported.resolve(other)),
+            Files.readAllBytes(out.resolve(other)),
+            other);
+        assertNotEquals(
+            Files.getAttribute(exported.resolve(other), "unix:ino"),
+            Files.getAttribute(out.resolve(other), "unix:ino"),
             other + " is a copy, not a hard link");
       }
-      assertFalse(Files.exists(out.resolve("secret"), java.nio.file.LinkOption.NOFOLLOW_LINKS), "a symbolic link is not followed");
-      assertTrue(result.out().contains("copied 5 other files byte for byte: big.bin, config.json, generation_config.json, onnx/README.md, tokenizer.json"),
+      assertFalse(
+          Files.exists(out.resolve("secret"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+          "a symbolic link is not followed");
+      assertTrue(
+          result
+              .out()
+              .contains(
+                  "copied 5 other files byte for byte: big.bin, config.json, generation_config.json, onnx/README.md, tokenizer.json"),
           result.out());
-      assertTrue(result.out().contains("note: not copied: secret is a symbolic link"), result.out());
-      assertEquals(0, (extra.length == 0 ? Cli.run("check", out.toString(), "--within-files") : Cli.run("check", out.toString())).code(),
+      assertTrue(
+          result.out().contains("note: not copied: secret is a symbolic link"), result.out());
+      assertEquals(
+          0,
+          (extra.length == 0
+                  ? Cli.run("check", out.toString(), "--within-files")
+                  : Cli.run("check", out.toString()))
+              .code(),
           "the output folder is tied");
       try (Stream<Path> beside = Files.list(dir)) {
-        assertTrue(beside.noneMatch(path -> path.getFileName().toString().startsWith(".onnx-tie")), "no staging folder left beside the output");
+        assertTrue(
+            beside.noneMatch(path -> path.getFileName().toString().startsWith(".onnx-tie")),
+            "no staging folder left beside the output");
       }
       // the report names the output folder's files, never the staging folder's
       assertFalse(result.out().contains(".onnx-tie-folder-"), result.out());
@@ -83,15 +117,23 @@ class FolderRewriteTest {
     assertNotEquals(0, fresh.code(), fresh.out());
     assertFalse(Files.exists(out), "all or nothing: no output folder");
     try (Stream<Path> beside = Files.list(dir)) {
-      assertTrue(beside.noneMatch(path -> path.getFileName().toString().startsWith(".onnx-tie")), "no staging folder left");
+      assertTrue(
+          beside.noneMatch(path -> path.getFileName().toString().startsWith(".onnx-tie")),
+          "no staging folder left");
     }
     assertEquals(before, TestModels.digest(exported), "the input is unchanged");
 
     Files.createDirectories(out);
     Cli existing = Cli.run("rewrite", exported.toString(), out.toString(), "--verify");
     assertNotEquals(0, existing.code());
-    assertTrue(existing.err().contains("already rewritten and kept in " + out
-        + ": decoder_model.onnx, decoder_with_past_model.onnx, encoder_model.onnx (each verified)"), existing.err());
+    assertTrue(
+        existing
+            .err()
+            .contains(
+                "already rewritten and kept in "
+                    + out
+                    + ": decoder_model.onnx, decoder_with_past_model.onnx, encoder_model.onnx (each verified)"),
+        existing.err());
     assertFalse(Files.exists(out.resolve("config.json")), "nothing else copied after the failure");
   }
 
@@ -100,20 +142,43 @@ class FolderRewriteTest {
     Cli check = Cli.run("check", SPLIT.toString());
     assertEquals(1, check.code());
     // the samples are this repository's: the fix writes into the current folder, not beside them
-    assertTrue(check.out().contains("fix: onnx-tie rewrite " + SPLIT + " seq2seq_split-tied --shared-data"), check.out());
-    assertTrue(check.out().contains("model.shared.weight [700, 32] is a copy of model.shared.weight in "), check.out());
-    assertTrue(check.out().contains("onnx::MatMul_368 [32, 700] is transpose [1, 0] of model.shared.weight, wasting 89600 bytes"), check.out());
+    assertTrue(
+        check
+            .out()
+            .contains("fix: onnx-tie rewrite " + SPLIT + " seq2seq_split-tied --shared-data"),
+        check.out());
+    assertTrue(
+        check.out().contains("model.shared.weight [700, 32] is a copy of model.shared.weight in "),
+        check.out());
+    assertTrue(
+        check
+            .out()
+            .contains(
+                "onnx::MatMul_368 [32, 700] is transpose [1, 0] of model.shared.weight, wasting 89600 bytes"),
+        check.out());
     Path gpt2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
     Cli single = Cli.run("check", gpt2.toString());
-    assertTrue(single.out().contains("fix: onnx-tie rewrite " + gpt2 + " model-tied.onnx"), single.out());
+    assertTrue(
+        single.out().contains("fix: onnx-tie rewrite " + gpt2 + " model-tied.onnx"), single.out());
   }
 
   static ModelProto withUnknownOperator() {
     ModelProto tied = TestModels.embeddingAndHead(16, 8);
-    GraphProto graph = tied.getGraph().toBuilder()
-        .setNode(1, TestModels.node("MatMul", "head", List.of("h", "onnx::MatMul_head"), List.of("scores")))
-        .addNode(TestModels.node("Frobnicate", "custom", List.of("scores"), List.of("logits")).toBuilder().setDomain("com.example").build())
+    GraphProto graph =
+        tied.getGraph().toBuilder()
+            .setNode(
+                1,
+                TestModels.node(
+                    "MatMul", "head", List.of("h", "onnx::MatMul_head"), List.of("scores")))
+            .addNode(
+                TestModels.node("Frobnicate", "custom", List.of("scores"), List.of("logits"))
+                    .toBuilder()
+                    .setDomain("com.example")
+                    .build())
+            .build();
+    return tied.toBuilder()
+        .setGraph(graph)
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.example").setVersion(1))
         .build();
-    return tied.toBuilder().setGraph(graph).addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("com.example").setVersion(1)).build();
   }
 }

@@ -31,7 +31,9 @@ public final class JsonOutput {
 
   private JsonOutput() {}
 
-  /** The envelope of {@code result}'s stdout, checked against the schema and against its exit code. */
+  /**
+   * The envelope of {@code result}'s stdout, checked against the schema and against its exit code.
+   */
   public static JsonObject envelope(Cli result) {
     Set<ValidationMessage> errors;
     try {

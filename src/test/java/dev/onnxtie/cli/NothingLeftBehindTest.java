@@ -29,14 +29,18 @@ import org.junit.jupiter.api.io.TempDir;
 class NothingLeftBehindTest {
   static final Path GPT2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
   static final Path SPLIT = TestModels.samples().resolve("seq2seq_split");
-  static final String CLASS_PATH = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  static final String CLASS_PATH =
+      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
   static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
   @TempDir Path dir;
 
   /** The CLI in its own JVM (ONNX Runtime loads once per JVM) with this temp folder and cache. */
   ProcessBuilder cli(Path tmp, Path cache, String... args) {
-    List<String> command = new ArrayList<>(List.of(JAVA, "-Djava.io.tmpdir=" + tmp, "-cp", CLASS_PATH, "dev.onnxtie.cli.OnnxTieCli"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                JAVA, "-Djava.io.tmpdir=" + tmp, "-cp", CLASS_PATH, "dev.onnxtie.cli.OnnxTieCli"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
     builder.environment().put("XDG_CACHE_HOME", cache.toString());
@@ -49,8 +53,11 @@ class NothingLeftBehindTest {
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     Path cache = Files.createDirectories(dir.resolve("cache"));
     for (int run = 0; run < 3; run++) {
-      Process process = cli(tmp, cache, "verify", GPT2.toString(), GPT2.toString()).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("out.txt").toFile()).start();
+      Process process =
+          cli(tmp, cache, "verify", GPT2.toString(), GPT2.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("out.txt").toFile())
+              .start();
       assertTrue(process.waitFor(180, TimeUnit.SECONDS));
       assertEquals(0, process.exitValue(), Files.readString(dir.resolve("out.txt")));
       try (Stream<Path> left = Files.list(tmp)) {
@@ -61,8 +68,18 @@ class NothingLeftBehindTest {
     try (Stream<Path> files = Files.walk(cache.resolve("onnx-tie"))) {
       libraries = files.filter(p -> p.getFileName().toString().endsWith(".so")).toList();
     }
-    assertTrue(libraries.stream().anyMatch(p -> p.getFileName().toString().equals("libonnxruntime.so")), libraries.toString());
-    assertTrue(libraries.stream().allMatch(p -> p.getParent().getParent().getFileName().toString().matches("onnxruntime(_gpu)?-[0-9.]+")),
+    assertTrue(
+        libraries.stream().anyMatch(p -> p.getFileName().toString().equals("libonnxruntime.so")),
+        libraries.toString());
+    assertTrue(
+        libraries.stream()
+            .allMatch(
+                p ->
+                    p.getParent()
+                        .getParent()
+                        .getFileName()
+                        .toString()
+                        .matches("onnxruntime(_gpu)?-[0-9.]+")),
         "one folder per ONNX Runtime version: " + libraries);
   }
 
@@ -73,15 +90,26 @@ class NothingLeftBehindTest {
     assertEquals(0, rewrite.code(), rewrite.err());
     // what mkdir makes in the same place under this process's umask
     Path plain = Files.createDirectory(dir.resolve("plain"));
-    assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(plain)),
+    assertEquals(
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(plain)),
         PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
   }
 
   @Test
   void underUmask022ANewOutputFolderIsDrwxrXrX() throws Exception {
     Path out = dir.resolve("tied");
-    String command = "umask 022; exec '" + JAVA + "' -cp \"$CP\" dev.onnxtie.cli.OnnxTieCli rewrite '" + SPLIT + "' '" + out + "'";
-    ProcessBuilder builder = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile());
+    String command =
+        "umask 022; exec '"
+            + JAVA
+            + "' -cp \"$CP\" dev.onnxtie.cli.OnnxTieCli rewrite '"
+            + SPLIT
+            + "' '"
+            + out
+            + "'";
+    ProcessBuilder builder =
+        new ProcessBuilder("bash", "-c", command)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("out.txt").toFile());
     builder.environment().put("CP", CLASS_PATH);
     Process process = builder.start();
     assertTrue(process.waitFor(180, TimeUnit.SECONDS));
@@ -106,7 +134,9 @@ class NothingLeftBehindTest {
       Cli again = Cli.run("rewrite", folder.toString(), folder.toString(), "--shared-data");
       assertEquals(0, again.code(), again.err());
       assertEquals(after, snapshot(folder), "run " + run);
-      assertTrue(again.out().contains("note: nothing changed: " + folder + " already holds this output"), again.out());
+      assertTrue(
+          again.out().contains("note: nothing changed: " + folder + " already holds this output"),
+          again.out());
       assertFalse(again.out().contains("bigger"), again.out());
       assertTrue(again.out().contains("(data file shared.onnx.data)"), again.out());
     }
@@ -119,29 +149,45 @@ class NothingLeftBehindTest {
     assertEquals(0, first.code(), first.err());
     // a different form changes the models, so the new shared data file is staged under another name
     // while the replaced models read shared.onnx.data; it must get the usual name back
-    Cli changing = Cli.run("rewrite", folder.toString(), folder.toString(), "--shared-data", "--form", "gemm");
+    Cli changing =
+        Cli.run("rewrite", folder.toString(), folder.toString(), "--shared-data", "--form", "gemm");
     assertEquals(0, changing.code(), changing.err());
     Map<String, String> after = snapshot(folder);
-    assertEquals(List.of("decoder_model.onnx", "decoder_with_past_model.onnx", "encoder_model.onnx", "shared.onnx.data"),
-        List.copyOf(after.keySet()), "the data file keeps its usual name after a changing in-place rewrite");
-    Cli again = Cli.run("rewrite", folder.toString(), folder.toString(), "--shared-data", "--form", "gemm");
+    assertEquals(
+        List.of(
+            "decoder_model.onnx",
+            "decoder_with_past_model.onnx",
+            "encoder_model.onnx",
+            "shared.onnx.data"),
+        List.copyOf(after.keySet()),
+        "the data file keeps its usual name after a changing in-place rewrite");
+    Cli again =
+        Cli.run("rewrite", folder.toString(), folder.toString(), "--shared-data", "--form", "gemm");
     assertEquals(0, again.code(), again.err());
     assertEquals(after, snapshot(folder), "the same command again changes no name and no byte");
-    assertTrue(again.out().contains("note: nothing changed: " + folder + " already holds this output"), again.out());
+    assertTrue(
+        again.out().contains("note: nothing changed: " + folder + " already holds this output"),
+        again.out());
   }
 
   @Test
   void perModelBytesOfAnInPlaceSharedRewriteAreTheFilesMeasuredBeforeAndAfter() throws Exception {
     Path folder = copyOfSplit("exported");
-    // the inputs hold their tensors inline; then a shared folder rewritten with a change; then one that changes nothing
-    List<List<String>> runs = List.of(List.of("--shared-data"), List.of("--shared-data", "--form", "gemm"),
-        List.of("--shared-data", "--form", "gemm"));
+    // the inputs hold their tensors inline; then a shared folder rewritten with a change; then one
+    // that changes nothing
+    List<List<String>> runs =
+        List.of(
+            List.of("--shared-data"),
+            List.of("--shared-data", "--form", "gemm"),
+            List.of("--shared-data", "--form", "gemm"));
     for (List<String> extra : runs) {
       Map<String, Long> sizes = new TreeMap<>();
-      for (String name : List.of("decoder_model.onnx", "decoder_with_past_model.onnx", "encoder_model.onnx")) {
+      for (String name :
+          List.of("decoder_model.onnx", "decoder_with_past_model.onnx", "encoder_model.onnx")) {
         sizes.put(name, Files.size(folder.resolve(name)));
       }
-      List<String> args = new ArrayList<>(List.of("rewrite", folder.toString(), folder.toString(), "--json"));
+      List<String> args =
+          new ArrayList<>(List.of("rewrite", folder.toString(), folder.toString(), "--json"));
       args.addAll(extra);
       Cli run = Cli.run(args.toArray(String[]::new));
       assertEquals(0, run.code(), run.err());
@@ -151,8 +197,12 @@ class NothingLeftBehindTest {
         var model = element.getAsJsonObject();
         String name = Path.of(model.get("input").getAsString()).getFileName().toString();
         // the shared data file, read by every model, is counted in the folder's totals only
-        assertEquals(sizes.get(name), model.get("bytesBefore").getAsLong(), extra + " " + name + " before");
-        assertEquals(Files.size(folder.resolve(name)), model.get("bytesAfter").getAsLong(), extra + " " + name + " after");
+        assertEquals(
+            sizes.get(name), model.get("bytesBefore").getAsLong(), extra + " " + name + " before");
+        assertEquals(
+            Files.size(folder.resolve(name)),
+            model.get("bytesAfter").getAsLong(),
+            extra + " " + name + " after");
       }
     }
   }
@@ -172,7 +222,9 @@ class NothingLeftBehindTest {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> list = Files.list(folder)) {
       for (Path file : list.toList()) {
-        files.put(file.getFileName().toString(), java.util.HexFormat.of().formatHex(sha256(Files.readAllBytes(file))));
+        files.put(
+            file.getFileName().toString(),
+            java.util.HexFormat.of().formatHex(sha256(Files.readAllBytes(file))));
       }
     }
     return files;
@@ -186,38 +238,62 @@ class NothingLeftBehindTest {
     }
   }
 
-  /** Runs argv[2:] on a pseudo-terminal, sends it SIGINT once the screen shows argv[1], prints the screen. */
-  static final String CTRL_C = String.join("\n",
-      "import os, pty, signal, sys, time",
-      "pid, fd = pty.fork()",
-      "if pid == 0:",
-      "    os.execvp(sys.argv[2], sys.argv[2:])",
-      "out = b''",
-      "sent = False",
-      "while True:",
-      "    try:",
-      "        data = os.read(fd, 65536)",
-      "    except OSError:",
-      "        break",
-      "    if not data:",
-      "        break",
-      "    out += data",
-      "    if not sent and sys.argv[1].encode() in out:",
-      "        os.kill(pid, signal.SIGINT)",
-      "        sent = True",
-      "_, status = os.waitpid(pid, 0)",
-      "sys.stdout.buffer.write(out)",
-      "sys.exit(os.waitstatus_to_exitcode(status))");
+  /**
+   * Runs argv[2:] on a pseudo-terminal, sends it SIGINT once the screen shows argv[1], prints the
+   * screen.
+   */
+  static final String CTRL_C =
+      String.join(
+          "\n",
+          "import os, pty, signal, sys, time",
+          "pid, fd = pty.fork()",
+          "if pid == 0:",
+          "    os.execvp(sys.argv[2], sys.argv[2:])",
+          "out = b''",
+          "sent = False",
+          "while True:",
+          "    try:",
+          "        data = os.read(fd, 65536)",
+          "    except OSError:",
+          "        break",
+          "    if not data:",
+          "        break",
+          "    out += data",
+          "    if not sent and sys.argv[1].encode() in out:",
+          "        os.kill(pid, signal.SIGINT)",
+          "        sent = True",
+          "_, status = os.waitpid(pid, 0)",
+          "sys.stdout.buffer.write(out)",
+          "sys.exit(os.waitstatus_to_exitcode(status))");
 
   @Test
   void ctrlCEndsTheProgressLineSaysInterruptedAndLeavesNothing() throws Exception {
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     Path cache = Files.createDirectories(dir.resolve("cache"));
     Path work = Files.createDirectories(dir.resolve("work"));
-    List<String> command = new ArrayList<>(List.of("/usr/bin/python3", "-c", CTRL_C, "run 3 of", JAVA, "-Djava.io.tmpdir=" + tmp, "-cp", CLASS_PATH,
-        "dev.onnxtie.cli.OnnxTieCli", "rewrite", GPT2.toString(), work.resolve("tied.onnx").toString(), "--verify", "--runs", "100000"));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("screen").toFile());
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "/usr/bin/python3",
+                "-c",
+                CTRL_C,
+                "run 3 of",
+                JAVA,
+                "-Djava.io.tmpdir=" + tmp,
+                "-cp",
+                CLASS_PATH,
+                "dev.onnxtie.cli.OnnxTieCli",
+                "rewrite",
+                GPT2.toString(),
+                work.resolve("tied.onnx").toString(),
+                "--verify",
+                "--runs",
+                "100000"));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(work.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("screen").toFile());
     builder.environment().put("XDG_CACHE_HOME", cache.toString());
     builder.environment().put("TERM", "xterm");
     Process process = builder.start();
@@ -225,7 +301,9 @@ class NothingLeftBehindTest {
     String screen = Files.readString(dir.resolve("screen"), StandardCharsets.UTF_8);
     assertEquals(130, process.exitValue(), screen);
     // the status line cleared, then one line that says what happened
-    assertTrue(screen.endsWith("\r\033[Konnx-tie: interrupted\r\n"), screen.substring(Math.max(0, screen.length() - 300)));
+    assertTrue(
+        screen.endsWith("\r\033[Konnx-tie: interrupted\r\n"),
+        screen.substring(Math.max(0, screen.length() - 300)));
     try (Stream<Path> left = Files.list(work)) {
       assertEquals(List.of(), left.toList(), "nothing written");
     }

@@ -1,6 +1,5 @@
 package dev.onnxtie.cli;
 
-import dev.onnxtie.OnnxChecker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.onnxtie.Cli;
+import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.OnnxTie;
@@ -34,7 +34,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Export-pipeline features: library API, check gate, shared data across files, jobs, streams, completion. */
+/**
+ * Export-pipeline features: library API, check gate, shared data across files, jobs, streams,
+ * completion.
+ */
 class PipelineFeaturesTest {
   static final Path SPLIT = TestModels.samples().resolve("seq2seq_split");
   static final Path GPT2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
@@ -42,7 +45,8 @@ class PipelineFeaturesTest {
   @Test
   void libraryApiAloneRewritesAndVerifies(@TempDir Path dir) {
     Path out = dir.resolve("tied.onnx");
-    RewriteReport report = OnnxTie.rewrite(GPT2, out, RewriteOptions.defaults().withVerify(VerifyOptions.defaults()));
+    RewriteReport report =
+        OnnxTie.rewrite(GPT2, out, RewriteOptions.defaults().withVerify(VerifyOptions.defaults()));
     assertEquals(256000, report.result().bytesSaved());
     assertTrue(report.verification().passed());
     OnnxChecker.check(out);
@@ -58,30 +62,65 @@ class PipelineFeaturesTest {
     assertEquals(1, raw.code());
     JsonObject report = JsonOutput.result(raw);
     assertTrue(report.getAsJsonArray("acrossFiles").size() > 0);
-    assertEquals(0, Cli.run("check", SPLIT.resolve("encoder_model.onnx").toString()).code(), "the encoder alone has no duplicate");
-    assertEquals(1, Cli.run("check", SPLIT.resolve("encoder_model.onnx").toString(), SPLIT.resolve("decoder_model.onnx").toString()).code());
-    Cli within = Cli.run("check", SPLIT.resolve("encoder_model.onnx").toString(), SPLIT.resolve("decoder_model.onnx").toString(), "--within-files", "--json");
+    assertEquals(
+        0,
+        Cli.run("check", SPLIT.resolve("encoder_model.onnx").toString()).code(),
+        "the encoder alone has no duplicate");
+    assertEquals(
+        1,
+        Cli.run(
+                "check",
+                SPLIT.resolve("encoder_model.onnx").toString(),
+                SPLIT.resolve("decoder_model.onnx").toString())
+            .code());
+    Cli within =
+        Cli.run(
+            "check",
+            SPLIT.resolve("encoder_model.onnx").toString(),
+            SPLIT.resolve("decoder_model.onnx").toString(),
+            "--within-files",
+            "--json");
     assertEquals(0, JsonOutput.result(within).getAsJsonArray("acrossFiles").size());
   }
 
   @Test
-  void sharedDataStoresEveryDistinctTensorOnceAndEachModelVerifies(@TempDir Path dir) throws Exception {
+  void sharedDataStoresEveryDistinctTensorOnceAndEachModelVerifies(@TempDir Path dir)
+      throws Exception {
     Path out = dir.resolve("shared");
-    FolderRewriteReport report = OnnxTie.rewriteFolder(SPLIT, out, RewriteOptions.defaults().withVerify(VerifyOptions.defaults()),
-        "weights.bin", 1, Progress.NONE);
-    System.out.printf("shared data: %d bytes before, %d after%n", report.bytesBefore(), report.bytesAfter());
-    assertTrue(report.bytesAfter() < report.bytesBefore() * 0.5, report.bytesBefore() + " -> " + report.bytesAfter());
+    FolderRewriteReport report =
+        OnnxTie.rewriteFolder(
+            SPLIT,
+            out,
+            RewriteOptions.defaults().withVerify(VerifyOptions.defaults()),
+            "weights.bin",
+            1,
+            Progress.NONE);
+    System.out.printf(
+        "shared data: %d bytes before, %d after%n", report.bytesBefore(), report.bytesAfter());
+    assertTrue(
+        report.bytesAfter() < report.bytesBefore() * 0.5,
+        report.bytesBefore() + " -> " + report.bytesAfter());
     assertEquals(3, report.models().size());
     report.models().forEach(model -> assertTrue(model.verification().passed(), model.input()));
     OnnxChecker.check(out);
     try (Stream<Path> files = Files.list(out)) {
-      assertEquals(Set.of("decoder_model.onnx", "decoder_with_past_model.onnx", "encoder_model.onnx", "weights.bin"),
-          new HashSet<>(files.map(p -> p.getFileName().toString()).filter(name -> !name.equals(ModelIO.TEMP_PREFIX + "lock")).toList()),
+      assertEquals(
+          Set.of(
+              "decoder_model.onnx",
+              "decoder_with_past_model.onnx",
+              "encoder_model.onnx",
+              "weights.bin"),
+          new HashSet<>(
+              files
+                  .map(p -> p.getFileName().toString())
+                  .filter(name -> !name.equals(ModelIO.TEMP_PREFIX + "lock"))
+                  .toList()),
           "the models, the shared data file, and at most the folder's commit lock");
     }
     // the shared embedding is stored once: all three files point at the same offset
     Set<Long> offsets = new HashSet<>();
-    for (String name : List.of("encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx")) {
+    for (String name :
+        List.of("encoder_model.onnx", "decoder_model.onnx", "decoder_with_past_model.onnx")) {
       try (OnnxModel model = ModelIO.read(out.resolve(name))) {
         for (TensorProto tensor : model.proto().getGraph().getInitializerList()) {
           if (tensor.getName().equals("model.shared.weight")) {
@@ -91,7 +130,8 @@ class PipelineFeaturesTest {
         }
       }
       // each model on its own in ONNX Runtime, identical to its original
-      VerifyReport alone = OnnxTie.verify(SPLIT.resolve(name), out.resolve(name), VerifyOptions.defaults());
+      VerifyReport alone =
+          OnnxTie.verify(SPLIT.resolve(name), out.resolve(name), VerifyOptions.defaults());
       assertTrue(alone.passed(), alone.toJson());
       alone.runs().forEach(run -> run.outputs().forEach(o -> assertTrue(o.bitwiseIdentical())));
     }
@@ -104,13 +144,24 @@ class PipelineFeaturesTest {
     for (String[] extra : List.of(new String[0], new String[] {"--shared-data"})) {
       Path one = dir.resolve("one" + extra.length);
       Path two = dir.resolve("two" + extra.length);
-      String[] base1 = Stream.concat(Stream.of("rewrite", SPLIT.toString(), one.toString(), "--jobs", "1"), Stream.of(extra)).toArray(String[]::new);
-      String[] base2 = Stream.concat(Stream.of("rewrite", SPLIT.toString(), two.toString(), "--jobs", "2"), Stream.of(extra)).toArray(String[]::new);
+      String[] base1 =
+          Stream.concat(
+                  Stream.of("rewrite", SPLIT.toString(), one.toString(), "--jobs", "1"),
+                  Stream.of(extra))
+              .toArray(String[]::new);
+      String[] base2 =
+          Stream.concat(
+                  Stream.of("rewrite", SPLIT.toString(), two.toString(), "--jobs", "2"),
+                  Stream.of(extra))
+              .toArray(String[]::new);
       assertEquals(0, Cli.run(base1).code());
       assertEquals(0, Cli.run(base2).code());
       try (Stream<Path> files = Files.list(one)) {
         for (Path file : files.toList()) {
-          assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(two.resolve(file.getFileName())), file.toString());
+          assertArrayEquals(
+              Files.readAllBytes(file),
+              Files.readAllBytes(two.resolve(file.getFileName())),
+              file.toString());
         }
       }
     }
@@ -121,20 +172,53 @@ class PipelineFeaturesTest {
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = OnnxTieCli.run(new ByteArrayInputStream(Files.readAllBytes(GPT2)), stdout, new PrintWriter(out), new PrintWriter(err), "rewrite", "-", "-");
+    int code =
+        OnnxTieCli.run(
+            new ByteArrayInputStream(Files.readAllBytes(GPT2)),
+            stdout,
+            new PrintWriter(out),
+            new PrintWriter(err),
+            "rewrite",
+            "-",
+            "-");
     assertEquals(0, code, err.toString());
     assertEquals("", out.toString(), "the report goes to stderr when the model goes to stdout");
     assertTrue(err.toString().contains("tied onnx::MatMul_393"), err.toString());
     byte[] tied = stdout.toByteArray();
     assertTrue(tied.length < Files.size(GPT2) - 250_000);
     StringWriter inspected = new StringWriter();
-    assertEquals(0, OnnxTieCli.run(new ByteArrayInputStream(tied), new ByteArrayOutputStream(), new PrintWriter(inspected), new PrintWriter(new StringWriter()),
-        "inspect", "-", "--json"));
-    assertEquals(0, JsonParser.parseString(inspected.toString()).getAsJsonObject().getAsJsonObject("result").getAsJsonArray("models")
-        .get(0).getAsJsonObject().get("wastedBytes").getAsLong());
+    assertEquals(
+        0,
+        OnnxTieCli.run(
+            new ByteArrayInputStream(tied),
+            new ByteArrayOutputStream(),
+            new PrintWriter(inspected),
+            new PrintWriter(new StringWriter()),
+            "inspect",
+            "-",
+            "--json"));
+    assertEquals(
+        0,
+        JsonParser.parseString(inspected.toString())
+            .getAsJsonObject()
+            .getAsJsonObject("result")
+            .getAsJsonArray("models")
+            .get(0)
+            .getAsJsonObject()
+            .get("wastedBytes")
+            .getAsLong());
     StringWriter refused = new StringWriter();
-    assertEquals(2, OnnxTieCli.run(new ByteArrayInputStream(tied), new ByteArrayOutputStream(), new PrintWriter(new StringWriter()), new PrintWriter(refused),
-        "rewrite", "-", "-", "--verify"));
+    assertEquals(
+        2,
+        OnnxTieCli.run(
+            new ByteArrayInputStream(tied),
+            new ByteArrayOutputStream(),
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(refused),
+            "rewrite",
+            "-",
+            "-",
+            "--verify"));
     assertTrue(refused.toString().contains("--verify needs IN and OUT to be files"));
   }
 
@@ -146,7 +230,8 @@ class PipelineFeaturesTest {
     Cli zsh = Cli.run("completion", "zsh");
     assertTrue(zsh.out().startsWith("autoload -U +X compinit"));
     assertEquals(2, Cli.run("completion", "fish").code());
-    for (String command : List.of("inspect", "rewrite", "verify", "check", "insert", "completion")) {
+    for (String command :
+        List.of("inspect", "rewrite", "verify", "check", "insert", "completion")) {
       String help = Cli.run(command, "--help").out();
       assertTrue(help.contains("Examples:\n  onnx-tie " + command), command + ": " + help);
     }

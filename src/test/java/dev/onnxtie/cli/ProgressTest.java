@@ -16,66 +16,90 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Progress on stderr when it is a terminal: run under a pseudo-terminal (python3's {@code pty}), the
- * real CLI in its own JVM, with stdout and stderr each either the terminal or a file.
+ * Progress on stderr when it is a terminal: run under a pseudo-terminal (python3's {@code pty}),
+ * the real CLI in its own JVM, with stdout and stderr each either the terminal or a file.
  */
 class ProgressTest {
   static final Path GPT2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
-  static final String CLASS_PATH = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  static final String CLASS_PATH =
+      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
   static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  /** Runs argv[1:] on a new pseudo-terminal and prints what it wrote there; exits with its status. */
-  static final String PTY = String.join("\n",
-      "import os, pty, sys",
-      "pid, fd = pty.fork()",
-      "if pid == 0:",
-      "    os.execvp(sys.argv[1], sys.argv[1:])",
-      "out = b''",
-      "while True:",
-      "    try:",
-      "        data = os.read(fd, 65536)",
-      "    except OSError:",
-      "        break",
-      "    if not data:",
-      "        break",
-      "    out += data",
-      "_, status = os.waitpid(pid, 0)",
-      "sys.stdout.buffer.write(out)",
-      "sys.exit(os.waitstatus_to_exitcode(status))");
+
+  /**
+   * Runs argv[1:] on a new pseudo-terminal and prints what it wrote there; exits with its status.
+   */
+  static final String PTY =
+      String.join(
+          "\n",
+          "import os, pty, sys",
+          "pid, fd = pty.fork()",
+          "if pid == 0:",
+          "    os.execvp(sys.argv[1], sys.argv[1:])",
+          "out = b''",
+          "while True:",
+          "    try:",
+          "        data = os.read(fd, 65536)",
+          "    except OSError:",
+          "        break",
+          "    if not data:",
+          "        break",
+          "    out += data",
+          "_, status = os.waitpid(pid, 0)",
+          "sys.stdout.buffer.write(out)",
+          "sys.exit(os.waitstatus_to_exitcode(status))");
 
   @TempDir Path dir;
 
   record Terminal(int code, String screen) {}
 
-  /** Runs the CLI with a shell redirection ({@code > file} or {@code 2> file}) on a pseudo-terminal. */
+  /**
+   * Runs the CLI with a shell redirection ({@code > file} or {@code 2> file}) on a pseudo-terminal.
+   */
   Terminal onTerminal(String redirect, String... args) throws Exception {
-    StringBuilder command = new StringBuilder("exec '" + JAVA + "' -cp \"$CP\" dev.onnxtie.cli.OnnxTieCli");
+    StringBuilder command =
+        new StringBuilder("exec '" + JAVA + "' -cp \"$CP\" dev.onnxtie.cli.OnnxTieCli");
     for (String arg : args) {
       command.append(" '").append(arg).append("'");
     }
     command.append(' ').append(redirect);
-    ProcessBuilder builder = new ProcessBuilder("/usr/bin/python3", "-c", PTY, "bash", "-c", command.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("screen").toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder("/usr/bin/python3", "-c", PTY, "bash", "-c", command.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("screen").toFile());
     builder.environment().put("CP", CLASS_PATH);
     builder.environment().put("TERM", "xterm");
     Process process = builder.start();
     assertTrue(process.waitFor(180, TimeUnit.SECONDS), "timed out");
-    return new Terminal(process.exitValue(), Files.readString(dir.resolve("screen"), StandardCharsets.UTF_8));
+    return new Terminal(
+        process.exitValue(), Files.readString(dir.resolve("screen"), StandardCharsets.UTF_8));
   }
 
   @Test
   void rewriteShowsItsPhasesOnStderrAndEndsWithOneVerdict() throws Exception {
     Path out = dir.resolve("tied.onnx");
     Path report = dir.resolve("report.txt");
-    Terminal terminal = onTerminal("> '" + report + "'", "rewrite", GPT2.toString(), out.toString(), "--verify");
+    Terminal terminal =
+        onTerminal("> '" + report + "'", "rewrite", GPT2.toString(), out.toString(), "--verify");
     assertEquals(0, terminal.code(), terminal.screen());
     String screen = terminal.screen();
-    for (String phase : List.of("reading model.onnx", "finding duplicates in model.onnx", "of 907.0 KiB (", "writing tied.onnx",
-        "verifying tied.onnx: session A (model.onnx)", "session B", "verifying tied.onnx: run 1 of 1")) {
+    for (String phase :
+        List.of(
+            "reading model.onnx",
+            "finding duplicates in model.onnx",
+            "of 907.0 KiB (",
+            "writing tied.onnx",
+            "verifying tied.onnx: session A (model.onnx)",
+            "session B",
+            "verifying tied.onnx: run 1 of 1")) {
       assertTrue(screen.contains(phase), phase + " in " + screen);
     }
     assertTrue(screen.contains("\r\033[K"), "each redraw and the end clear the line");
-    // the last thing on the terminal: the status line cleared, then the verdict with the elapsed time
-    assertTrue(screen.matches("(?s).*\r\033\\[KOK: 1 tie, 250\\.0 KiB saved, outputs bitwise identical, \\d+(\\.\\d)? s\r?\n$"), screen);
+    // the last thing on the terminal: the status line cleared, then the verdict with the elapsed
+    // time
+    assertTrue(
+        screen.matches(
+            "(?s).*\r\033\\[KOK: 1 tie, 250\\.0 KiB saved, outputs bitwise identical, \\d+(\\.\\d)? s\r?\n$"),
+        screen);
     // stdout (a file) has the report and nothing of the progress
     String text = Files.readString(report);
     assertTrue(text.contains("PASSED: "), text);
@@ -85,13 +109,21 @@ class ProgressTest {
   @Test
   void noProgressWhenOnlyStdoutIsATerminalOrWithQuiet() throws Exception {
     Path err = dir.resolve("err.txt");
-    Terminal stdoutOnly = onTerminal("2> '" + err + "'", "rewrite", GPT2.toString(), dir.resolve("a.onnx").toString(), "--verify");
+    Terminal stdoutOnly =
+        onTerminal(
+            "2> '" + err + "'",
+            "rewrite",
+            GPT2.toString(),
+            dir.resolve("a.onnx").toString(),
+            "--verify");
     assertEquals(0, stdoutOnly.code(), stdoutOnly.screen());
     assertTrue(stdoutOnly.screen().contains("PASSED: "), stdoutOnly.screen());
     assertFalse(stdoutOnly.screen().contains("\033"), stdoutOnly.screen());
     assertEquals("", Files.readString(err), "stderr is a file: no progress");
 
-    Terminal quiet = onTerminal("> /dev/null", "-q", "rewrite", GPT2.toString(), dir.resolve("b.onnx").toString());
+    Terminal quiet =
+        onTerminal(
+            "> /dev/null", "-q", "rewrite", GPT2.toString(), dir.resolve("b.onnx").toString());
     assertEquals(0, quiet.code());
     assertEquals("", quiet.screen(), "--quiet: nothing on the terminal");
   }
@@ -108,7 +140,8 @@ class ProgressTest {
       String visible = draw.replace("\033[K", "");
       assertTrue(visible.length() < 40 || visible.startsWith("OK: "), "never wraps: " + visible);
     }
-    assertTrue(screen.toString().matches("(?s).*\r\033\\[KOK: 0 ties, \\d\\.\\d s\n$"), screen.toString());
+    assertTrue(
+        screen.toString().matches("(?s).*\r\033\\[KOK: 0 ties, \\d\\.\\d s\n$"), screen.toString());
 
     StringWriter dumb = new StringWriter();
     TerminalProgress plain = new TerminalProgress(new PrintWriter(dumb), false, 80);

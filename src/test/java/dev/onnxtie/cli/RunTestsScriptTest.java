@@ -28,22 +28,36 @@ class RunTestsScriptTest {
     return runTests(false, "echo \"mvn $*\" >> " + dir.resolve("mvn.log"), args);
   }
 
-  /** run-tests with stand-ins: python with every module ({@code complete}) or all but torch, and this mvn. */
+  /**
+   * run-tests with stand-ins: python with every module ({@code complete}) or all but torch, and
+   * this mvn.
+   */
   Run runTests(boolean complete, String mvn, String... args) throws Exception {
     Path stubs = Files.createDirectories(dir.resolve("stubs"));
     // python: every module is there but torch
-    Path python = script(stubs, "python3", complete ? "exit 0" : "case \"$*\" in *torch*) exit 1 ;; esac", "exit 0");
+    Path python =
+        script(
+            stubs,
+            "python3",
+            complete ? "exit 0" : "case \"$*\" in *torch*) exit 1 ;; esac",
+            "exit 0");
     script(stubs, "apt-get", "echo \"apt-get $*\" >> " + dir.resolve("apt.log"));
     script(stubs, "sudo", "[ \"$1\" = -n ] && shift", "exec \"$@\"");
     script(stubs, "mvn", mvn);
     Files.createDirectories(dir.resolve("testdata"));
     List<String> command = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("out.txt").toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("out.txt").toFile());
     builder.environment().put("PATH", stubs + ":/usr/bin:/bin");
     builder.environment().put("RUN_TESTS_PYTHON", python.toString());
-    builder.environment().put("RUN_TESTS_TESTDATA", dir.resolve(complete ? "testdata" : "no-such-folder").toString());
+    builder
+        .environment()
+        .put(
+            "RUN_TESTS_TESTDATA", dir.resolve(complete ? "testdata" : "no-such-folder").toString());
     builder.environment().put("RUN_TESTS_LOG", dir.resolve("run-tests.log").toString());
     Process process = builder.start();
     assertTrue(process.waitFor(60, TimeUnit.SECONDS));
@@ -54,8 +68,11 @@ class RunTestsScriptTest {
   void theCheckNamesTheExactAptGetLine() throws Exception {
     Run check = runTests("--check");
     assertEquals(1, check.code(), check.output());
-    assertTrue(check.output().contains(
-        "the tests need python3-torch libonnx-testdata; install with: sudo apt-get install -y --no-install-recommends python3-torch libonnx-testdata"),
+    assertTrue(
+        check
+            .output()
+            .contains(
+                "the tests need python3-torch libonnx-testdata; install with: sudo apt-get install -y --no-install-recommends python3-torch libonnx-testdata"),
         check.output());
     assertTrue(Files.notExists(dir.resolve("apt.log")), "--check installs nothing");
   }
@@ -64,10 +81,15 @@ class RunTestsScriptTest {
   void withoutCheckItInstallsWhatIsMissingAndStopsWhenThatDidNotHelp() throws Exception {
     Run run = runTests();
     List<String> apt = Files.readAllLines(dir.resolve("apt.log"));
-    assertTrue(apt.contains("apt-get install -y -q --no-install-recommends python3-torch libonnx-testdata"), apt.toString());
+    assertTrue(
+        apt.contains(
+            "apt-get install -y -q --no-install-recommends python3-torch libonnx-testdata"),
+        apt.toString());
     // the stand-in apt-get installs nothing, so the script must not go on to the tests
     assertEquals(1, run.code(), run.output());
-    assertTrue(run.output().contains("still missing after apt-get: python3-torch libonnx-testdata"), run.output());
+    assertTrue(
+        run.output().contains("still missing after apt-get: python3-torch libonnx-testdata"),
+        run.output());
     assertTrue(Files.notExists(dir.resolve("mvn.log")), "no test run with packages missing");
   }
 
@@ -78,32 +100,48 @@ class RunTestsScriptTest {
    */
   static String transcript(boolean failing) {
     StringBuilder text = new StringBuilder();
-    text.append("\u001b[0m[INFO] Scanning for projects...\n[INFO] --- surefire:3.5.4:test (default-test) @ onnx-tie ---\n");
-    text.append("[INFO] -------------------------------------------------------\n[INFO]  T E S T S\n");
-    text.append("SLF4J(W): No SLF4J providers were found.\nSLF4J(W): Defaulting to no-operation (NOP) logger implementation\n");
-    text.append("OpenJDK 64-Bit Server VM warning: Sharing is only supported for boot loader classes because bootstrap classpath has been appended\n");
+    text.append(
+        "\u001b[0m[INFO] Scanning for projects...\n[INFO] --- surefire:3.5.4:test (default-test) @ onnx-tie ---\n");
+    text.append(
+        "[INFO] -------------------------------------------------------\n[INFO]  T E S T S\n");
+    text.append(
+        "SLF4J(W): No SLF4J providers were found.\nSLF4J(W): Defaulting to no-operation (NOP) logger implementation\n");
+    text.append(
+        "OpenJDK 64-Bit Server VM warning: Sharing is only supported for boot loader classes because bootstrap classpath has been appended\n");
     for (int i = 0; i < 60; i++) {
       text.append("[INFO] Running dev.onnxtie.Test").append(i).append("\n");
       for (int j = 0; j < 10; j++) {
-        text.append("INFO: Instrumented dev.onnxtie.Class").append(i).append('_').append(j).append(" (took 3 ms, size +12%)\n");
+        text.append("INFO: Instrumented dev.onnxtie.Class")
+            .append(i)
+            .append('_')
+            .append(j)
+            .append(" (took 3 ms, size +12%)\n");
       }
-      text.append("[INFO] \u001b[1;32mTests run: 4\u001b[m, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.5 s -- in dev.onnxtie.Test")
-          .append(i).append("\n");
+      text.append(
+              "[INFO] \u001b[1;32mTests run: 4\u001b[m, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.5 s -- in dev.onnxtie.Test")
+          .append(i)
+          .append("\n");
     }
     if (failing) {
       text.append("[INFO] Running dev.onnxtie.BrokenTest\n");
-      text.append("[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.1 s <<< FAILURE! -- in dev.onnxtie.BrokenTest\n");
+      text.append(
+          "[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.1 s <<< FAILURE! -- in dev.onnxtie.BrokenTest\n");
       text.append("[ERROR] dev.onnxtie.BrokenTest.sizes -- Time elapsed: 0.01 s  <<< FAILURE!\n");
-      text.append("org.opentest4j.AssertionFailedError: expected: <1> but was: <2>\n\tat dev.onnxtie.BrokenTest.sizes(BrokenTest.java:12)\n\n");
+      text.append(
+          "org.opentest4j.AssertionFailedError: expected: <1> but was: <2>\n\tat dev.onnxtie.BrokenTest.sizes(BrokenTest.java:12)\n\n");
     }
     text.append("[INFO] \n[INFO] Results:\n[INFO] \n");
     if (failing) {
-      text.append("[ERROR] Failures: \n[ERROR]   BrokenTest.sizes:12 expected: <1> but was: <2>\n[INFO] \n");
-      text.append("[ERROR] Tests run: 242, Failures: 1, Errors: 0, Skipped: 0\n[INFO] \n[INFO] BUILD FAILURE\n");
+      text.append(
+          "[ERROR] Failures: \n[ERROR]   BrokenTest.sizes:12 expected: <1> but was: <2>\n[INFO] \n");
+      text.append(
+          "[ERROR] Tests run: 242, Failures: 1, Errors: 0, Skipped: 0\n[INFO] \n[INFO] BUILD FAILURE\n");
     } else {
       text.append("[INFO] Tests run: 240, Failures: 0, Errors: 0, Skipped: 0\n[INFO] \n");
-      text.append("[INFO] ------------------------------------------------------------------------\n[INFO] BUILD SUCCESS\n");
-      text.append("[INFO] ------------------------------------------------------------------------\n[INFO] Total time:  04:59 min\n");
+      text.append(
+          "[INFO] ------------------------------------------------------------------------\n[INFO] BUILD SUCCESS\n");
+      text.append(
+          "[INFO] ------------------------------------------------------------------------\n[INFO] Total time:  04:59 min\n");
     }
     return text.toString();
   }
@@ -115,13 +153,24 @@ class RunTestsScriptTest {
     assertEquals(0, run.code(), run.output());
     List<String> lines = run.output().lines().toList();
     assertTrue(lines.size() < 20, run.output());
-    assertTrue(lines.contains("[INFO] Tests run: 240, Failures: 0, Errors: 0, Skipped: 0"), run.output());
+    assertTrue(
+        lines.contains("[INFO] Tests run: 240, Failures: 0, Errors: 0, Skipped: 0"), run.output());
     assertTrue(lines.contains("[INFO] BUILD SUCCESS"), run.output());
-    for (String noise : List.of("\u001b", "INFO: Instrumented", "SLF4J", "Sharing is only supported", "Running dev.onnxtie")) {
+    for (String noise :
+        List.of(
+            "\u001b",
+            "INFO: Instrumented",
+            "SLF4J",
+            "Sharing is only supported",
+            "Running dev.onnxtie")) {
       assertTrue(!run.output().contains(noise), noise + " in " + run.output());
     }
     String log = Files.readString(dir.resolve("run-tests.log"));
-    assertTrue(log.contains("INFO: Instrumented dev.onnxtie.Class59_9") && log.contains("SLF4J(W)") && !log.contains("\u001b"), log);
+    assertTrue(
+        log.contains("INFO: Instrumented dev.onnxtie.Class59_9")
+            && log.contains("SLF4J(W)")
+            && !log.contains("\u001b"),
+        log);
   }
 
   @Test
@@ -129,9 +178,14 @@ class RunTestsScriptTest {
     Files.writeString(dir.resolve("transcript.txt"), transcript(true));
     Run run = runTests(true, "cat " + dir.resolve("transcript.txt") + "\nexit 1");
     assertEquals(1, run.code(), run.output());
-    for (String shown : List.of("<<< FAILURE! -- in dev.onnxtie.BrokenTest", "org.opentest4j.AssertionFailedError: expected: <1> but was: <2>",
-        "\tat dev.onnxtie.BrokenTest.sizes(BrokenTest.java:12)", "[ERROR]   BrokenTest.sizes:12 expected: <1> but was: <2>",
-        "[ERROR] Tests run: 242, Failures: 1, Errors: 0, Skipped: 0", "[INFO] BUILD FAILURE")) {
+    for (String shown :
+        List.of(
+            "<<< FAILURE! -- in dev.onnxtie.BrokenTest",
+            "org.opentest4j.AssertionFailedError: expected: <1> but was: <2>",
+            "\tat dev.onnxtie.BrokenTest.sizes(BrokenTest.java:12)",
+            "[ERROR]   BrokenTest.sizes:12 expected: <1> but was: <2>",
+            "[ERROR] Tests run: 242, Failures: 1, Errors: 0, Skipped: 0",
+            "[INFO] BUILD FAILURE")) {
       assertTrue(run.output().contains(shown), shown + " missing from " + run.output());
     }
     assertTrue(run.output().lines().count() < 20, run.output());

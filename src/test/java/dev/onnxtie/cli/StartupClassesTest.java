@@ -29,23 +29,48 @@ class StartupClassesTest {
   @Test
   void aRewriteLoadsNoAnnotationProxyNorPicocliTimeConverters(@TempDir Path dir) throws Exception {
     Path model = TestModels.samples().resolve("gpt2_tied/model.onnx");
-    Process process = new ProcessBuilder(FirstHourTest.JAVA, "-Xlog:class+load=info", "-cp", FirstHourTest.CLASS_PATH,
-        "dev.onnxtie.cli.OnnxTieCli", "rewrite", model.toString(), dir.resolve("tied.onnx").toString())
-        .redirectErrorStream(true).start();
+    Process process =
+        new ProcessBuilder(
+                FirstHourTest.JAVA,
+                "-Xlog:class+load=info",
+                "-cp",
+                FirstHourTest.CLASS_PATH,
+                "dev.onnxtie.cli.OnnxTieCli",
+                "rewrite",
+                model.toString(),
+                dir.resolve("tied.onnx").toString())
+            .redirectErrorStream(true)
+            .start();
     String log = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, process.waitFor(), log);
-    assertTrue(log.contains("1 tie, 256000 tensor bytes removed"), "the rewrite ran: " + log.substring(Math.max(0, log.length() - 2000)));
-    List<String> unwanted = log.lines().filter(line -> line.contains("[class,load]"))
-        .filter(line -> line.contains("__dynamic_proxy__") || line.contains(" java.sql.") || line.contains(" java.time.format."))
-        .collect(Collectors.toList());
+    assertTrue(
+        log.contains("1 tie, 256000 tensor bytes removed"),
+        "the rewrite ran: " + log.substring(Math.max(0, log.length() - 2000)));
+    List<String> unwanted =
+        log.lines()
+            .filter(line -> line.contains("[class,load]"))
+            .filter(
+                line ->
+                    line.contains("__dynamic_proxy__")
+                        || line.contains(" java.sql.")
+                        || line.contains(" java.time.format."))
+            .collect(Collectors.toList());
     assertEquals(List.of(), unwanted);
   }
 
   @Test
   void picocliAndTheCliAreJava17Bytecode() throws IOException {
-    for (Class<?> type : new Class<?>[] {picocli.CommandLine.class, picocli.CommandLine.Model.CommandSpec.class, OnnxTieCli.class}) {
+    for (Class<?> type :
+        new Class<?>[] {
+          picocli.CommandLine.class, picocli.CommandLine.Model.CommandSpec.class, OnnxTieCli.class
+        }) {
       int major = majorVersion(type);
-      assertTrue(major >= 61, type.getName() + " has class file version " + major + "; class-data sharing needs 50 or more");
+      assertTrue(
+          major >= 61,
+          type.getName()
+              + " has class file version "
+              + major
+              + "; class-data sharing needs 50 or more");
     }
   }
 

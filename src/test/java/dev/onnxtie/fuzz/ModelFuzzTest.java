@@ -63,10 +63,14 @@ class ModelFuzzTest {
     Path out = WORK.resolve("out.onnx");
     for (TieForm form : TieForm.values()) {
       try (OnnxModel model = ModelIO.read(file)) {
-        OnnxTie.Rewritten rewritten = OnnxTie.rewrite(model, RewriteOptions.defaults().withForm(form).withMinBytes(16));
+        OnnxTie.Rewritten rewritten =
+            OnnxTie.rewrite(model, RewriteOptions.defaults().withForm(form).withMinBytes(16));
         ModelIO.write(rewritten.model(), out, WriteOptions.defaults());
         try (OnnxModel again = ModelIO.read(out)) {
-          if (OnnxTie.rewrite(again, RewriteOptions.defaults().withForm(form).withMinBytes(16)).result().changes() != 0) {
+          if (OnnxTie.rewrite(again, RewriteOptions.defaults().withForm(form).withMinBytes(16))
+                  .result()
+                  .changes()
+              != 0) {
             throw new IllegalStateException("a second rewrite changed the model");
           }
         }

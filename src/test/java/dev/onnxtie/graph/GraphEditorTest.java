@@ -26,38 +26,57 @@ class GraphEditorTest {
   @Test
   void toposortKeepsNodesAlreadyInOrder() {
     // two independent chains interleaved: a valid order that a non-stable sort would regroup
-    GraphProto graph = GraphProto.newBuilder().addInput(value("x", 1, 2)).addOutput(value("y", 1, 2)).addOutput(value("z", 1, 2))
-        .addNode(node("Relu", "a1", List.of("x"), List.of("a")))
-        .addNode(node("Tanh", "b1", List.of("x"), List.of("b")))
-        .addNode(node("Relu", "a2", List.of("a"), List.of("y")))
-        .addNode(node("Tanh", "b2", List.of("b"), List.of("z"))).build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .addInput(value("x", 1, 2))
+            .addOutput(value("y", 1, 2))
+            .addOutput(value("z", 1, 2))
+            .addNode(node("Relu", "a1", List.of("x"), List.of("a")))
+            .addNode(node("Tanh", "b1", List.of("x"), List.of("b")))
+            .addNode(node("Relu", "a2", List.of("a"), List.of("y")))
+            .addNode(node("Tanh", "b2", List.of("b"), List.of("z")))
+            .build();
     assertEquals(List.of("a1", "b1", "a2", "b2"), names(editor(graph).build()));
   }
 
   @Test
   void toposortMovesOnlyWhatMustMove() {
-    GraphProto graph = GraphProto.newBuilder().addInput(value("x", 1, 2)).addOutput(value("y", 1, 2)).addOutput(value("z", 1, 2))
-        .addNode(node("Relu", "late", List.of("t"), List.of("y")))
-        .addNode(node("Tanh", "other", List.of("x"), List.of("z")))
-        .addNode(node("Neg", "early", List.of("x"), List.of("t"))).build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .addInput(value("x", 1, 2))
+            .addOutput(value("y", 1, 2))
+            .addOutput(value("z", 1, 2))
+            .addNode(node("Relu", "late", List.of("t"), List.of("y")))
+            .addNode(node("Tanh", "other", List.of("x"), List.of("z")))
+            .addNode(node("Neg", "early", List.of("x"), List.of("t")))
+            .build();
     assertEquals(List.of("early", "late", "other"), names(editor(graph).build()));
   }
 
   @Test
   void aCycleIsABugAndNamed() {
-    GraphProto graph = GraphProto.newBuilder().addInput(value("x", 1, 2)).addOutput(value("y", 1, 2))
-        .addNode(node("Add", "first", List.of("x", "q"), List.of("p")))
-        .addNode(node("Neg", "second", List.of("p"), List.of("q")))
-        .addNode(node("Identity", "out", List.of("q"), List.of("y"))).build();
-    IllegalStateException cycle = assertThrows(IllegalStateException.class, () -> editor(graph).build());
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .addInput(value("x", 1, 2))
+            .addOutput(value("y", 1, 2))
+            .addNode(node("Add", "first", List.of("x", "q"), List.of("p")))
+            .addNode(node("Neg", "second", List.of("p"), List.of("q")))
+            .addNode(node("Identity", "out", List.of("q"), List.of("y")))
+            .build();
+    IllegalStateException cycle =
+        assertThrows(IllegalStateException.class, () -> editor(graph).build());
     assertTrue(cycle.getMessage().contains("cycle"), cycle.getMessage());
   }
 
   @Test
   void aMarkedNodeGoesOnlyWhenNothingReadsIt() {
-    GraphProto graph = GraphProto.newBuilder().addInput(value("x", 1, 2)).addOutput(value("y", 1, 2))
-        .addNode(node("Transpose", "t", List.of("x"), List.of("xt")))
-        .addNode(node("Identity", "reader", List.of("xt"), List.of("y"))).build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .addInput(value("x", 1, 2))
+            .addOutput(value("y", 1, 2))
+            .addNode(node("Transpose", "t", List.of("x"), List.of("xt")))
+            .addNode(node("Identity", "reader", List.of("xt"), List.of("y")))
+            .build();
     GraphEditor kept = editor(graph);
     kept.main().markRemovable("xt");
     assertEquals(List.of("t", "reader"), names(kept.build()), "still read: stays");
@@ -69,13 +88,20 @@ class GraphEditorTest {
 
   @Test
   void addedBytesCountWhatPassesAdd() {
-    GraphEditor editor = editor(GraphProto.newBuilder().addInput(value("x", 1, 2)).addOutput(value("y", 1, 2))
-        .addNode(node("Identity", "i", List.of("x"), List.of("y"))).build());
+    GraphEditor editor =
+        editor(
+            GraphProto.newBuilder()
+                .addInput(value("x", 1, 2))
+                .addOutput(value("y", 1, 2))
+                .addNode(node("Identity", "i", List.of("x"), List.of("y")))
+                .build());
     assertEquals(0, editor.addedBytes());
     editor.main().addNode(0, "Neg", "n", List.of("x"), List.of("unused"));
     long node = editor.addedBytes();
     assertTrue(node > 10 && node < 40, "a small node: " + node);
-    editor.main().addInitializer("k", dev.onnxtie.model.DataType.INT64, new long[] {2}, new byte[16]);
+    editor
+        .main()
+        .addInitializer("k", dev.onnxtie.model.DataType.INT64, new long[] {2}, new byte[16]);
     assertTrue(editor.addedBytes() - node >= 16 + 1, "an initializer counts its bytes");
   }
 }

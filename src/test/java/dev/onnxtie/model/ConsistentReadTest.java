@@ -53,12 +53,15 @@ class ConsistentReadTest {
 
   /**
    * An external-data model of a small duplicated pair (first in the data file) and {@link #TENSORS}
-   * distinct tensors of 64 KiB, each added to an input; returns the original bytes of every initializer.
+   * distinct tensors of 64 KiB, each added to an input; returns the original bytes of every
+   * initializer.
    */
   static Map<String, ByteString> makeModel(Path model) {
-    GraphProto.Builder graph = GraphProto.newBuilder().setName("race")
-        .addInput(TestModels.value("x", DataType.FLOAT_VALUE, FLOATS))
-        .addInput(TestModels.value("x_small", DataType.FLOAT_VALUE, SMALL));
+    GraphProto.Builder graph =
+        GraphProto.newBuilder()
+            .setName("race")
+            .addInput(TestModels.value("x", DataType.FLOAT_VALUE, FLOATS))
+            .addInput(TestModels.value("x_small", DataType.FLOAT_VALUE, SMALL));
     List<String> names = new java.util.ArrayList<>(List.of("dup_a", "dup_b"));
     for (int i = 0; i < TENSORS; i++) {
       names.add("t" + i);
@@ -67,15 +70,23 @@ class ConsistentReadTest {
     for (String name : names) {
       boolean small = name.startsWith("dup");
       int size = small ? SMALL : FLOATS;
-      TensorProto tensor = TestModels.floats(name, TestModels.randomFloats(small ? 1 : 100 + name.hashCode(), size), size);
+      TensorProto tensor =
+          TestModels.floats(
+              name, TestModels.randomFloats(small ? 1 : 100 + name.hashCode(), size), size);
       graph.addInitializer(tensor);
       bytes.put(name, tensor.getRawData());
-      graph.addNode(TestModels.node("Add", "add_" + name, List.of(small ? "x_small" : "x", name), List.of("out_" + name)));
+      graph.addNode(
+          TestModels.node(
+              "Add",
+              "add_" + name,
+              List.of(small ? "x_small" : "x", name),
+              List.of("out_" + name)));
       graph.addOutput(TestModels.value("out_" + name, DataType.FLOAT_VALUE, size));
     }
     ModelProto proto = TestModels.model(graph.build());
     try (OnnxModel built = new OnnxModel(proto, new ExternalData(null), null)) {
-      // packed as other tools write it (64-byte alignment): the rewrite page-aligns, so its data file is
+      // packed as other tools write it (64-byte alignment): the rewrite page-aligns, so its data
+      // file is
       // larger and every tensor after the pair moves; old offsets then read other bytes, in bounds
       ModelIO.write(built, model, new WriteOptions(WriteOptions.Layout.EXTERNAL, null, 1024, 64));
     }
@@ -89,30 +100,39 @@ class ConsistentReadTest {
   static void assertOriginalBytes(Path file, Map<String, ByteString> original, String what) {
     try (OnnxModel written = ModelIO.read(file)) {
       List<TensorProto> initializers = written.proto().getGraph().getInitializerList();
-      assertTrue(initializers.size() >= original.size() - 1, what + ": " + initializers.size() + " initializers");
+      assertTrue(
+          initializers.size() >= original.size() - 1,
+          what + ": " + initializers.size() + " initializers");
       for (TensorProto tensor : initializers) {
         ByteString expected = original.get(tensor.getName());
         assertTrue(expected != null, what + ": unknown initializer " + tensor.getName());
-        assertTrue(expected.equals(written.rawBytes(tensor)), what + ": " + tensor.getName() + " holds other bytes than the original's");
+        assertTrue(
+            expected.equals(written.rawBytes(tensor)),
+            what + ": " + tensor.getName() + " holds other bytes than the original's");
       }
     }
   }
 
-  /** Runs a second in-place rewrite of {@code model} from inside the {@code fireAt}-th read of it. */
+  /**
+   * Runs a second in-place rewrite of {@code model} from inside the {@code fireAt}-th read of it.
+   */
   static AtomicInteger rewriteInPlaceDuringRead(Path model, int fireAt) {
     AtomicInteger reads = new AtomicInteger();
     Path target = model.toAbsolutePath().normalize();
-    ModelIO.afterParseForTests = file -> {
-      if (file.toAbsolutePath().normalize().equals(target) && reads.incrementAndGet() == fireAt) {
-        Run writer = cli("rewrite", model.toString(), model.toString());
-        assertEquals(0, writer.code(), "the writer that replaces the model: " + writer.err());
-      }
-    };
+    ModelIO.afterParseForTests =
+        file -> {
+          if (file.toAbsolutePath().normalize().equals(target)
+              && reads.incrementAndGet() == fireAt) {
+            Run writer = cli("rewrite", model.toString(), model.toString());
+            assertEquals(0, writer.code(), "the writer that replaces the model: " + writer.err());
+          }
+        };
     return reads;
   }
 
   @Test
-  void aModelRewrittenInPlaceWhileAnotherRewriteReadsItIsReadAgainOrRefused(@TempDir Path dir) throws Exception {
+  void aModelRewrittenInPlaceWhileAnotherRewriteReadsItIsReadAgainOrRefused(@TempDir Path dir)
+      throws Exception {
     Map<String, Integer> outcomes = new TreeMap<>();
     for (int round = 0; round < ROUNDS; round++) {
       Path model = Files.createDirectories(dir.resolve("r" + round)).resolve("model.onnx");
@@ -130,14 +150,18 @@ class ConsistentReadTest {
         assertOriginalBytes(model, original, "round " + round + " (refused)");
         outcomes.merge("refused", 1, Integer::sum);
       }
-      assertEquals(List.of("model.onnx", "model.onnx.data"), StagingTest.names(model.getParent()), "round " + round);
+      assertEquals(
+          List.of("model.onnx", "model.onnx.data"),
+          StagingTest.names(model.getParent()),
+          "round " + round);
     }
     System.out.printf("consistent reads, file form: %d races, %s%n", ROUNDS, outcomes);
     assertEquals(ROUNDS, outcomes.values().stream().mapToInt(Integer::intValue).sum());
   }
 
   @Test
-  void aFolderRewriteOfAModelRewrittenInPlaceMeanwhileIsReadAgainOrRefused(@TempDir Path dir) throws Exception {
+  void aFolderRewriteOfAModelRewrittenInPlaceMeanwhileIsReadAgainOrRefused(@TempDir Path dir)
+      throws Exception {
     Map<String, Integer> outcomes = new TreeMap<>();
     for (int round = 0; round < ROUNDS; round++) {
       Path in = Files.createDirectories(dir.resolve("in" + round));
@@ -145,7 +169,8 @@ class ConsistentReadTest {
       Map<String, ByteString> original = makeModel(model);
       Files.writeString(in.resolve("config.json"), "{}");
       Path out = dir.resolve("out" + round);
-      // the folder rewrite reads each model twice (what it reads, then to rewrite it): the race hits either
+      // the folder rewrite reads each model twice (what it reads, then to rewrite it): the race
+      // hits either
       AtomicInteger reads = rewriteInPlaceDuringRead(model, 1 + round % 2);
       Run reader = cli("rewrite", in.toString(), out.toString());
       ModelIO.afterParseForTests = null;
@@ -160,8 +185,13 @@ class ConsistentReadTest {
         outcomes.merge("refused", 1, Integer::sum);
       }
       assertOriginalBytes(model, original, "round " + round + ", the input rewritten in place");
-      assertTrue(StagingTest.names(dir).stream().noneMatch(n -> n.startsWith(".onnx-tie-")), StagingTest.names(dir).toString());
-      assertEquals(List.of("config.json", "model.onnx", "model.onnx.data"), StagingTest.names(in), "round " + round);
+      assertTrue(
+          StagingTest.names(dir).stream().noneMatch(n -> n.startsWith(".onnx-tie-")),
+          StagingTest.names(dir).toString());
+      assertEquals(
+          List.of("config.json", "model.onnx", "model.onnx.data"),
+          StagingTest.names(in),
+          "round " + round);
     }
     System.out.printf("consistent reads, folder form: %d races, %s%n", ROUNDS, outcomes);
   }
@@ -174,25 +204,29 @@ class ConsistentReadTest {
     Files.copy(model, spare);
     AtomicInteger reads = new AtomicInteger();
     // another writer renames a new copy of the model into place each time it is read
-    ModelIO.afterParseForTests = file -> {
-      if (file.getParent().getFileName().toString().equals("m")) {
-        reads.incrementAndGet();
-        try {
-          Path next = model.resolveSibling("next.tmp");
-          Files.copy(spare, next);
-          Files.move(next, model, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }
-    };
+    ModelIO.afterParseForTests =
+        file -> {
+          if (file.getParent().getFileName().toString().equals("m")) {
+            reads.incrementAndGet();
+            try {
+              Path next = model.resolveSibling("next.tmp");
+              Files.copy(spare, next);
+              Files.move(
+                  next, model, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        };
     Run check = cli("check", model.toString(), "--json");
     ModelIO.afterParseForTests = null;
     assertEquals(2, check.code(), check.err());
     assertEquals(ModelIO.READ_ATTEMPTS, reads.get(), "read attempts");
     assertEquals(1, check.err().lines().count(), check.err());
     assertTrue(check.err().contains(model + " changed while reading"), check.err());
-    assertTrue(check.out().contains("changed while reading"), "the JSON envelope names it: " + check.out());
+    assertTrue(
+        check.out().contains("changed while reading"),
+        "the JSON envelope names it: " + check.out());
     assertOriginalBytes(model, original, "the replaced model");
   }
 }

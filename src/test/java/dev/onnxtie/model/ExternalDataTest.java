@@ -1,11 +1,11 @@
 package dev.onnxtie.model;
 
-import dev.onnxtie.OnnxChecker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.Cli;
+import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.proto.Onnx.GraphProto;
@@ -51,10 +51,15 @@ public class ExternalDataTest {
     Path external = dir.resolve("external.onnx");
     try (OnnxModel model = ModelIO.read(in)) {
       assertTrue(ModelIO.hasExternalTensors(model.proto()));
-      ModelIO.write(model, single, WriteOptions.defaults().withLayout(WriteOptions.Layout.SINGLE_FILE, null));
-      ModelIO.write(model, external, WriteOptions.defaults().withLayout(WriteOptions.Layout.EXTERNAL, "weights.bin"));
+      ModelIO.write(
+          model, single, WriteOptions.defaults().withLayout(WriteOptions.Layout.SINGLE_FILE, null));
+      ModelIO.write(
+          model,
+          external,
+          WriteOptions.defaults().withLayout(WriteOptions.Layout.EXTERNAL, "weights.bin"));
     }
-    try (OnnxModel one = ModelIO.read(single); OnnxModel two = ModelIO.read(external)) {
+    try (OnnxModel one = ModelIO.read(single);
+        OnnxModel two = ModelIO.read(external)) {
       assertFalse(ModelIO.hasExternalTensors(one.proto()));
       assertTrue(ModelIO.hasExternalTensors(two.proto()));
       assertTrue(Files.isRegularFile(dir.resolve("weights.bin")));
@@ -77,7 +82,8 @@ public class ExternalDataTest {
     // large tensors are page-aligned in the data file
     try (OnnxModel model = ModelIO.read(auto)) {
       for (TensorProto tensor : model.proto().getGraph().getInitializerList()) {
-        if (Tensors.isExternal(tensor) && Tensors.byteSize(tensor) >= WriteOptions.PAGE_ALIGN_MIN_BYTES) {
+        if (Tensors.isExternal(tensor)
+            && Tensors.byteSize(tensor) >= WriteOptions.PAGE_ALIGN_MIN_BYTES) {
           assertEquals(0, model.externalData().locate(tensor).offset() % 4096, tensor.getName());
         }
       }
@@ -94,18 +100,28 @@ public class ExternalDataTest {
       ModelIO.write(model, out, WriteOptions.defaults());
       assertTrue(Files.isRegularFile(dir.resolve("big.onnx.data")));
       OnnxChecker.check(out);
-      dev.onnxtie.OnnxTieException refused = org.junit.jupiter.api.Assertions.assertThrows(dev.onnxtie.OnnxTieException.class,
-          () -> ModelIO.write(model, dir.resolve("one.onnx"), WriteOptions.defaults().withLayout(WriteOptions.Layout.SINGLE_FILE, null)));
-      assertTrue(refused.getMessage().contains("2 GiB limit; write it with external data"), refused.getMessage());
+      dev.onnxtie.OnnxTieException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              dev.onnxtie.OnnxTieException.class,
+              () ->
+                  ModelIO.write(
+                      model,
+                      dir.resolve("one.onnx"),
+                      WriteOptions.defaults().withLayout(WriteOptions.Layout.SINGLE_FILE, null)));
+      assertTrue(
+          refused.getMessage().contains("2 GiB limit; write it with external data"),
+          refused.getMessage());
     } finally {
       ModelIO.singleFileLimit = saved;
     }
     long[] ids = OrtRun.ids(2 * 8, 1000);
-    assertEquals(OrtRun.int64(in, "input_ids", ids, 2, 8), OrtRun.int64(out, "input_ids", ids, 2, 8));
+    assertEquals(
+        OrtRun.int64(in, "input_ids", ids, 2, 8), OrtRun.int64(out, "input_ids", ids, 2, 8));
   }
 
   /** Rewrites the external_data entries of the embedding. */
-  static Path corrupt(Path model, UnaryOperator<List<StringStringEntryProto>> change) throws IOException {
+  static Path corrupt(Path model, UnaryOperator<List<StringStringEntryProto>> change)
+      throws IOException {
     ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(model));
     GraphProto.Builder graph = proto.getGraph().toBuilder();
     for (int i = 0; i < graph.getInitializerCount(); i++) {
@@ -121,7 +137,8 @@ public class ExternalDataTest {
 
   static UnaryOperator<List<StringStringEntryProto>> set(String key, String value) {
     return entries -> {
-      List<StringStringEntryProto> out = new java.util.ArrayList<>(entries.stream().filter(e -> !e.getKey().equals(key)).toList());
+      List<StringStringEntryProto> out =
+          new java.util.ArrayList<>(entries.stream().filter(e -> !e.getKey().equals(key)).toList());
       out.add(StringStringEntryProto.newBuilder().setKey(key).setValue(value).build());
       return out;
     };
@@ -131,9 +148,13 @@ public class ExternalDataTest {
   static void assertRefused(Path model, String expectedWords) throws Exception {
     Path folder = model.getParent();
     String before = TestModels.digest(folder);
-    for (String[] args : List.of(new String[] {"inspect", model.toString()},
-        new String[] {"rewrite", model.toString(), folder.getParent().resolve("out.onnx").toString()},
-        new String[] {"check", model.toString()})) {
+    for (String[] args :
+        List.of(
+            new String[] {"inspect", model.toString()},
+            new String[] {
+              "rewrite", model.toString(), folder.getParent().resolve("out.onnx").toString()
+            },
+            new String[] {"check", model.toString()})) {
       Cli result = Cli.run(args);
       assertEquals(2, result.code(), args[0] + ": " + result.err());
       assertEquals(1, result.errLines(), result.err());
@@ -142,7 +163,9 @@ public class ExternalDataTest {
     }
     assertFalse(Files.exists(folder.getParent().resolve("out.onnx")));
     try (Stream<Path> files = Files.list(folder.getParent())) {
-      assertEquals(List.of(), files.filter(p -> p.getFileName().toString().startsWith(ModelIO.TEMP_PREFIX)).toList());
+      assertEquals(
+          List.of(),
+          files.filter(p -> p.getFileName().toString().startsWith(ModelIO.TEMP_PREFIX)).toList());
     }
     assertEquals(before, TestModels.digest(folder), "the input is unchanged");
   }

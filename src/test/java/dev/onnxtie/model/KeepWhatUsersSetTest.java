@@ -24,12 +24,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KeepWhatUsersSetTest {
   static String mode(Path file) throws Exception {
-    return PosixFilePermissions.toString(Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
+    return PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
   }
 
   @Test
   void aFileRewrittenInPlaceKeepsItsMode(@TempDir Path dir) throws Exception {
-    Path single = Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), dir.resolve("single.onnx"));
+    Path single =
+        Files.copy(
+            TestModels.samples().resolve("gpt2_tied/model.onnx"), dir.resolve("single.onnx"));
     Files.setPosixFilePermissions(single, PosixFilePermissions.fromString("rw-r-----"));
     Cli rewrite = Cli.run("rewrite", single.toString(), single.toString());
     assertEquals(0, rewrite.code(), rewrite.err());
@@ -38,7 +41,8 @@ class KeepWhatUsersSetTest {
     // external data: the model keeps 0640, its data file (back under its name) keeps 0600
     Path model = ExternalDataTest.copySampleInto(dir.resolve("external"));
     Files.setPosixFilePermissions(model, PosixFilePermissions.fromString("rw-r-----"));
-    Files.setPosixFilePermissions(model.resolveSibling("model.onnx.data"), PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(
+        model.resolveSibling("model.onnx.data"), PosixFilePermissions.fromString("rw-------"));
     Cli external = Cli.run("rewrite", model.toString(), model.toString());
     assertEquals(0, external.code(), external.err());
     assertEquals(List.of("model.onnx", "model.onnx.data"), StagingTest.names(model.getParent()));
@@ -48,8 +52,12 @@ class KeepWhatUsersSetTest {
 
   @Test
   void asRootAReplacedFileKeepsItsOwnerAndGroup(@TempDir Path dir) throws Exception {
-    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "giving files to another owner needs root; skipped");
-    Path single = Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), dir.resolve("single.onnx"));
+    Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "giving files to another owner needs root; skipped");
+    Path single =
+        Files.copy(
+            TestModels.samples().resolve("gpt2_tied/model.onnx"), dir.resolve("single.onnx"));
     UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
     PosixFileAttributeView view = Files.getFileAttributeView(single, PosixFileAttributeView.class);
     view.setOwner(users.lookupPrincipalByName("nobody"));
@@ -65,12 +73,14 @@ class KeepWhatUsersSetTest {
 
   @Test
   void anOutputEndingInASlashIsAFolder(@TempDir Path dir) throws Exception {
-    Path model = Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), dir.resolve("m.onnx"));
+    Path model =
+        Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), dir.resolve("m.onnx"));
     Path missing = dir.resolve("new");
     Cli refused = Cli.run("rewrite", model.toString(), missing + "/");
     assertEquals(2, refused.code(), refused.err());
     assertEquals(1, refused.errLines(), refused.err());
-    assertTrue(refused.err().contains("output folder " + missing + "/ does not exist"), refused.err());
+    assertTrue(
+        refused.err().contains("output folder " + missing + "/ does not exist"), refused.err());
     assertFalse(Files.exists(missing), "a file named new was written");
     Files.createDirectory(missing);
     Cli into = Cli.run("rewrite", model.toString(), missing + "/");
@@ -86,7 +96,8 @@ class KeepWhatUsersSetTest {
     Cli file = Cli.run("rewrite", model.toString(), missing.resolve("out.onnx").toString());
     assertEquals(2, file.code(), file.err());
     assertTrue(file.err().contains("output folder " + missing + " does not exist"), file.err());
-    Cli folder = Cli.run("rewrite", model.getParent().toString(), missing.resolve("out").toString());
+    Cli folder =
+        Cli.run("rewrite", model.getParent().toString(), missing.resolve("out").toString());
     assertEquals(2, folder.code(), folder.err());
     assertEquals(1, folder.errLines(), folder.err());
     assertTrue(folder.err().contains("output folder " + missing + " does not exist"), folder.err());

@@ -24,7 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  * stands in for one real 2 GiB tensor where nothing reads all of it.
  */
 class LargeTensorTest {
-  /** Rewrites the external-data sample and the tied sample; returns each output folder's digest and the report. */
+  /**
+   * Rewrites the external-data sample and the tied sample; returns each output folder's digest and
+   * the report.
+   */
   private static List<String> rewriteSamples(Path dir) throws Exception {
     Path external = ExternalDataTest.copySampleInto(dir.resolve("external"));
     Path tied = dir.resolve("tied");
@@ -32,13 +35,23 @@ class LargeTensorTest {
     Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), tied.resolve("model.onnx"));
     Path out = Files.createDirectories(dir.resolve("out"));
     Cli first = Cli.run("rewrite", external.toString(), out.resolve("external.onnx").toString());
-    Cli second = Cli.run("rewrite", tied.resolve("model.onnx").toString(), out.resolve("tied.onnx").toString(), "--external-data");
-    Cli check = Cli.run("check", out.resolve("external.onnx").toString(), out.resolve("tied.onnx").toString());
+    Cli second =
+        Cli.run(
+            "rewrite",
+            tied.resolve("model.onnx").toString(),
+            out.resolve("tied.onnx").toString(),
+            "--external-data");
+    Cli check =
+        Cli.run(
+            "check", out.resolve("external.onnx").toString(), out.resolve("tied.onnx").toString());
     assertEquals(0, first.code(), first.err());
     assertEquals(0, second.code(), second.err());
     assertEquals(0, check.code(), check.out() + check.err());
     assertTrue(first.out().contains("  1 tie, "), first.out());
-    return List.of(contents(out), first.out().replace(dir.toString(), ""), second.out().replace(dir.toString(), ""));
+    return List.of(
+        contents(out),
+        first.out().replace(dir.toString(), ""),
+        second.out().replace(dir.toString(), ""));
   }
 
   /** File names and a digest of each file's bytes. */
@@ -46,8 +59,12 @@ class LargeTensorTest {
     StringBuilder text = new StringBuilder();
     try (var files = Files.list(folder)) {
       for (Path file : files.sorted().toList()) {
-        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
-        text.append(file.getFileName()).append(' ').append(java.util.HexFormat.of().formatHex(digest)).append('\n');
+        byte[] digest =
+            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+        text.append(file.getFileName())
+            .append(' ')
+            .append(java.util.HexFormat.of().formatHex(digest))
+            .append('\n');
       }
     }
     return text.toString();
@@ -59,11 +76,14 @@ class LargeTensorTest {
     int shift = TensorBytes.chunkShift();
     long whole = ExternalData.wholeFileLimit;
     try {
-      TensorBytes.setChunkShift(6); // 64-byte chunks: every row and every tile crosses chunk boundaries
+      TensorBytes.setChunkShift(
+          6); // 64-byte chunks: every row and every tile crosses chunk boundaries
       ExternalData.wholeFileLimit = 0; // map tensor ranges, as for a data file past 2 GiB
       List<String> chunked = rewriteSamples(dir.resolve("chunked"));
       assertEquals(expected.get(0), chunked.get(0));
-      assertEquals(expected.subList(1, 3).toString().replace("/default/", "/x/"), chunked.subList(1, 3).toString().replace("/chunked/", "/x/"));
+      assertEquals(
+          expected.subList(1, 3).toString().replace("/default/", "/x/"),
+          chunked.subList(1, 3).toString().replace("/chunked/", "/x/"));
     } finally {
       TensorBytes.setChunkShift(shift);
       ExternalData.wholeFileLimit = whole;
@@ -94,13 +114,26 @@ class LargeTensorTest {
       file.seek(length - 8);
       file.write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
     }
-    TensorProto big = TensorProto.newBuilder().setName("big").setDataType(DataType.UINT8.code()).addDims(length)
-        .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-        .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("big.data"))
-        .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue(Long.toString(length))).build();
-    GraphProto graph = GraphProto.newBuilder().setName("big").addInitializer(big)
-        .addNode(TestModels.node("Identity", "id", List.of("big"), List.of("y")))
-        .addOutput(TestModels.value("y", DataType.UINT8.code(), length)).build();
+    TensorProto big =
+        TensorProto.newBuilder()
+            .setName("big")
+            .setDataType(DataType.UINT8.code())
+            .addDims(length)
+            .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+            .addExternalData(
+                StringStringEntryProto.newBuilder().setKey("location").setValue("big.data"))
+            .addExternalData(
+                StringStringEntryProto.newBuilder()
+                    .setKey("length")
+                    .setValue(Long.toString(length)))
+            .build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("big")
+            .addInitializer(big)
+            .addNode(TestModels.node("Identity", "id", List.of("big"), List.of("y")))
+            .addOutput(TestModels.value("y", DataType.UINT8.code(), length))
+            .build();
     Path file = TestModels.save(TestModels.model(graph), dir.resolve("big.onnx"));
     try (OnnxModel model = ModelIO.read(file)) {
       TensorBytes bytes = model.tensorBytes(big);
@@ -110,9 +143,16 @@ class LargeTensorTest {
       assertEquals(0, bytes.getLong((1L << 30) - 4)); // straddles the first two chunks
       assertSame(bytes, model.tensorBytes(big));
       OnnxTieException field = assertThrows(OnnxTieException.class, () -> model.rawBytes(big));
-      assertTrue(field.getMessage().contains("more than one protobuf field holds"), field.getMessage());
-      OnnxTieException single = assertThrows(OnnxTieException.class, () -> ModelIO.write(model, dir.resolve("one.onnx"),
-          WriteOptions.defaults().withLayout(WriteOptions.Layout.SINGLE_FILE, null)));
+      assertTrue(
+          field.getMessage().contains("more than one protobuf field holds"), field.getMessage());
+      OnnxTieException single =
+          assertThrows(
+              OnnxTieException.class,
+              () ->
+                  ModelIO.write(
+                      model,
+                      dir.resolve("one.onnx"),
+                      WriteOptions.defaults().withLayout(WriteOptions.Layout.SINGLE_FILE, null)));
       assertEquals(OnnxTieException.BAD_INPUT, single.exitCode());
     }
     // a declared length past the file is still refused, in one line
@@ -128,7 +168,8 @@ class LargeTensorTest {
   }
 
   @Test
-  void aDataFileThatChangesSizeWhileBeingReadIsBadInputAndNothingIsWritten(@TempDir Path dir) throws Exception {
+  void aDataFileThatChangesSizeWhileBeingReadIsBadInputAndNothingIsWritten(@TempDir Path dir)
+      throws Exception {
     for (boolean shrink : new boolean[] {false, true}) {
       Path in = ExternalDataTest.copySampleInto(dir.resolve(shrink ? "shrink" : "grow"));
       Path data = in.resolveSibling("model.onnx.data");
@@ -142,13 +183,17 @@ class LargeTensorTest {
         try (RandomAccessFile file = new RandomAccessFile(data.toFile(), "rw")) {
           file.setLength(shrink ? 4096 : file.length() + 4096);
         }
-        OnnxTieException failure = assertThrows(OnnxTieException.class, () -> ModelIO.write(model, out, WriteOptions.defaults()));
+        OnnxTieException failure =
+            assertThrows(
+                OnnxTieException.class, () -> ModelIO.write(model, out, WriteOptions.defaults()));
         assertEquals(OnnxTieException.BAD_INPUT, failure.exitCode());
         assertTrue(failure.getMessage().contains("changed"), failure.getMessage());
       }
       assertTrue(Files.notExists(out));
       try (var files = Files.list(dir)) {
-        assertEquals(List.of(), files.filter(p -> p.getFileName().toString().startsWith(ModelIO.TEMP_PREFIX)).toList());
+        assertEquals(
+            List.of(),
+            files.filter(p -> p.getFileName().toString().startsWith(ModelIO.TEMP_PREFIX)).toList());
       }
     }
   }

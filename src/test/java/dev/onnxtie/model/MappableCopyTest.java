@@ -33,8 +33,10 @@ class MappableCopyTest {
 
   @Test
   void copyHoldsEveryLargeInitializerAtAnAlignedOffsetAndRunsTheSame() throws Exception {
-    Map<String, ByteBuffer> expected = OrtRun.int64(GPT2, "input_ids", OrtRun.ids(2 * 16, 1000), 2, 16);
-    try (OnnxModel original = ModelIO.read(GPT2); MappableCopy copy = MappableCopy.of(original, 0)) {
+    Map<String, ByteBuffer> expected =
+        OrtRun.int64(GPT2, "input_ids", OrtRun.ids(2 * 16, 1000), 2, 16);
+    try (OnnxModel original = ModelIO.read(GPT2);
+        MappableCopy copy = MappableCopy.of(original, 0)) {
       assertNotNull(copy, "a single-file model gets a copy");
       Path folder = copy.model().getParent();
       long moved = 0;
@@ -57,13 +59,17 @@ class MappableCopyTest {
             assertEquals("offset", laidOut.getExternalData(1).getKey());
             assertEquals(0, offset % 4096, "page-aligned, so that ONNX Runtime maps it");
           }
-          assertEquals(kept.getRawData(), copied.rawBytes(laidOut), kept.getName() + ": the same bytes");
+          assertEquals(
+              kept.getRawData(), copied.rawBytes(laidOut), kept.getName() + ": the same bytes");
         }
         assertTrue(external >= 2, "the sample's embedding and head lie in the data file");
         assertEquals(before.getNodeList(), after.getNodeList());
       }
       assertEquals(moved, copy.bytes());
-      assertEquals(expected, OrtRun.int64(copy.model(), "input_ids", OrtRun.ids(2 * 16, 1000), 2, 16), "ONNX Runtime runs the copy the same");
+      assertEquals(
+          expected,
+          OrtRun.int64(copy.model(), "input_ids", OrtRun.ids(2 * 16, 1000), 2, 16),
+          "ONNX Runtime runs the copy the same");
       copy.close();
       assertFalse(Files.exists(folder), "closing deletes the copy");
     }
@@ -72,7 +78,8 @@ class MappableCopyTest {
   @Test
   void noCopyWhereItWouldNotHelp() throws IOException {
     try (OnnxModel model = ModelIO.read(GPT2)) {
-      assertNull(MappableCopy.of(model, Files.size(GPT2) + 1), "fewer embedded bytes than asked for");
+      assertNull(
+          MappableCopy.of(model, Files.size(GPT2) + 1), "fewer embedded bytes than asked for");
     }
     try (OnnxModel external = ModelIO.read(ExternalDataTest.copySample(temp))) {
       assertNull(MappableCopy.of(external, 0), "ONNX Runtime already reads external data itself");
@@ -87,21 +94,29 @@ class MappableCopyTest {
     byte[] first = {1, 2, 3, 4};
     byte[] last = {9, 8, 7, 6, 5};
     // 0x4A: field 9, length-delimited
-    assertEquals(ByteBuffer.wrap(last), scanOfTwoRawData("two_raw.onnx", new byte[] {0x4A}, first, last));
+    assertEquals(
+        ByteBuffer.wrap(last), scanOfTwoRawData("two_raw.onnx", new byte[] {0x4A}, first, last));
   }
 
   /**
    * The bytes the scan finds for a tensor with two raw_data fields ({@link #twoRawData}), after
    * checking that protobuf keeps the second; null when the scan gives none.
    */
-  private ByteBuffer scanOfTwoRawData(String name, byte[] tag, byte[] first, byte[] last) throws IOException {
+  private ByteBuffer scanOfTwoRawData(String name, byte[] tag, byte[] first, byte[] last)
+      throws IOException {
     Path file = twoRawData(name, tag, first, last);
     GraphProto parsed = ModelProto.parseFrom(Files.readAllBytes(file)).getGraph();
-    assertEquals(ByteString.copyFrom(last), parsed.getInitializer(0).getRawData(), "protobuf keeps the second field");
+    assertEquals(
+        ByteString.copyFrom(last),
+        parsed.getInitializer(0).getRawData(),
+        "protobuf keeps the second field");
     return scannedBytes(file, parsed);
   }
 
-  /** The bytes at the scanned offset of the first initializer's raw_data, or null when the scan gives none. */
+  /**
+   * The bytes at the scanned offset of the first initializer's raw_data, or null when the scan
+   * gives none.
+   */
   private static ByteBuffer scannedBytes(Path file, GraphProto parsed) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long[] offsets = MappableCopy.rawDataOffsets(channel, parsed);
@@ -114,7 +129,9 @@ class MappableCopyTest {
     }
   }
 
-  /** A tensor with two raw_data fields, the second under a tag written as {@code tag} (raw bytes). */
+  /**
+   * A tensor with two raw_data fields, the second under a tag written as {@code tag} (raw bytes).
+   */
   private Path twoRawData(String name, byte[] tag, byte[] first, byte[] last) throws IOException {
     ByteArrayOutputStream tensor = new ByteArrayOutputStream();
     CodedOutputStream coded = CodedOutputStream.newInstance(tensor);
@@ -141,7 +158,10 @@ class MappableCopyTest {
     byte[] ones = {1, 1, 1, 1, 1, 1, 1, 1};
     // field 9, wire type 2 (74), with bit 32 set: protobuf drops the high bits and reads raw_data
     byte[] tag = {(byte) 0xCA, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10};
-    assertEquals(ByteBuffer.wrap(ones), scanOfTwoRawData("high_bits.onnx", tag, zeros, ones), "the bytes protobuf keeps");
+    assertEquals(
+        ByteBuffer.wrap(ones),
+        scanOfTwoRawData("high_bits.onnx", tag, zeros, ones),
+        "the bytes protobuf keeps");
   }
 
   @Test
@@ -150,14 +170,20 @@ class MappableCopyTest {
     byte[] ones = {1, 1, 1, 1, 1, 1, 1, 1};
     // 74 in five bytes, nothing above bit 31: the same field to both readers
     byte[] tag = {(byte) 0xCA, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00};
-    assertEquals(ByteBuffer.wrap(ones), scanOfTwoRawData("padded.onnx", tag, zeros, ones), "found, and the bytes protobuf keeps");
+    assertEquals(
+        ByteBuffer.wrap(ones),
+        scanOfTwoRawData("padded.onnx", tag, zeros, ones),
+        "found, and the bytes protobuf keeps");
   }
 
   @Test
   void scanOfAnotherModelsFileGivesNoOffsets() throws IOException {
     Path other = twoRawData("other.onnx", new byte[] {0x4A}, new byte[8], new byte[8]);
-    try (OnnxModel gpt2 = ModelIO.read(GPT2); FileChannel channel = FileChannel.open(other, StandardOpenOption.READ)) {
-      assertNull(MappableCopy.rawDataOffsets(channel, gpt2.proto().getGraph()), "the parsed model is not this file's");
+    try (OnnxModel gpt2 = ModelIO.read(GPT2);
+        FileChannel channel = FileChannel.open(other, StandardOpenOption.READ)) {
+      assertNull(
+          MappableCopy.rawDataOffsets(channel, gpt2.proto().getGraph()),
+          "the parsed model is not this file's");
     }
   }
 
@@ -168,15 +194,18 @@ class MappableCopyTest {
     Path killed = Files.createDirectories(scratch.resolve(ModelIO.TEMP_PREFIX + "killed"));
     Files.write(killed.resolve(".lock"), new byte[0]);
     Files.write(killed.resolve("weights.data"), new byte[16]);
-    Files.setLastModifiedTime(killed, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 20_000));
+    Files.setLastModifiedTime(
+        killed, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 20_000));
     String tempBefore = System.getProperty("java.io.tmpdir");
     System.setProperty("java.io.tmpdir", scratch.toString());
-    try (OnnxModel model = ModelIO.read(GPT2); MappableCopy live = MappableCopy.of(model, 0)) {
+    try (OnnxModel model = ModelIO.read(GPT2);
+        MappableCopy live = MappableCopy.of(model, 0)) {
       assertNotNull(live);
       assertFalse(Files.exists(killed), "a killed process's copy goes with the next copy");
       try (MappableCopy second = MappableCopy.of(model, 0)) {
         assertTrue(Files.exists(live.model()), "a live copy stays while another is made");
-        assertTrue(second.model().getParent().getFileName().toString().startsWith(ModelIO.TEMP_PREFIX));
+        assertTrue(
+            second.model().getParent().getFileName().toString().startsWith(ModelIO.TEMP_PREFIX));
       }
     } finally {
       System.setProperty("java.io.tmpdir", tempBefore);
@@ -190,7 +219,13 @@ class MappableCopyTest {
   void scanGivesUpOnASecondGraphField() throws IOException {
     ByteArrayOutputStream graph = new ByteArrayOutputStream();
     CodedOutputStream coded = CodedOutputStream.newInstance(graph);
-    coded.writeMessage(5, TensorProto.newBuilder().setName("w").setDataType(2).setRawData(ByteString.copyFrom(new byte[8])).build());
+    coded.writeMessage(
+        5,
+        TensorProto.newBuilder()
+            .setName("w")
+            .setDataType(2)
+            .setRawData(ByteString.copyFrom(new byte[8]))
+            .build());
     coded.flush();
     byte[] model = wrapGraph(graph.toByteArray(), 2);
     Path file = temp.resolve("two_graphs.onnx");

@@ -32,11 +32,21 @@ class OutputValidatorTest {
       Scope main = editor.main();
       Scope decoder = editor.scopes().get(1);
       // a Transpose in the main graph whose output type nobody declares, read in the decoder
-      main.addNode(0, "Transpose", "t", List.of("wte"), List.of("untyped"), Attribute.ofInts("perm", List.of(1L, 0L)));
+      main.addNode(
+          0,
+          "Transpose",
+          "t",
+          List.of("wte"),
+          List.of("untyped"),
+          Attribute.ofInts("perm", List.of(1L, 0L)));
       decoder.rewire("onnx::MatMul_head", "untyped");
       OnnxTieException e = assertThrows(OnnxTieException.class, editor::build);
       assertEquals(OnnxTieException.INTERNAL, e.exitCode());
-      assertTrue(e.getMessage().contains("reads 'untyped' of an enclosing graph, whose type this graph does not declare"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "reads 'untyped' of an enclosing graph, whose type this graph does not declare"),
+          e.getMessage());
     }
   }
 
@@ -44,12 +54,22 @@ class OutputValidatorTest {
   void aTypedOuterReadIsDeclaredInTheBody(@TempDir Path dir) {
     try (OnnxModel model = ModelIO.read(TestModels.save(contribBody(), dir.resolve("m.onnx")))) {
       GraphEditor editor = new GraphEditor(model);
-      editor.main().addNode(0, "Transpose", "t", List.of("wte"), List.of("typed"), Attribute.ofInts("perm", List.of(1L, 0L)));
+      editor
+          .main()
+          .addNode(
+              0,
+              "Transpose",
+              "t",
+              List.of("wte"),
+              List.of("typed"),
+              Attribute.ofInts("perm", List.of(1L, 0L)));
       editor.main().declare("typed", 1, List.of(8L, 24L));
       editor.scopes().get(1).rewire("onnx::MatMul_head", "typed");
       ModelProto built = editor.build().proto();
       GraphProto decoder = built.getGraph().getNode(1).getAttribute(3).getG();
-      assertTrue(decoder.getValueInfoList().stream().anyMatch(v -> v.getName().equals("typed")), decoder.getValueInfoList().toString());
+      assertTrue(
+          decoder.getValueInfoList().stream().anyMatch(v -> v.getName().equals("typed")),
+          decoder.getValueInfoList().toString());
     }
   }
 
@@ -60,12 +80,19 @@ class OutputValidatorTest {
     NodeProto first = swapped.getNode(0);
     swapped.setNode(0, swapped.getNode(1)).setNode(1, first);
     try (OnnxModel in = ModelIO.read(TestModels.save(input, dir.resolve("m.onnx")))) {
-      OnnxTieException e = assertThrows(OnnxTieException.class,
-          () -> OutputValidator.validate(in, in.withProto(input.toBuilder().setGraph(swapped).build())));
+      OnnxTieException e =
+          assertThrows(
+              OnnxTieException.class,
+              () ->
+                  OutputValidator.validate(
+                      in, in.withProto(input.toBuilder().setGraph(swapped).build())));
       assertEquals(OnnxTieException.INTERNAL, e.exitCode());
-      assertTrue(e.getMessage().contains("node head reads 'h' before it is defined"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("node head reads 'h' before it is defined"), e.getMessage());
       // the same order in the input is not the edit's doing
-      OutputValidator.validate(in.withProto(input.toBuilder().setGraph(swapped).build()), in.withProto(input.toBuilder().setGraph(swapped).build()));
+      OutputValidator.validate(
+          in.withProto(input.toBuilder().setGraph(swapped).build()),
+          in.withProto(input.toBuilder().setGraph(swapped).build()));
     }
   }
 
@@ -76,13 +103,26 @@ class OutputValidatorTest {
       // the input's own tensors, carried over as the same objects, pass without a second check
       OutputValidator.validate(in, in.withProto(input.toBuilder().build()));
       // a new tensor whose raw_data disagrees with its dims is the edit's doing
-      TensorProto broken = TensorProto.newBuilder().setName("broken").setDataType(1).addDims(3)
-          .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[8])).build();
+      TensorProto broken =
+          TensorProto.newBuilder()
+              .setName("broken")
+              .setDataType(1)
+              .addDims(3)
+              .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[8]))
+              .build();
       GraphProto.Builder graph = input.getGraph().toBuilder().addInitializer(broken);
-      OnnxTieException e = assertThrows(OnnxTieException.class,
-          () -> OutputValidator.validate(in, in.withProto(input.toBuilder().setGraph(graph).build())));
+      OnnxTieException e =
+          assertThrows(
+              OnnxTieException.class,
+              () ->
+                  OutputValidator.validate(
+                      in, in.withProto(input.toBuilder().setGraph(graph).build())));
       assertEquals(OnnxTieException.INTERNAL, e.exitCode());
-      assertTrue(e.getMessage().contains("tensor 'broken' has 8 bytes of raw_data but its dims [3] and dtype float need 12"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "tensor 'broken' has 8 bytes of raw_data but its dims [3] and dtype float need 12"),
+          e.getMessage());
     }
   }
 }

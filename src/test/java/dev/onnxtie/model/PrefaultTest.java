@@ -20,7 +20,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The background page toucher of a rewrite: harmless on a shrinking file, invisible in the output. */
+/**
+ * The background page toucher of a rewrite: harmless on a shrinking file, invisible in the output.
+ */
 class PrefaultTest {
   @Test
   void aMappingWhoseFileShrankStopsTheToucherQuietly(@TempDir Path dir) throws IOException {
@@ -40,7 +42,8 @@ class PrefaultTest {
   }
 
   @Test
-  void aRewriteThatTouchesPagesAheadWritesWhatOneWithoutWrites(@TempDir Path dir) throws IOException {
+  void aRewriteThatTouchesPagesAheadWritesWhatOneWithoutWrites(@TempDir Path dir)
+      throws IOException {
     // a 2 MiB embedding and its transpose: the model file is large enough for the toucher to start
     Path in = TestModels.save(TestModels.embeddingAndHead(4096, 128), dir.resolve("model.onnx"));
     assertTrue(Files.size(in) > 2 * Prefault.MIN_BYTES);
@@ -50,6 +53,7 @@ class PrefaultTest {
       OnnxTie.Rewritten rewritten = OnnxTie.rewrite(model, RewriteOptions.defaults());
       ModelIO.write(rewritten.model(), dir.resolve("plain.onnx"), WriteOptions.defaults());
     }
-    assertArrayEquals(Files.readAllBytes(dir.resolve("plain.onnx")), Files.readAllBytes(dir.resolve("out.onnx")));
+    assertArrayEquals(
+        Files.readAllBytes(dir.resolve("plain.onnx")), Files.readAllBytes(dir.resolve("out.onnx")));
   }
 }

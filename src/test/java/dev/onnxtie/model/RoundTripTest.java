@@ -41,7 +41,9 @@ class RoundTripTest {
         failures.add(file + ": " + e.getMessage());
       }
     }
-    System.out.printf("round trip: %d of %d backend models protobuf-equal%n", models.size() - failures.size(), models.size());
+    System.out.printf(
+        "round trip: %d of %d backend models protobuf-equal%n",
+        models.size() - failures.size(), models.size());
     assertEquals(1072, models.size(), "libonnx-testdata 1.12 ships 1,072 models");
     assertEquals(List.of(), failures);
   }
@@ -49,8 +51,13 @@ class RoundTripTest {
   @Test
   void weightsAliasTheMappedFileInsteadOfBeingCopied() {
     try (OnnxModel model = ModelIO.read(TestModels.samples().resolve("gpt2_tied/model.onnx"))) {
-      var embedding = model.proto().getGraph().getInitializerList().stream().filter(t -> t.getName().equals("wte.weight")).findFirst().orElseThrow();
-      assertTrue(embedding.getRawData().asReadOnlyByteBuffer().isDirect(),
+      var embedding =
+          model.proto().getGraph().getInitializerList().stream()
+              .filter(t -> t.getName().equals("wte.weight"))
+              .findFirst()
+              .orElseThrow();
+      assertTrue(
+          embedding.getRawData().asReadOnlyByteBuffer().isDirect(),
           "raw_data must be a view of the memory-mapped file (protobuf-java 4.34+ copies; see pom.xml)");
     }
   }
@@ -58,11 +65,20 @@ class RoundTripTest {
   @Test
   void unknownFieldsSurviveARoundTrip(@TempDir Path dir) throws IOException {
     ModelProto base = TestModels.embeddingAndHead(8, 4);
-    UnknownFieldSet unknown = UnknownFieldSet.newBuilder()
-        .addField(999, UnknownFieldSet.Field.newBuilder().addLengthDelimited(com.google.protobuf.ByteString.copyFromUtf8("future")).addVarint(7).build())
-        .build();
-    ModelProto withUnknown = base.toBuilder().setUnknownFields(unknown)
-        .setGraph(base.getGraph().toBuilder().setUnknownFields(unknown)).build();
+    UnknownFieldSet unknown =
+        UnknownFieldSet.newBuilder()
+            .addField(
+                999,
+                UnknownFieldSet.Field.newBuilder()
+                    .addLengthDelimited(com.google.protobuf.ByteString.copyFromUtf8("future"))
+                    .addVarint(7)
+                    .build())
+            .build();
+    ModelProto withUnknown =
+        base.toBuilder()
+            .setUnknownFields(unknown)
+            .setGraph(base.getGraph().toBuilder().setUnknownFields(unknown))
+            .build();
     Path in = TestModels.save(withUnknown, dir.resolve("in.onnx"));
     Path out = dir.resolve("out.onnx");
     try (OnnxModel model = ModelIO.read(in)) {

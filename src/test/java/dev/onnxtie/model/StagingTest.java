@@ -24,7 +24,8 @@ class StagingTest {
   }
 
   @Test
-  void inPlaceRewriteNeverOverwritesTheDataTheInstalledModelReads(@TempDir Path dir) throws Exception {
+  void inPlaceRewriteNeverOverwritesTheDataTheInstalledModelReads(@TempDir Path dir)
+      throws Exception {
     Path model = ExternalDataTest.copySample(dir);
     Path original = dir.resolve("original");
     Files.createDirectories(original);
@@ -32,19 +33,32 @@ class StagingTest {
     Files.copy(model.resolveSibling("model.onnx.data"), original.resolve("model.onnx.data"));
     Cli first = Cli.run("rewrite", model.toString(), model.toString());
     assertEquals(0, first.code(), first.err());
-    // the new data went to the alternate name, then back to the usual one once the superseded file was gone
+    // the new data went to the alternate name, then back to the usual one once the superseded file
+    // was gone
     assertEquals(List.of("model.onnx", "model.onnx.data"), names(model.getParent()));
     assertTrue(first.out().contains("(data file model.onnx.data)"), first.out());
-    assertEquals(1L, Files.getAttribute(model.resolveSibling("model.onnx.data"), "unix:nlink", java.nio.file.LinkOption.NOFOLLOW_LINKS)
-        instanceof Integer links ? (long) links : -1L);
-    assertTrue(dev.onnxtie.api.OnnxTie.verify(original.resolve("model.onnx"), model, VerifyOptions.defaults()).passed());
+    assertEquals(
+        1L,
+        Files.getAttribute(
+                    model.resolveSibling("model.onnx.data"),
+                    "unix:nlink",
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                instanceof Integer links
+            ? (long) links
+            : -1L);
+    assertTrue(
+        dev.onnxtie.api.OnnxTie.verify(
+                original.resolve("model.onnx"), model, VerifyOptions.defaults())
+            .passed());
     // and again
     assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
     assertEquals(List.of("model.onnx", "model.onnx.data"), names(model.getParent()));
     // a data file another model of the folder still reads is kept
     Files.copy(model, model.resolveSibling("other.onnx"));
     assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
-    assertEquals(List.of("model.onnx", "model.onnx.1.data", "model.onnx.data", "other.onnx"), names(model.getParent()));
+    assertEquals(
+        List.of("model.onnx", "model.onnx.1.data", "model.onnx.data", "other.onnx"),
+        names(model.getParent()));
     assertEquals(0, Cli.run("inspect", model.resolveSibling("other.onnx").toString()).code());
   }
 
@@ -62,13 +76,16 @@ class StagingTest {
     Path abandoned = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + "dead"));
     Files.write(abandoned.resolve(".lock"), new byte[0]);
     Files.write(abandoned.resolve("model.onnx"), new byte[] {1, 2, 3});
-    Files.setLastModifiedTime(abandoned, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 20_000));
+    Files.setLastModifiedTime(
+        abandoned,
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 20_000));
     // one without a lock file (killed before taking it): removed once older than a minute
     Path young = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + "young"));
     Staging.removeStale(dir);
     assertFalse(Files.exists(abandoned));
     assertTrue(Files.exists(young));
-    Files.setLastModifiedTime(young, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
+    Files.setLastModifiedTime(
+        young, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
     Staging.removeStale(dir);
     assertFalse(Files.exists(young));
   }
@@ -93,20 +110,36 @@ class StagingTest {
     Path unlocked = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + dead + "-1"));
     Files.write(unlocked.resolve(".lock"), new byte[0]);
     Path noLock = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + dead + "-2"));
-    Path folderStaging = Files.createDirectories(dir.resolve(Staging.FOLDER_PREFIX + dead + "-1-out").resolve("sub/deeper"));
+    Path folderStaging =
+        Files.createDirectories(
+            dir.resolve(Staging.FOLDER_PREFIX + dead + "-1-out").resolve("sub/deeper"));
     Files.write(folderStaging.resolve("model.onnx"), new byte[] {1});
-    Path copy = Files.write(dir.resolve(ModelIO.TEMP_PREFIX + "copy-" + dead + "-config.json"), new byte[] {1});
+    Path copy =
+        Files.write(
+            dir.resolve(ModelIO.TEMP_PREFIX + "copy-" + dead + "-config.json"), new byte[] {1});
     Path commitLock = Files.write(dir.resolve(Staging.FOLDER_LOCK), new byte[0]);
-    // a live process holding the owner lock of its staging folder (fcntl, as Java's FileLock), and one without a lock file yet
+    // a live process holding the owner lock of its staging folder (fcntl, as Java's FileLock), and
+    // one without a lock file yet
     Path held = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + dead + "-3"));
-    Process holder = new ProcessBuilder("python3", "-c",
-        "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(120)",
-        held.resolve(".lock").toString()).redirectErrorStream(true).start();
+    Process holder =
+        new ProcessBuilder(
+                "python3",
+                "-c",
+                "import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(120)",
+                held.resolve(".lock").toString())
+            .redirectErrorStream(true)
+            .start();
     try {
-      assertEquals("held", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine());
-      Path liveNoLock = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + holder.pid() + "-1"));
+      assertEquals(
+          "held",
+          new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))
+              .readLine());
+      Path liveNoLock =
+          Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + holder.pid() + "-1"));
       Staging.removeStale(dir);
-      assertEquals(java.util.Set.of(held.getFileName().toString(), liveNoLock.getFileName().toString()), java.util.Set.copyOf(names(dir)));
+      assertEquals(
+          java.util.Set.of(held.getFileName().toString(), liveNoLock.getFileName().toString()),
+          java.util.Set.copyOf(names(dir)));
     } finally {
       holder.destroyForcibly();
       holder.waitFor();
@@ -114,17 +147,23 @@ class StagingTest {
     // their processes gone, the folders go too, young as they are
     Staging.removeStale(dir);
     assertEquals(List.of(), names(dir));
-    assertFalse(Files.exists(copy) || Files.exists(commitLock) || Files.exists(unlocked) || Files.exists(noLock));
+    assertFalse(
+        Files.exists(copy)
+            || Files.exists(commitLock)
+            || Files.exists(unlocked)
+            || Files.exists(noLock));
   }
 
   /** A one-initializer model whose weight is drawn from {@code seed}. */
   static OnnxModel weighted(long seed) {
     int floats = 16 * 1024;
-    var graph = dev.onnxtie.proto.Onnx.GraphProto.newBuilder().setName("w" + seed)
-        .addInput(TestModels.value("x", 1, floats))
-        .addInitializer(TestModels.floats("w", TestModels.randomFloats(seed, floats), floats))
-        .addNode(TestModels.node("Add", "add", List.of("x", "w"), List.of("y")))
-        .addOutput(TestModels.value("y", 1, floats));
+    var graph =
+        dev.onnxtie.proto.Onnx.GraphProto.newBuilder()
+            .setName("w" + seed)
+            .addInput(TestModels.value("x", 1, floats))
+            .addInitializer(TestModels.floats("w", TestModels.randomFloats(seed, floats), floats))
+            .addNode(TestModels.node("Add", "add", List.of("x", "w"), List.of("y")))
+            .addOutput(TestModels.value("y", 1, floats));
     return new OnnxModel(TestModels.model(graph.build()), new ExternalData(null), null);
   }
 
@@ -136,28 +175,49 @@ class StagingTest {
    * still reads the first model's bytes.
    */
   @Test
-  void aWriterThatCommitsAfterAnotherNeverRenamesDataOverWhatTheInstalledModelReads(@TempDir Path dir) throws Exception {
+  void aWriterThatCommitsAfterAnotherNeverRenamesDataOverWhatTheInstalledModelReads(
+      @TempDir Path dir) throws Exception {
     Path out = dir.resolve("model.onnx");
     WriteOptions external = new WriteOptions(WriteOptions.Layout.EXTERNAL, null, 1024, 4096);
-    try (OnnxModel first = weighted(1); OnnxModel second = weighted(2)) {
-      com.google.protobuf.ByteString firstBytes = first.proto().getGraph().getInitializer(0).getRawData();
-      com.google.protobuf.ByteString secondBytes = second.proto().getGraph().getInitializer(0).getRawData();
+    try (OnnxModel first = weighted(1);
+        OnnxModel second = weighted(2)) {
+      com.google.protobuf.ByteString firstBytes =
+          first.proto().getGraph().getInitializer(0).getRawData();
+      com.google.protobuf.ByteString secondBytes =
+          second.proto().getGraph().getInitializer(0).getRawData();
       java.util.List<String> seen = new java.util.ArrayList<>();
-      ModelIO.write(second, out, external, staged -> {
-        // planned and staged: now the first writer commits the same output
-        ModelIO.write(first, out, external);
-        Staging.betweenDataAndModelsForTests = () -> {
-          try (OnnxModel installed = ModelIO.read(out)) {
-            seen.add(installed.rawBytes(installed.proto().getGraph().getInitializer(0)).equals(firstBytes) ? "first" : "other bytes");
-          }
-        };
-      });
+      ModelIO.write(
+          second,
+          out,
+          external,
+          staged -> {
+            // planned and staged: now the first writer commits the same output
+            ModelIO.write(first, out, external);
+            Staging.betweenDataAndModelsForTests =
+                () -> {
+                  try (OnnxModel installed = ModelIO.read(out)) {
+                    seen.add(
+                        installed
+                                .rawBytes(installed.proto().getGraph().getInitializer(0))
+                                .equals(firstBytes)
+                            ? "first"
+                            : "other bytes");
+                  }
+                };
+          });
       Staging.betweenDataAndModelsForTests = null;
-      assertEquals(List.of("first"), seen, "what a reader of the installed model read during the second commit");
+      assertEquals(
+          List.of("first"),
+          seen,
+          "what a reader of the installed model read during the second commit");
       try (OnnxModel installed = ModelIO.read(out)) {
-        assertTrue(installed.rawBytes(installed.proto().getGraph().getInitializer(0)).equals(secondBytes));
+        assertTrue(
+            installed.rawBytes(installed.proto().getGraph().getInitializer(0)).equals(secondBytes));
       }
-      assertEquals(List.of("model.onnx", "model.onnx.data"), names(dir), "the data file is back under its name");
+      assertEquals(
+          List.of("model.onnx", "model.onnx.data"),
+          names(dir),
+          "the data file is back under its name");
     } finally {
       Staging.betweenDataAndModelsForTests = null;
     }
@@ -166,14 +226,31 @@ class StagingTest {
   @Test
   void aDataFileNameEveryoneElseReadsIsSkipped(@TempDir Path dir) throws Exception {
     Path model = ExternalDataTest.copySampleInto(dir.resolve("m"));
-    assertEquals(0, Cli.run("rewrite", model.toString(), model.resolveSibling("backup.onnx").toString(), "--external-data", "model.onnx.1.data").code());
-    // model.onnx reads model.onnx.data, backup.onnx reads model.onnx.1.data: the next free name is .2,
+    assertEquals(
+        0,
+        Cli.run(
+                "rewrite",
+                model.toString(),
+                model.resolveSibling("backup.onnx").toString(),
+                "--external-data",
+                "model.onnx.1.data")
+            .code());
+    // model.onnx reads model.onnx.data, backup.onnx reads model.onnx.1.data: the next free name is
+    // .2,
     // and after the commit the data goes back to model.onnx.data, which nothing else reads
     Cli inPlace = Cli.run("rewrite", model.toString(), model.toString());
     assertEquals(0, inPlace.code(), inPlace.err());
-    assertEquals(List.of("backup.onnx", "model.onnx", "model.onnx.1.data", "model.onnx.data"), names(model.getParent()));
+    assertEquals(
+        List.of("backup.onnx", "model.onnx", "model.onnx.1.data", "model.onnx.data"),
+        names(model.getParent()));
     assertEquals(0, Cli.run("inspect", model.resolveSibling("backup.onnx").toString()).code());
-    Cli taken = Cli.run("rewrite", model.toString(), model.resolveSibling("third.onnx").toString(), "--external-data", "model.onnx.1.data");
+    Cli taken =
+        Cli.run(
+            "rewrite",
+            model.toString(),
+            model.resolveSibling("third.onnx").toString(),
+            "--external-data",
+            "model.onnx.1.data");
     assertEquals(2, taken.code());
     assertTrue(taken.err().contains("is taken"), taken.err());
   }

@@ -12,14 +12,18 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Every registered pass, found by name; every idempotent pass run twice changes nothing the second time. */
+/**
+ * Every registered pass, found by name; every idempotent pass run twice changes nothing the second
+ * time.
+ */
 class PassesTest {
-  static final List<Path> MODELS = List.of(
-      TestModels.samples().resolve("gpt2_tied/model.onnx"),
-      TestModels.samples().resolve("tied_autoencoder/model.onnx"),
-      TestModels.samples().resolve("dynamo_tied/model.onnx"),
-      TestModels.samples().resolve("quantized_head/scales1d_zp.onnx"),
-      TestModels.samples().resolve("quantized_head/scales2d_nozp.onnx"));
+  static final List<Path> MODELS =
+      List.of(
+          TestModels.samples().resolve("gpt2_tied/model.onnx"),
+          TestModels.samples().resolve("tied_autoencoder/model.onnx"),
+          TestModels.samples().resolve("dynamo_tied/model.onnx"),
+          TestModels.samples().resolve("quantized_head/scales1d_zp.onnx"),
+          TestModels.samples().resolve("quantized_head/scales2d_nozp.onnx"));
 
   @Test
   void everyIdempotentPassChangesNothingTheSecondTime() {
@@ -44,16 +48,26 @@ class PassesTest {
         }
       }
     }
-    assertEquals(2 * 2 * MODELS.size(), checked, "tie-weights and gemm-for-transposed-weights, both forms, every model");
+    assertEquals(
+        2 * 2 * MODELS.size(),
+        checked,
+        "tie-weights and gemm-for-transposed-weights, both forms, every model");
   }
 
   @Test
   void passesAreFoundByName() {
-    assertEquals(List.of("tie-weights", "gemm-for-transposed-weights", "insert-tied-decoder"), Passes.names());
+    assertEquals(
+        List.of("tie-weights", "gemm-for-transposed-weights", "insert-tied-decoder"),
+        Passes.names());
     assertEquals(List.of("tie-weights"), Passes.forRewrite(TieForm.TRANSPOSE));
-    assertEquals(List.of("tie-weights", "gemm-for-transposed-weights"), Passes.forRewrite(TieForm.GEMM));
-    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Passes.byName("fold", new Passes.Config(TieForm.GEMM, 64)));
+    assertEquals(
+        List.of("tie-weights", "gemm-for-transposed-weights"), Passes.forRewrite(TieForm.GEMM));
+    IllegalArgumentException unknown =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Passes.byName("fold", new Passes.Config(TieForm.GEMM, 64)));
     assertTrue(unknown.getMessage().contains("valid: tie-weights"), unknown.getMessage());
-    assertTrue(!Passes.byName("insert-tied-decoder", new Passes.Config(TieForm.GEMM, 64)).idempotent());
+    assertTrue(
+        !Passes.byName("insert-tied-decoder", new Passes.Config(TieForm.GEMM, 64)).idempotent());
   }
 }

@@ -8,17 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.OnnxChecker;
-import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
+import dev.onnxtie.api.TieInfo;
+import dev.onnxtie.api.TieRelation;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
-import dev.onnxtie.api.TieInfo;
-import dev.onnxtie.api.TieRelation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,25 +31,50 @@ class ReshapeTiesTest {
   @Test
   void aReshapedCopyInASubgraphReadsTheOuterTensorThroughAReshape() throws Exception {
     float[] w = randomFloats(30, 24);
-    GraphProto thenBranch = GraphProto.newBuilder().setName("then")
-        .addInitializer(floats("flat_copy", w, 24))
-        .addOutput(value("t_out", 1, 24))
-        .addNode(node("Add", "t_add", List.of("flat_copy", "bias"), List.of("t_out"))).build();
-    GraphProto elseBranch = GraphProto.newBuilder().setName("else")
-        .addOutput(value("e_out", 1, 24))
-        .addNode(node("Neg", "e_neg", List.of("bias"), List.of("e_out"))).build();
-    GraphProto graph = GraphProto.newBuilder()
-        .addInitializer(floats("emb", w, 6, 4))
-        .addInitializer(floats("flat", w, 2, 12))
-        .addInput(value("ids", 7, 3)).addInput(value("bias", 1, 24))
-        .addOutput(value("e", 1, 3, 4)).addOutput(value("f", 1, 2, 12)).addOutput(value("g", 1, 24))
-        .addNode(node("Gather", "embed", List.of("emb", "ids"), List.of("e")))
-        .addNode(node("Identity", "read_flat", List.of("flat"), List.of("f")))
-        .addNode(node("Constant", "cond", List.of(), List.of("c"), dev.onnxtie.proto.Onnx.AttributeProto.newBuilder().setName("value")
-            .setType(dev.onnxtie.proto.Onnx.AttributeProto.AttributeType.TENSOR)
-            .setT(TensorProto.newBuilder().setDataType(9).addInt32Data(1)).build()))
-        .addNode(node("If", "branch", List.of("c"), List.of("g"), TestModels.graphAttribute("then_branch", thenBranch),
-            TestModels.graphAttribute("else_branch", elseBranch))).build();
+    GraphProto thenBranch =
+        GraphProto.newBuilder()
+            .setName("then")
+            .addInitializer(floats("flat_copy", w, 24))
+            .addOutput(value("t_out", 1, 24))
+            .addNode(node("Add", "t_add", List.of("flat_copy", "bias"), List.of("t_out")))
+            .build();
+    GraphProto elseBranch =
+        GraphProto.newBuilder()
+            .setName("else")
+            .addOutput(value("e_out", 1, 24))
+            .addNode(node("Neg", "e_neg", List.of("bias"), List.of("e_out")))
+            .build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .addInitializer(floats("emb", w, 6, 4))
+            .addInitializer(floats("flat", w, 2, 12))
+            .addInput(value("ids", 7, 3))
+            .addInput(value("bias", 1, 24))
+            .addOutput(value("e", 1, 3, 4))
+            .addOutput(value("f", 1, 2, 12))
+            .addOutput(value("g", 1, 24))
+            .addNode(node("Gather", "embed", List.of("emb", "ids"), List.of("e")))
+            .addNode(node("Identity", "read_flat", List.of("flat"), List.of("f")))
+            .addNode(
+                node(
+                    "Constant",
+                    "cond",
+                    List.of(),
+                    List.of("c"),
+                    dev.onnxtie.proto.Onnx.AttributeProto.newBuilder()
+                        .setName("value")
+                        .setType(dev.onnxtie.proto.Onnx.AttributeProto.AttributeType.TENSOR)
+                        .setT(TensorProto.newBuilder().setDataType(9).addInt32Data(1))
+                        .build()))
+            .addNode(
+                node(
+                    "If",
+                    "branch",
+                    List.of("c"),
+                    List.of("g"),
+                    TestModels.graphAttribute("then_branch", thenBranch),
+                    TestModels.graphAttribute("else_branch", elseBranch)))
+            .build();
     Path in = TestModels.save(TestModels.model(graph), dir.resolve("sub.onnx"));
     Path out = dir.resolve("tied.onnx");
     RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults().withMinBytes(16));
@@ -62,10 +86,28 @@ class ReshapeTiesTest {
       assertEquals("reshape", tie.form());
     }
     ModelProto written = ModelProto.parseFrom(Files.readAllBytes(out));
-    assertEquals(List.of("emb"), written.getGraph().getInitializerList().stream().map(TensorProto::getName).filter(n -> !n.endsWith("_shape")).toList());
-    GraphProto then = written.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("If")).findFirst().orElseThrow()
-        .getAttributeList().stream().filter(a -> a.getName().equals("then_branch")).findFirst().orElseThrow().getG();
-    NodeProto reshape = then.getNodeList().stream().filter(n -> n.getOpType().equals("Reshape")).findFirst().orElseThrow();
+    assertEquals(
+        List.of("emb"),
+        written.getGraph().getInitializerList().stream()
+            .map(TensorProto::getName)
+            .filter(n -> !n.endsWith("_shape"))
+            .toList());
+    GraphProto then =
+        written.getGraph().getNodeList().stream()
+            .filter(n -> n.getOpType().equals("If"))
+            .findFirst()
+            .orElseThrow()
+            .getAttributeList()
+            .stream()
+            .filter(a -> a.getName().equals("then_branch"))
+            .findFirst()
+            .orElseThrow()
+            .getG();
+    NodeProto reshape =
+        then.getNodeList().stream()
+            .filter(n -> n.getOpType().equals("Reshape"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("emb", reshape.getInput(0), "the branch reshapes the outer tensor");
     assertTrue(then.getInitializerList().stream().noneMatch(t -> t.getName().equals("flat_copy")));
     float[] bias = randomFloats(31, 24);
@@ -74,10 +116,16 @@ class ReshapeTiesTest {
 
   static java.util.Map<String, java.nio.ByteBuffer> run(Path model, float[] bias) throws Exception {
     ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
-    try (ai.onnxruntime.OrtSession session = env.createSession(model.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
-        ai.onnxruntime.OnnxTensor ids = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(new long[] {5, 0, 2}), new long[] {3});
-        ai.onnxruntime.OnnxTensor b = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(bias), new long[] {24});
-        ai.onnxruntime.OrtSession.Result result = session.run(java.util.Map.of("ids", ids, "bias", b))) {
+    try (ai.onnxruntime.OrtSession session =
+            env.createSession(model.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
+        ai.onnxruntime.OnnxTensor ids =
+            ai.onnxruntime.OnnxTensor.createTensor(
+                env, java.nio.LongBuffer.wrap(new long[] {5, 0, 2}), new long[] {3});
+        ai.onnxruntime.OnnxTensor b =
+            ai.onnxruntime.OnnxTensor.createTensor(
+                env, java.nio.FloatBuffer.wrap(bias), new long[] {24});
+        ai.onnxruntime.OrtSession.Result result =
+            session.run(java.util.Map.of("ids", ids, "bias", b))) {
       java.util.Map<String, java.nio.ByteBuffer> outputs = new java.util.TreeMap<>();
       for (var entry : result) {
         java.nio.ByteBuffer bytes = ((ai.onnxruntime.OnnxTensor) entry.getValue()).getByteBuffer();

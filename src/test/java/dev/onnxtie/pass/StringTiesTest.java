@@ -15,11 +15,11 @@ import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
+import dev.onnxtie.api.TieInfo;
+import dev.onnxtie.api.TieRelation;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
-import dev.onnxtie.api.TieInfo;
-import dev.onnxtie.api.TieRelation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,29 +34,48 @@ class StringTiesTest {
 
   @Test
   void identicalAndTransposedStringsTieAndTheBoundaryTrapDoesNot() throws Exception {
-    List<String> labels = List.of("negative", "neutral", "positive", "mixed-feelings", "off-topic", "spam-and-more");
-    List<String> transposed = List.of("negative", "mixed-feelings", "neutral", "off-topic", "positive", "spam-and-more");
-    List<String> trap = List.of("negativeneutral", "", "positive", "mixed-feelings", "off-topic", "spam-and-more");
-    GraphProto graph = GraphProto.newBuilder()
-        .addInitializer(TestModels.strings("labels", labels, 2, 3))
-        .addInitializer(TestModels.strings("labels_copy", labels, 2, 3))
-        .addInitializer(TestModels.strings("labels_t", transposed, 3, 2))
-        .addInitializer(TestModels.strings("trap", trap, 2, 3))
-        .addInput(value("x", 8, 2, 3))
-        .addOutput(value("a", 8, 2, 3)).addOutput(value("b", 8, 2, 3)).addOutput(value("c", 8, 3, 2)).addOutput(value("d", 8, 2, 3))
-        .addOutput(value("e", 8, 2, 3))
-        .addNode(node("Identity", "ra", List.of("labels"), List.of("a")))
-        .addNode(node("Identity", "rb", List.of("labels_copy"), List.of("b")))
-        .addNode(node("Identity", "rc", List.of("labels_t"), List.of("c")))
-        .addNode(node("Identity", "rd", List.of("trap"), List.of("d")))
-        .addNode(node("Identity", "re", List.of("x"), List.of("e"))).build();
+    List<String> labels =
+        List.of("negative", "neutral", "positive", "mixed-feelings", "off-topic", "spam-and-more");
+    List<String> transposed =
+        List.of("negative", "mixed-feelings", "neutral", "off-topic", "positive", "spam-and-more");
+    List<String> trap =
+        List.of("negativeneutral", "", "positive", "mixed-feelings", "off-topic", "spam-and-more");
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .addInitializer(TestModels.strings("labels", labels, 2, 3))
+            .addInitializer(TestModels.strings("labels_copy", labels, 2, 3))
+            .addInitializer(TestModels.strings("labels_t", transposed, 3, 2))
+            .addInitializer(TestModels.strings("trap", trap, 2, 3))
+            .addInput(value("x", 8, 2, 3))
+            .addOutput(value("a", 8, 2, 3))
+            .addOutput(value("b", 8, 2, 3))
+            .addOutput(value("c", 8, 3, 2))
+            .addOutput(value("d", 8, 2, 3))
+            .addOutput(value("e", 8, 2, 3))
+            .addNode(node("Identity", "ra", List.of("labels"), List.of("a")))
+            .addNode(node("Identity", "rb", List.of("labels_copy"), List.of("b")))
+            .addNode(node("Identity", "rc", List.of("labels_t"), List.of("c")))
+            .addNode(node("Identity", "rd", List.of("trap"), List.of("d")))
+            .addNode(node("Identity", "re", List.of("x"), List.of("e")))
+            .build();
     Path in = TestModels.save(TestModels.model(graph), dir.resolve("strings.onnx"));
     Path out = dir.resolve("tied.onnx");
     RewriteReport report = OnnxTie.rewrite(in, out, RewriteOptions.defaults().withMinBytes(16));
     OnnxChecker.check(out);
-    Map<String, TieRelation> ties = report.result().ties().stream().collect(Collectors.toMap(TieInfo::removed, TieInfo::relation));
-    assertEquals(Map.of("labels_copy", new TieRelation.Identical(), "labels_t", new TieRelation.Permuted(List.of(1, 0))), ties);
-    List<String> left = ModelProto.parseFrom(Files.readAllBytes(out)).getGraph().getInitializerList().stream().map(TensorProto::getName).toList();
+    Map<String, TieRelation> ties =
+        report.result().ties().stream()
+            .collect(Collectors.toMap(TieInfo::removed, TieInfo::relation));
+    assertEquals(
+        Map.of(
+            "labels_copy",
+            new TieRelation.Identical(),
+            "labels_t",
+            new TieRelation.Permuted(List.of(1, 0))),
+        ties);
+    List<String> left =
+        ModelProto.parseFrom(Files.readAllBytes(out)).getGraph().getInitializerList().stream()
+            .map(TensorProto::getName)
+            .toList();
     assertEquals(List.of("labels", "trap"), left);
     Map<String, String[]> before = run(in);
     Map<String, String[]> after = run(out);
@@ -80,7 +99,8 @@ class StringTiesTest {
     }
   }
 
-  static Map<String, String[]> run(OrtEnvironment env, Path model, OrtSession.SessionOptions options) throws Exception {
+  static Map<String, String[]> run(
+      OrtEnvironment env, Path model, OrtSession.SessionOptions options) throws Exception {
     String[][] x = {{"p", "q", "r"}, {"s", "t", "u"}};
     try (OrtSession session = env.createSession(model.toString(), options);
         OnnxTensor input = OnnxTensor.createTensor(env, x);
@@ -88,7 +108,11 @@ class StringTiesTest {
       Map<String, String[]> outputs = new java.util.TreeMap<>();
       for (var entry : result) {
         Object value = entry.getValue().getValue();
-        outputs.put(entry.getKey(), java.util.Arrays.stream((Object[]) value).flatMap(row -> java.util.Arrays.stream((String[]) row)).toArray(String[]::new));
+        outputs.put(
+            entry.getKey(),
+            java.util.Arrays.stream((Object[]) value)
+                .flatMap(row -> java.util.Arrays.stream((String[]) row))
+                .toArray(String[]::new));
       }
       return outputs;
     }

@@ -16,14 +16,16 @@ final class HostileNames {
   /** y = (x · A) · B where B is A transposed: one tie, between the two hostile names. */
   static ModelProto model() {
     float[] weight = TestModels.randomFloats(3, 4 * 3);
-    GraphProto graph = GraphProto.newBuilder().setName("hostile")
-        .addInitializer(TestModels.floats(A, weight, 4, 3))
-        .addInitializer(TestModels.floats(B, TestModels.transpose(weight, 4, 3), 3, 4))
-        .addInput(TestModels.value("x", 1, 1, 4))
-        .addOutput(TestModels.value("y<2>", 1, 1, 4))
-        .addNode(TestModels.node("MatMul", NODE, List.of("x", A), List.of("y&1")))
-        .addNode(TestModels.node("MatMul", "second", List.of("y&1", B), List.of("y<2>")))
-        .build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("hostile")
+            .addInitializer(TestModels.floats(A, weight, 4, 3))
+            .addInitializer(TestModels.floats(B, TestModels.transpose(weight, 4, 3), 3, 4))
+            .addInput(TestModels.value("x", 1, 1, 4))
+            .addOutput(TestModels.value("y<2>", 1, 1, 4))
+            .addNode(TestModels.node("MatMul", NODE, List.of("x", A), List.of("y&1")))
+            .addNode(TestModels.node("MatMul", "second", List.of("y&1", B), List.of("y<2>")))
+            .build();
     return TestModels.model(graph);
   }
 }

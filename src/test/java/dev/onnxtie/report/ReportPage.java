@@ -29,9 +29,13 @@ record ReportPage(List<Field> bytes, List<Tie> ties, String html) {
     }
   }
 
-  private static final Pattern FIELD = Pattern.compile("data-field=\"([^\"]*)\" data-bytes=\"(\\d+)\"");
-  private static final Pattern DATA = Pattern.compile("data-(kept|removed|relation|form|outcome)=\"([^\"]*)\"");
-  private static final Pattern VERTEX = Pattern.compile("<g class=\"(vertex[^\"]*)\" data-label=\"([^\"]*)\" data-detail=\"([^\"]*)\"");
+  private static final Pattern FIELD =
+      Pattern.compile("data-field=\"([^\"]*)\" data-bytes=\"(\\d+)\"");
+  private static final Pattern DATA =
+      Pattern.compile("data-(kept|removed|relation|form|outcome)=\"([^\"]*)\"");
+  private static final Pattern VERTEX =
+      Pattern.compile(
+          "<g class=\"(vertex[^\"]*)\" data-label=\"([^\"]*)\" data-detail=\"([^\"]*)\"");
 
   static ReportPage parse(String html) {
     List<Field> fields = new ArrayList<>();
@@ -60,7 +64,8 @@ record ReportPage(List<Field> bytes, List<Tie> ties, String html) {
     List<Vertex> vertices = new ArrayList<>();
     Matcher vertex = VERTEX.matcher(part);
     while (vertex.find()) {
-      vertices.add(new Vertex(unescape(vertex.group(2)), unescape(vertex.group(3)), vertex.group(1)));
+      vertices.add(
+          new Vertex(unescape(vertex.group(2)), unescape(vertex.group(3)), vertex.group(1)));
     }
     return vertices;
   }
@@ -70,8 +75,15 @@ record ReportPage(List<Field> bytes, List<Tie> ties, String html) {
     return bytes.stream().filter(f -> f.name().equals(name)).map(Field::bytes).toList();
   }
 
-  /** Character references back to characters (what the page escapes, and what Chromium's serializer writes). */
+  /**
+   * Character references back to characters (what the page escapes, and what Chromium's serializer
+   * writes).
+   */
   static String unescape(String text) {
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&");
+    return text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
   }
 }

@@ -35,7 +35,13 @@ class QuantizedHeadTest {
   @TempDir Path dir;
 
   @ParameterizedTest
-  @ValueSource(strings = {"scales2d_zp.onnx", "scales2d_nozp.onnx", "scales1d_zp.onnx", "scales1d_nozp.onnx"})
+  @ValueSource(
+      strings = {
+        "scales2d_zp.onnx",
+        "scales2d_nozp.onnx",
+        "scales1d_zp.onnx",
+        "scales1d_nozp.onnx"
+      })
   void headReadsTheEmbeddingsTensors(String file) throws Exception {
     Path in = TestModels.samples().resolve("quantized_head").resolve(file);
     Path out = dir.resolve(file);
@@ -43,10 +49,20 @@ class QuantizedHeadTest {
     OnnxChecker.check(out);
     boolean zeroPoints = file.contains("_zp");
     GraphProto graph = ModelProto.parseFrom(Files.readAllBytes(out)).getGraph();
-    List<String> initializers = graph.getInitializerList().stream().map(TensorProto::getName).filter(n -> !n.endsWith("_shape")).toList();
-    List<String> embedding = zeroPoints ? List.of("model.embed_tokens.qweight", "model.embed_tokens.scales", "model.embed_tokens.qzeros")
-        : List.of("model.embed_tokens.qweight", "model.embed_tokens.scales");
-    assertEquals(Set.copyOf(embedding), Set.copyOf(initializers), "only the embedding's tensors stay");
+    List<String> initializers =
+        graph.getInitializerList().stream()
+            .map(TensorProto::getName)
+            .filter(n -> !n.endsWith("_shape"))
+            .toList();
+    List<String> embedding =
+        zeroPoints
+            ? List.of(
+                "model.embed_tokens.qweight",
+                "model.embed_tokens.scales",
+                "model.embed_tokens.qzeros")
+            : List.of("model.embed_tokens.qweight", "model.embed_tokens.scales");
+    assertEquals(
+        Set.copyOf(embedding), Set.copyOf(initializers), "only the embedding's tensors stay");
     assertEquals(zeroPoints ? 3 : 2, report.result().changes());
     for (TieInfo tie : report.result().ties()) {
       assertTrue(tie.kept().startsWith("model.embed_tokens."), tie.toString());
@@ -56,11 +72,22 @@ class QuantizedHeadTest {
       } else {
         // MatMulNBits takes scales and zero points in either layout: read the kept tensor as it is
         assertEquals("rewire", tie.form(), tie.toString());
-        assertEquals(file.startsWith("scales1d") ? "reshape" : "identical", tie.relation().kind(), tie.toString());
+        assertEquals(
+            file.startsWith("scales1d") ? "reshape" : "identical",
+            tie.relation().kind(),
+            tie.toString());
       }
     }
-    NodeProto head = graph.getNodeList().stream().filter(n -> n.getOpType().equals("MatMulNBits")).findFirst().orElseThrow();
-    NodeProto reshape = graph.getNodeList().stream().filter(n -> n.getOpType().equals("Reshape")).findFirst().orElseThrow();
+    NodeProto head =
+        graph.getNodeList().stream()
+            .filter(n -> n.getOpType().equals("MatMulNBits"))
+            .findFirst()
+            .orElseThrow();
+    NodeProto reshape =
+        graph.getNodeList().stream()
+            .filter(n -> n.getOpType().equals("Reshape"))
+            .findFirst()
+            .orElseThrow();
     assertEquals(List.of("model.embed_tokens.qweight"), reshape.getInputList().subList(0, 1));
     assertEquals(reshape.getOutput(0), head.getInput(1));
     assertEquals("model.embed_tokens.scales", head.getInput(2));
@@ -71,11 +98,24 @@ class QuantizedHeadTest {
     Map<String, java.nio.ByteBuffer> before = OrtRun.int64(in, "input_ids", ids, 2, 6);
     Map<String, java.nio.ByteBuffer> after = OrtRun.int64(out, "input_ids", ids, 2, 6);
     assertEquals(before, after, "bitwise equal logits");
-    assertFalse(before.get("logits").equals(java.nio.ByteBuffer.allocate(before.get("logits").remaining())), "logits are not all zero");
+    assertFalse(
+        before.get("logits").equals(java.nio.ByteBuffer.allocate(before.get("logits").remaining())),
+        "logits are not all zero");
     long saved = report.result().bytesSaved();
-    assertEquals(report.bytesBefore() - report.bytesAfter(), saved - report.result().ties().stream().mapToLong(TieInfo::addedBytes).sum(),
-        200, "the file shrinks by the removed bytes less what the Reshape costs");
-    System.out.println("quantized head " + file + ": " + report.bytesBefore() + " -> " + report.bytesAfter() + " bytes, " + saved
-        + " tensor bytes removed");
+    assertEquals(
+        report.bytesBefore() - report.bytesAfter(),
+        saved - report.result().ties().stream().mapToLong(TieInfo::addedBytes).sum(),
+        200,
+        "the file shrinks by the removed bytes less what the Reshape costs");
+    System.out.println(
+        "quantized head "
+            + file
+            + ": "
+            + report.bytesBefore()
+            + " -> "
+            + report.bytesAfter()
+            + " bytes, "
+            + saved
+            + " tensor bytes removed");
   }
 }

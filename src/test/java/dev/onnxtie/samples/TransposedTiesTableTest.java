@@ -23,14 +23,17 @@ class TransposedTiesTableTest {
   static final Path README = Path.of("README.md");
   static final String BEGIN = "<!-- begin: bench/transposed_ties.sh -->";
   static final String END = "<!-- end: bench/transposed_ties.sh -->";
+
   /** The weight of bench/transposed_ties.py: float32 [50257, 160]. */
   static final double WEIGHT_MIB = 50257.0 * 160 * 4 / (1 << 20);
 
   private static List<String[]> rows() throws Exception {
     List<String> lines = Files.readAllLines(TSV, StandardCharsets.UTF_8);
     assertTrue(lines.get(0).startsWith("# bench/transposed_ties.sh, ONNX Runtime "), lines.get(0));
-    assertEquals("model\treaders\tform\tfile_mib\tcheck_transposed_ties\theld_prepacking_on\theld_prepacking_off"
-        + "\trss_glibc_defaults_prepacking_off", lines.get(1));
+    assertEquals(
+        "model\treaders\tform\tfile_mib\tcheck_transposed_ties\theld_prepacking_on\theld_prepacking_off"
+            + "\trss_glibc_defaults_prepacking_off",
+        lines.get(1));
     List<String[]> rows = new ArrayList<>();
     for (String line : lines.subList(2, lines.size())) {
       String[] cells = line.split("\t", -1);
@@ -47,18 +50,22 @@ class TransposedTiesTableTest {
     expected.add(BEGIN);
     expected.add("Measured by " + lines.get(0).substring(2) + ":");
     expected.add("");
-    expected.add("| what reads W | form | file (MiB) | `check --transposed-ties` | held by ONNX Runtime, default: created / run (MiB) "
-        + "| held, prepacking off: created / run (MiB) | RSS with glibc defaults, prepacking off: created / run (MiB) |");
+    expected.add(
+        "| what reads W | form | file (MiB) | `check --transposed-ties` | held by ONNX Runtime, default: created / run (MiB) "
+            + "| held, prepacking off: created / run (MiB) | RSS with glibc defaults, prepacking off: created / run (MiB) |");
     expected.add("|---|---|---:|---|---:|---:|---:|");
     for (String[] row : rows()) {
-      expected.add("| " + String.join(" | ", row[1], row[2], row[3], row[4], row[5], row[6], row[7]) + " |");
+      expected.add(
+          "| " + String.join(" | ", row[1], row[2], row[3], row[4], row[5], row[6], row[7]) + " |");
     }
     expected.add(END);
     String readme = Files.readString(README, StandardCharsets.UTF_8);
     int begin = readme.indexOf(BEGIN);
     int end = readme.indexOf(END);
     assertTrue(begin >= 0 && end > begin, "README.md has the markers of bench/transposed_ties.sh");
-    assertEquals(String.join("\n", expected), readme.substring(begin, end + END.length()),
+    assertEquals(
+        String.join("\n", expected),
+        readme.substring(begin, end + END.length()),
         "README.md's table differs from bench/transposed-ties.tsv: run bench/transposed_ties.sh");
   }
 
@@ -69,7 +76,10 @@ class TransposedTiesTableTest {
     return Double.parseDouble(parts[1]);
   }
 
-  /** Numbers measured with another ONNX Runtime are not claimed for this one: rerun the bench after an upgrade. */
+  /**
+   * Numbers measured with another ONNX Runtime are not claimed for this one: rerun the bench after
+   * an upgrade.
+   */
   @Test
   void theBenchRanWithThisBuildsOnnxRuntime() throws Exception {
     java.util.Properties versions = new java.util.Properties();
@@ -77,25 +87,34 @@ class TransposedTiesTableTest {
       versions.load(in);
     }
     String header = Files.readAllLines(TSV, StandardCharsets.UTF_8).get(0);
-    assertTrue(header.contains("ONNX Runtime " + versions.getProperty("onnxruntime") + " "), header
-        + ": measured with another ONNX Runtime than this build's " + versions.getProperty("onnxruntime") + "; run bench/transposed_ties.sh");
+    assertTrue(
+        header.contains("ONNX Runtime " + versions.getProperty("onnxruntime") + " "),
+        header
+            + ": measured with another ONNX Runtime than this build's "
+            + versions.getProperty("onnxruntime")
+            + "; run bench/transposed_ties.sh");
   }
 
   @Test
   void theWarningFiresWhereTheGemmFormSavesMemory() throws Exception {
     Map<String, String[]> byModel = new LinkedHashMap<>();
     rows().forEach(row -> byModel.put(row[0], row));
-    // held by ONNX Runtime with prepacking off, after one run (once the session has touched its weights)
+    // held by ONNX Runtime with prepacking off, after one run (once the session has touched its
+    // weights)
     double singleTranspose = afterRun(byModel.get("single_transpose")[6]);
     double singleGemm = afterRun(byModel.get("single_gemm")[6]);
     double pairTranspose = afterRun(byModel.get("pair_transpose")[6]);
     double pairGemm = afterRun(byModel.get("pair_gemm")[6]);
     // one reader: ONNX Runtime holds W once either way; onnx-tie says nothing
-    assertTrue(singleGemm > singleTranspose - WEIGHT_MIB / 2, "the Gemm form saves nothing with one reader: " + singleGemm + " vs "
-        + singleTranspose);
+    assertTrue(
+        singleGemm > singleTranspose - WEIGHT_MIB / 2,
+        "the Gemm form saves nothing with one reader: " + singleGemm + " vs " + singleTranspose);
     assertEquals("passes", byModel.get("single_transpose")[4]);
-    // Gather + Transpose: a second copy, which the Gemm form saves with prepacking off; onnx-tie gates on it
-    assertTrue(pairTranspose - pairGemm > WEIGHT_MIB * 0.8, "the Gemm form saves the copy: " + pairTranspose + " vs " + pairGemm);
+    // Gather + Transpose: a second copy, which the Gemm form saves with prepacking off; onnx-tie
+    // gates on it
+    assertTrue(
+        pairTranspose - pairGemm > WEIGHT_MIB * 0.8,
+        "the Gemm form saves the copy: " + pairTranspose + " vs " + pairGemm);
     assertEquals("fails", byModel.get("pair_transpose")[4]);
     assertEquals("passes", byModel.get("pair_gemm")[4]);
   }

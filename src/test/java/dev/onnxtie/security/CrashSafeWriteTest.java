@@ -1,6 +1,5 @@
 package dev.onnxtie.security;
 
-import dev.onnxtie.OnnxChecker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.model.DataType;
@@ -41,19 +41,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crash-safe writes: the real CLI runs {@code rewrite} in a subprocess on a large model (a
- * 32000 x 768 float32 embedding read by Gather plus its exact transpose read by MatMul, 197 MB) and
- * is killed with SIGKILL at points spread over its run: some kills land while it reads and hashes,
+ * Crash-safe writes: the real CLI runs {@code rewrite} in a subprocess on a large model (a 32000 x
+ * 768 float32 embedding read by Gather plus its exact transpose read by MatMul, 197 MB) and is
+ * killed with SIGKILL at points spread over its run: some kills land while it reads and hashes,
  * some while it writes (detected by its staging folder {@value ModelIO#TEMP_PREFIX}... appearing
  * beside the output).
  *
- * <p>After every kill: the output is absent or a complete rewrite that {@link ModelIO#read} accepts,
- * with every tensor byte equal to the input's; with {@code --external-data}, model and data file are
- * both absent or the model reads its own bytes from the data file; the only other entries in the
- * output folder carry {@link ModelIO#TEMP_PREFIX}. Then a normal run of the same command succeeds
- * and removes staging folders older than a minute (the leftovers, aged on purpose). Rounds alternate
- * two inputs whose rewrites differ in every tensor value, so an old model paired with a new data file
- * cannot pass. Two processes writing one output at once both succeed and leave one valid model.
+ * <p>After every kill: the output is absent or a complete rewrite that {@link ModelIO#read}
+ * accepts, with every tensor byte equal to the input's; with {@code --external-data}, model and
+ * data file are both absent or the model reads its own bytes from the data file; the only other
+ * entries in the output folder carry {@link ModelIO#TEMP_PREFIX}. Then a normal run of the same
+ * command succeeds and removes staging folders older than a minute (the leftovers, aged on
+ * purpose). Rounds alternate two inputs whose rewrites differ in every tensor value, so an old
+ * model paired with a new data file cannot pass. Two processes writing one output at once both
+ * succeed and leave one valid model.
  *
  * <p>Timing only decides where a kill lands; every assertion holds wherever it lands. Rounds:
  * {@code -Dcrash.rounds=N} (default 3), used for each layout's kills and for the concurrent pairs.
@@ -63,13 +64,18 @@ class CrashSafeWriteTest {
   static final int HIDDEN = 768;
   static final int ROUNDS = Integer.getInteger("crash.rounds", 3);
   static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  static final String CLASSPATH = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  static final String CLASSPATH =
+      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
   static final long AGED_MILLIS = 120_000;
 
   @TempDir static Path work;
 
-  /** The two inputs ({@code crash-a}, {@code crash-b}: the same embedding with one bit of every value flipped), read back mapped. */
+  /**
+   * The two inputs ({@code crash-a}, {@code crash-b}: the same embedding with one bit of every
+   * value flipped), read back mapped.
+   */
   static final Map<String, Path> INPUTS = new TreeMap<>();
+
   static final Map<String, OnnxModel> READ_INPUTS = new TreeMap<>();
 
   @BeforeAll
@@ -90,8 +96,9 @@ class CrashSafeWriteTest {
     for (Map.Entry<String, Path> input : INPUTS.entrySet()) {
       READ_INPUTS.put(input.getKey(), ModelIO.read(input.getValue()));
     }
-    System.out.printf("crash-safe writes: 2 inputs of %d bytes made in %.1f s%n", Files.size(INPUTS.get("crash-a")),
-        (System.nanoTime() - start) / 1e9);
+    System.out.printf(
+        "crash-safe writes: 2 inputs of %d bytes made in %.1f s%n",
+        Files.size(INPUTS.get("crash-a")), (System.nanoTime() - start) / 1e9);
   }
 
   @AfterAll
@@ -138,14 +145,18 @@ class CrashSafeWriteTest {
   }
 
   static Path writeInput(Path file, String graphName, byte[] emb, byte[] head) throws IOException {
-    GraphProto graph = GraphProto.newBuilder().setName(graphName)
-        .addInitializer(tensor("emb", emb, VOCAB, HIDDEN))
-        .addInitializer(tensor("onnx::MatMul_head", head, HIDDEN, VOCAB))
-        .addInput(TestModels.value("ids", 7, "n"))
-        .addOutput(TestModels.value("logits", 1, "n", VOCAB))
-        .addNode(TestModels.node("Gather", "embed", List.of("emb", "ids"), List.of("h")))
-        .addNode(TestModels.node("MatMul", "head", List.of("h", "onnx::MatMul_head"), List.of("logits")))
-        .build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName(graphName)
+            .addInitializer(tensor("emb", emb, VOCAB, HIDDEN))
+            .addInitializer(tensor("onnx::MatMul_head", head, HIDDEN, VOCAB))
+            .addInput(TestModels.value("ids", 7, "n"))
+            .addOutput(TestModels.value("logits", 1, "n", VOCAB))
+            .addNode(TestModels.node("Gather", "embed", List.of("emb", "ids"), List.of("h")))
+            .addNode(
+                TestModels.node(
+                    "MatMul", "head", List.of("h", "onnx::MatMul_head"), List.of("logits")))
+            .build();
     try (OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
       TestModels.model(graph).writeTo(stream);
     }
@@ -153,8 +164,11 @@ class CrashSafeWriteTest {
   }
 
   static TensorProto tensor(String name, byte[] raw, long... dims) {
-    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(DataType.FLOAT.code())
-        .setRawData(UnsafeByteOperations.unsafeWrap(raw));
+    TensorProto.Builder tensor =
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(DataType.FLOAT.code())
+            .setRawData(UnsafeByteOperations.unsafeWrap(raw));
     for (long dim : dims) {
       tensor.addDims(dim);
     }
@@ -183,16 +197,19 @@ class CrashSafeWriteTest {
 
   /** Starts {@code onnx-tie args...} as the launcher does ({@code java -jar}, no JVM options). */
   static Run start(List<String> args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(JAVA, "-cp", CLASSPATH, "dev.onnxtie.cli.OnnxTieCli"));
+    List<String> command =
+        new ArrayList<>(List.of(JAVA, "-cp", CLASSPATH, "dev.onnxtie.cli.OnnxTieCli"));
     command.addAll(args);
     Path log = work.resolve("run-" + STARTED.size() + ".log");
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process process =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     STARTED.add(process);
     return new Run(process, log, System.nanoTime());
   }
 
   static List<String> rewrite(String input, Path out, boolean external) {
-    List<String> args = new ArrayList<>(List.of("rewrite", INPUTS.get(input).toString(), out.toString()));
+    List<String> args =
+        new ArrayList<>(List.of("rewrite", INPUTS.get(input).toString(), out.toString()));
     if (external) {
       args.add("--external-data");
     }
@@ -206,7 +223,9 @@ class CrashSafeWriteTest {
 
   static Set<String> tempEntries(Path folder) throws IOException {
     try (Stream<Path> entries = Files.list(folder)) {
-      return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(ModelIO.TEMP_PREFIX))
+      return entries
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(ModelIO.TEMP_PREFIX))
           .collect(Collectors.toCollection(TreeSet::new));
     }
   }
@@ -224,7 +243,8 @@ class CrashSafeWriteTest {
   /** True when the process has memory-mapped the input (it has started reading). */
   static boolean hasMapped(Process process, Path input) {
     try {
-      return Files.readString(Path.of("/proc", Long.toString(process.pid()), "maps")).contains(input.toString());
+      return Files.readString(Path.of("/proc", Long.toString(process.pid()), "maps"))
+          .contains(input.toString());
     } catch (IOException | RuntimeException e) {
       return false;
     }
@@ -242,14 +262,20 @@ class CrashSafeWriteTest {
     try (Stream<Path> entries = Files.list(folder)) {
       for (Path entry : entries.toList()) {
         String name = entry.getFileName().toString();
-        // model.onnx.1.data: the alternate name a write uses while the installed model reads model.onnx.data
-        boolean expected = name.equals("model.onnx") || (external && (name.equals("model.onnx.data") || name.equals("model.onnx.1.data")))
-            || name.startsWith(ModelIO.TEMP_PREFIX);
+        // model.onnx.1.data: the alternate name a write uses while the installed model reads
+        // model.onnx.data
+        boolean expected =
+            name.equals("model.onnx")
+                || (external
+                    && (name.equals("model.onnx.data") || name.equals("model.onnx.1.data")))
+                || name.startsWith(ModelIO.TEMP_PREFIX);
         assertTrue(expected, "unexpected entry left in the output folder: " + name);
       }
     }
     if (!Files.exists(model)) {
-      assertFalse(Files.exists(data) || Files.exists(folder.resolve("model.onnx.1.data")), "a data file was left without its model");
+      assertFalse(
+          Files.exists(data) || Files.exists(folder.resolve("model.onnx.1.data")),
+          "a data file was left without its model");
       return "absent";
     }
     try (OnnxModel written = ModelIO.read(model)) {
@@ -257,15 +283,24 @@ class CrashSafeWriteTest {
       OnnxModel input = READ_INPUTS.get(identity);
       assertTrue(input != null, "output graph name '" + identity + "' is not one of the inputs'");
       List<TensorProto> initializers = written.proto().getGraph().getInitializerList();
-      assertEquals(List.of("emb"), initializers.stream().map(TensorProto::getName).toList(), "initializers of the rewrite");
+      assertEquals(
+          List.of("emb"),
+          initializers.stream().map(TensorProto::getName).toList(),
+          "initializers of the rewrite");
       assertEquals(external, Tensors.isExternal(initializers.get(0)), "external layout of emb");
-      assertTrue(written.proto().getGraph().getNodeList().stream().map(NodeProto::getOpType).anyMatch("Transpose"::equals),
+      assertTrue(
+          written.proto().getGraph().getNodeList().stream()
+              .map(NodeProto::getOpType)
+              .anyMatch("Transpose"::equals),
           "the rewrite reads emb through a Transpose");
       ByteString bytes = written.rawBytes(initializers.get(0));
       ByteString original = input.rawBytes(input.proto().getGraph().getInitializer(0));
       assertEquals(original.size(), bytes.size(), "bytes of emb in the output of " + identity);
-      assertTrue(Tensors.view(original).equals(Tensors.view(bytes)),
-          "emb of the output model " + identity + " does not hold that input's bytes"
+      assertTrue(
+          Tensors.view(original).equals(Tensors.view(bytes)),
+          "emb of the output model "
+              + identity
+              + " does not hold that input's bytes"
               + (external ? " (the model was paired with another write's data file)" : ""));
       return identity;
     } catch (OnnxTieException e) {
@@ -287,10 +322,11 @@ class CrashSafeWriteTest {
 
   /**
    * Runs a command unkilled and times it: when it has mapped the input (reading starts), when a new
-   * staging folder appears (writing starts) and when it ends. Each kill round aims with the timing of
-   * the run before it, so the aim follows the machine (cold or warm file cache).
+   * staging folder appears (writing starts) and when it ends. Each kill round aims with the timing
+   * of the run before it, so the aim follows the machine (cold or warm file cache).
    */
-  static Timing timedRun(List<String> command, Path folder, Path input, String what) throws Exception {
+  static Timing timedRun(List<String> command, Path folder, Path input, String what)
+      throws Exception {
     Set<String> before = tempEntries(folder);
     Run run = start(command);
     Timing timing = new Timing();
@@ -320,19 +356,31 @@ class CrashSafeWriteTest {
     long start = System.nanoTime();
     Path folder = Files.createDirectories(work.resolve(external ? "out-external" : "out-single"));
     Path out = folder.resolve("model.onnx");
-    Timing timing = timedRun(rewrite("crash-b", out, external), folder, INPUTS.get("crash-b"), "the first, unkilled run");
+    Timing timing =
+        timedRun(
+            rewrite("crash-b", out, external),
+            folder,
+            INPUTS.get("crash-b"),
+            "the first, unkilled run");
     assertEquals("crash-b", checkOutput(folder, external));
-    System.out.printf("crash-safe writes (%s): unkilled run %d ms: input mapped after %d ms, staging folder after %d ms%n",
-        external ? "external data" : "single file", timing.endMillis, timing.mapMillis, timing.stageMillis);
+    System.out.printf(
+        "crash-safe writes (%s): unkilled run %d ms: input mapped after %d ms, staging folder after %d ms%n",
+        external ? "external data" : "single file",
+        timing.endMillis,
+        timing.mapMillis,
+        timing.stageMillis);
     Files.delete(out);
     Files.deleteIfExists(folder.resolve("model.onnx.data"));
     int readRounds = Math.max(1, (ROUNDS + 1) / 2);
     int writeRounds = Math.max(1, ROUNDS / 2);
     List<Kill> kills = new ArrayList<>();
-    // every phase a kill must land in; rounds go on past ROUNDS (up to 8 more) until one has in each
+    // every phase a kill must land in; rounds go on past ROUNDS (up to 8 more) until one has in
+    // each
     List<String> required = List.of("read/hash", "write");
     Set<String> landed = new TreeSet<>();
-    for (int round = 0; round < Math.max(ROUNDS, 2) || (round < ROUNDS + 8 && !landed.containsAll(required)); round++) {
+    for (int round = 0;
+        round < Math.max(ROUNDS, 2) || (round < ROUNDS + 8 && !landed.containsAll(required));
+        round++) {
       String input = round % 2 == 0 ? "crash-a" : "crash-b";
       String previous = Files.exists(out) ? checkOutput(folder, external) : "absent";
       Set<String> before = tempEntries(folder);
@@ -340,7 +388,8 @@ class CrashSafeWriteTest {
       boolean staged = false;
       if (round % 2 == 0) {
         long readSpan = timing.stageMillis - timing.mapMillis;
-        long delay = timing.mapMillis + readSpan * (2L * ((round / 2) % readRounds) + 1) / (2L * readRounds);
+        long delay =
+            timing.mapMillis + readSpan * (2L * ((round / 2) % readRounds) + 1) / (2L * readRounds);
         while (run.process().isAlive() && run.millis() < delay) {
           staged |= stagingAppeared(folder, before);
           Thread.sleep(2);
@@ -364,26 +413,43 @@ class CrashSafeWriteTest {
       run.process().destroyForcibly();
       assertTrue(run.process().waitFor(1, TimeUnit.MINUTES), "killed process did not end");
       int code = run.process().exitValue();
-      assertTrue(code == 0 || code == 137, "the run failed on its own (exit " + code + "): " + run.logText());
+      assertTrue(
+          code == 0 || code == 137,
+          "the run failed on its own (exit " + code + "): " + run.logText());
       String outcome = checkOutput(folder, external);
       if (code == 0) {
         assertEquals(input, outcome, "a run that finished before its kill left another output");
       }
       String verdict = outcome.equals("absent") ? "absent" : outcome.equals(input) ? "new" : "old";
-      assertTrue(verdict.equals("new") || outcome.equals(previous), "after the kill the output is " + outcome + ", before it " + previous);
+      assertTrue(
+          verdict.equals("new") || outcome.equals(previous),
+          "after the kill the output is " + outcome + ", before it " + previous);
       Set<String> leftovers = tempEntries(folder);
       leftovers.removeAll(before);
       kills.add(new Kill(phase, verdict, leftovers.size()));
       landed.add(phase);
 
-      timing = normalRunRemovesAgedLeftovers(folder, rewrite(input, out, external), INPUTS.get(input));
+      timing =
+          normalRunRemovesAgedLeftovers(folder, rewrite(input, out, external), INPUTS.get(input));
       assertEquals(input, checkOutput(folder, external), "output of the normal run after the kill");
     }
-    Map<String, Long> byPhase = kills.stream().collect(Collectors.groupingBy(k -> k.phase() + " -> " + k.outcome()
-        + (k.leftovers() > 0 ? " + leftover" : ""), TreeMap::new, Collectors.counting()));
-    System.out.printf("crash-safe writes (%s): %d kills, phase -> output: %s; %.1f s%n", external ? "external data" : "single file",
-        kills.size(), byPhase, (System.nanoTime() - start) / 1e9);
-    assertTrue(landed.containsAll(required), "kills must land while reading/hashing and while writing; they landed: " + byPhase);
+    Map<String, Long> byPhase =
+        kills.stream()
+            .collect(
+                Collectors.groupingBy(
+                    k ->
+                        k.phase() + " -> " + k.outcome() + (k.leftovers() > 0 ? " + leftover" : ""),
+                    TreeMap::new,
+                    Collectors.counting()));
+    System.out.printf(
+        "crash-safe writes (%s): %d kills, phase -> output: %s; %.1f s%n",
+        external ? "external data" : "single file",
+        kills.size(),
+        byPhase,
+        (System.nanoTime() - start) / 1e9);
+    assertTrue(
+        landed.containsAll(required),
+        "kills must land while reading/hashing and while writing; they landed: " + byPhase);
     OnnxChecker.check(out);
   }
 
@@ -394,7 +460,8 @@ class CrashSafeWriteTest {
    *
    * @return the run's timing
    */
-  static Timing normalRunRemovesAgedLeftovers(Path folder, List<String> command, Path input) throws Exception {
+  static Timing normalRunRemovesAgedLeftovers(Path folder, List<String> command, Path input)
+      throws Exception {
     Path agedDecoy = Files.createDirectory(folder.resolve(ModelIO.TEMP_PREFIX + "aged-decoy"));
     Files.write(agedDecoy.resolve("model.onnx"), new byte[] {8, 1});
     FileTime aged = FileTime.fromMillis(System.currentTimeMillis() - AGED_MILLIS);
@@ -447,17 +514,20 @@ class CrashSafeWriteTest {
       assertTrue(outcome.equals(first) || outcome.equals(second), "the output is " + outcome);
       assertEquals(Set.of(), stagingFolders(folder), "concurrent writers left staging folders");
       assertEquals(Set.of(), tempEntries(folder), "concurrent writers left their commit lock file");
-      String label = (external ? "external " : "single ") + (first.equals(second) ? "same input" : "two inputs");
+      String label =
+          (external ? "external " : "single ")
+              + (first.equals(second) ? "same input" : "two inputs");
       outcomes.merge(label + " -> " + outcome, 1L, Long::sum);
       deleteFolder(folder);
     }
-    System.out.printf("crash-safe writes: %d concurrent pairs, all exit 0, outputs: %s; %.1f s%n", ROUNDS, outcomes,
-        (System.nanoTime() - start) / 1e9);
+    System.out.printf(
+        "crash-safe writes: %d concurrent pairs, all exit 0, outputs: %s; %.1f s%n",
+        ROUNDS, outcomes, (System.nanoTime() - start) / 1e9);
   }
 
   /**
-   * Ctrl-C (SIGINT) while a write is staged: the JVM's shutdown hook removes the staging folder, and
-   * the output is absent or whole. Each round interrupts once the staging folder has appeared.
+   * Ctrl-C (SIGINT) while a write is staged: the JVM's shutdown hook removes the staging folder,
+   * and the output is absent or whole. Each round interrupts once the staging folder has appeared.
    */
   @Test
   void interruptedWriteRemovesItsStagingFolder() throws Exception {
@@ -474,7 +544,10 @@ class CrashSafeWriteTest {
       assertTrue(run.process().waitFor(2, TimeUnit.MINUTES), "an interrupted writer did not exit");
       stagedInterrupts += staged ? 1 : 0;
       checkOutput(folder, external);
-      assertEquals(Set.of(), tempEntries(folder), "an interrupted writer left " + tempEntries(folder) + "; " + run.logText());
+      assertEquals(
+          Set.of(),
+          tempEntries(folder),
+          "an interrupted writer left " + tempEntries(folder) + "; " + run.logText());
       deleteFolder(folder);
     }
     assertTrue(stagedInterrupts > 0, "no interrupt landed while a write was staged");
@@ -487,5 +560,4 @@ class CrashSafeWriteTest {
       }
     }
   }
-
 }

@@ -36,7 +36,8 @@ class DiskFullTest {
   @TempDir Path dir;
 
   static int run(StringWriter err, String... args) {
-    return OnnxTieCli.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
+    return OnnxTieCli.run(
+        new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
   }
 
   static boolean command(String... args) throws Exception {
@@ -47,19 +48,24 @@ class DiskFullTest {
 
   static List<String> leftovers(Path folder) throws IOException {
     try (Stream<Path> entries = Files.list(folder)) {
-      return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".onnx-tie-")).sorted().toList();
+      return entries
+          .map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(".onnx-tie-"))
+          .sorted()
+          .toList();
     }
   }
 
   /**
    * Takes all free space of the file system but {@code leave} bytes (allocated, not sparse), or all
-   * there is. Pages of removed files that this JVM still maps are counted used until the mappings are
-   * collected, and free a moment later: so the filler is topped up until the space left is at most
-   * {@code leave} (a run once found the 16 MiB tmpfs with room to spare after "filling" it, and the
-   * rewrite that should have been refused succeeded).
+   * there is. Pages of removed files that this JVM still maps are counted used until the mappings
+   * are collected, and free a moment later: so the filler is topped up until the space left is at
+   * most {@code leave} (a run once found the 16 MiB tmpfs with room to spare after "filling" it,
+   * and the rewrite that should have been refused succeeded).
    */
   static void fill(Path filler, long leave) throws IOException, InterruptedException {
-    try (FileChannel channel = FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(1 << 16);
       for (int round = 0; round < 10; round++) {
         long size = Files.getFileStore(filler.getParent()).getUsableSpace() - leave;
@@ -82,9 +88,14 @@ class DiskFullTest {
 
   @Test
   void everyAmountOfFreeSpaceGivesAWholeResultAndNoLeftovers() throws Exception {
-    boolean root = "0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).trim());
+    boolean root =
+        "0"
+            .equals(
+                new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes())
+                    .trim());
     Path mount = Files.createDirectories(dir.resolve("tmpfs"));
-    Assumptions.assumeTrue(root && command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mount.toString()),
+    Assumptions.assumeTrue(
+        root && command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mount.toString()),
         "the disk-full sweep needs root to mount a tmpfs (CI runs as root); skipped");
     try {
       Path folder = mount.resolve("m");
@@ -122,12 +133,20 @@ class DiskFullTest {
           for (var tensor : read.proto().getGraph().getInitializerList()) {
             read.rawBytes(tensor);
           }
-          outcomes.merge((code == 0 ? "rewritten" : "refused") + ", " + read.proto().getGraph().getInitializerCount() + " initializers", 1,
+          outcomes.merge(
+              (code == 0 ? "rewritten" : "refused")
+                  + ", "
+                  + read.proto().getGraph().getInitializerCount()
+                  + " initializers",
+              1,
               Integer::sum);
         }
       }
-      System.out.printf("disk-full sweep on a 16 MiB tmpfs (%d bytes free at the start): %s%n", before, outcomes);
-      assertTrue(outcomes.keySet().stream().anyMatch(k -> k.startsWith("refused")) && outcomes.keySet().stream().anyMatch(k -> k.startsWith("rewritten")),
+      System.out.printf(
+          "disk-full sweep on a 16 MiB tmpfs (%d bytes free at the start): %s%n", before, outcomes);
+      assertTrue(
+          outcomes.keySet().stream().anyMatch(k -> k.startsWith("refused"))
+              && outcomes.keySet().stream().anyMatch(k -> k.startsWith("rewritten")),
           "the sweep must cover failures and successes: " + outcomes);
     } finally {
       command("umount", "-l", mount.toString()); // lazily: this JVM may still map files of it

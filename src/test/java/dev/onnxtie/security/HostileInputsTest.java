@@ -14,19 +14,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every hostile input through every command that reads models, on the file and on its folder: exit 2,
- * one line on stderr naming the problem, no stack trace, no output or temporary file, input bytes
- * unchanged.
+ * Every hostile input through every command that reads models, on the file and on its folder: exit
+ * 2, one line on stderr naming the problem, no stack trace, no output or temporary file, input
+ * bytes unchanged.
  */
 class HostileInputsTest {
   static List<String[]> commands(Path model, Path out) {
     String in = model.toString();
     String target = out.toString();
     String folder = model.getParent().toString();
-    return List.of(new String[] {"inspect", in}, new String[] {"inspect", in, "--json"}, new String[] {"rewrite", in, target},
-        new String[] {"rewrite", in, target, "--form", "gemm", "--external-data"}, new String[] {"check", in},
-        new String[] {"rewrite", in, target, "--verify", "--json"}, new String[] {"insert", in, target, "--mirror"},
-        new String[] {"verify", in, in}, new String[] {"inspect", folder}, new String[] {"check", folder, "--transposed-ties"},
+    return List.of(
+        new String[] {"inspect", in},
+        new String[] {"inspect", in, "--json"},
+        new String[] {"rewrite", in, target},
+        new String[] {"rewrite", in, target, "--form", "gemm", "--external-data"},
+        new String[] {"check", in},
+        new String[] {"rewrite", in, target, "--verify", "--json"},
+        new String[] {"insert", in, target, "--mirror"},
+        new String[] {"verify", in, in},
+        new String[] {"inspect", folder},
+        new String[] {"check", folder, "--transposed-ties"},
         new String[] {"rewrite", folder, outFolder(out).toString()});
   }
 
@@ -53,11 +60,14 @@ class HostileInputsTest {
         } else if (result.errLines() != 1) {
           problems.add(label + ": " + result.errLines() + " stderr lines: " + result.err());
         } else if (!result.err().contains(hostile.expected())) {
-          problems.add(label + ": message lacks '" + hostile.expected() + "': " + result.err().strip());
+          problems.add(
+              label + ": message lacks '" + hostile.expected() + "': " + result.err().strip());
         } else if (result.err().contains("Exception") || result.err().contains("\tat ")) {
           problems.add(label + ": looks like a stack trace: " + result.err());
         }
-        if (Files.exists(out) || Files.exists(out.resolveSibling("out.onnx.data")) || Files.exists(outFolder(out))) {
+        if (Files.exists(out)
+            || Files.exists(out.resolveSibling("out.onnx.data"))
+            || Files.exists(outFolder(out))) {
           problems.add(label + ": left an output file");
         }
         try (Stream<Path> files = Files.walk(folder.getParent())) {
@@ -70,8 +80,9 @@ class HostileInputsTest {
         problems.add(hostile.name() + ": the input changed");
       }
     }
-    System.out.printf("hostile inputs: %d inputs x %d commands = %d runs, %d problems%n", corpus.size(),
-        commands(Path.of("d", "m"), Path.of("o")).size(), runs, problems.size());
+    System.out.printf(
+        "hostile inputs: %d inputs x %d commands = %d runs, %d problems%n",
+        corpus.size(), commands(Path.of("d", "m"), Path.of("o")).size(), runs, problems.size());
     assertEquals(List.of(), problems);
     assertEquals(true, corpus.size() >= 30, "at least 30 hostile inputs");
   }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillAtCommitStepsTest {
   static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  static final String CLASSPATH = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  static final String CLASSPATH =
+      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
 
   @TempDir Path dir;
 
@@ -40,17 +41,28 @@ class KillAtCommitStepsTest {
     }
     command.addAll(List.of("-cp", CLASSPATH, "dev.onnxtie.cli.OnnxTieCli"));
     command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
   }
 
-  /** Starts the command paused at {@code step}, waits for the pause and kills the process (SIGKILL). */
+  /**
+   * Starts the command paused at {@code step}, waits for the pause and kills the process (SIGKILL).
+   */
   void killAt(String step, String... args) throws Exception {
     Path log = dir.resolve("killed-" + step + ".log");
     Process process = start(step, log, args);
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (!Files.readString(log).contains("paused at " + step)) {
       if (!process.isAlive()) {
-        fail("the run ended (exit " + process.exitValue() + ") before step " + step + ": " + Files.readString(log));
+        fail(
+            "the run ended (exit "
+                + process.exitValue()
+                + ") before step "
+                + step
+                + ": "
+                + Files.readString(log));
       }
       if (System.nanoTime() > deadline) {
         process.destroyForcibly();
@@ -75,7 +87,11 @@ class KillAtCommitStepsTest {
       return List.of();
     }
     try (Stream<Path> entries = Files.walk(folder)) {
-      return entries.map(p -> folder.relativize(p).toString()).filter(name -> name.contains(".onnx-tie-")).sorted().toList();
+      return entries
+          .map(p -> folder.relativize(p).toString())
+          .filter(name -> name.contains(".onnx-tie-"))
+          .sorted()
+          .toList();
     }
   }
 
@@ -93,7 +109,8 @@ class KillAtCommitStepsTest {
   @Test
   void aFileRewriteKilledAtAnyCommitStepLeavesNothingBehindTheNextRun() throws Exception {
     Map<String, String> seen = new TreeMap<>();
-    for (String step : List.of("staged", "locked", "data-renamed", "model-renamed", "linked", "renamed-back")) {
+    for (String step :
+        List.of("staged", "locked", "data-renamed", "model-renamed", "linked", "renamed-back")) {
       Path folder = dir.resolve("file-" + step);
       Path model = ExternalDataTestAccess.copySampleInto(folder);
       String[] inPlace = {"rewrite", model.toString(), model.toString()};
@@ -101,18 +118,22 @@ class KillAtCommitStepsTest {
       assertReads(model, "after a kill at " + step);
       seen.put(step, String.join(" ", leftovers(folder)));
       runNormally("the run after a kill at " + step, inPlace);
-      assertEquals(List.of(), leftovers(folder), "after a kill at " + step + " and a successful run");
+      assertEquals(
+          List.of(), leftovers(folder), "after a kill at " + step + " and a successful run");
       assertReads(model, "after the run that followed a kill at " + step);
     }
     System.out.println("kills at file rewrite steps, leftovers before the next run: " + seen);
-    assertTrue(seen.values().stream().anyMatch(left -> !left.isEmpty()), "no kill left anything to clean up: " + seen);
+    assertTrue(
+        seen.values().stream().anyMatch(left -> !left.isEmpty()),
+        "no kill left anything to clean up: " + seen);
   }
 
   @Test
   void aFolderRewriteKilledAtAnyStepLeavesNothingBehindTheNextRun() throws Exception {
     Map<String, String> seen = new TreeMap<>();
     // a new output folder: staged beside it; then a rewrite into the existing folder
-    for (String step : List.of("folder-staged", "staged", "data-renamed", "folder-disowned", "copied")) {
+    for (String step :
+        List.of("folder-staged", "staged", "data-renamed", "folder-disowned", "copied")) {
       Path root = Files.createDirectories(dir.resolve("folder-" + step));
       Path in = ExternalDataTestAccess.copySampleInto(root.resolve("in")).getParent();
       Files.writeString(in.resolve("config.json"), "{}");
@@ -130,7 +151,8 @@ class KillAtCommitStepsTest {
       seen.put(step, String.join(" ", leftovers(root)));
       runNormally("the run after a kill at " + step, rewrite);
       assertEquals(List.of(), leftovers(root), "after a kill at " + step + " and a successful run");
-      assertReads(out.resolve("model.onnx"), "the output after the run that followed a kill at " + step);
+      assertReads(
+          out.resolve("model.onnx"), "the output after the run that followed a kill at " + step);
       assertTrue(Files.exists(out.resolve("config.json")));
     }
     System.out.println("kills at folder rewrite steps, leftovers before the next run: " + seen);

@@ -15,7 +15,16 @@ import org.junit.jupiter.api.Test;
 /** Copies across files go through the same grouping engine and matchers as ties inside a file. */
 class CrossFileFinderTest {
   static GraphEditor editor(GraphProto.Builder graph) {
-    graph.getInitializerList().forEach(t -> graph.addNode(node("Identity", "r_" + t.getName(), List.of(t.getName()), List.of("o_" + t.getName()))));
+    graph
+        .getInitializerList()
+        .forEach(
+            t ->
+                graph.addNode(
+                    node(
+                        "Identity",
+                        "r_" + t.getName(),
+                        List.of(t.getName()),
+                        List.of("o_" + t.getName()))));
     return new GraphEditor(new OnnxModel(TestModels.model(graph.build()), null, null));
   }
 
@@ -23,18 +32,36 @@ class CrossFileFinderTest {
   void identicalPermutedAndReshapedCopiesAcrossFilesButNotWithin() {
     float[] w = randomFloats(20, 24);
     float[] v = randomFloats(21, 24);
-    GraphEditor encoder = editor(GraphProto.newBuilder().addInitializer(floats("w", w, 4, 6)).addInitializer(floats("v", v, 4, 6))
-        .addInitializer(floats("w_again", w, 4, 6)));
-    GraphEditor decoder = editor(GraphProto.newBuilder().addInitializer(floats("w_flat", w, 24))
-        .addInitializer(floats("v_t", TestModels.transpose(v, 4, 6), 6, 4)).addInitializer(floats("w_copy", w, 4, 6)));
-    List<CrossFileFinder.Group> groups = CrossFileFinder.find(List.of(encoder, decoder), List.of("enc.onnx", "dec.onnx"), 1);
+    GraphEditor encoder =
+        editor(
+            GraphProto.newBuilder()
+                .addInitializer(floats("w", w, 4, 6))
+                .addInitializer(floats("v", v, 4, 6))
+                .addInitializer(floats("w_again", w, 4, 6)));
+    GraphEditor decoder =
+        editor(
+            GraphProto.newBuilder()
+                .addInitializer(floats("w_flat", w, 24))
+                .addInitializer(floats("v_t", TestModels.transpose(v, 4, 6), 6, 4))
+                .addInitializer(floats("w_copy", w, 4, 6)));
+    List<CrossFileFinder.Group> groups =
+        CrossFileFinder.find(List.of(encoder, decoder), List.of("enc.onnx", "dec.onnx"), 1);
     assertEquals(2, groups.size(), groups.toString());
-    CrossFileFinder.Group first = groups.stream().filter(g -> g.tensor().equals("w")).findFirst().orElseThrow();
-    assertEquals(List.of("w_copy", "w_flat"), first.copies().stream().map(CrossFileFinder.Member::tensor).sorted().toList(),
+    CrossFileFinder.Group first =
+        groups.stream().filter(g -> g.tensor().equals("w")).findFirst().orElseThrow();
+    assertEquals(
+        List.of("w_copy", "w_flat"),
+        first.copies().stream().map(CrossFileFinder.Member::tensor).sorted().toList(),
         "w_again is in the same file: not a copy across files");
-    assertEquals(new Relation.Reshaped(List.of(24L)),
-        first.copies().stream().filter(c -> c.tensor().equals("w_flat")).findFirst().orElseThrow().relation());
-    CrossFileFinder.Group second = groups.stream().filter(g -> g.tensor().equals("v")).findFirst().orElseThrow();
+    assertEquals(
+        new Relation.Reshaped(List.of(24L)),
+        first.copies().stream()
+            .filter(c -> c.tensor().equals("w_flat"))
+            .findFirst()
+            .orElseThrow()
+            .relation());
+    CrossFileFinder.Group second =
+        groups.stream().filter(g -> g.tensor().equals("v")).findFirst().orElseThrow();
     assertEquals(new Relation.Permuted(List.of(1, 0)), second.copies().get(0).relation());
     assertEquals(96 + 96 + 96, groups.stream().mapToLong(CrossFileFinder.Group::wastedBytes).sum());
   }

@@ -12,13 +12,19 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The tiled, merged and parallel permuted compare against a plain element-by-element transpose, over
- * ranks 2 to 5, every element width, odd sizes and chunk sizes small enough that tiles and elements
- * cross chunk boundaries.
+ * The tiled, merged and parallel permuted compare against a plain element-by-element transpose,
+ * over ranks 2 to 5, every element width, odd sizes and chunk sizes small enough that tiles and
+ * elements cross chunk boundaries.
  */
 class PermutationCheckTest {
   private static final List<DataType> TYPES =
-      List.of(DataType.UINT8, DataType.FLOAT16, DataType.FLOAT, DataType.INT64, DataType.COMPLEX128, DataType.INT4);
+      List.of(
+          DataType.UINT8,
+          DataType.FLOAT16,
+          DataType.FLOAT,
+          DataType.INT64,
+          DataType.COMPLEX128,
+          DataType.INT4);
 
   /** b = Transpose(a, perm), element by element (the definition). */
   static byte[] transpose(byte[] a, long[] aDims, int[] perm, int width) {
@@ -61,7 +67,8 @@ class PermutationCheckTest {
       long[] dims = new long[rank];
       long count = 1;
       for (int k = 0; k < rank; k++) {
-        // matrices of one tile and of several tiles and blocks (256 and 512 elements a side), some partial
+        // matrices of one tile and of several tiles and blocks (256 and 512 elements a side), some
+        // partial
         dims[k] = 1 + random.nextInt(rank == 2 ? (trial % 8 == 0 ? 700 : 150) : 9);
         count *= dims[k];
       }
@@ -78,8 +85,11 @@ class PermutationCheckTest {
         bDims[k] = dims[perm[k]];
       }
       if (type.isPacked()) {
-        // nibble transposes are checked elementwise; compare against a transposed copy only when byte-sized
-        assertTrue(PermutationCheck.matches(ByteBuffer.wrap(a), dims, ByteBuffer.wrap(a), identity(rank), type));
+        // nibble transposes are checked elementwise; compare against a transposed copy only when
+        // byte-sized
+        assertTrue(
+            PermutationCheck.matches(
+                ByteBuffer.wrap(a), dims, ByteBuffer.wrap(a), identity(rank), type));
         continue;
       }
       byte[] b = transpose(a, dims, perm, width);
@@ -91,7 +101,10 @@ class PermutationCheckTest {
       byte[] wrong = b.clone();
       int at = random.nextInt(wrong.length);
       wrong[at] ^= (byte) (1 << random.nextInt(8));
-      assertFalse(PermutationCheck.matches(va, dims, TensorBytes.of(ByteBuffer.wrap(wrong), shift), perm, type), "trial " + trial);
+      assertFalse(
+          PermutationCheck.matches(
+              va, dims, TensorBytes.of(ByteBuffer.wrap(wrong), shift), perm, type),
+          "trial " + trial);
       checked++;
     }
     assertTrue(checked > 200);
@@ -105,16 +118,25 @@ class PermutationCheckTest {
     byte[] a = new byte[3 * 1536 * 1024 * 4];
     new Random(3).nextBytes(a);
     byte[] b = transpose(a, dims, perm, 4);
-    assertTrue(PermutationCheck.matches(TensorBytes.of(ByteBuffer.wrap(a), 20), dims, TensorBytes.of(ByteBuffer.wrap(b), 22), perm,
-        DataType.FLOAT));
+    assertTrue(
+        PermutationCheck.matches(
+            TensorBytes.of(ByteBuffer.wrap(a), 20),
+            dims,
+            TensorBytes.of(ByteBuffer.wrap(b), 22),
+            perm,
+            DataType.FLOAT));
     b[b.length - 1] ^= 1;
-    assertFalse(PermutationCheck.matches(ByteBuffer.wrap(a), dims, ByteBuffer.wrap(b), perm, DataType.FLOAT));
+    assertFalse(
+        PermutationCheck.matches(
+            ByteBuffer.wrap(a), dims, ByteBuffer.wrap(b), perm, DataType.FLOAT));
   }
 
   @Test
   void axesOfLengthOneAndNeighboursAreReduced() {
-    PermutationCheck.Reduced reduced = PermutationCheck.reduce(new long[] {2, 1, 3, 4, 5}, new int[] {2, 3, 1, 0, 4});
-    // a axes (2,3) stay neighbours, axis 1 has length 1: [12 from axes 2-3, 2, 5] -> a dims [2, 12, 5], perm [1, 0, 2]
+    PermutationCheck.Reduced reduced =
+        PermutationCheck.reduce(new long[] {2, 1, 3, 4, 5}, new int[] {2, 3, 1, 0, 4});
+    // a axes (2,3) stay neighbours, axis 1 has length 1: [12 from axes 2-3, 2, 5] -> a dims [2, 12,
+    // 5], perm [1, 0, 2]
     assertEquals(List.of(2L, 12L, 5L), java.util.Arrays.stream(reduced.dims()).boxed().toList());
     assertEquals(List.of(1, 0, 2), java.util.Arrays.stream(reduced.perm()).boxed().toList());
   }
@@ -127,10 +149,13 @@ class PermutationCheckTest {
     PermutationKey keys = new PermutationKey();
     long whole = keys.of(ByteBuffer.wrap(a), DataType.FLOAT16, dims);
     for (int shift = 4; shift < 13; shift++) {
-      assertEquals(whole, keys.of(TensorBytes.of(ByteBuffer.wrap(a), shift), DataType.FLOAT16, dims));
+      assertEquals(
+          whole, keys.of(TensorBytes.of(ByteBuffer.wrap(a), shift), DataType.FLOAT16, dims));
     }
     byte[] b = transpose(a, dims, new int[] {1, 0}, 2);
-    assertEquals(whole, keys.of(TensorBytes.of(ByteBuffer.wrap(b), 5), DataType.FLOAT16, new long[] {53, 37}));
+    assertEquals(
+        whole,
+        keys.of(TensorBytes.of(ByteBuffer.wrap(b), 5), DataType.FLOAT16, new long[] {53, 37}));
   }
 
   private static int[] identity(int rank) {

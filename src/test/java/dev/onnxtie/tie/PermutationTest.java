@@ -30,12 +30,16 @@ class PermutationTest {
     int[][] perms = {{0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
     for (int[] perm : perms) {
       long[] permutedDims = {dims[perm[0]], dims[perm[1]], dims[perm[2]]};
-      assertEquals(key, keys.of(bytes(TestModels.permute(a, dims, perm)), DataType.FLOAT, permutedDims), java.util.Arrays.toString(perm));
+      assertEquals(
+          key,
+          keys.of(bytes(TestModels.permute(a, dims, perm)), DataType.FLOAT, permutedDims),
+          java.util.Arrays.toString(perm));
     }
     float[] swapped = a.clone();
     swapped[0] = a[1];
     swapped[1] = a[0];
-    assertNotEquals(key, keys.of(bytes(swapped), DataType.FLOAT, dims), "same values in other places");
+    assertNotEquals(
+        key, keys.of(bytes(swapped), DataType.FLOAT, dims), "same values in other places");
   }
 
   @Test
@@ -45,20 +49,26 @@ class PermutationTest {
     float[] a = TestModels.randomFloats(10, rows * cols);
     float[] t = TestModels.transpose(a, rows, cols);
     long[] dims = {rows, cols};
-    assertTrue(PermutationCheck.matches(bytes(a), dims, bytes(t), new int[] {1, 0}, DataType.FLOAT));
+    assertTrue(
+        PermutationCheck.matches(bytes(a), dims, bytes(t), new int[] {1, 0}, DataType.FLOAT));
     // one element wrong in the last, partial tile
     float[] wrong = t.clone();
     wrong[wrong.length - 1] += 1;
-    assertFalse(PermutationCheck.matches(bytes(a), dims, bytes(wrong), new int[] {1, 0}, DataType.FLOAT));
+    assertFalse(
+        PermutationCheck.matches(bytes(a), dims, bytes(wrong), new int[] {1, 0}, DataType.FLOAT));
     float[] wrongMiddle = t.clone();
     wrongMiddle[65 * rows + 130] += 1;
-    assertFalse(PermutationCheck.matches(bytes(a), dims, bytes(wrongMiddle), new int[] {1, 0}, DataType.FLOAT));
+    assertFalse(
+        PermutationCheck.matches(
+            bytes(a), dims, bytes(wrongMiddle), new int[] {1, 0}, DataType.FLOAT));
   }
 
   @Test
   void candidatesListIdentityFirst() {
     assertEquals(2, PermutationCheck.candidates(new long[] {4, 4}, new long[] {4, 4}).size());
-    assertTrue(PermutationCheck.isIdentity(PermutationCheck.candidates(new long[] {4, 4}, new long[] {4, 4}).get(0)));
+    assertTrue(
+        PermutationCheck.isIdentity(
+            PermutationCheck.candidates(new long[] {4, 4}, new long[] {4, 4}).get(0)));
     assertEquals(0, PermutationCheck.candidates(new long[] {4, 5}, new long[] {4, 6}).size());
   }
 }

@@ -23,16 +23,28 @@ class RelationsTest {
   /** The ties of a graph whose initializers are all read by one Identity-like node each. */
   static Map<String, Tie> ties(GraphProto.Builder graph) {
     for (TensorProto tensor : List.copyOf(graph.getInitializerList())) {
-      graph.addNode(node("Identity", "read_" + tensor.getName(), List.of(tensor.getName()), List.of("out_" + tensor.getName())));
+      graph.addNode(
+          node(
+              "Identity",
+              "read_" + tensor.getName(),
+              List.of(tensor.getName()),
+              List.of("out_" + tensor.getName())));
     }
-    GraphEditor editor = new GraphEditor(new OnnxModel(TestModels.model(graph.build()), null, null));
-    return TieFinder.find(editor, 1).stream().flatMap(g -> g.ties().stream()).collect(Collectors.toMap(t -> t.removed().name(), t -> t));
+    GraphEditor editor =
+        new GraphEditor(new OnnxModel(TestModels.model(graph.build()), null, null));
+    return TieFinder.find(editor, 1).stream()
+        .flatMap(g -> g.ties().stream())
+        .collect(Collectors.toMap(t -> t.removed().name(), t -> t));
   }
 
   @Test
   void identical() {
     float[] a = randomFloats(1, 24);
-    Map<String, Tie> ties = ties(GraphProto.newBuilder().addInitializer(floats("a", a, 4, 6)).addInitializer(floats("b", a, 4, 6)));
+    Map<String, Tie> ties =
+        ties(
+            GraphProto.newBuilder()
+                .addInitializer(floats("a", a, 4, 6))
+                .addInitializer(floats("b", a, 4, 6)));
     assertEquals(new Relation.Identical(), ties.get("b").relation());
     assertEquals("a", ties.get("b").kept().name());
   }
@@ -42,7 +54,11 @@ class RelationsTest {
     float[] a = randomFloats(2, 24);
     long[] dims = {2, 3, 4};
     float[] p = TestModels.permute(a, dims, new int[] {2, 0, 1});
-    Map<String, Tie> ties = ties(GraphProto.newBuilder().addInitializer(floats("a", a, dims)).addInitializer(floats("b", p, 4, 2, 3)));
+    Map<String, Tie> ties =
+        ties(
+            GraphProto.newBuilder()
+                .addInitializer(floats("a", a, dims))
+                .addInitializer(floats("b", p, 4, 2, 3)));
     assertEquals(new Relation.Permuted(List.of(2, 0, 1)), ties.get("b").relation());
     assertEquals("transpose [2, 0, 1]", ties.get("b").relation().text());
   }
@@ -50,15 +66,23 @@ class RelationsTest {
   @Test
   void reshaped() {
     float[] a = randomFloats(3, 24);
-    Map<String, Tie> ties = ties(GraphProto.newBuilder().addInitializer(floats("a", a, 4, 6)).addInitializer(floats("b", a, 2, 2, 6))
-        .addInitializer(floats("c", a, 24)));
+    Map<String, Tie> ties =
+        ties(
+            GraphProto.newBuilder()
+                .addInitializer(floats("a", a, 4, 6))
+                .addInitializer(floats("b", a, 2, 2, 6))
+                .addInitializer(floats("c", a, 24)));
     assertEquals(new Relation.Reshaped(List.of(2L, 2L, 6L)), ties.get("b").relation());
     assertEquals(new Relation.Reshaped(List.of(24L)), ties.get("c").relation());
     assertEquals("reshape to [24]", ties.get("c").relation().text());
     // same element count and shape, other bytes: nothing
     float[] other = a.clone();
     other[23] += 1;
-    assertTrue(ties(GraphProto.newBuilder().addInitializer(floats("a", a, 4, 6)).addInitializer(floats("b", other, 24))).isEmpty());
+    assertTrue(
+        ties(GraphProto.newBuilder()
+                .addInitializer(floats("a", a, 4, 6))
+                .addInitializer(floats("b", other, 24)))
+            .isEmpty());
   }
 
   @Test
@@ -69,27 +93,37 @@ class RelationsTest {
         sym[r * 4 + c] = sym[c * 4 + r] = r * 10 + c;
       }
     }
-    Map<String, Tie> ties = ties(GraphProto.newBuilder().addInitializer(floats("a", sym, 4, 4)).addInitializer(floats("b", sym, 4, 4)));
+    Map<String, Tie> ties =
+        ties(
+            GraphProto.newBuilder()
+                .addInitializer(floats("a", sym, 4, 4))
+                .addInitializer(floats("b", sym, 4, 4)));
     assertEquals(new Relation.Identical(), ties.get("b").relation());
   }
 
   @Test
   void stringsAreComparedElementByElement() {
-    Map<String, Tie> ties = ties(GraphProto.newBuilder()
-        .addInitializer(TestModels.strings("vocab", List.of("a", "bc"), 2))
-        .addInitializer(TestModels.strings("same", List.of("a", "bc"), 2))
-        .addInitializer(TestModels.strings("trap", List.of("ab", "c"), 2)));
+    Map<String, Tie> ties =
+        ties(
+            GraphProto.newBuilder()
+                .addInitializer(TestModels.strings("vocab", List.of("a", "bc"), 2))
+                .addInitializer(TestModels.strings("same", List.of("a", "bc"), 2))
+                .addInitializer(TestModels.strings("trap", List.of("ab", "c"), 2)));
     assertEquals(new Relation.Identical(), ties.get("same").relation());
     assertEquals("vocab", ties.get("same").kept().name());
-    assertFalse(ties.containsKey("trap"), "[\"ab\", \"c\"] has the same bytes in a row but other elements");
+    assertFalse(
+        ties.containsKey("trap"), "[\"ab\", \"c\"] has the same bytes in a row but other elements");
   }
 
   @Test
   void permutedStrings() {
     List<String> grid = List.of("a", "b", "c", "d", "e", "f");
     List<String> transposed = List.of("a", "d", "b", "e", "c", "f");
-    Map<String, Tie> ties = ties(GraphProto.newBuilder().addInitializer(TestModels.strings("labels", grid, 2, 3))
-        .addInitializer(TestModels.strings("labels_t", transposed, 3, 2)));
+    Map<String, Tie> ties =
+        ties(
+            GraphProto.newBuilder()
+                .addInitializer(TestModels.strings("labels", grid, 2, 3))
+                .addInitializer(TestModels.strings("labels_t", transposed, 3, 2)));
     assertEquals(new Relation.Permuted(List.of(1, 0)), ties.get("labels_t").relation());
   }
 
@@ -98,7 +132,10 @@ class RelationsTest {
     float[] a = randomFloats(4, 24);
     for (String generated : List.of("onnx::MatMul_11", "const_fold_opt__7", "val_12", "_val_3")) {
       // the generated name is read first, and sorts first: the rule still keeps the person's name
-      GraphProto.Builder graph = GraphProto.newBuilder().addInitializer(floats(generated, a, 4, 6)).addInitializer(floats("enc.weight", a, 4, 6));
+      GraphProto.Builder graph =
+          GraphProto.newBuilder()
+              .addInitializer(floats(generated, a, 4, 6))
+              .addInitializer(floats("enc.weight", a, 4, 6));
       assertEquals("enc.weight", ties(graph).get(generated).kept().name(), generated);
       assertTrue(TieFinder.isGenerated(generated));
     }
@@ -109,9 +146,12 @@ class RelationsTest {
   @Test
   void gatherReadTensorStaysOverAPersonWrittenName() {
     float[] a = randomFloats(5, 24);
-    GraphProto.Builder graph = GraphProto.newBuilder().addInitializer(floats("head", a, 4, 6)).addInitializer(floats("val_1", a, 4, 6))
-        .addInput(value("ids", 7, 2))
-        .addNode(node("Gather", "embed", List.of("val_1", "ids"), List.of("h")));
+    GraphProto.Builder graph =
+        GraphProto.newBuilder()
+            .addInitializer(floats("head", a, 4, 6))
+            .addInitializer(floats("val_1", a, 4, 6))
+            .addInput(value("ids", 7, 2))
+            .addNode(node("Gather", "embed", List.of("val_1", "ids"), List.of("h")));
     assertEquals("val_1", ties(graph).get("head").kept().name());
   }
 
@@ -150,47 +190,52 @@ class RelationsTest {
 
   @Test
   void aReshapeBucketOfEqualDimsIsNeverRead() {
-    // more same-shaped tensors than Grouping.REFINE_ABOVE: no reshape can relate two tensors of the same
-    // dims, so the reshape matcher neither hashes nor compares any of them (the permutation matcher does)
+    // more same-shaped tensors than Grouping.REFINE_ABOVE: no reshape can relate two tensors of the
+    // same
+    // dims, so the reshape matcher neither hashes nor compares any of them (the permutation matcher
+    // does)
     GraphProto.Builder graph = GraphProto.newBuilder();
     for (int i = 0; i < Grouping.REFINE_ABOVE * 2; i++) {
       graph.addInitializer(floats("u" + i, randomFloats(300 + i, 12), 3, 4));
     }
-    GraphEditor editor = new GraphEditor(new OnnxModel(TestModels.model(graph.build()), null, null));
+    GraphEditor editor =
+        new GraphEditor(new OnnxModel(TestModels.model(graph.build()), null, null));
     int[] reads = {0};
-    Matcher counting = new Matcher() {
-      @Override
-      public boolean accepts(dev.onnxtie.graph.TensorSource source) {
-        return Matchers.RESHAPED.accepts(source);
-      }
+    Matcher counting =
+        new Matcher() {
+          @Override
+          public boolean accepts(dev.onnxtie.graph.TensorSource source) {
+            return Matchers.RESHAPED.accepts(source);
+          }
 
-      @Override
-      public Object bucket(dev.onnxtie.graph.TensorSource source) {
-        return Matchers.RESHAPED.bucket(source);
-      }
+          @Override
+          public Object bucket(dev.onnxtie.graph.TensorSource source) {
+            return Matchers.RESHAPED.bucket(source);
+          }
 
-      @Override
-      public boolean mayRelate(List<dev.onnxtie.graph.TensorSource> bucket) {
-        return Matchers.RESHAPED.mayRelate(bucket);
-      }
+          @Override
+          public boolean mayRelate(List<dev.onnxtie.graph.TensorSource> bucket) {
+            return Matchers.RESHAPED.mayRelate(bucket);
+          }
 
-      @Override
-      public boolean refines() {
-        return true;
-      }
+          @Override
+          public boolean refines() {
+            return true;
+          }
 
-      @Override
-      public Object refine(dev.onnxtie.graph.TensorSource source, PermutationKey keys) {
-        reads[0]++;
-        return Matchers.RESHAPED.refine(source, keys);
-      }
+          @Override
+          public Object refine(dev.onnxtie.graph.TensorSource source, PermutationKey keys) {
+            reads[0]++;
+            return Matchers.RESHAPED.refine(source, keys);
+          }
 
-      @Override
-      public Relation confirm(dev.onnxtie.graph.TensorSource kept, dev.onnxtie.graph.TensorSource member) {
-        reads[0]++;
-        return Matchers.RESHAPED.confirm(kept, member);
-      }
-    };
+          @Override
+          public Relation confirm(
+              dev.onnxtie.graph.TensorSource kept, dev.onnxtie.graph.TensorSource member) {
+            reads[0]++;
+            return Matchers.RESHAPED.confirm(kept, member);
+          }
+        };
     List<dev.onnxtie.graph.TensorSource> sources = editor.main().tensorSources();
     assertEquals(Grouping.REFINE_ABOVE * 2, sources.size());
     assertTrue(Grouping.group(sources, List.of(counting), (a, b) -> true).isEmpty());
@@ -198,7 +243,8 @@ class RelationsTest {
     // one of another shape with the same element count: the bucket is read, and the reshape found
     graph.addInitializer(floats("u_flat", randomFloats(300 + 5, 12), 12));
     editor = new GraphEditor(new OnnxModel(TestModels.model(graph.build()), null, null));
-    Map<dev.onnxtie.graph.TensorSource, List<Tie>> groups = Grouping.group(editor.main().tensorSources(), List.of(counting), (a, b) -> true);
+    Map<dev.onnxtie.graph.TensorSource, List<Tie>> groups =
+        Grouping.group(editor.main().tensorSources(), List.of(counting), (a, b) -> true);
     assertTrue(reads[0] > 0);
     assertEquals(1, groups.size(), groups.toString());
   }

@@ -31,24 +31,36 @@ class BackendSuiteTest {
     BackendData.suite();
     List<Path> cases;
     try (Stream<Path> listing = Files.walk(SUITE, 2)) {
-      cases = listing.filter(dir -> Files.isRegularFile(dir.resolve("model.onnx")) && Files.isDirectory(dir.resolve("test_data_set_0")))
-          .sorted().toList();
+      cases =
+          listing
+              .filter(
+                  dir ->
+                      Files.isRegularFile(dir.resolve("model.onnx"))
+                          && Files.isDirectory(dir.resolve("test_data_set_0")))
+              .sorted()
+              .toList();
     }
     Map<String, List<String>> failures = new TreeMap<>();
     int loaded = 0;
     int matched = 0;
-    VerifyOptions options = VerifyOptions.defaults().withProvider(Provider.CPU).withTolerance(1e-7, 1e-3);
+    VerifyOptions options =
+        VerifyOptions.defaults().withProvider(Provider.CPU).withTolerance(1e-7, 1e-3);
     try (Verifier verifier = new Verifier(options)) {
       for (Path dir : cases) {
         String name = SUITE.relativize(dir).toString();
         try (OnnxModel ignored = ModelIO.read(dir.resolve("model.onnx"))) {
           // read by onnx-tie's own reader first, to tell its refusals from ONNX Runtime's
         } catch (OnnxTieException e) {
-          failures.computeIfAbsent("onnx-tie's model reader refuses: " + shortCause(e.getMessage()), key -> new ArrayList<>()).add(name);
+          failures
+              .computeIfAbsent(
+                  "onnx-tie's model reader refuses: " + shortCause(e.getMessage()),
+                  key -> new ArrayList<>())
+              .add(name);
           continue;
         }
         try {
-          VerifyReport report = verifier.againstExpected(dir.resolve("model.onnx"), dir.resolve("test_data_set_0"));
+          VerifyReport report =
+              verifier.againstExpected(dir.resolve("model.onnx"), dir.resolve("test_data_set_0"));
           loaded++;
           assertEquals(1, report.sessions().size(), name);
           if (report.passed()) {
@@ -58,25 +70,47 @@ class BackendSuiteTest {
           }
         } catch (OnnxTieException e) {
           assertEquals(OnnxTieException.BAD_INPUT, e.exitCode(), name + ": " + e.getMessage());
-          assertTrue(!e.getMessage().contains("\n"), name + ": message is not one line: " + e.getMessage());
+          assertTrue(
+              !e.getMessage().contains("\n"),
+              name + ": message is not one line: " + e.getMessage());
           if (e.getMessage().contains("ONNX Runtime cannot load")) {
-            failures.computeIfAbsent("ONNX Runtime refuses to load: " + ortCause(e.getMessage()), key -> new ArrayList<>()).add(name);
+            failures
+                .computeIfAbsent(
+                    "ONNX Runtime refuses to load: " + ortCause(e.getMessage()),
+                    key -> new ArrayList<>())
+                .add(name);
           } else {
             loaded++;
-            failures.computeIfAbsent("loads, then bad input: " + shortCause(e.getMessage()), key -> new ArrayList<>()).add(name);
+            failures
+                .computeIfAbsent(
+                    "loads, then bad input: " + shortCause(e.getMessage()),
+                    key -> new ArrayList<>())
+                .add(name);
           }
         }
       }
     }
     StringBuilder summary = new StringBuilder();
-    summary.append(String.format("backend test models (node, pytorch-converted, pytorch-operator, simple): %d, load in ONNX Runtime: %d, match: %d%n", cases.size(), loaded, matched));
-    failures.forEach((cause, names) -> summary.append(String.format("  %4d  %s: %s%n", names.size(), cause,
-        String.join(" ", names.subList(0, Math.min(12, names.size()))) + (names.size() > 12 ? " ..." : ""))));
+    summary.append(
+        String.format(
+            "backend test models (node, pytorch-converted, pytorch-operator, simple): %d, load in ONNX Runtime: %d, match: %d%n",
+            cases.size(), loaded, matched));
+    failures.forEach(
+        (cause, names) ->
+            summary.append(
+                String.format(
+                    "  %4d  %s: %s%n",
+                    names.size(),
+                    cause,
+                    String.join(" ", names.subList(0, Math.min(12, names.size())))
+                        + (names.size() > 12 ? " ..." : ""))));
     System.out.print(summary);
-    assertEquals(1072, cases.size(), "libonnx-testdata 1.12 ships 1,072 models with test_data_set_0");
+    assertEquals(
+        1072, cases.size(), "libonnx-testdata 1.12 ships 1,072 models with test_data_set_0");
     // Floors from the first full run (ORT 1.24.1 CPU: 1,015 load, 961 match; ORT 1.29.0 CPU: 1,010
     // load, 963 match: the 5 fewer loads are StringNormalizer models that 1.29 now fails on the
-    // missing en_US.UTF-8 locale at load instead of at run; the rest are listed above by cause, none of them onnx-tie's); they catch a
+    // missing en_US.UTF-8 locale at load instead of at run; the rest are listed above by cause,
+    // none of them onnx-tie's); they catch a
     // regression in reading or comparing.
     assertTrue(loaded >= 1010, summary.toString());
     assertTrue(matched >= 955, summary.toString());

@@ -40,7 +40,8 @@ class InputSynthesizerTest {
 
   @Test
   void floatInputsGetNoInferredRange() {
-    try (OnnxModel model = ModelIO.read(VerifyModels.SAMPLES.resolve("tied_autoencoder/model.onnx"))) {
+    try (OnnxModel model =
+        ModelIO.read(VerifyModels.SAMPLES.resolve("tied_autoencoder/model.onnx"))) {
       assertTrue(InputSynthesizer.inferRanges(model).isEmpty());
     }
   }
@@ -52,29 +53,58 @@ class InputSynthesizerTest {
    */
   @Test
   void followsValuePreservingOpsIntoSubgraphsAndKeepsTheSmallestBound() {
-    GraphProto thenBranch = GraphProto.newBuilder().setName("then")
-        .addNode(node("Cast", new String[] {"ids"}, new String[] {"ids64"}, intAttribute("to", DataType.INT64.code())))
-        .addNode(node("Unsqueeze", new String[] {"ids64", "axes"}, new String[] {"ids2d"}))
-        .addNode(node("Gather", new String[] {"big", "ids2d"}, new String[] {"picked"}))
-        .addNode(node("ReduceSum", new String[] {"picked"}, new String[] {"out_then"}))
-        .addOutput(value("out_then", DataType.FLOAT)).build();
-    GraphProto elseBranch = GraphProto.newBuilder().setName("else")
-        .addNode(node("Gather", new String[] {"small", "ids"}, new String[] {"picked_small"}))
-        .addNode(node("ReduceSum", new String[] {"picked_small"}, new String[] {"out_else"}))
-        .addOutput(value("out_else", DataType.FLOAT)).build();
-    GraphProto graph = GraphProto.newBuilder().setName("main")
-        .addInput(value("ids", DataType.INT32, "n"))
-        .addInput(value("other", DataType.INT64, "n"))
-        .addInput(value("cond", DataType.BOOL))
-        .addInitializer(zeros("big", 50, 4))
-        .addInitializer(zeros("small", 30, 4))
-        .addInitializer(TensorProto.newBuilder().setName("axes").setDataType(DataType.INT64.code()).addDims(1).addInt64Data(0))
-        .addInitializer(TensorProto.newBuilder().setName("one").setDataType(DataType.INT64.code()).addInt64Data(1))
-        .addNode(node("If", new String[] {"cond"}, new String[] {"y"}, graphAttribute("then_branch", thenBranch),
-            graphAttribute("else_branch", elseBranch)))
-        .addNode(node("Add", new String[] {"other", "one"}, new String[] {"shifted"}))
-        .addNode(node("Gather", new String[] {"small", "shifted"}, new String[] {"z"}))
-        .addOutput(value("y", DataType.FLOAT)).addOutput(value("z", DataType.FLOAT, "n", 4L)).build();
+    GraphProto thenBranch =
+        GraphProto.newBuilder()
+            .setName("then")
+            .addNode(
+                node(
+                    "Cast",
+                    new String[] {"ids"},
+                    new String[] {"ids64"},
+                    intAttribute("to", DataType.INT64.code())))
+            .addNode(node("Unsqueeze", new String[] {"ids64", "axes"}, new String[] {"ids2d"}))
+            .addNode(node("Gather", new String[] {"big", "ids2d"}, new String[] {"picked"}))
+            .addNode(node("ReduceSum", new String[] {"picked"}, new String[] {"out_then"}))
+            .addOutput(value("out_then", DataType.FLOAT))
+            .build();
+    GraphProto elseBranch =
+        GraphProto.newBuilder()
+            .setName("else")
+            .addNode(node("Gather", new String[] {"small", "ids"}, new String[] {"picked_small"}))
+            .addNode(node("ReduceSum", new String[] {"picked_small"}, new String[] {"out_else"}))
+            .addOutput(value("out_else", DataType.FLOAT))
+            .build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("main")
+            .addInput(value("ids", DataType.INT32, "n"))
+            .addInput(value("other", DataType.INT64, "n"))
+            .addInput(value("cond", DataType.BOOL))
+            .addInitializer(zeros("big", 50, 4))
+            .addInitializer(zeros("small", 30, 4))
+            .addInitializer(
+                TensorProto.newBuilder()
+                    .setName("axes")
+                    .setDataType(DataType.INT64.code())
+                    .addDims(1)
+                    .addInt64Data(0))
+            .addInitializer(
+                TensorProto.newBuilder()
+                    .setName("one")
+                    .setDataType(DataType.INT64.code())
+                    .addInt64Data(1))
+            .addNode(
+                node(
+                    "If",
+                    new String[] {"cond"},
+                    new String[] {"y"},
+                    graphAttribute("then_branch", thenBranch),
+                    graphAttribute("else_branch", elseBranch)))
+            .addNode(node("Add", new String[] {"other", "one"}, new String[] {"shifted"}))
+            .addNode(node("Gather", new String[] {"small", "shifted"}, new String[] {"z"}))
+            .addOutput(value("y", DataType.FLOAT))
+            .addOutput(value("z", DataType.FLOAT, "n", 4L))
+            .build();
     Path file = VerifyModels.write(VerifyModels.model(graph), temp.resolve("gathers.onnx"));
     try (OnnxModel model = ModelIO.read(file)) {
       Map<String, long[]> ranges = InputSynthesizer.inferRanges(model);
@@ -84,7 +114,12 @@ class InputSynthesizerTest {
   }
 
   private static TensorProto zeros(String name, long rows, long cols) {
-    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(DataType.FLOAT.code()).addDims(rows).addDims(cols);
+    TensorProto.Builder tensor =
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(DataType.FLOAT.code())
+            .addDims(rows)
+            .addDims(cols);
     for (int i = 0; i < rows * cols; i++) {
       tensor.addFloatData(0);
     }
@@ -93,48 +128,79 @@ class InputSynthesizerTest {
 
   @Test
   void symbolicDimsGetDefaultsConsistentlyAndExplicitValuesWin() {
-    InputSpec input = new InputSpec("x", value("x", DataType.FLOAT, "batch_size", "seq", 5L, null).getType());
+    InputSpec input =
+        new InputSpec("x", value("x", DataType.FLOAT, "batch_size", "seq", 5L, null).getType());
     Map<String, Long> bound = new HashMap<>();
-    assertArrayEquals(new long[] {InputSynthesizer.BATCH_DIM, InputSynthesizer.OTHER_DIM, 5, InputSynthesizer.OTHER_DIM},
+    assertArrayEquals(
+        new long[] {
+          InputSynthesizer.BATCH_DIM, InputSynthesizer.OTHER_DIM, 5, InputSynthesizer.OTHER_DIM
+        },
         InputSynthesizer.shapeOf(input, Map.of(), bound));
     assertEquals(Map.of("batch_size", 2L, "seq", 8L), bound);
     InputSpec other = new InputSpec("m", value("m", DataType.INT64, "batch_size", "seq").getType());
-    assertArrayEquals(new long[] {3, 8}, InputSynthesizer.shapeOf(other, Map.of("batch_size", 3L), bound));
-    InputSpec unknownRank = new InputSpec("u", dev.onnxtie.proto.Onnx.TypeProto.newBuilder()
-        .setTensorType(dev.onnxtie.proto.Onnx.TypeProto.Tensor.newBuilder().setElemType(1)).build());
-    assertArrayEquals(new long[] {InputSynthesizer.OTHER_DIM}, InputSynthesizer.shapeOf(unknownRank, Map.of(), new HashMap<>()));
+    assertArrayEquals(
+        new long[] {3, 8}, InputSynthesizer.shapeOf(other, Map.of("batch_size", 3L), bound));
+    InputSpec unknownRank =
+        new InputSpec(
+            "u",
+            dev.onnxtie.proto.Onnx.TypeProto.newBuilder()
+                .setTensorType(dev.onnxtie.proto.Onnx.TypeProto.Tensor.newBuilder().setElemType(1))
+                .build());
+    assertArrayEquals(
+        new long[] {InputSynthesizer.OTHER_DIM},
+        InputSynthesizer.shapeOf(unknownRank, Map.of(), new HashMap<>()));
   }
 
   @Test
   void valuesAreSeededAndStayInRange() {
     long[] shape = {4, 16};
-    HostTensor first = InputSynthesizer.synthesize("ids", DataType.INT64, shape, new long[] {0, 1000}, new Random(42));
-    HostTensor again = InputSynthesizer.synthesize("ids", DataType.INT64, shape, new long[] {0, 1000}, new Random(42));
-    HostTensor other = InputSynthesizer.synthesize("ids", DataType.INT64, shape, new long[] {0, 1000}, new Random(43));
+    HostTensor first =
+        InputSynthesizer.synthesize(
+            "ids", DataType.INT64, shape, new long[] {0, 1000}, new Random(42));
+    HostTensor again =
+        InputSynthesizer.synthesize(
+            "ids", DataType.INT64, shape, new long[] {0, 1000}, new Random(42));
+    HostTensor other =
+        InputSynthesizer.synthesize(
+            "ids", DataType.INT64, shape, new long[] {0, 1000}, new Random(43));
     assertTrue(first.sameBits(again));
     assertTrue(!first.sameBits(other));
     for (int i = 0; i < first.elements(); i++) {
       assertTrue(first.integer(i) >= 0 && first.integer(i) < 1000);
     }
-    HostTensor clipped = InputSynthesizer.synthesize("b", DataType.INT8, shape, new long[] {100, 1000}, new Random(1));
+    HostTensor clipped =
+        InputSynthesizer.synthesize(
+            "b", DataType.INT8, shape, new long[] {100, 1000}, new Random(1));
     for (int i = 0; i < clipped.elements(); i++) {
-      assertTrue(clipped.integer(i) >= 100 && clipped.integer(i) <= 127, "int8 value " + clipped.integer(i));
+      assertTrue(
+          clipped.integer(i) >= 100 && clipped.integer(i) <= 127,
+          "int8 value " + clipped.integer(i));
     }
-    HostTensor halves = InputSynthesizer.synthesize("h", DataType.FLOAT16, shape, InputSynthesizer.DEFAULT_FLOAT_RANGE, new Random(1));
+    HostTensor halves =
+        InputSynthesizer.synthesize(
+            "h", DataType.FLOAT16, shape, InputSynthesizer.DEFAULT_FLOAT_RANGE, new Random(1));
     for (int i = 0; i < halves.elements(); i++) {
       assertTrue(halves.scalar(i) >= -1 && halves.scalar(i) <= 1);
     }
     assertNotEquals(halves.scalar(0), halves.scalar(1));
-    assertThrows(OnnxTieException.class,
-        () -> InputSynthesizer.synthesize("u", DataType.UINT8, shape, new long[] {-10, -1}, new Random(1)));
-    assertThrows(OnnxTieException.class,
-        () -> InputSynthesizer.synthesize("c", DataType.COMPLEX64, shape, new long[] {0, 1}, new Random(1)));
+    assertThrows(
+        OnnxTieException.class,
+        () ->
+            InputSynthesizer.synthesize(
+                "u", DataType.UINT8, shape, new long[] {-10, -1}, new Random(1)));
+    assertThrows(
+        OnnxTieException.class,
+        () ->
+            InputSynthesizer.synthesize(
+                "c", DataType.COMPLEX64, shape, new long[] {0, 1}, new Random(1)));
   }
 
   @Test
   void floatInputsTakeFractionalRangesAndIntegersOnlyWholeOnes() {
     long[] shape = {4, 16};
-    HostTensor floats = InputSynthesizer.synthesize("t", DataType.FLOAT, shape, ValueRange.parse("0.25:0.75"), new Random(7));
+    HostTensor floats =
+        InputSynthesizer.synthesize(
+            "t", DataType.FLOAT, shape, ValueRange.parse("0.25:0.75"), new Random(7));
     double min = Double.MAX_VALUE;
     double max = -Double.MAX_VALUE;
     for (int i = 0; i < floats.elements(); i++) {
@@ -142,20 +208,33 @@ class InputSynthesizerTest {
       max = Math.max(max, floats.scalar(i));
     }
     assertTrue(min >= 0.25 && max < 0.75, "values in [" + min + ", " + max + "]");
-    assertTrue(max - min > 0.25, "values spread over the range, not one value: [" + min + ", " + max + "]");
-    HostTensor fixed = InputSynthesizer.synthesize("p", DataType.DOUBLE, shape, ValueRange.parse("1.5:1.5"), new Random(7));
+    assertTrue(
+        max - min > 0.25,
+        "values spread over the range, not one value: [" + min + ", " + max + "]");
+    HostTensor fixed =
+        InputSynthesizer.synthesize(
+            "p", DataType.DOUBLE, shape, ValueRange.parse("1.5:1.5"), new Random(7));
     for (int i = 0; i < fixed.elements(); i++) {
       assertEquals(1.5, fixed.scalar(i));
     }
-    HostTensor ids = InputSynthesizer.synthesize("ids", DataType.INT64, shape, ValueRange.parse("3:5.0"), new Random(7));
+    HostTensor ids =
+        InputSynthesizer.synthesize(
+            "ids", DataType.INT64, shape, ValueRange.parse("3:5.0"), new Random(7));
     for (int i = 0; i < ids.elements(); i++) {
       assertTrue(ids.integer(i) == 3 || ids.integer(i) == 4, "int64 value " + ids.integer(i));
     }
-    OnnxTieException fractional = assertThrows(OnnxTieException.class,
-        () -> InputSynthesizer.synthesize("ids", DataType.INT64, shape, ValueRange.parse("0.5:3"), new Random(7)));
+    OnnxTieException fractional =
+        assertThrows(
+            OnnxTieException.class,
+            () ->
+                InputSynthesizer.synthesize(
+                    "ids", DataType.INT64, shape, ValueRange.parse("0.5:3"), new Random(7)));
     assertTrue(fractional.getMessage().contains("whole numbers"), fractional.getMessage());
     ValueRange huge = ValueRange.parse("9223372036854775806:9223372036854775807");
-    assertEquals(9223372036854775806L, InputSynthesizer.synthesize("big", DataType.INT64, new long[] {1}, huge, new Random(7)).integer(0));
+    assertEquals(
+        9223372036854775806L,
+        InputSynthesizer.synthesize("big", DataType.INT64, new long[] {1}, huge, new Random(7))
+            .integer(0));
     assertThrows(IllegalArgumentException.class, () -> ValueRange.parse("2:1"));
     assertThrows(IllegalArgumentException.class, () -> ValueRange.parse("a:1"));
   }

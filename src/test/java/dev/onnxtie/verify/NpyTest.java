@@ -15,19 +15,26 @@ import org.junit.jupiter.api.Test;
 /** The strict .npy reader, on files written by numpy 2 (base64 below) and on broken ones. */
 class NpyTest {
   // np.save(np.arange(6, dtype='<f4').reshape(2, 3))
-  static final String C_F4 = "k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAACAPwAAAEAAAEBAAACAQAAAoEA=";
+  static final String C_F4 =
+      "k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAACAPwAAAEAAAEBAAACAQAAAoEA=";
   // np.save(np.asfortranarray(np.arange(6, dtype='<i8').reshape(2, 3)))
-  static final String F_I8 = "k05VTVBZAQB2AHsnZGVzY3InOiAnPGk4JywgJ2ZvcnRyYW5fb3JkZXInOiBUcnVlLCAnc2hhcGUnOiAoMiwgMyksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAAAAAAMAAAAAAAAAAQAAAAAAAAAEAAAAAAAAAAIAAAAAAAAABQAAAAAAAAA=";
+  static final String F_I8 =
+      "k05VTVBZAQB2AHsnZGVzY3InOiAnPGk4JywgJ2ZvcnRyYW5fb3JkZXInOiBUcnVlLCAnc2hhcGUnOiAoMiwgMyksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAAAAAAMAAAAAAAAAAQAAAAAAAAAEAAAAAAAAAAIAAAAAAAAABQAAAAAAAAA=";
   // np.save(np.array([1.5, -2.25, 3.0], dtype='>f8'))
-  static final String BE_F8 = "k05VTVBZAQB2AHsnZGVzY3InOiAnPmY4JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDMsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo/+AAAAAAAAMACAAAAAAAAQAgAAAAAAAA=";
+  static final String BE_F8 =
+      "k05VTVBZAQB2AHsnZGVzY3InOiAnPmY4JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDMsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo/+AAAAAAAAMACAAAAAAAAQAgAAAAAAAA=";
   // np.save(np.array([[True, False], [False, True]]))
-  static final String BOOL = "k05VTVBZAQB2AHsnZGVzY3InOiAnfGIxJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsIDIpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoBAAAB";
+  static final String BOOL =
+      "k05VTVBZAQB2AHsnZGVzY3InOiAnfGIxJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsIDIpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoBAAAB";
   // np.save(np.array(['ab', 'xyz', 'é']))
-  static final String U3 = "k05VTVBZAQB2AHsnZGVzY3InOiAnPFUzJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDMsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAphAAAAYgAAAAAAAAB4AAAAeQAAAHoAAADpAAAAAAAAAAAAAAA=";
+  static final String U3 =
+      "k05VTVBZAQB2AHsnZGVzY3InOiAnPFUzJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDMsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAphAAAAYgAAAAAAAAB4AAAAeQAAAHoAAADpAAAAAAAAAAAAAAA=";
   // np.save(np.array([1.0, -0.5, 65504.0, np.inf], dtype='<f2'))
-  static final String F2 = "k05VTVBZAQB2AHsnZGVzY3InOiAnPGYyJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDQsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAPAC4/3sAfA==";
+  static final String F2 =
+      "k05VTVBZAQB2AHsnZGVzY3InOiAnPGYyJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDQsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAPAC4/3sAfA==";
   // np.save(np.array([4000000000, 7], dtype='<u4'))
-  static final String U4 = "k05VTVBZAQB2AHsnZGVzY3InOiAnPHU0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAKGvuBwAAAA==";
+  static final String U4 =
+      "k05VTVBZAQB2AHsnZGVzY3InOiAnPHU0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAKGvuBwAAAA==";
 
   static HostTensor parse(String base64) {
     return Npy.parse(Base64.getDecoder().decode(base64), "test.npy");
@@ -80,23 +87,39 @@ class NpyTest {
 
   @Test
   void helperWritesTheSameHeaderAsNumpy() {
-    byte[] made = VerifyModels.npy("<f4", false, new long[] {2, 3}, VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, 0, 1, 2, 3, 4, 5));
+    byte[] made =
+        VerifyModels.npy(
+            "<f4",
+            false,
+            new long[] {2, 3},
+            VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, 0, 1, 2, 3, 4, 5));
     assertArrayEquals(Base64.getDecoder().decode(C_F4), made);
   }
 
   @Test
   void refusesBrokenAndUnsupportedFiles() {
     byte[] good = Base64.getDecoder().decode(C_F4);
-    OnnxTieException truncated = assertThrows(OnnxTieException.class, () -> Npy.parse(Arrays.copyOf(good, good.length - 1), "t.npy"));
-    assertTrue(truncated.getMessage().contains("23 data bytes") && truncated.getMessage().contains("need 24"), truncated.getMessage());
+    OnnxTieException truncated =
+        assertThrows(
+            OnnxTieException.class, () -> Npy.parse(Arrays.copyOf(good, good.length - 1), "t.npy"));
+    assertTrue(
+        truncated.getMessage().contains("23 data bytes")
+            && truncated.getMessage().contains("need 24"),
+        truncated.getMessage());
     byte[] longer = Arrays.copyOf(good, good.length + 4);
     assertThrows(OnnxTieException.class, () -> Npy.parse(longer, "t.npy"));
-    OnnxTieException object = assertThrows(OnnxTieException.class,
-        () -> Npy.parse(VerifyModels.npy("|O", false, new long[] {1}, new byte[8]), "o.npy"));
+    OnnxTieException object =
+        assertThrows(
+            OnnxTieException.class,
+            () -> Npy.parse(VerifyModels.npy("|O", false, new long[] {1}, new byte[8]), "o.npy"));
     assertTrue(object.getMessage().contains("'|O'"), object.getMessage());
     assertThrows(OnnxTieException.class, () -> Npy.parse("not numpy at all".getBytes(), "x.npy"));
-    OnnxTieException badBool = assertThrows(OnnxTieException.class,
-        () -> Npy.parse(VerifyModels.npy("|b1", false, new long[] {2}, new byte[] {1, 7}), "b.npy"));
+    OnnxTieException badBool =
+        assertThrows(
+            OnnxTieException.class,
+            () ->
+                Npy.parse(
+                    VerifyModels.npy("|b1", false, new long[] {2}, new byte[] {1, 7}), "b.npy"));
     assertEquals(OnnxTieException.BAD_INPUT, badBool.exitCode());
   }
 }

@@ -56,7 +56,8 @@ class VerifierTest {
     // one of ours (a bug): re-thrown as it is, so the CLI reports an internal error (exit 3)
     assertFalse(OrtSessions.thrownByOrt(new IllegalStateException("a bug in onnx-tie")));
     // one of ONNX Runtime's: its Java API refuses a closed tensor
-    ai.onnxruntime.OnnxTensor tensor = ai.onnxruntime.OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), new float[] {1f});
+    ai.onnxruntime.OnnxTensor tensor =
+        ai.onnxruntime.OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), new float[] {1f});
     tensor.close();
     RuntimeException fromOrt = assertThrows(RuntimeException.class, tensor::getFloatBuffer);
     assertTrue(OrtSessions.thrownByOrt(fromOrt), fromOrt + " at " + fromOrt.getStackTrace()[0]);
@@ -72,20 +73,35 @@ class VerifierTest {
     VerifyReport asIs;
     dev.onnxtie.Cli json;
     dev.onnxtie.Cli jsonAsIs;
-    try (Verifier verifier = new Verifier(cpu()); Verifier plain = new Verifier(cpu().withLoadAsIs(true))) {
+    try (Verifier verifier = new Verifier(cpu());
+        Verifier plain = new Verifier(cpu().withLoadAsIs(true))) {
       report = verifier.compare(GPT2, GPT2);
       asIs = plain.compare(GPT2, GPT2);
-      json = dev.onnxtie.Cli.run("verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--json");
-      jsonAsIs = dev.onnxtie.Cli.run("verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--load-as-is", "--json");
+      json =
+          dev.onnxtie.Cli.run(
+              "verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--json");
+      jsonAsIs =
+          dev.onnxtie.Cli.run(
+              "verify",
+              GPT2.toString(),
+              GPT2.toString(),
+              "--provider",
+              "cpu",
+              "--load-as-is",
+              "--json");
     } finally {
       OrtSessions.setMappableCopyMinBytes(16L << 20);
       System.setProperty("java.io.tmpdir", tempBefore);
     }
     assertTrue(report.passed(), report.toJson());
-    assertTrue(report.runs().get(0).outputs().stream().allMatch(OutputComparison::bitwiseIdentical), report.toJson());
+    assertTrue(
+        report.runs().get(0).outputs().stream().allMatch(OutputComparison::bitwiseIdentical),
+        report.toJson());
     for (VerifyReport.SessionInfo session : report.sessions()) {
       assertNotNull(session.mappedBytes(), session.model());
-      assertTrue(session.mappedBytes() > Files.size(GPT2) / 2, "the embedding and head: " + session.mappedBytes());
+      assertTrue(
+          session.mappedBytes() > Files.size(GPT2) / 2,
+          "the embedding and head: " + session.mappedBytes());
     }
     assertEquals(0, json.code(), json.err());
     assertEquals(0, jsonAsIs.code(), jsonAsIs.err());
@@ -93,31 +109,40 @@ class VerifierTest {
       assertTrue(session.getAsJsonObject().get("mappedBytes").getAsLong() > 0, json.out());
     }
     for (var session : dev.onnxtie.cli.JsonOutput.result(jsonAsIs).getAsJsonArray("sessions")) {
-      assertTrue(session.getAsJsonObject().get("mappedBytes").isJsonNull(), "--load-as-is: " + jsonAsIs.out());
+      assertTrue(
+          session.getAsJsonObject().get("mappedBytes").isJsonNull(),
+          "--load-as-is: " + jsonAsIs.out());
     }
     assertTrue(asIs.passed(), asIs.toJson());
-    assertTrue(asIs.sessions().stream().allMatch(session -> session.mappedBytes() == null), "--load-as-is: " + asIs.toJson());
+    assertTrue(
+        asIs.sessions().stream().allMatch(session -> session.mappedBytes() == null),
+        "--load-as-is: " + asIs.toJson());
     try (var left = Files.list(scratch)) {
       assertEquals(List.of(), left.toList(), "each copy is deleted once its session exists");
     }
   }
 
   /**
-   * The same file verified against itself reports the same session memory (issue 19: measured in one
-   * process, an 8 MiB MatMul model read +8.1 MiB first and +24.0 MiB second, as memory the first
-   * session freed stays with the C allocator); each session is measured in a fresh process.
+   * The same file verified against itself reports the same session memory (issue 19: measured in
+   * one process, an 8 MiB MatMul model read +8.1 MiB first and +24.0 MiB second, as memory the
+   * first session freed stays with the C allocator); each session is measured in a fresh process.
    */
   @Test
   void theSameFileTwiceReportsTheSameSessionMemory() {
     int rows = 1024;
     int cols = 2048;
-    GraphProto graph = GraphProto.newBuilder().setName("mm")
-        .addInput(dev.onnxtie.TestModels.value("x", 1, 2, rows))
-        .addOutput(dev.onnxtie.TestModels.value("y", 1, 2, cols))
-        .addInitializer(dev.onnxtie.TestModels.floats("W", dev.onnxtie.TestModels.randomFloats(3, rows * cols), rows, cols))
-        .addNode(dev.onnxtie.TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
-        .build();
-    Path model = dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("mm.onnx"));
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("mm")
+            .addInput(dev.onnxtie.TestModels.value("x", 1, 2, rows))
+            .addOutput(dev.onnxtie.TestModels.value("y", 1, 2, cols))
+            .addInitializer(
+                dev.onnxtie.TestModels.floats(
+                    "W", dev.onnxtie.TestModels.randomFloats(3, rows * cols), rows, cols))
+            .addNode(dev.onnxtie.TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
+            .build();
+    Path model =
+        dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("mm.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
@@ -128,7 +153,9 @@ class VerifierTest {
     assertEquals("fresh-process", report.sessions().get(0).memoryMethod());
     assertEquals("fresh-process", report.sessions().get(1).memoryMethod());
     assertTrue(a > 7 << 20, "the session holds the 8 MiB weight: " + a);
-    assertTrue(Math.abs(a - b) <= Math.max(1 << 20, 0.02 * Math.max(a, b)), "A " + a + " vs B " + b + " bytes");
+    assertTrue(
+        Math.abs(a - b) <= Math.max(1 << 20, 0.02 * Math.max(a, b)),
+        "A " + a + " vs B " + b + " bytes");
   }
 
   @Test
@@ -142,13 +169,15 @@ class VerifierTest {
     assertEquals(2, report.sessions().size());
     assertNotNull(report.sessions().get(0).rssGrowthBytes(), "VmRSS is read on Linux");
     assertNull(report.sessions().get(0).mappedBytes(), "a 1 MB model is loaded as it is");
-    assertTrue(OrtSessions.residentBytes() > 10 << 20, "a JVM with ONNX Runtime takes more than 10 MiB");
+    assertTrue(
+        OrtSessions.residentBytes() > 10 << 20, "a JVM with ONNX Runtime takes more than 10 MiB");
     VerifyReport.Run run = report.runs().get(0);
     assertEquals(42L, run.seed());
     InputUsed ids = run.inputs().get(0);
     assertEquals("input_ids", ids.name());
     assertEquals("int64", ids.dtype());
-    assertArrayEquals(new long[] {InputSynthesizer.BATCH_DIM, InputSynthesizer.OTHER_DIM}, ids.shape());
+    assertArrayEquals(
+        new long[] {InputSynthesizer.BATCH_DIM, InputSynthesizer.OTHER_DIM}, ids.shape());
     assertEquals(0.0, ids.low());
     assertEquals(1000.0, ids.high());
     assertEquals(Map.of("batch", 2L, "sequence", 8L), report.dims());
@@ -162,8 +191,16 @@ class VerifierTest {
 
     JsonObject json = JsonParser.parseString(report.toJson()).getAsJsonObject();
     assertTrue(json.get("passed").getAsBoolean());
-    assertEquals("match", json.getAsJsonArray("runs").get(0).getAsJsonObject().getAsJsonArray("outputs").get(0)
-        .getAsJsonObject().get("status").getAsString());
+    assertEquals(
+        "match",
+        json.getAsJsonArray("runs")
+            .get(0)
+            .getAsJsonObject()
+            .getAsJsonArray("outputs")
+            .get(0)
+            .getAsJsonObject()
+            .get("status")
+            .getAsString());
     assertEquals(0.0, report.runs().get(0).inputs().get(0).low());
     assertEquals(1000.0, report.runs().get(0).inputs().get(0).high());
   }
@@ -183,12 +220,20 @@ class VerifierTest {
       }
       assertTrue(index >= 0, "gpt2_tied has wte.weight");
       TensorProto weight = graph.getInitializer(index);
-      assertArrayEquals(new long[] {1000, 64}, weight.getDimsList().stream().mapToLong(Long::longValue).toArray());
-      ByteBuffer bytes = ByteBuffer.wrap(model.rawBytes(weight).toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+      assertArrayEquals(
+          new long[] {1000, 64},
+          weight.getDimsList().stream().mapToLong(Long::longValue).toArray());
+      ByteBuffer bytes =
+          ByteBuffer.wrap(model.rawBytes(weight).toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
       int at = (7 * 64 + 3) * 4;
       bytes.putFloat(at, bytes.getFloat(at) + 0.5f);
-      graph.setInitializer(index, weight.toBuilder().clearFloatData().setRawData(ByteString.copyFrom(bytes.array())));
-      ModelIO.write(model.withProto(proto.toBuilder().setGraph(graph).build()), perturbed, WriteOptions.defaults());
+      graph.setInitializer(
+          index,
+          weight.toBuilder().clearFloatData().setRawData(ByteString.copyFrom(bytes.array())));
+      ModelIO.write(
+          model.withProto(proto.toBuilder().setGraph(graph).build()),
+          perturbed,
+          WriteOptions.defaults());
     }
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu().withRange("input_ids", 7, 8))) {
@@ -206,7 +251,10 @@ class VerifierTest {
     assertFalse(report.passed(), report.toJson());
   }
 
-  /** The autoencoder with one tensor renamed everywhere (graph input or output, node inputs and outputs). */
+  /**
+   * The autoencoder with one tensor renamed everywhere (graph input or output, node inputs and
+   * outputs).
+   */
   private Path renamed(String from, String to) {
     try (OnnxModel model = ModelIO.read(AUTOENCODER)) {
       UnaryOperator<String> rename = name -> name.equals(from) ? to : name;
@@ -221,7 +269,8 @@ class VerifierTest {
       }
       graph.getInputBuilderList().forEach(value -> value.setName(rename.apply(value.getName())));
       graph.getOutputBuilderList().forEach(value -> value.setName(rename.apply(value.getName())));
-      return VerifyModels.write(model.proto().toBuilder().setGraph(graph).build(), temp.resolve(to + ".onnx"));
+      return VerifyModels.write(
+          model.proto().toBuilder().setGraph(graph).build(), temp.resolve(to + ".onnx"));
     }
   }
 
@@ -270,7 +319,10 @@ class VerifierTest {
     try (Verifier verifier = new Verifier(cpu().withRuns(3))) {
       report = verifier.compare(GPT2, GPT2);
     }
-    assertEquals(1, OrtSessions.mostOpenSessions(), "model A's session is closed before model B's is created");
+    assertEquals(
+        1,
+        OrtSessions.mostOpenSessions(),
+        "model A's session is closed before model B's is created");
     assertEquals(2, report.sessions().size());
     assertEquals(3, report.runs().size());
   }
@@ -286,8 +338,15 @@ class VerifierTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gpt2_fp16/model.onnx", "gpt2_external/model.onnx", "bert_mlm/model.onnx",
-      "seq2seq_split/decoder_with_past_model.onnx", "t5_shared/model.onnx", "keras_encoder/model.onnx"})
+  @ValueSource(
+      strings = {
+        "gpt2_fp16/model.onnx",
+        "gpt2_external/model.onnx",
+        "bert_mlm/model.onnx",
+        "seq2seq_split/decoder_with_past_model.onnx",
+        "t5_shared/model.onnx",
+        "keras_encoder/model.onnx"
+      })
   void samplesMatchThemselvesBitwise(String sample) {
     Path model = VerifyModels.SAMPLES.resolve(sample);
     VerifyReport report;
@@ -303,10 +362,28 @@ class VerifierTest {
 
   /** Every input dtype ORT accepts is synthesized, created in ORT, read back and compared. */
   @ParameterizedTest
-  @EnumSource(value = DataType.class, names = {"FLOAT", "FLOAT16", "BFLOAT16", "DOUBLE", "INT8", "INT16", "INT32", "INT64",
-      "UINT8", "UINT16", "UINT32", "UINT64", "BOOL", "STRING"})
+  @EnumSource(
+      value = DataType.class,
+      names = {
+        "FLOAT",
+        "FLOAT16",
+        "BFLOAT16",
+        "DOUBLE",
+        "INT8",
+        "INT16",
+        "INT32",
+        "INT64",
+        "UINT8",
+        "UINT16",
+        "UINT32",
+        "UINT64",
+        "BOOL",
+        "STRING"
+      })
   void everyInputDtypeRoundTrips(DataType type) {
-    Path model = VerifyModels.write(VerifyModels.unary("Identity", type, "batch", 3L), temp.resolve("identity.onnx"));
+    Path model =
+        VerifyModels.write(
+            VerifyModels.unary("Identity", type, "batch", 3L), temp.resolve("identity.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
@@ -320,11 +397,21 @@ class VerifierTest {
 
   @Test
   void npyInputFeedsTheModel() throws IOException {
-    Path model = VerifyModels.write(VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
-    Path npy = Files.write(temp.resolve("x.npy"),
-        VerifyModels.npy("<f4", false, new long[] {2, 3}, VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, -1, 2, -3, 4, -5, 6)));
+    Path model =
+        VerifyModels.write(
+            VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
+    Path npy =
+        Files.write(
+            temp.resolve("x.npy"),
+            VerifyModels.npy(
+                "<f4",
+                false,
+                new long[] {2, 3},
+                VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, -1, 2, -3, 4, -5, 6)));
     Path data = Files.createDirectories(temp.resolve("data"));
-    VerifyModels.write(VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6), data.resolve("output_0.pb"));
+    VerifyModels.write(
+        VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6),
+        data.resolve("output_0.pb"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu().withInput("x", npy))) {
       report = verifier.againstExpected(model, data);
@@ -335,7 +422,9 @@ class VerifierTest {
       assertArrayEquals(new long[] {2, 3}, x.shape());
       assertTrue(report.runs().get(0).outputs().get(0).bitwiseIdentical());
 
-      VerifyModels.write(VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6.5f), data.resolve("output_0.pb"));
+      VerifyModels.write(
+          VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6.5f),
+          data.resolve("output_0.pb"));
       VerifyReport wrong = verifier.againstExpected(model, data);
       assertFalse(wrong.passed());
       assertEquals(1, wrong.runs().get(0).outputs().get(0).outOfTolerance());
@@ -352,18 +441,24 @@ class VerifierTest {
 
   @Test
   void pbInputsAndDataSetsMatchByNameOrPosition() throws IOException {
-    Path model = VerifyModels.write(VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
+    Path model =
+        VerifyModels.write(
+            VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
     Path data = Files.createDirectories(temp.resolve("set"));
     // no names: matched by position
-    VerifyModels.write(VerifyModels.floatTensor("", new long[] {1, 3}, -7, 8, -9), data.resolve("input_0.pb"));
-    VerifyModels.write(VerifyModels.floatTensor("", new long[] {1, 3}, 7, 8, 9), data.resolve("output_0.pb"));
+    VerifyModels.write(
+        VerifyModels.floatTensor("", new long[] {1, 3}, -7, 8, -9), data.resolve("input_0.pb"));
+    VerifyModels.write(
+        VerifyModels.floatTensor("", new long[] {1, 3}, 7, 8, 9), data.resolve("output_0.pb"));
     try (Verifier verifier = new Verifier(cpu())) {
       VerifyReport report = verifier.againstExpected(model, data);
       assertTrue(report.passed(), report.toJson());
       assertEquals("data-set", report.runs().get(0).inputs().get(0).source());
     }
     // a .pb file given for the input replaces the data set's
-    Path pb = VerifyModels.write(VerifyModels.floatTensor("x", new long[] {1, 3}, 7, -8, 9), temp.resolve("x.pb"));
+    Path pb =
+        VerifyModels.write(
+            VerifyModels.floatTensor("x", new long[] {1, 3}, 7, -8, 9), temp.resolve("x.pb"));
     try (Verifier verifier = new Verifier(cpu().withInput("x", pb))) {
       VerifyReport report = verifier.againstExpected(model, data);
       assertTrue(report.passed(), report.toJson());
@@ -380,34 +475,49 @@ class VerifierTest {
 
   @Test
   void inputFilesOfTheWrongDtypeOrShapeAreBadInput() throws IOException {
-    Path model = VerifyModels.write(VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
-    Path doubles = Files.write(temp.resolve("d.npy"), VerifyModels.npy("<f8", false, new long[] {1, 3}, new byte[24]));
+    Path model =
+        VerifyModels.write(
+            VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
+    Path doubles =
+        Files.write(
+            temp.resolve("d.npy"), VerifyModels.npy("<f8", false, new long[] {1, 3}, new byte[24]));
     try (Verifier verifier = new Verifier(cpu().withInput("x", doubles))) {
-      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
+      OnnxTieException error =
+          assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
       assertEquals(OnnxTieException.BAD_INPUT, error.exitCode());
-      assertTrue(error.getMessage().contains("double[1, 3]") && error.getMessage().contains("float[n, 3]"), error.getMessage());
+      assertTrue(
+          error.getMessage().contains("double[1, 3]") && error.getMessage().contains("float[n, 3]"),
+          error.getMessage());
     }
-    Path wide = Files.write(temp.resolve("w.npy"), VerifyModels.npy("<f4", false, new long[] {1, 4}, new byte[16]));
+    Path wide =
+        Files.write(
+            temp.resolve("w.npy"), VerifyModels.npy("<f4", false, new long[] {1, 4}, new byte[16]));
     try (Verifier verifier = new Verifier(cpu().withInput("x", wide))) {
       assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
     }
     try (Verifier verifier = new Verifier(cpu().withRange("y", 0, 1))) {
-      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
+      OnnxTieException error =
+          assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
       assertTrue(error.getMessage().contains("valid: x"), error.getMessage());
     }
     try (Verifier verifier = new Verifier(cpu().withDim("batch", 4))) {
-      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
+      OnnxTieException error =
+          assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
       assertTrue(error.getMessage().contains("valid: n"), error.getMessage());
     }
   }
 
   @Test
   void aModelOnnxRuntimeRefusesIsOneLineBadInput() {
-    Path model = VerifyModels.write(VerifyModels.unary("NoSuchOperator", DataType.FLOAT, 3L), temp.resolve("bad.onnx"));
+    Path model =
+        VerifyModels.write(
+            VerifyModels.unary("NoSuchOperator", DataType.FLOAT, 3L), temp.resolve("bad.onnx"));
     try (Verifier verifier = new Verifier(cpu())) {
-      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
+      OnnxTieException error =
+          assertThrows(OnnxTieException.class, () -> verifier.compare(model, model));
       assertEquals(OnnxTieException.BAD_INPUT, error.exitCode());
-      assertTrue(error.getMessage().startsWith("ONNX Runtime cannot load " + model), error.getMessage());
+      assertTrue(
+          error.getMessage().startsWith("ONNX Runtime cannot load " + model), error.getMessage());
       assertTrue(error.getMessage().contains("NoSuchOperator"), error.getMessage());
       assertFalse(error.getMessage().contains("\n"), error.getMessage());
     }
@@ -416,12 +526,27 @@ class VerifierTest {
   @Test
   void modelBFailingAtRunTimeIsReportedAsErrorModelAFailingIsBadInput() {
     // Both declare x as float[3]; B reshapes it to [4], which fails at run time.
-    Path three = VerifyModels.write(VerifyModels.unary("Abs", DataType.FLOAT, 3L), temp.resolve("three.onnx"));
-    Path reshaping = VerifyModels.write(VerifyModels.model(GraphProto.newBuilder().setName("reshape")
-        .addNode(VerifyModels.node("Reshape", new String[] {"x", "shape"}, new String[] {"y"}))
-        .addInitializer(TensorProto.newBuilder().setName("shape").setDataType(DataType.INT64.code()).addDims(1).addInt64Data(4))
-        .addInput(VerifyModels.value("x", DataType.FLOAT, 3L)).addOutput(VerifyModels.value("y", DataType.FLOAT, 3L)).build()),
-        temp.resolve("reshape.onnx"));
+    Path three =
+        VerifyModels.write(
+            VerifyModels.unary("Abs", DataType.FLOAT, 3L), temp.resolve("three.onnx"));
+    Path reshaping =
+        VerifyModels.write(
+            VerifyModels.model(
+                GraphProto.newBuilder()
+                    .setName("reshape")
+                    .addNode(
+                        VerifyModels.node(
+                            "Reshape", new String[] {"x", "shape"}, new String[] {"y"}))
+                    .addInitializer(
+                        TensorProto.newBuilder()
+                            .setName("shape")
+                            .setDataType(DataType.INT64.code())
+                            .addDims(1)
+                            .addInt64Data(4))
+                    .addInput(VerifyModels.value("x", DataType.FLOAT, 3L))
+                    .addOutput(VerifyModels.value("y", DataType.FLOAT, 3L))
+                    .build()),
+            temp.resolve("reshape.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(three, reshaping);
@@ -432,26 +557,42 @@ class VerifierTest {
     assertEquals(Status.ERROR, run.outputs().get(0).status());
     assertFalse(run.errorB().contains("\n"));
     try (Verifier verifier = new Verifier(cpu())) {
-      OnnxTieException error = assertThrows(OnnxTieException.class, () -> verifier.compare(reshaping, three));
+      OnnxTieException error =
+          assertThrows(OnnxTieException.class, () -> verifier.compare(reshaping, three));
       assertEquals(OnnxTieException.BAD_INPUT, error.exitCode());
-      assertTrue(error.getMessage().contains("failed to run") && error.getMessage().contains("set dims or ranges"), error.getMessage());
+      assertTrue(
+          error.getMessage().contains("failed to run")
+              && error.getMessage().contains("set dims or ranges"),
+          error.getMessage());
       assertFalse(error.getMessage().contains("\n"), error.getMessage());
     }
   }
 
   @Test
   void cudaRequestedWithoutCudaIsBadInputWithTheGpuBuildHint() {
-    assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this ONNX Runtime has CUDA");
-    OnnxTieException error = assertThrows(OnnxTieException.class,
-        () -> new Verifier(VerifyOptions.defaults().withProvider(Provider.CUDA)));
+    assumeFalse(
+        OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
+        "this ONNX Runtime has CUDA");
+    OnnxTieException error =
+        assertThrows(
+            OnnxTieException.class,
+            () -> new Verifier(VerifyOptions.defaults().withProvider(Provider.CUDA)));
     assertEquals(OnnxTieException.BAD_INPUT, error.exitCode());
-    assertTrue(error.getMessage().contains("mvn -Pgpu package") && error.getMessage().contains("onnxruntime_gpu"), error.getMessage());
+    assertTrue(
+        error.getMessage().contains("mvn -Pgpu package")
+            && error.getMessage().contains("onnxruntime_gpu"),
+        error.getMessage());
   }
 
-  /** A folder verifies each model with a verifier of its own: why AUTO ran on CPU is said once per process. */
+  /**
+   * A folder verifies each model with a verifier of its own: why AUTO ran on CPU is said once per
+   * process.
+   */
   @Test
   void theNoCudaNoteComesOncePerProcess() {
-    assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this ONNX Runtime has CUDA");
+    assumeFalse(
+        OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
+        "this ONNX Runtime has CUDA");
     OrtSessions.resetProviderNote();
     VerifyReport first;
     VerifyReport second;
@@ -461,20 +602,32 @@ class VerifierTest {
     try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
       second = verifier.compare(AUTOENCODER, AUTOENCODER);
     }
-    assertEquals(1, first.notes().stream().filter(note -> note.contains("no CUDA provider")).count(), first.notes().toString());
-    assertTrue(second.notes().stream().noneMatch(note -> note.contains("CUDA")), second.notes().toString());
+    assertEquals(
+        1,
+        first.notes().stream().filter(note -> note.contains("no CUDA provider")).count(),
+        first.notes().toString());
+    assertTrue(
+        second.notes().stream().noneMatch(note -> note.contains("CUDA")),
+        second.notes().toString());
     assertEquals("CPU", second.provider());
   }
 
-  /** position_ids are 0..length-1 along the last axis in every row; --range makes them random again. */
+  /**
+   * position_ids are 0..length-1 along the last axis in every row; --range makes them random again.
+   */
   @Test
   void positionIdsCountAlongTheLastAxis() {
-    GraphProto graph = GraphProto.newBuilder().setName("pos")
-        .addInput(dev.onnxtie.TestModels.value("position_ids", 7, "batch", "sequence"))
-        .addOutput(dev.onnxtie.TestModels.value("out", 7, "batch", "sequence"))
-        .addNode(dev.onnxtie.TestModels.node("Identity", "i", List.of("position_ids"), List.of("out")))
-        .build();
-    Path model = dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("pos.onnx"));
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("pos")
+            .addInput(dev.onnxtie.TestModels.value("position_ids", 7, "batch", "sequence"))
+            .addOutput(dev.onnxtie.TestModels.value("out", 7, "batch", "sequence"))
+            .addNode(
+                dev.onnxtie.TestModels.node(
+                    "Identity", "i", List.of("position_ids"), List.of("out")))
+            .build();
+    Path model =
+        dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("pos.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
@@ -497,7 +650,9 @@ class VerifierTest {
 
   @Test
   void autoFallsBackToCpu() {
-    assumeFalse(OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA), "this ONNX Runtime has CUDA");
+    assumeFalse(
+        OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
+        "this ONNX Runtime has CUDA");
     OrtSessions.resetProviderNote();
     try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
       assertEquals("CPU", verifier.provider());
@@ -505,7 +660,9 @@ class VerifierTest {
       assertTrue(report.passed(), report.toJson());
       assertEquals("CPU", report.provider());
       assertEquals("CPU", report.sessions().get(0).provider());
-      assertTrue(report.notes().stream().anyMatch(note -> note.contains("no CUDA provider")), report.notes().toString());
+      assertTrue(
+          report.notes().stream().anyMatch(note -> note.contains("no CUDA provider")),
+          report.notes().toString());
     }
   }
 
@@ -513,7 +670,8 @@ class VerifierTest {
   void optionsAreValidated() {
     assertThrows(OnnxTieException.class, () -> VerifyOptions.defaults().withRuns(0));
     assertThrows(OnnxTieException.class, () -> VerifyOptions.defaults().withRange("x", 6, 5));
-    assertThrows(OnnxTieException.class, () -> VerifyOptions.defaults().withTolerance(Double.NaN, 0));
+    assertThrows(
+        OnnxTieException.class, () -> VerifyOptions.defaults().withTolerance(Double.NaN, 0));
     VerifyOptions defaults = VerifyOptions.defaults();
     assertEquals(42, defaults.seed());
     assertEquals(1, defaults.runs());

@@ -37,12 +37,17 @@ final class VerifyModels {
         d.setDimParam(s);
       }
     }
-    return ValueInfoProto.newBuilder().setName(name)
-        .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(type.code()).setShape(shape)))
+    return ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(
+            TypeProto.newBuilder()
+                .setTensorType(
+                    TypeProto.Tensor.newBuilder().setElemType(type.code()).setShape(shape)))
         .build();
   }
 
-  static NodeProto node(String op, String[] inputs, String[] outputs, AttributeProto... attributes) {
+  static NodeProto node(
+      String op, String[] inputs, String[] outputs, AttributeProto... attributes) {
     NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(op + "_" + outputs[0]);
     for (String input : inputs) {
       node.addInput(input);
@@ -57,15 +62,23 @@ final class VerifyModels {
   }
 
   static ModelProto model(GraphProto graph) {
-    return ModelProto.newBuilder().setIrVersion(8).setProducerName("onnx-tie-test")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)).setGraph(graph).build();
+    return ModelProto.newBuilder()
+        .setIrVersion(8)
+        .setProducerName("onnx-tie-test")
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+        .setGraph(graph)
+        .build();
   }
 
   /** y = op(x), one node, both declared as {@code type[dims]}. */
   static ModelProto unary(String op, DataType type, Object... dims) {
-    return model(GraphProto.newBuilder().setName(op.toLowerCase())
-        .addNode(node(op, new String[] {"x"}, new String[] {"y"}))
-        .addInput(value("x", type, dims)).addOutput(value("y", type, dims)).build());
+    return model(
+        GraphProto.newBuilder()
+            .setName(op.toLowerCase())
+            .addNode(node(op, new String[] {"x"}, new String[] {"y"}))
+            .addInput(value("x", type, dims))
+            .addOutput(value("y", type, dims))
+            .build());
   }
 
   static Path write(ModelProto model, Path file) {
@@ -83,8 +96,11 @@ final class VerifyModels {
       raw.putFloat(value);
     }
     raw.flip();
-    TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(DataType.FLOAT.code())
-        .setRawData(ByteString.copyFrom(raw));
+    TensorProto.Builder tensor =
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(DataType.FLOAT.code())
+            .setRawData(ByteString.copyFrom(raw));
     for (long dim : dims) {
       tensor.addDims(dim);
     }
@@ -104,14 +120,23 @@ final class VerifyModels {
   static byte[] npy(String descr, boolean fortranOrder, long[] shape, byte[] data) {
     StringBuilder dims = new StringBuilder("(");
     for (int i = 0; i < shape.length; i++) {
-      dims.append(shape[i]).append(i == 0 && shape.length == 1 ? "," : i < shape.length - 1 ? ", " : "");
+      dims.append(shape[i])
+          .append(i == 0 && shape.length == 1 ? "," : i < shape.length - 1 ? ", " : "");
     }
     dims.append(')');
-    String dict = "{'descr': '" + descr + "', 'fortran_order': " + (fortranOrder ? "True" : "False") + ", 'shape': " + dims + ", }";
+    String dict =
+        "{'descr': '"
+            + descr
+            + "', 'fortran_order': "
+            + (fortranOrder ? "True" : "False")
+            + ", 'shape': "
+            + dims
+            + ", }";
     int total = 10 + dict.length() + 1;
     int padded = (total + 63) / 64 * 64;
     String header = dict + " ".repeat(padded - total) + "\n";
-    ByteBuffer file = ByteBuffer.allocate(10 + header.length() + data.length).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer file =
+        ByteBuffer.allocate(10 + header.length() + data.length).order(ByteOrder.LITTLE_ENDIAN);
     file.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
     file.putShort((short) header.length());
     file.put(header.getBytes(StandardCharsets.ISO_8859_1));
