@@ -25,27 +25,31 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from export_samples import TinyGPT2, perturb_norms  # noqa: E402  (samples/export_samples.py)
 
 
+def export(out, vocab=1000, seed=1):
+    """Exports TinyGPT2 (seeded) to the .onnx file OUT, creating its folder."""
+    torch.manual_seed(seed)
+    model = TinyGPT2(vocab=vocab)
+    perturb_norms(model, seed + 100)  # trained-like norms, as in samples/
+    model.eval()
+    assert model.lm_head.weight is model.wte.weight, "the head must be tied to the embedding"
+
+    input_ids = torch.randint(0, vocab, (2, 8), generator=torch.Generator().manual_seed(seed + 200))
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with torch.no_grad():
+        # The usual export call: constant folding on (the default), dynamic batch and sequence.
+        torch.onnx.export(model, (input_ids,), out, opset_version=14, do_constant_folding=True,
+                          input_names=["input_ids"], output_names=["logits"],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
+                                        "logits": {0: "batch", 1: "sequence"}})
+
+
 def main():
     parser = argparse.ArgumentParser(description="Export a tied GPT-2-style model to ONNX.")
     parser.add_argument("out", help="the .onnx file to write (its folder is created)")
     parser.add_argument("--vocab", type=int, default=1000, help="vocabulary size (default 1000)")
     parser.add_argument("--seed", type=int, default=1, help="weight seed (default 1)")
     args = parser.parse_args()
-
-    torch.manual_seed(args.seed)
-    model = TinyGPT2(vocab=args.vocab)
-    perturb_norms(model, args.seed + 100)  # trained-like norms, as in samples/
-    model.eval()
-    assert model.lm_head.weight is model.wte.weight, "the head must be tied to the embedding"
-
-    input_ids = torch.randint(0, args.vocab, (2, 8), generator=torch.Generator().manual_seed(args.seed + 200))
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with torch.no_grad():
-        # The usual export call: constant folding on (the default), dynamic batch and sequence.
-        torch.onnx.export(model, (input_ids,), args.out, opset_version=14, do_constant_folding=True,
-                          input_names=["input_ids"], output_names=["logits"],
-                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
-                                        "logits": {0: "batch", 1: "sequence"}})
+    export(args.out, args.vocab, args.seed)
     print("exported %s (%d bytes)" % (args.out, os.path.getsize(args.out)))
 
 
