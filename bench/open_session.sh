@@ -34,16 +34,17 @@ done
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-echo "| model | prepacking | way | session RSS (MiB) | peak RSS (MiB) | load (ms) | tied bytes | logits |"
-echo "|---|---|---|---:|---:|---:|---:|---|"
+echo "| model | prepacking | way | RSS right after open (MiB) | session RSS after a GC (MiB) | process peak RSS (MiB) | load (ms) | changes | logits |"
+echo "|---|---|---|---:|---:|---:|---:|---:|---|"
 for entry in "${models[@]}"; do
   model="${entry%%:*}"
   for prepacking in on off; do
     for way in original tied; do
       rows="$(grep -F "model=$model way=$way prepacking=$prepacking " "$lines")"
-      printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$model" "$prepacking" "$way" \
-        "$(field session_rss_mib <<<"$rows" | median)" "$(field peak_rss_mib <<<"$rows" | median)" \
-        "$(field load_ms <<<"$rows" | median)" "$(field tied_bytes <<<"$rows" | head -1)" \
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$model" "$prepacking" "$way" \
+        "$(field open_rss_mib <<<"$rows" | median)" "$(field session_rss_mib <<<"$rows" | median)" \
+        "$(field peak_rss_mib <<<"$rows" | median)" "$(field load_ms <<<"$rows" | median)" \
+        "$(field changes <<<"$rows" | head -1)" \
         "$(sed -n 's/.* output=//p' <<<"$rows" | sort -u | paste -sd/)"
     done
   done

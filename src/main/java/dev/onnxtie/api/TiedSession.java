@@ -4,7 +4,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxTieException;
-import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.WriteOptions;
 import dev.onnxtie.pass.TieForm;
@@ -62,7 +61,7 @@ public final class TiedSession implements AutoCloseable {
         Path folder = stagingFolder();
         try {
           Path staged = folder.resolve(model.getFileName().toString());
-          ModelIO.write(tied, staged, WriteOptions.defaults());
+          OnnxTie.write(tied, staged, WriteOptions.defaults());
           return new TiedSession(create(env, staged, options), rewritten.result());
         } finally {
           deleteTree(folder);
