@@ -70,16 +70,18 @@ class MavenPluginTest {
   @Test
   void pluginBuildsAndBothInvokerProjectsBehave() {
     assertEquals(0, buildCode, buildOutput);
-    assertTrue(buildOutput.contains("Passed: 2, Failed: 0, Errors: 0, Skipped: 0"), buildOutput);
+    assertTrue(buildOutput.contains("Passed: 3, Failed: 0, Errors: 0, Skipped: 0"), buildOutput);
   }
 
   @Test
   void gateProjectFailsWithTheUntiedDuplicatesLine() throws IOException {
     String log = Files.readString(IT.resolve("gate/build.log"));
-    // the CLI's line for the folded transposed copy of enc.0.weight, as 'onnx-tie check' prints it
+    // the CLI's line for the folded transposed copy of enc.0.weight, as 'onnx-tie check' prints it;
+    // the model lies directly in src/main/resources, which the default src/main/resources/**/*.onnx
+    // matches
     Matcher line =
         Pattern.compile(
-                "\\[ERROR] (\\S*/src/main/resources/models/autoencoder\\.onnx): (\\S+) \\[64, 32] is"
+                "\\[ERROR] (\\S*/src/main/resources/autoencoder\\.onnx): (\\S+) \\[64, 32] is"
                     + " transpose \\[1, 0] of enc\\.0\\.weight, wasting 8192 bytes")
             .matcher(log);
     assertTrue(line.find(), log);
@@ -114,6 +116,40 @@ class MavenPluginTest {
     assertTrue(OnnxTie.inspect(original, 64).wastedBytes() > 0, "the sample is untied");
     assertEquals(0, OnnxTie.inspect(packaged, 64).wastedBytes(), "the packaged model is tied");
     assertTrue(Files.size(packaged) < Files.size(original));
+  }
+
+  @Test
+  void sharedProjectPackagesTheModelsAgainstOneDataFile() throws Exception {
+    String log = Files.readString(IT.resolve("shared/build.log"));
+    assertTrue(log.contains("BUILD SUCCESS"), log);
+    assertTrue(log.contains(" bytes with shared data weights.data"), log);
+    assertTrue(log.contains("check passed: no untied duplicates"), log);
+    List<String> names =
+        List.of("decoder_model.onnx", "decoder_with_past_model.onnx", "encoder_model.onnx");
+    Path unpacked = ROOT.resolve("target/maven-plugin-test/shared");
+    Files.createDirectories(unpacked);
+    long before = 0;
+    long after = 0;
+    List<Path> models = new ArrayList<>();
+    try (JarFile jar = new JarFile(IT.resolve("shared/target/shared-1.0.jar").toFile())) {
+      for (String name : List.of(names.get(0), names.get(1), names.get(2), "weights.data")) {
+        JarEntry entry = jar.getJarEntry("models/" + name);
+        assertTrue(entry != null, "the jar holds models/" + name);
+        try (InputStream in = jar.getInputStream(entry)) {
+          Files.write(unpacked.resolve(name), in.readAllBytes());
+        }
+        after += Files.size(unpacked.resolve(name));
+      }
+    }
+    for (String name : names) {
+      before += Files.size(TestModels.samples().resolve("seq2seq_split").resolve(name));
+      models.add(unpacked.resolve(name));
+    }
+    // tied within and across the files: the shared embedding is stored once for all three
+    assertTrue(
+        OnnxTie.check(models, 64, true, 1, dev.onnxtie.api.Progress.NONE).passed(),
+        "check across the packaged models passes");
+    assertTrue(after < before, before + " -> " + after + " bytes");
   }
 
   @Test

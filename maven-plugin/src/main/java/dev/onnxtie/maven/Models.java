@@ -16,14 +16,20 @@ final class Models {
 
   /**
    * The regular files under {@code base} whose path relative to it (with '/') matches one of the
-   * patterns ({@code **}/ also matches no folder at all, as in Maven's own includes), sorted.
+   * patterns, sorted.
    */
   static List<Path> find(Path base, List<String> patterns) throws MojoExecutionException {
     List<PathMatcher> matchers = new ArrayList<>();
     for (String pattern : patterns) {
       matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + pattern));
-      if (pattern.startsWith("**/")) {
-        matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + pattern.substring(3)));
+      // '**/' also matches no folder at all, as in Maven's includes: src/main/resources/**/*.onnx
+      // matches src/main/resources/model.onnx too
+      String noFolder = pattern.replace("/**/", "/");
+      if (noFolder.startsWith("**/")) {
+        noFolder = noFolder.substring(3);
+      }
+      if (!noFolder.equals(pattern)) {
+        matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + noFolder));
       }
     }
     if (!Files.isDirectory(base)) {
