@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code ```sh} blocks are run by bash, line by line in one shell, in a sandbox; a command
- *       must exit 0, or N when its comment starts with {@code exit N}; every number in a comment is
- *       looked for in the output of the command it belongs to (a trailing comment and a comment
- *       line indented by three spaces belong to the command before, other comment lines to the
- *       command after).
+ *       must exit 0, or N when the comment on its own line says {@code exit N}; every number in a
+ *       comment is looked for in the output of the command it belongs to (a trailing comment and a
+ *       comment line indented by three spaces belong to the command before, other comment lines to
+ *       the command after).
  *   <li>{@code ```console} blocks: {@code $ COMMAND} lines are run the same way, and the lines
  *       after each are its output, compared line by line ({@code ...} stands for any lines).
  *   <li>{@code <!-- run by: NAME "FRAGMENT" ... -->} right above a block: a named test (or {@code

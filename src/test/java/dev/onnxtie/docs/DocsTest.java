@@ -134,6 +134,7 @@ class DocsTest {
       String at, CheckedMarkdown.Block block, Shell shell, List<String> problems) {
     List<String> commands = new ArrayList<>();
     List<List<String>> comments = new ArrayList<>();
+    List<String> trailing = new ArrayList<>(); // the comment on a command's own line: its exit code
     List<String> waiting = new ArrayList<>(); // comment lines that belong to the next command
     String pending = "";
     for (String line : block.lines()) {
@@ -152,6 +153,7 @@ class DocsTest {
         continue;
       }
       commands.add(pending + command);
+      trailing.add(comment == null ? "" : comment);
       pending = "";
       List<String> own = new ArrayList<>(waiting);
       waiting.clear();
@@ -166,13 +168,8 @@ class DocsTest {
     List<Shell.Ran> ran = shell.run(commands);
     for (int i = 0; i < commands.size(); i++) {
       Shell.Ran result = ran.get(i);
-      int expected = 0;
-      for (String comment : comments.get(i)) {
-        Matcher exit = EXIT.matcher(comment);
-        while (exit.find()) {
-          expected = Integer.parseInt(exit.group(1));
-        }
-      }
+      Matcher exit = EXIT.matcher(trailing.get(i));
+      int expected = exit.find() ? Integer.parseInt(exit.group(1)) : 0;
       if (result.code() != expected) {
         problems.add(
             at
@@ -188,7 +185,8 @@ class DocsTest {
       }
       Set<String> printed = CheckedMarkdown.numbersIn(result.output());
       for (String comment : comments.get(i)) {
-        for (String number : CheckedMarkdown.numbersIn(EXIT.matcher(comment).replaceAll(""))) {
+        String claims = comment == trailing.get(i) ? EXIT.matcher(comment).replaceAll("") : comment;
+        for (String number : CheckedMarkdown.numbersIn(claims)) {
           if (!printed.contains(number)) {
             problems.add(
                 at
