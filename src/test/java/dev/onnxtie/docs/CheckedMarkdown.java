@@ -46,7 +46,7 @@ final class CheckedMarkdown {
   /** Numbers as people write them: 288,664, 250.0, 1e-5; not the 2 of GPT-2 or float16. */
   static final Pattern NUMBER =
       Pattern.compile(
-          "(?<![\\w.\\-])(\\d{1,3}(?:,\\d{3})+(?!\\d)|\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?)(?![a-wyzA-Z0-9_])");
+          "(?<![\\w.\\-])(\\d{1,3}(?:,\\d{3})+(?!\\d)|\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)(?![a-wyzA-Z0-9_])");
 
   final List<Block> blocks = new ArrayList<>();
   final List<ProseNumber> numbers = new ArrayList<>();
