@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Where ONNX Runtime holds a weight twice, measured: the table of README.md's "Memory at run time"
-# section is this script's output, not written by hand (TransposedTiesTableTest checks that
-# README.md shows exactly bench/transposed-ties.tsv).
+# Where ONNX Runtime holds a weight twice, measured: the table of docs/memory.md is this script's
+# output, not written by hand (TransposedTiesTableTest checks that docs/memory.md shows exactly
+# bench/transposed-ties.tsv).
 #
 # For each model of bench/transposed_ties.py (a 30.7 MiB weight W read by a Transpose alone or by a
 # Gather too) and onnx-tie's rewrites of them: whether `onnx-tie check --transposed-ties` fails on
@@ -11,7 +11,7 @@
 # Runtime holds (MALLOC_MMAP_THRESHOLD_=131072: glibc gives every freed block of 128 KiB or more
 # back at once) with prepacking on and off, and the RSS with glibc's defaults, prepacking off (a
 # block freed while loading may stay in the process, reusable but counted). Writes bench/transposed-ties.tsv and the table between the markers in
-# README.md, and prints the table.
+# docs/memory.md, and prints the table.
 #
 # Usage (from anywhere):  bench/transposed_ties.sh
 # Environment: ONNX_TIE, ONNX_TIE_JAR, PYTHON, REPEATS (default 3) as for bench/run.sh.
@@ -87,15 +87,16 @@ for row in "${rows[@]}"; do
 done
 mv "$tsv.tmp" "$tsv"
 
-# the README table: one row per line of the TSV (TransposedTiesTableTest renders it the same way)
+# the table of docs/memory.md: one row per line of the TSV (TransposedTiesTableTest renders it the same way)
 table="$(awk -F '\t' 'NR == 2 { print "| what reads W | form | file (MiB) | `check --transposed-ties` | held by ONNX Runtime, default: created / run (MiB) | held, prepacking off: created / run (MiB) | RSS with glibc defaults, prepacking off: created / run (MiB) |"; print "|---|---|---:|---|---:|---:|---:|" }
   NR > 2 { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8 }' "$tsv")"
 begin='<!-- begin: bench/transposed_ties.sh -->'
 end='<!-- end: bench/transposed_ties.sh -->'
-grep -qF "$begin" README.md && grep -qF "$end" README.md || { echo "transposed_ties.sh: no markers in README.md" >&2; exit 3; }
+doc=docs/memory.md
+grep -qF "$begin" "$doc" && grep -qF "$end" "$doc" || { echo "transposed_ties.sh: no markers in $doc" >&2; exit 3; }
 awk -v begin="$begin" -v end="$end" -v table="$table" -v head="$(head -n 1 "$tsv" | sed 's/^# //')" '
   $0 == begin { print; print "Measured by " head ":"; print ""; print table; skip = 1; next }
   $0 == end { skip = 0 }
-  !skip { print }' README.md >README.md.tmp
-mv README.md.tmp README.md
+  !skip { print }' "$doc" >"$doc.tmp"
+mv "$doc.tmp" "$doc"
 echo "$table"

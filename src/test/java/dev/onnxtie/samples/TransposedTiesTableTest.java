@@ -13,14 +13,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * README.md's table of which form saves what in ONNX Runtime is bench/transposed_ties.sh's output
- * (bench/transposed-ties.tsv), not written by hand; and what onnx-tie says about each model agrees
- * with what the bench measured: {@code check --transposed-ties} fails where the Gemm form saves
- * memory, and passes where it saves nothing.
+ * docs/memory.md's table of which form saves what in ONNX Runtime is bench/transposed_ties.sh's
+ * output (bench/transposed-ties.tsv), not written by hand; and what onnx-tie says about each model
+ * agrees with what the bench measured: {@code check --transposed-ties} fails where the Gemm form
+ * saves memory, and passes where it saves nothing.
  */
 class TransposedTiesTableTest {
   static final Path TSV = Path.of("bench", "transposed-ties.tsv");
-  static final Path README = Path.of("README.md");
+  static final Path README = Path.of("docs/memory.md");
   static final String BEGIN = "<!-- begin: bench/transposed_ties.sh -->";
   static final String END = "<!-- end: bench/transposed_ties.sh -->";
 
@@ -62,11 +62,12 @@ class TransposedTiesTableTest {
     String readme = Files.readString(README, StandardCharsets.UTF_8);
     int begin = readme.indexOf(BEGIN);
     int end = readme.indexOf(END);
-    assertTrue(begin >= 0 && end > begin, "README.md has the markers of bench/transposed_ties.sh");
+    assertTrue(
+        begin >= 0 && end > begin, "docs/memory.md has the markers of bench/transposed_ties.sh");
     assertEquals(
         String.join("\n", expected),
         readme.substring(begin, end + END.length()),
-        "README.md's table differs from bench/transposed-ties.tsv: run bench/transposed_ties.sh");
+        "docs/memory.md's table differs from bench/transposed-ties.tsv: run bench/transposed_ties.sh");
   }
 
   /** The second figure of "created / run". */
