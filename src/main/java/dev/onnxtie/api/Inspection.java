@@ -140,7 +140,7 @@ final class Inspection {
         members.add(
             new InspectReport.Member(
                 tie.removed().name(),
-                TieRelation.of(tie.relation()),
+                TieRelations.of(tie.relation()),
                 boxed(tie.removed().dims()),
                 tie.removed().scope().path(),
                 tie.removed().byteSize()));

@@ -6,30 +6,33 @@ import dev.onnxtie.graph.Scope;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.NewerIr;
 import dev.onnxtie.model.OnnxModel;
-import dev.onnxtie.model.Prefault;
 import dev.onnxtie.model.ProtoGraphs;
+import dev.onnxtie.model.Staging;
 import dev.onnxtie.model.Tensors;
-import dev.onnxtie.model.WriteOptions;
 import dev.onnxtie.pass.DenseLayer;
-import dev.onnxtie.pass.InsertOptions;
 import dev.onnxtie.pass.PassResult;
 import dev.onnxtie.pass.Passes;
-import dev.onnxtie.pass.TieForm;
 import dev.onnxtie.proto.Onnx.TensorProto;
+import dev.onnxtie.report.HtmlReport;
+import dev.onnxtie.report.ReportInput;
 import dev.onnxtie.tie.CrossFileFinder;
 import dev.onnxtie.tie.TieFinder;
 import dev.onnxtie.tie.TransposedTie;
 import dev.onnxtie.verify.Verifier;
 import dev.onnxtie.verify.VerifyOptions;
-import dev.onnxtie.verify.VerifyReport;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,7 +49,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * RewriteReport report = OnnxTie.rewrite(Path.of("model.onnx"), Path.of("tied.onnx"),
- *     RewriteOptions.defaults().withVerify(VerifyOptions.defaults()));
+ *     RewriteOptions.defaults().withVerify(VerifySettings.defaults()));
  * System.out.println(report.result().bytesSaved() + " bytes saved");
  * }</pre>
  */
@@ -60,55 +63,61 @@ public final class OnnxTie {
    * Reads models of an IR version newer than this tool knows ({@code --allow-newer-ir}) while the
    * returned scope is open, when {@code allow}: see {@link NewerIr}.
    */
-  public static NewerIr.Scope allowNewerIr(boolean allow) {
-    return NewerIr.allow(allow);
+  public static NewerIrSetting allowNewerIr(boolean allow) {
+    return new NewerIrSetting(NewerIr.allow(allow));
   }
 
   /** Reads and validates a model file (memory-mapped; external data resolved lazily and safely). */
-  public static OnnxModel read(Path file) {
-    return ModelIO.read(file);
+  public static Model read(Path file) {
+    return new Model(ModelIO.read(file));
   }
 
   /** Reads and validates a model from a stream (e.g. standard input); external data is refused. */
-  public static OnnxModel read(java.io.InputStream in, String label) {
-    return ModelIO.read(in, label);
+  public static Model read(InputStream in, String label) {
+    return new Model(ModelIO.read(in, label));
   }
 
   /** Writes a single-file model to a stream (e.g. standard output). */
-  public static void write(OnnxModel model, java.io.OutputStream out) {
-    ModelIO.write(model, out);
+  public static void write(Model model, OutputStream out) {
+    ModelIO.write(model.model(), out);
   }
 
-  /** Writes a model atomically. */
-  public static List<Path> write(OnnxModel model, Path out, WriteOptions options) {
-    return ModelIO.write(model, out, options);
+  /**
+   * Writes a model atomically (to a temporary file beside {@code out}, then renamed).
+   *
+   * @return the files written: the model, then its external data file if any
+   */
+  public static List<Path> write(Model model, Path out, OutputLayout layout) {
+    return ModelIO.write(model.model(), out, layout.toWriteOptions());
   }
 
   /** A rewritten model with what the pass did. */
-  public record Rewritten(OnnxModel model, TieResult result) {}
+  record Rewritten(OnnxModel model, TieResult result) {}
+
+  /**
+   * Ties the duplicated weights of a model in memory ({@link RewriteOptions#verify()} and {@link
+   * RewriteOptions#write()} do not apply); the result shares the input's external data, so close it
+   * before the input.
+   */
+  public static RewrittenModel rewrite(Model model, RewriteOptions options) {
+    Rewritten rewritten = rewrite(model.model(), options, Set.of(), Progress.NONE);
+    return new RewrittenModel(new Model(rewritten.model()), rewritten.result());
+  }
 
   /** Ties the duplicated weights of a model in memory. */
-  public static Rewritten rewrite(OnnxModel model, RewriteOptions options) {
-    return rewrite(model, options, Progress.NONE);
+  static Rewritten rewrite(OnnxModel model, RewriteOptions options) {
+    return rewrite(model, options, Set.of(), Progress.NONE);
   }
 
   /**
-   * {@link #rewrite(OnnxModel, RewriteOptions)}, telling {@code progress} the bytes read while
-   * finding duplicates.
-   */
-  public static Rewritten rewrite(OnnxModel model, RewriteOptions options, Progress progress) {
-    return rewrite(model, options, java.util.Set.of(), progress);
-  }
-
-  /**
-   * {@link #rewrite(OnnxModel, RewriteOptions, Progress)}, first turning the Constant nodes that
-   * write {@code constantsToInitializers} into initializers (a shared rewrite stores those of them
-   * that other files also hold once).
+   * {@link #rewrite(OnnxModel, RewriteOptions)}, first turning the Constant nodes that write {@code
+   * constantsToInitializers} into initializers (a shared rewrite stores those of them that other
+   * files also hold once), telling {@code progress} the bytes read while finding duplicates.
    */
   static Rewritten rewrite(
       OnnxModel model,
       RewriteOptions options,
-      java.util.Set<String> constantsToInitializers,
+      Set<String> constantsToInitializers,
       Progress progress) {
     GraphEditor editor = new GraphEditor(model);
     for (String name : constantsToInitializers) {
@@ -130,9 +139,9 @@ public final class OnnxTie {
     long totalBytes = total;
     AtomicLong done = new AtomicLong();
     Passes.Config config =
-        new Passes.Config(options.form(), options.minBytes())
+        new Passes.Config(options.form().toPass(), options.minBytes())
             .withBytesRead(bytes -> progress.bytes(done.addAndGet(bytes), totalBytes));
-    PassResult result = Passes.run(editor, Passes.forRewrite(options.form()), config);
+    PassResult result = Passes.run(editor, Passes.forRewrite(options.form().toPass()), config);
     return new Rewritten(editor.build(), TieResult.of(result, options.dryRun()));
   }
 
@@ -142,21 +151,18 @@ public final class OnnxTie {
    * Runtime loads models from files, and a stream holds one file.
    */
   public static RewriteReport rewrite(
-      OnnxModel model,
-      String inLabel,
-      java.io.OutputStream out,
-      String outLabel,
-      RewriteOptions options) {
+      Model read, String inLabel, OutputStream out, String outLabel, RewriteOptions options) {
+    OnnxModel model = read.model();
     if (options.verify() != null) {
       throw OnnxTieException.badInput(
           "--verify needs IN and OUT to be files (ONNX Runtime loads models from files)");
     }
-    if (options.write().layout() == WriteOptions.Layout.EXTERNAL) {
+    if (options.write().kind() == OutputLayout.Kind.EXTERNAL) {
       throw OnnxTieException.badInput("external data cannot go through standard input or output");
     }
     Rewritten rewritten = rewrite(model, options);
     if (!options.dryRun()) {
-      write(rewritten.model(), out);
+      ModelIO.write(rewritten.model(), out);
     }
     return new RewriteReport(
         inLabel,
@@ -172,7 +178,8 @@ public final class OnnxTie {
 
   /** Rewrites a model already read (e.g. from standard input) into a file; no verification. */
   public static RewriteReport rewrite(
-      OnnxModel model, String inLabel, Path out, RewriteOptions options) {
+      Model read, String inLabel, Path out, RewriteOptions options) {
+    OnnxModel model = read.model();
     if (options.verify() != null) {
       throw OnnxTieException.badInput(
           "--verify needs IN and OUT to be files (ONNX Runtime loads models from files)");
@@ -183,7 +190,7 @@ public final class OnnxTie {
           inLabel, null, true, rewritten.result(), fileBytes(model), null, List.of(), null, null);
     }
     List<String> written =
-        ModelIO.write(rewritten.model(), out, options.write()).stream()
+        ModelIO.write(rewritten.model(), out, options.writeOptions()).stream()
             .map(Path::toString)
             .toList();
     return new RewriteReport(
@@ -213,47 +220,7 @@ public final class OnnxTie {
    */
   public static RewriteReport rewrite(
       Path in, Path out, RewriteOptions options, Progress progress) {
-    progress.phase("reading " + in.getFileName());
-    // every byte is written: the pages are mapped on the other core meanwhile
-    try (OnnxModel model = ModelIO.read(in, !options.dryRun())) {
-      long before = fileBytes(model);
-      if (!options.dryRun()) {
-        Prefault.externalData(model);
-      }
-      progress.phase("finding duplicates in " + in.getFileName());
-      Rewritten rewritten = rewrite(model, options, progress);
-      if (options.dryRun()) {
-        return new RewriteReport(
-            in.toString(), null, true, rewritten.result(), before, null, List.of(), null, null);
-      }
-      progress.phase("writing " + out.getFileName());
-      Verification[] verification = {null};
-      List<Path> written =
-          ModelIO.write(
-              rewritten.model(),
-              out,
-              options.write(),
-              staged -> {
-                if (options.verify() != null) {
-                  verification[0] = verifyBeforeRename(in, staged, out, options.verify(), progress);
-                }
-              });
-      long after = 0;
-      for (Path file : written) {
-        after += sizeOf(file);
-      }
-      List<String> files = written.stream().map(Path::toString).toList();
-      return new RewriteReport(
-          in.toString(),
-          out.toString(),
-          false,
-          rewritten.result(),
-          before,
-          after,
-          files,
-          RewriteReport.dataFileOf(files),
-          verification[0]);
-    }
+    return RewriteJob.rewrite(in, out, options, progress);
   }
 
   /**
@@ -275,40 +242,14 @@ public final class OnnxTie {
     return FolderRewrite.run(inDir, outDir, options, sharedData, jobs, progress);
   }
 
-  /** True when {@code in} and {@code out} name one file: an in-place rewrite. */
-  private static boolean samePath(Path in, Path out) {
-    if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
-      return true;
-    }
-    try {
-      return Files.exists(out) && Files.isSameFile(in, out);
-    } catch (java.io.IOException e) {
-      return false;
-    }
-  }
-
+  /**
+   * Runs a staged output against its input, read for the purpose (a folder rewrite's shared data
+   * file is staged for all models at once); see {@link RewriteJob#verify}.
+   */
   static Verification verifyBeforeRename(
       Path in, Path staged, Path out, VerifyOptions options, Progress progress) {
-    progress.phase("verifying " + out.getFileName());
-    try (Verifier verifier =
-        new Verifier(options)
-            .withProgress(step -> progress.phase("verifying " + out.getFileName() + ": " + step))) {
-      Verification report =
-          samePath(in, out)
-              ? Verification.of(verifier.compare(in, staged), options)
-                  .withSides(in + " (original)", out + " (rewritten)")
-              : Verification.of(verifier.compare(in, staged).withB(out.toString()), options);
-      if (!report.passed()) {
-        List<String> failed = report.failedOutputs();
-        throw new VerificationFailedException(
-            "verification failed: the rewrite of "
-                + in
-                + " differs from it ("
-                + (failed.isEmpty() ? "interfaces differ" : String.join(", ", failed))
-                + "); nothing was written",
-            report);
-      }
-      return report;
+    try (OnnxModel original = ModelIO.read(in)) {
+      return RewriteJob.verify(original, in, staged, out, options, progress);
     }
   }
 
@@ -362,7 +303,7 @@ public final class OnnxTie {
             progress,
             refused,
             model -> {
-              try (OnnxModel read = read(model)) {
+              try (OnnxModel read = ModelIO.read(model)) {
                 return Inspection.of(read, model.toString(), minBytes, false);
               }
             });
@@ -381,7 +322,7 @@ public final class OnnxTie {
     List<OnnxModel> read = new ArrayList<>();
     try {
       for (Path model : models) {
-        read.add(read(model));
+        read.add(ModelIO.read(model));
       }
       boolean across = acrossFiles && models.size() > 1;
       List<GraphEditor> editors = read.stream().map(GraphEditor::new).toList();
@@ -438,10 +379,10 @@ public final class OnnxTie {
       Map<String, List<InspectReport.DuplicateGroup>> within = new LinkedHashMap<>();
       Map<String, List<InspectReport.TransposedTie>> transposed = new LinkedHashMap<>();
       List<KeptDuplicate> kept = new ArrayList<>();
-      List<java.util.Set<String>> removedWithin = new ArrayList<>();
+      List<Set<String>> removedWithin = new ArrayList<>();
       for (int i = 0; i < models.size(); i++) {
         String file = labels.get(i);
-        java.util.Set<String> removed = new java.util.HashSet<>();
+        Set<String> removed = new HashSet<>();
         for (TieInfo tie : listed.results().get(i).ties()) {
           if (tie.saves() && chosen != null) {
             removed.add(tie.removed());
@@ -577,7 +518,7 @@ public final class OnnxTie {
             ? Plan.shared(read, labels, options, Plan.SHARED_DATA, editors, found, own)
             : null;
     Plan.Measured chosen = null;
-    for (Plan.Measured plan : java.util.Arrays.asList(own, shared)) {
+    for (Plan.Measured plan : Arrays.asList(own, shared)) {
       if (plan != null && plan.saves() && (chosen == null || plan.after() < chosen.after())) {
         chosen = plan;
       }
@@ -718,7 +659,7 @@ public final class OnnxTie {
     List<OnnxModel> read = new ArrayList<>();
     try {
       for (Path model : models) {
-        read.add(read(model));
+        read.add(ModelIO.read(model));
       }
       // the plan: each file rewritten on its own against all of them sharing one data file,
       // measured on disk
@@ -797,7 +738,7 @@ public final class OnnxTie {
 
   /** The paths without repeats of one file (however it is named). */
   private static List<Path> distinct(List<Path> paths) {
-    java.util.Map<Path, Path> byFile = new LinkedHashMap<>();
+    Map<Path, Path> byFile = new LinkedHashMap<>();
     for (Path path : paths) {
       Path key;
       try {
@@ -815,7 +756,7 @@ public final class OnnxTie {
     List<OnnxModel> read = new ArrayList<>();
     try {
       for (Path model : models) {
-        read.add(read(model));
+        read.add(ModelIO.read(model));
       }
       return CrossFileFinder.find(
               read.stream().map(GraphEditor::new).toList(),
@@ -880,23 +821,6 @@ public final class OnnxTie {
   }
 
   /**
-   * Adds a decoder layer tied to an encoder's weight (or, with {@code mirror}, a whole mirrored
-   * decoder stack) and writes the result.
-   */
-  public static PassResult insert(Path in, Path out, InsertOptions options, WriteOptions write) {
-    try (OnnxModel model = read(in)) {
-      GraphEditor editor = new GraphEditor(model);
-      PassResult result =
-          Passes.run(
-              editor,
-              List.of("insert-tied-decoder"),
-              new Passes.Config(TieForm.TRANSPOSE, TieFinder.DEFAULT_MIN_BYTES, options));
-      ModelIO.write(editor.build(), out, write);
-      return result;
-    }
-  }
-
-  /**
    * Adds a decoder layer tied to an encoder's weight (or a mirrored decoder stack) and writes the
    * result; with {@code request.verify()}, the output is first run against the input on the input's
    * outputs (the new ones left out), and a mismatch writes nothing.
@@ -904,47 +828,23 @@ public final class OnnxTie {
    * @throws VerificationFailedException when the original outputs changed
    */
   public static InsertReport insert(Path in, Path out, InsertRequest request) {
-    try (OnnxModel model = read(in)) {
-      GraphEditor editor = new GraphEditor(model);
-      PassResult result =
-          Passes.run(
-              editor,
-              List.of("insert-tied-decoder"),
-              new Passes.Config(
-                  TieForm.TRANSPOSE, TieFinder.DEFAULT_MIN_BYTES, request.toOptions()));
-      VerifyOptions verify = request.verify();
-      if (verify != null && verify.outputs().isEmpty()) {
-        verify = verify.withOutputs(new GraphEditor(model).main().outputNames());
-      }
-      VerifyOptions options = verify;
-      Verification[] verification = {null};
-      ModelIO.write(
-          editor.build(),
-          out,
-          WriteOptions.defaults(),
-          staged -> {
-            if (options != null) {
-              verification[0] = verifyBeforeRename(in, staged, out, options, Progress.NONE);
-            }
-          });
-      return new InsertReport(
-          in.toString(), out.toString(), result.changes(), result.notes(), verification[0]);
-    }
+    return RewriteJob.insert(in, out, request);
   }
 
   /**
-   * Verifies two models in ONNX Runtime on the same inputs: the API's report, restricted as the
-   * options say.
+   * Verifies two models in ONNX Runtime on the same inputs, restricted to the outputs the settings
+   * name.
    */
-  public static Verification compare(Path a, Path b, VerifyOptions options) {
-    return compare(a, b, options, Progress.NONE);
+  public static Verification compare(Path a, Path b, VerifySettings settings) {
+    return compare(a, b, settings, Progress.NONE);
   }
 
   /**
-   * {@link #compare(Path, Path, VerifyOptions)}, telling {@code progress} each step (session A and
+   * {@link #compare(Path, Path, VerifySettings)}, telling {@code progress} each step (session A and
    * its runs k of N, then session B and its runs).
    */
-  public static Verification compare(Path a, Path b, VerifyOptions options, Progress progress) {
+  public static Verification compare(Path a, Path b, VerifySettings settings, Progress progress) {
+    VerifyOptions options = settings.toOptions();
     progress.phase("verifying");
     try (Verifier verifier =
         new Verifier(options).withProgress(step -> progress.phase("verifying: " + step))) {
@@ -957,19 +857,23 @@ public final class OnnxTie {
    * them: the duplicates of {@code a} that {@code b} no longer holds; with {@code verify} (may be
    * null), both run in ONNX Runtime.
    */
-  public static RewriteReport tiesBetween(Path a, Path b, long minBytes, VerifyOptions verify) {
+  public static RewriteReport tiesBetween(Path a, Path b, long minBytes, VerifySettings verify) {
     return TiesBetween.of(a, b, minBytes, verify);
   }
 
-  /** Runs one model on a data set and compares with its expected outputs: the API's report. */
-  public static Verification compareExpected(Path model, Path dataSet, VerifyOptions options) {
+  /**
+   * Runs one model on a folder in ONNX's test layout ({@code input_*.pb}, {@code output_*.pb}) and
+   * compares with its expected outputs.
+   */
+  public static Verification compareExpected(Path model, Path dataSet, VerifySettings settings) {
+    VerifyOptions options = settings.toOptions();
     try (Verifier verifier = new Verifier(options)) {
       return Verification.of(verifier.againstExpected(model, dataSet), options);
     }
   }
 
   /** The dense layers of a model's main graph that {@code insert} can tie a decoder to. */
-  public static List<InspectReport.DenseLayerInfo> denseLayers(GraphEditor editor) {
+  static List<InspectReport.DenseLayerInfo> denseLayers(GraphEditor editor) {
     return DenseLayer.find(editor.main()).stream()
         .map(
             layer ->
@@ -984,45 +888,40 @@ public final class OnnxTie {
   }
 
   /**
-   * Verifies two models in ONNX Runtime on the same inputs: the verifier's own report (not
-   * restricted by {@link VerifyOptions#outputs()}); {@link #compare} returns the API's record.
+   * The external data files a model file reads (none for a single file; bad input when it cannot be
+   * read).
    */
-  public static VerifyReport verify(Path a, Path b, VerifyOptions options) {
-    return verify(a, b, options, Progress.NONE);
+  public static List<Path> dataFilesOf(Path model) {
+    return Staging.dataFilesOf(model);
   }
 
   /**
-   * {@link #verify(Path, Path, VerifyOptions)}, telling {@code progress} each step (session A and
-   * its runs k of N, then session B and its runs).
+   * Writes the HTML report of a rewrite ({@code --report}): the command line, what it printed, the
+   * result, and the graphs before and after, by model.
    */
-  public static VerifyReport verify(Path a, Path b, VerifyOptions options, Progress progress) {
-    progress.phase("verifying");
-    try (Verifier verifier =
-        new Verifier(options).withProgress(step -> progress.phase("verifying: " + step))) {
-      return verifier.compare(a, b);
-    }
-  }
-
-  /**
-   * Runs one model on a folder in ONNX test layout and compares with its expected {@code
-   * output_*.pb}.
-   */
-  public static VerifyReport verifyExpected(Path model, Path dataSet, VerifyOptions options) {
-    try (Verifier verifier = new Verifier(options)) {
-      return verifier.againstExpected(model, dataSet);
-    }
+  public static void writeHtmlReport(
+      String title,
+      String commandLine,
+      List<String> printed,
+      FolderRewriteReport result,
+      boolean folder,
+      Map<String, GraphOutline> before,
+      Map<String, GraphOutline> after,
+      Path file) {
+    HtmlReport.write(
+        new ReportInput(title, commandLine, printed, result, folder, before, after), file);
   }
 
   /** Everything {@code inspect} shows of a model file. */
   public static InspectReport inspect(Path file, long minBytes) {
-    try (OnnxModel model = read(file)) {
-      return inspect(model, file.toString(), minBytes);
+    try (OnnxModel model = ModelIO.read(file)) {
+      return Inspection.of(model, file.toString(), minBytes);
     }
   }
 
-  /** Everything {@code inspect} shows of a read model. */
-  public static InspectReport inspect(OnnxModel model, String label, long minBytes) {
-    return Inspection.of(model, label, minBytes);
+  /** Everything {@code inspect} shows of a model read (e.g. from standard input). */
+  public static InspectReport inspect(Model model, String label, long minBytes) {
+    return Inspection.of(model.model(), label, minBytes);
   }
 
   /** Bytes of a model file plus the external data files it uses. */
@@ -1032,7 +931,7 @@ public final class OnnxTie {
 
   /** Bytes of model files plus the external data files they use, each file counted once. */
   static long totalBytes(List<OnnxModel> models) {
-    java.util.Set<Path> files = new java.util.LinkedHashSet<>();
+    Set<Path> files = new LinkedHashSet<>();
     for (OnnxModel model : models) {
       if (model.source() == null) {
         continue;
@@ -1062,7 +961,7 @@ public final class OnnxTie {
     List<OnnxModel> read = new ArrayList<>();
     try {
       for (Path path : paths) {
-        read.add(read(path));
+        read.add(ModelIO.read(path));
       }
       return totalBytes(read);
     } finally {

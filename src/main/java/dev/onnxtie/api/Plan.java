@@ -70,7 +70,7 @@ final class Plan {
       OnnxTie.Rewritten rewritten = OnnxTie.rewrite(models.get(i), options);
       results.add(rewritten.result());
       written.add(rewritten.model());
-      after += ModelIO.measure(rewritten.model(), outNames.get(i), options.write());
+      after += ModelIO.measure(rewritten.model(), outNames.get(i), options.writeOptions());
     }
     return new Measured(false, OnnxTie.totalBytes(models), after, results, 0, written);
   }
@@ -118,8 +118,8 @@ final class Plan {
     return new WriteOptions(
         WriteOptions.Layout.EXTERNAL,
         dataName,
-        Math.min(options.write().threshold(), options.minBytes()),
-        options.write().alignment());
+        Math.min(options.writeOptions().threshold(), options.minBytes()),
+        options.writeOptions().alignment());
   }
 
   /**

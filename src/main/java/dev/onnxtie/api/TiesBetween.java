@@ -1,7 +1,7 @@
 package dev.onnxtie.api;
 
+import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
-import dev.onnxtie.verify.VerifyOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,20 +22,20 @@ final class TiesBetween {
    * where B lacks the removed tensor and holds the kept one, with the form B's new readers of the
    * kept tensor show; with {@code verify}, A and B run in ONNX Runtime.
    */
-  static RewriteReport of(Path a, Path b, long minBytes, VerifyOptions verify) {
+  static RewriteReport of(Path a, Path b, long minBytes, VerifySettings verify) {
     GraphOutline before = GraphOutline.of(a);
     GraphOutline after = GraphOutline.of(b);
     TieResult found;
     long bytesA;
     long bytesB;
-    try (OnnxModel model = OnnxTie.read(a)) {
+    try (OnnxModel model = ModelIO.read(a)) {
       bytesA = OnnxTie.fileBytes(model);
       found =
           OnnxTie.rewrite(model, RewriteOptions.defaults().withMinBytes(minBytes).withDryRun(true))
               .result();
     }
     List<String> written = new ArrayList<>();
-    try (OnnxModel model = OnnxTie.read(b)) {
+    try (OnnxModel model = ModelIO.read(b)) {
       bytesB = OnnxTie.fileBytes(model);
     }
     written.add(b.toString());

@@ -93,7 +93,7 @@ final class ReportCommand implements Callable<Integer> {
             a,
             b,
             minBytes.value(),
-            verify ? verifyOptions.arguments(inputFiles.files()).toOptions() : null);
+            verify ? verifyOptions.arguments(inputFiles.files()).validated() : null);
     root.endProgress();
     FolderRewriteReport result =
         new FolderRewriteReport(

@@ -285,19 +285,20 @@ public final class ModelIO {
    * @throws OnnxTieException (bad input) when the target folder is missing or the layout impossible
    */
   public static List<Path> write(OnnxModel model, Path out, WriteOptions options) {
-    return write(model, out, options, staged -> {});
+    try (StagedWrite staged = stage(model, out, options)) {
+      return staged.commit();
+    }
   }
 
   /**
-   * Writes a model atomically and lets {@code beforeRename} inspect the complete staged copy first
-   * (e.g. load and verify it). The model and its data file are staged in a temporary folder
-   * ({@value #TEMP_PREFIX}...) inside the target folder under their final names, fsync'ed, then
-   * renamed into place, data file first. If {@code beforeRename} throws, nothing is written.
+   * Writes a model in full to a staging folder ({@value #TEMP_PREFIX}...) inside the target folder,
+   * under its final name, fsync'ed: the caller loads or checks {@link StagedWrite#path()}, then
+   * commits it (renamed into place, data file first) or closes it (nothing is written). A target
+   * that is no regular file (such as /dev/null) is streamed into on commit.
    *
-   * @return the files written (the model first, then its data file if any)
+   * @throws OnnxTieException (bad input) when the target folder is missing or the layout impossible
    */
-  public static List<Path> write(
-      OnnxModel model, Path out, WriteOptions options, Consumer<Path> beforeRename) {
+  public static StagedWrite stage(OnnxModel model, Path out, WriteOptions options) {
     Path target = out.toAbsolutePath().normalize();
     Path folder = target.getParent();
     if (folder == null || !Files.isDirectory(folder)) {
@@ -312,12 +313,7 @@ public final class ModelIO {
         throw OnnxTieException.badInput(
             "output " + out + " is not a regular file; it cannot have external data beside it");
       }
-      try (OutputStream stream = Files.newOutputStream(target, StandardOpenOption.WRITE)) {
-        write(model, stream);
-      } catch (IOException e) {
-        throw OnnxTieException.badInput("cannot write " + out + ": " + describe(e), e);
-      }
-      return List.of(target);
+      return StagedWrite.unstaged(model, out, target);
     }
     boolean hasExternal = hasExternalTensors(model.proto());
     WriteOptions.Layout layout = options.layout();
@@ -348,7 +344,9 @@ public final class ModelIO {
             List.of(target),
             List.of(model));
     String dataName = plan.dataName();
-    try (Staging staging = new Staging(folder)) {
+    Staging staging = null;
+    try {
+      staging = new Staging(folder);
       Path stagedModel = staging.resolve(target.getFileName().toString());
       Path stagedData = null;
       ModelProto written;
@@ -371,27 +369,29 @@ public final class ModelIO {
         keep = new Staging.KeepName(wanted, List.of(second));
       }
       model.externalData().checkUnchanged();
-      beforeRename.accept(stagedModel);
-      String installed =
-          staging.commit(
-              stagedData == null ? List.of() : List.of(stagedData),
-              List.of(stagedModel),
+      StagedWrite staged =
+          new StagedWrite(
+              model,
+              out,
+              target,
+              staging,
+              stagedModel,
+              stagedData,
+              dataName,
               plan.superseded(),
-              Map.of(target.getFileName().toString(), stagedData == null ? "" : dataName),
               keep);
-      List<Path> files = new ArrayList<>();
-      files.add(target);
-      if (installed != null) {
-        files.add(folder.resolve(installed));
-      }
-      return files;
+      staging = null;
+      return staged;
     } catch (IOException e) {
-      model
-          .externalData()
-          .checkUnchanged(); // a write from a mapping that lost its pages fails with EFAULT
+      // a write from a mapping that lost its pages fails with EFAULT
+      model.externalData().checkUnchanged();
       throw OnnxTieException.badInput("cannot write " + out + ": " + describe(e), e);
     } catch (InternalError e) {
       throw vanished(model, e);
+    } finally {
+      if (staging != null) {
+        staging.close();
+      }
     }
   }
 

@@ -105,8 +105,21 @@ public final class Verifier implements AutoCloseable {
    */
   public VerifyReport compare(Path a, Path b) {
     checkOpen();
-    try (OnnxModel modelA = ModelIO.read(a);
-        OnnxModel modelB = ModelIO.read(b)) {
+    try (OnnxModel modelA = ModelIO.read(a)) {
+      return compare(modelA, b);
+    }
+  }
+
+  /**
+   * {@link #compare(Path, Path)} with model A read already (a rewrite's input, read once): its
+   * sessions load its file, {@link OnnxModel#source()}, which must be a file.
+   */
+  public VerifyReport compare(OnnxModel modelA, Path b) {
+    checkOpen();
+    if (modelA.source() == null) {
+      throw new IllegalArgumentException("model A must be read from a file");
+    }
+    try (OnnxModel modelB = ModelIO.read(b)) {
       List<InputSpec> inputsA = InputSynthesizer.inputsOf(modelA);
       List<InputSpec> inputsB = InputSynthesizer.inputsOf(modelB);
       checkOptionNames(inputsA, inputsB);
@@ -185,7 +198,7 @@ public final class Verifier implements AutoCloseable {
                 errorB));
       }
       return new VerifyReport(
-          a.toString(),
+          modelA.source().toString(),
           b.toString(),
           provider(),
           options.optLevel(),
