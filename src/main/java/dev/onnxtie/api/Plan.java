@@ -72,7 +72,7 @@ final class Plan {
       written.add(rewritten.model());
       after += ModelIO.measure(rewritten.model(), outNames.get(i), options.writeOptions());
     }
-    return new Measured(false, OnnxTie.totalBytes(models), after, results, 0, written);
+    return new Measured(false, ModelBytes.totalBytes(models), after, results, 0, written);
   }
 
   /**
@@ -107,7 +107,7 @@ final class Plan {
       results.add(one.result());
     }
     long after = ModelIO.measureShared(rewritten, dataName, sharedWrite(options, dataName));
-    return new Measured(true, OnnxTie.totalBytes(models), after, results, copies, rewritten);
+    return new Measured(true, ModelBytes.totalBytes(models), after, results, copies, rewritten);
   }
 
   /**

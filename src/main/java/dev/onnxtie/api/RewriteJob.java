@@ -1,5 +1,6 @@
 package dev.onnxtie.api;
 
+import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.graph.GraphEditor;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
@@ -12,6 +13,7 @@ import dev.onnxtie.tie.TieFinder;
 import dev.onnxtie.verify.Verifier;
 import dev.onnxtie.verify.VerifyOptions;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,7 +33,7 @@ final class RewriteJob {
     progress.phase("reading " + in.getFileName());
     // every byte is written: the pages are mapped on the other core meanwhile
     try (OnnxModel model = ModelIO.read(in, !options.dryRun())) {
-      long before = OnnxTie.fileBytes(model);
+      long before = ModelBytes.fileBytes(model);
       if (!options.dryRun()) {
         Prefault.externalData(model);
       }
@@ -53,7 +55,7 @@ final class RewriteJob {
               progress);
       long after = 0;
       for (Path file : committed.files()) {
-        after += OnnxTie.sizeOf(file);
+        after += ModelBytes.sizeOf(file);
       }
       List<String> files = committed.files().stream().map(Path::toString).toList();
       return new RewriteReport(
@@ -69,6 +71,69 @@ final class RewriteJob {
     }
   }
 
+  /** See {@link OnnxTie#rewrite(Model, String, OutputStream, String, RewriteOptions)}. */
+  static RewriteReport rewriteRead(
+      Model read, String inLabel, OutputStream out, String outLabel, RewriteOptions options) {
+    OnnxModel model = read.model();
+    if (options.verify() != null) {
+      throw OnnxTieException.badInput(
+          "--verify needs IN and OUT to be files (ONNX Runtime loads models from files)");
+    }
+    if (options.write().kind() == OutputLayout.Kind.EXTERNAL) {
+      throw OnnxTieException.badInput("external data cannot go through standard input or output");
+    }
+    OnnxTie.Rewritten rewritten = OnnxTie.rewrite(model, options);
+    if (!options.dryRun()) {
+      ModelIO.write(rewritten.model(), out);
+    }
+    return new RewriteReport(
+        inLabel,
+        options.dryRun() ? null : outLabel,
+        options.dryRun(),
+        rewritten.result(),
+        model.source() == null ? 0 : ModelBytes.fileBytes(model),
+        null,
+        List.of(),
+        null,
+        null);
+  }
+
+  /** See {@link OnnxTie#rewrite(Model, String, Path, RewriteOptions)}. */
+  static RewriteReport rewriteRead(Model read, String inLabel, Path out, RewriteOptions options) {
+    OnnxModel model = read.model();
+    if (options.verify() != null) {
+      throw OnnxTieException.badInput(
+          "--verify needs IN and OUT to be files (ONNX Runtime loads models from files)");
+    }
+    OnnxTie.Rewritten rewritten = OnnxTie.rewrite(model, options);
+    if (options.dryRun()) {
+      return new RewriteReport(
+          inLabel,
+          null,
+          true,
+          rewritten.result(),
+          ModelBytes.fileBytes(model),
+          null,
+          List.of(),
+          null,
+          null);
+    }
+    List<String> written =
+        ModelIO.write(rewritten.model(), out, options.writeOptions()).stream()
+            .map(Path::toString)
+            .toList();
+    return new RewriteReport(
+        inLabel,
+        out.toString(),
+        false,
+        rewritten.result(),
+        ModelBytes.fileBytes(model),
+        written.stream().mapToLong(file -> ModelBytes.sizeOf(Path.of(file))).sum(),
+        written,
+        RewriteReport.dataFileOf(written),
+        null);
+  }
+
   /** See {@link OnnxTie#insert(Path, Path, InsertRequest)}. */
   static InsertReport insert(Path in, Path out, InsertRequest request) {
     try (OnnxModel model = ModelIO.read(in)) {
@@ -79,7 +144,9 @@ final class RewriteJob {
               editor,
               List.of("insert-tied-decoder"),
               new Passes.Config(
-                  TieForm.TRANSPOSE.toPass(), TieFinder.DEFAULT_MIN_BYTES, request.toOptions()));
+                  PassForms.of(TieForm.TRANSPOSE.name()),
+                  TieFinder.DEFAULT_MIN_BYTES,
+                  request.toOptions()));
       VerifyOptions verify = request.verify() == null ? null : request.verify().toOptions();
       if (verify != null && verify.outputs().isEmpty()) {
         // the input's outputs: the new ones are not in the input to compare with

@@ -8,10 +8,5 @@ public enum TieForm {
    * Readers that are MatMul become Gemm with {@code transB=1}, so ONNX Runtime holds no transposed
    * copy; other readers get a Transpose.
    */
-  GEMM;
-
-  /** The pass's own form. */
-  dev.onnxtie.pass.TieForm toPass() {
-    return dev.onnxtie.pass.TieForm.valueOf(name());
-  }
+  GEMM
 }

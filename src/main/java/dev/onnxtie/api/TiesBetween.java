@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -29,14 +30,14 @@ final class TiesBetween {
     long bytesA;
     long bytesB;
     try (OnnxModel model = ModelIO.read(a)) {
-      bytesA = OnnxTie.fileBytes(model);
+      bytesA = ModelBytes.fileBytes(model);
       found =
           OnnxTie.rewrite(model, RewriteOptions.defaults().withMinBytes(minBytes).withDryRun(true))
               .result();
     }
     List<String> written = new ArrayList<>();
     try (OnnxModel model = ModelIO.read(b)) {
-      bytesB = OnnxTie.fileBytes(model);
+      bytesB = ModelBytes.fileBytes(model);
     }
     written.add(b.toString());
     Set<String> constantsB = new HashSet<>();
@@ -96,7 +97,7 @@ final class TiesBetween {
         forms.add(
             switch (node.opType()) {
               case "Transpose", "Reshape", "Gemm", "Identity" ->
-                  node.opType().toLowerCase(java.util.Locale.ROOT);
+                  node.opType().toLowerCase(Locale.ROOT);
               default -> "rewire";
             });
       }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * What a verification feeds the models and how it judges their outputs, in the command line's words
@@ -95,42 +96,14 @@ public record VerifySettings(
 
   /** The same settings with these symbolic dim values only. */
   public VerifySettings withDims(Map<String, Long> newDims) {
-    return new VerifySettings(
-        newDims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.dims = newDims);
   }
 
   /** The same settings with the value of a symbolic dim ({@code --dim NAME=V}). */
   public VerifySettings withDim(String dimParam, long value) {
     Map<String, Long> more = new LinkedHashMap<>(dims);
     more.put(dimParam, value);
-    return new VerifySettings(
-        more,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.dims = more);
   }
 
   /**
@@ -140,232 +113,68 @@ public record VerifySettings(
   public VerifySettings withRange(String input, String range) {
     Map<String, String> more = new LinkedHashMap<>(ranges);
     more.put(input, range);
-    return new VerifySettings(
-        dims,
-        more,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.ranges = more);
   }
 
   /** The same settings with real data for an input: a {@code .npy} or TensorProto {@code .pb}. */
   public VerifySettings withInput(String input, Path file) {
     Map<String, Path> more = new LinkedHashMap<>(inputs);
     more.put(input, file);
-    return new VerifySettings(
-        dims,
-        ranges,
-        more,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.inputs = more);
   }
 
   /** The same settings with a data set in ONNX's test layout (null: none). */
   public VerifySettings withDataSet(Path folder) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        folder,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.dataSet = folder);
   }
 
   /** The same settings with another number of input sets. */
   public VerifySettings withRuns(int newRuns) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        newRuns,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.runs = newRuns);
   }
 
   /** The same settings with another seed. */
   public VerifySettings withSeed(long newSeed) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        newSeed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.seed = newSeed);
   }
 
   /** The same settings with another execution provider (one of {@link #PROVIDERS}). */
   public VerifySettings withProvider(String newProvider) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        newProvider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.provider = newProvider);
   }
 
   /** The same settings with another graph optimization level (one of {@link #OPT_LEVELS}). */
   public VerifySettings withOptLevel(String newOptLevel) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        newOptLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.optLevel = newOptLevel);
   }
 
   /** The same settings with other tolerances. */
   public VerifySettings withTolerance(double newAtol, double newRtol) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        newAtol,
-        newRtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(
+        copy -> {
+          copy.atol = newAtol;
+          copy.rtol = newRtol;
+        });
   }
 
   /** The same settings, sessions with prepacking off or not. */
   public VerifySettings withDisablePrepacking(boolean disable) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disable,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.disablePrepacking = disable);
   }
 
   /** The same settings comparing only these outputs (empty: all). */
   public VerifySettings withOutputs(List<String> newOutputs) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        newOutputs,
-        allowEmpty,
-        loadAsIs);
+    return edit(copy -> copy.outputs = newOutputs);
   }
 
   /** The same settings, accepting a comparison of no element or not. */
   public VerifySettings withAllowEmpty(boolean allow) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allow,
-        loadAsIs);
+    return edit(copy -> copy.allowEmpty = allow);
   }
 
   /** The same settings, loading single-file models as they are or not. */
   public VerifySettings withLoadAsIs(boolean asIs) {
-    return new VerifySettings(
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        seed,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        asIs);
+    return edit(copy -> copy.loadAsIs = asIs);
   }
 
   /**
@@ -440,5 +249,57 @@ public record VerifySettings(
     return Arrays.stream(type.getEnumConstants())
         .map(c -> c.name().toLowerCase(Locale.ROOT))
         .toList();
+  }
+
+  /** The fields of a settings value, changed by the withers. */
+  private static final class Copy {
+    Map<String, Long> dims;
+    Map<String, String> ranges;
+    Map<String, Path> inputs;
+    Path dataSet;
+    int runs;
+    long seed;
+    String provider;
+    String optLevel;
+    double atol;
+    double rtol;
+    boolean disablePrepacking;
+    List<String> outputs;
+    boolean allowEmpty;
+    boolean loadAsIs;
+  }
+
+  private VerifySettings edit(Consumer<Copy> change) {
+    Copy copy = new Copy();
+    copy.dims = dims;
+    copy.ranges = ranges;
+    copy.inputs = inputs;
+    copy.dataSet = dataSet;
+    copy.runs = runs;
+    copy.seed = seed;
+    copy.provider = provider;
+    copy.optLevel = optLevel;
+    copy.atol = atol;
+    copy.rtol = rtol;
+    copy.disablePrepacking = disablePrepacking;
+    copy.outputs = outputs;
+    copy.allowEmpty = allowEmpty;
+    copy.loadAsIs = loadAsIs;
+    change.accept(copy);
+    return new VerifySettings(
+        copy.dims,
+        copy.ranges,
+        copy.inputs,
+        copy.dataSet,
+        copy.runs,
+        copy.seed,
+        copy.provider,
+        copy.optLevel,
+        copy.atol,
+        copy.rtol,
+        copy.disablePrepacking,
+        copy.outputs,
+        copy.allowEmpty,
+        copy.loadAsIs);
   }
 }

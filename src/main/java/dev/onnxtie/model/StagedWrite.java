@@ -101,7 +101,7 @@ public final class StagedWrite implements AutoCloseable {
       model.externalData().checkUnchanged();
       throw OnnxTieException.badInput("cannot write " + out + ": " + ModelIO.describe(e), e);
     } catch (InternalError e) {
-      throw ModelIO.vanished(model, e);
+      throw ModelWriter.vanished(model, e);
     }
   }
 
