@@ -4,7 +4,7 @@ import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
 import dev.onnxtie.api.TieInfo;
 import dev.onnxtie.api.Verification;
-import dev.onnxtie.verify.VerifyOptions;
+import dev.onnxtie.api.VerifySettings;
 import java.nio.file.Path;
 
 /**
@@ -39,7 +39,7 @@ public final class RewriteAndVerify {
 
   /** The example itself: one library call, then the report. Returns the exit code. */
   static int run(Path in, Path out) {
-    RewriteOptions options = RewriteOptions.defaults().withVerify(VerifyOptions.defaults());
+    RewriteOptions options = RewriteOptions.defaults().withVerify(VerifySettings.defaults());
     RewriteReport report;
     try {
       report = OnnxTie.rewrite(in, out, options);

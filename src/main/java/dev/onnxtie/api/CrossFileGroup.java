@@ -51,7 +51,7 @@ public record CrossFileGroup(
                     new Copy(
                         c.file(),
                         c.tensor(),
-                        TieRelation.of(c.relation()),
+                        TieRelations.of(c.relation()),
                         c.shape(),
                         c.bytes(),
                         c.storedOnce()))

@@ -187,7 +187,7 @@ final class FolderRewrite {
       long before) {
     // a --dim applies to the models that declare it (bad input only when none does)
     List<VerifyOptions> verify =
-        options.verify() == null ? null : Verifier.perModel(options.verify(), models);
+        options.verify() == null ? null : Verifier.perModel(options.verifyOptions(), models);
     List<RewriteReport> reports =
         Parallel.map(
             models,
@@ -195,7 +195,10 @@ final class FolderRewrite {
             progress,
             model -> {
               RewriteOptions own =
-                  verify == null ? options : options.withVerify(verify.get(models.indexOf(model)));
+                  verify == null
+                      ? options
+                      : options.withVerify(
+                          options.verify().withDims(verify.get(models.indexOf(model)).dims()));
               RewriteReport report =
                   OnnxTie.rewrite(
                       model, target.resolve(model.getFileName().toString()), own, progress);
@@ -233,7 +236,7 @@ final class FolderRewrite {
     try {
       for (Path model : models) {
         progress.phase("reading " + model.getFileName());
-        read.add(OnnxTie.read(model));
+        read.add(ModelIO.read(model));
       }
       // per model, before the write replaces anything: its file plus the data files only it reads
       // (a data
@@ -271,7 +274,8 @@ final class FolderRewrite {
                 if (options.verify() != null) {
                   List<VerifyOptions> verify =
                       Verifier.perModel(
-                          options.verify(), models); // a --dim applies to the models that have it
+                          options.verifyOptions(),
+                          models); // a --dim applies to the models that have it
                   for (int i = 0; i < staged.size(); i++) {
                     verifications[i] =
                         OnnxTie.verifyBeforeRename(
@@ -493,7 +497,7 @@ final class FolderRewrite {
     Set<Path> files = new LinkedHashSet<>();
     List<String> refused = new ArrayList<>();
     for (Path path : models) {
-      try (OnnxModel model = OnnxTie.read(path)) {
+      try (OnnxModel model = ModelIO.read(path)) {
         Path folder = path.toAbsolutePath().normalize().getParent();
         files.add(path.toAbsolutePath().normalize());
         ProtoGraphs.visit(

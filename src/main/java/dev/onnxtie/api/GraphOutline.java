@@ -4,6 +4,7 @@ import dev.onnxtie.graph.GraphEditor;
 import dev.onnxtie.graph.Node;
 import dev.onnxtie.graph.Scope;
 import dev.onnxtie.graph.TensorSource;
+import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,13 +63,13 @@ public record GraphOutline(String model, List<NodeOutline> nodes, List<TensorOut
 
   /** The outline of a model file (read for the purpose; the weights are not touched). */
   public static GraphOutline of(Path file) {
-    try (OnnxModel model = OnnxTie.read(file)) {
+    try (OnnxModel model = ModelIO.read(file)) {
       return of(model, file.toString());
     }
   }
 
   /** The outline of a read model. */
-  public static GraphOutline of(OnnxModel model, String label) {
+  static GraphOutline of(OnnxModel model, String label) {
     GraphEditor editor = new GraphEditor(model);
     List<NodeOutline> nodes = new ArrayList<>();
     List<TensorOutline> tensors = new ArrayList<>();
@@ -97,7 +98,7 @@ public record GraphOutline(String model, List<NodeOutline> nodes, List<TensorOut
    * and not written: the "after" of a dry run.
    */
   public static GraphOutline afterRewrite(Path file, RewriteOptions options) {
-    try (OnnxModel model = OnnxTie.read(file)) {
+    try (OnnxModel model = ModelIO.read(file)) {
       return of(OnnxTie.rewrite(model, options).model(), file.toString());
     }
   }

@@ -14,11 +14,14 @@ import dev.onnxtie.tie.Tie;
 import dev.onnxtie.tie.TieFinder;
 import dev.onnxtie.tie.TieGroup;
 import dev.onnxtie.tie.TransposedTie;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -78,7 +81,7 @@ final class Inspection {
               external.computeIfAbsent(
                   where.location(),
                   location ->
-                      OnnxTie.sizeOf(
+                      ModelBytes.sizeOf(
                           model.source().toAbsolutePath().getParent().resolve(location)));
             }
           }
@@ -98,13 +101,13 @@ final class Inspection {
     String outName =
         model.source() == null
             ? "model-tied.onnx"
-            : java.nio.file.Path.of(OnnxTie.tiedName(model.source())).getFileName().toString();
+            : Path.of(OnnxTie.tiedName(model.source())).getFileName().toString();
     Plan.Measured plan =
         model.source() == null || !measure
             ? null
             : Plan.eachOnItsOwn(
                 List.of(model), List.of(outName), RewriteOptions.defaults().withMinBytes(minBytes));
-    java.util.Set<String> removed = new java.util.HashSet<>();
+    Set<String> removed = new HashSet<>();
     List<KeptDuplicate> kept = new ArrayList<>();
     if (plan != null) {
       for (TieInfo tie : plan.results().get(0).ties()) {
@@ -140,7 +143,7 @@ final class Inspection {
         members.add(
             new InspectReport.Member(
                 tie.removed().name(),
-                TieRelation.of(tie.relation()),
+                TieRelations.of(tie.relation()),
                 boxed(tie.removed().dims()),
                 tie.removed().scope().path(),
                 tie.removed().byteSize()));

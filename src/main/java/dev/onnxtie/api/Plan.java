@@ -70,9 +70,9 @@ final class Plan {
       OnnxTie.Rewritten rewritten = OnnxTie.rewrite(models.get(i), options);
       results.add(rewritten.result());
       written.add(rewritten.model());
-      after += ModelIO.measure(rewritten.model(), outNames.get(i), options.write());
+      after += ModelIO.measure(rewritten.model(), outNames.get(i), options.writeOptions());
     }
-    return new Measured(false, OnnxTie.totalBytes(models), after, results, 0, written);
+    return new Measured(false, ModelBytes.totalBytes(models), after, results, 0, written);
   }
 
   /**
@@ -107,7 +107,7 @@ final class Plan {
       results.add(one.result());
     }
     long after = ModelIO.measureShared(rewritten, dataName, sharedWrite(options, dataName));
-    return new Measured(true, OnnxTie.totalBytes(models), after, results, copies, rewritten);
+    return new Measured(true, ModelBytes.totalBytes(models), after, results, copies, rewritten);
   }
 
   /**
@@ -118,8 +118,8 @@ final class Plan {
     return new WriteOptions(
         WriteOptions.Layout.EXTERNAL,
         dataName,
-        Math.min(options.write().threshold(), options.minBytes()),
-        options.write().alignment());
+        Math.min(options.writeOptions().threshold(), options.minBytes()),
+        options.writeOptions().alignment());
   }
 
   /**

@@ -1,9 +1,12 @@
 package dev.onnxtie.api;
 
+import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.WriteOptions;
-import dev.onnxtie.pass.TieForm;
 import dev.onnxtie.tie.TieFinder;
 import dev.onnxtie.verify.VerifyOptions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Options of a rewrite.
@@ -16,32 +19,30 @@ import dev.onnxtie.verify.VerifyOptions;
  *     is renamed into place; a mismatch writes nothing
  */
 public record RewriteOptions(
-    TieForm form, long minBytes, boolean dryRun, WriteOptions write, VerifyOptions verify) {
+    TieForm form, long minBytes, boolean dryRun, OutputLayout write, VerifySettings verify) {
   /** Transpose form, 64-byte threshold, automatic layout, no verification. */
   public static RewriteOptions defaults() {
     return new RewriteOptions(
-        TieForm.TRANSPOSE, TieFinder.DEFAULT_MIN_BYTES, false, WriteOptions.defaults(), null);
+        TieForm.TRANSPOSE, TieFinder.DEFAULT_MIN_BYTES, false, OutputLayout.defaults(), null);
   }
 
   /** The valid names of {@link #withForm(String)}. */
-  public static final java.util.List<String> FORMS =
-      java.util.Arrays.stream(TieForm.values())
-          .map(f -> f.name().toLowerCase(java.util.Locale.ROOT))
-          .toList();
+  public static final List<String> FORMS =
+      Arrays.stream(TieForm.values()).map(f -> f.name().toLowerCase(Locale.ROOT)).toList();
 
   /** Validates the threshold. */
   public RewriteOptions {
     if (minBytes < 0) {
-      throw dev.onnxtie.OnnxTieException.badInput("--min-bytes must be >= 0, not " + minBytes);
+      throw OnnxTieException.badInput("--min-bytes must be >= 0, not " + minBytes);
     }
   }
 
   /** The same options with the form of this name ({@code transpose} or {@code gemm}). */
   public RewriteOptions withForm(String name) {
     try {
-      return withForm(TieForm.valueOf(name.toUpperCase(java.util.Locale.ROOT)));
+      return withForm(TieForm.valueOf(name.toUpperCase(Locale.ROOT)));
     } catch (IllegalArgumentException e) {
-      throw dev.onnxtie.OnnxTieException.badInput(
+      throw OnnxTieException.badInput(
           "unknown --form '" + name + "'; valid: " + String.join(", ", FORMS));
     }
   }
@@ -54,19 +55,17 @@ public record RewriteOptions(
   public RewriteOptions withLayout(
       String externalDataFile, boolean external, boolean singleFile, long sizeThreshold) {
     if (external && singleFile) {
-      throw dev.onnxtie.OnnxTieException.badInput(
-          "--external-data and --single-file exclude each other");
+      throw OnnxTieException.badInput("--external-data and --single-file exclude each other");
     }
     if (sizeThreshold < 0) {
-      throw dev.onnxtie.OnnxTieException.badInput(
-          "--size-threshold must be >= 0, not " + sizeThreshold);
+      throw OnnxTieException.badInput("--size-threshold must be >= 0, not " + sizeThreshold);
     }
-    WriteOptions base =
-        new WriteOptions(write.layout(), write.dataFile(), sizeThreshold, write.alignment());
+    OutputLayout base =
+        new OutputLayout(write.kind(), write.dataFile(), sizeThreshold, write.alignment());
     if (external) {
-      return withWrite(base.withLayout(WriteOptions.Layout.EXTERNAL, externalDataFile));
+      return withWrite(base.withKind(OutputLayout.Kind.EXTERNAL, externalDataFile));
     }
-    return withWrite(singleFile ? base.withLayout(WriteOptions.Layout.SINGLE_FILE, null) : base);
+    return withWrite(singleFile ? base.withKind(OutputLayout.Kind.SINGLE_FILE, null) : base);
   }
 
   /** The same options with another form. */
@@ -75,12 +74,12 @@ public record RewriteOptions(
   }
 
   /** The same options with verification (null turns it off). */
-  public RewriteOptions withVerify(VerifyOptions newVerify) {
+  public RewriteOptions withVerify(VerifySettings newVerify) {
     return new RewriteOptions(form, minBytes, dryRun, write, newVerify);
   }
 
   /** The same options with another output layout. */
-  public RewriteOptions withWrite(WriteOptions newWrite) {
+  public RewriteOptions withWrite(OutputLayout newWrite) {
     return new RewriteOptions(form, minBytes, dryRun, newWrite, verify);
   }
 
@@ -92,5 +91,15 @@ public record RewriteOptions(
   /** The same options, dry run or not. */
   public RewriteOptions withDryRun(boolean newDryRun) {
     return new RewriteOptions(form, minBytes, newDryRun, write, verify);
+  }
+
+  /** The writer's options of {@link #write()}. */
+  WriteOptions writeOptions() {
+    return write.toWriteOptions();
+  }
+
+  /** The verifier's options of {@link #verify()}, or null. */
+  VerifyOptions verifyOptions() {
+    return verify == null ? null : verify.toOptions();
   }
 }

@@ -68,7 +68,7 @@ public record TieInfo(
     return new TieInfo(
         tie.kept(),
         tie.removed(),
-        TieRelation.of(tie.relation()),
+        TieRelations.of(tie.relation()),
         tie.dtype(),
         tie.shape(),
         tie.readers(),

@@ -51,17 +51,6 @@ public sealed interface TieRelation
     }
   }
 
-  /** The one conversion from the finder's relation; its words stay those of {@link Relation}. */
-  static TieRelation of(Relation relation) {
-    if (relation instanceof Relation.Permuted permuted) {
-      return new Permuted(permuted.perm());
-    }
-    if (relation instanceof Relation.Reshaped reshaped) {
-      return new Reshaped(reshaped.shape());
-    }
-    return new Identical();
-  }
-
   private Relation relation() {
     if (this instanceof Permuted permuted) {
       return new Relation.Permuted(permuted.perm());

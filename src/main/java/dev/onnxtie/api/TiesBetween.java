@@ -1,12 +1,13 @@
 package dev.onnxtie.api;
 
+import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
-import dev.onnxtie.verify.VerifyOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -22,21 +23,21 @@ final class TiesBetween {
    * where B lacks the removed tensor and holds the kept one, with the form B's new readers of the
    * kept tensor show; with {@code verify}, A and B run in ONNX Runtime.
    */
-  static RewriteReport of(Path a, Path b, long minBytes, VerifyOptions verify) {
+  static RewriteReport of(Path a, Path b, long minBytes, VerifySettings verify) {
     GraphOutline before = GraphOutline.of(a);
     GraphOutline after = GraphOutline.of(b);
     TieResult found;
     long bytesA;
     long bytesB;
-    try (OnnxModel model = OnnxTie.read(a)) {
-      bytesA = OnnxTie.fileBytes(model);
+    try (OnnxModel model = ModelIO.read(a)) {
+      bytesA = ModelBytes.fileBytes(model);
       found =
           OnnxTie.rewrite(model, RewriteOptions.defaults().withMinBytes(minBytes).withDryRun(true))
               .result();
     }
     List<String> written = new ArrayList<>();
-    try (OnnxModel model = OnnxTie.read(b)) {
-      bytesB = OnnxTie.fileBytes(model);
+    try (OnnxModel model = ModelIO.read(b)) {
+      bytesB = ModelBytes.fileBytes(model);
     }
     written.add(b.toString());
     Set<String> constantsB = new HashSet<>();
@@ -96,7 +97,7 @@ final class TiesBetween {
         forms.add(
             switch (node.opType()) {
               case "Transpose", "Reshape", "Gemm", "Identity" ->
-                  node.opType().toLowerCase(java.util.Locale.ROOT);
+                  node.opType().toLowerCase(Locale.ROOT);
               default -> "rewire";
             });
       }

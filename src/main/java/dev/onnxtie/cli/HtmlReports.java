@@ -6,9 +6,6 @@ import dev.onnxtie.api.GraphOutline;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
-import dev.onnxtie.model.Staging;
-import dev.onnxtie.report.HtmlReport;
-import dev.onnxtie.report.ReportInput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +18,8 @@ import java.util.stream.Stream;
 /**
  * The CLI's side of {@code --report FILE}: checks the file name before any work, takes the outline
  * of the input models before they are rewritten (OUT may be IN), the outline of the outputs after,
- * and writes the page ({@link HtmlReport}) from the same result record that {@code --json} prints.
+ * and writes the page ({@link OnnxTie#writeHtmlReport}) from the same result record that {@code
+ * --json} prints.
  */
 final class HtmlReports {
 
@@ -45,7 +43,7 @@ final class HtmlReports {
       }
       for (Path model : Files.isDirectory(in) ? onnxFiles(in) : List.of(in)) {
         refuse(option, file, target, model, "is also a model of this command");
-        for (Path data : Staging.dataFilesOf(model)) {
+        for (Path data : OnnxTie.dataFilesOf(model)) {
           refuse(
               option,
               file,
@@ -96,7 +94,7 @@ final class HtmlReports {
                   + model
                   + " may write its external data to; give the report its own name, such as report.html");
         }
-        for (Path data : Staging.dataFilesOf(model)) {
+        for (Path data : OnnxTie.dataFilesOf(model)) {
           refuse(
               option,
               file,
@@ -199,9 +197,8 @@ final class HtmlReports {
       boolean folder,
       Map<String, GraphOutline> before,
       Map<String, GraphOutline> after) {
-    HtmlReport.write(
-        new ReportInput(title, commandLine(arguments), printed, result, folder, before, after),
-        file);
+    OnnxTie.writeHtmlReport(
+        title, commandLine(arguments), printed, result, folder, before, after, file);
   }
 
   /**

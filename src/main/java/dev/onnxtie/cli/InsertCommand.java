@@ -136,7 +136,7 @@ final class InsertCommand implements Callable<Integer> {
       throw OnnxTieException.badInput(
           "verify options (--dim, --range, --verify-input, --atol, ...) apply with --verify; add --verify");
     }
-    var verifyWith = verify ? verifyOptions.arguments(verifyInputs).toOptions() : null;
+    var verifyWith = verify ? verifyOptions.arguments(verifyInputs).validated() : null;
     PrintWriter printer = spec.commandLine().getOut();
     InsertReport report;
     try {

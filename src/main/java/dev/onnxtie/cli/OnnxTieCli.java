@@ -2,6 +2,7 @@ package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.api.Progress;
+import dev.onnxtie.api.VerificationFailedException;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -276,7 +278,7 @@ public final class OnnxTieCli implements Runnable {
         (ex, cl, parsed) -> {
           root.endProgress();
           String command = json ? cl.getCommandName() : null;
-          if (ex instanceof dev.onnxtie.api.VerificationFailedException mismatch) {
+          if (ex instanceof VerificationFailedException mismatch) {
             // the command already printed the comparison (and, with --json, the failure envelope)
             err.println("onnx-tie: " + message(mismatch));
             err.flush();
@@ -397,7 +399,7 @@ public final class OnnxTieCli implements Runnable {
     if (e instanceof NotDirectoryException) {
       return "not a folder";
     }
-    if (e instanceof java.nio.file.FileAlreadyExistsException) {
+    if (e instanceof FileAlreadyExistsException) {
       return "already exists";
     }
     if (e instanceof FileSystemException fs && fs.getReason() != null) {

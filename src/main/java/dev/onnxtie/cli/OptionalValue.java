@@ -1,6 +1,7 @@
 package dev.onnxtie.cli;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Stack;
@@ -43,7 +44,7 @@ final class OptionalValue implements IParameterPreprocessor {
   /** How many of the remaining arguments are positionals (not options nor option values). */
   private static int positionalsLeft(Stack<String> args, CommandSpec command) {
     List<String> remaining = new ArrayList<>(args);
-    java.util.Collections.reverse(remaining); // a Stack's top is its last element
+    Collections.reverse(remaining); // a Stack's top is its last element
     int count = 0;
     for (int i = 0; i < remaining.size(); i++) {
       String arg = remaining.get(i);

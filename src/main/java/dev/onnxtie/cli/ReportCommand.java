@@ -1,5 +1,6 @@
 package dev.onnxtie.cli;
 
+import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.Units;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.GraphOutline;
@@ -84,7 +85,7 @@ final class ReportCommand implements Callable<Integer> {
     Path file = output.getValue();
     boolean verify = this.verify.getValue();
     if (!verify && (verifyOptions.anyGiven(spec) || !inputFiles.files().isEmpty())) {
-      throw dev.onnxtie.OnnxTieException.badInput(
+      throw OnnxTieException.badInput(
           "verify options (--dim, --range, --input, --atol, ...) apply with --verify; add --verify");
     }
     HtmlReports.checkTarget("-o", file, List.of(a, b), null, false, null);
@@ -93,7 +94,7 @@ final class ReportCommand implements Callable<Integer> {
             a,
             b,
             minBytes.value(),
-            verify ? verifyOptions.arguments(inputFiles.files()).toOptions() : null);
+            verify ? verifyOptions.arguments(inputFiles.files()).validated() : null);
     root.endProgress();
     FolderRewriteReport result =
         new FolderRewriteReport(
@@ -136,8 +137,6 @@ final class ReportCommand implements Callable<Integer> {
                 : report.verification().passed() ? ", outputs match" : ", outputs differ"));
     out.flush();
     Verification verification = report.verification();
-    return verification != null && !verification.passed()
-        ? dev.onnxtie.OnnxTieException.CHECK_FAILED
-        : 0;
+    return verification != null && !verification.passed() ? OnnxTieException.CHECK_FAILED : 0;
   }
 }

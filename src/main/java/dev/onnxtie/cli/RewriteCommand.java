@@ -199,7 +199,7 @@ final class RewriteCommand implements Callable<Integer> {
                 externalData != null,
                 singleFile,
                 sizeThreshold.getValue())
-            .withVerify(verify ? verifyOptions.arguments(inputFiles.files()).toOptions() : null);
+            .withVerify(verify ? verifyOptions.arguments(inputFiles.files()).validated() : null);
     int jobCount = jobs.value();
     if (!folder) {
       ignored("--jobs", "applies to folders only");

@@ -1,9 +1,9 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.api.NewerIrSetting;
 import dev.onnxtie.api.OnnxTie;
-import dev.onnxtie.api.VerifyArguments;
-import dev.onnxtie.model.NewerIr;
+import dev.onnxtie.api.VerifySettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,7 +163,7 @@ final class SharedOptions {
                   "--seed",
                   "N",
                   long.class,
-                  VerifyArguments.DEFAULT_SEED,
+                  VerifySettings.DEFAULT_SEED,
                   "seed of the synthesized inputs (default: ${DEFAULT-VALUE})"));
       provider =
           Specs.add(
@@ -174,7 +174,7 @@ final class SharedOptions {
                       String.class,
                       "auto",
                       "execution provider (default: ${DEFAULT-VALUE})")
-                  .completionCandidates(VerifyArguments.PROVIDERS));
+                  .completionCandidates(VerifySettings.PROVIDERS));
       optLevel =
           Specs.add(
               mixin,
@@ -184,7 +184,7 @@ final class SharedOptions {
                       String.class,
                       "all",
                       "session graph optimizations (default: ${DEFAULT-VALUE})")
-                  .completionCandidates(VerifyArguments.OPT_LEVELS));
+                  .completionCandidates(VerifySettings.OPT_LEVELS));
       atol =
           Specs.add(
               mixin,
@@ -192,7 +192,7 @@ final class SharedOptions {
                   "--atol",
                   "X",
                   double.class,
-                  VerifyArguments.DEFAULT_TOLERANCE,
+                  VerifySettings.DEFAULT_TOLERANCE,
                   "absolute tolerance (default: ${DEFAULT-VALUE})"));
       rtol =
           Specs.add(
@@ -201,7 +201,7 @@ final class SharedOptions {
                   "--rtol",
                   "X",
                   double.class,
-                  VerifyArguments.DEFAULT_TOLERANCE,
+                  VerifySettings.DEFAULT_TOLERANCE,
                   "relative tolerance (default: ${DEFAULT-VALUE}); an element fails only beyond both"));
       disablePrepacking =
           Specs.flag(
@@ -238,8 +238,8 @@ final class SharedOptions {
     }
 
     /** The arguments with the given input files. */
-    VerifyArguments arguments(Map<String, Path> inputs) {
-      return new VerifyArguments(
+    VerifySettings arguments(Map<String, Path> inputs) {
+      return new VerifySettings(
           dims.getValue(),
           ranges.getValue(),
           inputs,
@@ -286,7 +286,7 @@ final class SharedOptions {
     }
 
     /** The setting for the command's run; close it when the command ends. */
-    NewerIr.Scope scope() {
+    NewerIrSetting scope() {
       return OnnxTie.allowNewerIr(allow.<Boolean>getValue());
     }
   }

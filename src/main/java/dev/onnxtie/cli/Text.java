@@ -20,7 +20,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
-/** The human-readable views of the api's records: the text twin of {@link Json}. */
+/**
+ * The human-readable views of the api's records: the text twin of {@link Json}. One job over about
+ * 750 lines: every command's table, kept in one class so that they share the column layout, number
+ * formats and verdict lines that the tests compare byte for byte (one class per command's view
+ * would be the next split).
+ */
 final class Text {
   /** Reports longer than this many lines repeat their verdict at the end. */
   static final int LONG_REPORT_LINES = 12;

@@ -67,7 +67,7 @@ final class VerifyCommand implements Callable<Integer> {
   }
 
   private Integer run() {
-    var options = verifyOptions.arguments(inputFiles.files()).toOptions();
+    var options = verifyOptions.arguments(inputFiles.files()).validated();
     Path a = this.a.getValue();
     Path b = this.b.getValue();
     if (b == null && verifyOptions.dataSet() == null) {

@@ -50,6 +50,9 @@ import java.util.Set;
  *       token_type_ids} in [0, 2), {@code position_ids} 0, 1, ..., n - 1 along the last axis;
  *   <li>a range in {@link VerifyOptions#ranges()} replaces the above for that input.
  * </ul>
+ *
+ * <p>One job over about 500 lines: the inputs a verification synthesizes (their specs, shapes,
+ * value ranges and values), each rule above a few methods.
  */
 public final class InputSynthesizer {
   /** The default value of a batch-like symbolic dim (its name contains "batch"). */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A strict reader of NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0). It accepts the
@@ -313,7 +314,7 @@ final class Npy {
         if (!Character.isValidCodePoint(codePoint)) {
           throw OnnxTieException.badInput(
               String.format(
-                  java.util.Locale.ROOT,
+                  Locale.ROOT,
                   ".npy string element holds 0x%x, which is no Unicode code point",
                   codePoint));
         }

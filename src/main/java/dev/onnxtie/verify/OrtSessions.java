@@ -10,6 +10,13 @@ import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.MappableCopy;
 import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.proto.Onnx.GraphProto;
+import dev.onnxtie.proto.Onnx.ModelProto;
+import dev.onnxtie.proto.Onnx.NodeProto;
+import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
+import dev.onnxtie.proto.Onnx.TensorShapeProto;
+import dev.onnxtie.proto.Onnx.TypeProto;
+import dev.onnxtie.proto.Onnx.ValueInfoProto;
 import dev.onnxtie.verify.VerifyReport.SessionInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +38,9 @@ import java.util.function.Consumer;
  * (single-file ones through a {@link MappableCopy}) with the memory each takes (measured in a fresh
  * process by {@link SessionMemory}), and runs that copy every output out and close every tensor.
  * Not thread-safe.
+ *
+ * <p>One job over about 480 lines, the sessions: provider choice and its fallback, session options,
+ * loading and running share the environment and the notes they report.
  */
 final class OrtSessions {
   private final VerifyOptions options;
@@ -120,8 +132,7 @@ final class OrtSessions {
    * Whether this process has said why AUTO runs on CPU: said once per process (a folder verifies
    * every model with a verifier of its own), not in every report; each report names its provider.
    */
-  private static final java.util.concurrent.atomic.AtomicBoolean PROVIDER_NOTED =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private static final AtomicBoolean PROVIDER_NOTED = new AtomicBoolean();
 
   /** Lets the next verifier say again why AUTO runs on CPU: for tests. */
   static void resetProviderNote() {
@@ -234,37 +245,25 @@ final class OrtSessions {
     }
     warm = true;
     var type =
-        dev.onnxtie.proto.Onnx.TypeProto.newBuilder()
+        TypeProto.newBuilder()
             .setTensorType(
-                dev.onnxtie.proto.Onnx.TypeProto.Tensor.newBuilder()
+                TypeProto.Tensor.newBuilder()
                     .setElemType(1)
                     .setShape(
-                        dev.onnxtie.proto.Onnx.TensorShapeProto.newBuilder()
-                            .addDim(
-                                dev.onnxtie.proto.Onnx.TensorShapeProto.Dimension.newBuilder()
-                                    .setDimValue(1))))
+                        TensorShapeProto.newBuilder()
+                            .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(1))))
             .build();
     byte[] identity =
-        dev.onnxtie.proto.Onnx.ModelProto.newBuilder()
+        ModelProto.newBuilder()
             .setIrVersion(8)
-            .addOpsetImport(
-                dev.onnxtie.proto.Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+            .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
             .setGraph(
-                dev.onnxtie.proto.Onnx.GraphProto.newBuilder()
+                GraphProto.newBuilder()
                     .setName("warm-up")
                     .addNode(
-                        dev.onnxtie.proto.Onnx.NodeProto.newBuilder()
-                            .setOpType("Identity")
-                            .addInput("x")
-                            .addOutput("y"))
-                    .addInput(
-                        dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder()
-                            .setName("x")
-                            .setType(type))
-                    .addOutput(
-                        dev.onnxtie.proto.Onnx.ValueInfoProto.newBuilder()
-                            .setName("y")
-                            .setType(type)))
+                        NodeProto.newBuilder().setOpType("Identity").addInput("x").addOutput("y"))
+                    .addInput(ValueInfoProto.newBuilder().setName("x").setType(type))
+                    .addOutput(ValueInfoProto.newBuilder().setName("y").setType(type)))
             .build()
             .toByteArray();
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
@@ -435,11 +434,9 @@ final class OrtSessions {
   /**
    * Sessions open now, and the most open at once since the last {@link #resetMostOpen}: for tests.
    */
-  private static final java.util.concurrent.atomic.AtomicInteger OPEN =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger OPEN = new AtomicInteger();
 
-  private static final java.util.concurrent.atomic.AtomicInteger MOST_OPEN =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger MOST_OPEN = new AtomicInteger();
 
   /** The most ONNX Runtime sessions this process had open at once since {@link #resetMostOpen}. */
   static int mostOpenSessions() {

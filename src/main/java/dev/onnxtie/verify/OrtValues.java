@@ -13,12 +13,14 @@ import dev.onnxtie.model.DataType;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Moves values between Java memory and ONNX Runtime: {@link HostTensor} to {@link OnnxTensor} for
@@ -98,7 +100,7 @@ final class OrtValues {
       return new Value.MapValue(map.getValue());
     }
     return new Value.Unsupported(
-        value.getType().name().toLowerCase(java.util.Locale.ROOT).replace("onnx_type_", ""));
+        value.getType().name().toLowerCase(Locale.ROOT).replace("onnx_type_", ""));
   }
 
   private static Value fromTensor(OnnxTensor tensor) throws OrtException {
@@ -238,7 +240,7 @@ final class OrtValues {
             infoConstructor.newInstance(
                 shape, OnnxJavaType.mapFromOnnxTensorType(onnxType), onnxType);
         return tensorConstructor.newInstance(handle, allocatorPointer, info, direct, true);
-      } catch (java.lang.reflect.InvocationTargetException e) {
+      } catch (InvocationTargetException e) {
         if (e.getCause() instanceof OrtException ort) {
           throw ort;
         }

@@ -4,6 +4,7 @@ import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -138,8 +139,7 @@ final class SessionMemory {
   private static void deleteOwnExtraction() {
     Path folder;
     try {
-      java.lang.reflect.Field field =
-          Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
+      Field field = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
       field.setAccessible(true);
       folder = (Path) field.get(null);
     } catch (ReflectiveOperationException | RuntimeException e) {

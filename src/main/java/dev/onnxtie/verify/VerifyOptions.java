@@ -4,6 +4,7 @@ import dev.onnxtie.OnnxTieException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,7 +48,7 @@ public record VerifyOptions(
     double atol,
     double rtol,
     boolean disablePrepacking,
-    java.util.List<String> outputs,
+    List<String> outputs,
     boolean allowEmpty,
     boolean loadAsIs) {
 
@@ -73,7 +74,7 @@ public record VerifyOptions(
             throw OnnxTieException.badInput("range for input '" + name + "' is missing");
           }
         });
-    outputs = outputs == null ? java.util.List.of() : java.util.List.copyOf(outputs);
+    outputs = outputs == null ? List.of() : List.copyOf(outputs);
     for (Map.Entry<String, Long> dim : dims.entrySet()) {
       if (dim.getValue() == null || dim.getValue() < 0) {
         throw OnnxTieException.badInput(
@@ -113,7 +114,7 @@ public record VerifyOptions(
         DEFAULT_TOLERANCE,
         DEFAULT_TOLERANCE,
         false,
-        java.util.List.of(),
+        List.of(),
         false,
         false);
   }
@@ -326,7 +327,7 @@ public record VerifyOptions(
   }
 
   /** A copy that compares only these outputs (empty: all). */
-  public VerifyOptions withOutputs(java.util.List<String> newOutputs) {
+  public VerifyOptions withOutputs(List<String> newOutputs) {
     return new VerifyOptions(
         seed,
         dims,

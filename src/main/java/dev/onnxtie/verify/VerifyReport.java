@@ -1,8 +1,5 @@
 package dev.onnxtie.verify;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
 import com.google.gson.annotations.SerializedName;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,8 +9,8 @@ import java.util.Map;
 
 /**
  * The outcome of a verification: what ran where, on which inputs, and how every output compared.
- * Plain records, serializable with Gson ({@link #toJson()}); the CLI renders the api's view of it
- * ({@code dev.onnxtie.api.Verification}) as a table for people.
+ * Plain records; the CLI renders the api's view of it ({@code dev.onnxtie.api.Verification}) as a
+ * table for people.
  *
  * <p>Side A is the reference: the first model of {@link Verifier#compare}, or the expected outputs
  * of {@link Verifier#againstExpected}. Side B is the model under test. An element is out of
@@ -289,13 +286,5 @@ public record VerifyReport(
       }
     }
     return failed;
-  }
-
-  /** The report as pretty-printed JSON, with a top-level {@code passed} flag. */
-  public String toJson() {
-    Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
-    JsonObject tree = gson.toJsonTree(this).getAsJsonObject();
-    tree.addProperty("passed", passed());
-    return gson.toJson(tree);
   }
 }

@@ -16,11 +16,11 @@ class ToolHomeTest {
 
   @Test
   void theParentOnlyOfTargetOrLib() {
-    assertEquals(Path.of("/repo"), OnnxTie.toolHome(Path.of("/repo/target/onnx-tie-cli.jar")));
-    assertEquals(Path.of("/repo"), OnnxTie.toolHome(Path.of("/repo/target/classes")));
+    assertEquals(Path.of("/repo"), OutputNames.toolHome(Path.of("/repo/target/onnx-tie-cli.jar")));
+    assertEquals(Path.of("/repo"), OutputNames.toolHome(Path.of("/repo/target/classes")));
     assertEquals(
-        Path.of("/opt/onnx-tie"), OnnxTie.toolHome(Path.of("/opt/onnx-tie/lib/onnx-tie.jar")));
-    assertEquals(Path.of("/tmp"), OnnxTie.toolHome(Path.of("/tmp/x.jar")));
+        Path.of("/opt/onnx-tie"), OutputNames.toolHome(Path.of("/opt/onnx-tie/lib/onnx-tie.jar")));
+    assertEquals(Path.of("/tmp"), OutputNames.toolHome(Path.of("/tmp/x.jar")));
   }
 
   @Test
@@ -29,9 +29,9 @@ class ToolHomeTest {
     Path jar = Files.createDirectories(dir.resolve("tools")).resolve("x.jar");
     assertEquals(
         models.resolve("m-tied.onnx").toString(),
-        OnnxTie.tiedName(models.resolve("m.onnx"), OnnxTie.toolHome(jar)));
+        OnnxTie.tiedName(models.resolve("m.onnx"), OutputNames.toolHome(jar)));
     // a model inside the tool's folder: the output goes in the current folder
     Path own = Files.createDirectories(dir.resolve("tools/samples"));
-    assertEquals("m-tied.onnx", OnnxTie.tiedName(own.resolve("m.onnx"), OnnxTie.toolHome(jar)));
+    assertEquals("m-tied.onnx", OnnxTie.tiedName(own.resolve("m.onnx"), OutputNames.toolHome(jar)));
   }
 }

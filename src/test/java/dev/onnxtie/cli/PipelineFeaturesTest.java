@@ -15,12 +15,12 @@ import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.Progress;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
+import dev.onnxtie.api.Verification;
+import dev.onnxtie.api.VerifySettings;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.Tensors;
 import dev.onnxtie.proto.Onnx.TensorProto;
-import dev.onnxtie.verify.VerifyOptions;
-import dev.onnxtie.verify.VerifyReport;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
@@ -46,12 +46,12 @@ class PipelineFeaturesTest {
   void libraryApiAloneRewritesAndVerifies(@TempDir Path dir) {
     Path out = dir.resolve("tied.onnx");
     RewriteReport report =
-        OnnxTie.rewrite(GPT2, out, RewriteOptions.defaults().withVerify(VerifyOptions.defaults()));
+        OnnxTie.rewrite(GPT2, out, RewriteOptions.defaults().withVerify(VerifySettings.defaults()));
     assertEquals(256000, report.result().bytesSaved());
     assertTrue(report.verification().passed());
     OnnxChecker.check(out);
-    VerifyReport again = OnnxTie.verify(GPT2, out, VerifyOptions.defaults().withRuns(2));
-    assertTrue(again.passed(), again.toJson());
+    Verification again = OnnxTie.compare(GPT2, out, VerifySettings.defaults().withRuns(2));
+    assertTrue(again.passed(), again.toString());
     assertTrue(OnnxTie.check(List.of(out), 64, true, 1, Progress.NONE).passed());
     assertFalse(OnnxTie.check(List.of(GPT2), 64, true, 1, Progress.NONE).passed());
   }
@@ -91,7 +91,7 @@ class PipelineFeaturesTest {
         OnnxTie.rewriteFolder(
             SPLIT,
             out,
-            RewriteOptions.defaults().withVerify(VerifyOptions.defaults()),
+            RewriteOptions.defaults().withVerify(VerifySettings.defaults()),
             "weights.bin",
             1,
             Progress.NONE);
@@ -130,9 +130,9 @@ class PipelineFeaturesTest {
         }
       }
       // each model on its own in ONNX Runtime, identical to its original
-      VerifyReport alone =
-          OnnxTie.verify(SPLIT.resolve(name), out.resolve(name), VerifyOptions.defaults());
-      assertTrue(alone.passed(), alone.toJson());
+      Verification alone =
+          OnnxTie.compare(SPLIT.resolve(name), out.resolve(name), VerifySettings.defaults());
+      assertTrue(alone.passed(), alone.toString());
       alone.runs().forEach(run -> run.outputs().forEach(o -> assertTrue(o.bitwiseIdentical())));
     }
     assertEquals(1, offsets.size(), "one copy of the shared embedding");

@@ -2,12 +2,14 @@ package dev.onnxtie.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.api.ApiTestAccess;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
+import dev.onnxtie.api.RewrittenModel;
+import dev.onnxtie.api.TieForm;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.WriteOptions;
-import dev.onnxtie.pass.TieForm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -51,7 +53,7 @@ class ModelFuzzTest {
   void readModel(byte[] data) throws IOException {
     Path file = save(data);
     try (OnnxModel model = ModelIO.read(file)) {
-      OnnxTie.inspect(model, file.toString(), 16);
+      OnnxTie.inspect(ApiTestAccess.wrap(model), file.toString(), 16);
     } catch (OnnxTieException expected) {
       // refused cleanly
     }
@@ -63,11 +65,15 @@ class ModelFuzzTest {
     Path out = WORK.resolve("out.onnx");
     for (TieForm form : TieForm.values()) {
       try (OnnxModel model = ModelIO.read(file)) {
-        OnnxTie.Rewritten rewritten =
-            OnnxTie.rewrite(model, RewriteOptions.defaults().withForm(form).withMinBytes(16));
-        ModelIO.write(rewritten.model(), out, WriteOptions.defaults());
+        RewrittenModel rewritten =
+            OnnxTie.rewrite(
+                ApiTestAccess.wrap(model),
+                RewriteOptions.defaults().withForm(form).withMinBytes(16));
+        ModelIO.write(ApiTestAccess.unwrap(rewritten.model()), out, WriteOptions.defaults());
         try (OnnxModel again = ModelIO.read(out)) {
-          if (OnnxTie.rewrite(again, RewriteOptions.defaults().withForm(form).withMinBytes(16))
+          if (OnnxTie.rewrite(
+                      ApiTestAccess.wrap(again),
+                      RewriteOptions.defaults().withForm(form).withMinBytes(16))
                   .result()
                   .changes()
               != 0) {

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.TestModels;
+import dev.onnxtie.api.ApiTestAccess;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
+import dev.onnxtie.api.RewrittenModel;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.MappedByteBuffer;
@@ -50,8 +52,12 @@ class PrefaultTest {
     RewriteReport report = OnnxTie.rewrite(in, dir.resolve("out.onnx"), RewriteOptions.defaults());
     assertEquals(1, report.result().ties().size(), report.toString());
     try (OnnxModel model = ModelIO.read(in, false)) {
-      OnnxTie.Rewritten rewritten = OnnxTie.rewrite(model, RewriteOptions.defaults());
-      ModelIO.write(rewritten.model(), dir.resolve("plain.onnx"), WriteOptions.defaults());
+      RewrittenModel rewritten =
+          OnnxTie.rewrite(ApiTestAccess.wrap(model), RewriteOptions.defaults());
+      ModelIO.write(
+          ApiTestAccess.unwrap(rewritten.model()),
+          dir.resolve("plain.onnx"),
+          WriteOptions.defaults());
     }
     assertArrayEquals(
         Files.readAllBytes(dir.resolve("plain.onnx")), Files.readAllBytes(dir.resolve("out.onnx")));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
-import dev.onnxtie.verify.VerifyOptions;
+import dev.onnxtie.api.VerifySettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,8 +47,8 @@ class StagingTest {
             ? (long) links
             : -1L);
     assertTrue(
-        dev.onnxtie.api.OnnxTie.verify(
-                original.resolve("model.onnx"), model, VerifyOptions.defaults())
+        dev.onnxtie.api.OnnxTie.compare(
+                original.resolve("model.onnx"), model, VerifySettings.defaults())
             .passed());
     // and again
     assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
@@ -186,25 +186,22 @@ class StagingTest {
       com.google.protobuf.ByteString secondBytes =
           second.proto().getGraph().getInitializer(0).getRawData();
       java.util.List<String> seen = new java.util.ArrayList<>();
-      ModelIO.write(
-          second,
-          out,
-          external,
-          staged -> {
-            // planned and staged: now the first writer commits the same output
-            ModelIO.write(first, out, external);
-            Staging.betweenDataAndModelsForTests =
-                () -> {
-                  try (OnnxModel installed = ModelIO.read(out)) {
-                    seen.add(
-                        installed
-                                .rawBytes(installed.proto().getGraph().getInitializer(0))
-                                .equals(firstBytes)
-                            ? "first"
-                            : "other bytes");
-                  }
-                };
-          });
+      try (StagedWrite staged = ModelIO.stage(second, out, external)) {
+        // planned and staged: now the first writer commits the same output
+        ModelIO.write(first, out, external);
+        Staging.betweenDataAndModelsForTests =
+            () -> {
+              try (OnnxModel installed = ModelIO.read(out)) {
+                seen.add(
+                    installed
+                            .rawBytes(installed.proto().getGraph().getInitializer(0))
+                            .equals(firstBytes)
+                        ? "first"
+                        : "other bytes");
+              }
+            };
+        staged.commit();
+      }
       Staging.betweenDataAndModelsForTests = null;
       assertEquals(
           List.of("first"),

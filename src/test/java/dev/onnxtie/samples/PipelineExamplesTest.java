@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.InspectReport;
 import dev.onnxtie.api.OnnxTie;
-import dev.onnxtie.verify.VerifyOptions;
-import dev.onnxtie.verify.VerifyReport;
+import dev.onnxtie.api.Verification;
+import dev.onnxtie.api.VerifySettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,8 +99,8 @@ class PipelineExamplesTest {
         Files.size(out) < Files.size(in) - 250_000, Files.size(in) + " -> " + Files.size(out));
     // what it wrote is the tied model: no duplicate left, same outputs
     assertEquals(0, OnnxTie.inspect(out, 64).wastedBytes());
-    VerifyReport again = OnnxTie.verify(in, out, VerifyOptions.defaults().withSeed(7));
-    assertTrue(again.passed(), again.toJson());
+    Verification again = OnnxTie.compare(in, out, VerifySettings.defaults().withSeed(7));
+    assertTrue(again.passed(), again.toString());
   }
 
   @Test
@@ -184,8 +184,8 @@ class PipelineExamplesTest {
     assertEquals(0, OnnxTie.inspect(tied, 64).wastedBytes());
     assertTrue(
         Files.size(tied) < Files.size(raw) - 250_000, Files.size(raw) + " -> " + Files.size(tied));
-    VerifyReport again = OnnxTie.verify(raw, tied, VerifyOptions.defaults().withSeed(7));
-    assertTrue(again.passed(), again.toJson());
+    Verification again = OnnxTie.compare(raw, tied, VerifySettings.defaults().withSeed(7));
+    assertTrue(again.passed(), again.toString());
   }
 
   /**

@@ -15,18 +15,16 @@ import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
+import dev.onnxtie.api.TieForm;
 import dev.onnxtie.api.TieInfo;
 import dev.onnxtie.api.Verification;
+import dev.onnxtie.api.VerifySettings;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.ProtoGraphs;
 import dev.onnxtie.model.Tensors;
-import dev.onnxtie.pass.TieForm;
 import dev.onnxtie.proto.Onnx.TensorProto;
-import dev.onnxtie.verify.OptLevel;
-import dev.onnxtie.verify.VerifyOptions;
-import dev.onnxtie.verify.VerifyReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,10 +93,10 @@ class RewriteSamplesTest {
    * ONNX Runtime 1.24.1 fails to load the fp16 export at optimization level EXTENDED or ALL (its
    * SimplifiedLayerNormFusion looks for a cast it never inserted); BASIC runs it.
    */
-  static VerifyOptions options(String sample) {
+  static VerifySettings options(String sample) {
     return sample.equals("gpt2_fp16")
-        ? VerifyOptions.defaults().withOptLevel(OptLevel.BASIC)
-        : VerifyOptions.defaults();
+        ? VerifySettings.defaults().withOptLevel("basic")
+        : VerifySettings.defaults();
   }
 
   /** The count and total bytes of a model's external tensors. */
@@ -157,8 +155,8 @@ class RewriteSamplesTest {
       run.outputs()
           .forEach(o -> assertTrue(o.bitwiseIdentical(), o.name() + " bitwise, before the rename"));
     }
-    VerifyReport again = OnnxTie.verify(in, out, options(sample).withSeed(7).withRuns(2));
-    assertTrue(again.passed(), again.toJson());
+    Verification again = OnnxTie.compare(in, out, options(sample).withSeed(7).withRuns(2));
+    assertTrue(again.passed(), again.toString());
     again
         .runs()
         .forEach(
@@ -226,7 +224,7 @@ class RewriteSamplesTest {
   void gemmFormVerifiesWithinTolerance(String sample) throws Exception {
     Path in = copy(sample, dir.resolve("in"));
     Path out = dir.resolve("gemm.onnx");
-    VerifyOptions tolerance =
+    VerifySettings tolerance =
         options(sample).withTolerance(sample.equals("gpt2_fp16") ? 1e-2 : 1e-4, 1e-3);
     RewriteReport report =
         OnnxTie.rewrite(
@@ -251,7 +249,7 @@ class RewriteSamplesTest {
     Path in = TestModels.samples().resolve("seq2seq_split").resolve(file);
     Path out = dir.resolve(file);
     RewriteReport report =
-        OnnxTie.rewrite(in, out, RewriteOptions.defaults().withVerify(VerifyOptions.defaults()));
+        OnnxTie.rewrite(in, out, RewriteOptions.defaults().withVerify(VerifySettings.defaults()));
     assertFalse(report.verification().runs().isEmpty(), "verification ran");
     report
         .verification()

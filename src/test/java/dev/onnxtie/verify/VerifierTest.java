@@ -11,8 +11,6 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.DataType;
@@ -93,10 +91,10 @@ class VerifierTest {
       OrtSessions.setMappableCopyMinBytes(16L << 20);
       System.setProperty("java.io.tmpdir", tempBefore);
     }
-    assertTrue(report.passed(), report.toJson());
+    assertTrue(report.passed(), report.toString());
     assertTrue(
         report.runs().get(0).outputs().stream().allMatch(OutputComparison::bitwiseIdentical),
-        report.toJson());
+        report.toString());
     for (VerifyReport.SessionInfo session : report.sessions()) {
       assertNotNull(session.mappedBytes(), session.model());
       assertTrue(
@@ -113,10 +111,10 @@ class VerifierTest {
           session.getAsJsonObject().get("mappedBytes").isJsonNull(),
           "--load-as-is: " + jsonAsIs.out());
     }
-    assertTrue(asIs.passed(), asIs.toJson());
+    assertTrue(asIs.passed(), asIs.toString());
     assertTrue(
         asIs.sessions().stream().allMatch(session -> session.mappedBytes() == null),
-        "--load-as-is: " + asIs.toJson());
+        "--load-as-is: " + asIs.toString());
     try (var left = Files.list(scratch)) {
       assertEquals(List.of(), left.toList(), "each copy is deleted once its session exists");
     }
@@ -147,7 +145,7 @@ class VerifierTest {
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
     }
-    assertTrue(report.passed(), report.toJson());
+    assertTrue(report.passed(), report.toString());
     long a = report.sessions().get(0).rssGrowthBytes();
     long b = report.sessions().get(1).rssGrowthBytes();
     assertEquals("fresh-process", report.sessions().get(0).memoryMethod());
@@ -164,7 +162,7 @@ class VerifierTest {
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(GPT2, GPT2);
     }
-    assertTrue(report.passed(), report.toJson());
+    assertTrue(report.passed(), report.toString());
     assertEquals("CPU", report.provider());
     assertEquals(2, report.sessions().size());
     assertNotNull(report.sessions().get(0).rssGrowthBytes(), "VmRSS is read on Linux");
@@ -189,18 +187,9 @@ class VerifierTest {
     assertArrayEquals(new long[] {2, 8, 1000}, logits.shapeB());
     assertEquals(16_000, logits.elements());
 
-    JsonObject json = JsonParser.parseString(report.toJson()).getAsJsonObject();
-    assertTrue(json.get("passed").getAsBoolean());
-    assertEquals(
-        "match",
-        json.getAsJsonArray("runs")
-            .get(0)
-            .getAsJsonObject()
-            .getAsJsonArray("outputs")
-            .get(0)
-            .getAsJsonObject()
-            .get("status")
-            .getAsString());
+    // (the JSON of a verification is the CLI's one renderer's, checked against the schema by the
+    // CLI's tests)
+    assertTrue(report.passed());
     assertEquals(0.0, report.runs().get(0).inputs().get(0).low());
     assertEquals(1000.0, report.runs().get(0).inputs().get(0).high());
   }
@@ -239,7 +228,7 @@ class VerifierTest {
     try (Verifier verifier = new Verifier(cpu().withRange("input_ids", 7, 8))) {
       report = verifier.compare(GPT2, perturbed);
     }
-    assertFalse(report.passed(), report.toJson());
+    assertFalse(report.passed(), report.toString());
     assertEquals(List.of("logits"), report.failedOutputs());
     OutputComparison logits = report.output("logits").get(0);
     assertEquals(Status.MISMATCH, logits.status());
@@ -248,7 +237,7 @@ class VerifierTest {
     assertTrue(logits.nanInfMatch());
     assertNotNull(logits.detail());
     assertEquals(7.0, report.runs().get(0).inputs().get(0).low());
-    assertFalse(report.passed(), report.toJson());
+    assertFalse(report.passed(), report.toString());
   }
 
   /**
@@ -333,7 +322,7 @@ class VerifierTest {
     try (Verifier verifier = new Verifier(cpu().withRuns(3).withSeed(7))) {
       report = verifier.compare(AUTOENCODER, AUTOENCODER);
     }
-    assertTrue(report.passed(), report.toJson());
+    assertTrue(report.passed(), report.toString());
     assertEquals(List.of(7L, 8L, 9L), report.runs().stream().map(VerifyReport.Run::seed).toList());
   }
 
@@ -353,7 +342,7 @@ class VerifierTest {
     try (Verifier verifier = new Verifier(cpu().withOptLevel(OptLevel.BASIC))) {
       report = verifier.compare(model, model);
     }
-    assertTrue(report.passed(), report.toJson());
+    assertTrue(report.passed(), report.toString());
     assertEquals(OptLevel.BASIC, report.optLevel());
     for (OutputComparison output : report.runs().get(0).outputs()) {
       assertTrue(output.bitwiseIdentical(), output.toString());
@@ -388,7 +377,7 @@ class VerifierTest {
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
     }
-    assertTrue(report.passed(), report.toJson());
+    assertTrue(report.passed(), report.toString());
     OutputComparison y = report.runs().get(0).outputs().get(0);
     assertEquals(type.onnxName(), y.dtypeA());
     assertArrayEquals(new long[] {2, 3}, y.shapeA());
@@ -415,7 +404,7 @@ class VerifierTest {
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu().withInput("x", npy))) {
       report = verifier.againstExpected(model, data);
-      assertTrue(report.passed(), report.toJson());
+      assertTrue(report.passed(), report.toString());
       InputUsed x = report.runs().get(0).inputs().get(0);
       assertEquals("file", x.source());
       assertEquals(npy.toString(), x.file());
@@ -452,7 +441,7 @@ class VerifierTest {
         VerifyModels.floatTensor("", new long[] {1, 3}, 7, 8, 9), data.resolve("output_0.pb"));
     try (Verifier verifier = new Verifier(cpu())) {
       VerifyReport report = verifier.againstExpected(model, data);
-      assertTrue(report.passed(), report.toJson());
+      assertTrue(report.passed(), report.toString());
       assertEquals("data-set", report.runs().get(0).inputs().get(0).source());
     }
     // a .pb file given for the input replaces the data set's
@@ -461,13 +450,13 @@ class VerifierTest {
             VerifyModels.floatTensor("x", new long[] {1, 3}, 7, -8, 9), temp.resolve("x.pb"));
     try (Verifier verifier = new Verifier(cpu().withInput("x", pb))) {
       VerifyReport report = verifier.againstExpected(model, data);
-      assertTrue(report.passed(), report.toJson());
+      assertTrue(report.passed(), report.toString());
       assertEquals(pb.toString(), report.runs().get(0).inputs().get(0).file());
     }
     // the data set as the input of a comparison
     try (Verifier verifier = new Verifier(cpu().withDataSet(data))) {
       VerifyReport report = verifier.compare(model, model);
-      assertTrue(report.passed(), report.toJson());
+      assertTrue(report.passed(), report.toString());
       assertEquals("data-set", report.runs().get(0).inputs().get(0).source());
       assertArrayEquals(new long[] {1, 3}, report.runs().get(0).inputs().get(0).shape());
     }
@@ -657,7 +646,7 @@ class VerifierTest {
     try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
       assertEquals("CPU", verifier.provider());
       VerifyReport report = verifier.compare(AUTOENCODER, AUTOENCODER);
-      assertTrue(report.passed(), report.toJson());
+      assertTrue(report.passed(), report.toString());
       assertEquals("CPU", report.provider());
       assertEquals("CPU", report.sessions().get(0).provider());
       assertTrue(
