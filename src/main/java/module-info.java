@@ -9,7 +9,7 @@ module dev.onnxtie {
 
   requires com.google.gson;
   requires com.google.protobuf;
-  requires com.microsoft.onnxruntime;
+  requires transitive com.microsoft.onnxruntime; // TiedSession hands out an OrtSession
   requires java.logging;
   requires java.sql;
   requires org.eclipse.elk.alg.layered;

@@ -4,9 +4,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxTieException;
-import dev.onnxtie.model.OnnxModel;
-import dev.onnxtie.model.WriteOptions;
-import dev.onnxtie.pass.TieForm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,16 +49,16 @@ public final class TiedSession implements AutoCloseable {
   public static TiedSession open(
       OrtEnvironment env, Path model, OrtSession.SessionOptions options) {
     RewriteOptions rewrite = RewriteOptions.defaults().withForm(TieForm.GEMM);
-    try (OnnxModel read = OnnxTie.read(model)) {
-      OnnxTie.Rewritten rewritten = OnnxTie.rewrite(read, rewrite);
-      try (OnnxModel tied = rewritten.model()) {
+    try (Model read = OnnxTie.read(model)) {
+      RewrittenModel rewritten = OnnxTie.rewrite(read, rewrite);
+      try (Model tied = rewritten.model()) {
         if (rewritten.result().changes() == 0) {
           return new TiedSession(create(env, model, options), rewritten.result());
         }
         Path folder = stagingFolder();
         try {
           Path staged = folder.resolve(model.getFileName().toString());
-          OnnxTie.write(tied, staged, WriteOptions.defaults());
+          OnnxTie.write(tied, staged, OutputLayout.defaults());
           return new TiedSession(create(env, staged, options), rewritten.result());
         } finally {
           deleteTree(folder);

@@ -200,7 +200,12 @@ class ApiBoundaryTest {
     collect(type, names);
     for (String name : names) {
       boolean jdk = name.startsWith("java.");
-      if (!jdk && !exported(name)
+      // TiedSession hands out an ONNX Runtime session (issue 23 asks for exactly that); no other
+      // api
+      // type names ONNX Runtime's classes
+      boolean ortSession =
+          name.startsWith("ai.onnxruntime.") && where.contains("dev.onnxtie.api.TiedSession");
+      if (!jdk && !ortSession && !exported(name)
           || name.contains("protobuf")
           || name.startsWith("dev.onnxtie.proto")) {
         leaks.add(where + " names " + name);

@@ -6,7 +6,7 @@ import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.Progress;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
-import dev.onnxtie.verify.VerifyOptions;
+import dev.onnxtie.api.VerifySettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +84,7 @@ public class RewriteMojo extends AbstractMojo {
           RewriteOptions.defaults()
               .withForm(form)
               .withMinBytes(minBytes)
-              .withVerify(verify ? VerifyOptions.defaults() : null);
+              .withVerify(verify ? VerifySettings.defaults() : null);
       if (sharedData == null || sharedData.isBlank()) {
         for (Path file : files) {
           log(OnnxTie.rewrite(file, file, options));
