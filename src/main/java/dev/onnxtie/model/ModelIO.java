@@ -823,8 +823,6 @@ public final class ModelIO {
   }
 
   private static void fsync(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
+    Durability.fsync(file); // now, or with its batch (a new output folder's files all at once)
   }
 }
