@@ -165,6 +165,11 @@ final class DataNames {
     if (base == null) {
       return Set.of();
     }
+    Set<String> reads = new HashSet<>();
+    collect(model.proto(), reads);
+    if (reads.isEmpty()) {
+      return reads; // a model without external data reads nothing anywhere: no path resolved
+    }
     try {
       if (!base.toRealPath().equals(folder.toRealPath())) {
         return Set.of();
@@ -172,8 +177,6 @@ final class DataNames {
     } catch (IOException e) {
       return Set.of();
     }
-    Set<String> reads = new HashSet<>();
-    collect(model.proto(), reads);
     return reads;
   }
 

@@ -65,18 +65,25 @@ public final class Staging implements AutoCloseable {
       throw new IOException("the process is exiting");
     }
     this.folder = folder;
-    if (!StaleStaging.isLive(folder)) {
-      // a folder this process owns (a new output folder being built) holds nothing stale
+    // a folder this process owns (a new output folder being built, itself locked and hidden) holds
+    // nothing stale, and no other writer looks inside it: no scan, and no owner lock of its own
+    boolean inOwned = StaleStaging.isLive(folder);
+    if (!inOwned) {
       StaleStaging.removeStale(folder);
     }
     ShutdownHook.INSTALLED.hashCode(); // installs the hook once, before any folder is made
     this.dir = createDirectory(folder);
     StaleStaging.LIVE.add(dir.toAbsolutePath().normalize());
     try {
-      this.ownerChannel =
-          FileChannel.open(
-              dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      this.owner = ownerChannel.lock();
+      if (inOwned) {
+        this.ownerChannel = null;
+        this.owner = null;
+      } else {
+        this.ownerChannel =
+            FileChannel.open(
+                dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.owner = ownerChannel.lock();
+      }
       OPEN.add(this);
     } finally {
       MAKING.remove(dir);
@@ -261,12 +268,18 @@ public final class Staging implements AutoCloseable {
     }
     closed = true;
     try {
-      owner.release();
-      ownerChannel.close();
+      if (ownerChannel != null) {
+        owner.release();
+        ownerChannel.close();
+      }
     } catch (IOException e) {
       // closing: nothing to recover
     }
-    FileOps.deleteTree(dir);
+    try {
+      Files.delete(dir); // after a commit: empty, one call
+    } catch (IOException e) {
+      FileOps.deleteTree(dir); // what a failed or interrupted write left in it (the lock file)
+    }
     StaleStaging.LIVE.remove(dir.toAbsolutePath().normalize());
     OPEN.remove(this);
   }
