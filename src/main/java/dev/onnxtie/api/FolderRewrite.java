@@ -61,7 +61,7 @@ final class FolderRewrite {
       int jobs,
       Progress progress) {
     List<Path> models = OnnxTie.modelsIn(inDir);
-    Set<Path> inputFiles = inputFiles(models);
+    Set<Path> inputFiles = inputFiles(models, jobs);
     long before = inputFiles.stream().mapToLong(FileOps::sizeOf).sum();
     if (options.dryRun()) {
       List<RewriteReport> reports =
@@ -505,33 +505,53 @@ final class FolderRewrite {
     }
   }
 
+  /** A model's file and the data files it reads, or why it was refused. */
+  private record InputRead(List<Path> files, String refused) {}
+
   /**
    * The model files and the external data files they read, each once. Every model is read here,
    * before anything is written: when any is refused, all refused ones are named in one bad-input
    * error (not just the first) and nothing is written.
    */
-  private static Set<Path> inputFiles(List<Path> models) {
-    Set<Path> files = new LinkedHashSet<>();
-    List<String> refused = new ArrayList<>();
-    for (Path path : models) {
-      try (OnnxModel model = OnnxTie.read(path)) {
-        Path folder = path.toAbsolutePath().normalize().getParent();
-        files.add(path.toAbsolutePath().normalize());
-        ProtoGraphs.visit(
-            model.proto(),
-            (graphPath, depth, graph) -> {
-              for (TensorProto tensor : graph.getInitializerList()) {
-                if (Tensors.isExternal(tensor)) {
-                  files.add(
-                      folder.resolve(model.externalData().locate(tensor).location()).normalize());
+  private static Set<Path> inputFiles(List<Path> models, int jobs) {
+    // read jobs at a time (each model is read and validated here once more before its rewrite);
+    // the files and the refusals are gathered in the models' order, as one by one
+    List<InputRead> outcomes =
+        Parallel.map(
+            models,
+            jobs,
+            Progress.NONE,
+            path -> {
+              try (OnnxModel model = OnnxTie.read(path)) {
+                Path folder = path.toAbsolutePath().normalize().getParent();
+                List<Path> files = new ArrayList<>();
+                files.add(path.toAbsolutePath().normalize());
+                ProtoGraphs.visit(
+                    model.proto(),
+                    (graphPath, depth, graph) -> {
+                      for (TensorProto tensor : graph.getInitializerList()) {
+                        if (Tensors.isExternal(tensor)) {
+                          files.add(
+                              folder
+                                  .resolve(model.externalData().locate(tensor).location())
+                                  .normalize());
+                        }
+                      }
+                    });
+                return new InputRead(files, null);
+              } catch (OnnxTieException e) {
+                if (e.exitCode() != OnnxTieException.BAD_INPUT) {
+                  throw e;
                 }
+                return new InputRead(List.of(), path.getFileName() + " (" + e.getMessage() + ")");
               }
             });
-      } catch (OnnxTieException e) {
-        if (e.exitCode() != OnnxTieException.BAD_INPUT) {
-          throw e;
-        }
-        refused.add(path.getFileName() + " (" + e.getMessage() + ")");
+    Set<Path> files = new LinkedHashSet<>();
+    List<String> refused = new ArrayList<>();
+    for (InputRead outcome : outcomes) {
+      files.addAll(outcome.files());
+      if (outcome.refused() != null) {
+        refused.add(outcome.refused());
       }
     }
     if (!refused.isEmpty()) {
