@@ -110,6 +110,7 @@ for ((run = 1; run <= REPEATS; run++)); do
   done
 done
 load_end="$(cut -d ' ' -f 1-3 /proc/loadavg)"
+cp "$samples" "$out/samples.txt" # every sample: name, wall µs, peak RSS KiB, 1-minute load
 # every output equals the first untimed one (a rewrite is deterministic)
 for set in backend400 gpt2x50 gen1000; do
   diff -r "$out/ref-$set" "$out/tied-$set" >/dev/null || fail "the rewrite of $set changed between runs"
