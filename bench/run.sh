@@ -309,5 +309,9 @@ session_output() {
   ladder_csv=$(IFS=,; echo "${ladder_sizes[*]}")
   echo "Commands: \`/usr/bin/python3 bench/make_models.py --ladder $ladder_csv && LADDER=\"${ladder_sizes[*]}\" ONNX_TIE=\"$ONNX_TIE\" bench/run.sh\`"
 } >"$RESULTS.tmp"
+# the section bench/many.sh keeps in the same file stays
+if [[ -f "$RESULTS" ]] && grep -q '^<!-- bench/many.sh -->$' "$RESULTS"; then
+  { echo; sed -n '/^<!-- bench\/many.sh -->$/,/^<!-- \/bench\/many.sh -->$/p' "$RESULTS"; } >>"$RESULTS.tmp"
+fi
 mv "$RESULTS.tmp" "$RESULTS"
 cat "$RESULTS"

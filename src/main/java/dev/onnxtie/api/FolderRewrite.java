@@ -1,8 +1,11 @@
 package dev.onnxtie.api;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.model.Durability;
+import dev.onnxtie.model.FileOps;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.model.OwnedFolder;
 import dev.onnxtie.model.ProtoGraphs;
 import dev.onnxtie.model.Staging;
 import dev.onnxtie.model.Tensors;
@@ -58,8 +61,8 @@ final class FolderRewrite {
       int jobs,
       Progress progress) {
     List<Path> models = OnnxTie.modelsIn(inDir);
-    Set<Path> inputFiles = inputFiles(models);
-    long before = inputFiles.stream().mapToLong(FolderRewrite::sizeOf).sum();
+    Set<Path> inputFiles = inputFiles(models, jobs);
+    long before = inputFiles.stream().mapToLong(FileOps::sizeOf).sum();
     if (options.dryRun()) {
       List<RewriteReport> reports =
           Parallel.map(
@@ -71,8 +74,12 @@ final class FolderRewrite {
     if (!fresh && !Files.isDirectory(outDir)) {
       throw OnnxTieException.badInput("output " + outDir + " exists and is not a folder");
     }
-    Staging.OwnedFolder owned = fresh ? stagingFolderFor(outDir) : null;
+    OwnedFolder owned = fresh ? stagingFolderFor(outDir) : null;
     Path target = fresh ? owned.path() : outDir;
+    // nobody sees a new output folder before its rename: its files are made durable all together
+    // then (Durability.Batch), not each on its own as an existing folder's models are
+    Durability.Batch batch =
+        fresh ? Durability.Batch.defer(target, Durability.Mode.configured()) : null;
     TestPoints.at("folder-staged");
     List<Path> kept = Collections.synchronizedList(new ArrayList<>());
     // Ctrl-C while a new folder is built: the JVM's shutdown removes the staging folder, unless the
@@ -84,7 +91,7 @@ final class FolderRewrite {
               synchronized (state) {
                 if (!state[0]) {
                   state[1] = true;
-                  deleteTree(target);
+                  FileOps.deleteTree(target);
                 }
               }
             },
@@ -100,7 +107,7 @@ final class FolderRewrite {
       List<String> notes = new ArrayList<>(report.notes());
       progress.phase("copying the other files of " + inDir.getFileName());
       List<String> copied =
-          sameFolder(inDir, outDir)
+          FileOps.sameFile(inDir, outDir)
               ? List.of()
               : copyOthers(inDir, target, outDir, models, inputFiles, fresh, notes);
       report =
@@ -115,6 +122,14 @@ final class FolderRewrite {
               copied,
               notes);
       if (fresh) {
+        progress.phase("making " + outDir.getFileName() + " durable");
+        try {
+          batch.sync();
+        } catch (IOException e) {
+          throw OnnxTieException.badInput(
+              "cannot write " + outDir + " (" + FileOps.reason(e) + "); nothing was written", e);
+        }
+        TestPoints.at("folder-synced");
         synchronized (state) {
           if (state[1]) {
             throw new OnnxTieException(
@@ -125,12 +140,14 @@ final class FolderRewrite {
             // live owner
             TestPoints.at("folder-disowned");
             Files.move(target, outDir, StandardCopyOption.ATOMIC_MOVE);
+            // the rename itself is durable once the folder that holds it is
+            Durability.fsyncFolder(outDir.toAbsolutePath().normalize().getParent());
           } catch (IOException e) {
             throw OnnxTieException.badInput(
                 "cannot rename the finished folder into place as "
                     + outDir
                     + " ("
-                    + reason(e)
+                    + FileOps.reason(e)
                     + "); nothing was written",
                 e);
           }
@@ -141,7 +158,7 @@ final class FolderRewrite {
       return report;
     } catch (RuntimeException | Error e) {
       if (fresh) {
-        deleteTree(target);
+        FileOps.deleteTree(target);
         throw e;
       }
       if (e instanceof OnnxTieException failure && !kept.isEmpty()) {
@@ -165,6 +182,7 @@ final class FolderRewrite {
       throw e;
     } finally {
       if (fresh) {
+        batch.close();
         owned.close();
         try {
           Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -205,8 +223,10 @@ final class FolderRewrite {
               kept.add(model);
               return report;
             });
-    long after =
-        OnnxTie.totalBytesOf(reports.stream().map(report -> Path.of(report.output())).toList());
+    // the files written, each once: every model's file and its own data file (not parsed again)
+    Set<String> written = new LinkedHashSet<>();
+    reports.forEach(report -> written.addAll(report.written()));
+    long after = written.stream().mapToLong(file -> FileOps.sizeOf(Path.of(file))).sum();
     return new FolderRewriteReport(
         inDir.toString(),
         target.toString(),
@@ -286,13 +306,14 @@ final class FolderRewrite {
       List<Path> written = shared.files();
       long after = 0;
       for (Path file : written) {
-        after += sizeOf(file);
+        after += FileOps.sizeOf(file);
       }
       List<RewriteReport> reports = new ArrayList<>();
       for (int i = 0; i < models.size(); i++) {
         // the same definition after: the model file, plus the shared data file only where no other
         // model reads it
-        long modelAfter = sizeOf(outs.get(i)) + (models.size() == 1 ? sizeOf(written.get(0)) : 0);
+        long modelAfter =
+            FileOps.sizeOf(outs.get(i)) + (models.size() == 1 ? FileOps.sizeOf(written.get(0)) : 0);
         reports.add(
             new RewriteReport(
                 models.get(i).toString(),
@@ -387,7 +408,7 @@ final class FolderRewrite {
           });
     } catch (IOException e) {
       throw OnnxTieException.badInput(
-          "cannot copy the other files of " + inDir + " (" + reason(e) + ")", e);
+          "cannot copy the other files of " + inDir + " (" + FileOps.reason(e) + ")", e);
     }
     Collections.sort(copied);
     return copied;
@@ -473,7 +494,7 @@ final class FolderRewrite {
    * single-file output: nothing is created above the output. It is made with the umask's
    * permissions as {@code mkdir} would (drwxr-xr-x under 022), since it becomes the output folder.
    */
-  private static Staging.OwnedFolder stagingFolderFor(Path outDir) {
+  private static OwnedFolder stagingFolderFor(Path outDir) {
     Path absolute = outDir.toAbsolutePath().normalize();
     Path parent = absolute.getParent();
     if (parent == null || !Files.isDirectory(parent)) {
@@ -481,40 +502,60 @@ final class FolderRewrite {
           "output folder " + parent + " does not exist (to hold " + outDir + "); create it first");
     }
     try {
-      return Staging.OwnedFolder.create(parent, STAGING_PREFIX, absolute.getFileName().toString());
+      return OwnedFolder.create(parent, STAGING_PREFIX, absolute.getFileName().toString());
     } catch (IOException e) {
       throw OnnxTieException.badInput(
-          "cannot create output folder " + outDir + " (" + reason(e) + ")", e);
+          "cannot create output folder " + outDir + " (" + FileOps.reason(e) + ")", e);
     }
   }
+
+  /** A model's file and the data files it reads, or why it was refused. */
+  private record InputRead(List<Path> files, String refused) {}
 
   /**
    * The model files and the external data files they read, each once. Every model is read here,
    * before anything is written: when any is refused, all refused ones are named in one bad-input
    * error (not just the first) and nothing is written.
    */
-  private static Set<Path> inputFiles(List<Path> models) {
-    Set<Path> files = new LinkedHashSet<>();
-    List<String> refused = new ArrayList<>();
-    for (Path path : models) {
-      try (OnnxModel model = ModelIO.read(path)) {
-        Path folder = path.toAbsolutePath().normalize().getParent();
-        files.add(path.toAbsolutePath().normalize());
-        ProtoGraphs.visit(
-            model.proto(),
-            (graphPath, depth, graph) -> {
-              for (TensorProto tensor : graph.getInitializerList()) {
-                if (Tensors.isExternal(tensor)) {
-                  files.add(
-                      folder.resolve(model.externalData().locate(tensor).location()).normalize());
+  private static Set<Path> inputFiles(List<Path> models, int jobs) {
+    // read jobs at a time (each model is read and validated here once more before its rewrite);
+    // the files and the refusals are gathered in the models' order, as one by one
+    List<InputRead> outcomes =
+        Parallel.map(
+            models,
+            jobs,
+            Progress.NONE,
+            path -> {
+              try (OnnxModel model = ModelIO.read(path)) {
+                Path folder = path.toAbsolutePath().normalize().getParent();
+                List<Path> files = new ArrayList<>();
+                files.add(path.toAbsolutePath().normalize());
+                ProtoGraphs.visit(
+                    model.proto(),
+                    (graphPath, depth, graph) -> {
+                      for (TensorProto tensor : graph.getInitializerList()) {
+                        if (Tensors.isExternal(tensor)) {
+                          files.add(
+                              folder
+                                  .resolve(model.externalData().locate(tensor).location())
+                                  .normalize());
+                        }
+                      }
+                    });
+                return new InputRead(files, null);
+              } catch (OnnxTieException e) {
+                if (e.exitCode() != OnnxTieException.BAD_INPUT) {
+                  throw e;
                 }
+                return new InputRead(List.of(), path.getFileName() + " (" + e.getMessage() + ")");
               }
             });
-      } catch (OnnxTieException e) {
-        if (e.exitCode() != OnnxTieException.BAD_INPUT) {
-          throw e;
-        }
-        refused.add(path.getFileName() + " (" + e.getMessage() + ")");
+    Set<Path> files = new LinkedHashSet<>();
+    List<String> refused = new ArrayList<>();
+    for (InputRead outcome : outcomes) {
+      files.addAll(outcome.files());
+      if (outcome.refused() != null) {
+        refused.add(outcome.refused());
       }
     }
     if (!refused.isEmpty()) {
@@ -575,54 +616,6 @@ final class FolderRewrite {
         : path;
   }
 
-  private static boolean sameFolder(Path a, Path b) {
-    try {
-      return Files.exists(b) && Files.isSameFile(a, b);
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    try {
-      Files.walkFileTree(
-          root,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-                throws IOException {
-              Files.deleteIfExists(file);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-              Files.deleteIfExists(dir);
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      // best effort: the hidden staging folder is named for what it is
-    }
-  }
-
-  /** The reason of a file-system error in words. */
-  static String reason(IOException e) {
-    if (e instanceof java.nio.file.NoSuchFileException) {
-      return "no such file: " + e.getMessage();
-    }
-    if (e instanceof java.nio.file.AccessDeniedException) {
-      return "permission denied: " + e.getMessage();
-    }
-    if (e instanceof java.nio.file.FileAlreadyExistsException) {
-      return "already exists: " + e.getMessage();
-    }
-    if (e instanceof java.nio.file.DirectoryNotEmptyException) {
-      return "folder not empty: " + e.getMessage();
-    }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-  }
-
   /**
    * Each model's bytes on disk: its file plus the external data files no other of these models
    * reads (a data file several of them read is left out of every one).
@@ -654,18 +647,10 @@ final class FolderRewrite {
     for (int i = 0; i < bytes.length; i++) {
       for (Path file : files.get(i)) {
         if (readers.get(file) == 1) {
-          bytes[i] += sizeOf(file);
+          bytes[i] += FileOps.sizeOf(file);
         }
       }
     }
     return bytes;
-  }
-
-  private static long sizeOf(Path file) {
-    try {
-      return Files.size(file);
-    } catch (IOException e) {
-      return 0;
-    }
   }
 }

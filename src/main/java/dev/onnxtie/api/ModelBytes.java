@@ -1,12 +1,11 @@
 package dev.onnxtie.api;
 
+import dev.onnxtie.model.FileOps;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.ProtoGraphs;
 import dev.onnxtie.model.Tensors;
 import dev.onnxtie.proto.Onnx.TensorProto;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -63,10 +62,6 @@ final class ModelBytes {
   }
 
   static long sizeOf(Path file) {
-    try {
-      return Files.size(file);
-    } catch (IOException e) {
-      return 0;
-    }
+    return FileOps.sizeOf(file);
   }
 }

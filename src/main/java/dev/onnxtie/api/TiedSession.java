@@ -4,11 +4,10 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.model.FileOps;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * An ONNX Runtime session of a model whose duplicated weights were tied on the way in, in the
@@ -61,7 +60,7 @@ public final class TiedSession implements AutoCloseable {
           OnnxTie.write(tied, staged, OutputLayout.defaults());
           return new TiedSession(create(env, staged, options), rewritten.result());
         } finally {
-          deleteTree(folder);
+          FileOps.deleteTree(folder);
         }
       }
     }
@@ -104,16 +103,6 @@ public final class TiedSession implements AutoCloseable {
       throw OnnxTieException.badInput(
           "cannot stage the tied model under " + System.getProperty("java.io.tmpdir") + ": " + e,
           e);
-    }
-  }
-
-  private static void deleteTree(Path folder) {
-    try (Stream<Path> files = Files.walk(folder)) {
-      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(file);
-      }
-    } catch (IOException e) {
-      // a staged file left behind is no reason to fail a session that was created
     }
   }
 }

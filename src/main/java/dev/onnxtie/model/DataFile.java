@@ -17,12 +17,14 @@ import java.util.Map;
 final class DataFile implements AutoCloseable {
   private record Stored(long offset, TensorBytes bytes) {}
 
+  private final Path file;
   private final FileChannel channel;
   private final boolean deduplicate;
   private final Map<Long, List<Stored>> byHash = new HashMap<>();
   private long end;
 
   DataFile(Path file, boolean deduplicate) throws IOException {
+    this.file = file;
     this.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
     this.deduplicate = deduplicate;
   }
@@ -32,6 +34,7 @@ final class DataFile implements AutoCloseable {
    * nothing.
    */
   DataFile(boolean deduplicate) {
+    this.file = null;
     this.channel = null;
     this.deduplicate = deduplicate;
   }
@@ -65,7 +68,7 @@ final class DataFile implements AutoCloseable {
 
   void force() throws IOException {
     if (channel != null) {
-      channel.force(true);
+      Durability.force(channel, file);
     }
   }
 

@@ -9,7 +9,6 @@ import dev.onnxtie.proto.Onnx.TensorProto;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -357,8 +356,6 @@ final class ModelWriter {
   }
 
   static void fsync(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
+    Durability.fsync(file); // now, or with its batch (a new output folder's files all at once)
   }
 }

@@ -5,6 +5,8 @@ import dev.onnxtie.graph.Scope;
 import dev.onnxtie.graph.TensorSource;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -63,7 +65,9 @@ public final class CrossFileFinder {
     }
     List<Group> groups = new ArrayList<>();
     Grouping.group(
-            candidates, Matchers.ACROSS_FILES, (a, b) -> !fileOf.get(a).equals(fileOf.get(b)))
+            acrossFiles(candidates, fileOf),
+            Matchers.ACROSS_FILES,
+            (a, b) -> !fileOf.get(a).equals(fileOf.get(b)))
         .forEach(
             (first, ties) -> {
               Set<String> stored = new HashSet<>();
@@ -95,6 +99,43 @@ public final class CrossFileFinder {
                       copies));
             });
     return groups;
+  }
+
+  /**
+   * The candidates that share a metadata bucket (dtype, element count, sorted shape: {@link
+   * Matcher#bucket}) of some matcher with a tensor of another file, in their order: only these can
+   * tie across files, so only these are read. The others are never read, not even hashed when a
+   * large bucket of one file's tensors would be split by its bytes: 400 unrelated models cost what
+   * 400 separate finds would, and a tensor no other file has the shape of costs no read at all.
+   * Leaving them out changes no group: every member of a bucket that holds two files stays.
+   */
+  static List<TensorSource> acrossFiles(
+      List<TensorSource> candidates, Map<TensorSource, Integer> fileOf) {
+    Set<TensorSource> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Matcher matcher : Matchers.ACROSS_FILES) {
+      // per bucket: the first file seen, and whether a second one was
+      Map<Object, List<TensorSource>> buckets = new HashMap<>();
+      Map<Object, Integer> firstFile = new HashMap<>();
+      Set<Object> shared = new HashSet<>();
+      for (TensorSource source : candidates) {
+        if (!matcher.accepts(source)) {
+          continue;
+        }
+        Object key = matcher.bucket(source);
+        buckets.computeIfAbsent(key, k -> new ArrayList<>()).add(source);
+        Integer first = firstFile.putIfAbsent(key, fileOf.get(source));
+        if (first != null && !first.equals(fileOf.get(source))) {
+          shared.add(key);
+        }
+      }
+      for (Object key : shared) {
+        kept.addAll(buckets.get(key));
+      }
+    }
+    if (kept.size() == candidates.size()) {
+      return candidates;
+    }
+    return candidates.stream().filter(kept::contains).toList();
   }
 
   private static List<Long> boxed(long[] values) {

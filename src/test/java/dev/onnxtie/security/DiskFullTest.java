@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.cli.OnnxTieCli;
 import dev.onnxtie.model.ExternalDataTestAccess;
+import dev.onnxtie.model.FileOps;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import java.io.IOException;
@@ -108,7 +109,7 @@ class DiskFullTest {
       long step = 4 * PAGE;
       int successes = 0;
       for (long leave = 0; successes < 4; leave += step) {
-        Staging.deleteTree(folder);
+        FileOps.deleteTree(folder);
         System.gc(); // mappings of removed files hold their pages until they are collected
         Thread.sleep(5);
         ExternalDataTestAccess.copySampleInto(folder);
@@ -156,7 +157,7 @@ class DiskFullTest {
   /** The staging helpers of the model package. */
   static final class Staging {
     static void deleteTree(Path root) {
-      dev.onnxtie.model.Staging.deleteTree(root);
+      FileOps.deleteTree(root);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.onnxtie.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -24,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILL at each named step of a write ({@link TestPoints}: the process pauses there, the test
  * kills it), then the same command again: the killed write left its input whole and its output old,
  * absent or complete, and the next successful run leaves no {@code .onnx-tie-*} entry beside its
- * output, at once (no waiting for leftovers to age), for a file and a folder rewrite.
+ * output, at once (no waiting for leftovers to age), for a file and a folder rewrite. A new output
+ * folder, whose files are made durable together before its rename ("folder-synced"), is absent
+ * after a kill at any step before that rename.
  */
 class KillAtCommitStepsTest {
   static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -133,7 +136,13 @@ class KillAtCommitStepsTest {
     Map<String, String> seen = new TreeMap<>();
     // a new output folder: staged beside it; then a rewrite into the existing folder
     for (String step :
-        List.of("folder-staged", "staged", "data-renamed", "folder-disowned", "copied")) {
+        List.of(
+            "folder-staged",
+            "staged",
+            "data-renamed",
+            "folder-synced",
+            "folder-disowned",
+            "copied")) {
       Path root = Files.createDirectories(dir.resolve("folder-" + step));
       Path in = ExternalDataTestAccess.copySampleInto(root.resolve("in")).getParent();
       Files.writeString(in.resolve("config.json"), "{}");
@@ -144,6 +153,10 @@ class KillAtCommitStepsTest {
         runNormally("the first folder rewrite", rewrite);
       }
       killAt(step, rewrite);
+      if (!existing) {
+        // a new output folder appears whole or not at all: until its rename, nothing at OUT
+        assertFalse(Files.exists(out), "an output folder after a kill at " + step);
+      }
       if (Files.exists(out)) {
         assertReads(out.resolve("model.onnx"), "the output folder after a kill at " + step);
       }

@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.onnxtie.TestModels;
 import dev.onnxtie.graph.GraphEditor;
+import dev.onnxtie.graph.TensorSource;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.GraphProto;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Copies across files go through the same grouping engine and matchers as ties inside a file. */
@@ -64,5 +68,42 @@ class CrossFileFinderTest {
         groups.stream().filter(g -> g.tensor().equals("v")).findFirst().orElseThrow();
     assertEquals(new Relation.Permuted(List.of(1, 0)), second.copies().get(0).relation());
     assertEquals(96 + 96 + 96, groups.stream().mapToLong(CrossFileFinder.Group::wastedBytes).sum());
+  }
+
+  @Test
+  void onlyTensorsSharingAMetadataBucketWithAnotherFileAreCandidates() {
+    // 300 same-shaped tensors of one file: a bucket large enough to be split by its bytes (hashed),
+    // which is only done for tensors another file could tie with
+    GraphProto.Builder big = GraphProto.newBuilder();
+    for (int i = 0; i < 300; i++) {
+      big.addInitializer(floats("w" + i, randomFloats(100 + i, 24), 4, 6));
+    }
+    big.addInitializer(floats("bias", randomFloats(7, 5), 5));
+    GraphEditor one = editor(big);
+    GraphEditor other =
+        editor(
+            GraphProto.newBuilder()
+                .addInitializer(floats("other_bias", randomFloats(8, 5), 5))
+                .addInitializer(floats("odd", randomFloats(9, 21), 7, 3)));
+    List<GraphEditor> editors = List.of(one, other);
+    Map<TensorSource, Integer> fileOf = new IdentityHashMap<>();
+    List<TensorSource> all = new ArrayList<>();
+    for (int f = 0; f < editors.size(); f++) {
+      for (var scope : editors.get(f).scopes()) {
+        for (var source : scope.tensorSources()) {
+          all.add(source);
+          fileOf.put(source, f);
+        }
+      }
+    }
+    assertEquals(303, all.size());
+    assertEquals(
+        List.of("bias", "other_bias"),
+        CrossFileFinder.acrossFiles(all, fileOf).stream().map(TensorSource::name).toList(),
+        "the [4, 6] tensors of one file and the [7, 3] one of the other cannot tie across files");
+    assertEquals(
+        List.of(),
+        CrossFileFinder.find(editors, List.of("one.onnx", "other.onnx"), 1),
+        "no copies across files");
   }
 }
