@@ -49,6 +49,15 @@ public final class InsertTiedDecoder implements Pass {
     return false; // each run adds another decoder
   }
 
+  /** The decoder to insert is given: a pass found by name without one cannot run. */
+  @Override
+  public void requires(GraphEditor editor) {
+    if (options == null) {
+      throw new IllegalStateException(
+          "insert-tied-decoder needs the decoder to insert (InsertOptions)");
+    }
+  }
+
   @Override
   public PassResult apply(GraphEditor editor) {
     Scope scope = editor.main();

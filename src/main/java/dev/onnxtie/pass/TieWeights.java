@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.LongConsumer;
@@ -44,9 +45,36 @@ import java.util.function.Supplier;
  * threshold.
  */
 public final class TieWeights implements Pass {
+  /**
+   * The pass's arguments.
+   *
+   * @param form how transposed duplicates are read afterwards
+   * @param minBytes smaller tensors are left alone
+   * @param bytesRead told the bytes of each tensor read while finding duplicates (progress)
+   */
+  public record Arguments(TieForm form, long minBytes, LongConsumer bytesRead) {
+    /** Checks the arguments. */
+    public Arguments {
+      Objects.requireNonNull(form, "form");
+      Objects.requireNonNull(bytesRead, "bytesRead");
+    }
+
+    /** Arguments without progress. */
+    public Arguments(TieForm form, long minBytes) {
+      this(form, minBytes, bytes -> {});
+    }
+  }
+
   private final TieForm form;
   private final long minBytes;
   private final LongConsumer bytesRead;
+
+  /** A pass that ties duplicates as {@code arguments} say. */
+  public TieWeights(Arguments arguments) {
+    this.form = arguments.form();
+    this.minBytes = arguments.minBytes();
+    this.bytesRead = arguments.bytesRead();
+  }
 
   /**
    * A pass that ties duplicates of at least {@code minBytes} bytes.
@@ -55,17 +83,7 @@ public final class TieWeights implements Pass {
    * @param minBytes smaller tensors are left alone
    */
   public TieWeights(TieForm form, long minBytes) {
-    this(form, minBytes, bytes -> {});
-  }
-
-  /**
-   * The same pass, telling {@code bytesRead} the bytes of each tensor read while finding duplicates
-   * (progress).
-   */
-  public TieWeights(TieForm form, long minBytes, LongConsumer bytesRead) {
-    this.form = form;
-    this.minBytes = minBytes;
-    this.bytesRead = bytesRead;
+    this(new Arguments(form, minBytes));
   }
 
   @Override
@@ -76,6 +94,31 @@ public final class TieWeights implements Pass {
   @Override
   public boolean idempotent() {
     return true;
+  }
+
+  /**
+   * Every applied tie rewired all readers of the removed tensor, except a removed graph output,
+   * which keeps its name and is written by the Identity (form {@code identity}).
+   */
+  @Override
+  public List<String> ensures(GraphEditor editor, PassResult result) {
+    Map<String, Scope> scopes = new HashMap<>();
+    for (Scope scope : editor.scopes()) {
+      scopes.put(scope.path(), scope);
+    }
+    List<String> broken = new ArrayList<>();
+    for (TieRecord tie : result.ties()) {
+      if (!tie.applied() || tie.form().equals("identity")) {
+        continue;
+      }
+      Scope scope = scopes.get(tie.scope());
+      int readers = scope == null ? 0 : scope.readers(tie.removed()).size();
+      if (readers > 0) {
+        broken.add(
+            "the tied tensor '" + tie.removed() + "' is still read by " + readers + " nodes");
+      }
+    }
+    return broken;
   }
 
   @Override
