@@ -15,10 +15,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 
 /** Builders of tiny models for unit tests. */
 public final class TestModels {
@@ -208,16 +213,16 @@ public final class TestModels {
 
   /** A SHA-256 over every path and regular file's bytes under a folder (links not followed). */
   public static String digest(Path folder) throws Exception {
-    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-    try (java.util.stream.Stream<Path> files = Files.walk(folder)) {
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    try (Stream<Path> files = Files.walk(folder)) {
       for (Path file : files.sorted().toList()) {
-        sha.update(file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        sha.update(file.toString().getBytes(StandardCharsets.UTF_8));
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
           sha.update(Files.readAllBytes(file));
         }
       }
     }
-    return java.util.HexFormat.of().formatHex(sha.digest());
+    return HexFormat.of().formatHex(sha.digest());
   }
 
   /** Writes a message to a file. */

@@ -1,5 +1,6 @@
 package dev.onnxtie.graph;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.OnnxModel;
@@ -91,7 +92,7 @@ public final class GraphEditor {
   void index(Node node) {
     for (String input : node.proto.getInputList()) {
       if (!input.isEmpty()) {
-        readers.computeIfAbsent(input, k -> new java.util.LinkedHashSet<>()).add(node);
+        readers.computeIfAbsent(input, k -> new LinkedHashSet<>()).add(node);
       }
     }
     for (String output : node.proto.getOutputList()) {
@@ -104,7 +105,7 @@ public final class GraphEditor {
   /** Removes a node from the indexes. */
   void unindex(Node node) {
     for (String input : node.proto.getInputList()) {
-      java.util.Set<Node> set = readers.get(input);
+      Set<Node> set = readers.get(input);
       if (set != null) {
         set.remove(node);
       }
@@ -124,7 +125,7 @@ public final class GraphEditor {
   }
 
   void countAdded(MessageLite message) {
-    addedBytes += com.google.protobuf.CodedOutputStream.computeMessageSize(1, message);
+    addedBytes += CodedOutputStream.computeMessageSize(1, message);
   }
 
   /** The model being edited, as read. */

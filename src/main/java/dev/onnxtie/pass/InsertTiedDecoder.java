@@ -7,6 +7,7 @@ import dev.onnxtie.graph.Node;
 import dev.onnxtie.graph.Scope;
 import dev.onnxtie.graph.TensorSource;
 import dev.onnxtie.graph.TensorType;
+import dev.onnxtie.model.Tensors;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -334,7 +335,7 @@ public final class InsertTiedDecoder implements Pass {
                     + choice
                     + "' is "
                     + given.get().type().onnxName()
-                    + dev.onnxtie.model.Tensors.shapeText(dims)
+                    + Tensors.shapeText(dims)
                     + " but the decoder needs "
                     + weight.type().onnxName()
                     + "["

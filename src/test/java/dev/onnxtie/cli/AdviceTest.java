@@ -9,6 +9,7 @@ import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -94,8 +95,7 @@ class AdviceTest {
     assertEquals(
         "m-tied.onnx", OnnxTie.tiedName(tool.resolve("m.onnx"), tool), "inside the tool's folder");
     Path readOnly = Files.createDirectories(dir.resolve("read-only"));
-    Files.setPosixFilePermissions(
-        readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+    Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
     if (!Files.isWritable(readOnly)) { // root may write anywhere
       assertEquals(
           "m-tied.onnx",

@@ -11,7 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -224,7 +227,7 @@ class NothingLeftBehindTest {
       for (Path file : list.toList()) {
         files.put(
             file.getFileName().toString(),
-            java.util.HexFormat.of().formatHex(sha256(Files.readAllBytes(file))));
+            HexFormat.of().formatHex(sha256(Files.readAllBytes(file))));
       }
     }
     return files;
@@ -232,8 +235,8 @@ class NothingLeftBehindTest {
 
   static byte[] sha256(byte[] bytes) {
     try {
-      return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -4,12 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.api.OnnxTie;
+import dev.onnxtie.proto.Onnx;
 import dev.onnxtie.verify.VerifyOptions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,14 +51,12 @@ class StagingTest {
         Files.getAttribute(
                     model.resolveSibling("model.onnx.data"),
                     "unix:nlink",
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    LinkOption.NOFOLLOW_LINKS)
                 instanceof Integer links
             ? (long) links
             : -1L);
     assertTrue(
-        dev.onnxtie.api.OnnxTie.verify(
-                original.resolve("model.onnx"), model, VerifyOptions.defaults())
-            .passed());
+        OnnxTie.verify(original.resolve("model.onnx"), model, VerifyOptions.defaults()).passed());
     // and again
     assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
     assertEquals(List.of("model.onnx", "model.onnx.data"), names(model.getParent()));
@@ -67,7 +74,7 @@ class StagingTest {
     try (Staging live = new Staging(dir)) {
       Path staged = live.resolve("x.onnx");
       Files.write(staged, new byte[] {1});
-      Files.setLastModifiedTime(staged.getParent(), java.nio.file.attribute.FileTime.fromMillis(0));
+      Files.setLastModifiedTime(staged.getParent(), FileTime.fromMillis(0));
       Staging.removeStale(dir);
       assertTrue(Files.exists(staged), "a live writer's staging folder survives, however old");
     }
@@ -76,16 +83,13 @@ class StagingTest {
     Path abandoned = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + "dead"));
     Files.write(abandoned.resolve(".lock"), new byte[0]);
     Files.write(abandoned.resolve("model.onnx"), new byte[] {1, 2, 3});
-    Files.setLastModifiedTime(
-        abandoned,
-        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 20_000));
+    Files.setLastModifiedTime(abandoned, FileTime.fromMillis(System.currentTimeMillis() - 20_000));
     // one without a lock file (killed before taking it): removed once older than a minute
     Path young = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + "young"));
     Staging.removeStale(dir);
     assertFalse(Files.exists(abandoned));
     assertTrue(Files.exists(young));
-    Files.setLastModifiedTime(
-        young, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
+    Files.setLastModifiedTime(young, FileTime.fromMillis(System.currentTimeMillis() - 120_000));
     Staging.removeStale(dir);
     assertFalse(Files.exists(young));
   }
@@ -131,15 +135,13 @@ class StagingTest {
             .start();
     try {
       assertEquals(
-          "held",
-          new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))
-              .readLine());
+          "held", new BufferedReader(new InputStreamReader(holder.getInputStream())).readLine());
       Path liveNoLock =
           Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + holder.pid() + "-1"));
       Staging.removeStale(dir);
       assertEquals(
-          java.util.Set.of(held.getFileName().toString(), liveNoLock.getFileName().toString()),
-          java.util.Set.copyOf(names(dir)));
+          Set.of(held.getFileName().toString(), liveNoLock.getFileName().toString()),
+          Set.copyOf(names(dir)));
     } finally {
       holder.destroyForcibly();
       holder.waitFor();
@@ -158,7 +160,7 @@ class StagingTest {
   static OnnxModel weighted(long seed) {
     int floats = 16 * 1024;
     var graph =
-        dev.onnxtie.proto.Onnx.GraphProto.newBuilder()
+        Onnx.GraphProto.newBuilder()
             .setName("w" + seed)
             .addInput(TestModels.value("x", 1, floats))
             .addInitializer(TestModels.floats("w", TestModels.randomFloats(seed, floats), floats))
@@ -181,11 +183,9 @@ class StagingTest {
     WriteOptions external = new WriteOptions(WriteOptions.Layout.EXTERNAL, null, 1024, 4096);
     try (OnnxModel first = weighted(1);
         OnnxModel second = weighted(2)) {
-      com.google.protobuf.ByteString firstBytes =
-          first.proto().getGraph().getInitializer(0).getRawData();
-      com.google.protobuf.ByteString secondBytes =
-          second.proto().getGraph().getInitializer(0).getRawData();
-      java.util.List<String> seen = new java.util.ArrayList<>();
+      ByteString firstBytes = first.proto().getGraph().getInitializer(0).getRawData();
+      ByteString secondBytes = second.proto().getGraph().getInitializer(0).getRawData();
+      List<String> seen = new ArrayList<>();
       ModelIO.write(
           second,
           out,

@@ -15,6 +15,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -158,11 +160,9 @@ class PipelineExamplesTest {
         output);
     // the waste check reports is the saving the rewrite measured on disk (the Transpose node it
     // adds included)
-    java.util.regex.Matcher waste =
-        java.util.regex.Pattern.compile("check failed: (\\d+) bytes in untied duplicates")
-            .matcher(output);
-    java.util.regex.Matcher saved =
-        java.util.regex.Pattern.compile("pipeline: saved +(\\d+) bytes").matcher(output);
+    Matcher waste =
+        Pattern.compile("check failed: (\\d+) bytes in untied duplicates").matcher(output);
+    Matcher saved = Pattern.compile("pipeline: saved +(\\d+) bytes").matcher(output);
     assertTrue(waste.find() && saved.find(), output);
     assertEquals(saved.group(1), waste.group(1), output);
     assertTrue(

@@ -14,6 +14,7 @@ import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.proto.Onnx;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import dev.onnxtie.verify.InputSynthesizer.InputSpec;
@@ -143,8 +144,8 @@ class InputSynthesizerTest {
     InputSpec unknownRank =
         new InputSpec(
             "u",
-            dev.onnxtie.proto.Onnx.TypeProto.newBuilder()
-                .setTensorType(dev.onnxtie.proto.Onnx.TypeProto.Tensor.newBuilder().setElemType(1))
+            Onnx.TypeProto.newBuilder()
+                .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(1))
                 .build());
     assertArrayEquals(
         new long[] {InputSynthesizer.OTHER_DIM},

@@ -14,7 +14,10 @@ import ai.onnxruntime.OrtProvider;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
+import dev.onnxtie.Cli;
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.TestModels;
+import dev.onnxtie.cli.JsonOutput;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
@@ -71,17 +74,15 @@ class VerifierTest {
     OrtSessions.setMappableCopyMinBytes(0);
     VerifyReport report;
     VerifyReport asIs;
-    dev.onnxtie.Cli json;
-    dev.onnxtie.Cli jsonAsIs;
+    Cli json;
+    Cli jsonAsIs;
     try (Verifier verifier = new Verifier(cpu());
         Verifier plain = new Verifier(cpu().withLoadAsIs(true))) {
       report = verifier.compare(GPT2, GPT2);
       asIs = plain.compare(GPT2, GPT2);
-      json =
-          dev.onnxtie.Cli.run(
-              "verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--json");
+      json = Cli.run("verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--json");
       jsonAsIs =
-          dev.onnxtie.Cli.run(
+          Cli.run(
               "verify",
               GPT2.toString(),
               GPT2.toString(),
@@ -105,10 +106,10 @@ class VerifierTest {
     }
     assertEquals(0, json.code(), json.err());
     assertEquals(0, jsonAsIs.code(), jsonAsIs.err());
-    for (var session : dev.onnxtie.cli.JsonOutput.result(json).getAsJsonArray("sessions")) {
+    for (var session : JsonOutput.result(json).getAsJsonArray("sessions")) {
       assertTrue(session.getAsJsonObject().get("mappedBytes").getAsLong() > 0, json.out());
     }
-    for (var session : dev.onnxtie.cli.JsonOutput.result(jsonAsIs).getAsJsonArray("sessions")) {
+    for (var session : JsonOutput.result(jsonAsIs).getAsJsonArray("sessions")) {
       assertTrue(
           session.getAsJsonObject().get("mappedBytes").isJsonNull(),
           "--load-as-is: " + jsonAsIs.out());
@@ -134,15 +135,13 @@ class VerifierTest {
     GraphProto graph =
         GraphProto.newBuilder()
             .setName("mm")
-            .addInput(dev.onnxtie.TestModels.value("x", 1, 2, rows))
-            .addOutput(dev.onnxtie.TestModels.value("y", 1, 2, cols))
+            .addInput(TestModels.value("x", 1, 2, rows))
+            .addOutput(TestModels.value("y", 1, 2, cols))
             .addInitializer(
-                dev.onnxtie.TestModels.floats(
-                    "W", dev.onnxtie.TestModels.randomFloats(3, rows * cols), rows, cols))
-            .addNode(dev.onnxtie.TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
+                TestModels.floats("W", TestModels.randomFloats(3, rows * cols), rows, cols))
+            .addNode(TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
             .build();
-    Path model =
-        dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("mm.onnx"));
+    Path model = TestModels.save(TestModels.model(graph), temp.resolve("mm.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
@@ -620,14 +619,11 @@ class VerifierTest {
     GraphProto graph =
         GraphProto.newBuilder()
             .setName("pos")
-            .addInput(dev.onnxtie.TestModels.value("position_ids", 7, "batch", "sequence"))
-            .addOutput(dev.onnxtie.TestModels.value("out", 7, "batch", "sequence"))
-            .addNode(
-                dev.onnxtie.TestModels.node(
-                    "Identity", "i", List.of("position_ids"), List.of("out")))
+            .addInput(TestModels.value("position_ids", 7, "batch", "sequence"))
+            .addOutput(TestModels.value("out", 7, "batch", "sequence"))
+            .addNode(TestModels.node("Identity", "i", List.of("position_ids"), List.of("out")))
             .build();
-    Path model =
-        dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("pos.onnx"));
+    Path model = TestModels.save(TestModels.model(graph), temp.resolve("pos.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
