@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.Cli;
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import java.nio.file.Files;
@@ -65,13 +66,7 @@ class AdviceTest {
     assertEquals("onnx-tie rewrite " + GPT2 + " model-tied.onnx", fix);
     // the command as a user runs it, from a folder of their own (the JVM's own folder is the
     // repository)
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                NothingLeftBehindTest.JAVA,
-                "-cp",
-                NothingLeftBehindTest.CLASS_PATH,
-                "dev.onnxtie.cli.OnnxTieCli"));
+    List<String> command = new ArrayList<>(TestJvm.cli());
     command.addAll(List.of(fix.substring("onnx-tie ".length()).split(" ")));
     Process process =
         new ProcessBuilder(command)

@@ -1,5 +1,7 @@
 package dev.onnxtie.cli;
 
+import static dev.onnxtie.TestJvm.CLASS_PATH;
+import static dev.onnxtie.TestJvm.JAVA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -50,9 +52,6 @@ class FirstHourTest {
   static final Path T5 = SAMPLES.resolve("t5_shared/model.onnx");
   static final Path MLP = SAMPLES.resolve("mlp_encoder/model.onnx");
   static final Path SPLIT = SAMPLES.resolve("seq2seq_split");
-  static final String CLASS_PATH =
-      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
   /** The options a subcommand accepts, from its picocli model. */
   static Set<String> optionsOf(String command) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.Cli;
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.proto.Onnx;
 import java.io.IOException;
@@ -262,7 +263,7 @@ class LauncherTest {
    * stderr apart.
    */
   Shell shell(String commandLine, String javaOpts) throws Exception {
-    Path realJava = Path.of(System.getProperty("java.home"), "bin", "java");
+    Path realJava = Path.of(TestJvm.JAVA);
     Files.deleteIfExists(stubs.resolve("java"));
     Files.createSymbolicLink(stubs.resolve("java"), realJava);
     ProcessBuilder builder =
@@ -317,8 +318,7 @@ class LauncherTest {
     // the fix it names: those JAVA_OPTS start the JVM under the same limit, and the check runs
     Matcher suggested = Pattern.compile("JAVA_OPTS='([^']+)'").matcher(limited.err());
     assertTrue(suggested.find(), limited.err());
-    String classpath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String classpath = TestJvm.CLASS_PATH;
     Shell fixed =
         shell(
             "ulimit -v 2000000; exec java "

@@ -1,5 +1,7 @@
 package dev.onnxtie.samples;
 
+import static dev.onnxtie.TestJvm.CLASS_PATH;
+import static dev.onnxtie.TestJvm.JAVA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,9 +33,6 @@ class PipelineExamplesTest {
   @TempDir Path dir;
 
   static final Path ROOT = TestModels.samples().getParent();
-  static final String CLASS_PATH =
-      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   static final String PYTHON = "/usr/bin/python3";
 
   /** A finished subprocess: its exit code and its stdout and stderr together. */
