@@ -268,7 +268,7 @@ class VerifierTest {
       }
       graph.getInputBuilderList().forEach(value -> value.setName(rename.apply(value.getName())));
       graph.getOutputBuilderList().forEach(value -> value.setName(rename.apply(value.getName())));
-      return VerifyModels.write(
+      return TestModels.save(
           model.proto().toBuilder().setGraph(graph).build(), temp.resolve(to + ".onnx"));
     }
   }
@@ -381,7 +381,7 @@ class VerifierTest {
       })
   void everyInputDtypeRoundTrips(DataType type) {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("Identity", type, "batch", 3L), temp.resolve("identity.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
@@ -397,7 +397,7 @@ class VerifierTest {
   @Test
   void npyInputFeedsTheModel() throws IOException {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
     Path npy =
         Files.write(
@@ -408,9 +408,8 @@ class VerifierTest {
                 new long[] {2, 3},
                 VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, -1, 2, -3, 4, -5, 6)));
     Path data = Files.createDirectories(temp.resolve("data"));
-    VerifyModels.write(
-        VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6),
-        data.resolve("output_0.pb"));
+    TestModels.save(
+        TestModels.floats("y", new float[] {1, 2, 3, 4, 5, 6}, 2, 3), data.resolve("output_0.pb"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu().withInput("x", npy))) {
       report = verifier.againstExpected(model, data);
@@ -421,8 +420,8 @@ class VerifierTest {
       assertArrayEquals(new long[] {2, 3}, x.shape());
       assertTrue(report.runs().get(0).outputs().get(0).bitwiseIdentical());
 
-      VerifyModels.write(
-          VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6.5f),
+      TestModels.save(
+          TestModels.floats("y", new float[] {1, 2, 3, 4, 5, 6.5f}, 2, 3),
           data.resolve("output_0.pb"));
       VerifyReport wrong = verifier.againstExpected(model, data);
       assertFalse(wrong.passed());
@@ -441,14 +440,14 @@ class VerifierTest {
   @Test
   void pbInputsAndDataSetsMatchByNameOrPosition() throws IOException {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
     Path data = Files.createDirectories(temp.resolve("set"));
     // no names: matched by position
-    VerifyModels.write(
-        VerifyModels.floatTensor("", new long[] {1, 3}, -7, 8, -9), data.resolve("input_0.pb"));
-    VerifyModels.write(
-        VerifyModels.floatTensor("", new long[] {1, 3}, 7, 8, 9), data.resolve("output_0.pb"));
+    TestModels.save(
+        TestModels.floats("", new float[] {-7, 8, -9}, 1, 3), data.resolve("input_0.pb"));
+    TestModels.save(
+        TestModels.floats("", new float[] {7, 8, 9}, 1, 3), data.resolve("output_0.pb"));
     try (Verifier verifier = new Verifier(cpu())) {
       VerifyReport report = verifier.againstExpected(model, data);
       assertTrue(report.passed(), report.toJson());
@@ -456,8 +455,7 @@ class VerifierTest {
     }
     // a .pb file given for the input replaces the data set's
     Path pb =
-        VerifyModels.write(
-            VerifyModels.floatTensor("x", new long[] {1, 3}, 7, -8, 9), temp.resolve("x.pb"));
+        TestModels.save(TestModels.floats("x", new float[] {7, -8, 9}, 1, 3), temp.resolve("x.pb"));
     try (Verifier verifier = new Verifier(cpu().withInput("x", pb))) {
       VerifyReport report = verifier.againstExpected(model, data);
       assertTrue(report.passed(), report.toJson());
@@ -475,7 +473,7 @@ class VerifierTest {
   @Test
   void inputFilesOfTheWrongDtypeOrShapeAreBadInput() throws IOException {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
     Path doubles =
         Files.write(
@@ -509,7 +507,7 @@ class VerifierTest {
   @Test
   void aModelOnnxRuntimeRefusesIsOneLineBadInput() {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("NoSuchOperator", DataType.FLOAT, 3L), temp.resolve("bad.onnx"));
     try (Verifier verifier = new Verifier(cpu())) {
       OnnxTieException error =
@@ -526,24 +524,21 @@ class VerifierTest {
   void modelBFailingAtRunTimeIsReportedAsErrorModelAFailingIsBadInput() {
     // Both declare x as float[3]; B reshapes it to [4], which fails at run time.
     Path three =
-        VerifyModels.write(
-            VerifyModels.unary("Abs", DataType.FLOAT, 3L), temp.resolve("three.onnx"));
+        TestModels.save(VerifyModels.unary("Abs", DataType.FLOAT, 3L), temp.resolve("three.onnx"));
     Path reshaping =
-        VerifyModels.write(
-            VerifyModels.model(
+        TestModels.save(
+            TestModels.model(
                 GraphProto.newBuilder()
                     .setName("reshape")
-                    .addNode(
-                        VerifyModels.node(
-                            "Reshape", new String[] {"x", "shape"}, new String[] {"y"}))
+                    .addNode(TestModels.node("Reshape", List.of("x", "shape"), List.of("y")))
                     .addInitializer(
                         TensorProto.newBuilder()
                             .setName("shape")
                             .setDataType(DataType.INT64.code())
                             .addDims(1)
                             .addInt64Data(4))
-                    .addInput(VerifyModels.value("x", DataType.FLOAT, 3L))
-                    .addOutput(VerifyModels.value("y", DataType.FLOAT, 3L))
+                    .addInput(TestModels.value("x", DataType.FLOAT, 3L))
+                    .addOutput(TestModels.value("y", DataType.FLOAT, 3L))
                     .build()),
             temp.resolve("reshape.onnx"));
     VerifyReport report;
