@@ -25,7 +25,7 @@ import java.util.function.IntConsumer;
  * model that shares the original's external data.
  *
  * <p>This class holds the indexes (readers, producers, names) and the build; what a subgraph reads
- * from enclosing graphs is {@link OuterReads}'s, the sorting and serializing of the scopes {@link
+ * from enclosing graphs is {@code OuterReads}'s, the sorting and serializing of the scopes {@link
  * GraphAssembly}'s.
  */
 public final class GraphEditor {

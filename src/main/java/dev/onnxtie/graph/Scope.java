@@ -24,8 +24,8 @@ import java.util.Set;
  * types. Names are unique across the whole model, so a subgraph reads an outer tensor by name.
  *
  * <p>This class holds the graph's structure and its edits; the constant tensors it offers the
- * finder are {@link ScopeTensors}'s, the types of its values {@link ScopeTypes}'s, and what it
- * reads from enclosing graphs {@link OuterReads}'s.
+ * finder are {@code ScopeTensors}'s, the types of its values {@code ScopeTypes}'s, and what it
+ * reads from enclosing graphs {@code OuterReads}'s.
  */
 public final class Scope {
   final GraphEditor editor;

@@ -21,8 +21,8 @@ import java.util.Set;
  * reads or writes, and Transpose perms that are no permutation of the input's axes.
  *
  * <p>This class checks the model as a whole (graph, IR version, default opset) and hands the rest
- * to three sets of rules, one class each: {@link GraphRules} (definitions, reads, outputs, cycles,
- * subgraphs), {@link AttributeRules} (attribute names, types, bodies, perms) and {@link
+ * to three sets of rules, one class each: {@code GraphRules} (definitions, reads, outputs, cycles,
+ * subgraphs), {@code AttributeRules} (attribute names, types, bodies, perms) and {@link
  * TensorRules} (dtype, data fields, stored size).
  */
 public final class ModelValidator {
@@ -42,7 +42,7 @@ public final class ModelValidator {
 
   /**
    * Validates a model whose tensors in {@code checked} (compared by identity: the very objects)
-   * passed the tensor rules ({@link TensorRules}) before, in a model with the same external data:
+   * passed the tensor rules ({@code TensorRules}) before, in a model with the same external data:
    * their checks are skipped. An edited model carries over most tensors of the model it was made
    * from.
    */

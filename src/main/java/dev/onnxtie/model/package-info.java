@@ -5,9 +5,9 @@
  * <ul>
  *   <li>Reading and writing: {@link dev.onnxtie.model.ModelIO} (memory-mapped reads whose large
  *       fields alias the file; writes to a temporary file renamed into place), the layouts of
- *       {@link dev.onnxtie.model.WriteOptions}, {@link dev.onnxtie.model.DataFile} for external
- *       data written, and {@link dev.onnxtie.model.Staging} with {@link
- *       dev.onnxtie.model.FolderLock} for outputs committed together.
+ *       {@link dev.onnxtie.model.WriteOptions}, {@code DataFile} for external data written, and
+ *       {@link dev.onnxtie.model.Staging} with {@link dev.onnxtie.model.FolderLock} for outputs
+ *       committed together.
  *   <li>The read model: {@link dev.onnxtie.model.OnnxModel} (immutable; edits go through {@code
  *       graph.GraphEditor}), the external data it resolves ({@link dev.onnxtie.model.ExternalData},
  *       refusing locations outside the model's folder) and {@link dev.onnxtie.model.ProtoGraphs} to

@@ -65,6 +65,9 @@ public final class TieWeights implements Pass {
     }
   }
 
+  /** The form of a tie whose removed tensor is a graph output, now written by an Identity. */
+  static final String IDENTITY_FORM = "identity";
+
   private final TieForm form;
   private final long minBytes;
   private final LongConsumer bytesRead;
@@ -108,7 +111,7 @@ public final class TieWeights implements Pass {
     }
     List<String> broken = new ArrayList<>();
     for (TieRecord tie : result.ties()) {
-      if (!tie.applied() || tie.form().equals("identity")) {
+      if (!tie.applied() || tie.form().equals(IDENTITY_FORM)) {
         continue;
       }
       Scope scope = scopes.get(tie.scope());
@@ -151,7 +154,7 @@ public final class TieWeights implements Pass {
                   : derivedFor(editor, tie, derived, derivedScope);
           scope.redefine(removed.name(), "Identity", List.of(source));
           scope.declare(removed.name(), tie.removed().type().code(), dimsOf(tie.removed().dims()));
-          records.add(record(tie, readers, editor.addedBytes() - before, "identity", true, ""));
+          records.add(record(tie, readers, editor.addedBytes() - before, IDENTITY_FORM, true, ""));
           changes++;
           continue;
         }

@@ -23,7 +23,7 @@ import java.util.Map;
  * carries its exact value in a {@code data-bytes} attribute, the one the JSON holds.
  *
  * <p>This class writes the page and its summary, notes and ties; the verification's section (its
- * sessions, outputs and histograms) is {@link VerificationSection}'s, the graphs {@link
+ * sessions, outputs and histograms) is {@code VerificationSection}'s, the graphs {@link
  * GraphDrawing}'s.
  */
 public final class HtmlReport {

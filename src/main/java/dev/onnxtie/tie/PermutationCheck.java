@@ -13,8 +13,8 @@ import java.util.List;
  * bit. Nothing "close" ever passes.
  *
  * <p>This class finds the permutations to try and reduces each to its simplest form (axes of length
- * 1 dropped, neighbours merged); the compare of large tensors is {@link TiledCompare}'s, over the
- * tiles of {@link Tiles}.
+ * 1 dropped, neighbours merged); the compare of large tensors is {@code TiledCompare}'s, over the
+ * tiles of {@code Tiles}.
  */
 public final class PermutationCheck {
   /** Permutations are tried up to this rank (720 at most); higher ranks are compared as-is only. */
@@ -89,9 +89,9 @@ public final class PermutationCheck {
   /**
    * True when {@code b} equals {@code Transpose(a, perm)} bit for bit, for tensors of any size.
    * Axes of length 1 are dropped and axes that stay neighbours are merged first; then, unless the
-   * innermost axis stays in place (a run compare), tiles of up to {@value TiledCompare#TILE} x
-   * {@value TiledCompare#TILE} elements of both tensors are copied into arrays and compared there,
-   * split over the available cores when the tensor is large.
+   * innermost axis stays in place (a run compare), tiles of up to 256 x 256 elements of both
+   * tensors are copied into arrays and compared there, split over the available cores when the
+   * tensor is large.
    *
    * @param a the raw bytes of the first tensor
    * @param aDims its dims
