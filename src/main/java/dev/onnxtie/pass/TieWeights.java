@@ -11,12 +11,12 @@ import dev.onnxtie.tie.TieFinder;
 import dev.onnxtie.tie.TieGroup;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
@@ -65,9 +65,6 @@ public final class TieWeights implements Pass {
     }
   }
 
-  /** The form of a tie whose removed tensor is a graph output, now written by an Identity. */
-  static final String IDENTITY_FORM = "identity";
-
   private final TieForm form;
   private final long minBytes;
   private final LongConsumer bytesRead;
@@ -111,7 +108,7 @@ public final class TieWeights implements Pass {
     }
     List<String> broken = new ArrayList<>();
     for (TieRecord tie : result.ties()) {
-      if (!tie.applied() || tie.form().equals(IDENTITY_FORM)) {
+      if (!tie.applied() || tie.form().equals(ReaderForm.IDENTITY.word())) {
         continue;
       }
       Scope scope = scopes.get(tie.scope());
@@ -137,7 +134,14 @@ public final class TieWeights implements Pass {
         Scope scope = removed.scope();
         int readers = scope.readers(removed.name()).size();
         if (editor.isShadowed(removed.name()) || editor.isShadowed(tie.kept().name())) {
-          records.add(record(tie, readers, 0, "none", false, "a subgraph reuses the name"));
+          records.add(
+              record(
+                  tie,
+                  readers,
+                  0,
+                  EnumSet.of(ReaderForm.NONE),
+                  false,
+                  "a subgraph reuses the name"));
           notes.add(
               "left "
                   + removed.name()
@@ -154,14 +158,22 @@ public final class TieWeights implements Pass {
                   : derivedFor(editor, tie, derived, derivedScope);
           scope.redefine(removed.name(), "Identity", List.of(source));
           scope.declare(removed.name(), tie.removed().type().code(), dimsOf(tie.removed().dims()));
-          records.add(record(tie, readers, editor.addedBytes() - before, IDENTITY_FORM, true, ""));
+          records.add(
+              record(
+                  tie,
+                  readers,
+                  editor.addedBytes() - before,
+                  EnumSet.of(ReaderForm.IDENTITY),
+                  true,
+                  ""));
           changes++;
           continue;
         }
         if (tie.relation() instanceof Relation.Reshaped
             && editor.opsetVersion("") >= 0
             && editor.opsetVersion("") < 5) {
-          records.add(record(tie, readers, 0, "none", false, "Reshape needs opset 5"));
+          records.add(
+              record(tie, readers, 0, EnumSet.of(ReaderForm.NONE), false, "Reshape needs opset 5"));
           notes.add(
               "left "
                   + removed.name()
@@ -170,7 +182,7 @@ public final class TieWeights implements Pass {
           continue;
         }
         long before = editor.addedBytes();
-        String used = rewire(editor, tie, notes, derived, derivedScope);
+        Set<ReaderForm> used = rewire(editor, tie, notes, derived, derivedScope);
         scope.markRemovable(removed.name());
         records.add(record(tie, readers, editor.addedBytes() - before, used, true, ""));
         changes++;
@@ -194,8 +206,8 @@ public final class TieWeights implements Pass {
     return new PassResult(name(), changes, records, notes);
   }
 
-  /** The rewiring strategy of the tie's relation; returns the form used. */
-  private String rewire(
+  /** The rewiring strategy of the tie's relation; returns the forms its readers took. */
+  private Set<ReaderForm> rewire(
       GraphEditor editor,
       Tie tie,
       List<String> notes,
@@ -205,13 +217,13 @@ public final class TieWeights implements Pass {
     String removed = tie.removed().name();
     if (tie.relation() instanceof Relation.Identical) {
       scope.rewire(removed, tie.kept().name());
-      return "rewire";
+      return EnumSet.of(ReaderForm.REWIRE);
     }
     if (tie.relation() instanceof Relation.Reshaped reshaped) {
       if (scope.readers(removed).stream()
           .allMatch(reader -> acceptsEitherLayout(reader, removed, tie.kept()))) {
         scope.rewire(removed, tie.kept().name());
-        return "rewire";
+        return EnumSet.of(ReaderForm.REWIRE);
       }
       List<Long> shape = reshaped.shape();
       String output =
@@ -224,10 +236,10 @@ public final class TieWeights implements Pass {
               "_reshaped",
               reshapeSetUp(scope, tie, shape));
       scope.rewire(removed, output);
-      return "reshape";
+      return EnumSet.of(ReaderForm.RESHAPE);
     }
     Relation.Permuted permuted = (Relation.Permuted) tie.relation();
-    Set<String> forms = new TreeSet<>();
+    Set<ReaderForm> forms = EnumSet.noneOf(ReaderForm.class);
     if (form == TieForm.GEMM) {
       for (Node reader : scope.readers(removed)) {
         String why =
@@ -235,7 +247,7 @@ public final class TieWeights implements Pass {
         if (why == null) {
           GemmForm.rewrite(
               reader, tie.kept().name(), tie.removed().dims()[0], tie.removed().dims()[1]);
-          forms.add("gemm");
+          forms.add(ReaderForm.GEMM);
         } else {
           notes.add("transpose form for reader " + reader.label() + " of " + removed + ": " + why);
         }
@@ -254,9 +266,9 @@ public final class TieWeights implements Pass {
               suffix,
               new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
       scope.rewire(removed, output);
-      forms.add("transpose");
+      forms.add(ReaderForm.TRANSPOSE);
     }
-    return forms.isEmpty() ? "transpose" : String.join("+", forms);
+    return forms.isEmpty() ? EnumSet.of(ReaderForm.TRANSPOSE) : forms;
   }
 
   /**
@@ -381,7 +393,12 @@ public final class TieWeights implements Pass {
   }
 
   private static TieRecord record(
-      Tie tie, int readers, long addedBytes, String form, boolean applied, String reason) {
+      Tie tie,
+      int readers,
+      long addedBytes,
+      Set<ReaderForm> forms,
+      boolean applied,
+      String reason) {
     List<Long> shape = Arrays.stream(tie.removed().dims()).boxed().toList();
     return new TieRecord(
         tie.kept().name(),
@@ -393,7 +410,7 @@ public final class TieWeights implements Pass {
         tie.removed().byteSize(),
         addedBytes,
         tie.removed().scope().path(),
-        form,
+        ReaderForm.words(forms),
         applied,
         reason);
   }
