@@ -1,6 +1,5 @@
 package dev.onnxtie.pass;
 
-import dev.onnxtie.graph.Attribute;
 import dev.onnxtie.graph.GraphEditor;
 import dev.onnxtie.graph.Node;
 import dev.onnxtie.graph.Scope;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.LongConsumer;
-import java.util.function.Supplier;
 
 /**
  * Ties duplicate weights back to one tensor, one rewiring per {@link Relation}:
@@ -125,8 +123,7 @@ public final class TieWeights implements Pass {
   public PassResult apply(GraphEditor editor) {
     List<TieRecord> records = new ArrayList<>();
     List<String> notes = new ArrayList<>();
-    Map<String, String> derived = new HashMap<>();
-    Map<String, Scope> derivedScope = new HashMap<>();
+    DerivedNodes derived = new DerivedNodes();
     int changes = 0;
     for (TieGroup group : TieFinder.find(editor, minBytes, bytesRead)) {
       for (Tie tie : group.ties()) {
@@ -153,11 +150,12 @@ public final class TieWeights implements Pass {
           // tensor writes it
           long before = editor.addedBytes();
           String source =
-              tie.relation() instanceof Relation.Identical
-                  ? tie.kept().name()
-                  : derivedFor(editor, tie, derived, derivedScope);
+              tie.relation() instanceof Relation.Identical ? tie.kept().name() : derived.of(tie);
           scope.redefine(removed.name(), "Identity", List.of(source));
-          scope.declare(removed.name(), tie.removed().type().code(), dimsOf(tie.removed().dims()));
+          scope.declare(
+              removed.name(),
+              tie.removed().type().code(),
+              DerivedNodes.dimsOf(tie.removed().dims()));
           records.add(
               record(
                   tie,
@@ -182,7 +180,7 @@ public final class TieWeights implements Pass {
           continue;
         }
         long before = editor.addedBytes();
-        Set<ReaderForm> used = rewire(editor, tie, notes, derived, derivedScope);
+        Set<ReaderForm> used = rewire(editor, tie, notes, derived);
         scope.markRemovable(removed.name());
         records.add(record(tie, readers, editor.addedBytes() - before, used, true, ""));
         changes++;
@@ -208,11 +206,7 @@ public final class TieWeights implements Pass {
 
   /** The rewiring strategy of the tie's relation; returns the forms its readers took. */
   private Set<ReaderForm> rewire(
-      GraphEditor editor,
-      Tie tie,
-      List<String> notes,
-      Map<String, String> derived,
-      Map<String, Scope> derivedScope) {
+      GraphEditor editor, Tie tie, List<String> notes, DerivedNodes derived) {
     Scope scope = tie.removed().scope();
     String removed = tie.removed().name();
     if (tie.relation() instanceof Relation.Identical) {
@@ -225,17 +219,7 @@ public final class TieWeights implements Pass {
         scope.rewire(removed, tie.kept().name());
         return EnumSet.of(ReaderForm.REWIRE);
       }
-      List<Long> shape = reshaped.shape();
-      String output =
-          derived(
-              tie,
-              scope,
-              derived,
-              derivedScope,
-              "Reshape",
-              "_reshaped",
-              reshapeSetUp(scope, tie, shape));
-      scope.rewire(removed, output);
+      scope.rewire(removed, derived.reshape(tie, scope, reshaped.shape()));
       return EnumSet.of(ReaderForm.RESHAPE);
     }
     Relation.Permuted permuted = (Relation.Permuted) tie.relation();
@@ -254,106 +238,10 @@ public final class TieWeights implements Pass {
       }
     }
     if (!scope.readers(removed).isEmpty()) {
-      List<Long> perm = permuted.perm().stream().map(Integer::longValue).toList();
-      String suffix = perm.size() == 2 ? "_transposed" : "_perm" + permSuffix(permuted.perm());
-      String output =
-          derived(
-              tie,
-              scope,
-              derived,
-              derivedScope,
-              "Transpose",
-              suffix,
-              new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
-      scope.rewire(removed, output);
+      scope.rewire(removed, derived.transpose(tie, scope, permuted.perm()));
       forms.add(ReaderForm.TRANSPOSE);
     }
     return forms.isEmpty() ? EnumSet.of(ReaderForm.TRANSPOSE) : forms;
-  }
-
-  /**
-   * The output of the shared Transpose or Reshape that makes the removed tensor of a permuted or
-   * reshaped tie.
-   */
-  private static String derivedFor(
-      GraphEditor editor, Tie tie, Map<String, String> derived, Map<String, Scope> derivedScope) {
-    Scope scope = tie.removed().scope();
-    if (tie.relation() instanceof Relation.Reshaped reshaped) {
-      return derived(
-          tie,
-          scope,
-          derived,
-          derivedScope,
-          "Reshape",
-          "_reshaped",
-          reshapeSetUp(scope, tie, reshaped.shape()));
-    }
-    List<Integer> order = ((Relation.Permuted) tie.relation()).perm();
-    List<Long> perm = order.stream().map(Integer::longValue).toList();
-    String suffix = perm.size() == 2 ? "_transposed" : "_perm" + permSuffix(order);
-    return derived(
-        tie,
-        scope,
-        derived,
-        derivedScope,
-        "Transpose",
-        suffix,
-        new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
-  }
-
-  /**
-   * Extra inputs (made on first use) and attributes of a derived node, and the opset its op needs.
-   */
-  private record NodeSetUp(
-      Supplier<List<String>> extraInputs, List<Attribute> attributes, long opset) {}
-
-  private static NodeSetUp reshapeSetUp(Scope scope, Tie tie, List<Long> shape) {
-    long[] values = shape.stream().mapToLong(Long::longValue).toArray();
-    return new NodeSetUp(
-        () -> List.of(GemmForm.int64(scope, tie.kept().name() + "_shape", values)), List.of(), 5);
-  }
-
-  /**
-   * The output of the shared node {@code op(kept, ...)} that turns the kept tensor into the removed
-   * one, visible from {@code scope}; created on first use, next to the kept tensor's producer.
-   */
-  private static String derived(
-      Tie tie,
-      Scope scope,
-      Map<String, String> derived,
-      Map<String, Scope> derivedScope,
-      String op,
-      String suffix,
-      NodeSetUp setUp) {
-    TensorSource kept = tie.kept();
-    String key = kept.name() + "|" + tie.relation();
-    String existing = derived.get(key);
-    if (existing != null && derivedScope.get(key).encloses(scope)) {
-      return existing;
-    }
-    String output = scope.editor().uniqueName(kept.name() + suffix);
-    int at = 0;
-    if (kept.scope() == scope) {
-      at = scope.producer(kept.name()).map(node -> scope.indexOf(node) + 1).orElse(0);
-    }
-    List<String> inputs = new ArrayList<>();
-    inputs.add(kept.name());
-    inputs.addAll(setUp.extraInputs().get());
-    scope.addNode(
-        at,
-        op,
-        op + "_" + output,
-        inputs,
-        List.of(output),
-        setUp.attributes().toArray(new Attribute[0]));
-    scope
-        .editor()
-        .ensureOpset(
-            "", Math.max(setUp.opset(), scope.editor().irVersion() >= 7 ? 13 : setUp.opset()));
-    scope.declare(output, kept.type().code(), dimsOf(tie.removed().dims()));
-    derived.put(key, output);
-    derivedScope.put(key, scope);
-    return output;
   }
 
   /**
@@ -374,22 +262,6 @@ public final class TieWeights implements Pass {
     }
     long[] dims = kept.dims();
     return dims.length == 1 || (dims.length == 2 && dims[0] == reader.intAttribute("N", -1));
-  }
-
-  private static String permSuffix(List<Integer> perm) {
-    StringBuilder text = new StringBuilder();
-    for (int p : perm) {
-      text.append('_').append(p);
-    }
-    return text.toString();
-  }
-
-  private static List<Object> dimsOf(long[] dims) {
-    List<Object> list = new ArrayList<>();
-    for (long dim : dims) {
-      list.add(dim);
-    }
-    return list;
   }
 
   private static TieRecord record(
