@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ public final class OnnxChecker {
               .filter(f -> f.getFileName().toString().endsWith(".onnx"))
               .sorted()
               .forEach(f -> args.add(f.toString()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           fail("cannot list " + model + ": " + e);
         }
       } else {
@@ -77,7 +78,7 @@ public final class OnnxChecker {
       if (!output.isBlank()) {
         System.out.println(output.strip());
       }
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       fail("cannot run " + PYTHON + ": " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -89,7 +90,7 @@ public final class OnnxChecker {
     if (available == null) {
       try {
         available = new ProcessBuilder(PYTHON, "-c", "import onnx").start().waitFor() == 0;
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         available = false;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

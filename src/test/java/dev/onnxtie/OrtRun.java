@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,8 +39,7 @@ public final class OrtRun {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession session = env.createSession(model.toString(), options);
-        OnnxTensor tensor =
-            OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(values), shape)) {
+        OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape)) {
       return outputs(session.run(Map.of(input, tensor)));
     }
   }

@@ -1,6 +1,7 @@
 package dev.onnxtie;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.MessageLite;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.proto.Onnx.AttributeProto;
 import dev.onnxtie.proto.Onnx.GraphProto;
@@ -15,10 +16,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 
 /** Builders of tiny models for unit tests. */
 public final class TestModels {
@@ -114,14 +120,18 @@ public final class TestModels {
     return out;
   }
 
-  /** A value info of a float tensor with fixed or symbolic dims. */
+  /**
+   * A tensor value info of any element type; each dim a number (a size), a String (a symbol) or
+   * null (unknown).
+   */
   public static ValueInfoProto value(String name, int elemType, Object... dims) {
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
     for (Object dim : dims) {
+      TensorShapeProto.Dimension.Builder d = shape.addDimBuilder();
       if (dim instanceof String symbol) {
-        shape.addDimBuilder().setDimParam(symbol);
-      } else {
-        shape.addDimBuilder().setDimValue(((Number) dim).longValue());
+        d.setDimParam(symbol);
+      } else if (dim instanceof Number size) {
+        d.setDimValue(size.longValue());
       }
     }
     return ValueInfoProto.newBuilder()
@@ -130,6 +140,11 @@ public final class TestModels {
             TypeProto.newBuilder()
                 .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape)))
         .build();
+  }
+
+  /** The same with a {@link DataType}. */
+  public static ValueInfoProto value(String name, DataType type, Object... dims) {
+    return value(name, type.code(), dims);
   }
 
   /** A node. */
@@ -149,6 +164,12 @@ public final class TestModels {
       node.addAttribute(attribute);
     }
     return node.build();
+  }
+
+  /** A node named after its op and first output ({@code Add_y}). */
+  public static NodeProto node(
+      String op, List<String> inputs, List<String> outputs, AttributeProto... attributes) {
+    return node(op, op + "_" + outputs.get(0), inputs, outputs, attributes);
   }
 
   /** An int attribute. */
@@ -208,22 +229,22 @@ public final class TestModels {
 
   /** A SHA-256 over every path and regular file's bytes under a folder (links not followed). */
   public static String digest(Path folder) throws Exception {
-    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-    try (java.util.stream.Stream<Path> files = Files.walk(folder)) {
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    try (Stream<Path> files = Files.walk(folder)) {
       for (Path file : files.sorted().toList()) {
-        sha.update(file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        sha.update(file.toString().getBytes(StandardCharsets.UTF_8));
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
           sha.update(Files.readAllBytes(file));
         }
       }
     }
-    return java.util.HexFormat.of().formatHex(sha.digest());
+    return HexFormat.of().formatHex(sha.digest());
   }
 
-  /** Writes a message to a file. */
-  public static Path save(ModelProto model, Path file) {
+  /** Writes a message (a model, a tensor) to a file. */
+  public static Path save(MessageLite message, Path file) {
     try {
-      Files.write(file, model.toByteArray());
+      Files.write(file, message.toByteArray());
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

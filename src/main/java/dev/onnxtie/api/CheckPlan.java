@@ -170,11 +170,11 @@ final class CheckPlan {
           if (copy.storedOnce()
               || (chosen != null
                   && chosen.shared()
-                  && copy.relation().kind().equals("identical"))) {
+                  && copy.relation() instanceof TieRelation.Identical)) {
             copies.add(copy);
           } else if (!removedWithin.get(labels.indexOf(copy.file())).contains(copy.tensor())) {
             String reason =
-                !copy.relation().kind().equals("identical")
+                !(copy.relation() instanceof TieRelation.Identical)
                     ? "a shared data file stores identical bytes once; a "
                         + copy.relation().text()
                         + " copy in another file stays"

@@ -729,7 +729,7 @@ final class Text {
    * ...
    */
   private static String relationOf(TieRelation relation) {
-    return relation.kind().equals("identical") ? "a copy of" : relation.text() + " of";
+    return relation instanceof TieRelation.Identical ? "a copy of" : relation.text() + " of";
   }
 
   private static String number(double value) {

@@ -1,28 +1,32 @@
 package dev.onnxtie.graph;
 
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
+import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.OutputValidator;
-import dev.onnxtie.proto.Onnx.AttributeProto;
-import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
-import dev.onnxtie.proto.Onnx.NodeProto;
 import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
-import dev.onnxtie.proto.Onnx.TensorProto;
 import dev.onnxtie.proto.Onnx.ValueInfoProto;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 /**
  * A mutable copy of a model's graphs. Tensor bytes are not copied: initializers keep aliasing the
  * read file. {@link #build()} removes what the passes made unused (only what they marked), sorts
  * each graph topologically (stable: nodes already in order keep their order) and returns a new
  * model that shares the original's external data.
+ *
+ * <p>This class holds the indexes (readers, producers, names) and the build; what a subgraph reads
+ * from enclosing graphs is {@code OuterReads}'s, the sorting and serializing of the scopes {@link
+ * GraphAssembly}'s.
  */
 public final class GraphEditor {
   private final OnnxModel source;
@@ -32,7 +36,7 @@ public final class GraphEditor {
   private final List<OperatorSetIdProto> addedOpsets = new ArrayList<>();
 
   /** Tensor name to the nodes (of any scope) that read it, in model order. */
-  final Map<String, java.util.LinkedHashSet<Node>> readers = new HashMap<>();
+  final Map<String, LinkedHashSet<Node>> readers = new HashMap<>();
 
   /** Tensor name to the node that writes it. */
   final Map<String, Node> producers = new HashMap<>();
@@ -55,7 +59,7 @@ public final class GraphEditor {
     this.main = new Scope(this, null, "main", source.proto().getGraph());
     for (Scope scope : scopes()) {
       if (scope != main) {
-        outerReadsAsRead.put(scope, scope.outerReads());
+        outerReadsAsRead.put(scope, OuterReads.of(scope));
       }
       if (scope != main) {
         subgraphOutputs.addAll(scope.outputNames);
@@ -63,7 +67,7 @@ public final class GraphEditor {
       for (Node node : scope.nodes) {
         index(node);
       }
-      for (String name : scope.definedNames()) {
+      for (String name : OuterReads.definedNames(scope)) {
         if (!names.add(name)) {
           shadowed.add(name);
         }
@@ -88,7 +92,7 @@ public final class GraphEditor {
   void index(Node node) {
     for (String input : node.proto.getInputList()) {
       if (!input.isEmpty()) {
-        readers.computeIfAbsent(input, k -> new java.util.LinkedHashSet<>()).add(node);
+        readers.computeIfAbsent(input, k -> new LinkedHashSet<>()).add(node);
       }
     }
     for (String output : node.proto.getOutputList()) {
@@ -101,7 +105,7 @@ public final class GraphEditor {
   /** Removes a node from the indexes. */
   void unindex(Node node) {
     for (String input : node.proto.getInputList()) {
-      java.util.Set<Node> set = readers.get(input);
+      Set<Node> set = readers.get(input);
       if (set != null) {
         set.remove(node);
       }
@@ -120,8 +124,8 @@ public final class GraphEditor {
     return addedBytes;
   }
 
-  void countAdded(com.google.protobuf.MessageLite message) {
-    addedBytes += com.google.protobuf.CodedOutputStream.computeMessageSize(1, message);
+  void countAdded(MessageLite message) {
+    addedBytes += CodedOutputStream.computeMessageSize(1, message);
   }
 
   /** The model being edited, as read. */
@@ -228,8 +232,7 @@ public final class GraphEditor {
    * Removes what became unused, sorts every graph and returns the edited model.
    *
    * @throws IllegalStateException when an edit created a cycle (a bug in a pass)
-   * @throws dev.onnxtie.OnnxTieException (internal, exit 3) when the result fails {@link
-   *     OutputValidator}
+   * @throws OnnxTieException (internal, exit 3) when the result fails {@link OutputValidator}
    */
   public OnnxModel build() {
     Set<String> removed = new HashSet<>();
@@ -247,13 +250,13 @@ public final class GraphEditor {
         }
       }
       if (scope != main) {
-        declareNewOuterReads(scope);
+        OuterReads.declareNew(scope, outerReadsAsRead.getOrDefault(scope, Set.of()));
       }
     }
     for (Scope scope : scopes()) {
-      toposort(scope);
+      GraphAssembly.toposort(scope);
     }
-    ModelProto.Builder model = source.proto().toBuilder().setGraph(build(main));
+    ModelProto.Builder model = source.proto().toBuilder().setGraph(GraphAssembly.build(main));
     model.addAllOpsetImport(addedOpsets);
     OnnxModel built = source.withProto(model.build());
     OutputValidator.validate(source, built);
@@ -293,134 +296,13 @@ public final class GraphEditor {
     return removed;
   }
 
-  /**
-   * Declares (value_info) the type of every tensor of an enclosing graph that a subgraph reads now
-   * but did not read as the model was read: a tensor an edit created or rewired it to. ONNX Runtime
-   * resolves the bodies of contrib operators such as {@code com.microsoft.BeamSearch} with the
-   * types the body itself declares, and refuses an outer read whose type it cannot see there.
-   */
-  private void declareNewOuterReads(Scope scope) {
-    Set<String> before = outerReadsAsRead.getOrDefault(scope, Set.of());
-    for (String name : scope.outerReads()) {
-      if (!before.contains(name) && !scope.declared.containsKey(name)) {
-        scope
-            .parent
-            .typeOf(name)
-            .ifPresent(type -> scope.declare(name, type.elemType(), type.dims()));
-      }
-    }
-  }
-
   private static void removeValueInfo(
-      List<ValueInfoProto> values, String name, java.util.function.IntConsumer remover) {
+      List<ValueInfoProto> values, String name, IntConsumer remover) {
     for (int i = 0; i < values.size(); i++) {
       if (values.get(i).getName().equals(name)) {
         remover.accept(i);
         return;
       }
     }
-  }
-
-  /**
-   * Stable topological sort: each node after the producers of everything it (or its bodies) reads.
-   */
-  private static void toposort(Scope scope) {
-    Map<String, Node> producer = new HashMap<>();
-    for (Node node : scope.nodes) {
-      for (String output : node.outputs()) {
-        if (!output.isEmpty()) {
-          producer.put(output, node);
-        }
-      }
-    }
-    Map<Node, Integer> state = new IdentityHashMap<>();
-    List<Node> sorted = new ArrayList<>(scope.nodes.size());
-    for (Node node : scope.nodes) {
-      visit(node, producer, state, sorted);
-    }
-    scope.nodes.clear();
-    scope.nodes.addAll(sorted);
-  }
-
-  private static void visit(
-      Node start, Map<String, Node> producer, Map<Node, Integer> state, List<Node> sorted) {
-    // Iterative depth-first search: graphs can be deep chains of thousands of nodes.
-    if (state.containsKey(start)) {
-      return;
-    }
-    List<Node> stack = new ArrayList<>();
-    List<Iterator<String>> pending = new ArrayList<>();
-    stack.add(start);
-    pending.add(dependencies(start).iterator());
-    state.put(start, 1);
-    while (!stack.isEmpty()) {
-      int top = stack.size() - 1;
-      Iterator<String> deps = pending.get(top);
-      if (deps.hasNext()) {
-        Node before = producer.get(deps.next());
-        if (before == null || before == stack.get(top)) {
-          continue;
-        }
-        Integer seen = state.get(before);
-        if (seen == null) {
-          state.put(before, 1);
-          stack.add(before);
-          pending.add(dependencies(before).iterator());
-        } else if (seen == 1) {
-          throw new IllegalStateException(
-              "the edit created a cycle through node " + before.label());
-        }
-      } else {
-        Node done = stack.remove(top);
-        pending.remove(top);
-        state.put(done, 2);
-        sorted.add(done);
-      }
-    }
-  }
-
-  private static List<String> dependencies(Node node) {
-    List<String> deps = new ArrayList<>(node.inputs());
-    for (Scope sub : node.subgraphs) {
-      for (Node inner : sub.allNodes()) {
-        deps.addAll(inner.inputs());
-      }
-      deps.addAll(sub.outputNames());
-    }
-    return deps;
-  }
-
-  private static GraphProto build(Scope scope) {
-    GraphProto.Builder graph = scope.graph.clone();
-    for (Node node : scope.nodes) {
-      graph.addNode(build(node));
-    }
-    for (TensorProto tensor : scope.initializers.values()) {
-      graph.addInitializer(tensor);
-    }
-    return graph.build();
-  }
-
-  private static NodeProto build(Node node) {
-    if (node.subgraphs.isEmpty()) {
-      return node.proto.build();
-    }
-    NodeProto.Builder proto = node.proto.clone();
-    Iterator<Scope> bodies = node.subgraphs.iterator();
-    for (int a = 0; a < proto.getAttributeCount(); a++) {
-      AttributeProto attribute = proto.getAttribute(a);
-      if (!attribute.hasG() && attribute.getGraphsCount() == 0) {
-        continue;
-      }
-      AttributeProto.Builder rebuilt = attribute.toBuilder();
-      if (attribute.hasG()) {
-        rebuilt.setG(build(bodies.next()));
-      }
-      for (int g = 0; g < attribute.getGraphsCount(); g++) {
-        rebuilt.setGraphs(g, build(bodies.next()));
-      }
-      proto.setAttribute(a, rebuilt);
-    }
-    return proto.build();
   }
 }

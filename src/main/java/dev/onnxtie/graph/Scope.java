@@ -1,19 +1,19 @@
 package dev.onnxtie.graph;
 
+import com.google.protobuf.ByteString;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.DataType;
-import dev.onnxtie.model.Tensors;
+import dev.onnxtie.model.ProtoGraphs;
 import dev.onnxtie.proto.Onnx.AttributeProto;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
-import dev.onnxtie.proto.Onnx.TensorShapeProto;
-import dev.onnxtie.proto.Onnx.TypeProto;
 import dev.onnxtie.proto.Onnx.ValueInfoProto;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +22,10 @@ import java.util.Set;
 /**
  * One graph of a model (the main graph or a subgraph), with its nodes, initializers and declared
  * types. Names are unique across the whole model, so a subgraph reads an outer tensor by name.
+ *
+ * <p>This class holds the graph's structure and its edits; the constant tensors it offers the
+ * finder are {@code ScopeTensors}'s, the types of its values {@code ScopeTypes}'s, and what it
+ * reads from enclosing graphs {@code OuterReads}'s.
  */
 public final class Scope {
   final GraphEditor editor;
@@ -64,7 +68,7 @@ public final class Scope {
     for (int n = 0; n < proto.getNodeCount(); n++) {
       NodeProto nodeProto = proto.getNode(n);
       Node node = new Node(nodeProto.toBuilder(), this);
-      String label = dev.onnxtie.model.ProtoGraphs.nodeLabel(nodeProto, n);
+      String label = ProtoGraphs.nodeLabel(nodeProto, n);
       for (AttributeProto attribute : nodeProto.getAttributeList()) {
         if (attribute.hasG()) {
           node.subgraphs.add(
@@ -82,49 +86,6 @@ public final class Scope {
       }
       nodes.add(node);
     }
-  }
-
-  /** The names this graph itself defines: its inputs, initializers and node outputs. */
-  java.util.Set<String> definedNames() {
-    java.util.Set<String> defined = new java.util.LinkedHashSet<>(inputNames);
-    defined.addAll(initializers.keySet());
-    for (Node node : nodes) {
-      for (String output : node.outputs()) {
-        if (!output.isEmpty()) {
-          defined.add(output);
-        }
-      }
-    }
-    return defined;
-  }
-
-  /**
-   * The tensors of enclosing graphs that this graph reads: node inputs (here or in nested
-   * subgraphs) and outputs that it does not define itself, in order of first read.
-   */
-  Set<String> outerReads() {
-    Set<String> local = definedNames();
-    Set<String> reads = new java.util.LinkedHashSet<>();
-    for (Node node : nodes) {
-      for (String input : node.inputs()) {
-        if (!input.isEmpty() && !local.contains(input)) {
-          reads.add(input);
-        }
-      }
-      for (Scope sub : node.subgraphs) {
-        for (String name : sub.outerReads()) {
-          if (!local.contains(name)) {
-            reads.add(name);
-          }
-        }
-      }
-    }
-    for (String output : outputNames) {
-      if (!local.contains(output)) {
-        reads.add(output);
-      }
-    }
-    return reads;
   }
 
   /** A readable path such as {@code main} or {@code main/If_0.then_branch}. */
@@ -189,128 +150,17 @@ public final class Scope {
    * Constant's.
    */
   public Optional<TensorType> typeOf(String name) {
-    for (Scope scope = this; scope != null; scope = scope.parent) {
-      TensorProto init = scope.initializers.get(name);
-      if (init != null) {
-        List<Object> dims = new ArrayList<>();
-        for (long dim : init.getDimsList()) {
-          dims.add(dim);
-        }
-        return Optional.of(new TensorType(init.getDataType(), dims));
-      }
-      ValueInfoProto value = scope.declared.get(name);
-      if (value != null && value.getType().hasTensorType()) {
-        TypeProto.Tensor tensor = value.getType().getTensorType();
-        List<Object> dims = null;
-        if (tensor.hasShape()) {
-          dims = new ArrayList<>();
-          for (TensorShapeProto.Dimension dim : tensor.getShape().getDimList()) {
-            dims.add(
-                dim.hasDimValue()
-                    ? (Object) dim.getDimValue()
-                    : dim.hasDimParam() ? dim.getDimParam() : null);
-          }
-        }
-        return Optional.of(new TensorType(tensor.getElemType(), dims));
-      }
-      Optional<TensorProto> constant = scope.producer(name).flatMap(Node::constantTensor);
-      if (constant.isPresent()) {
-        List<Object> dims = new ArrayList<>();
-        for (long dim : constant.get().getDimsList()) {
-          dims.add(dim);
-        }
-        return Optional.of(new TensorType(constant.get().getDataType(), dims));
-      }
-    }
-    return Optional.empty();
+    return ScopeTypes.typeOf(this, name);
   }
 
   /** The constant tensors this scope defines: initializers, then Constant-node values. */
   public List<TensorSource> tensorSources() {
-    List<TensorSource> sources = new ArrayList<>();
-    for (TensorProto tensor : initializers.values()) {
-      source(tensor).ifPresent(sources::add);
-    }
-    for (Node node : nodes) {
-      Optional<TensorProto> value = node.constantTensor();
-      if (value.isPresent() && node.outputs().size() == 1) {
-        TensorProto named = value.get().toBuilder().setName(node.outputs().get(0)).build();
-        source(named).ifPresent(sources::add);
-      }
-    }
-    return sources;
+    return ScopeTensors.of(this);
   }
 
   /** The initializer of that name as a tensor source, if this scope has it. */
   public Optional<TensorSource> initializer(String name) {
-    TensorProto tensor = initializers.get(name);
-    return tensor == null ? Optional.empty() : source(tensor);
-  }
-
-  private Optional<TensorSource> source(TensorProto tensor) {
-    if (!Tensors.hasKnownType(tensor)) {
-      return Optional.empty(); // a dtype of a newer IR (read with --allow-newer-ir): never tied
-    }
-    DataType type = Tensors.dataType(tensor);
-    if (type == DataType.STRING) {
-      return strings(tensor);
-    }
-    if (!type.isFixedSize()) {
-      return Optional.empty();
-    }
-    long[] dims = Tensors.dims(tensor);
-    return Optional.of(
-        new TensorSource(
-            tensor.getName(),
-            this,
-            type,
-            dims,
-            Tensors.byteSize(tensor),
-            () -> editor.source().tensorBytes(tensor),
-            () -> storage(tensor)));
-  }
-
-  /**
-   * A string tensor held in {@code string_data} whose element count matches its dims; else none.
-   */
-  private Optional<TensorSource> strings(TensorProto tensor) {
-    long[] dims = Tensors.dims(tensor);
-    if (Tensors.isExternal(tensor)
-        || tensor.hasRawData()
-        || tensor.getStringDataCount() != Tensors.elementCount(tensor.getName(), dims)) {
-      return Optional.empty();
-    }
-    long bytes = 0;
-    for (com.google.protobuf.ByteString value : tensor.getStringDataList()) {
-      bytes += value.size();
-    }
-    return Optional.of(
-        new TensorSource(
-            tensor.getName(),
-            this,
-            DataType.STRING,
-            dims,
-            bytes,
-            null,
-            () -> null,
-            () ->
-                tensor.getStringDataList().stream()
-                    .map(com.google.protobuf.ByteString::asReadOnlyByteBuffer)
-                    .toList()));
-  }
-
-  private String storage(TensorProto tensor) {
-    if (!Tensors.isExternal(tensor)) {
-      return null;
-    }
-    var where = editor.source().externalData().locate(tensor);
-    java.nio.file.Path file = editor.source().externalData().baseDir().resolve(where.location());
-    try {
-      file = file.toRealPath();
-    } catch (java.io.IOException e) {
-      // locate() already checked the file; keep the unresolved path
-    }
-    return file + ":" + where.offset() + ":" + where.length();
+    return ScopeTensors.initializer(this, name);
   }
 
   /** The node that writes {@code name} in this scope, if any. */
@@ -334,7 +184,7 @@ public final class Scope {
   /** The nodes in this scope and its subgraphs that read {@code name} (from the editor's index). */
   public List<Node> readers(String name) {
     List<Node> readers = new ArrayList<>();
-    for (Node node : editor.readers.getOrDefault(name, new java.util.LinkedHashSet<>())) {
+    for (Node node : editor.readers.getOrDefault(name, new LinkedHashSet<>())) {
       if (encloses(node.scope)) {
         readers.add(node);
       }
@@ -421,24 +271,7 @@ public final class Scope {
     if (declared.containsKey(name)) {
       return;
     }
-    TypeProto.Tensor.Builder tensor = TypeProto.Tensor.newBuilder().setElemType(elemType);
-    if (dims != null) {
-      TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-      for (Object dim : dims) {
-        TensorShapeProto.Dimension.Builder d = shape.addDimBuilder();
-        if (dim instanceof Long value) {
-          d.setDimValue(value);
-        } else if (dim instanceof String symbol) {
-          d.setDimParam(symbol);
-        }
-      }
-      tensor.setShape(shape);
-    }
-    ValueInfoProto value =
-        ValueInfoProto.newBuilder()
-            .setName(name)
-            .setType(TypeProto.newBuilder().setTensorType(tensor))
-            .build();
+    ValueInfoProto value = ScopeTypes.valueInfo(name, elemType, dims);
     declared.put(name, value);
     graph.addValueInfo(value);
     editor.countAdded(value);
@@ -454,7 +287,7 @@ public final class Scope {
         TensorProto.newBuilder()
             .setName(name)
             .setDataType(type.code())
-            .setRawData(com.google.protobuf.ByteString.copyFrom(raw));
+            .setRawData(ByteString.copyFrom(raw));
     for (long dim : dims) {
       tensor.addDims(dim);
     }
@@ -462,28 +295,11 @@ public final class Scope {
     editor.countAdded(initializers.get(name));
     if (editor.irVersion() < 4) {
       // IR 3 lists every initializer among the graph inputs
-      ValueInfoProto input =
-          ValueInfoProto.newBuilder()
-              .setName(name)
-              .setType(
-                  TypeProto.newBuilder()
-                      .setTensorType(
-                          TypeProto.Tensor.newBuilder()
-                              .setElemType(type.code())
-                              .setShape(shapeOf(dims))))
-              .build();
+      ValueInfoProto input = ScopeTypes.valueInfo(name, type.code(), dims);
       graph.addInput(input);
       inputNames.add(name);
       declared.put(name, input);
     }
-  }
-
-  private static TensorShapeProto shapeOf(long[] dims) {
-    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-    for (long dim : dims) {
-      shape.addDimBuilder().setDimValue(dim);
-    }
-    return shape.build();
   }
 
   /** Adds a graph output with the given type. The name must already be produced in this scope. */

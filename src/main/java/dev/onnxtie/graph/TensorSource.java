@@ -2,6 +2,7 @@ package dev.onnxtie.graph;
 
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.TensorBytes;
+import dev.onnxtie.model.Tensors;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Supplier;
@@ -118,6 +119,6 @@ public final class TensorSource {
 
   @Override
   public String toString() {
-    return name + " " + type.onnxName() + dev.onnxtie.model.Tensors.shapeText(dims);
+    return name + " " + type.onnxName() + Tensors.shapeText(dims);
   }
 }

@@ -1,5 +1,8 @@
 package dev.onnxtie.model;
 
+import dev.onnxtie.OnnxTieException;
+import java.util.Locale;
+
 /**
  * Every ONNX tensor element type up to IR version 13, with its size and the typed field of {@code
  * TensorProto} that holds it when {@code raw_data} is not used. The sub-byte types are packed: two
@@ -113,7 +116,7 @@ public enum DataType {
 
   /** The lower-case ONNX name, e.g. {@code float16}. */
   public String onnxName() {
-    return name().toLowerCase(java.util.Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT);
   }
 
   /**
@@ -125,7 +128,7 @@ public enum DataType {
     if (code >= 0 && code < BY_CODE.length && BY_CODE[code] != null) {
       return BY_CODE[code];
     }
-    throw dev.onnxtie.OnnxTieException.badInput(
+    throw OnnxTieException.badInput(
         "unknown tensor data_type " + code + " (known: 0.." + (BY_CODE.length - 1) + ")");
   }
 

@@ -2,6 +2,7 @@ package dev.onnxtie.model;
 
 import com.google.protobuf.ByteString;
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.StringStringEntryProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import java.io.IOException;
@@ -11,8 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Resolves and maps the external data of tensors ({@code data_location = EXTERNAL}), lazily and
@@ -179,15 +184,14 @@ public final class ExternalData implements AutoCloseable {
    *
    * @throws OnnxTieException (bad input) for a location that cannot be resolved or opened
    */
-  void openAll(dev.onnxtie.proto.Onnx.ModelProto model) {
+  void openAll(ModelProto model) {
     if (baseDir == null) {
       return;
     }
     ProtoGraphs.visit(
         model,
         (path, depth, graph) -> {
-          java.util.List<TensorProto> tensors =
-              new java.util.ArrayList<>(graph.getInitializerList());
+          List<TensorProto> tensors = new ArrayList<>(graph.getInitializerList());
           tensors.addAll(ProtoGraphs.attributeTensors(graph));
           for (TensorProto tensor : tensors) {
             if (Tensors.isExternal(tensor)) {
@@ -314,12 +318,9 @@ public final class ExternalData implements AutoCloseable {
    * rewrite links the new data file under its usual name for a moment before it removes the other).
    */
   private static int linksInFolder(Path file) {
-    try (java.util.stream.Stream<Path> entries = Files.list(file.getParent())) {
+    try (Stream<Path> entries = Files.list(file.getParent())) {
       Object key =
-          Files.readAttributes(
-                  file,
-                  java.nio.file.attribute.BasicFileAttributes.class,
-                  LinkOption.NOFOLLOW_LINKS)
+          Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
               .fileKey();
       if (key == null) {
         return 0;
@@ -331,9 +332,7 @@ public final class ExternalData implements AutoCloseable {
                     try {
                       return key.equals(
                           Files.readAttributes(
-                                  entry,
-                                  java.nio.file.attribute.BasicFileAttributes.class,
-                                  LinkOption.NOFOLLOW_LINKS)
+                                  entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                               .fileKey());
                     } catch (IOException e) {
                       return false;

@@ -1,6 +1,7 @@
 package dev.onnxtie.model;
 
 import dev.onnxtie.proto.Onnx.TensorProto;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,7 +40,7 @@ public final class Prefault {
   }
 
   /** Starts touching the pages of a mapped model file. */
-  static void file(java.nio.ByteBuffer mapped) {
+  static void file(ByteBuffer mapped) {
     if (mapped.remaining() >= MIN_BYTES) {
       start(List.of(TensorBytes.of(mapped)));
     }

@@ -4,6 +4,9 @@ import dev.onnxtie.proto.Onnx.AttributeProto;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
+import dev.onnxtie.proto.Onnx.TensorProto;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /** Walks and maps every graph of a model: the main graph and all subgraphs, depth first. */
@@ -43,9 +46,8 @@ public final class ProtoGraphs {
    * Every tensor a graph holds in its own nodes' attributes (Constant values and the like), not in
    * subgraphs.
    */
-  public static java.util.List<dev.onnxtie.proto.Onnx.TensorProto> attributeTensors(
-      GraphProto graph) {
-    java.util.List<dev.onnxtie.proto.Onnx.TensorProto> tensors = new java.util.ArrayList<>();
+  public static List<TensorProto> attributeTensors(GraphProto graph) {
+    List<TensorProto> tensors = new ArrayList<>();
     for (NodeProto node : graph.getNodeList()) {
       for (AttributeProto attribute : node.getAttributeList()) {
         if (attribute.hasT()) {

@@ -4,12 +4,14 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.onnxtie.OnnxTieException;
 import java.io.IOException;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
+import java.util.function.Function;
 
 /**
  * The raw little-endian bytes of one tensor, of any size (a {@code ByteBuffer} or {@code
@@ -239,12 +241,12 @@ public final class TensorBytes {
    * Copies {@code count} elements of {@code width} bytes from byte {@code at}, chunk by chunk,
    * through views made once per chunk (the chunks themselves for bytes).
    */
-  private <V extends java.nio.Buffer, A> void copy(
+  private <V extends Buffer, A> void copy(
       long at,
       int width,
       int count,
       V[] views,
-      java.util.function.Function<ByteBuffer, V> make,
+      Function<ByteBuffer, V> make,
       BulkCopy<V, A> bulk,
       A target,
       int offset) {

@@ -5,6 +5,7 @@ import dev.onnxtie.graph.Scope;
 import dev.onnxtie.graph.TensorSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -100,7 +101,7 @@ public record DenseLayer(
         && ACTIVATIONS.contains(next.opType())
         && next.is(next.opType())
         && !scope.isGraphOutput(output)) {
-      activation = next.opType().toLowerCase(java.util.Locale.ROOT);
+      activation = next.opType().toLowerCase(Locale.ROOT);
       output = next.outputs().get(0);
     }
     return Optional.of(

@@ -7,6 +7,7 @@ import dev.onnxtie.graph.Node;
 import dev.onnxtie.graph.Scope;
 import dev.onnxtie.graph.TensorSource;
 import dev.onnxtie.graph.TensorType;
+import dev.onnxtie.model.Tensors;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -47,6 +48,15 @@ public final class InsertTiedDecoder implements Pass {
   @Override
   public boolean idempotent() {
     return false; // each run adds another decoder
+  }
+
+  /** The decoder to insert is given: a pass found by name without one cannot run. */
+  @Override
+  public void requires(GraphEditor editor) {
+    if (options == null) {
+      throw new IllegalStateException(
+          "insert-tied-decoder needs the decoder to insert (InsertOptions)");
+    }
   }
 
   @Override
@@ -325,7 +335,7 @@ public final class InsertTiedDecoder implements Pass {
                     + choice
                     + "' is "
                     + given.get().type().onnxName()
-                    + dev.onnxtie.model.Tensors.shapeText(dims)
+                    + Tensors.shapeText(dims)
                     + " but the decoder needs "
                     + weight.type().onnxName()
                     + "["

@@ -10,12 +10,15 @@ import java.util.function.LongConsumer;
 
 /**
  * Every rewrite pass, found by name in one list, and the runner that applies a list of them to one
- * editor. The caller builds the editor once at the end ({@link GraphEditor#build()}): passes only
- * rewire and add; removal and sorting happen in that build.
+ * editor (a {@link PassPipeline}). Each pass takes its own typed arguments; {@link Config} is only
+ * what callers that name passes give, and this list turns it into each pass's arguments. The caller
+ * builds the editor once at the end ({@link GraphEditor#build()}): passes only rewire and add;
+ * removal and sorting happen in that build.
  */
 public final class Passes {
   /**
-   * What the passes are configured with.
+   * What passes found by name are configured with; each factory below takes from it the arguments
+   * of its pass.
    *
    * @param form how transposed duplicates are read
    * @param minBytes tensors below it are left alone
@@ -45,7 +48,9 @@ public final class Passes {
   static {
     ALL.put(
         "tie-weights",
-        config -> new TieWeights(config.form(), config.minBytes(), config.bytesRead()));
+        config ->
+            new TieWeights(
+                new TieWeights.Arguments(config.form(), config.minBytes(), config.bytesRead())));
     ALL.put("gemm-for-transposed-weights", config -> new GemmForTransposedWeights());
     ALL.put("insert-tied-decoder", config -> new InsertTiedDecoder(config.insert()));
   }
@@ -82,25 +87,25 @@ public final class Passes {
   }
 
   /**
-   * Applies the named passes in order to one editor and merges their results (changes summed, ties
-   * and notes in pass order). The editor is not built.
+   * The pipeline {@code rewrite} runs: tie the duplicates, and with the Gemm form also the ties
+   * that exist as a Transpose; each pass with its own arguments.
+   */
+  public static PassPipeline rewrite(TieWeights.Arguments arguments) {
+    return arguments.form() == TieForm.GEMM
+        ? PassPipeline.of(new TieWeights(arguments), new GemmForTransposedWeights())
+        : PassPipeline.of(new TieWeights(arguments));
+  }
+
+  /**
+   * Applies the named passes in order to one editor through a {@link PassPipeline} (which checks
+   * what each promises) and merges their results (changes summed, ties and notes in pass order).
+   * The editor is not built.
    */
   public static PassResult run(GraphEditor editor, List<String> names, Config config) {
-    List<PassResult> results = new ArrayList<>();
+    List<Pass> passes = new ArrayList<>();
     for (String name : names) {
-      results.add(byName(name, config).apply(editor));
+      passes.add(byName(name, config));
     }
-    if (results.size() == 1) {
-      return results.get(0);
-    }
-    int changes = 0;
-    List<TieRecord> ties = new ArrayList<>();
-    List<String> notes = new ArrayList<>();
-    for (PassResult result : results) {
-      changes += result.changes();
-      ties.addAll(result.ties());
-      notes.addAll(result.notes());
-    }
-    return new PassResult(String.join("+", names), changes, ties, notes);
+    return new PassPipeline(passes).run(editor);
   }
 }

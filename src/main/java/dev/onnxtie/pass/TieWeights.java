@@ -1,6 +1,5 @@
 package dev.onnxtie.pass;
 
-import dev.onnxtie.graph.Attribute;
 import dev.onnxtie.graph.GraphEditor;
 import dev.onnxtie.graph.Node;
 import dev.onnxtie.graph.Scope;
@@ -11,13 +10,13 @@ import dev.onnxtie.tie.TieFinder;
 import dev.onnxtie.tie.TieGroup;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.LongConsumer;
-import java.util.function.Supplier;
 
 /**
  * Ties duplicate weights back to one tensor, one rewiring per {@link Relation}:
@@ -44,9 +43,36 @@ import java.util.function.Supplier;
  * threshold.
  */
 public final class TieWeights implements Pass {
+  /**
+   * The pass's arguments.
+   *
+   * @param form how transposed duplicates are read afterwards
+   * @param minBytes smaller tensors are left alone
+   * @param bytesRead told the bytes of each tensor read while finding duplicates (progress)
+   */
+  public record Arguments(TieForm form, long minBytes, LongConsumer bytesRead) {
+    /** Checks the arguments. */
+    public Arguments {
+      Objects.requireNonNull(form, "form");
+      Objects.requireNonNull(bytesRead, "bytesRead");
+    }
+
+    /** Arguments without progress. */
+    public Arguments(TieForm form, long minBytes) {
+      this(form, minBytes, bytes -> {});
+    }
+  }
+
   private final TieForm form;
   private final long minBytes;
   private final LongConsumer bytesRead;
+
+  /** A pass that ties duplicates as {@code arguments} say. */
+  public TieWeights(Arguments arguments) {
+    this.form = arguments.form();
+    this.minBytes = arguments.minBytes();
+    this.bytesRead = arguments.bytesRead();
+  }
 
   /**
    * A pass that ties duplicates of at least {@code minBytes} bytes.
@@ -55,17 +81,7 @@ public final class TieWeights implements Pass {
    * @param minBytes smaller tensors are left alone
    */
   public TieWeights(TieForm form, long minBytes) {
-    this(form, minBytes, bytes -> {});
-  }
-
-  /**
-   * The same pass, telling {@code bytesRead} the bytes of each tensor read while finding duplicates
-   * (progress).
-   */
-  public TieWeights(TieForm form, long minBytes, LongConsumer bytesRead) {
-    this.form = form;
-    this.minBytes = minBytes;
-    this.bytesRead = bytesRead;
+    this(new Arguments(form, minBytes));
   }
 
   @Override
@@ -78,12 +94,36 @@ public final class TieWeights implements Pass {
     return true;
   }
 
+  /**
+   * Every applied tie rewired all readers of the removed tensor, except a removed graph output,
+   * which keeps its name and is written by the Identity (form {@code identity}).
+   */
+  @Override
+  public List<String> ensures(GraphEditor editor, PassResult result) {
+    Map<String, Scope> scopes = new HashMap<>();
+    for (Scope scope : editor.scopes()) {
+      scopes.put(scope.path(), scope);
+    }
+    List<String> broken = new ArrayList<>();
+    for (TieRecord tie : result.ties()) {
+      if (!tie.applied() || tie.form().equals(ReaderForm.IDENTITY.word())) {
+        continue;
+      }
+      Scope scope = scopes.get(tie.scope());
+      int readers = scope == null ? 0 : scope.readers(tie.removed()).size();
+      if (readers > 0) {
+        broken.add(
+            "the tied tensor '" + tie.removed() + "' is still read by " + readers + " nodes");
+      }
+    }
+    return broken;
+  }
+
   @Override
   public PassResult apply(GraphEditor editor) {
     List<TieRecord> records = new ArrayList<>();
     List<String> notes = new ArrayList<>();
-    Map<String, String> derived = new HashMap<>();
-    Map<String, Scope> derivedScope = new HashMap<>();
+    DerivedNodes derived = new DerivedNodes();
     int changes = 0;
     for (TieGroup group : TieFinder.find(editor, minBytes, bytesRead)) {
       for (Tie tie : group.ties()) {
@@ -91,7 +131,14 @@ public final class TieWeights implements Pass {
         Scope scope = removed.scope();
         int readers = scope.readers(removed.name()).size();
         if (editor.isShadowed(removed.name()) || editor.isShadowed(tie.kept().name())) {
-          records.add(record(tie, readers, 0, "none", false, "a subgraph reuses the name"));
+          records.add(
+              record(
+                  tie,
+                  readers,
+                  0,
+                  EnumSet.of(ReaderForm.NONE),
+                  false,
+                  "a subgraph reuses the name"));
           notes.add(
               "left "
                   + removed.name()
@@ -103,19 +150,28 @@ public final class TieWeights implements Pass {
           // tensor writes it
           long before = editor.addedBytes();
           String source =
-              tie.relation() instanceof Relation.Identical
-                  ? tie.kept().name()
-                  : derivedFor(editor, tie, derived, derivedScope);
+              tie.relation() instanceof Relation.Identical ? tie.kept().name() : derived.of(tie);
           scope.redefine(removed.name(), "Identity", List.of(source));
-          scope.declare(removed.name(), tie.removed().type().code(), dimsOf(tie.removed().dims()));
-          records.add(record(tie, readers, editor.addedBytes() - before, "identity", true, ""));
+          scope.declare(
+              removed.name(),
+              tie.removed().type().code(),
+              DerivedNodes.dimsOf(tie.removed().dims()));
+          records.add(
+              record(
+                  tie,
+                  readers,
+                  editor.addedBytes() - before,
+                  EnumSet.of(ReaderForm.IDENTITY),
+                  true,
+                  ""));
           changes++;
           continue;
         }
         if (tie.relation() instanceof Relation.Reshaped
             && editor.opsetVersion("") >= 0
             && editor.opsetVersion("") < 5) {
-          records.add(record(tie, readers, 0, "none", false, "Reshape needs opset 5"));
+          records.add(
+              record(tie, readers, 0, EnumSet.of(ReaderForm.NONE), false, "Reshape needs opset 5"));
           notes.add(
               "left "
                   + removed.name()
@@ -124,7 +180,7 @@ public final class TieWeights implements Pass {
           continue;
         }
         long before = editor.addedBytes();
-        String used = rewire(editor, tie, notes, derived, derivedScope);
+        Set<ReaderForm> used = rewire(editor, tie, notes, derived);
         scope.markRemovable(removed.name());
         records.add(record(tie, readers, editor.addedBytes() - before, used, true, ""));
         changes++;
@@ -148,40 +204,26 @@ public final class TieWeights implements Pass {
     return new PassResult(name(), changes, records, notes);
   }
 
-  /** The rewiring strategy of the tie's relation; returns the form used. */
-  private String rewire(
-      GraphEditor editor,
-      Tie tie,
-      List<String> notes,
-      Map<String, String> derived,
-      Map<String, Scope> derivedScope) {
+  /** The rewiring strategy of the tie's relation; returns the forms its readers took. */
+  private Set<ReaderForm> rewire(
+      GraphEditor editor, Tie tie, List<String> notes, DerivedNodes derived) {
     Scope scope = tie.removed().scope();
     String removed = tie.removed().name();
     if (tie.relation() instanceof Relation.Identical) {
       scope.rewire(removed, tie.kept().name());
-      return "rewire";
+      return EnumSet.of(ReaderForm.REWIRE);
     }
     if (tie.relation() instanceof Relation.Reshaped reshaped) {
       if (scope.readers(removed).stream()
           .allMatch(reader -> acceptsEitherLayout(reader, removed, tie.kept()))) {
         scope.rewire(removed, tie.kept().name());
-        return "rewire";
+        return EnumSet.of(ReaderForm.REWIRE);
       }
-      List<Long> shape = reshaped.shape();
-      String output =
-          derived(
-              tie,
-              scope,
-              derived,
-              derivedScope,
-              "Reshape",
-              "_reshaped",
-              reshapeSetUp(scope, tie, shape));
-      scope.rewire(removed, output);
-      return "reshape";
+      scope.rewire(removed, derived.reshape(tie, scope, reshaped.shape()));
+      return EnumSet.of(ReaderForm.RESHAPE);
     }
     Relation.Permuted permuted = (Relation.Permuted) tie.relation();
-    Set<String> forms = new TreeSet<>();
+    Set<ReaderForm> forms = EnumSet.noneOf(ReaderForm.class);
     if (form == TieForm.GEMM) {
       for (Node reader : scope.readers(removed)) {
         String why =
@@ -189,113 +231,17 @@ public final class TieWeights implements Pass {
         if (why == null) {
           GemmForm.rewrite(
               reader, tie.kept().name(), tie.removed().dims()[0], tie.removed().dims()[1]);
-          forms.add("gemm");
+          forms.add(ReaderForm.GEMM);
         } else {
           notes.add("transpose form for reader " + reader.label() + " of " + removed + ": " + why);
         }
       }
     }
     if (!scope.readers(removed).isEmpty()) {
-      List<Long> perm = permuted.perm().stream().map(Integer::longValue).toList();
-      String suffix = perm.size() == 2 ? "_transposed" : "_perm" + permSuffix(permuted.perm());
-      String output =
-          derived(
-              tie,
-              scope,
-              derived,
-              derivedScope,
-              "Transpose",
-              suffix,
-              new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
-      scope.rewire(removed, output);
-      forms.add("transpose");
+      scope.rewire(removed, derived.transpose(tie, scope, permuted.perm()));
+      forms.add(ReaderForm.TRANSPOSE);
     }
-    return forms.isEmpty() ? "transpose" : String.join("+", forms);
-  }
-
-  /**
-   * The output of the shared Transpose or Reshape that makes the removed tensor of a permuted or
-   * reshaped tie.
-   */
-  private static String derivedFor(
-      GraphEditor editor, Tie tie, Map<String, String> derived, Map<String, Scope> derivedScope) {
-    Scope scope = tie.removed().scope();
-    if (tie.relation() instanceof Relation.Reshaped reshaped) {
-      return derived(
-          tie,
-          scope,
-          derived,
-          derivedScope,
-          "Reshape",
-          "_reshaped",
-          reshapeSetUp(scope, tie, reshaped.shape()));
-    }
-    List<Integer> order = ((Relation.Permuted) tie.relation()).perm();
-    List<Long> perm = order.stream().map(Integer::longValue).toList();
-    String suffix = perm.size() == 2 ? "_transposed" : "_perm" + permSuffix(order);
-    return derived(
-        tie,
-        scope,
-        derived,
-        derivedScope,
-        "Transpose",
-        suffix,
-        new NodeSetUp(List::of, List.of(Attribute.ofInts("perm", perm)), 7));
-  }
-
-  /**
-   * Extra inputs (made on first use) and attributes of a derived node, and the opset its op needs.
-   */
-  private record NodeSetUp(
-      Supplier<List<String>> extraInputs, List<Attribute> attributes, long opset) {}
-
-  private static NodeSetUp reshapeSetUp(Scope scope, Tie tie, List<Long> shape) {
-    long[] values = shape.stream().mapToLong(Long::longValue).toArray();
-    return new NodeSetUp(
-        () -> List.of(GemmForm.int64(scope, tie.kept().name() + "_shape", values)), List.of(), 5);
-  }
-
-  /**
-   * The output of the shared node {@code op(kept, ...)} that turns the kept tensor into the removed
-   * one, visible from {@code scope}; created on first use, next to the kept tensor's producer.
-   */
-  private static String derived(
-      Tie tie,
-      Scope scope,
-      Map<String, String> derived,
-      Map<String, Scope> derivedScope,
-      String op,
-      String suffix,
-      NodeSetUp setUp) {
-    TensorSource kept = tie.kept();
-    String key = kept.name() + "|" + tie.relation();
-    String existing = derived.get(key);
-    if (existing != null && derivedScope.get(key).encloses(scope)) {
-      return existing;
-    }
-    String output = scope.editor().uniqueName(kept.name() + suffix);
-    int at = 0;
-    if (kept.scope() == scope) {
-      at = scope.producer(kept.name()).map(node -> scope.indexOf(node) + 1).orElse(0);
-    }
-    List<String> inputs = new ArrayList<>();
-    inputs.add(kept.name());
-    inputs.addAll(setUp.extraInputs().get());
-    scope.addNode(
-        at,
-        op,
-        op + "_" + output,
-        inputs,
-        List.of(output),
-        setUp.attributes().toArray(new Attribute[0]));
-    scope
-        .editor()
-        .ensureOpset(
-            "", Math.max(setUp.opset(), scope.editor().irVersion() >= 7 ? 13 : setUp.opset()));
-    scope.declare(output, kept.type().code(), dimsOf(tie.removed().dims()));
-    derived.put(key, output);
-    derivedScope.put(key, scope);
-    return output;
+    return forms.isEmpty() ? EnumSet.of(ReaderForm.TRANSPOSE) : forms;
   }
 
   /**
@@ -318,24 +264,13 @@ public final class TieWeights implements Pass {
     return dims.length == 1 || (dims.length == 2 && dims[0] == reader.intAttribute("N", -1));
   }
 
-  private static String permSuffix(List<Integer> perm) {
-    StringBuilder text = new StringBuilder();
-    for (int p : perm) {
-      text.append('_').append(p);
-    }
-    return text.toString();
-  }
-
-  private static List<Object> dimsOf(long[] dims) {
-    List<Object> list = new ArrayList<>();
-    for (long dim : dims) {
-      list.add(dim);
-    }
-    return list;
-  }
-
   private static TieRecord record(
-      Tie tie, int readers, long addedBytes, String form, boolean applied, String reason) {
+      Tie tie,
+      int readers,
+      long addedBytes,
+      Set<ReaderForm> forms,
+      boolean applied,
+      String reason) {
     List<Long> shape = Arrays.stream(tie.removed().dims()).boxed().toList();
     return new TieRecord(
         tie.kept().name(),
@@ -347,7 +282,7 @@ public final class TieWeights implements Pass {
         tie.removed().byteSize(),
         addedBytes,
         tie.removed().scope().path(),
-        form,
+        ReaderForm.words(forms),
         applied,
         reason);
   }

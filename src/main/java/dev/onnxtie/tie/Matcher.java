@@ -1,6 +1,7 @@
 package dev.onnxtie.tie;
 
 import dev.onnxtie.graph.TensorSource;
+import java.util.List;
 
 /**
  * Finds one family of relations: which tensors it looks at, how it buckets them from their metadata
@@ -19,7 +20,7 @@ interface Matcher {
    * False when no two tensors of a bucket can relate, whatever their bytes: then none of them is
    * read. Decided from metadata alone.
    */
-  default boolean mayRelate(java.util.List<TensorSource> bucket) {
+  default boolean mayRelate(List<TensorSource> bucket) {
     return bucket.size() >= 2;
   }
 

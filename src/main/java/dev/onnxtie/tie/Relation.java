@@ -1,5 +1,6 @@
 package dev.onnxtie.tie;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -83,6 +84,6 @@ public sealed interface Relation permits Relation.Identical, Relation.Permuted, 
     if (PermutationCheck.isIdentity(perm)) {
       return new Identical();
     }
-    return new Permuted(java.util.Arrays.stream(perm).boxed().toList());
+    return new Permuted(Arrays.stream(perm).boxed().toList());
   }
 }

@@ -5,6 +5,7 @@ import dev.onnxtie.graph.Node;
 import dev.onnxtie.graph.Scope;
 import dev.onnxtie.graph.TensorSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -49,7 +50,7 @@ public record TransposedTie(
         Optional<TensorSource> weight = initializerVisibleFrom(editor, scope, node.inputs().get(0));
         if (weight.isEmpty()
             || weight.get().rank() != 2
-            || !java.util.Arrays.equals(node.transposePerm(2), new int[] {1, 0})) {
+            || !Arrays.equals(node.transposePerm(2), new int[] {1, 0})) {
           continue;
         }
         String output = node.outputs().get(0);
@@ -90,7 +91,7 @@ public record TransposedTie(
       boolean transposeOnly =
           reader.is("Transpose")
               && reader.inputs().size() == 1
-              && java.util.Arrays.equals(reader.transposePerm(2), new int[] {1, 0});
+              && Arrays.equals(reader.transposePerm(2), new int[] {1, 0});
       if (!transposeOnly) {
         String label = reader.label();
         others.add(label.startsWith(reader.opType() + "(") ? label : reader.opType() + " " + label);

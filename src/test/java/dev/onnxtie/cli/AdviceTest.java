@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.Cli;
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -64,13 +66,7 @@ class AdviceTest {
     assertEquals("onnx-tie rewrite " + GPT2 + " model-tied.onnx", fix);
     // the command as a user runs it, from a folder of their own (the JVM's own folder is the
     // repository)
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                NothingLeftBehindTest.JAVA,
-                "-cp",
-                NothingLeftBehindTest.CLASS_PATH,
-                "dev.onnxtie.cli.OnnxTieCli"));
+    List<String> command = new ArrayList<>(TestJvm.cli());
     command.addAll(List.of(fix.substring("onnx-tie ".length()).split(" ")));
     Process process =
         new ProcessBuilder(command)
@@ -94,8 +90,7 @@ class AdviceTest {
     assertEquals(
         "m-tied.onnx", OnnxTie.tiedName(tool.resolve("m.onnx"), tool), "inside the tool's folder");
     Path readOnly = Files.createDirectories(dir.resolve("read-only"));
-    Files.setPosixFilePermissions(
-        readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+    Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-xr-xr-x"));
     if (!Files.isWritable(readOnly)) { // root may write anywhere
       assertEquals(
           "m-tied.onnx",

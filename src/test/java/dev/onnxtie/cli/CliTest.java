@@ -10,6 +10,7 @@ import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -148,8 +149,7 @@ class CliTest {
             dir.resolve("garbage.onnx"), new byte[] {(byte) 0xff, 0x13, 0x37, 0x00, 0x42, 0x7f});
     byte[] whole = Files.readAllBytes(GPT2);
     Path truncated =
-        Files.write(
-            dir.resolve("truncated.onnx"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        Files.write(dir.resolve("truncated.onnx"), Arrays.copyOf(whole, whole.length / 2));
     for (Path bad : List.of(empty, garbage, truncated, dir.resolve("missing.onnx"))) {
       Cli result = Cli.run("rewrite", bad.toString(), dir.resolve("out.onnx").toString());
       assertEquals(2, result.code(), bad + ": " + result.err());

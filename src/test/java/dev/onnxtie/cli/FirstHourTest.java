@@ -1,10 +1,13 @@
 package dev.onnxtie.cli;
 
+import static dev.onnxtie.TestJvm.CLASS_PATH;
+import static dev.onnxtie.TestJvm.JAVA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
@@ -20,11 +23,14 @@ import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.verify.OptLevel;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -46,9 +52,6 @@ class FirstHourTest {
   static final Path T5 = SAMPLES.resolve("t5_shared/model.onnx");
   static final Path MLP = SAMPLES.resolve("mlp_encoder/model.onnx");
   static final Path SPLIT = SAMPLES.resolve("seq2seq_split");
-  static final String CLASS_PATH =
-      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
   /** The options a subcommand accepts, from its picocli model. */
   static Set<String> optionsOf(String command) {
@@ -62,7 +65,7 @@ class FirstHourTest {
           case "verify" -> new VerifyCommand(root).spec;
           default -> throw new IllegalArgumentException(command);
         });
-    Set<String> names = new java.util.HashSet<>();
+    Set<String> names = new HashSet<>();
     cli.getSubcommands()
         .get(command)
         .getCommandSpec()
@@ -92,7 +95,7 @@ class FirstHourTest {
         rewrite.containsAll(verify),
         "rewrite lacks " + verify.stream().filter(o -> !rewrite.contains(o)).toList());
     Set<String> insert = optionsOf("insert");
-    Set<String> withoutInput = new java.util.HashSet<>(verify);
+    Set<String> withoutInput = new HashSet<>(verify);
     withoutInput.remove(
         "--input"); // insert's --input is the decoder's input; data files are --verify-input
     assertTrue(
@@ -500,8 +503,7 @@ class FirstHourTest {
   @Test
   void theSchemaRejectsDrift() throws Exception {
     String good = Cli.run("check", GPT2.toString(), "--json").out();
-    com.fasterxml.jackson.databind.ObjectMapper mapper =
-        new com.fasterxml.jackson.databind.ObjectMapper();
+    ObjectMapper mapper = new ObjectMapper();
     assertTrue(JsonOutput.SCHEMA.validate(mapper.readTree(good)).isEmpty());
     for (String[] change :
         List.of(
@@ -541,8 +543,7 @@ class FirstHourTest {
     assertEquals("no such file or folder", OnnxTieCli.reason(new NoSuchFileException("/x/y.onnx")));
     assertEquals("permission denied", OnnxTieCli.reason(new AccessDeniedException("/x/y.onnx")));
     assertEquals(
-        "is a directory",
-        OnnxTieCli.reason(new java.nio.file.FileSystemException("/x", null, "Is a directory")));
+        "is a directory", OnnxTieCli.reason(new FileSystemException("/x", null, "Is a directory")));
     Cli result = Cli.run("rewrite", GPT2.toString(), "/proc/no-such-dir-here/x.onnx");
     assertEquals(2, result.code());
     assertFalse(
@@ -639,9 +640,7 @@ class FirstHourTest {
             .redirectErrorStream(true)
             .start();
     process.getOutputStream().close();
-    String output =
-        new String(
-            process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(process.waitFor(120, TimeUnit.SECONDS));
     assertEquals(2, process.exitValue(), output);
     assertTrue(output.contains("refusing to write binary model data to a terminal"), output);
@@ -668,9 +667,7 @@ class FirstHourTest {
                 "--verify")
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
-    String err =
-        new String(
-            process.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(process.waitFor(120, TimeUnit.SECONDS));
     assertEquals(2, process.exitValue(), err);
     assertFalse(err.contains("[E:onnxruntime"), err);

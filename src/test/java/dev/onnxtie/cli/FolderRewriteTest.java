@@ -12,6 +12,7 @@ import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -79,7 +80,7 @@ class FolderRewriteTest {
             other + " is a copy, not a hard link");
       }
       assertFalse(
-          Files.exists(out.resolve("secret"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+          Files.exists(out.resolve("secret"), LinkOption.NOFOLLOW_LINKS),
           "a symbolic link is not followed");
       assertTrue(
           result

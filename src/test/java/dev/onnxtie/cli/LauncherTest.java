@@ -5,14 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.Cli;
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.proto.Onnx;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -257,7 +263,7 @@ class LauncherTest {
    * stderr apart.
    */
   Shell shell(String commandLine, String javaOpts) throws Exception {
-    Path realJava = Path.of(System.getProperty("java.home"), "bin", "java");
+    Path realJava = Path.of(TestJvm.JAVA);
     Files.deleteIfExists(stubs.resolve("java"));
     Files.createSymbolicLink(stubs.resolve("java"), realJava);
     ProcessBuilder builder =
@@ -310,11 +316,9 @@ class LauncherTest {
         limited.err());
     assertTrue(limited.err().contains("ulimit -v unlimited"), limited.err());
     // the fix it names: those JAVA_OPTS start the JVM under the same limit, and the check runs
-    java.util.regex.Matcher suggested =
-        java.util.regex.Pattern.compile("JAVA_OPTS='([^']+)'").matcher(limited.err());
+    Matcher suggested = Pattern.compile("JAVA_OPTS='([^']+)'").matcher(limited.err());
     assertTrue(suggested.find(), limited.err());
-    String classpath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String classpath = TestJvm.CLASS_PATH;
     Shell fixed =
         shell(
             "ulimit -v 2000000; exec java "
@@ -333,25 +337,22 @@ class LauncherTest {
     Path big = Files.createDirectories(dir.resolve("big"));
     long floats = 400_000_000L;
     var tensor =
-        dev.onnxtie.proto.Onnx.TensorProto.newBuilder()
+        Onnx.TensorProto.newBuilder()
             .setName("w")
             .setDataType(1)
             .addDims(floats)
-            .setDataLocation(dev.onnxtie.proto.Onnx.TensorProto.DataLocation.EXTERNAL)
+            .setDataLocation(Onnx.TensorProto.DataLocation.EXTERNAL)
             .addExternalData(
-                dev.onnxtie.proto.Onnx.StringStringEntryProto.newBuilder()
-                    .setKey("location")
-                    .setValue("big.data"));
+                Onnx.StringStringEntryProto.newBuilder().setKey("location").setValue("big.data"));
     var graph =
-        dev.onnxtie.proto.Onnx.GraphProto.newBuilder()
+        Onnx.GraphProto.newBuilder()
             .setName("big")
             .addInitializer(tensor)
             .addInput(TestModels.value("x", 1, floats))
             .addOutput(TestModels.value("y", 1, floats))
             .addNode(TestModels.node("Add", "add", List.of("x", "w"), List.of("y")));
     Files.write(big.resolve("model.onnx"), TestModels.model(graph.build()).toByteArray());
-    try (java.io.RandomAccessFile data =
-        new java.io.RandomAccessFile(big.resolve("big.data").toFile(), "rw")) {
+    try (RandomAccessFile data = new RandomAccessFile(big.resolve("big.data").toFile(), "rw")) {
       data.setLength(floats * 4); // sparse: 1.6 GB that take no disk
     }
     Shell unmappable =
@@ -388,7 +389,7 @@ class LauncherTest {
   }
 
   Run launch(String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of(bin.resolve("onnx-tie").toString()));
+    List<String> command = new ArrayList<>(List.of(bin.resolve("onnx-tie").toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder =
         new ProcessBuilder(command)

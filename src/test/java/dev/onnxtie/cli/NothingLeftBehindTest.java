@@ -1,17 +1,24 @@
 package dev.onnxtie.cli;
 
+import static dev.onnxtie.TestJvm.CLASS_PATH;
+import static dev.onnxtie.TestJvm.JAVA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.Cli;
+import dev.onnxtie.Pty;
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,18 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 class NothingLeftBehindTest {
   static final Path GPT2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
   static final Path SPLIT = TestModels.samples().resolve("seq2seq_split");
-  static final String CLASS_PATH =
-      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
   @TempDir Path dir;
 
   /** The CLI in its own JVM (ONNX Runtime loads once per JVM) with this temp folder and cache. */
   ProcessBuilder cli(Path tmp, Path cache, String... args) {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                JAVA, "-Djava.io.tmpdir=" + tmp, "-cp", CLASS_PATH, "dev.onnxtie.cli.OnnxTieCli"));
+    List<String> command = new ArrayList<>(TestJvm.cli("-Djava.io.tmpdir=" + tmp));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
     builder.environment().put("XDG_CACHE_HOME", cache.toString());
@@ -224,7 +225,7 @@ class NothingLeftBehindTest {
       for (Path file : list.toList()) {
         files.put(
             file.getFileName().toString(),
-            java.util.HexFormat.of().formatHex(sha256(Files.readAllBytes(file))));
+            HexFormat.of().formatHex(sha256(Files.readAllBytes(file))));
       }
     }
     return files;
@@ -232,63 +233,27 @@ class NothingLeftBehindTest {
 
   static byte[] sha256(byte[] bytes) {
     try {
-      return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
-
-  /**
-   * Runs argv[2:] on a pseudo-terminal, sends it SIGINT once the screen shows argv[1], prints the
-   * screen.
-   */
-  static final String CTRL_C =
-      String.join(
-          "\n",
-          "import os, pty, signal, sys, time",
-          "pid, fd = pty.fork()",
-          "if pid == 0:",
-          "    os.execvp(sys.argv[2], sys.argv[2:])",
-          "out = b''",
-          "sent = False",
-          "while True:",
-          "    try:",
-          "        data = os.read(fd, 65536)",
-          "    except OSError:",
-          "        break",
-          "    if not data:",
-          "        break",
-          "    out += data",
-          "    if not sent and sys.argv[1].encode() in out:",
-          "        os.kill(pid, signal.SIGINT)",
-          "        sent = True",
-          "_, status = os.waitpid(pid, 0)",
-          "sys.stdout.buffer.write(out)",
-          "sys.exit(os.waitstatus_to_exitcode(status))");
 
   @Test
   void ctrlCEndsTheProgressLineSaysInterruptedAndLeavesNothing() throws Exception {
     Path tmp = Files.createDirectories(dir.resolve("tmp"));
     Path cache = Files.createDirectories(dir.resolve("cache"));
     Path work = Files.createDirectories(dir.resolve("work"));
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                "/usr/bin/python3",
-                "-c",
-                CTRL_C,
-                "run 3 of",
-                JAVA,
-                "-Djava.io.tmpdir=" + tmp,
-                "-cp",
-                CLASS_PATH,
-                "dev.onnxtie.cli.OnnxTieCli",
-                "rewrite",
-                GPT2.toString(),
-                work.resolve("tied.onnx").toString(),
-                "--verify",
-                "--runs",
-                "100000"));
+    List<String> command = new ArrayList<>(TestJvm.cli("-Djava.io.tmpdir=" + tmp));
+    command.addAll(
+        List.of(
+            "rewrite",
+            GPT2.toString(),
+            work.resolve("tied.onnx").toString(),
+            "--verify",
+            "--runs",
+            "100000"));
+    command = Pty.interruptedAfter("run 3 of", command);
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(work.toFile())

@@ -1,9 +1,12 @@
 package dev.onnxtie.cli;
 
+import static dev.onnxtie.TestJvm.CLASS_PATH;
+import static dev.onnxtie.TestJvm.JAVA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.onnxtie.Pty;
 import dev.onnxtie.TestModels;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,32 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ProgressTest {
   static final Path GPT2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
-  static final String CLASS_PATH =
-      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-
-  /**
-   * Runs argv[1:] on a new pseudo-terminal and prints what it wrote there; exits with its status.
-   */
-  static final String PTY =
-      String.join(
-          "\n",
-          "import os, pty, sys",
-          "pid, fd = pty.fork()",
-          "if pid == 0:",
-          "    os.execvp(sys.argv[1], sys.argv[1:])",
-          "out = b''",
-          "while True:",
-          "    try:",
-          "        data = os.read(fd, 65536)",
-          "    except OSError:",
-          "        break",
-          "    if not data:",
-          "        break",
-          "    out += data",
-          "_, status = os.waitpid(pid, 0)",
-          "sys.stdout.buffer.write(out)",
-          "sys.exit(os.waitstatus_to_exitcode(status))");
 
   @TempDir Path dir;
 
@@ -63,7 +40,7 @@ class ProgressTest {
     }
     command.append(' ').append(redirect);
     ProcessBuilder builder =
-        new ProcessBuilder("/usr/bin/python3", "-c", PTY, "bash", "-c", command.toString())
+        new ProcessBuilder(Pty.command(List.of("bash", "-c", command.toString())))
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("screen").toFile());
     builder.environment().put("CP", CLASS_PATH);

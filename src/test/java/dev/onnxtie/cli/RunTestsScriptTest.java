@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class RunTestsScriptTest {
     script(stubs, "sudo", "[ \"$1\" = -n ] && shift", "exec \"$@\"");
     script(stubs, "mvn", mvn);
     Files.createDirectories(dir.resolve("testdata"));
-    List<String> command = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
+    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder =
         new ProcessBuilder(command)

@@ -1,5 +1,7 @@
 package dev.onnxtie.cli;
 
+import static dev.onnxtie.TestJvm.CLASS_PATH;
+import static dev.onnxtie.TestJvm.JAVA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,10 +33,10 @@ class StartupClassesTest {
     Path model = TestModels.samples().resolve("gpt2_tied/model.onnx");
     Process process =
         new ProcessBuilder(
-                FirstHourTest.JAVA,
+                JAVA,
                 "-Xlog:class+load=info",
                 "-cp",
-                FirstHourTest.CLASS_PATH,
+                CLASS_PATH,
                 "dev.onnxtie.cli.OnnxTieCli",
                 "rewrite",
                 model.toString(),

@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.model.DataType;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import java.nio.ByteBuffer;
@@ -152,7 +153,7 @@ class VerifyReadsClearlyTest {
     TensorProto shape =
         TestModels.raw(
             "shape",
-            dev.onnxtie.model.DataType.INT64,
+            DataType.INT64,
             ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1).putLong(16).array(),
             2);
     GraphProto graph =

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.TestModels;
+import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
@@ -99,9 +100,7 @@ class GraphEditorTest {
     editor.main().addNode(0, "Neg", "n", List.of("x"), List.of("unused"));
     long node = editor.addedBytes();
     assertTrue(node > 10 && node < 40, "a small node: " + node);
-    editor
-        .main()
-        .addInitializer("k", dev.onnxtie.model.DataType.INT64, new long[] {2}, new byte[16]);
+    editor.main().addInitializer("k", DataType.INT64, new long[] {2}, new byte[16]);
     assertTrue(editor.addedBytes() - node >= 16 + 1, "an initializer counts its bytes");
   }
 }

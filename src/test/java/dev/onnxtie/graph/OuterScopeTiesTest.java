@@ -19,6 +19,7 @@ import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
+import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.AttributeProto;
@@ -29,7 +30,9 @@ import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import dev.onnxtie.proto.Onnx.ValueInfoProto;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,11 +51,11 @@ class OuterScopeTiesTest {
   static final int HIDDEN = 8;
 
   static TensorProto int64s(String name, long... values) {
-    ByteBuffer raw = ByteBuffer.allocate(8 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer raw = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
     for (long v : values) {
       raw.putLong(v);
     }
-    return TestModels.raw(name, dev.onnxtie.model.DataType.INT64, raw.array(), values.length);
+    return TestModels.raw(name, DataType.INT64, raw.array(), values.length);
   }
 
   /**
@@ -202,7 +205,7 @@ class OuterScopeTiesTest {
             .addInitializer(
                 floats("onnx::MatMul_head", transpose(weight, VOCAB, HIDDEN), HIDDEN, VOCAB))
             .addInitializer(int64s("trips", 3).toBuilder().clearDims().build())
-            .addInitializer(TestModels.raw("go", dev.onnxtie.model.DataType.BOOL, new byte[] {1}))
+            .addInitializer(TestModels.raw("go", DataType.BOOL, new byte[] {1}))
             .addInitializer(floats("zeros", new float[VOCAB], 1, VOCAB))
             .addInput(value("ids", 7, "n"))
             .addInput(value("flag", 9))
@@ -243,7 +246,7 @@ class OuterScopeTiesTest {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OnnxTensor ids =
             OnnxTensor.createTensor(
-                env, java.nio.LongBuffer.wrap(new long[] {0, 4, 23, 7}), new long[] {4});
+                env, LongBuffer.wrap(new long[] {0, 4, 23, 7}), new long[] {4});
         OnnxTensor cond = OnnxTensor.createTensor(env, flag)) {
       return OrtRun.run(model, Map.of("ids", ids, "flag", cond));
     }

@@ -10,11 +10,14 @@ import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import dev.onnxtie.proto.Onnx.TensorProto.DataType;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -62,7 +65,7 @@ class ConsistentReadTest {
             .setName("race")
             .addInput(TestModels.value("x", DataType.FLOAT_VALUE, FLOATS))
             .addInput(TestModels.value("x_small", DataType.FLOAT_VALUE, SMALL));
-    List<String> names = new java.util.ArrayList<>(List.of("dup_a", "dup_b"));
+    List<String> names = new ArrayList<>(List.of("dup_a", "dup_b"));
     for (int i = 0; i < TENSORS; i++) {
       names.add("t" + i);
     }
@@ -213,8 +216,8 @@ class ConsistentReadTest {
               Files.copy(spare, next);
               Files.move(
                   next, model, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
             }
           }
         };

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.Cli;
 import dev.onnxtie.OnnxChecker;
+import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.proto.Onnx.GraphProto;
@@ -16,10 +17,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,9 +103,9 @@ public class ExternalDataTest {
       ModelIO.write(model, out, WriteOptions.defaults());
       assertTrue(Files.isRegularFile(dir.resolve("big.onnx.data")));
       OnnxChecker.check(out);
-      dev.onnxtie.OnnxTieException refused =
-          org.junit.jupiter.api.Assertions.assertThrows(
-              dev.onnxtie.OnnxTieException.class,
+      OnnxTieException refused =
+          Assertions.assertThrows(
+              OnnxTieException.class,
               () ->
                   ModelIO.write(
                       model,
@@ -138,7 +141,7 @@ public class ExternalDataTest {
   static UnaryOperator<List<StringStringEntryProto>> set(String key, String value) {
     return entries -> {
       List<StringStringEntryProto> out =
-          new java.util.ArrayList<>(entries.stream().filter(e -> !e.getKey().equals(key)).toList());
+          new ArrayList<>(entries.stream().filter(e -> !e.getKey().equals(key)).toList());
       out.add(StringStringEntryProto.newBuilder().setKey(key).setValue(value).build());
       return out;
     };

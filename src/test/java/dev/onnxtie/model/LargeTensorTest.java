@@ -14,6 +14,8 @@ import dev.onnxtie.proto.Onnx.TensorProto;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,11 +61,10 @@ class LargeTensorTest {
     StringBuilder text = new StringBuilder();
     try (var files = Files.list(folder)) {
       for (Path file : files.sorted().toList()) {
-        byte[] digest =
-            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
         text.append(file.getFileName())
             .append(' ')
-            .append(java.util.HexFormat.of().formatHex(digest))
+            .append(HexFormat.of().formatHex(digest))
             .append('\n');
       }
     }

@@ -20,6 +20,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -194,8 +195,7 @@ class MappableCopyTest {
     Path killed = Files.createDirectories(scratch.resolve(ModelIO.TEMP_PREFIX + "killed"));
     Files.write(killed.resolve(".lock"), new byte[0]);
     Files.write(killed.resolve("weights.data"), new byte[16]);
-    Files.setLastModifiedTime(
-        killed, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 20_000));
+    Files.setLastModifiedTime(killed, FileTime.fromMillis(System.currentTimeMillis() - 20_000));
     String tempBefore = System.getProperty("java.io.tmpdir");
     System.setProperty("java.io.tmpdir", scratch.toString());
     try (OnnxModel model = ModelIO.read(GPT2);

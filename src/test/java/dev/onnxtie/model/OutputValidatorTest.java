@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.graph.Attribute;
 import dev.onnxtie.graph.GraphEditor;
+import dev.onnxtie.graph.OuterScopeTiesTestAccess;
 import dev.onnxtie.graph.Scope;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OutputValidatorTest {
   /** A main-graph pair read only in the body of a contrib operator (the GreedySearch decoder). */
   static ModelProto contribBody() {
-    return dev.onnxtie.graph.OuterScopeTiesTestAccess.greedySearch();
+    return OuterScopeTiesTestAccess.greedySearch();
   }
 
   @Test
@@ -108,7 +110,7 @@ class OutputValidatorTest {
               .setName("broken")
               .setDataType(1)
               .addDims(3)
-              .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[8]))
+              .setRawData(ByteString.copyFrom(new byte[8]))
               .build();
       GraphProto.Builder graph = input.getGraph().toBuilder().addInitializer(broken);
       OnnxTieException e =

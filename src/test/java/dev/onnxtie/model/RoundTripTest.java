@@ -3,6 +3,7 @@ package dev.onnxtie.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 import dev.onnxtie.BackendData;
 import dev.onnxtie.TestModels;
@@ -70,7 +71,7 @@ class RoundTripTest {
             .addField(
                 999,
                 UnknownFieldSet.Field.newBuilder()
-                    .addLengthDelimited(com.google.protobuf.ByteString.copyFromUtf8("future"))
+                    .addLengthDelimited(ByteString.copyFromUtf8("future"))
                     .addVarint(7)
                     .build())
             .build();

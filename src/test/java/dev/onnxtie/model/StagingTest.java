@@ -4,12 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.VerifySettings;
+import dev.onnxtie.proto.Onnx;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,9 +52,7 @@ class StagingTest {
             ? (long) links
             : -1L);
     assertTrue(
-        dev.onnxtie.api.OnnxTie.compare(
-                original.resolve("model.onnx"), model, VerifySettings.defaults())
-            .passed());
+        OnnxTie.compare(original.resolve("model.onnx"), model, VerifySettings.defaults()).passed());
     // and again
     assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
     assertEquals(List.of("model.onnx", "model.onnx.data"), names(model.getParent()));
@@ -138,8 +141,8 @@ class StagingTest {
           Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + holder.pid() + "-1"));
       Staging.removeStale(dir);
       assertEquals(
-          java.util.Set.of(held.getFileName().toString(), liveNoLock.getFileName().toString()),
-          java.util.Set.copyOf(names(dir)));
+          Set.of(held.getFileName().toString(), liveNoLock.getFileName().toString()),
+          Set.copyOf(names(dir)));
     } finally {
       holder.destroyForcibly();
       holder.waitFor();
@@ -158,7 +161,7 @@ class StagingTest {
   static OnnxModel weighted(long seed) {
     int floats = 16 * 1024;
     var graph =
-        dev.onnxtie.proto.Onnx.GraphProto.newBuilder()
+        Onnx.GraphProto.newBuilder()
             .setName("w" + seed)
             .addInput(TestModels.value("x", 1, floats))
             .addInitializer(TestModels.floats("w", TestModels.randomFloats(seed, floats), floats))
@@ -181,11 +184,9 @@ class StagingTest {
     WriteOptions external = new WriteOptions(WriteOptions.Layout.EXTERNAL, null, 1024, 4096);
     try (OnnxModel first = weighted(1);
         OnnxModel second = weighted(2)) {
-      com.google.protobuf.ByteString firstBytes =
-          first.proto().getGraph().getInitializer(0).getRawData();
-      com.google.protobuf.ByteString secondBytes =
-          second.proto().getGraph().getInitializer(0).getRawData();
-      java.util.List<String> seen = new java.util.ArrayList<>();
+      ByteString firstBytes = first.proto().getGraph().getInitializer(0).getRawData();
+      ByteString secondBytes = second.proto().getGraph().getInitializer(0).getRawData();
+      List<String> seen = new ArrayList<>();
       try (StagedWrite staged = ModelIO.stage(second, out, external)) {
         // planned and staged: now the first writer commits the same output
         ModelIO.write(first, out, external);

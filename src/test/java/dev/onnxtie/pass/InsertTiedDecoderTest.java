@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.onnxtie.Cli;
 import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.cli.JsonOutput;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
@@ -16,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
@@ -147,7 +149,7 @@ class InsertTiedDecoderTest {
     double[] expected = dense(h, 4, w, 5, 5, false, null, RELU);
     assertClose(expected, output(out, "x", x, new long[] {4, 5}, "/dense/Gemm_decoded"));
     // already tied: rewrite finds nothing; with the encoder's bias (widths agree) 30 parameters
-    assertEquals(0, dev.onnxtie.api.OnnxTie.inspect(out, 64).duplicates().size());
+    assertEquals(0, OnnxTie.inspect(out, 64).duplicates().size());
     Cli rewrite =
         Cli.run("rewrite", out.toString(), dir.resolve("again.onnx").toString(), "--json");
     assertEquals(0, rewrite.code(), "rewrite of the tied output succeeds: " + rewrite.err());
@@ -307,7 +309,7 @@ class InsertTiedDecoderTest {
             List.of("--encoder", "/dense/Gemm", "--activation", "softplus"), "valid: none, relu");
     cases.forEach(
         (args, words) -> {
-          List<String> all = new java.util.ArrayList<>(List.of("insert", KERAS.toString(), out));
+          List<String> all = new ArrayList<>(List.of("insert", KERAS.toString(), out));
           all.addAll(args);
           Cli result = Cli.run(all.toArray(String[]::new));
           assertEquals(2, result.code(), args + ": " + result.err());

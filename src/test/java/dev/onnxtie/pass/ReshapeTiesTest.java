@@ -14,13 +14,19 @@ import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
 import dev.onnxtie.api.TieInfo;
 import dev.onnxtie.api.TieRelation;
+import dev.onnxtie.proto.Onnx;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,9 +67,9 @@ class ReshapeTiesTest {
                     "cond",
                     List.of(),
                     List.of("c"),
-                    dev.onnxtie.proto.Onnx.AttributeProto.newBuilder()
+                    Onnx.AttributeProto.newBuilder()
                         .setName("value")
-                        .setType(dev.onnxtie.proto.Onnx.AttributeProto.AttributeType.TENSOR)
+                        .setType(Onnx.AttributeProto.AttributeType.TENSOR)
                         .setT(TensorProto.newBuilder().setDataType(9).addInt32Data(1))
                         .build()))
             .addNode(
@@ -114,22 +120,20 @@ class ReshapeTiesTest {
     assertEquals(run(in, bias), run(out, bias), "bitwise equal outputs");
   }
 
-  static java.util.Map<String, java.nio.ByteBuffer> run(Path model, float[] bias) throws Exception {
+  static Map<String, ByteBuffer> run(Path model, float[] bias) throws Exception {
     ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
     try (ai.onnxruntime.OrtSession session =
             env.createSession(model.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
         ai.onnxruntime.OnnxTensor ids =
             ai.onnxruntime.OnnxTensor.createTensor(
-                env, java.nio.LongBuffer.wrap(new long[] {5, 0, 2}), new long[] {3});
+                env, LongBuffer.wrap(new long[] {5, 0, 2}), new long[] {3});
         ai.onnxruntime.OnnxTensor b =
-            ai.onnxruntime.OnnxTensor.createTensor(
-                env, java.nio.FloatBuffer.wrap(bias), new long[] {24});
-        ai.onnxruntime.OrtSession.Result result =
-            session.run(java.util.Map.of("ids", ids, "bias", b))) {
-      java.util.Map<String, java.nio.ByteBuffer> outputs = new java.util.TreeMap<>();
+            ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(bias), new long[] {24});
+        ai.onnxruntime.OrtSession.Result result = session.run(Map.of("ids", ids, "bias", b))) {
+      Map<String, ByteBuffer> outputs = new TreeMap<>();
       for (var entry : result) {
-        java.nio.ByteBuffer bytes = ((ai.onnxruntime.OnnxTensor) entry.getValue()).getByteBuffer();
-        java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocate(bytes.remaining());
+        ByteBuffer bytes = ((ai.onnxruntime.OnnxTensor) entry.getValue()).getByteBuffer();
+        ByteBuffer copy = ByteBuffer.allocate(bytes.remaining());
         copy.put(bytes).flip();
         outputs.put(entry.getKey(), copy);
       }

@@ -22,8 +22,10 @@ import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,13 +107,13 @@ class StringTiesTest {
     try (OrtSession session = env.createSession(model.toString(), options);
         OnnxTensor input = OnnxTensor.createTensor(env, x);
         OrtSession.Result result = session.run(Map.of("x", input))) {
-      Map<String, String[]> outputs = new java.util.TreeMap<>();
+      Map<String, String[]> outputs = new TreeMap<>();
       for (var entry : result) {
         Object value = entry.getValue().getValue();
         outputs.put(
             entry.getKey(),
-            java.util.Arrays.stream((Object[]) value)
-                .flatMap(row -> java.util.Arrays.stream((String[]) row))
+            Arrays.stream((Object[]) value)
+                .flatMap(row -> Arrays.stream((String[]) row))
                 .toArray(String[]::new));
       }
       return outputs;

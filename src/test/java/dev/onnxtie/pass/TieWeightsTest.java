@@ -21,11 +21,13 @@ import dev.onnxtie.api.ApiTestAccess;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewrittenModel;
+import dev.onnxtie.graph.GraphEditor;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.ProtoGraphs;
 import dev.onnxtie.model.WriteOptions;
+import dev.onnxtie.proto.Onnx;
 import dev.onnxtie.proto.Onnx.AttributeProto;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
@@ -33,11 +35,15 @@ import dev.onnxtie.proto.Onnx.NodeProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import dev.onnxtie.tie.Relation;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,7 +59,7 @@ class TieWeightsTest {
     Path out = dir.resolve(in.getFileName() + ".tied.onnx");
     PassResult result;
     try (OnnxModel read = ModelIO.read(in)) {
-      dev.onnxtie.graph.GraphEditor editor = new dev.onnxtie.graph.GraphEditor(read);
+      GraphEditor editor = new GraphEditor(read);
       result = new TieWeights(form, RewriteOptions.defaults().minBytes()).apply(editor);
       ModelIO.write(editor.build(), out, WriteOptions.defaults());
     }
@@ -262,8 +268,7 @@ class TieWeightsTest {
     var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
     try (var session = env.createSession(model.toString());
         var xs =
-            ai.onnxruntime.OnnxTensor.createTensor(
-                env, java.nio.FloatBuffer.wrap(x), new long[] {2, 8});
+            ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {2, 8});
         var cs =
             ai.onnxruntime.OnnxTensor.createTensor(
                 env,
@@ -376,7 +381,7 @@ class TieWeightsTest {
       int rows = 12;
       int cols = 15;
       byte[] nibbles = new byte[rows * cols];
-      java.util.Random random = new java.util.Random(type.code());
+      Random random = new Random(type.code());
       for (int i = 0; i < nibbles.length; i++) {
         nibbles[i] = (byte) random.nextInt(16);
       }
@@ -408,7 +413,7 @@ class TieWeightsTest {
       }
       assertTrue(at < swapped.length, "some byte holds two different nibbles");
       swapped[at] = (byte) (((swapped[at] & 0x0F) << 4) | ((swapped[at] >> 4) & 0x0F));
-      assertFalse(java.util.Arrays.equals(swapped, pack(t)), "the swap changed the tensor");
+      assertFalse(Arrays.equals(swapped, pack(t)), "the swap changed the tensor");
       GraphProto near =
           graph.toBuilder()
               .setInitializer(1, TestModels.raw("qt", type, swapped, cols, rows))
@@ -436,7 +441,7 @@ class TieWeightsTest {
       int cols = 9;
       int width = type.byteWidth();
       byte[] a = new byte[rows * cols * width];
-      new java.util.Random(type.code()).nextBytes(a);
+      new Random(type.code()).nextBytes(a);
       byte[] t = new byte[a.length];
       for (int r = 0; r < rows; r++) {
         for (int c = 0; c < cols; c++) {
@@ -506,8 +511,8 @@ class TieWeightsTest {
       Map<String, ByteBuffer> expected = OrtRun.floats(outcome.in(), "x", x, shape);
       Map<String, ByteBuffer> actual = OrtRun.floats(outcome.out(), "x", x, shape);
       for (String name : expected.keySet()) {
-        var e = expected.get(name).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        var a = actual.get(name).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        var e = expected.get(name).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        var a = actual.get(name).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         assertEquals(e.remaining(), a.remaining());
         for (int i = 0; i < e.remaining(); i++) {
           assertEquals(e.get(i), a.get(i), 1e-5f, name + "[" + i + "]");
@@ -522,16 +527,14 @@ class TieWeightsTest {
     ModelProto withFunction =
         base.toBuilder()
             .addFunctions(
-                dev.onnxtie.proto.Onnx.FunctionProto.newBuilder()
+                Onnx.FunctionProto.newBuilder()
                     .setName("f")
                     .setDomain("local")
                     .addInput("a")
                     .addOutput("b")
                     .addNode(node("Identity", "fi", List.of("a"), List.of("b")))
                     .addOpsetImport(
-                        dev.onnxtie.proto.Onnx.OperatorSetIdProto.newBuilder()
-                            .setDomain("")
-                            .setVersion(17)))
+                        Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)))
             .build();
     Outcome outcome = rewrite(withFunction, TieForm.TRANSPOSE);
     assertEquals(1, outcome.result().changes());
@@ -546,8 +549,7 @@ class TieWeightsTest {
     // a sparse copy of nothing in particular: 4 values of a [30, 4] tensor; not a tie candidate
     float[] values = {1f, 2f, 3f, 4f};
     long[] indices = {0, 5, 17, 119};
-    java.nio.ByteBuffer raw =
-        java.nio.ByteBuffer.allocate(32).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer raw = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
     for (long index : indices) {
       raw.putLong(index);
     }
@@ -556,7 +558,7 @@ class TieWeightsTest {
             .setGraph(
                 base.getGraph().toBuilder()
                     .addSparseInitializer(
-                        dev.onnxtie.proto.Onnx.SparseTensorProto.newBuilder()
+                        Onnx.SparseTensorProto.newBuilder()
                             .setValues(floats("sparse_w", values, 4))
                             .setIndices(
                                 TestModels.raw("sparse_w_indices", DataType.INT64, raw.array(), 4))

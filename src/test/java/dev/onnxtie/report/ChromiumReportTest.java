@@ -10,6 +10,7 @@ import dev.onnxtie.TestModels;
 import dev.onnxtie.cli.JsonOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class ChromiumReportTest {
    */
   ReportPage openReportOf(String name, String... args) throws Exception {
     Path html = dir.resolve(name + ".html");
-    List<String> all = new java.util.ArrayList<>(List.of("rewrite"));
+    List<String> all = new ArrayList<>(List.of("rewrite"));
     all.addAll(List.of(args));
     all.addAll(List.of("--json", "--report", html.toString()));
     Cli run = Cli.run(all.toArray(String[]::new));

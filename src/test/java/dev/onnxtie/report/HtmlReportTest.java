@@ -14,11 +14,22 @@ import dev.onnxtie.api.GraphOutline;
 import dev.onnxtie.api.GraphOutline.NodeOutline;
 import dev.onnxtie.api.GraphOutline.TensorOutline;
 import dev.onnxtie.cli.JsonOutput;
+import dev.onnxtie.proto.Onnx;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -289,8 +300,8 @@ class HtmlReportTest {
     assertEquals(1, parsed.ties().size(), page);
     ReportPage.Tie tie = parsed.ties().get(0);
     assertEquals(
-        java.util.Set.of(HostileNames.A, HostileNames.B),
-        java.util.Set.of(tie.data().get("kept"), tie.data().get("removed")));
+        Set.of(HostileNames.A, HostileNames.B),
+        Set.of(tie.data().get("kept"), tie.data().get("removed")));
     assertTrue(
         tie.labels(tie.before()).containsAll(List.of(HostileNames.A, HostileNames.B)),
         tie.before().toString());
@@ -298,7 +309,7 @@ class HtmlReportTest {
         tie.before().stream()
             .anyMatch(v -> v.detail().equals(HostileNames.NODE.replace("\u0007", "\ufffd"))),
         tie.before().toString());
-    String lower = page.toLowerCase(java.util.Locale.ROOT);
+    String lower = page.toLowerCase(Locale.ROOT);
     assertFalse(lower.contains("<script"), "no script element");
     assertFalse(lower.contains("<img"), "no image element");
     assertFalse(lower.contains("<b "), "no b element");
@@ -386,15 +397,13 @@ class HtmlReportTest {
 
   /** Every file under the folder with its bytes, by relative path. */
   static Map<String, String> contents(Path folder) throws Exception {
-    Map<String, String> all = new java.util.TreeMap<>();
+    Map<String, String> all = new TreeMap<>();
     try (Stream<Path> files = Files.walk(folder)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         all.put(
             folder.relativize(file).toString(),
-            java.util.HexFormat.of()
-                .formatHex(
-                    java.security.MessageDigest.getInstance("SHA-256")
-                        .digest(Files.readAllBytes(file))));
+            HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file))));
       }
     }
     return all;
@@ -550,9 +559,7 @@ class HtmlReportTest {
     byte[] first = Files.readAllBytes(html);
     assertEquals(0, Cli.run(args).code());
     assertEquals(
-        new String(first, java.nio.charset.StandardCharsets.UTF_8),
-        Files.readString(html),
-        "deterministic");
+        new String(first, StandardCharsets.UTF_8), Files.readString(html), "deterministic");
     try (Stream<Path> files = Files.list(dir)) {
       assertEquals(
           List.of("o.onnx", "r.html"),
@@ -565,9 +572,9 @@ class HtmlReportTest {
    * amounts: 0.5, 3e-5, 2999 and a NaN on four of its 64 elements.
    */
   static Path differingModel(Path file, boolean b) {
-    float[] w = dev.onnxtie.TestModels.randomFloats(7, 16 * 8);
+    float[] w = TestModels.randomFloats(7, 16 * 8);
     float[] c = new float[4 * 16];
-    java.util.Arrays.fill(c, 1f);
+    Arrays.fill(c, 1f);
     if (b) {
       for (int i = 0; i < w.length; i += 5) {
         w[i] += 1e-3f;
@@ -577,8 +584,8 @@ class HtmlReportTest {
       c[40] = 3000f;
       c[63] = Float.NaN;
     }
-    dev.onnxtie.proto.Onnx.GraphProto graph =
-        dev.onnxtie.proto.Onnx.GraphProto.newBuilder()
+    Onnx.GraphProto graph =
+        Onnx.GraphProto.newBuilder()
             .setName("differ")
             .addNode(TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
             .addNode(TestModels.node("Mul", "zero", List.of("x", "Z"), List.of("x0")))
@@ -595,16 +602,15 @@ class HtmlReportTest {
 
   /** The histogram rows of a page: output name to its bins' label and count, in page order. */
   static Map<String, List<String>> pageHistograms(String html) {
-    Map<String, List<String>> histograms = new java.util.LinkedHashMap<>();
-    java.util.regex.Matcher row =
-        java.util.regex.Pattern.compile(
+    Map<String, List<String>> histograms = new LinkedHashMap<>();
+    Matcher row =
+        Pattern.compile(
                 "<tr class=\"histogram\" data-output=\"([^\"]*)\" data-run=\"0\">(.*?)</tr>")
             .matcher(html);
     while (row.find()) {
       List<String> bins = new ArrayList<>();
-      java.util.regex.Matcher bin =
-          java.util.regex.Pattern.compile(
-                  "<g class=\"bin [a-z]+\" data-label=\"([^\"]*)\" data-count=\"(\\d+)\"")
+      Matcher bin =
+          Pattern.compile("<g class=\"bin [a-z]+\" data-label=\"([^\"]*)\" data-count=\"(\\d+)\"")
               .matcher(row.group(2));
       while (bin.find()) {
         bins.add(ReportPage.unescape(bin.group(1)) + "=" + bin.group(2));
@@ -631,7 +637,7 @@ class HtmlReportTest {
             .get(0)
             .getAsJsonObject()
             .getAsJsonArray("outputs");
-    Map<String, List<String>> json = new java.util.LinkedHashMap<>();
+    Map<String, List<String>> json = new LinkedHashMap<>();
     for (JsonElement element : outputs) {
       JsonObject output = element.getAsJsonObject();
       assertFalse(output.get("bitwiseIdentical").getAsBoolean(), output.toString());

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,12 +104,10 @@ class DynamoTiedTest {
                 TestModels.node(
                     "Transpose",
                     "t",
-                    java.util.List.of("W"),
-                    java.util.List.of("Wt"),
+                    List.of("W"),
+                    List.of("Wt"),
                     TestModels.intsAttribute("perm", 1, 0)))
-            .addNode(
-                TestModels.node(
-                    "MatMul", "head", java.util.List.of("x", "Wt"), java.util.List.of("logits")))
+            .addNode(TestModels.node("MatMul", "head", List.of("x", "Wt"), List.of("logits")))
             .build();
     Path single = TestModels.save(TestModels.model(graph), dir.resolve("single.onnx"));
     Cli inspect = Cli.run("inspect", single.toString());
@@ -143,12 +142,7 @@ class DynamoTiedTest {
         graph.toBuilder()
             .addInput(TestModels.value("ids", 7, 2))
             .addOutput(TestModels.value("embedded", 1, 2, hidden))
-            .addNode(
-                TestModels.node(
-                    "Gather",
-                    "embed",
-                    java.util.List.of("W", "ids"),
-                    java.util.List.of("embedded")))
+            .addNode(TestModels.node("Gather", "embed", List.of("W", "ids"), List.of("embedded")))
             .build();
     Path pair = TestModels.save(TestModels.model(both), dir.resolve("pair.onnx"));
     Cli warned = Cli.run("inspect", pair.toString());

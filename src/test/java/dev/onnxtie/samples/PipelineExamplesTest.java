@@ -1,5 +1,7 @@
 package dev.onnxtie.samples;
 
+import static dev.onnxtie.TestJvm.CLASS_PATH;
+import static dev.onnxtie.TestJvm.JAVA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +17,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,9 +33,6 @@ class PipelineExamplesTest {
   @TempDir Path dir;
 
   static final Path ROOT = TestModels.samples().getParent();
-  static final String CLASS_PATH =
-      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   static final String PYTHON = "/usr/bin/python3";
 
   /** A finished subprocess: its exit code and its stdout and stderr together. */
@@ -158,11 +159,9 @@ class PipelineExamplesTest {
         output);
     // the waste check reports is the saving the rewrite measured on disk (the Transpose node it
     // adds included)
-    java.util.regex.Matcher waste =
-        java.util.regex.Pattern.compile("check failed: (\\d+) bytes in untied duplicates")
-            .matcher(output);
-    java.util.regex.Matcher saved =
-        java.util.regex.Pattern.compile("pipeline: saved +(\\d+) bytes").matcher(output);
+    Matcher waste =
+        Pattern.compile("check failed: (\\d+) bytes in untied duplicates").matcher(output);
+    Matcher saved = Pattern.compile("pipeline: saved +(\\d+) bytes").matcher(output);
     assertTrue(waste.find() && saved.find(), output);
     assertEquals(saved.group(1), waste.group(1), output);
     assertTrue(

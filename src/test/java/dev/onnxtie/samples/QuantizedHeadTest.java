@@ -16,6 +16,7 @@ import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -95,11 +96,11 @@ class QuantizedHeadTest {
       assertEquals("model.embed_tokens.qzeros", head.getInput(3));
     }
     long[] ids = OrtRun.ids(12, 512);
-    Map<String, java.nio.ByteBuffer> before = OrtRun.int64(in, "input_ids", ids, 2, 6);
-    Map<String, java.nio.ByteBuffer> after = OrtRun.int64(out, "input_ids", ids, 2, 6);
+    Map<String, ByteBuffer> before = OrtRun.int64(in, "input_ids", ids, 2, 6);
+    Map<String, ByteBuffer> after = OrtRun.int64(out, "input_ids", ids, 2, 6);
     assertEquals(before, after, "bitwise equal logits");
     assertFalse(
-        before.get("logits").equals(java.nio.ByteBuffer.allocate(before.get("logits").remaining())),
+        before.get("logits").equals(ByteBuffer.allocate(before.get("logits").remaining())),
         "logits are not all zero");
     long saved = report.result().bytesSaved();
     assertEquals(

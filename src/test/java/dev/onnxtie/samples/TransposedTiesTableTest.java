@@ -3,6 +3,7 @@ package dev.onnxtie.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.onnxtie.cli.OnnxTieCli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,8 +85,8 @@ class TransposedTiesTableTest {
    */
   @Test
   void theBenchRanWithThisBuildsOnnxRuntime() throws Exception {
-    java.util.Properties versions = new java.util.Properties();
-    try (var in = dev.onnxtie.cli.OnnxTieCli.class.getResourceAsStream("versions.properties")) {
+    Properties versions = new Properties();
+    try (var in = OnnxTieCli.class.getResourceAsStream("versions.properties")) {
       versions.load(in);
     }
     String header = Files.readAllLines(TSV, StandardCharsets.UTF_8).get(0);

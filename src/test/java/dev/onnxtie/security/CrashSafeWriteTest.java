@@ -9,6 +9,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelIO;
@@ -63,9 +64,6 @@ class CrashSafeWriteTest {
   static final int VOCAB = 32000;
   static final int HIDDEN = 768;
   static final int ROUNDS = Integer.getInteger("crash.rounds", 3);
-  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  static final String CLASSPATH =
-      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
   static final long AGED_MILLIS = 120_000;
 
   @TempDir static Path work;
@@ -197,8 +195,7 @@ class CrashSafeWriteTest {
 
   /** Starts {@code onnx-tie args...} as the launcher does ({@code java -jar}, no JVM options). */
   static Run start(List<String> args) throws IOException {
-    List<String> command =
-        new ArrayList<>(List.of(JAVA, "-cp", CLASSPATH, "dev.onnxtie.cli.OnnxTieCli"));
+    List<String> command = new ArrayList<>(TestJvm.cli());
     command.addAll(args);
     Path log = work.resolve("run-" + STARTED.size() + ".log");
     Process process =

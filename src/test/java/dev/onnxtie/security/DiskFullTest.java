@@ -11,6 +11,7 @@ import dev.onnxtie.model.OnnxModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class DiskFullTest {
   static void fill(Path filler, long leave) throws IOException, InterruptedException {
     try (FileChannel channel =
         FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(1 << 16);
+      ByteBuffer block = ByteBuffer.allocate(1 << 16);
       for (int round = 0; round < 10; round++) {
         long size = Files.getFileStore(filler.getParent()).getUsableSpace() - leave;
         if (size <= 0) {
@@ -151,13 +152,6 @@ class DiskFullTest {
           "the sweep must cover failures and successes: " + outcomes);
     } finally {
       command("umount", "-l", mount.toString()); // lazily: this JVM may still map files of it
-    }
-  }
-
-  /** The staging helpers of the model package. */
-  static final class Staging {
-    static void deleteTree(Path root) {
-      FileOps.deleteTree(root);
     }
   }
 }

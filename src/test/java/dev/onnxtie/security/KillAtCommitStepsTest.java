@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.model.ExternalDataTestAccess;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
@@ -30,19 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
  * after a kill at any step before that rename.
  */
 class KillAtCommitStepsTest {
-  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  static final String CLASSPATH =
-      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
 
   @TempDir Path dir;
 
   /** Runs the CLI in a new JVM, pausing at {@code step} when it is not null. */
   Process start(String step, Path log, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(JAVA));
-    if (step != null) {
-      command.add("-D" + TestPoints.PROPERTY + "=" + step);
-    }
-    command.addAll(List.of("-cp", CLASSPATH, "dev.onnxtie.cli.OnnxTieCli"));
+    List<String> command =
+        new ArrayList<>(
+            step == null ? TestJvm.cli() : TestJvm.cli("-D" + TestPoints.PROPERTY + "=" + step));
     command.addAll(List.of(args));
     return new ProcessBuilder(command)
         .redirectErrorStream(true)

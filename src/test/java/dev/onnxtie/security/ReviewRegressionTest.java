@@ -12,20 +12,34 @@ import com.google.protobuf.ByteString;
 import dev.onnxtie.Cli;
 import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.api.CrossFileGroup;
+import dev.onnxtie.api.OnnxTie;
+import dev.onnxtie.api.Progress;
+import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.cli.OnnxTieCli;
 import dev.onnxtie.model.DataType;
+import dev.onnxtie.model.ExternalDataTest;
+import dev.onnxtie.model.ModelIO;
+import dev.onnxtie.model.Tensors;
+import dev.onnxtie.proto.Onnx;
 import dev.onnxtie.proto.Onnx.AttributeProto;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.StringStringEntryProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +51,7 @@ class ReviewRegressionTest {
     if (Files.isDirectory(a)) {
       a = a.resolve("model.onnx");
     }
-    List<String> args = new java.util.ArrayList<>(List.of("verify", a.toString(), b.toString()));
+    List<String> args = new ArrayList<>(List.of("verify", a.toString(), b.toString()));
     args.addAll(List.of(extra));
     Cli result = Cli.run(args.toArray(String[]::new));
     assertEquals(0, result.code(), result.out() + result.err());
@@ -48,7 +62,7 @@ class ReviewRegressionTest {
   void aSubgraphThatReusesAnOuterNameIsLeftAlone() throws Exception {
     float[] a = randomFloats(1, 16);
     float[] minusOnes = new float[16];
-    java.util.Arrays.fill(minusOnes, -1f);
+    Arrays.fill(minusOnes, -1f);
     GraphProto thenBranch =
         GraphProto.newBuilder()
             .setName("then")
@@ -146,7 +160,7 @@ class ReviewRegressionTest {
     assertEquals(0, Cli.run("rewrite", in.toString(), in.toString()).code(), "in place");
     verify(reference.resolve("m.onnx"), in);
     StringWriter err = new StringWriter();
-    java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     assertEquals(
         0,
         OnnxTieCli.run(
@@ -165,7 +179,7 @@ class ReviewRegressionTest {
 
   @Test
   void theInputsDataFileIsNeverOverwritten() throws Exception {
-    Path in = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("g2"));
+    Path in = ExternalDataTest.copySampleInto(dir.resolve("g2"));
     String before = TestModels.digest(in.getParent());
     Cli refused =
         Cli.run(
@@ -252,7 +266,7 @@ class ReviewRegressionTest {
   @Test
   void writeErrorsAreReported() throws Exception {
     Path devFull = Path.of("/dev/full");
-    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(devFull));
+    Assumptions.assumeTrue(Files.exists(devFull));
     Path gpt2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
     Cli device = Cli.run("rewrite", gpt2.toString(), devFull.toString());
     assertEquals(2, device.code(), device.err());
@@ -278,7 +292,7 @@ class ReviewRegressionTest {
     GraphProto graph =
         tied.getGraph().toBuilder()
             .addSparseInitializer(
-                dev.onnxtie.proto.Onnx.SparseTensorProto.newBuilder()
+                Onnx.SparseTensorProto.newBuilder()
                     .setValues(
                         TensorProto.newBuilder()
                             .setName("emb_transposed")
@@ -338,10 +352,10 @@ class ReviewRegressionTest {
 
   @Test
   void otherModelsOfTheFolderKeepTheirDataAcrossInPlaceRewrites() throws Exception {
-    Path model = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("a"));
+    Path model = ExternalDataTest.copySampleInto(dir.resolve("a"));
     Path backup = model.resolveSibling("backup.onnx");
     Files.copy(model, backup);
-    Path reference = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("ref"));
+    Path reference = ExternalDataTest.copySampleInto(dir.resolve("ref"));
     assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
     assertEquals(0, Cli.run("rewrite", model.toString(), model.toString()).code());
     assertEquals(
@@ -367,7 +381,7 @@ class ReviewRegressionTest {
 
   @Test
   void anInputNotNamedOnnxKeepsItsData() throws Exception {
-    Path model = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("b"));
+    Path model = ExternalDataTest.copySampleInto(dir.resolve("b"));
     Path original = model.resolveSibling("model.onnx.orig");
     Files.move(model, original);
     assertEquals(0, Cli.run("rewrite", original.toString(), model.toString()).code());
@@ -390,7 +404,7 @@ class ReviewRegressionTest {
             "m.onnx");
     assertEquals(2, overData.code(), overData.err());
     assertEquals(before, TestModels.digest(single.getParent()));
-    Path model = dev.onnxtie.model.ExternalDataTest.copySampleInto(dir.resolve("c"));
+    Path model = ExternalDataTest.copySampleInto(dir.resolve("c"));
     String beforeExternal = TestModels.digest(model.getParent());
     Cli overInputData =
         Cli.run("rewrite", model.toString(), model.resolveSibling("model.onnx.data").toString());
@@ -412,9 +426,9 @@ class ReviewRegressionTest {
     Files.copy(split.resolve("encoder_model.onnx"), shared.resolve("z_inline.onnx"));
     // the bytes of the encoder's tensors a check counts (at least --min-bytes 64)
     long encoderBytes = 0;
-    try (var encoder = dev.onnxtie.model.ModelIO.read(split.resolve("encoder_model.onnx"))) {
+    try (var encoder = ModelIO.read(split.resolve("encoder_model.onnx"))) {
       for (var tensor : encoder.proto().getGraph().getInitializerList()) {
-        long bytes = dev.onnxtie.model.Tensors.byteSize(tensor);
+        long bytes = Tensors.byteSize(tensor);
         encoderBytes += bytes >= 64 ? bytes : 0;
       }
     }
@@ -422,12 +436,12 @@ class ReviewRegressionTest {
     try (var files = Files.list(shared)) {
       models = files.filter(p -> p.toString().endsWith(".onnx")).sorted().toList();
     }
-    var report = dev.onnxtie.api.OnnxTie.check(models, 64, true, 1, dev.onnxtie.api.Progress.NONE);
+    var report = OnnxTie.check(models, 64, true, 1, Progress.NONE);
     long listed =
         report.acrossFiles().stream()
             .flatMap(group -> group.copies().stream())
             .filter(copy -> !copy.storedOnce())
-            .mapToLong(dev.onnxtie.api.CrossFileGroup.Copy::bytes)
+            .mapToLong(CrossFileGroup.Copy::bytes)
             .sum();
     assertEquals(
         2 * encoderBytes,
@@ -457,20 +471,18 @@ class ReviewRegressionTest {
     try (var files = Files.list(shared)) {
       onDisk =
           files
-              .filter(
-                  p ->
-                      !p.getFileName().toString().startsWith(dev.onnxtie.model.ModelIO.TEMP_PREFIX))
+              .filter(p -> !p.getFileName().toString().startsWith(ModelIO.TEMP_PREFIX))
               .mapToLong(p -> p.toFile().length())
               .sum();
     }
     var again =
-        dev.onnxtie.api.OnnxTie.rewriteFolder(
+        OnnxTie.rewriteFolder(
             shared,
             dir.resolve("again"),
-            dev.onnxtie.api.RewriteOptions.defaults(),
+            RewriteOptions.defaults(),
             "shared.onnx.data",
             1,
-            dev.onnxtie.api.Progress.NONE);
+            Progress.NONE);
     assertEquals(onDisk, again.bytesBefore());
     assertEquals(onDisk, again.bytesAfter(), "nothing left to tie: the same bytes again");
     OnnxChecker.check(dir.resolve("again"));
@@ -479,11 +491,7 @@ class ReviewRegressionTest {
   // ---- third review: verify
 
   Path int64Constant(String name, long value) throws Exception {
-    byte[] raw =
-        java.nio.ByteBuffer.allocate(8)
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
-            .putLong(value)
-            .array();
+    byte[] raw = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
     TensorProto constant = TestModels.raw("", DataType.INT64, raw, 1);
     GraphProto graph =
         GraphProto.newBuilder()
@@ -525,9 +533,7 @@ class ReviewRegressionTest {
       padded.append(' ');
     }
     padded.append('\n');
-    java.nio.ByteBuffer file =
-        java.nio.ByteBuffer.allocate(10 + padded.length() + 8)
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer file = ByteBuffer.allocate(10 + padded.length() + 8).order(ByteOrder.LITTLE_ENDIAN);
     file.put((byte) 0x93)
         .put("NUMPY".getBytes())
         .put((byte) 1)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.TensorBytes;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -137,8 +138,8 @@ class PermutationCheckTest {
         PermutationCheck.reduce(new long[] {2, 1, 3, 4, 5}, new int[] {2, 3, 1, 0, 4});
     // a axes (2,3) stay neighbours, axis 1 has length 1: [12 from axes 2-3, 2, 5] -> a dims [2, 12,
     // 5], perm [1, 0, 2]
-    assertEquals(List.of(2L, 12L, 5L), java.util.Arrays.stream(reduced.dims()).boxed().toList());
-    assertEquals(List.of(1, 0, 2), java.util.Arrays.stream(reduced.perm()).boxed().toList());
+    assertEquals(List.of(2L, 12L, 5L), Arrays.stream(reduced.dims()).boxed().toList());
+    assertEquals(List.of(1, 0, 2), Arrays.stream(reduced.perm()).boxed().toList());
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.onnxtie.TestModels;
 import dev.onnxtie.model.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** PermutationKey invariance and PermutationCheck beyond one 64-element tile. */
@@ -33,7 +34,7 @@ class PermutationTest {
       assertEquals(
           key,
           keys.of(bytes(TestModels.permute(a, dims, perm)), DataType.FLOAT, permutedDims),
-          java.util.Arrays.toString(perm));
+          Arrays.toString(perm));
     }
     float[] swapped = a.clone();
     swapped[0] = a[1];

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.TestModels;
 import dev.onnxtie.graph.GraphEditor;
+import dev.onnxtie.graph.TensorSource;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
@@ -204,17 +205,17 @@ class RelationsTest {
     Matcher counting =
         new Matcher() {
           @Override
-          public boolean accepts(dev.onnxtie.graph.TensorSource source) {
+          public boolean accepts(TensorSource source) {
             return Matchers.RESHAPED.accepts(source);
           }
 
           @Override
-          public Object bucket(dev.onnxtie.graph.TensorSource source) {
+          public Object bucket(TensorSource source) {
             return Matchers.RESHAPED.bucket(source);
           }
 
           @Override
-          public boolean mayRelate(List<dev.onnxtie.graph.TensorSource> bucket) {
+          public boolean mayRelate(List<TensorSource> bucket) {
             return Matchers.RESHAPED.mayRelate(bucket);
           }
 
@@ -224,26 +225,25 @@ class RelationsTest {
           }
 
           @Override
-          public Object refine(dev.onnxtie.graph.TensorSource source, PermutationKey keys) {
+          public Object refine(TensorSource source, PermutationKey keys) {
             reads[0]++;
             return Matchers.RESHAPED.refine(source, keys);
           }
 
           @Override
-          public Relation confirm(
-              dev.onnxtie.graph.TensorSource kept, dev.onnxtie.graph.TensorSource member) {
+          public Relation confirm(TensorSource kept, TensorSource member) {
             reads[0]++;
             return Matchers.RESHAPED.confirm(kept, member);
           }
         };
-    List<dev.onnxtie.graph.TensorSource> sources = editor.main().tensorSources();
+    List<TensorSource> sources = editor.main().tensorSources();
     assertEquals(Grouping.REFINE_ABOVE * 2, sources.size());
     assertTrue(Grouping.group(sources, List.of(counting), (a, b) -> true).isEmpty());
     assertEquals(0, reads[0], "tensors of one shape were read by the reshape matcher");
     // one of another shape with the same element count: the bucket is read, and the reshape found
     graph.addInitializer(floats("u_flat", randomFloats(300 + 5, 12), 12));
     editor = new GraphEditor(new OnnxModel(TestModels.model(graph.build()), null, null));
-    Map<dev.onnxtie.graph.TensorSource, List<Tie>> groups =
+    Map<TensorSource, List<Tie>> groups =
         Grouping.group(editor.main().tensorSources(), List.of(counting), (a, b) -> true);
     assertTrue(reads[0] > 0);
     assertEquals(1, groups.size(), groups.toString());

@@ -9,8 +9,11 @@ import dev.onnxtie.verify.VerifyReport.OutputComparison;
 import dev.onnxtie.verify.VerifyReport.Status;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Element-wise comparison rules. */
@@ -135,7 +138,7 @@ class ComparatorTest {
 
   /** The histogram's non-empty bins, label to count, in bin order. */
   static Map<String, Long> counts(OutputComparison comparison) {
-    Map<String, Long> counts = new java.util.LinkedHashMap<>();
+    Map<String, Long> counts = new LinkedHashMap<>();
     comparison.histogram().stream()
         .filter(bin -> bin.count() > 0)
         .forEach(bin -> counts.put(bin.label(), bin.count()));
@@ -186,7 +189,7 @@ class ComparatorTest {
     assertFalse(result.bitwiseIdentical());
     // 1 = 1, -0 vs 0, NaN vs NaN and -Inf vs -Inf are 0; 1e-3f is just above 1e-3, the float below
     // it just under
-    Map<String, Long> expected = new java.util.LinkedHashMap<>();
+    Map<String, Long> expected = new LinkedHashMap<>();
     expected.put("0", 4L);
     expected.put("<1e-12", 1L);
     expected.put("1e-7", 2L); // 3e-7 and 2.0000002 - 2 = 2.4e-7
@@ -218,7 +221,7 @@ class ComparatorTest {
       1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1e3
     };
     List<Double> values =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             List.of(
                 Double.MIN_VALUE, Double.MIN_NORMAL, Double.MAX_VALUE, Double.POSITIVE_INFINITY));
     for (double edge : edges) {
@@ -231,7 +234,7 @@ class ComparatorTest {
               (double) Math.nextDown((float) edge),
               (double) Math.nextUp((float) edge)));
     }
-    java.util.Random random = new java.util.Random(5);
+    Random random = new Random(5);
     for (int i = 0; i < 50_000; i++) {
       values.add(Math.pow(10, random.nextDouble() * 40 - 25));
     }

@@ -2,8 +2,8 @@ package dev.onnxtie.verify;
 
 import static dev.onnxtie.TestModels.graphAttribute;
 import static dev.onnxtie.TestModels.intAttribute;
-import static dev.onnxtie.verify.VerifyModels.node;
-import static dev.onnxtie.verify.VerifyModels.value;
+import static dev.onnxtie.TestModels.node;
+import static dev.onnxtie.TestModels.value;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,9 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.TestModels;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
+import dev.onnxtie.proto.Onnx;
 import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
 import dev.onnxtie.verify.InputSynthesizer.InputSpec;
@@ -59,19 +61,19 @@ class InputSynthesizerTest {
             .addNode(
                 node(
                     "Cast",
-                    new String[] {"ids"},
-                    new String[] {"ids64"},
+                    List.of("ids"),
+                    List.of("ids64"),
                     intAttribute("to", DataType.INT64.code())))
-            .addNode(node("Unsqueeze", new String[] {"ids64", "axes"}, new String[] {"ids2d"}))
-            .addNode(node("Gather", new String[] {"big", "ids2d"}, new String[] {"picked"}))
-            .addNode(node("ReduceSum", new String[] {"picked"}, new String[] {"out_then"}))
+            .addNode(node("Unsqueeze", List.of("ids64", "axes"), List.of("ids2d")))
+            .addNode(node("Gather", List.of("big", "ids2d"), List.of("picked")))
+            .addNode(node("ReduceSum", List.of("picked"), List.of("out_then")))
             .addOutput(value("out_then", DataType.FLOAT))
             .build();
     GraphProto elseBranch =
         GraphProto.newBuilder()
             .setName("else")
-            .addNode(node("Gather", new String[] {"small", "ids"}, new String[] {"picked_small"}))
-            .addNode(node("ReduceSum", new String[] {"picked_small"}, new String[] {"out_else"}))
+            .addNode(node("Gather", List.of("small", "ids"), List.of("picked_small")))
+            .addNode(node("ReduceSum", List.of("picked_small"), List.of("out_else")))
             .addOutput(value("out_else", DataType.FLOAT))
             .build();
     GraphProto graph =
@@ -96,16 +98,16 @@ class InputSynthesizerTest {
             .addNode(
                 node(
                     "If",
-                    new String[] {"cond"},
-                    new String[] {"y"},
+                    List.of("cond"),
+                    List.of("y"),
                     graphAttribute("then_branch", thenBranch),
                     graphAttribute("else_branch", elseBranch)))
-            .addNode(node("Add", new String[] {"other", "one"}, new String[] {"shifted"}))
-            .addNode(node("Gather", new String[] {"small", "shifted"}, new String[] {"z"}))
+            .addNode(node("Add", List.of("other", "one"), List.of("shifted")))
+            .addNode(node("Gather", List.of("small", "shifted"), List.of("z")))
             .addOutput(value("y", DataType.FLOAT))
             .addOutput(value("z", DataType.FLOAT, "n", 4L))
             .build();
-    Path file = VerifyModels.write(VerifyModels.model(graph), temp.resolve("gathers.onnx"));
+    Path file = TestModels.save(TestModels.model(graph), temp.resolve("gathers.onnx"));
     try (OnnxModel model = ModelIO.read(file)) {
       Map<String, long[]> ranges = InputSynthesizer.inferRanges(model);
       assertEquals(List.of("ids"), List.copyOf(ranges.keySet()));
@@ -143,8 +145,8 @@ class InputSynthesizerTest {
     InputSpec unknownRank =
         new InputSpec(
             "u",
-            dev.onnxtie.proto.Onnx.TypeProto.newBuilder()
-                .setTensorType(dev.onnxtie.proto.Onnx.TypeProto.Tensor.newBuilder().setElemType(1))
+            Onnx.TypeProto.newBuilder()
+                .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(1))
                 .build());
     assertArrayEquals(
         new long[] {InputSynthesizer.OTHER_DIM},

@@ -12,7 +12,10 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
 import com.google.protobuf.ByteString;
+import dev.onnxtie.Cli;
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.TestModels;
+import dev.onnxtie.cli.JsonOutput;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
@@ -69,17 +72,15 @@ class VerifierTest {
     OrtSessions.setMappableCopyMinBytes(0);
     VerifyReport report;
     VerifyReport asIs;
-    dev.onnxtie.Cli json;
-    dev.onnxtie.Cli jsonAsIs;
+    Cli json;
+    Cli jsonAsIs;
     try (Verifier verifier = new Verifier(cpu());
         Verifier plain = new Verifier(cpu().withLoadAsIs(true))) {
       report = verifier.compare(GPT2, GPT2);
       asIs = plain.compare(GPT2, GPT2);
-      json =
-          dev.onnxtie.Cli.run(
-              "verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--json");
+      json = Cli.run("verify", GPT2.toString(), GPT2.toString(), "--provider", "cpu", "--json");
       jsonAsIs =
-          dev.onnxtie.Cli.run(
+          Cli.run(
               "verify",
               GPT2.toString(),
               GPT2.toString(),
@@ -103,10 +104,10 @@ class VerifierTest {
     }
     assertEquals(0, json.code(), json.err());
     assertEquals(0, jsonAsIs.code(), jsonAsIs.err());
-    for (var session : dev.onnxtie.cli.JsonOutput.result(json).getAsJsonArray("sessions")) {
+    for (var session : JsonOutput.result(json).getAsJsonArray("sessions")) {
       assertTrue(session.getAsJsonObject().get("mappedBytes").getAsLong() > 0, json.out());
     }
-    for (var session : dev.onnxtie.cli.JsonOutput.result(jsonAsIs).getAsJsonArray("sessions")) {
+    for (var session : JsonOutput.result(jsonAsIs).getAsJsonArray("sessions")) {
       assertTrue(
           session.getAsJsonObject().get("mappedBytes").isJsonNull(),
           "--load-as-is: " + jsonAsIs.out());
@@ -132,15 +133,13 @@ class VerifierTest {
     GraphProto graph =
         GraphProto.newBuilder()
             .setName("mm")
-            .addInput(dev.onnxtie.TestModels.value("x", 1, 2, rows))
-            .addOutput(dev.onnxtie.TestModels.value("y", 1, 2, cols))
+            .addInput(TestModels.value("x", 1, 2, rows))
+            .addOutput(TestModels.value("y", 1, 2, cols))
             .addInitializer(
-                dev.onnxtie.TestModels.floats(
-                    "W", dev.onnxtie.TestModels.randomFloats(3, rows * cols), rows, cols))
-            .addNode(dev.onnxtie.TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
+                TestModels.floats("W", TestModels.randomFloats(3, rows * cols), rows, cols))
+            .addNode(TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
             .build();
-    Path model =
-        dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("mm.onnx"));
+    Path model = TestModels.save(TestModels.model(graph), temp.resolve("mm.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
@@ -258,7 +257,7 @@ class VerifierTest {
       }
       graph.getInputBuilderList().forEach(value -> value.setName(rename.apply(value.getName())));
       graph.getOutputBuilderList().forEach(value -> value.setName(rename.apply(value.getName())));
-      return VerifyModels.write(
+      return TestModels.save(
           model.proto().toBuilder().setGraph(graph).build(), temp.resolve(to + ".onnx"));
     }
   }
@@ -371,7 +370,7 @@ class VerifierTest {
       })
   void everyInputDtypeRoundTrips(DataType type) {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("Identity", type, "batch", 3L), temp.resolve("identity.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
@@ -387,7 +386,7 @@ class VerifierTest {
   @Test
   void npyInputFeedsTheModel() throws IOException {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
     Path npy =
         Files.write(
@@ -398,9 +397,8 @@ class VerifierTest {
                 new long[] {2, 3},
                 VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, -1, 2, -3, 4, -5, 6)));
     Path data = Files.createDirectories(temp.resolve("data"));
-    VerifyModels.write(
-        VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6),
-        data.resolve("output_0.pb"));
+    TestModels.save(
+        TestModels.floats("y", new float[] {1, 2, 3, 4, 5, 6}, 2, 3), data.resolve("output_0.pb"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu().withInput("x", npy))) {
       report = verifier.againstExpected(model, data);
@@ -411,8 +409,8 @@ class VerifierTest {
       assertArrayEquals(new long[] {2, 3}, x.shape());
       assertTrue(report.runs().get(0).outputs().get(0).bitwiseIdentical());
 
-      VerifyModels.write(
-          VerifyModels.floatTensor("y", new long[] {2, 3}, 1, 2, 3, 4, 5, 6.5f),
+      TestModels.save(
+          TestModels.floats("y", new float[] {1, 2, 3, 4, 5, 6.5f}, 2, 3),
           data.resolve("output_0.pb"));
       VerifyReport wrong = verifier.againstExpected(model, data);
       assertFalse(wrong.passed());
@@ -431,14 +429,14 @@ class VerifierTest {
   @Test
   void pbInputsAndDataSetsMatchByNameOrPosition() throws IOException {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
     Path data = Files.createDirectories(temp.resolve("set"));
     // no names: matched by position
-    VerifyModels.write(
-        VerifyModels.floatTensor("", new long[] {1, 3}, -7, 8, -9), data.resolve("input_0.pb"));
-    VerifyModels.write(
-        VerifyModels.floatTensor("", new long[] {1, 3}, 7, 8, 9), data.resolve("output_0.pb"));
+    TestModels.save(
+        TestModels.floats("", new float[] {-7, 8, -9}, 1, 3), data.resolve("input_0.pb"));
+    TestModels.save(
+        TestModels.floats("", new float[] {7, 8, 9}, 1, 3), data.resolve("output_0.pb"));
     try (Verifier verifier = new Verifier(cpu())) {
       VerifyReport report = verifier.againstExpected(model, data);
       assertTrue(report.passed(), report.toString());
@@ -446,8 +444,7 @@ class VerifierTest {
     }
     // a .pb file given for the input replaces the data set's
     Path pb =
-        VerifyModels.write(
-            VerifyModels.floatTensor("x", new long[] {1, 3}, 7, -8, 9), temp.resolve("x.pb"));
+        TestModels.save(TestModels.floats("x", new float[] {7, -8, 9}, 1, 3), temp.resolve("x.pb"));
     try (Verifier verifier = new Verifier(cpu().withInput("x", pb))) {
       VerifyReport report = verifier.againstExpected(model, data);
       assertTrue(report.passed(), report.toString());
@@ -465,7 +462,7 @@ class VerifierTest {
   @Test
   void inputFilesOfTheWrongDtypeOrShapeAreBadInput() throws IOException {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("Abs", DataType.FLOAT, "n", 3L), temp.resolve("abs.onnx"));
     Path doubles =
         Files.write(
@@ -499,7 +496,7 @@ class VerifierTest {
   @Test
   void aModelOnnxRuntimeRefusesIsOneLineBadInput() {
     Path model =
-        VerifyModels.write(
+        TestModels.save(
             VerifyModels.unary("NoSuchOperator", DataType.FLOAT, 3L), temp.resolve("bad.onnx"));
     try (Verifier verifier = new Verifier(cpu())) {
       OnnxTieException error =
@@ -516,24 +513,21 @@ class VerifierTest {
   void modelBFailingAtRunTimeIsReportedAsErrorModelAFailingIsBadInput() {
     // Both declare x as float[3]; B reshapes it to [4], which fails at run time.
     Path three =
-        VerifyModels.write(
-            VerifyModels.unary("Abs", DataType.FLOAT, 3L), temp.resolve("three.onnx"));
+        TestModels.save(VerifyModels.unary("Abs", DataType.FLOAT, 3L), temp.resolve("three.onnx"));
     Path reshaping =
-        VerifyModels.write(
-            VerifyModels.model(
+        TestModels.save(
+            TestModels.model(
                 GraphProto.newBuilder()
                     .setName("reshape")
-                    .addNode(
-                        VerifyModels.node(
-                            "Reshape", new String[] {"x", "shape"}, new String[] {"y"}))
+                    .addNode(TestModels.node("Reshape", List.of("x", "shape"), List.of("y")))
                     .addInitializer(
                         TensorProto.newBuilder()
                             .setName("shape")
                             .setDataType(DataType.INT64.code())
                             .addDims(1)
                             .addInt64Data(4))
-                    .addInput(VerifyModels.value("x", DataType.FLOAT, 3L))
-                    .addOutput(VerifyModels.value("y", DataType.FLOAT, 3L))
+                    .addInput(TestModels.value("x", DataType.FLOAT, 3L))
+                    .addOutput(TestModels.value("y", DataType.FLOAT, 3L))
                     .build()),
             temp.resolve("reshape.onnx"));
     VerifyReport report;
@@ -609,14 +603,11 @@ class VerifierTest {
     GraphProto graph =
         GraphProto.newBuilder()
             .setName("pos")
-            .addInput(dev.onnxtie.TestModels.value("position_ids", 7, "batch", "sequence"))
-            .addOutput(dev.onnxtie.TestModels.value("out", 7, "batch", "sequence"))
-            .addNode(
-                dev.onnxtie.TestModels.node(
-                    "Identity", "i", List.of("position_ids"), List.of("out")))
+            .addInput(TestModels.value("position_ids", 7, "batch", "sequence"))
+            .addOutput(TestModels.value("out", 7, "batch", "sequence"))
+            .addNode(TestModels.node("Identity", "i", List.of("position_ids"), List.of("out")))
             .build();
-    Path model =
-        dev.onnxtie.TestModels.save(dev.onnxtie.TestModels.model(graph), temp.resolve("pos.onnx"));
+    Path model = TestModels.save(TestModels.model(graph), temp.resolve("pos.onnx"));
     VerifyReport report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);

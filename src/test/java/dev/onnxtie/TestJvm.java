@@ -1,0 +1,37 @@
+package dev.onnxtie;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one command line for running the real CLI in a JVM of its own (ONNX Runtime loads once per
+ * JVM; some tests kill, interrupt or time the process): this JVM's {@code java} and the test class
+ * path, which holds the main and the test classes.
+ */
+public final class TestJvm {
+  /** The {@code java} of the JVM running the tests. */
+  public static final String JAVA =
+      Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+  /** The class path the tests run with (Surefire's, or this JVM's outside Surefire). */
+  public static final String CLASS_PATH =
+      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+
+  /** The CLI's main class. */
+  public static final String CLI_MAIN = "dev.onnxtie.cli.OnnxTieCli";
+
+  private TestJvm() {}
+
+  /**
+   * {@code java JVM_OPTIONS... -cp CLASS_PATH dev.onnxtie.cli.OnnxTieCli}: append the CLI's
+   * arguments.
+   */
+  public static List<String> cli(String... jvmOptions) {
+    List<String> command = new ArrayList<>();
+    command.add(JAVA);
+    command.addAll(List.of(jvmOptions));
+    command.addAll(List.of("-cp", CLASS_PATH, CLI_MAIN));
+    return command;
+  }
+}
