@@ -309,9 +309,11 @@ session_output() {
   ladder_csv=$(IFS=,; echo "${ladder_sizes[*]}")
   echo "Commands: \`/usr/bin/python3 bench/make_models.py --ladder $ladder_csv && LADDER=\"${ladder_sizes[*]}\" ONNX_TIE=\"$ONNX_TIE\" bench/run.sh\`"
 } >"$RESULTS.tmp"
-# the section bench/many.sh keeps in the same file stays
-if [[ -f "$RESULTS" ]] && grep -q '^<!-- bench/many.sh -->$' "$RESULTS"; then
-  { echo; sed -n '/^<!-- bench\/many.sh -->$/,/^<!-- \/bench\/many.sh -->$/p' "$RESULTS"; } >>"$RESULTS.tmp"
-fi
+# the sections other scripts keep in the same file (bench/many.sh's, bench/open_session.sh's) stay
+for kept in many open_session; do
+  if [[ -f "$RESULTS" ]] && grep -q "^<!-- bench/$kept.sh -->\$" "$RESULTS"; then
+    { echo; sed -n "/^<!-- bench\/$kept.sh -->\$/,/^<!-- \/bench\/$kept.sh -->\$/p" "$RESULTS"; } >>"$RESULTS.tmp"
+  fi
+done
 mv "$RESULTS.tmp" "$RESULTS"
 cat "$RESULTS"

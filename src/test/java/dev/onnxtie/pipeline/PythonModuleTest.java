@@ -75,13 +75,15 @@ class PythonModuleTest {
             List.of(
                 PYTHON,
                 "-c",
-                "import sys; sys.path.insert(0, 'python'); import onnx_tie; "
-                    + "r = onnx_tie.rewrite('samples/gpt2_tied/model.onnx', '"
+                // docs/pipelines.md's one-liner, writing to this test's folder
+                "import sys; sys.path.insert(0, 'python'); import onnx_tie;"
+                    + " r = onnx_tie.rewrite('samples/gpt2_tied/model.onnx', '"
                     + out
-                    + "'); print(r['bytesBefore'], r['bytesAfter'])"),
+                    + "'); print(r['bytesBefore'], '->', r['bytesAfter'], 'bytes, verified:',"
+                    + " r['models'][0]['verification']['passed'])"),
             cli(),
             0);
-    assertEquals("976817 " + Files.size(out), output.trim());
+    assertEquals("976817 -> " + Files.size(out) + " bytes, verified: True", output.trim());
     String failed =
         run(
             List.of(
