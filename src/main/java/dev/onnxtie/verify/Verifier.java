@@ -101,7 +101,8 @@ public final class Verifier implements AutoCloseable {
    * is reported.
    *
    * @throws OnnxTieException (bad input) when a model cannot be read or loaded, an option names no
-   *     input or dim of the models, or model A fails to run on the inputs
+   *     input, dim or output of the models, model A fails to run on the inputs, or nothing was
+   *     compared and {@link VerifyOptions#allowEmpty()} is false
    */
   public Verification compare(Path a, Path b) {
     checkOpen();
@@ -294,8 +295,9 @@ public final class Verifier implements AutoCloseable {
    * neither provides are not fed (ONNX Runtime then reports them missing unless they are optional).
    * One run.
    *
-   * @throws OnnxTieException (bad input) when the model cannot be read or loaded, or the folder
-   *     holds no usable data
+   * @throws OnnxTieException (bad input) when the model cannot be read or loaded, the folder holds
+   *     no usable data, an output named in {@link VerifyOptions#outputs()} exists on neither side,
+   *     or nothing was compared and {@link VerifyOptions#allowEmpty()} is false
    */
   public Verification againstExpected(Path model, Path dataSetDir) {
     checkOpen();
