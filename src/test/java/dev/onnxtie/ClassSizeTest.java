@@ -38,7 +38,6 @@ class ClassSizeTest {
           Map.entry("dev/onnxtie/verify/InputSynthesizer.java", "api: read-only graph view"),
           Map.entry("dev/onnxtie/verify/OrtSessions.java", "api: verify restructuring"),
           Map.entry("dev/onnxtie/verify/VerifyOptions.java", "api: verify settings as api types"),
-          Map.entry("dev/onnxtie/cli/Text.java", "api: one renderer over the api's records"),
           Map.entry("dev/onnxtie/cli/OnnxTieCli.java", "api: CLI over the api only"),
           Map.entry("dev/onnxtie/cli/RewriteCommand.java", "api: CLI over the api only"));
 

@@ -313,7 +313,7 @@ public final class OnnxTie {
     progress.phase("verifying");
     try (Verifier verifier =
         new Verifier(options).withProgress(step -> progress.phase("verifying: " + step))) {
-      return Verification.of(verifier.compare(a, b), options);
+      return verifier.compare(a, b);
     }
   }
 
@@ -333,7 +333,7 @@ public final class OnnxTie {
   public static Verification compareExpected(Path model, Path dataSet, VerifySettings settings) {
     VerifyOptions options = settings.toOptions();
     try (Verifier verifier = new Verifier(options)) {
-      return Verification.of(verifier.againstExpected(model, dataSet), options);
+      return verifier.againstExpected(model, dataSet);
     }
   }
 

@@ -209,9 +209,10 @@ final class RewriteJob {
             .withProgress(step -> progress.phase("verifying " + out.getFileName() + ": " + step))) {
       Verification report =
           samePath(in, out)
-              ? Verification.of(verifier.compare(original, staged), options)
+              ? verifier
+                  .compare(original, staged)
                   .withSides(in + " (original)", out + " (rewritten)")
-              : Verification.of(verifier.compare(original, staged).withB(out.toString()), options);
+              : verifier.compare(original, staged).withB(out.toString());
       if (!report.passed()) {
         List<String> failed = report.failedOutputs();
         throw new VerificationFailedException(

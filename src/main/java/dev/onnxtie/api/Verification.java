@@ -1,13 +1,7 @@
 package dev.onnxtie.api;
 
-import dev.onnxtie.OnnxTieException;
-import dev.onnxtie.verify.VerifyOptions;
-import dev.onnxtie.verify.VerifyReport;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -15,6 +9,11 @@ import java.util.Set;
  * The outcome of a verification as the API reports it: what ran where, on which inputs, and how
  * every compared output did. Side A is the reference (model A, or the expected outputs of a data
  * set), side B the model under test.
+ *
+ * <p>The one report tree of a verification: the verifier ({@code dev.onnxtie.verify}) builds these
+ * records as it compares, the api hands them out as they are, and the CLI renders them (its {@code
+ * Json}, its text view). They are plain data: their methods read or rename their own fields and
+ * call nothing, so the verifier depending on them adds no call from the verifier into the api.
  *
  * @param passed true when the interfaces agree on the compared outputs and every one of them
  *     matched in every run
@@ -203,150 +202,5 @@ public record Verification(
         interfaceDifferences,
         runs,
         notes);
-  }
-
-  /**
-   * The API's view of a verifier's report, restricted to {@code options.outputs()} when given.
-   *
-   * @throws OnnxTieException (bad input) when a named output exists on neither side, or when
-   *     nothing was compared (zero elements) and {@code options.allowEmpty()} is false
-   */
-  static Verification of(VerifyReport report, VerifyOptions options) {
-    List<String> only = options.outputs().isEmpty() ? null : options.outputs();
-    if (only != null) {
-      Set<String> known = new LinkedHashSet<>();
-      report.runs().forEach(run -> run.outputs().forEach(o -> known.add(o.name())));
-      report.interfaceDifferences().stream()
-          .filter(d -> d.kind().equals("output"))
-          .forEach(d -> known.add(d.name()));
-      for (String name : only) {
-        if (!known.isEmpty() && !known.contains(name)) {
-          throw OnnxTieException.badInput(
-              "--outputs: no output named '" + name + "'; outputs: " + String.join(", ", known));
-        }
-      }
-    }
-    List<InterfaceDifference> differences =
-        report.interfaceDifferences().stream()
-            .filter(d -> only == null || !d.kind().equals("output") || only.contains(d.name()))
-            .map(d -> new InterfaceDifference(d.kind(), d.name(), d.a(), d.b(), d.problem()))
-            .toList();
-    List<Run> runs = new ArrayList<>();
-    long elements = 0;
-    for (VerifyReport.Run run : report.runs()) {
-      List<Output> outputs = new ArrayList<>();
-      for (VerifyReport.OutputComparison o : run.outputs()) {
-        if (only != null && !only.contains(o.name())) {
-          continue;
-        }
-        boolean compared =
-            o.elements() > 0
-                && (o.status() == VerifyReport.Status.MATCH
-                    || o.status() == VerifyReport.Status.MISMATCH);
-        outputs.add(
-            new Output(
-                o.name(),
-                o.status().label(),
-                o.passed(),
-                o.dtypeA(),
-                o.dtypeB(),
-                boxed(o.shapeA()),
-                boxed(o.shapeB()),
-                o.elements(),
-                compared ? o.maxAbsDiff() : null,
-                compared ? o.maxRelDiff() : null,
-                o.outOfTolerance(),
-                o.nanInfMatch(),
-                o.bitwiseIdentical(),
-                o.detail(),
-                o.histogram().stream()
-                    .map(h -> new Bin(h.label(), h.lower(), h.upper(), h.count()))
-                    .toList()));
-        elements += o.elements();
-      }
-      List<Input> inputs =
-          run.inputs().stream()
-              .map(
-                  i ->
-                      new Input(
-                          i.name(),
-                          i.dtype(),
-                          boxed(i.shape()),
-                          i.source(),
-                          i.low(),
-                          i.high(),
-                          i.file(),
-                          i.model()))
-              .toList();
-      boolean passed =
-          run.errorB() == null && !outputs.isEmpty() && outputs.stream().allMatch(Output::passed);
-      runs.add(new Run(run.index(), run.seed(), passed, inputs, outputs, run.errorB()));
-    }
-    boolean passed =
-        differences.isEmpty() && !runs.isEmpty() && runs.stream().allMatch(Run::passed);
-    if (passed && elements == 0 && !options.allowEmpty()) {
-      throw OnnxTieException.badInput(
-          "the verification compared no elements (every compared output is empty, e.g. a dim is 0: "
-              + report.dims()
-              + "); give other --dim values, or --allow-empty to accept it");
-    }
-    List<String> notes = new ArrayList<>(report.notes());
-    if (elements == 0) {
-      Set<String> missing = new LinkedHashSet<>();
-      Set<String> failed = new LinkedHashSet<>();
-      runs.forEach(
-          run ->
-              run.outputs()
-                  .forEach(
-                      o -> {
-                        if (o.status().equals(VerifyReport.Status.MISSING.label())) {
-                          missing.add(o.name());
-                        } else if (o.status().equals(VerifyReport.Status.ERROR.label())) {
-                          failed.add(o.name());
-                        }
-                      }));
-      if (!missing.isEmpty()) {
-        notes.add(
-            "no element was compared: "
-                + (missing.size() == 1 ? "output " : "outputs ")
-                + String.join(", ", missing)
-                + (missing.size() == 1 ? " is" : " are")
-                + " missing on one side");
-      } else if (!failed.isEmpty()) {
-        notes.add("no element was compared: model b failed to run");
-      } else {
-        notes.add("no element was compared: every compared output is empty");
-      }
-    }
-    List<Session> sessions =
-        report.sessions().stream()
-            .map(
-                s ->
-                    new Session(
-                        s.model(),
-                        s.provider(),
-                        s.rssGrowthBytes(),
-                        s.mappedBytes(),
-                        s.memoryMethod()))
-            .toList();
-    return new Verification(
-        passed,
-        report.a(),
-        report.b(),
-        report.provider(),
-        report.optLevel().name().toLowerCase(Locale.ROOT),
-        report.atol(),
-        report.rtol(),
-        report.dims(),
-        only,
-        elements,
-        sessions,
-        differences,
-        runs,
-        notes);
-  }
-
-  private static List<Long> boxed(long[] values) {
-    return values == null ? null : Arrays.stream(values).boxed().toList();
   }
 }

@@ -100,7 +100,7 @@ final class CheckCommand implements Callable<Integer> {
               ? Json.partial("check", code, report, refused)
               : Json.envelope("check", code, report));
     } else {
-      Text.check(out, report);
+      CheckText.check(out, report);
     }
     if (refused != null) {
       out.flush();

@@ -158,7 +158,7 @@ final class InsertCommand implements Callable<Integer> {
             Json.failure(
                 "insert", mismatch.exitCode(), mismatch.getMessage(), mismatch.verification()));
       } else {
-        Text.verification(printer, mismatch.verification());
+        VerifyText.verification(printer, mismatch.verification());
       }
       printer.flush();
       throw mismatch;
@@ -166,7 +166,7 @@ final class InsertCommand implements Callable<Integer> {
     if (json.on()) {
       printer.println(Json.envelope("insert", 0, report));
     } else {
-      Text.insert(printer, report);
+      RewriteText.insert(printer, report);
     }
     return 0;
   }

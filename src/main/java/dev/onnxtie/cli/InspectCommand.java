@@ -91,7 +91,7 @@ final class InspectCommand implements Callable<Integer> {
               ? Json.partial("inspect", code, report, refused)
               : Json.envelope("inspect", code, report));
     } else {
-      Text.inspect(out, report);
+      InspectText.inspect(out, report);
     }
     if (refused != null) {
       out.flush();

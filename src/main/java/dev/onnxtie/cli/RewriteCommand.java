@@ -268,7 +268,7 @@ final class RewriteCommand implements Callable<Integer> {
             Json.failure(
                 "rewrite", mismatch.exitCode(), mismatch.getMessage(), mismatch.verification()));
       } else {
-        Text.verification(printer, mismatch.verification());
+        VerifyText.verification(printer, mismatch.verification());
       }
       printer.flush();
       throw mismatch;
@@ -371,7 +371,7 @@ final class RewriteCommand implements Callable<Integer> {
     if (json.on()) {
       printer.println(Json.envelope("rewrite", 0, report));
     } else {
-      Text.rewrite(printer, report, isFolder, !isFolder || verbose.<Boolean>getValue());
+      RewriteText.rewrite(printer, report, isFolder, !isFolder || verbose.<Boolean>getValue());
     }
     printer.flush();
     return 0;

@@ -84,7 +84,7 @@ final class VerifyCommand implements Callable<Integer> {
     if (json.on()) {
       out.println(Json.envelope("verify", code, report));
     } else {
-      Text.verification(out, report);
+      VerifyText.verification(out, report);
     }
     return code;
   }

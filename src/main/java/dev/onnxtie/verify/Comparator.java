@@ -1,8 +1,7 @@
 package dev.onnxtie.verify;
 
+import dev.onnxtie.api.Verification.Output;
 import dev.onnxtie.model.DataType;
-import dev.onnxtie.verify.VerifyReport.OutputComparison;
-import dev.onnxtie.verify.VerifyReport.Status;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -25,9 +24,9 @@ final class Comparator {
   }
 
   /** Compares output {@code name}; a null side is a missing output. */
-  OutputComparison compare(String name, Value a, Value b) {
+  Output compare(String name, Value a, Value b) {
     if (a == null || b == null) {
-      return new OutputComparison(
+      return Reports.output(
           name,
           Status.MISSING,
           a == null ? null : a.describe(),
@@ -59,7 +58,7 @@ final class Comparator {
     }
     if (a instanceof Value.MapValue ma && b instanceof Value.MapValue mb) {
       boolean same = ma.entries().equals(mb.entries());
-      return new OutputComparison(
+      return Reports.output(
           name,
           same ? Status.MATCH : Status.MISMATCH,
           a.describe(),
@@ -76,7 +75,7 @@ final class Comparator {
           List.of());
     }
     if (a instanceof Value.None && b instanceof Value.None) {
-      return new OutputComparison(
+      return Reports.output(
           name, Status.MATCH, "none", "none", null, null, 0, 0, 0, 0, true, true, null, List.of());
     }
     if (a instanceof Value.None || b instanceof Value.None) {
@@ -95,9 +94,8 @@ final class Comparator {
         "different kinds of value: " + a.describe() + " vs " + b.describe());
   }
 
-  private static OutputComparison simple(
-      String name, Status status, Value a, Value b, String detail) {
-    return new OutputComparison(
+  private static Output simple(String name, Status status, Value a, Value b, String detail) {
+    return Reports.output(
         name,
         status,
         a.describe(),
@@ -118,7 +116,7 @@ final class Comparator {
     return value instanceof HostTensor tensor ? tensor.shape() : null;
   }
 
-  private OutputComparison sequences(String name, Value.Sequence a, Value.Sequence b) {
+  private Output sequences(String name, Value.Sequence a, Value.Sequence b) {
     if (a.elements().size() != b.elements().size()) {
       return simple(
           name,
@@ -140,35 +138,36 @@ final class Comparator {
     DiffHistogram histogram = new DiffHistogram();
     boolean histogrammed = true;
     for (int i = 0; i < a.elements().size(); i++) {
-      OutputComparison item =
-          compare(name + "[" + i + "]", a.elements().get(i), b.elements().get(i));
+      Output compared = compare(name + "[" + i + "]", a.elements().get(i), b.elements().get(i));
+      Status item = Status.of(compared);
       if (!(a.elements().get(i) instanceof HostTensor tensor && floating(tensor))
-          || (item.status() != Status.MATCH && item.status() != Status.MISMATCH)) {
+          || (item != Status.MATCH && item != Status.MISMATCH)) {
         histogrammed = false;
-      } else if (item.bitwiseIdentical()) {
-        histogram.addZeros(item.elements());
+      } else if (compared.bitwiseIdentical()) {
+        histogram.addZeros(compared.elements());
       } else {
-        histogram.addAll(item.histogram());
+        histogram.addAll(compared.histogram());
       }
-      if (item.status() != Status.MATCH && (worst == Status.MATCH || worst == Status.MISMATCH)) {
-        worst = item.status();
+      if (item != Status.MATCH && (worst == Status.MATCH || worst == Status.MISMATCH)) {
+        worst = item;
       }
-      if (detail == null && item.status() != Status.MATCH) {
+      if (detail == null && item != Status.MATCH) {
         detail =
             "element "
                 + i
                 + ": "
-                + item.status().label()
-                + (item.detail() == null ? "" : ", " + item.detail());
+                + compared.status()
+                + (compared.detail() == null ? "" : ", " + compared.detail());
       }
-      elements += item.elements();
-      bad += item.outOfTolerance();
-      maxAbs = Math.max(maxAbs, item.maxAbsDiff());
-      maxRel = Math.max(maxRel, item.maxRelDiff());
-      nanInf &= item.nanInfMatch();
-      bitwise &= item.bitwiseIdentical();
+      elements += compared.elements();
+      bad += compared.outOfTolerance();
+      // an item that compared no element has no largest difference: it adds 0
+      maxAbs = Math.max(maxAbs, compared.maxAbsDiff() == null ? 0 : compared.maxAbsDiff());
+      maxRel = Math.max(maxRel, compared.maxRelDiff() == null ? 0 : compared.maxRelDiff());
+      nanInf &= compared.nanInfMatch();
+      bitwise &= compared.bitwiseIdentical();
     }
-    return new OutputComparison(
+    return Reports.output(
         name,
         worst,
         a.describe(),
@@ -185,11 +184,11 @@ final class Comparator {
         histogrammed && !bitwise && !a.elements().isEmpty() ? histogram.bins() : List.of());
   }
 
-  private OutputComparison tensors(String name, HostTensor a, HostTensor b) {
+  private Output tensors(String name, HostTensor a, HostTensor b) {
     String dtypeA = a.type().onnxName();
     String dtypeB = b.type().onnxName();
     if (a.type() != b.type()) {
-      return new OutputComparison(
+      return Reports.output(
           name,
           Status.DTYPE_MISMATCH,
           dtypeA,
@@ -206,7 +205,7 @@ final class Comparator {
           List.of());
     }
     if (!Arrays.equals(a.shape(), b.shape())) {
-      return new OutputComparison(
+      return Reports.output(
           name,
           Status.SHAPE_MISMATCH,
           dtypeA,
@@ -259,7 +258,7 @@ final class Comparator {
                 + index(tally.firstIndex, a.shape())
                 + ": "
                 + tally.firstText;
-    return new OutputComparison(
+    return Reports.output(
         name,
         status,
         dtypeA,

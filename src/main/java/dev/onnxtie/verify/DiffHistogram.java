@@ -1,6 +1,6 @@
 package dev.onnxtie.verify;
 
-import dev.onnxtie.verify.VerifyReport.Bin;
+import dev.onnxtie.api.Verification.Bin;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package dev.onnxtie.verify;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.api.Verification.Input;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.verify.InputSynthesizer.InputSpec;
-import dev.onnxtie.verify.VerifyReport.InputUsed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,8 +32,8 @@ final class FeedPlanner {
   /** The value for one input in one run, and how it was made. */
   record Feed(
       String name, HostTensor tensor, boolean random, String source, String file, double[] range) {
-    InputUsed used(String model) {
-      return new InputUsed(
+    Input used(String model) {
+      return Reports.input(
           name,
           tensor.type().onnxName(),
           tensor.shape(),
@@ -50,10 +50,7 @@ final class FeedPlanner {
    * reported.
    */
   record RunFeeds(
-      Map<String, HostTensor> a,
-      Map<String, HostTensor> b,
-      List<InputUsed> used,
-      boolean anyRandom) {}
+      Map<String, HostTensor> a, Map<String, HostTensor> b, List<Input> used, boolean anyRandom) {}
 
   RunFeeds feeds(
       long seed,
@@ -73,7 +70,7 @@ final class FeedPlanner {
       Map<String, ValueRange> ranges,
       Map<String, Long> bound,
       Map<String, Long> dims) {
-    List<InputUsed> used = new ArrayList<>();
+    List<Input> used = new ArrayList<>();
     boolean anyRandom = false;
     Random random = new Random(seed);
     Map<String, HostTensor> feedA = new LinkedHashMap<>();
@@ -215,21 +212,11 @@ final class FeedPlanner {
     return true;
   }
 
-  static void relabel(List<InputUsed> used, String name, String model) {
+  static void relabel(List<Input> used, String name, String model) {
     for (int i = 0; i < used.size(); i++) {
-      InputUsed input = used.get(i);
+      Input input = used.get(i);
       if (input.name().equals(name) && input.model().equals("both")) {
-        used.set(
-            i,
-            new InputUsed(
-                input.name(),
-                input.dtype(),
-                input.shape(),
-                input.source(),
-                input.low(),
-                input.high(),
-                input.file(),
-                model));
+        used.set(i, Reports.feeding(input, model));
       }
     }
   }

@@ -1,10 +1,10 @@
 package dev.onnxtie.verify;
 
+import dev.onnxtie.api.Verification.InterfaceDifference;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.TypeProto;
 import dev.onnxtie.proto.Onnx.ValueInfoProto;
 import dev.onnxtie.verify.InputSynthesizer.InputSpec;
-import dev.onnxtie.verify.VerifyReport.InterfaceDifference;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.api.Verification.Session;
 import dev.onnxtie.model.MappableCopy;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.GraphProto;
@@ -17,7 +18,6 @@ import dev.onnxtie.proto.Onnx.OperatorSetIdProto;
 import dev.onnxtie.proto.Onnx.TensorShapeProto;
 import dev.onnxtie.proto.Onnx.TypeProto;
 import dev.onnxtie.proto.Onnx.ValueInfoProto;
-import dev.onnxtie.verify.VerifyReport.SessionInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,7 +101,7 @@ final class OrtSessions {
    */
   Long inProcessGrowth(OnnxModel model) {
     warmUp();
-    List<SessionInfo> infos = new ArrayList<>();
+    List<Session> infos = new ArrayList<>();
     try (Sessions sessions = new Sessions()) {
       sessions.add(open(model, infos, false));
     }
@@ -186,7 +186,7 @@ final class OrtSessions {
    * expected outputs, where no second session is compared with it and a child process per model
    * would double the time of a suite of a thousand small models.
    */
-  Sessions openSessions(List<OnnxModel> models, List<SessionInfo> infos, List<String> notes) {
+  Sessions openSessions(List<OnnxModel> models, List<Session> infos, List<String> notes) {
     return openSessions(models, 'A', infos, notes, false);
   }
 
@@ -196,14 +196,14 @@ final class OrtSessions {
    * ({@link SessionMemory}): the sessions of a comparison, whose figures are read side by side.
    */
   Sessions openSessions(
-      List<OnnxModel> models, char firstSession, List<SessionInfo> infos, List<String> notes) {
+      List<OnnxModel> models, char firstSession, List<Session> infos, List<String> notes) {
     return openSessions(models, firstSession, infos, notes, true);
   }
 
   private Sessions openSessions(
       List<OnnxModel> models,
       char firstSession,
-      List<SessionInfo> infos,
+      List<Session> infos,
       List<String> notes,
       boolean fresh) {
     warmUp();
@@ -306,7 +306,7 @@ final class OrtSessions {
    * bytes of weights is loaded from a {@link MappableCopy} (deleted once the session exists), so
    * that ONNX Runtime maps its weights instead of holding them twice while it loads.
    */
-  private OrtSession open(OnnxModel parsed, List<SessionInfo> infos, boolean fresh) {
+  private OrtSession open(OnnxModel parsed, List<Session> infos, boolean fresh) {
     Path model = parsed.source();
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
         MappableCopy copy =
@@ -344,10 +344,9 @@ final class OrtSessions {
       Long here = before < 0 || after < 0 ? null : after - before;
       infos.add(
           measured != null
-              ? new SessionInfo(
+              ? new Session(
                   model.toString(), provider(), measured, mapped, SessionMemory.FRESH_PROCESS)
-              : new SessionInfo(
-                  model.toString(), provider(), here, mapped, SessionMemory.IN_PROCESS));
+              : new Session(model.toString(), provider(), here, mapped, SessionMemory.IN_PROCESS));
       return session;
     } catch (OrtException | RuntimeException e) {
       if (e instanceof OnnxTieException tie) {

@@ -27,12 +27,15 @@ import java.util.List;
  * no /proc), {@link #measure} returns null and the caller measures in its own process instead.
  */
 final class SessionMemory {
-  /** {@link VerifyReport.SessionInfo#memoryMethod()} of a session measured in a fresh process. */
+  /**
+   * {@link dev.onnxtie.api.Verification.Session#memoryMethod()} of a session measured in a fresh
+   * process.
+   */
   static final String FRESH_PROCESS = "fresh-process";
 
   /**
-   * {@link VerifyReport.SessionInfo#memoryMethod()} where the child could not run: the verifying
-   * process itself.
+   * {@link dev.onnxtie.api.Verification.Session#memoryMethod()} where the child could not run: the
+   * verifying process itself.
    */
   static final String IN_PROCESS = "in-process";
 

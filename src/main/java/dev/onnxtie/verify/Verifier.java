@@ -3,15 +3,15 @@ package dev.onnxtie.verify;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.api.Verification;
+import dev.onnxtie.api.Verification.Input;
+import dev.onnxtie.api.Verification.InterfaceDifference;
+import dev.onnxtie.api.Verification.Output;
+import dev.onnxtie.api.Verification.Session;
 import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.proto.Onnx.TypeProto;
 import dev.onnxtie.verify.InputSynthesizer.InputSpec;
-import dev.onnxtie.verify.VerifyReport.InputUsed;
-import dev.onnxtie.verify.VerifyReport.InterfaceDifference;
-import dev.onnxtie.verify.VerifyReport.OutputComparison;
-import dev.onnxtie.verify.VerifyReport.SessionInfo;
-import dev.onnxtie.verify.VerifyReport.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,9 +28,10 @@ import java.util.function.Consumer;
  *
  * <p>{@link #compare} runs two models on the same inputs ({@link VerifyOptions#runs()} input sets)
  * and compares every output; {@link #againstExpected} runs one model on an ONNX test-layout data
- * set and compares its outputs with the {@code output_*.pb} files there. Both return a {@link
- * VerifyReport}; differences, including models whose inputs or outputs disagree, are reported,
- * never thrown. Failures of the setup are {@link OnnxTieException}s with exit code {@link
+ * set and compares its outputs with the {@code output_*.pb} files there. Both return the api's
+ * {@link Verification} (built by {@code Reports}, restricted to {@link VerifyOptions#outputs()}
+ * where given); differences, including models whose inputs or outputs disagree, are reported, never
+ * thrown. Failures of the setup are {@link OnnxTieException}s with exit code {@link
  * OnnxTieException#BAD_INPUT} and a one-line message: an unreadable model, one ONNX Runtime refuses
  * to load, a reference model that fails on the inputs, an unavailable CUDA provider, an input file
  * of the wrong dtype.
@@ -100,9 +101,10 @@ public final class Verifier implements AutoCloseable {
    * is reported.
    *
    * @throws OnnxTieException (bad input) when a model cannot be read or loaded, an option names no
-   *     input or dim of the models, or model A fails to run on the inputs
+   *     input, dim or output of the models, model A fails to run on the inputs, or nothing was
+   *     compared and {@link VerifyOptions#allowEmpty()} is false
    */
-  public VerifyReport compare(Path a, Path b) {
+  public Verification compare(Path a, Path b) {
     checkOpen();
     try (OnnxModel modelA = ModelIO.read(a)) {
       return compare(modelA, b);
@@ -113,7 +115,7 @@ public final class Verifier implements AutoCloseable {
    * {@link #compare(Path, Path)} with model A read already (a rewrite's input, read once): its
    * sessions load its file, {@link OnnxModel#source()}, which must be a file.
    */
-  public VerifyReport compare(OnnxModel modelA, Path b) {
+  public Verification compare(OnnxModel modelA, Path b) {
     checkOpen();
     if (modelA.source() == null) {
       throw new IllegalArgumentException("model A must be read from a file");
@@ -147,8 +149,8 @@ public final class Verifier implements AutoCloseable {
         }
       }
       Map<String, Long> dimsUsed = new TreeMap<>();
-      List<VerifyReport.Run> runs = new ArrayList<>();
-      List<SessionInfo> sessionInfos = new ArrayList<>();
+      List<Verification.Run> runs = new ArrayList<>();
+      List<Session> sessionInfos = new ArrayList<>();
       List<FeedPlanner.RunFeeds> allFeeds = new ArrayList<>();
       for (int run = 0; run < options.runs(); run++) {
         Map<String, Long> bound = new LinkedHashMap<>(fileDims);
@@ -156,7 +158,7 @@ public final class Verifier implements AutoCloseable {
         dimsUsed.putAll(bound);
       }
       // one session at a time: A runs on every input set and is closed before B is created
-      SessionInfo[] infoA = new SessionInfo[1];
+      Session[] infoA = new Session[1];
       Set<String> defaulted = new TreeSet<>(dimsUsed.keySet());
       defaulted.removeAll(options.dims().keySet());
       defaulted.removeAll(fileDims.keySet());
@@ -166,7 +168,7 @@ public final class Verifier implements AutoCloseable {
               : new DimRetry(defaulted, dimsUsed, inputsA, inputsB, given, ranges, fileDims);
       List<Map<String, Value>> outputsA = runReference(modelA, allFeeds, infoA, notes, retry);
       boolean cudaForA = sessions.usingCuda();
-      List<SessionInfo> infoB = new ArrayList<>();
+      List<Session> infoB = new ArrayList<>();
       List<Object> outputsB = new ArrayList<>();
       try (OrtSessions.Sessions open = sessions.openSessions(List.of(modelB), 'B', infoB, notes)) {
         for (int run = 0; run < allFeeds.size(); run++) {
@@ -193,20 +195,18 @@ public final class Verifier implements AutoCloseable {
             resultB instanceof Map<?, ?> map ? (Map<String, Value>) map : null;
         String errorB = resultB instanceof String error ? error : null;
         runs.add(
-            new VerifyReport.Run(
+            Reports.run(
                 run,
                 feeds.anyRandom() ? options.seed() + run : null,
                 feeds.used(),
                 compareOutputs(outputNames, outputsA.get(run), valuesB, errorB),
                 errorB));
       }
-      return new VerifyReport(
+      return Reports.verification(
           modelA.source().toString(),
           b.toString(),
           provider(),
-          options.optLevel(),
-          options.atol(),
-          options.rtol(),
+          options,
           dimsUsed,
           sessionInfos,
           differences,
@@ -224,11 +224,11 @@ public final class Verifier implements AutoCloseable {
   private List<Map<String, Value>> runReference(
       OnnxModel modelA,
       List<FeedPlanner.RunFeeds> allFeeds,
-      SessionInfo[] info,
+      Session[] info,
       List<String> notes,
       DimRetry retry) {
     Path a = modelA.source();
-    List<SessionInfo> infos = new ArrayList<>();
+    List<Session> infos = new ArrayList<>();
     List<Map<String, Value>> outputs = new ArrayList<>();
     try (OrtSessions.Sessions open = sessions.openSessions(List.of(modelA), 'A', infos, notes)) {
       for (int run = 0; run < allFeeds.size(); run++) {
@@ -246,7 +246,7 @@ public final class Verifier implements AutoCloseable {
               "model "
                   + a
                   + " failed to run on the inputs "
-                  + feeds.used()
+                  + Reports.describe(feeds.used())
                   + ": "
                   + why
                   + "; set dims or ranges, or give real inputs",
@@ -295,10 +295,11 @@ public final class Verifier implements AutoCloseable {
    * neither provides are not fed (ONNX Runtime then reports them missing unless they are optional).
    * One run.
    *
-   * @throws OnnxTieException (bad input) when the model cannot be read or loaded, or the folder
-   *     holds no usable data
+   * @throws OnnxTieException (bad input) when the model cannot be read or loaded, the folder holds
+   *     no usable data, an output named in {@link VerifyOptions#outputs()} exists on neither side,
+   *     or nothing was compared and {@link VerifyOptions#allowEmpty()} is false
    */
-  public VerifyReport againstExpected(Path model, Path dataSetDir) {
+  public Verification againstExpected(Path model, Path dataSetDir) {
     checkOpen();
     try (OnnxModel onnx = ModelIO.read(model)) {
       List<InputSpec> inputs = InputSynthesizer.inputsOf(onnx);
@@ -311,7 +312,7 @@ public final class Verifier implements AutoCloseable {
       if (options.runs() > 1) {
         notes.add("runs = " + options.runs() + " ignored: a data set is one input set");
       }
-      List<SessionInfo> sessionInfos = new ArrayList<>();
+      List<Session> sessionInfos = new ArrayList<>();
       try (OrtSessions.Sessions open = sessions.openSessions(List.of(onnx), sessionInfos, notes)) {
         Map<String, Value> feedValues = new LinkedHashMap<>();
         Map<String, String> sources = new LinkedHashMap<>();
@@ -325,14 +326,14 @@ public final class Verifier implements AutoCloseable {
           feedValues.put(file.getKey(), DataFiles.readTensor(file.getValue()));
           sources.put(file.getKey(), file.getValue().toString());
         }
-        List<InputUsed> used = new ArrayList<>();
+        List<Input> used = new ArrayList<>();
         Map<String, HostTensor> feed = new LinkedHashMap<>();
         for (Map.Entry<String, Value> entry : feedValues.entrySet()) {
           Value value = entry.getValue();
           if (value instanceof HostTensor tensor) {
             feed.put(entry.getKey(), tensor);
             used.add(
-                new InputUsed(
+                Reports.input(
                     entry.getKey(),
                     tensor.type().onnxName(),
                     tensor.shape(),
@@ -374,17 +375,14 @@ public final class Verifier implements AutoCloseable {
             names.add(name);
           }
         }
-        List<VerifyReport.Run> runs =
+        List<Verification.Run> runs =
             List.of(
-                new VerifyReport.Run(
-                    0, null, used, compareOutputs(names, expected, actual, error), error));
-        return new VerifyReport(
+                Reports.run(0, null, used, compareOutputs(names, expected, actual, error), error));
+        return Reports.verification(
             dataSetDir.toString(),
             model.toString(),
             provider(),
-            options.optLevel(),
-            options.atol(),
-            options.rtol(),
+            options,
             Map.of(),
             sessionInfos,
             List.of(),
@@ -415,15 +413,15 @@ public final class Verifier implements AutoCloseable {
     return "run " + (run + 1) + " of " + runs + " (" + session + ")";
   }
 
-  private List<OutputComparison> compareOutputs(
+  private List<Output> compareOutputs(
       List<String> names, Map<String, Value> a, Map<String, Value> b, String errorB) {
     Comparator comparator = new Comparator(options.atol(), options.rtol());
-    List<OutputComparison> comparisons = new ArrayList<>();
+    List<Output> comparisons = new ArrayList<>();
     for (String name : names) {
       if (errorB != null) {
         Value expected = a.get(name);
         comparisons.add(
-            new OutputComparison(
+            Reports.output(
                 name,
                 Status.ERROR,
                 expected == null ? null : expected.describe(),

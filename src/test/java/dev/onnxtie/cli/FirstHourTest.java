@@ -589,7 +589,7 @@ class FirstHourTest {
             null);
     StringWriter text = new StringWriter();
     try (PrintWriter out = new PrintWriter(text)) {
-      Text.rewrite(
+      RewriteText.rewrite(
           out,
           new FolderRewriteReport(
               "in.onnx",

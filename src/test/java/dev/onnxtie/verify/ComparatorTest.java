@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.onnxtie.api.Verification;
+import dev.onnxtie.api.Verification.Output;
 import dev.onnxtie.model.DataType;
-import dev.onnxtie.verify.VerifyReport.OutputComparison;
-import dev.onnxtie.verify.VerifyReport.Status;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -38,22 +38,22 @@ class ComparatorTest {
   @Test
   void anElementFailsOnlyBeyondBothTolerances() {
     // diff 0.005: beyond atol 1e-3 but within rtol 1e-2 * |1.0|
-    OutputComparison withinRtol =
+    Output withinRtol =
         comparator.compare("y", floats(new long[] {1}, 1.0f), floats(new long[] {1}, 1.005f));
-    assertEquals(Status.MATCH, withinRtol.status());
+    assertEquals(Status.MATCH.label(), withinRtol.status());
     assertFalse(withinRtol.bitwiseIdentical());
     assertEquals(0.005, withinRtol.maxAbsDiff(), 1e-6);
     // diff 0.0005 on 0.01: beyond rtol (5%) but within atol
     assertEquals(
-        Status.MATCH,
+        Status.MATCH.label(),
         comparator
             .compare("y", floats(new long[] {1}, 0.01f), floats(new long[] {1}, 0.0105f))
             .status());
     // diff 0.05 on 1.0: beyond both
-    OutputComparison beyond =
+    Output beyond =
         comparator.compare(
             "y", floats(new long[] {2, 2}, 1, 2, 3, 4), floats(new long[] {2, 2}, 1, 2, 3.05f, 4));
-    assertEquals(Status.MISMATCH, beyond.status());
+    assertEquals(Status.MISMATCH.label(), beyond.status());
     assertEquals(1, beyond.outOfTolerance());
     assertEquals(4, beyond.elements());
     assertTrue(beyond.detail().contains("[1, 0]"), beyond.detail());
@@ -61,25 +61,25 @@ class ComparatorTest {
 
   @Test
   void nanAtTheSamePlaceIsEqualInfMustMatchItsSign() {
-    OutputComparison sameNan =
+    Output sameNan =
         comparator.compare(
             "y", floats(new long[] {2}, Float.NaN, 1), floats(new long[] {2}, Float.NaN, 1));
-    assertEquals(Status.MATCH, sameNan.status());
+    assertEquals(Status.MATCH.label(), sameNan.status());
     assertTrue(sameNan.nanInfMatch());
-    OutputComparison nanVsNumber =
+    Output nanVsNumber =
         comparator.compare("y", floats(new long[] {2}, Float.NaN, 1), floats(new long[] {2}, 0, 1));
-    assertEquals(Status.MISMATCH, nanVsNumber.status());
+    assertEquals(Status.MISMATCH.label(), nanVsNumber.status());
     assertFalse(nanVsNumber.nanInfMatch());
     assertEquals(1, nanVsNumber.outOfTolerance());
-    OutputComparison infSign =
+    Output infSign =
         comparator.compare(
             "y",
             floats(new long[] {1}, Float.POSITIVE_INFINITY),
             floats(new long[] {1}, Float.NEGATIVE_INFINITY));
-    assertEquals(Status.MISMATCH, infSign.status());
+    assertEquals(Status.MISMATCH.label(), infSign.status());
     assertFalse(infSign.nanInfMatch());
     assertEquals(
-        Status.MATCH,
+        Status.MATCH.label(),
         comparator
             .compare(
                 "y",
@@ -90,34 +90,34 @@ class ComparatorTest {
 
   @Test
   void integersAreExactFirstThenTolerant() {
-    OutputComparison same =
-        comparator.compare("i", longs(Long.MAX_VALUE, -3), longs(Long.MAX_VALUE, -3));
+    Output same = comparator.compare("i", longs(Long.MAX_VALUE, -3), longs(Long.MAX_VALUE, -3));
     assertTrue(same.bitwiseIdentical());
-    assertEquals(Status.MATCH, same.status());
-    OutputComparison off = comparator.compare("i", longs(1, 5), longs(2, 5));
-    assertEquals(Status.MISMATCH, off.status());
+    assertEquals(Status.MATCH.label(), same.status());
+    Output off = comparator.compare("i", longs(1, 5), longs(2, 5));
+    assertEquals(Status.MISMATCH.label(), off.status());
     assertEquals(1.0, off.maxAbsDiff());
   }
 
   @Test
   void shapeDtypeKindAndMissingAreTheirOwnStatuses() {
     assertEquals(
-        Status.SHAPE_MISMATCH,
+        Status.SHAPE_MISMATCH.label(),
         comparator
             .compare("y", floats(new long[] {2}, 1, 2), floats(new long[] {1, 2}, 1, 2))
             .status());
     assertEquals(
-        Status.DTYPE_MISMATCH,
+        Status.DTYPE_MISMATCH.label(),
         comparator.compare("y", floats(new long[] {1}, 1), longs(1)).status());
-    assertEquals(Status.MISSING, comparator.compare("y", floats(new long[] {1}, 1), null).status());
     assertEquals(
-        Status.DTYPE_MISMATCH,
+        Status.MISSING.label(), comparator.compare("y", floats(new long[] {1}, 1), null).status());
+    assertEquals(
+        Status.DTYPE_MISMATCH.label(),
         comparator.compare("y", new Value.Sequence(List.of(longs(1))), longs(1)).status());
     assertEquals(
-        Status.UNSUPPORTED,
+        Status.UNSUPPORTED.label(),
         comparator.compare("y", new Value.Unsupported("sparse_tensor"), longs(1)).status());
     assertEquals(
-        Status.MATCH,
+        Status.MATCH.label(),
         comparator
             .compare("m", new Value.MapValue(Map.of(1L, 2f)), new Value.MapValue(Map.of(1L, 2f)))
             .status());
@@ -127,17 +127,17 @@ class ComparatorTest {
   void sequencesCompareElementWise() {
     Value.Sequence a = new Value.Sequence(List.of(longs(1, 2), floats(new long[] {1}, 1f)));
     Value.Sequence b = new Value.Sequence(List.of(longs(1, 2), floats(new long[] {1}, 2f)));
-    OutputComparison result = comparator.compare("s", a, b);
-    assertEquals(Status.MISMATCH, result.status());
+    Output result = comparator.compare("s", a, b);
+    assertEquals(Status.MISMATCH.label(), result.status());
     assertEquals(3, result.elements());
     assertTrue(result.detail().startsWith("element 1"), result.detail());
     assertEquals(
-        Status.SHAPE_MISMATCH,
+        Status.SHAPE_MISMATCH.label(),
         comparator.compare("s", a, new Value.Sequence(List.of(longs(1, 2)))).status());
   }
 
   /** The histogram's non-empty bins, label to count, in bin order. */
-  static Map<String, Long> counts(OutputComparison comparison) {
+  static Map<String, Long> counts(Output comparison) {
     Map<String, Long> counts = new LinkedHashMap<>();
     comparison.histogram().stream()
         .filter(bin -> bin.count() > 0)
@@ -184,7 +184,7 @@ class ComparatorTest {
       Float.NEGATIVE_INFINITY,
       2.0000002f
     };
-    OutputComparison result =
+    Output result =
         comparator.compare("y", floats(new long[] {4, 4}, a), floats(new long[] {4, 4}, b));
     assertFalse(result.bitwiseIdentical());
     // 1 = 1, -0 vs 0, NaN vs NaN and -Inf vs -Inf are 0; 1e-3f is just above 1e-3, the float below
@@ -201,16 +201,16 @@ class ComparatorTest {
     expected.put("NaN/Inf", 2L);
     assertEquals(expected, counts(result));
     assertEquals(
-        result.elements(), result.histogram().stream().mapToLong(VerifyReport.Bin::count).sum());
+        result.elements(), result.histogram().stream().mapToLong(Verification.Bin::count).sum());
     assertEquals(19, result.histogram().size(), "the bins are fixed, empty ones included");
-    VerifyReport.Bin decade =
+    Verification.Bin decade =
         result.histogram().stream()
             .filter(bin -> bin.label().equals("1e-7"))
             .findFirst()
             .orElseThrow();
     assertEquals(1e-7, decade.lower());
     assertEquals(1e-6, decade.upper());
-    VerifyReport.Bin top = result.histogram().get(17);
+    Verification.Bin top = result.histogram().get(17);
     assertEquals(">=1e3", top.label());
     assertEquals(null, top.upper());
   }
@@ -259,14 +259,14 @@ class ComparatorTest {
         comparator
             .compare("y", floats(new long[] {2}, 1, 2), floats(new long[] {2}, 1, 2))
             .histogram());
-    OutputComparison integers = comparator.compare("i", longs(1, 5), longs(2, 5));
-    assertEquals(Status.MISMATCH, integers.status());
+    Output integers = comparator.compare("i", longs(1, 5), longs(2, 5));
+    assertEquals(Status.MISMATCH.label(), integers.status());
     assertEquals(List.of(), integers.histogram());
     // a complex element counts once, by the larger difference of its parts
     ByteBuffer p = ByteBuffer.wrap(VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, 1f, 1f, 0f, 0f));
     ByteBuffer q =
         ByteBuffer.wrap(VerifyModels.floats(ByteOrder.LITTLE_ENDIAN, 1f, 1.5f, 0f, 3e-9f));
-    OutputComparison complex =
+    Output complex =
         comparator.compare(
             "c",
             HostTensor.of(DataType.COMPLEX64, new long[] {2}, p),
@@ -280,7 +280,7 @@ class ComparatorTest {
         new Value.Sequence(List.of(floats(new long[] {2}, 1f, 2f), floats(new long[] {1}, 1f)));
     Value.Sequence b =
         new Value.Sequence(List.of(floats(new long[] {2}, 1f, 2f), floats(new long[] {1}, 1.25f)));
-    OutputComparison result = comparator.compare("s", a, b);
+    Output result = comparator.compare("s", a, b);
     assertEquals(Map.of("0", 2L, "1e-1", 1L), counts(result));
     Value.Sequence mixed = new Value.Sequence(List.of(longs(1, 2), floats(new long[] {1}, 1f)));
     Value.Sequence mixedB = new Value.Sequence(List.of(longs(1, 2), floats(new long[] {1}, 2f)));

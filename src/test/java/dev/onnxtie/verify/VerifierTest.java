@@ -15,6 +15,9 @@ import com.google.protobuf.ByteString;
 import dev.onnxtie.Cli;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.TestModels;
+import dev.onnxtie.api.Verification;
+import dev.onnxtie.api.Verification.Input;
+import dev.onnxtie.api.Verification.Output;
 import dev.onnxtie.cli.JsonOutput;
 import dev.onnxtie.model.DataType;
 import dev.onnxtie.model.ModelIO;
@@ -24,9 +27,6 @@ import dev.onnxtie.proto.Onnx.GraphProto;
 import dev.onnxtie.proto.Onnx.ModelProto;
 import dev.onnxtie.proto.Onnx.NodeProto;
 import dev.onnxtie.proto.Onnx.TensorProto;
-import dev.onnxtie.verify.VerifyReport.InputUsed;
-import dev.onnxtie.verify.VerifyReport.OutputComparison;
-import dev.onnxtie.verify.VerifyReport.Status;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -70,8 +70,8 @@ class VerifierTest {
     Path scratch = Files.createDirectories(temp.resolve("scratch"));
     System.setProperty("java.io.tmpdir", scratch.toString());
     OrtSessions.setMappableCopyMinBytes(0);
-    VerifyReport report;
-    VerifyReport asIs;
+    Verification report;
+    Verification asIs;
     Cli json;
     Cli jsonAsIs;
     try (Verifier verifier = new Verifier(cpu());
@@ -94,9 +94,9 @@ class VerifierTest {
     }
     assertTrue(report.passed(), report.toString());
     assertTrue(
-        report.runs().get(0).outputs().stream().allMatch(OutputComparison::bitwiseIdentical),
+        report.runs().get(0).outputs().stream().allMatch(Output::bitwiseIdentical),
         report.toString());
-    for (VerifyReport.SessionInfo session : report.sessions()) {
+    for (Verification.Session session : report.sessions()) {
       assertNotNull(session.mappedBytes(), session.model());
       assertTrue(
           session.mappedBytes() > Files.size(GPT2) / 2,
@@ -140,7 +140,7 @@ class VerifierTest {
             .addNode(TestModels.node("MatMul", "mm", List.of("x", "W"), List.of("y")))
             .build();
     Path model = TestModels.save(TestModels.model(graph), temp.resolve("mm.onnx"));
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
     }
@@ -157,7 +157,7 @@ class VerifierTest {
 
   @Test
   void gpt2AgainstItselfMatchesBitwise() {
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(GPT2, GPT2);
     }
@@ -168,22 +168,21 @@ class VerifierTest {
     assertNull(report.sessions().get(0).mappedBytes(), "a 1 MB model is loaded as it is");
     assertTrue(
         OrtSessions.residentBytes() > 10 << 20, "a JVM with ONNX Runtime takes more than 10 MiB");
-    VerifyReport.Run run = report.runs().get(0);
+    Verification.Run run = report.runs().get(0);
     assertEquals(42L, run.seed());
-    InputUsed ids = run.inputs().get(0);
+    Input ids = run.inputs().get(0);
     assertEquals("input_ids", ids.name());
     assertEquals("int64", ids.dtype());
-    assertArrayEquals(
-        new long[] {InputSynthesizer.BATCH_DIM, InputSynthesizer.OTHER_DIM}, ids.shape());
+    assertEquals(List.of(InputSynthesizer.BATCH_DIM, InputSynthesizer.OTHER_DIM), ids.shape());
     assertEquals(0.0, ids.low());
     assertEquals(1000.0, ids.high());
     assertEquals(Map.of("batch", 2L, "sequence", 8L), report.dims());
-    OutputComparison logits = run.outputs().get(0);
+    Output logits = run.outputs().get(0);
     assertEquals("logits", logits.name());
-    assertEquals(Status.MATCH, logits.status());
+    assertEquals(Status.MATCH.label(), logits.status());
     assertTrue(logits.bitwiseIdentical());
     assertEquals(0.0, logits.maxAbsDiff());
-    assertArrayEquals(new long[] {2, 8, 1000}, logits.shapeB());
+    assertEquals(List.of(2L, 8L, 1000L), logits.shapeB());
     assertEquals(16_000, logits.elements());
 
     // (the JSON of a verification is the CLI's one renderer's, checked against the schema by the
@@ -223,14 +222,14 @@ class VerifierTest {
           perturbed,
           WriteOptions.defaults());
     }
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu().withRange("input_ids", 7, 8))) {
       report = verifier.compare(GPT2, perturbed);
     }
     assertFalse(report.passed(), report.toString());
     assertEquals(List.of("logits"), report.failedOutputs());
-    OutputComparison logits = report.output("logits").get(0);
-    assertEquals(Status.MISMATCH, logits.status());
+    Output logits = output(report, "logits").get(0);
+    assertEquals(Status.MISMATCH.label(), logits.status());
     assertFalse(logits.bitwiseIdentical());
     assertTrue(logits.outOfTolerance() > 0 && logits.maxAbsDiff() > 1e-3, logits.toString());
     assertTrue(logits.nanInfMatch());
@@ -269,7 +268,7 @@ class VerifierTest {
       output = model.proto().getGraph().getOutput(0).getName();
     }
     Path other = renamed(output, "renamed_output");
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(AUTOENCODER, other);
     }
@@ -279,20 +278,20 @@ class VerifierTest {
     assertEquals(output, report.interfaceDifferences().get(0).name());
     assertEquals("renamed_output", report.interfaceDifferences().get(1).name());
     assertNull(report.interfaceDifferences().get(1).a());
-    assertEquals(Status.MISSING, report.output(output).get(0).status());
-    assertEquals(Status.MISSING, report.output("renamed_output").get(0).status());
+    assertEquals(Status.MISSING.label(), output(report, output).get(0).status());
+    assertEquals(Status.MISSING.label(), output(report, "renamed_output").get(0).status());
     assertEquals("only model b has it", report.interfaceDifferences().get(1).problem());
   }
 
   @Test
   void differentInputNamesFeedEachModelItsOwnInput() {
     Path other = renamed("x", "renamed_x");
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(AUTOENCODER, other);
     }
     assertFalse(report.passed());
-    List<InputUsed> inputs = report.runs().get(0).inputs();
+    List<Input> inputs = report.runs().get(0).inputs();
     assertEquals(2, inputs.size(), inputs.toString());
     assertEquals("a", inputs.get(0).model());
     assertEquals("b", inputs.get(1).model());
@@ -302,7 +301,7 @@ class VerifierTest {
 
   @Test
   void modelsRunOneSessionAtATime() {
-    VerifyReport report;
+    Verification report;
     OrtSessions.resetMostOpen();
     try (Verifier verifier = new Verifier(cpu().withRuns(3))) {
       report = verifier.compare(GPT2, GPT2);
@@ -317,12 +316,12 @@ class VerifierTest {
 
   @Test
   void runsUseConsecutiveSeeds() {
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu().withRuns(3).withSeed(7))) {
       report = verifier.compare(AUTOENCODER, AUTOENCODER);
     }
     assertTrue(report.passed(), report.toString());
-    assertEquals(List.of(7L, 8L, 9L), report.runs().stream().map(VerifyReport.Run::seed).toList());
+    assertEquals(List.of(7L, 8L, 9L), report.runs().stream().map(Verification.Run::seed).toList());
   }
 
   @ParameterizedTest
@@ -337,13 +336,13 @@ class VerifierTest {
       })
   void samplesMatchThemselvesBitwise(String sample) {
     Path model = VerifyModels.SAMPLES.resolve(sample);
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu().withOptLevel(OptLevel.BASIC))) {
       report = verifier.compare(model, model);
     }
     assertTrue(report.passed(), report.toString());
-    assertEquals(OptLevel.BASIC, report.optLevel());
-    for (OutputComparison output : report.runs().get(0).outputs()) {
+    assertEquals("basic", report.optLevel());
+    for (Output output : report.runs().get(0).outputs()) {
       assertTrue(output.bitwiseIdentical(), output.toString());
     }
   }
@@ -372,14 +371,14 @@ class VerifierTest {
     Path model =
         TestModels.save(
             VerifyModels.unary("Identity", type, "batch", 3L), temp.resolve("identity.onnx"));
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
     }
     assertTrue(report.passed(), report.toString());
-    OutputComparison y = report.runs().get(0).outputs().get(0);
+    Output y = report.runs().get(0).outputs().get(0);
     assertEquals(type.onnxName(), y.dtypeA());
-    assertArrayEquals(new long[] {2, 3}, y.shapeA());
+    assertEquals(List.of(2L, 3L), y.shapeA());
     assertTrue(y.bitwiseIdentical());
   }
 
@@ -399,28 +398,28 @@ class VerifierTest {
     Path data = Files.createDirectories(temp.resolve("data"));
     TestModels.save(
         TestModels.floats("y", new float[] {1, 2, 3, 4, 5, 6}, 2, 3), data.resolve("output_0.pb"));
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu().withInput("x", npy))) {
       report = verifier.againstExpected(model, data);
       assertTrue(report.passed(), report.toString());
-      InputUsed x = report.runs().get(0).inputs().get(0);
+      Input x = report.runs().get(0).inputs().get(0);
       assertEquals("file", x.source());
       assertEquals(npy.toString(), x.file());
-      assertArrayEquals(new long[] {2, 3}, x.shape());
+      assertEquals(List.of(2L, 3L), x.shape());
       assertTrue(report.runs().get(0).outputs().get(0).bitwiseIdentical());
 
       TestModels.save(
           TestModels.floats("y", new float[] {1, 2, 3, 4, 5, 6.5f}, 2, 3),
           data.resolve("output_0.pb"));
-      VerifyReport wrong = verifier.againstExpected(model, data);
+      Verification wrong = verifier.againstExpected(model, data);
       assertFalse(wrong.passed());
       assertEquals(1, wrong.runs().get(0).outputs().get(0).outOfTolerance());
 
-      VerifyReport compared = verifier.compare(model, model);
+      Verification compared = verifier.compare(model, model);
       assertTrue(compared.passed());
     }
     try (Verifier verifier = new Verifier(cpu().withInput("x", npy))) {
-      VerifyReport compared = verifier.compare(model, model);
+      Verification compared = verifier.compare(model, model);
       assertEquals(Map.of("n", 2L), compared.dims());
       assertNull(compared.runs().get(0).seed(), "no random input");
     }
@@ -438,7 +437,7 @@ class VerifierTest {
     TestModels.save(
         TestModels.floats("", new float[] {7, 8, 9}, 1, 3), data.resolve("output_0.pb"));
     try (Verifier verifier = new Verifier(cpu())) {
-      VerifyReport report = verifier.againstExpected(model, data);
+      Verification report = verifier.againstExpected(model, data);
       assertTrue(report.passed(), report.toString());
       assertEquals("data-set", report.runs().get(0).inputs().get(0).source());
     }
@@ -446,16 +445,16 @@ class VerifierTest {
     Path pb =
         TestModels.save(TestModels.floats("x", new float[] {7, -8, 9}, 1, 3), temp.resolve("x.pb"));
     try (Verifier verifier = new Verifier(cpu().withInput("x", pb))) {
-      VerifyReport report = verifier.againstExpected(model, data);
+      Verification report = verifier.againstExpected(model, data);
       assertTrue(report.passed(), report.toString());
       assertEquals(pb.toString(), report.runs().get(0).inputs().get(0).file());
     }
     // the data set as the input of a comparison
     try (Verifier verifier = new Verifier(cpu().withDataSet(data))) {
-      VerifyReport report = verifier.compare(model, model);
+      Verification report = verifier.compare(model, model);
       assertTrue(report.passed(), report.toString());
       assertEquals("data-set", report.runs().get(0).inputs().get(0).source());
-      assertArrayEquals(new long[] {1, 3}, report.runs().get(0).inputs().get(0).shape());
+      assertEquals(List.of(1L, 3L), report.runs().get(0).inputs().get(0).shape());
     }
   }
 
@@ -530,14 +529,14 @@ class VerifierTest {
                     .addOutput(TestModels.value("y", DataType.FLOAT, 3L))
                     .build()),
             temp.resolve("reshape.onnx"));
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(three, reshaping);
     }
     assertFalse(report.passed());
-    VerifyReport.Run run = report.runs().get(0);
+    Verification.Run run = report.runs().get(0);
     assertNotNull(run.errorB());
-    assertEquals(Status.ERROR, run.outputs().get(0).status());
+    assertEquals(Status.ERROR.label(), run.outputs().get(0).status());
     assertFalse(run.errorB().contains("\n"));
     try (Verifier verifier = new Verifier(cpu())) {
       OnnxTieException error =
@@ -577,8 +576,8 @@ class VerifierTest {
         OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA),
         "this ONNX Runtime has CUDA");
     OrtSessions.resetProviderNote();
-    VerifyReport first;
-    VerifyReport second;
+    Verification first;
+    Verification second;
     try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
       first = verifier.compare(AUTOENCODER, AUTOENCODER);
     }
@@ -608,11 +607,11 @@ class VerifierTest {
             .addNode(TestModels.node("Identity", "i", List.of("position_ids"), List.of("out")))
             .build();
     Path model = TestModels.save(TestModels.model(graph), temp.resolve("pos.onnx"));
-    VerifyReport report;
+    Verification report;
     try (Verifier verifier = new Verifier(cpu())) {
       report = verifier.compare(model, model);
     }
-    InputUsed used = report.runs().get(0).inputs().get(0);
+    Input used = report.runs().get(0).inputs().get(0);
     assertEquals("positions", used.source());
     assertEquals(0.0, used.low());
     assertEquals(8.0, used.high());
@@ -636,7 +635,7 @@ class VerifierTest {
     OrtSessions.resetProviderNote();
     try (Verifier verifier = new Verifier(VerifyOptions.defaults())) {
       assertEquals("CPU", verifier.provider());
-      VerifyReport report = verifier.compare(AUTOENCODER, AUTOENCODER);
+      Verification report = verifier.compare(AUTOENCODER, AUTOENCODER);
       assertTrue(report.passed(), report.toString());
       assertEquals("CPU", report.provider());
       assertEquals("CPU", report.sessions().get(0).provider());
@@ -659,5 +658,13 @@ class VerifierTest {
     assertEquals(OptLevel.ALL, defaults.optLevel());
     assertEquals(1e-5, defaults.atol());
     assertEquals(1e-5, defaults.rtol());
+  }
+
+  /** The comparisons of one output in every run, in run order. */
+  private static List<Output> output(Verification report, String name) {
+    return report.runs().stream()
+        .flatMap(run -> run.outputs().stream())
+        .filter(output -> output.name().equals(name))
+        .toList();
   }
 }
