@@ -3,8 +3,10 @@ package dev.onnxtie.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
+import dev.onnxtie.api.Progress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -90,7 +92,7 @@ class MavenPluginTest {
     assertTrue(log.contains(":check (default) on project gate: onnx-tie check failed"), log);
     assertTrue(log.contains("BUILD FAILURE"), log);
     // the same line as the CLI prints for that file
-    dev.onnxtie.Cli cli = dev.onnxtie.Cli.run("check", line.group(1));
+    Cli cli = Cli.run("check", line.group(1));
     assertEquals(1, cli.code());
     assertTrue(
         cli.out().lines().anyMatch(l -> log.contains("[ERROR] " + l)),
@@ -147,7 +149,7 @@ class MavenPluginTest {
     }
     // tied within and across the files: the shared embedding is stored once for all three
     assertTrue(
-        OnnxTie.check(models, 64, true, 1, dev.onnxtie.api.Progress.NONE).passed(),
+        OnnxTie.check(models, 64, true, 1, Progress.NONE).passed(),
         "check across the packaged models passes");
     assertTrue(after < before, before + " -> " + after + " bytes");
   }
