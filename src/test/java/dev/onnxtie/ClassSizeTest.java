@@ -126,5 +126,9 @@ class ClassSizeTest {
             + "  /** One job: a nested class's javadoc is not the class's. */\n"
             + "  static final class B {}\n}\n";
     assertTrue(!classJavadoc(nestedOnly).contains(MARKER), classJavadoc(nestedOnly));
+    String wordsBefore =
+        "package a;\n\n// the class keyword in a comment: final class B\n"
+            + "/** One job: the declaration's own javadoc. */\nfinal class A {}\n";
+    assertTrue(classJavadoc(wordsBefore).contains(MARKER), classJavadoc(wordsBefore));
   }
 }

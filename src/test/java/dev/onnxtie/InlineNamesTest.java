@@ -91,7 +91,7 @@ class InlineNamesTest {
         i++;
       }
     }
-    return code.toString().replaceAll("(?m)^\\s*(?:import|package)\\s[^;]*;", "");
+    return code.toString().replaceAll("(?m)^[ \\t]*(?:import|package)\\s[^;]*;", "");
   }
 
   private static void keepNewlines(StringBuilder code, String source, int from, int to) {
@@ -181,10 +181,10 @@ class InlineNamesTest {
             + "}\n";
     assertEquals(
         List.of(
-            "13: java.util.HashMap",
-            "14: java.io.IOException",
-            "15: dev.onnxtie.api.Progress",
-            "16: dev.onnxtie.OnnxTieException"),
+            "14: java.util.HashMap",
+            "15: java.io.IOException",
+            "16: dev.onnxtie.api.Progress",
+            "17: dev.onnxtie.OnnxTieException"),
         qualifiedNames(source));
     assertTrue(qualifiedNames("class B { java.util.List<String> names; }").size() == 1);
   }
