@@ -2,7 +2,6 @@ package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.api.Progress;
-import dev.onnxtie.api.VerificationFailedException;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -11,17 +10,11 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -165,7 +158,7 @@ public final class OnnxTieCli implements Runnable {
             () -> {
               synchronized (returned) {
                 if (!returned[0]) {
-                  interrupted = true;
+                  Failures.interrupted = true;
                   TerminalProgress.finishActive();
                   err.println("onnx-tie: interrupted");
                   err.flush();
@@ -232,70 +225,8 @@ public final class OnnxTieCli implements Runnable {
     commandLine.setOut(out);
     commandLine.setErr(err);
     boolean json = Arrays.asList(args).contains("--json");
-    commandLine.setParameterExceptionHandler(
-        (ex, arguments) -> {
-          String command = ex.getCommandLine().getCommandName();
-          if (ex instanceof CommandLine.UnmatchedArgumentException unmatched
-              && command.equals("onnx-tie")
-              && !unmatched.getSuggestions().isEmpty()
-              && !unmatched.getUnmatched().isEmpty()
-              && !unmatched.getUnmatched().get(0).startsWith("-")) {
-            // a misspelt command: one line, the suggestion (picocli's "Unmatched arguments from
-            // index 0" says less)
-            List<String> suggestions =
-                unmatched.getSuggestions().stream().map(name -> "onnx-tie " + name).toList();
-            fail(
-                out,
-                err,
-                null,
-                OnnxTieException.BAD_INPUT,
-                "unknown command '"
-                    + unmatched.getUnmatched().get(0)
-                    + "'. Did you mean: "
-                    + String.join(" or ", suggestions)
-                    + "?");
-            return OnnxTieException.BAD_INPUT;
-          }
-          String message =
-              ex.getMessage()
-                  + " (see '"
-                  + ex.getCommandLine().getCommandSpec().qualifiedName()
-                  + " --help')";
-          fail(
-              out,
-              err,
-              json && !command.equals("onnx-tie") ? command : null,
-              OnnxTieException.BAD_INPUT,
-              message);
-          if (ex instanceof CommandLine.UnmatchedArgumentException unmatched
-              && !unmatched.getSuggestions().isEmpty()) {
-            CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
-            err.flush();
-          }
-          return OnnxTieException.BAD_INPUT;
-        });
-    commandLine.setExecutionExceptionHandler(
-        (ex, cl, parsed) -> {
-          root.endProgress();
-          String command = json ? cl.getCommandName() : null;
-          if (ex instanceof VerificationFailedException mismatch) {
-            // the command already printed the comparison (and, with --json, the failure envelope)
-            err.println("onnx-tie: " + message(mismatch));
-            err.flush();
-            return mismatch.exitCode();
-          }
-          if (ex instanceof OnnxTieException failure) {
-            fail(out, err, command, failure.exitCode(), message(failure));
-            return failure.exitCode();
-          }
-          fail(
-              out,
-              err,
-              command,
-              OnnxTieException.INTERNAL,
-              "internal error: " + ex + " (please report it with the model that caused it)");
-          return OnnxTieException.INTERNAL;
-        });
+    commandLine.setParameterExceptionHandler(Failures.onBadArguments(out, err, json));
+    commandLine.setExecutionExceptionHandler(Failures.onFailure(root, out, err, json));
     try {
       int code = commandLine.execute(args);
       root.endProgress();
@@ -307,7 +238,7 @@ public final class OnnxTieCli implements Runnable {
       }
       // the JVM's form of SIGBUS: a mapped model or data file shrank while it was being read
       root.endProgress();
-      fail(
+      Failures.fail(
           out,
           err,
           null,
@@ -316,39 +247,18 @@ public final class OnnxTieCli implements Runnable {
       return OnnxTieException.BAD_INPUT;
     } catch (StackOverflowError e) {
       root.endProgress();
-      fail(out, err, null, OnnxTieException.BAD_INPUT, "the model is nested too deeply to process");
+      Failures.fail(
+          out, err, null, OnnxTieException.BAD_INPUT, "the model is nested too deeply to process");
       return OnnxTieException.BAD_INPUT;
     } catch (OutOfMemoryError e) {
       root.endProgress();
-      fail(
+      Failures.fail(
           out,
           err,
           null,
           OnnxTieException.INTERNAL,
           "out of memory; give the JVM more with JAVA_OPTS=-Xmx...");
       return OnnxTieException.INTERNAL;
-    }
-  }
-
-  /**
-   * Set once Ctrl-C's hook has said "interrupted": what fails after it (a write cut short) is not
-   * reported.
-   */
-  private static volatile boolean interrupted;
-
-  /**
-   * One line on stderr and, when {@code jsonCommand} is not null, the failure envelope on stdout.
-   */
-  private static void fail(
-      PrintWriter out, PrintWriter err, String jsonCommand, int exitCode, String message) {
-    if (interrupted) {
-      return;
-    }
-    err.println("onnx-tie: " + message);
-    err.flush();
-    if (jsonCommand != null) {
-      out.println(Json.failure(jsonCommand, exitCode, message, null));
-      out.flush();
     }
   }
 
@@ -370,54 +280,6 @@ public final class OnnxTieCli implements Runnable {
       break;
     }
     return List.copyOf(COMMANDS.keySet());
-  }
-
-  /**
-   * A failure's message for people: the reason of a file-system error in words (no such file,
-   * permission denied, is a directory) instead of the path again, and ONNX Runtime's long C++
-   * source paths cut to the file name.
-   */
-  static String message(OnnxTieException failure) {
-    String message = String.valueOf(failure.getMessage());
-    Throwable cause = failure.getCause();
-    if (cause instanceof IOException io
-        && io.getMessage() != null
-        && message.endsWith(io.getMessage())) {
-      message = message.substring(0, message.length() - io.getMessage().length()) + reason(io);
-    }
-    return shortenNativePaths(message);
-  }
-
-  /** The reason of a file-system error in a few words. */
-  static String reason(IOException e) {
-    if (e instanceof NoSuchFileException) {
-      return "no such file or folder";
-    }
-    if (e instanceof AccessDeniedException) {
-      return "permission denied";
-    }
-    if (e instanceof NotDirectoryException) {
-      return "not a folder";
-    }
-    if (e instanceof FileAlreadyExistsException) {
-      return "already exists";
-    }
-    if (e instanceof FileSystemException fs && fs.getReason() != null) {
-      return fs.getReason().toLowerCase(Locale.ROOT);
-    }
-    String text = String.valueOf(e.getMessage());
-    int open = text.lastIndexOf(" (");
-    return open >= 0 && text.endsWith(")")
-        ? text.substring(open + 2, text.length() - 1).toLowerCase(Locale.ROOT)
-        : text;
-  }
-
-  /**
-   * {@code /onnxruntime_src/onnxruntime/core/session/inference_session.cc:123} becomes {@code
-   * inference_session.cc:123}.
-   */
-  static String shortenNativePaths(String message) {
-    return message.replaceAll("(?:/[\\w.+-]+)+/([\\w.+-]+\\.(?:cc|cpp|cu|h|hpp|c))\\b", "$1");
   }
 
   /** The version of this build (from the jar manifest), or "development build". */

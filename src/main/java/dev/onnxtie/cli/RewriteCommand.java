@@ -1,14 +1,11 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
-import dev.onnxtie.Units;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.GraphOutline;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.RewriteOptions;
 import dev.onnxtie.api.RewriteReport;
-import dev.onnxtie.api.TieInfo;
-import dev.onnxtie.api.Verification;
 import dev.onnxtie.api.VerificationFailedException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -237,7 +233,8 @@ final class RewriteCommand implements Callable<Integer> {
         root.endProgress();
         emit(report, true);
         report(reportFile, report, true, before, options);
-        root.verdict(verdict(report.models(), Text.count(report.models().size(), "model")));
+        root.verdict(
+            RewriteResults.verdict(report.models(), Text.count(report.models().size(), "model")));
         return 0;
       }
       if (sharedData != null) {
@@ -257,9 +254,9 @@ final class RewriteCommand implements Callable<Integer> {
       }
       RewriteReport report = OnnxTie.rewrite(in, out, options, root.progress());
       root.endProgress();
-      emit(single(report), false);
-      report(reportFile, single(report), false, before, options);
-      root.verdict(verdict(List.of(report), null));
+      emit(RewriteResults.single(report), false);
+      report(reportFile, RewriteResults.single(report), false, before, options);
+      root.verdict(RewriteResults.verdict(List.of(report), null));
       return 0;
     } catch (VerificationFailedException mismatch) {
       PrintWriter printer = spec.commandLine().getOut();
@@ -312,57 +309,6 @@ final class RewriteCommand implements Callable<Integer> {
     }
   }
 
-  private static FolderRewriteReport single(RewriteReport report) {
-    return new FolderRewriteReport(
-        report.input(),
-        report.output(),
-        report.dryRun(),
-        List.of(report),
-        null,
-        report.bytesBefore(),
-        report.bytesAfter(),
-        List.of(),
-        List.of());
-  }
-
-  /**
-   * The one line that ends the progress on a terminal: {@code OK: 1 tie, 250.0 KiB saved, outputs
-   * bitwise identical}.
-   *
-   * @param models "3 models" for a folder, null for one file
-   */
-  static String verdict(List<RewriteReport> reports, String models) {
-    long ties =
-        reports.stream()
-            .mapToLong(report -> report.result().ties().stream().filter(TieInfo::saves).count())
-            .sum();
-    long saved = reports.stream().mapToLong(report -> report.result().bytesSaved()).sum();
-    boolean dryRun = reports.stream().anyMatch(RewriteReport::dryRun);
-    String text =
-        (dryRun
-                ? "OK (dry run): would tie " + Text.count(ties, "duplicate")
-                : "OK: " + (models == null ? "" : models + ", ") + Text.count(ties, "tie"))
-            + ", "
-            + Units.bytes(saved)
-            + (dryRun ? " to save" : " saved");
-    List<Verification> verified =
-        reports.stream().map(RewriteReport::verification).filter(Objects::nonNull).toList();
-    if (verified.isEmpty()) {
-      return text + (dryRun ? "" : ", not verified (--verify runs both in ONNX Runtime)");
-    }
-    boolean bitwise =
-        verified.stream()
-            .allMatch(
-                v ->
-                    v.runs().stream()
-                        .allMatch(
-                            run ->
-                                run.outputs().stream()
-                                    .allMatch(Verification.Output::bitwiseIdentical)));
-    return text
-        + (bitwise ? ", outputs bitwise identical" : ", outputs match within atol and rtol");
-  }
-
   private int emit(FolderRewriteReport report, boolean isFolder) {
     return emit(spec.commandLine().getOut(), report, isFolder);
   }
@@ -399,7 +345,7 @@ final class RewriteCommand implements Callable<Integer> {
               : OnnxTie.rewrite(model, in.toString(), out, options);
       PrintWriter printer = toStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
       if (json.on() || !toStdout || !root.quiet()) {
-        emit(printer, single(report), false);
+        emit(printer, RewriteResults.single(report), false);
       }
     }
     return 0;

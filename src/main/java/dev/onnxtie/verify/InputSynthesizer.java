@@ -51,8 +51,9 @@ import java.util.Set;
  *   <li>a range in {@link VerifyOptions#ranges()} replaces the above for that input.
  * </ul>
  *
- * <p>One job over about 500 lines: the inputs a verification synthesizes (their specs, shapes,
- * value ranges and values), each rule above a few methods.
+ * <p>One job: the inputs a verification synthesizes, over about 500 lines, because their specs,
+ * shapes, value ranges and values are the rules above, each a few methods, and each rule reads the
+ * others (a range depends on the type and on the dims an index reads, a value on its range).
  */
 public final class InputSynthesizer {
   /** The default value of a batch-like symbolic dim (its name contains "batch"). */

@@ -39,8 +39,10 @@ import java.util.function.Consumer;
  * process by {@link SessionMemory}), and runs that copy every output out and close every tensor.
  * Not thread-safe.
  *
- * <p>One job over about 480 lines, the sessions: provider choice and its fallback, session options,
- * loading and running share the environment and the notes they report.
+ * <p>One job: the sessions of one verification, over about 480 lines, because choosing the provider
+ * (and falling back from CUDA), the session options, loading and running all share one {@link
+ * OrtEnvironment}, one provider choice and the notes they report; split apart, each piece would
+ * hand that state to the others.
  */
 final class OrtSessions {
   private final VerifyOptions options;

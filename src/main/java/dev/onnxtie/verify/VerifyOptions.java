@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * What a verification feeds the models and how it judges their outputs.
@@ -121,40 +122,12 @@ public record VerifyOptions(
 
   /** A copy with another seed. */
   public VerifyOptions withSeed(long newSeed) {
-    return new VerifyOptions(
-        newSeed,
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.seed = newSeed);
   }
 
   /** A copy with these symbolic dimension values (replacing the previous ones). */
   public VerifyOptions withDims(Map<String, Long> newDims) {
-    return new VerifyOptions(
-        seed,
-        newDims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.dims = newDims);
   }
 
   /** A copy with one more symbolic dimension value. */
@@ -166,21 +139,7 @@ public record VerifyOptions(
 
   /** A copy with these value ranges (replacing the previous ones). */
   public VerifyOptions withRanges(Map<String, ValueRange> newRanges) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        newRanges,
-        inputs,
-        dataSet,
-        runs,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.ranges = newRanges);
   }
 
   /** A copy with one more value range, {@code lo} inclusive, {@code hi} exclusive. */
@@ -207,21 +166,7 @@ public record VerifyOptions(
 
   /** A copy with these input files (replacing the previous ones). */
   public VerifyOptions withInputs(Map<String, Path> newInputs) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        newInputs,
-        dataSet,
-        runs,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.inputs = newInputs);
   }
 
   /** A copy with one more input file ({@code .npy} or {@code .pb}). */
@@ -233,172 +178,103 @@ public record VerifyOptions(
 
   /** A copy that reads inputs from a folder in ONNX test layout (null for none). */
   public VerifyOptions withDataSet(Path folder) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        inputs,
-        folder,
-        runs,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.dataSet = folder);
   }
 
   /** A copy with another number of runs. */
   public VerifyOptions withRuns(int newRuns) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        newRuns,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.runs = newRuns);
   }
 
   /** A copy with another execution provider. */
   public VerifyOptions withProvider(Provider newProvider) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        newProvider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.provider = newProvider);
   }
 
   /** A copy with another optimization level. */
   public VerifyOptions withOptLevel(OptLevel newOptLevel) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        provider,
-        newOptLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.optLevel = newOptLevel);
   }
 
   /** A copy with prepacking on or off. */
   public VerifyOptions withDisablePrepacking(boolean disable) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disable,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.disablePrepacking = disable);
   }
 
   /** A copy that compares only these outputs (empty: all). */
   public VerifyOptions withOutputs(List<String> newOutputs) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        newOutputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(c -> c.outputs = newOutputs);
   }
 
   /** A copy that accepts (or not) a verification comparing no element. */
   public VerifyOptions withAllowEmpty(boolean allow) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allow,
-        loadAsIs);
+    return edited(c -> c.allowEmpty = allow);
   }
 
   /** A copy with other tolerances. */
   public VerifyOptions withTolerance(double newAtol, double newRtol) {
-    return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        provider,
-        optLevel,
-        newAtol,
-        newRtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        loadAsIs);
+    return edited(
+        c -> {
+          c.atol = newAtol;
+          c.rtol = newRtol;
+        });
   }
 
   /** A copy that loads single-file models as they are (or, by default, from a mapped copy). */
   public VerifyOptions withLoadAsIs(boolean asIs) {
+    return edited(c -> c.loadAsIs = asIs);
+  }
+
+  /** The fields of a copy being made: each wither sets the ones it changes. */
+  private static final class Fields {
+    long seed;
+    Map<String, Long> dims;
+    Map<String, ValueRange> ranges;
+    Map<String, Path> inputs;
+    Path dataSet;
+    int runs;
+    Provider provider;
+    OptLevel optLevel;
+    double atol;
+    double rtol;
+    boolean disablePrepacking;
+    List<String> outputs;
+    boolean allowEmpty;
+    boolean loadAsIs;
+  }
+
+  /** A copy of these options with the changes {@code change} makes, validated again. */
+  private VerifyOptions edited(Consumer<Fields> change) {
+    Fields c = new Fields();
+    c.seed = seed;
+    c.dims = dims;
+    c.ranges = ranges;
+    c.inputs = inputs;
+    c.dataSet = dataSet;
+    c.runs = runs;
+    c.provider = provider;
+    c.optLevel = optLevel;
+    c.atol = atol;
+    c.rtol = rtol;
+    c.disablePrepacking = disablePrepacking;
+    c.outputs = outputs;
+    c.allowEmpty = allowEmpty;
+    c.loadAsIs = loadAsIs;
+    change.accept(c);
     return new VerifyOptions(
-        seed,
-        dims,
-        ranges,
-        inputs,
-        dataSet,
-        runs,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        disablePrepacking,
-        outputs,
-        allowEmpty,
-        asIs);
+        c.seed,
+        c.dims,
+        c.ranges,
+        c.inputs,
+        c.dataSet,
+        c.runs,
+        c.provider,
+        c.optLevel,
+        c.atol,
+        c.rtol,
+        c.disablePrepacking,
+        c.outputs,
+        c.allowEmpty,
+        c.loadAsIs);
   }
 }

@@ -540,10 +540,10 @@ class FirstHourTest {
 
   @Test
   void fileSystemErrorsNameTheReason() {
-    assertEquals("no such file or folder", OnnxTieCli.reason(new NoSuchFileException("/x/y.onnx")));
-    assertEquals("permission denied", OnnxTieCli.reason(new AccessDeniedException("/x/y.onnx")));
+    assertEquals("no such file or folder", Failures.reason(new NoSuchFileException("/x/y.onnx")));
+    assertEquals("permission denied", Failures.reason(new AccessDeniedException("/x/y.onnx")));
     assertEquals(
-        "is a directory", OnnxTieCli.reason(new FileSystemException("/x", null, "Is a directory")));
+        "is a directory", Failures.reason(new FileSystemException("/x", null, "Is a directory")));
     Cli result = Cli.run("rewrite", GPT2.toString(), "/proc/no-such-dir-here/x.onnx");
     assertEquals(2, result.code());
     assertFalse(
@@ -555,7 +555,7 @@ class FirstHourTest {
   void longNativePathsAreCut() {
     assertEquals(
         "failed at inference_session.cc:123 in Load",
-        OnnxTieCli.shortenNativePaths(
+        Failures.shortenNativePaths(
             "failed at /onnxruntime_src/onnxruntime/core/session/inference_session.cc:123 in Load"));
   }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The classes every start loads can be kept in the launcher's class-data sharing archive: CDS skips
@@ -63,9 +64,7 @@ class StartupClassesTest {
   @Test
   void picocliAndTheCliAreJava17Bytecode() throws IOException {
     for (Class<?> type :
-        new Class<?>[] {
-          picocli.CommandLine.class, picocli.CommandLine.Model.CommandSpec.class, OnnxTieCli.class
-        }) {
+        new Class<?>[] {CommandLine.class, CommandLine.Model.CommandSpec.class, OnnxTieCli.class}) {
       int major = majorVersion(type);
       assertTrue(
           major >= 61,

@@ -7,6 +7,9 @@ import static dev.onnxtie.TestModels.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
@@ -121,18 +124,15 @@ class ReshapeTiesTest {
   }
 
   static Map<String, ByteBuffer> run(Path model, float[] bias) throws Exception {
-    ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
-    try (ai.onnxruntime.OrtSession session =
-            env.createSession(model.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
-        ai.onnxruntime.OnnxTensor ids =
-            ai.onnxruntime.OnnxTensor.createTensor(
-                env, LongBuffer.wrap(new long[] {5, 0, 2}), new long[] {3});
-        ai.onnxruntime.OnnxTensor b =
-            ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(bias), new long[] {24});
-        ai.onnxruntime.OrtSession.Result result = session.run(Map.of("ids", ids, "bias", b))) {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession session = env.createSession(model.toString(), new OrtSession.SessionOptions());
+        OnnxTensor ids =
+            OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {5, 0, 2}), new long[] {3});
+        OnnxTensor b = OnnxTensor.createTensor(env, FloatBuffer.wrap(bias), new long[] {24});
+        OrtSession.Result result = session.run(Map.of("ids", ids, "bias", b))) {
       Map<String, ByteBuffer> outputs = new TreeMap<>();
       for (var entry : result) {
-        ByteBuffer bytes = ((ai.onnxruntime.OnnxTensor) entry.getValue()).getByteBuffer();
+        ByteBuffer bytes = ((OnnxTensor) entry.getValue()).getByteBuffer();
         ByteBuffer copy = ByteBuffer.allocate(bytes.remaining());
         copy.put(bytes).flip();
         outputs.put(entry.getKey(), copy);

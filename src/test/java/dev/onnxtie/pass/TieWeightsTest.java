@@ -14,6 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
 import dev.onnxtie.OnnxChecker;
 import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
@@ -265,18 +268,17 @@ class TieWeightsTest {
   }
 
   static Map<String, ByteBuffer> runIf(Path model, float[] x, boolean cond) throws Exception {
-    var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+    var env = OrtEnvironment.getEnvironment();
     try (var session = env.createSession(model.toString());
-        var xs =
-            ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {2, 8});
+        var xs = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {2, 8});
         var cs =
-            ai.onnxruntime.OnnxTensor.createTensor(
+            OnnxTensor.createTensor(
                 env,
                 ByteBuffer.wrap(new byte[] {(byte) (cond ? 1 : 0)}),
                 new long[] {},
-                ai.onnxruntime.OnnxJavaType.BOOL);
+                OnnxJavaType.BOOL);
         var result = session.run(Map.of("x", xs, "cond", cs))) {
-      ByteBuffer y = ((ai.onnxruntime.OnnxTensor) result.get(0)).getByteBuffer();
+      ByteBuffer y = ((OnnxTensor) result.get(0)).getByteBuffer();
       ByteBuffer copy = ByteBuffer.allocate(y.remaining()).put(y).flip();
       return Map.of("y", copy);
     }

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
+import dev.onnxtie.api.Progress;
 import dev.onnxtie.api.RewriteOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -87,7 +89,7 @@ class CiActionTest {
                 64,
                 true,
                 1,
-                dev.onnxtie.api.Progress.NONE)
+                Progress.NONE)
             .wastedBytes();
     assertTrue(
         step.summary().contains("**" + wasted + " bytes** in untied duplicates"), step.summary());
@@ -145,7 +147,7 @@ class CiActionTest {
     assertTrue(action.contains("using: composite"), action);
     assertTrue(action.contains("run: bash \"$GITHUB_ACTION_PATH/check.sh\""), action);
     for (String input : List.of("PATHS", "ONNX_TIE", "ARGS", "FAIL_ON_DUPLICATES")) {
-      String name = input.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      String name = input.toLowerCase(Locale.ROOT).replace('_', '-');
       assertTrue(
           action.contains("INPUT_" + input + ": ${{ inputs." + name + " }}"),
           "input " + name + " reaches the script");

@@ -3,8 +3,10 @@ package dev.onnxtie.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
+import dev.onnxtie.api.Progress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -92,7 +94,7 @@ class MavenPluginTest {
     assertTrue(log.contains(":check (default) on project gate: onnx-tie check failed"), log);
     assertTrue(log.contains("BUILD FAILURE"), log);
     // the lines the CLI prints for that file
-    dev.onnxtie.Cli cli = dev.onnxtie.Cli.run("check", line.group(1));
+    Cli cli = Cli.run("check", line.group(1));
     assertEquals(1, cli.code());
     // every line of it, then the plugin's hint (docs/pipelines.md shows the build's lines); the
     // fix's output path depends on the working folder (the build's is absolute), so a fix line is
@@ -162,7 +164,7 @@ class MavenPluginTest {
     }
     // tied within and across the files: the shared embedding is stored once for all three
     assertTrue(
-        OnnxTie.check(models, 64, true, 1, dev.onnxtie.api.Progress.NONE).passed(),
+        OnnxTie.check(models, 64, true, 1, Progress.NONE).passed(),
         "check across the packaged models passes");
     assertTrue(after < before, before + " -> " + after + " bytes");
   }

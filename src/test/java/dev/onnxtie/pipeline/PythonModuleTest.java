@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onnxtie.TestModels;
+import dev.onnxtie.api.OnnxTie;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,15 +107,13 @@ class PythonModuleTest {
     assertTrue(
         output.contains("pipeline.py: tied onnx::MatMul_393 = transpose of wte.weight"), output);
     assertTrue(output.contains("verified in ONNX Runtime: True"), output);
-    java.util.regex.Matcher ok =
-        java.util.regex.Pattern.compile("pipeline.py: OK: (\\d+) -> (\\d+) bytes").matcher(output);
+    Matcher ok = Pattern.compile("pipeline.py: OK: (\\d+) -> (\\d+) bytes").matcher(output);
     assertTrue(ok.find(), output);
     Path raw = work.resolve("model.onnx");
     Path tied = work.resolve("tied.onnx");
     assertEquals(Files.size(raw), Long.parseLong(ok.group(1)));
     assertEquals(Files.size(tied), Long.parseLong(ok.group(2)));
-    assertEquals(
-        256_000, dev.onnxtie.api.OnnxTie.inspect(raw, 64).duplicates().get(0).wastedBytes());
-    assertEquals(0, dev.onnxtie.api.OnnxTie.inspect(tied, 64).wastedBytes());
+    assertEquals(256_000, OnnxTie.inspect(raw, 64).duplicates().get(0).wastedBytes());
+    assertEquals(0, OnnxTie.inspect(tied, 64).wastedBytes());
   }
 }

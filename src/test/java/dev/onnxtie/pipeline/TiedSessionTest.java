@@ -11,6 +11,8 @@ import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.OrtRun;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.TiedSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -114,8 +116,8 @@ class TiedSessionTest {
     }
   }
 
-  private static float[] floats(java.nio.ByteBuffer bytes) {
-    FloatBuffer buffer = bytes.duplicate().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+  private static float[] floats(ByteBuffer bytes) {
+    FloatBuffer buffer = bytes.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
     float[] values = new float[buffer.remaining()];
     buffer.get(values);
     return values;

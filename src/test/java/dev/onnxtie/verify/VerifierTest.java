@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
 import com.google.protobuf.ByteString;
@@ -57,8 +58,7 @@ class VerifierTest {
     // one of ours (a bug): re-thrown as it is, so the CLI reports an internal error (exit 3)
     assertFalse(OrtSessions.thrownByOrt(new IllegalStateException("a bug in onnx-tie")));
     // one of ONNX Runtime's: its Java API refuses a closed tensor
-    ai.onnxruntime.OnnxTensor tensor =
-        ai.onnxruntime.OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), new float[] {1f});
+    OnnxTensor tensor = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), new float[] {1f});
     tensor.close();
     RuntimeException fromOrt = assertThrows(RuntimeException.class, tensor::getFloatBuffer);
     assertTrue(OrtSessions.thrownByOrt(fromOrt), fromOrt + " at " + fromOrt.getStackTrace()[0]);
