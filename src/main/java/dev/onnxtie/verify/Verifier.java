@@ -43,7 +43,7 @@ import java.util.function.Consumer;
  * created, on CPU and on CUDA alike, so a model that fits once fits for verification. Not
  * thread-safe.
  *
- * <p>One job, the runs (about 440 lines): {@link #compare} and {@link #againstExpected} share the
+ * <p>One job: the runs (about 440 lines); {@link #compare} and {@link #againstExpected} share the
  * sessions, the reference run and the output comparison. Feed planning ({@code FeedPlanner}), data
  * sets ({@code DataSets}), interface checks ({@code Interfaces}), the retry with other dims ({@code
  * DimRetry}) and per-model dims ({@code ModelDims}) are classes of their own.
