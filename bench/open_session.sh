@@ -2,7 +2,9 @@
 # TiedSession.open (tie in the memory form while loading) against opening the original with
 # ONNX Runtime Java: session RSS growth, process peak RSS and load time, each in a fresh JVM
 # (bench/OpenSessionRss.java), REPEATS runs round robin, medians; with prepacking on (ONNX
-# Runtime's default) and off.
+# Runtime's default) and off. Then, once per model (deterministic), the initializer bytes the
+# session holds, counted in ONNX Runtime's own optimized model (bench/SessionInitializers.java:
+# SessionOptions.setOptimizedModelFilePath, optimization level ALL), prepacking on and off.
 #
 #   bench/open_session.sh            samples/dynamo_tied and bench/out/gpt2_small_tied.onnx
 #                                    (made by bench/make_models.py when missing)
@@ -51,3 +53,21 @@ for entry in "${models[@]}"; do
 done
 echo
 echo "($repeats runs each, medians; $(java -version 2>&1 | head -1); $(nproc) cores)"
+echo
+echo "Initializers the session holds (ONNX Runtime's optimized model, optimization level ALL; bench/SessionInitializers.java):"
+echo
+echo "| model | prepacking | way | initializers | initializer bytes | optimized graph's ops |"
+echo "|---|---|---|---:|---:|---|"
+for entry in "${models[@]}"; do
+  model="${entry%%:*}"
+  for prepacking in on off; do
+    flag=(); [[ "$prepacking" == off ]] && flag=(--disable-prepacking)
+    java -cp "$jar" bench/SessionInitializers.java "$model" "${flag[@]}" >"$lines" ||
+      { echo "open_session.sh: failed: SessionInitializers $model ${flag[*]}" >&2; exit 3; }
+    for way in original tied; do
+      row="$(grep -F "model=$model way=$way prepacking=$prepacking " "$lines")"
+      printf '| %s | %s | %s | %s | %s | %s |\n' "$model" "$prepacking" "$way" \
+        "$(field initializers <<<"$row")" "$(field initializer_bytes <<<"$row")" "$(field ops <<<"$row")"
+    done
+  done
+done
