@@ -25,15 +25,6 @@ class ClassSizeTest {
   static final String MARKER = "One job:";
   static final Path MAIN = Path.of("src/main/java");
 
-  /**
-   * TEMPORARY, for the merge of issue 21 only: classes being split right now by other branches (the
-   * lead removes this list when they are merged; an entry no longer over the limit fails {@link
-   * #theTemporaryListHoldsOnlyClassesStillOverTheLimit}). Path under src/main/java, then who splits
-   * it.
-   */
-  static final Map<String, String> TEMPORARY =
-      Map.ofEntries(Map.entry("dev/onnxtie/api/FolderRewrite.java", "perf: folder rewrite split"));
-
   private static final Pattern TYPE =
       Pattern.compile(
           "(/\\*\\*(?:(?!\\*/).)*\\*/)?\\s*(?:@\\w+(?:\\([^)]*\\))?\\s*)*"
@@ -64,11 +55,10 @@ class ClassSizeTest {
   }
 
   /** The files over the limit whose class javadoc does not say why they are one job. */
-  static List<String> unexplained(Map<String, Integer> counts, Map<String, String> allowed)
-      throws IOException {
+  static List<String> unexplained(Map<String, Integer> counts) throws IOException {
     List<String> offenders = new ArrayList<>();
     for (Map.Entry<String, Integer> file : counts.entrySet()) {
-      if (file.getValue() <= MAX_LINES || allowed.containsKey(file.getKey())) {
+      if (file.getValue() <= MAX_LINES) {
         continue;
       }
       String javadoc = classJavadoc(Files.readString(MAIN.resolve(file.getKey())));
@@ -85,22 +75,10 @@ class ClassSizeTest {
     assertTrue(counts.size() > 100, "found the sources: " + counts.size());
     assertEquals(
         List.of(),
-        unexplained(counts, TEMPORARY),
+        unexplained(counts),
         "split these, or say in the class javadoc, in a sentence starting '"
             + MARKER
             + "', why each is one job");
-  }
-
-  @Test
-  void theTemporaryListHoldsOnlyClassesStillOverTheLimit() throws IOException {
-    Map<String, Integer> counts = lineCounts();
-    List<String> stale = new ArrayList<>();
-    for (String path : TEMPORARY.keySet()) {
-      if (counts.getOrDefault(path, 0) <= MAX_LINES) {
-        stale.add(path);
-      }
-    }
-    assertEquals(List.of(), stale, "no longer over " + MAX_LINES + " lines: remove from TEMPORARY");
   }
 
   @Test

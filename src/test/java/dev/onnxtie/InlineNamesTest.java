@@ -38,21 +38,6 @@ class InlineNamesTest {
   static final Map<String, String> CLASHES = Map.of();
 
   /**
-   * TEMPORARY, for the merge of issue 21 only: files another branch (perf) is editing right now,
-   * which still hold qualified names; the lead imports them and empties this list at the merge (an
-   * entry whose file holds none fails {@link #theTemporaryListHoldsOnlyFilesWithQualifiedNames}).
-   */
-  static final Map<String, String> TEMPORARY =
-      Map.ofEntries(
-          Map.entry("dev/onnxtie/api/FolderRewrite.java", "perf"),
-          Map.entry("dev/onnxtie/model/StagingCommit.java", "perf"),
-          Map.entry("dev/onnxtie/model/Durability.java", "perf"),
-          Map.entry("dev/onnxtie/model/DataNames.java", "perf"),
-          Map.entry("dev/onnxtie/model/StaleStaging.java", "perf"),
-          Map.entry("dev/onnxtie/model/OwnedFolder.java", "perf"),
-          Map.entry("dev/onnxtie/model/StagingTest.java", "perf"));
-
-  /**
    * The source without comments, string, character and text-block literals (each replaced by a
    * space, newlines kept) and without its package and import lines.
    */
@@ -137,7 +122,6 @@ class InlineNamesTest {
   @Test
   void codeNamesClassesByTheirImportedNames() throws IOException {
     Map<String, List<String>> found = qualifiedNamesInSources();
-    found.keySet().removeAll(TEMPORARY.keySet());
     CLASHES.forEach(
         (path, name) -> {
           List<String> names = found.getOrDefault(path, List.of());
@@ -151,18 +135,6 @@ class InlineNamesTest {
         found,
         "import these classes (a qualified name in code is for a real clash only: list it in"
             + " CLASHES with the reason)");
-  }
-
-  @Test
-  void theTemporaryListHoldsOnlyFilesWithQualifiedNames() throws IOException {
-    Map<String, List<String>> found = qualifiedNamesInSources();
-    List<String> stale = new ArrayList<>();
-    for (String path : TEMPORARY.keySet()) {
-      if (!found.containsKey(path)) {
-        stale.add(path);
-      }
-    }
-    assertEquals(List.of(), stale, "no qualified name left: remove from TEMPORARY");
   }
 
   @Test

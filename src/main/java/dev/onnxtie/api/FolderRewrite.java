@@ -3,32 +3,22 @@ package dev.onnxtie.api;
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.model.Durability;
 import dev.onnxtie.model.FileOps;
-import dev.onnxtie.model.ModelIO;
 import dev.onnxtie.model.OnnxModel;
 import dev.onnxtie.model.OwnedFolder;
-import dev.onnxtie.model.ProtoGraphs;
 import dev.onnxtie.model.Staging;
-import dev.onnxtie.model.Tensors;
 import dev.onnxtie.model.TestPoints;
-import dev.onnxtie.model.WriteOptions;
-import dev.onnxtie.proto.Onnx.TensorProto;
 import dev.onnxtie.verify.Verifier;
 import dev.onnxtie.verify.VerifyOptions;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Rewrites a folder of models into another folder, the way an export folder needs it: every {@code
@@ -42,12 +32,6 @@ import java.util.concurrent.TimeUnit;
  * already rewritten and kept there.
  */
 final class FolderRewrite {
-  /**
-   * Files of at least this size are copied by {@code cp --reflink=auto} (shared blocks on btrfs,
-   * XFS).
-   */
-  static final long REFLINK_MIN_BYTES = 1 << 20;
-
   /** The prefix of the staging folder beside a new output folder. */
   static final String STAGING_PREFIX = Staging.FOLDER_PREFIX;
 
@@ -61,12 +45,33 @@ final class FolderRewrite {
       int jobs,
       Progress progress) {
     List<Path> models = OnnxTie.modelsIn(inDir);
-    Set<Path> inputFiles = inputFiles(models, jobs);
+    // every model is read here once, before anything is written, and stays open for its rewrite
+    try (FolderInputs inputs = FolderInputs.read(models, jobs, !options.dryRun())) {
+      return run(inDir, outDir, models, inputs, options, sharedData, jobs, progress);
+    }
+  }
+
+  private static FolderRewriteReport run(
+      Path inDir,
+      Path outDir,
+      List<Path> models,
+      FolderInputs inputs,
+      RewriteOptions options,
+      String sharedData,
+      int jobs,
+      Progress progress) {
+    Set<Path> inputFiles = inputs.files();
+    List<OnnxModel> read = inputs.models();
     long before = inputFiles.stream().mapToLong(FileOps::sizeOf).sum();
     if (options.dryRun()) {
       List<RewriteReport> reports =
           Parallel.map(
-              models, jobs, progress, model -> OnnxTie.rewrite(model, model, options, progress));
+              models,
+              jobs,
+              progress,
+              model ->
+                  RewriteJob.rewrite(
+                      read.get(models.indexOf(model)), model, model, options, progress));
       return new FolderRewriteReport(
           inDir.toString(), null, true, reports, null, before, null, List.of(), List.of());
     }
@@ -102,14 +107,15 @@ final class FolderRewrite {
     try {
       FolderRewriteReport report =
           sharedData == null
-              ? eachOnItsOwn(inDir, target, models, options, jobs, progress, kept, before)
-              : shared(inDir, target, models, options, sharedData, jobs, progress, before);
+              ? eachOnItsOwn(inDir, target, models, read, options, jobs, progress, kept, before)
+              : FolderShared.shared(
+                  inDir, target, models, read, options, sharedData, jobs, progress, before);
       List<String> notes = new ArrayList<>(report.notes());
       progress.phase("copying the other files of " + inDir.getFileName());
       List<String> copied =
           FileOps.sameFile(inDir, outDir)
               ? List.of()
-              : copyOthers(inDir, target, outDir, models, inputFiles, fresh, notes);
+              : FolderCopy.copyOthers(inDir, target, outDir, models, inputFiles, fresh, notes);
       report =
           new FolderRewriteReport(
               report.input(),
@@ -198,6 +204,7 @@ final class FolderRewrite {
       Path inDir,
       Path target,
       List<Path> models,
+      List<OnnxModel> read,
       RewriteOptions options,
       int jobs,
       Progress progress,
@@ -218,8 +225,12 @@ final class FolderRewrite {
                       : options.withVerify(
                           options.verify().withDims(verify.get(models.indexOf(model)).dims()));
               RewriteReport report =
-                  OnnxTie.rewrite(
-                      model, target.resolve(model.getFileName().toString()), own, progress);
+                  RewriteJob.rewrite(
+                      read.get(models.indexOf(model)),
+                      model,
+                      target.resolve(model.getFileName().toString()),
+                      own,
+                      progress);
               kept.add(model);
               return report;
             });
@@ -237,254 +248,6 @@ final class FolderRewrite {
         after,
         List.of(),
         List.of());
-  }
-
-  /**
-   * All models written against one external data file holding every distinct tensor once, committed
-   * together.
-   */
-  private static FolderRewriteReport shared(
-      Path inDir,
-      Path target,
-      List<Path> models,
-      RewriteOptions options,
-      String sharedData,
-      int jobs,
-      Progress progress,
-      long before) {
-    List<OnnxModel> read = new ArrayList<>();
-    try {
-      for (Path model : models) {
-        progress.phase("reading " + model.getFileName());
-        read.add(ModelIO.read(model));
-      }
-      // per model, before the write replaces anything: its file plus the data files only it reads
-      // (a data
-      // file several models read, such as a shared one, counts in the folder's totals only)
-      long[] modelBefore = ownBytes(read);
-      // the same plan check measures: Constant nodes another file also holds become initializers,
-      // stored once
-      List<java.util.Set<String>> constants =
-          Plan.constantsSharedAcrossFiles(
-              read, models.stream().map(Path::toString).toList(), options.minBytes());
-      List<OnnxTie.Rewritten> rewritten =
-          Parallel.map(
-              read,
-              jobs,
-              progress,
-              model -> {
-                progress.phase("finding duplicates in " + model.source().getFileName());
-                return OnnxTie.rewrite(
-                    model, options, constants.get(read.indexOf(model)), progress);
-              });
-      progress.phase("writing " + models.size() + " models and " + sharedData);
-      List<Path> outs =
-          models.stream().map(m -> target.resolve(m.getFileName().toString())).toList();
-      Verification[] verifications = new Verification[models.size()];
-      // every tensor a check would count goes to the shared file, so that copies across files are
-      // stored once
-      WriteOptions write = Plan.sharedWrite(options, sharedData);
-      ModelIO.SharedFiles shared =
-          ModelIO.writeShared(
-              rewritten.stream().map(OnnxTie.Rewritten::model).toList(),
-              outs,
-              sharedData,
-              write,
-              staged -> {
-                if (options.verify() != null) {
-                  List<VerifyOptions> verify =
-                      Verifier.perModel(
-                          options.verifyOptions(),
-                          models); // a --dim applies to the models that have it
-                  for (int i = 0; i < staged.size(); i++) {
-                    verifications[i] =
-                        OnnxTie.verifyBeforeRename(
-                            models.get(i), staged.get(i), outs.get(i), verify.get(i), progress);
-                  }
-                }
-              });
-      List<Path> written = shared.files();
-      long after = 0;
-      for (Path file : written) {
-        after += FileOps.sizeOf(file);
-      }
-      List<RewriteReport> reports = new ArrayList<>();
-      for (int i = 0; i < models.size(); i++) {
-        // the same definition after: the model file, plus the shared data file only where no other
-        // model reads it
-        long modelAfter =
-            FileOps.sizeOf(outs.get(i)) + (models.size() == 1 ? FileOps.sizeOf(written.get(0)) : 0);
-        reports.add(
-            new RewriteReport(
-                models.get(i).toString(),
-                outs.get(i).toString(),
-                false,
-                rewritten.get(i).result(),
-                modelBefore[i],
-                modelAfter,
-                List.of(outs.get(i).toString(), written.get(0).toString()),
-                written.get(0).getFileName().toString(),
-                verifications[i]));
-      }
-      List<String> notes =
-          shared.unchanged()
-              ? List.of(
-                  "nothing changed: "
-                      + target
-                      + " already holds this output (the same file names and bytes)")
-              : List.of();
-      return new FolderRewriteReport(
-          inDir.toString(),
-          target.toString(),
-          false,
-          reports,
-          written.get(0).toString(),
-          before,
-          after,
-          List.of(),
-          notes);
-    } finally {
-      read.forEach(OnnxModel::close);
-    }
-  }
-
-  /**
-   * Copies every file of {@code inDir} that is not one of the models or their external data (nor
-   * onnx-tie's own staging leftovers, nor the output itself) into {@code target}, sub-folders
-   * included. Symbolic links are not followed (a link could reach any file of the machine into an
-   * output folder meant for upload): they are skipped with a note, as are devices and pipes.
-   *
-   * @return the copied files, relative to the folder
-   */
-  private static List<String> copyOthers(
-      Path inDir,
-      Path target,
-      Path outDir,
-      List<Path> models,
-      Set<Path> inputFiles,
-      boolean fresh,
-      List<String> notes) {
-    Set<Path> skip = new LinkedHashSet<>(inputFiles);
-    for (Path path : List.of(target, outDir)) {
-      skip.add(path.toAbsolutePath().normalize());
-    }
-    models.forEach(model -> skip.add(model.toAbsolutePath().normalize()));
-    Path from = inDir.toAbsolutePath().normalize();
-    List<String> copied = new ArrayList<>();
-    try {
-      Files.walkFileTree(
-          from,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes)
-                throws IOException {
-              if (!dir.equals(from) && (skip.contains(dir) || isOwnLeftover(dir))) {
-                return FileVisitResult.SKIP_SUBTREE;
-              }
-              Files.createDirectories(target.resolve(from.relativize(dir).toString()));
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-                throws IOException {
-              String relative = from.relativize(file).toString();
-              if (skip.contains(file) || isOwnLeftover(file)) {
-                return FileVisitResult.CONTINUE;
-              }
-              if (attributes.isSymbolicLink()) {
-                notes.add(
-                    "not copied: "
-                        + relative
-                        + " is a symbolic link (links are not followed; copy its target yourself if the folder needs it)");
-              } else if (!attributes.isRegularFile()) {
-                notes.add("not copied: " + relative + " is not a regular file");
-              } else {
-                copyFile(file, target.resolve(relative), attributes.size(), fresh);
-                copied.add(relative);
-              }
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      throw OnnxTieException.badInput(
-          "cannot copy the other files of " + inDir + " (" + FileOps.reason(e) + ")", e);
-    }
-    Collections.sort(copied);
-    return copied;
-  }
-
-  /** Staging folders, lock files and temporary files onnx-tie itself leaves in a folder. */
-  private static boolean isOwnLeftover(Path path) {
-    String name = path.getFileName().toString();
-    return name.startsWith(ModelIO.TEMP_PREFIX) || name.startsWith(STAGING_PREFIX);
-  }
-
-  /**
-   * Copies one file byte for byte, keeping its permissions and time stamps: large files by {@code
-   * cp --reflink=auto} (a copy-on-write clone where the file system can, which Java cannot ask
-   * for), the rest with {@link Files#copy}. Never a hard link: editing the copy must not change the
-   * input. Into an existing folder, the copy is renamed over the old file, never half-written.
-   */
-  static void copyFile(Path from, Path to, long size, boolean fresh) throws IOException {
-    Path temporary =
-        fresh
-            ? to
-            : to.resolveSibling(
-                ModelIO.TEMP_PREFIX
-                    + "copy-"
-                    + ProcessHandle.current().pid()
-                    + "-"
-                    + to.getFileName());
-    try {
-      if (!(size >= REFLINK_MIN_BYTES && reflink(from, temporary))) {
-        Files.copy(
-            from,
-            temporary,
-            StandardCopyOption.COPY_ATTRIBUTES,
-            StandardCopyOption.REPLACE_EXISTING,
-            LinkOption.NOFOLLOW_LINKS);
-      }
-      if (!fresh) {
-        TestPoints.at("copied");
-        Files.move(
-            temporary, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      if (!fresh) {
-        Files.deleteIfExists(temporary);
-      }
-    }
-  }
-
-  private static boolean reflink(Path from, Path to) {
-    if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")
-        || !Files.isExecutable(Path.of("/bin/cp"))) {
-      return false;
-    }
-    try {
-      Process cp =
-          new ProcessBuilder(
-                  "/bin/cp",
-                  "--reflink=auto",
-                  "--preserve=mode,timestamps",
-                  "--",
-                  from.toString(),
-                  to.toString())
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      if (!cp.waitFor(10, TimeUnit.MINUTES)) {
-        cp.destroyForcibly();
-        return false;
-      }
-      return cp.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new OnnxTieException(OnnxTieException.INTERNAL, "interrupted");
-    }
   }
 
   /**
@@ -507,68 +270,6 @@ final class FolderRewrite {
       throw OnnxTieException.badInput(
           "cannot create output folder " + outDir + " (" + FileOps.reason(e) + ")", e);
     }
-  }
-
-  /** A model's file and the data files it reads, or why it was refused. */
-  private record InputRead(List<Path> files, String refused) {}
-
-  /**
-   * The model files and the external data files they read, each once. Every model is read here,
-   * before anything is written: when any is refused, all refused ones are named in one bad-input
-   * error (not just the first) and nothing is written.
-   */
-  private static Set<Path> inputFiles(List<Path> models, int jobs) {
-    // read jobs at a time (each model is read and validated here once more before its rewrite);
-    // the files and the refusals are gathered in the models' order, as one by one
-    List<InputRead> outcomes =
-        Parallel.map(
-            models,
-            jobs,
-            Progress.NONE,
-            path -> {
-              try (OnnxModel model = ModelIO.read(path)) {
-                Path folder = path.toAbsolutePath().normalize().getParent();
-                List<Path> files = new ArrayList<>();
-                files.add(path.toAbsolutePath().normalize());
-                ProtoGraphs.visit(
-                    model.proto(),
-                    (graphPath, depth, graph) -> {
-                      for (TensorProto tensor : graph.getInitializerList()) {
-                        if (Tensors.isExternal(tensor)) {
-                          files.add(
-                              folder
-                                  .resolve(model.externalData().locate(tensor).location())
-                                  .normalize());
-                        }
-                      }
-                    });
-                return new InputRead(files, null);
-              } catch (OnnxTieException e) {
-                if (e.exitCode() != OnnxTieException.BAD_INPUT) {
-                  throw e;
-                }
-                return new InputRead(List.of(), path.getFileName() + " (" + e.getMessage() + ")");
-              }
-            });
-    Set<Path> files = new LinkedHashSet<>();
-    List<String> refused = new ArrayList<>();
-    for (InputRead outcome : outcomes) {
-      files.addAll(outcome.files());
-      if (outcome.refused() != null) {
-        refused.add(outcome.refused());
-      }
-    }
-    if (!refused.isEmpty()) {
-      throw OnnxTieException.badInput(
-          refused.size()
-              + " of "
-              + models.size()
-              + " models of "
-              + models.get(0).getParent()
-              + " refused, nothing was written: "
-              + String.join("; ", refused));
-    }
-    return files;
   }
 
   /** The report with the staging folder's paths replaced by the output folder's. */
@@ -614,43 +315,5 @@ final class FolderRewrite {
     return file.startsWith(stagedPath)
         ? Path.of(out).resolve(stagedPath.relativize(file).toString()).toString()
         : path;
-  }
-
-  /**
-   * Each model's bytes on disk: its file plus the external data files no other of these models
-   * reads (a data file several of them read is left out of every one).
-   */
-  private static long[] ownBytes(List<OnnxModel> models) {
-    List<Set<Path>> files = new ArrayList<>();
-    java.util.Map<Path, Integer> readers = new java.util.HashMap<>();
-    for (OnnxModel model : models) {
-      Set<Path> own = new LinkedHashSet<>();
-      Path source = model.source().toAbsolutePath().normalize();
-      own.add(source);
-      ProtoGraphs.visit(
-          model.proto(),
-          (path, depth, graph) -> {
-            for (TensorProto tensor : graph.getInitializerList()) {
-              if (Tensors.isExternal(tensor)) {
-                own.add(
-                    source
-                        .getParent()
-                        .resolve(model.externalData().locate(tensor).location())
-                        .normalize());
-              }
-            }
-          });
-      own.forEach(file -> readers.merge(file, 1, Integer::sum));
-      files.add(own);
-    }
-    long[] bytes = new long[models.size()];
-    for (int i = 0; i < bytes.length; i++) {
-      for (Path file : files.get(i)) {
-        if (readers.get(file) == 1) {
-          bytes[i] += FileOps.sizeOf(file);
-        }
-      }
-    }
-    return bytes;
   }
 }

@@ -33,42 +33,51 @@ final class RewriteJob {
     progress.phase("reading " + in.getFileName());
     // every byte is written: the pages are mapped on the other core meanwhile
     try (OnnxModel model = ModelIO.read(in, !options.dryRun())) {
-      long before = ModelBytes.fileBytes(model);
-      if (!options.dryRun()) {
-        Prefault.externalData(model);
-      }
-      progress.phase("finding duplicates in " + in.getFileName());
-      OnnxTie.Rewritten rewritten = OnnxTie.rewrite(model, options, Set.of(), progress);
-      if (options.dryRun()) {
-        return new RewriteReport(
-            in.toString(), null, true, rewritten.result(), before, null, List.of(), null, null);
-      }
-      progress.phase("writing " + out.getFileName());
-      Committed committed =
-          stageVerifyCommit(
-              model,
-              in,
-              rewritten.model(),
-              out,
-              options.writeOptions(),
-              options.verifyOptions(),
-              progress);
-      long after = 0;
-      for (Path file : committed.files()) {
-        after += ModelBytes.sizeOf(file);
-      }
-      List<String> files = committed.files().stream().map(Path::toString).toList();
-      return new RewriteReport(
-          in.toString(),
-          out.toString(),
-          false,
-          rewritten.result(),
-          before,
-          after,
-          files,
-          RewriteReport.dataFileOf(files),
-          committed.verification());
+      return rewrite(model, in, out, options, progress);
     }
+  }
+
+  /**
+   * {@link #rewrite(Path, Path, RewriteOptions, Progress)} of a model already read from {@code in}
+   * (a folder rewrite reads every model before it writes any); the caller closes the model.
+   */
+  static RewriteReport rewrite(
+      OnnxModel model, Path in, Path out, RewriteOptions options, Progress progress) {
+    long before = ModelBytes.fileBytes(model);
+    if (!options.dryRun()) {
+      Prefault.externalData(model);
+    }
+    progress.phase("finding duplicates in " + in.getFileName());
+    OnnxTie.Rewritten rewritten = OnnxTie.rewrite(model, options, Set.of(), progress);
+    if (options.dryRun()) {
+      return new RewriteReport(
+          in.toString(), null, true, rewritten.result(), before, null, List.of(), null, null);
+    }
+    progress.phase("writing " + out.getFileName());
+    Committed committed =
+        stageVerifyCommit(
+            model,
+            in,
+            rewritten.model(),
+            out,
+            options.writeOptions(),
+            options.verifyOptions(),
+            progress);
+    long after = 0;
+    for (Path file : committed.files()) {
+      after += ModelBytes.sizeOf(file);
+    }
+    List<String> files = committed.files().stream().map(Path::toString).toList();
+    return new RewriteReport(
+        in.toString(),
+        out.toString(),
+        false,
+        rewritten.result(),
+        before,
+        after,
+        files,
+        RewriteReport.dataFileOf(files),
+        committed.verification());
   }
 
   /** See {@link OnnxTie#rewrite(Model, String, OutputStream, String, RewriteOptions)}. */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -210,7 +211,7 @@ final class DataNames {
     for (String location : reads.stream().sorted().toList()) {
       try {
         files.add(folder.resolve(location));
-      } catch (java.nio.file.InvalidPathException e) {
+      } catch (InvalidPathException e) {
         // not a name this system can open: reading the model refuses it
       }
     }

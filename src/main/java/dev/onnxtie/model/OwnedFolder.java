@@ -3,6 +3,7 @@ package dev.onnxtie.model;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -34,7 +35,7 @@ public final class OwnedFolder implements AutoCloseable {
       try {
         StaleStaging.LIVE.add(candidate.toAbsolutePath().normalize());
         made = Files.createDirectory(candidate);
-      } catch (java.nio.file.FileAlreadyExistsException e) {
+      } catch (FileAlreadyExistsException e) {
         StaleStaging.LIVE.remove(candidate.toAbsolutePath().normalize());
         if (attempt >= 100) {
           throw e;

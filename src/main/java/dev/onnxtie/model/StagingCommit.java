@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -138,7 +141,7 @@ final class StagingCommit {
       Files.deleteIfExists(dir.resolve(".relocate-" + model.getFileName()));
     }
     Set<String> nowSuperseded = new HashSet<>(superseded);
-    Map<String, String> nowWritten = new java.util.HashMap<>();
+    Map<String, String> nowWritten = new HashMap<>();
     for (Path model : models) {
       String name = model.getFileName().toString();
       Set<String> reads = DataNames.locations(folder.resolve(name));
@@ -223,15 +226,10 @@ final class StagingCommit {
     }
     try {
       var attributes =
-          Files.readAttributes(
-              replaced,
-              java.nio.file.attribute.PosixFileAttributes.class,
-              LinkOption.NOFOLLOW_LINKS);
+          Files.readAttributes(replaced, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       var view =
           Files.getFileAttributeView(
-              staged,
-              java.nio.file.attribute.PosixFileAttributeView.class,
-              LinkOption.NOFOLLOW_LINKS);
+              staged, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
       var current = view.readAttributes();
       if (!current.owner().equals(attributes.owner())) {
         try {

@@ -7,6 +7,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -100,7 +101,7 @@ public final class StaleStaging {
           return;
         }
         lock.release();
-      } catch (OverlappingFileLockException | java.nio.file.NoSuchFileException e) {
+      } catch (OverlappingFileLockException | NoSuchFileException e) {
         return; // held by a writer in this process, or gone
       }
       // nobody holds it: the owner is gone, or runs and has made the file but not locked it yet

@@ -10,8 +10,12 @@ import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.VerifySettings;
 import dev.onnxtie.proto.Onnx;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -47,7 +51,7 @@ class StagingTest {
         Files.getAttribute(
                     model.resolveSibling("model.onnx.data"),
                     "unix:nlink",
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    LinkOption.NOFOLLOW_LINKS)
                 instanceof Integer links
             ? (long) links
             : -1L);
@@ -70,7 +74,7 @@ class StagingTest {
     try (Staging live = new Staging(dir)) {
       Path staged = live.resolve("x.onnx");
       Files.write(staged, new byte[] {1});
-      Files.setLastModifiedTime(staged.getParent(), java.nio.file.attribute.FileTime.fromMillis(0));
+      Files.setLastModifiedTime(staged.getParent(), FileTime.fromMillis(0));
       Staging.removeStale(dir);
       assertTrue(Files.exists(staged), "a live writer's staging folder survives, however old");
     }
@@ -79,16 +83,13 @@ class StagingTest {
     Path abandoned = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + "dead"));
     Files.write(abandoned.resolve(".lock"), new byte[0]);
     Files.write(abandoned.resolve("model.onnx"), new byte[] {1, 2, 3});
-    Files.setLastModifiedTime(
-        abandoned,
-        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 20_000));
+    Files.setLastModifiedTime(abandoned, FileTime.fromMillis(System.currentTimeMillis() - 20_000));
     // one without a lock file (killed before taking it): removed once older than a minute
     Path young = Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + "young"));
     Staging.removeStale(dir);
     assertFalse(Files.exists(abandoned));
     assertTrue(Files.exists(young));
-    Files.setLastModifiedTime(
-        young, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
+    Files.setLastModifiedTime(young, FileTime.fromMillis(System.currentTimeMillis() - 120_000));
     Staging.removeStale(dir);
     assertFalse(Files.exists(young));
   }
@@ -134,9 +135,7 @@ class StagingTest {
             .start();
     try {
       assertEquals(
-          "held",
-          new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))
-              .readLine());
+          "held", new BufferedReader(new InputStreamReader(holder.getInputStream())).readLine());
       Path liveNoLock =
           Files.createDirectories(dir.resolve(ModelIO.TEMP_PREFIX + holder.pid() + "-1"));
       Staging.removeStale(dir);
