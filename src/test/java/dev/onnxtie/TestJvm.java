@@ -1,5 +1,8 @@
 package dev.onnxtie;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +34,28 @@ public final class TestJvm {
     List<String> command = new ArrayList<>();
     command.add(JAVA);
     command.addAll(List.of(jvmOptions));
-    command.addAll(List.of("-cp", CLASS_PATH, CLI_MAIN));
+    command.addAll(List.of("@" + classPathFile(), CLI_MAIN));
     return command;
+  }
+
+  private static Path classPathFile;
+
+  /**
+   * A Java argument file holding {@code -cp CLASS_PATH}: the class path stays off the command line,
+   * which ONNX Runtime 1.29's native start-up cannot take past about 4 KiB (it crashes with
+   * SIGSEGV; a fresh clone's long paths reached that).
+   */
+  static synchronized Path classPathFile() {
+    if (classPathFile == null) {
+      try {
+        Path file = Files.createTempFile("onnx-tie-tests-", ".args");
+        file.toFile().deleteOnExit();
+        Files.writeString(file, "-cp \"" + CLASS_PATH.replace("\\", "\\\\") + "\"\n");
+        classPathFile = file;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return classPathFile;
   }
 }
