@@ -4,6 +4,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The outcome of a verification as the API reports it: what ran where, on which inputs, and how
@@ -138,34 +139,7 @@ public record Verification(
    * into place.
    */
   public Verification withB(String path) {
-    List<Session> renamed =
-        sessions.stream()
-            .map(
-                session ->
-                    session.model().equals(b)
-                        ? new Session(
-                            path,
-                            session.provider(),
-                            session.rssGrowthBytes(),
-                            session.mappedBytes(),
-                            session.memoryMethod())
-                        : session)
-            .toList();
-    return new Verification(
-        passed,
-        a,
-        path,
-        provider,
-        optLevel,
-        atol,
-        rtol,
-        dims,
-        outputs,
-        elementsCompared,
-        renamed,
-        interfaceDifferences,
-        runs,
-        notes);
+    return renamed(a, path, model -> model.equals(b) ? path : model);
   }
 
   /**
@@ -174,18 +148,23 @@ public record Verification(
    * the same path twice. Needs the two sides' names to differ, as a staged file's does.
    */
   public Verification withSides(String newA, String newB) {
+    return renamed(newA, newB, model -> model.equals(a) ? newA : model.equals(b) ? newB : model);
+  }
+
+  /**
+   * The same verification with sides {@code newA}, {@code newB} and each session's model renamed.
+   */
+  private Verification renamed(String newA, String newB, UnaryOperator<String> rename) {
     List<Session> renamed =
         sessions.stream()
             .map(
                 session ->
-                    session.model().equals(a) || session.model().equals(b)
-                        ? new Session(
-                            session.model().equals(a) ? newA : newB,
-                            session.provider(),
-                            session.rssGrowthBytes(),
-                            session.mappedBytes(),
-                            session.memoryMethod())
-                        : session)
+                    new Session(
+                        rename.apply(session.model()),
+                        session.provider(),
+                        session.rssGrowthBytes(),
+                        session.mappedBytes(),
+                        session.memoryMethod()))
             .toList();
     return new Verification(
         passed,
