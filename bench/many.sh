@@ -16,9 +16,14 @@
 # report gives its median beside each row. Writes the report between the bench/many.sh markers of
 # bench/RESULTS.md (run.sh keeps that section) and prints it.
 #
+#   the three rewrites with --jobs 2 (two models at a time; the default is one);
+#   with BEFORE set (another build's launcher, e.g. a worktree of the previous commit): its rewrites
+#   and check in the same rounds, each right before this build's, for a before/after table.
+#
 # Usage: /usr/bin/python3 bench/make_many.py && bench/many.sh
 # Environment: ONNX_TIE (default ./onnx-tie), PYTHON (default /usr/bin/python3), REPEATS (default 5),
-#              RESULTS (default bench/RESULTS.md). Needs GNU time at /usr/bin/time.
+#              RESULTS (default bench/RESULTS.md), BEFORE (unset: no before/after table).
+#              Needs GNU time at /usr/bin/time.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,7 +32,9 @@ ONNX_TIE="${ONNX_TIE:-./onnx-tie}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 REPEATS="${REPEATS:-5}"
 RESULTS="${RESULTS:-bench/RESULTS.md}"
+BEFORE="${BEFORE:-}"
 read -r -a tie <<<"$ONNX_TIE"
+read -r -a before <<<"$BEFORE"
 in=bench/out/many
 out=bench/out/many-runs
 logs="$out/logs"
@@ -92,10 +99,17 @@ chmod +x "$shell_only"
 for ((run = 1; run <= REPEATS; run++)); do
   echo "round $run/$REPEATS (load $(cut -d ' ' -f 1 /proc/loadavg))" >&2
   for set in backend400 gpt2x50 gen1000; do
+    if [[ -n "$BEFORE" ]]; then
+      measure "before-rewrite-$set" "$out/tied-$set" 0 -- "${before[@]}" rewrite "$in/$set" "$out/tied-$set"
+    fi
     measure "rewrite-$set" "$out/tied-$set" 0 -- "${tie[@]}" rewrite "$in/$set" "$out/tied-$set"
+    measure "jobs2-$set" "$out/tied-$set" 0 -- "${tie[@]}" rewrite --jobs 2 "$in/$set" "$out/tied-$set"
     measure "floor-$set" "$out/floor-$set" 0 -- "$PYTHON" bench/floor_folder.py "$in/$set" "$out/floor-$set" "$out/ref-$set"
     measure "python-save-$set" "$out/python-$set" 0 -- "$PYTHON" bench/python_folder.py save "$in/$set" "$out/python-$set"
   done
+  if [[ -n "$BEFORE" ]]; then
+    measure before-check-backend400 "" "0 1" -- "${before[@]}" check "$in/backend400"
+  fi
   measure check-backend400 "" "0 1" -- "${tie[@]}" check "$in/backend400"
   measure python-load-backend400 "" 0 -- "$PYTHON" bench/python_folder.py load "$in/backend400"
   for set in backend400 gen1000; do
@@ -118,6 +132,19 @@ done
 count() { find "$in/$1" -name '*.onnx' | wc -l; }
 bytes() { du -sb "$in/$1" | cut -f 1; }
 
+before_table=""
+if [[ -n "$BEFORE" ]]; then
+  before_table="
+Before and after (same rounds, the before build right before this one; \`$BEFORE\`: $("${before[@]}" --version | head -n 1)):
+
+| work | before s | before / floor | after s | after / floor | after / before |
+|---|---:|---:|---:|---:|---:|
+| \`rewrite DIR OUT\`, 400 backend models | $(seconds before-rewrite-backend400) | $(ratio before-rewrite-backend400 floor-backend400) | $(seconds rewrite-backend400) | $(ratio rewrite-backend400 floor-backend400) | $(ratio rewrite-backend400 before-rewrite-backend400) |
+| \`check DIR\`, the same 400 (against Python's load loop) | $(seconds before-check-backend400) | $(ratio before-check-backend400 python-load-backend400) | $(seconds check-backend400) | $(ratio check-backend400 python-load-backend400) | $(ratio check-backend400 before-check-backend400) |
+| \`rewrite DIR OUT\`, 50 gpt2_tied copies | $(seconds before-rewrite-gpt2x50) | $(ratio before-rewrite-gpt2x50 floor-gpt2x50) | $(seconds rewrite-gpt2x50) | $(ratio rewrite-gpt2x50 floor-gpt2x50) | $(ratio rewrite-gpt2x50 before-rewrite-gpt2x50) |
+| \`rewrite DIR OUT\`, 1,000 generated models | $(seconds before-rewrite-gen1000) | $(ratio before-rewrite-gen1000 floor-gen1000) | $(seconds rewrite-gen1000) | $(ratio rewrite-gen1000 floor-gen1000) | $(ratio rewrite-gen1000 before-rewrite-gen1000) |
+"
+fi
 report="$(
   cat <<EOF
 <!-- bench/many.sh -->
@@ -136,6 +163,8 @@ report="$(
 | \`rewrite DIR OUT\`, 50 gpt2_tied copies | $(seconds rewrite-gpt2x50) | $(seconds floor-gpt2x50) | $(ratio rewrite-gpt2x50 floor-gpt2x50) | $(seconds python-save-gpt2x50) | $(ratio rewrite-gpt2x50 python-save-gpt2x50) | $(mib rewrite-gpt2x50) | $(load rewrite-gpt2x50) |
 | \`rewrite DIR OUT\`, 1,000 generated models | $(seconds rewrite-gen1000) | $(seconds floor-gen1000) | $(ratio rewrite-gen1000 floor-gen1000) | $(seconds python-save-gen1000) | $(ratio rewrite-gen1000 python-save-gen1000) | $(mib rewrite-gen1000) | $(load rewrite-gen1000) |
 
+With \`--jobs 2\` (same rounds): 400 backend models $(seconds jobs2-backend400) s, $(ratio jobs2-backend400 floor-backend400) the floor; 50 gpt2_tied copies $(seconds jobs2-gpt2x50) s, $(ratio jobs2-gpt2x50 floor-gpt2x50); 1,000 generated models $(seconds jobs2-gen1000) s, $(ratio jobs2-gen1000 floor-gen1000), peak RSS $(mib jobs2-gen1000) MiB.
+$before_table
 How a new output folder is made durable (same rounds):
 
 | work | batch: files fsync'ed together (default) | ONNX_TIE_SYNC=fs: one syncfs | ONNX_TIE_SYNC=each: fsync per file and folder as written |

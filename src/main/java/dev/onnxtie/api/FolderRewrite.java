@@ -16,8 +16,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -63,6 +65,7 @@ final class FolderRewrite {
     Set<Path> inputFiles = inputs.files();
     List<OnnxModel> read = inputs.models();
     long before = inputFiles.stream().mapToLong(FileOps::sizeOf).sum();
+    Map<Path, Integer> index = positions(models);
     if (options.dryRun()) {
       List<RewriteReport> reports =
           Parallel.map(
@@ -70,8 +73,7 @@ final class FolderRewrite {
               jobs,
               progress,
               model ->
-                  RewriteJob.rewrite(
-                      read.get(models.indexOf(model)), model, model, options, progress));
+                  RewriteJob.rewrite(read.get(index.get(model)), model, model, options, progress));
       return new FolderRewriteReport(
           inDir.toString(), null, true, reports, null, before, null, List.of(), List.of());
     }
@@ -107,7 +109,8 @@ final class FolderRewrite {
     try {
       FolderRewriteReport report =
           sharedData == null
-              ? eachOnItsOwn(inDir, target, models, read, options, jobs, progress, kept, before)
+              ? eachOnItsOwn(
+                  inDir, target, models, index, read, options, jobs, progress, kept, before)
               : FolderShared.shared(
                   inDir, target, models, read, options, sharedData, jobs, progress, before);
       List<String> notes = new ArrayList<>(report.notes());
@@ -204,6 +207,7 @@ final class FolderRewrite {
       Path inDir,
       Path target,
       List<Path> models,
+      Map<Path, Integer> index,
       List<OnnxModel> read,
       RewriteOptions options,
       int jobs,
@@ -223,10 +227,10 @@ final class FolderRewrite {
                   verify == null
                       ? options
                       : options.withVerify(
-                          options.verify().withDims(verify.get(models.indexOf(model)).dims()));
+                          options.verify().withDims(verify.get(index.get(model)).dims()));
               RewriteReport report =
                   RewriteJob.rewrite(
-                      read.get(models.indexOf(model)),
+                      read.get(index.get(model)),
                       model,
                       target.resolve(model.getFileName().toString()),
                       own,
@@ -248,6 +252,15 @@ final class FolderRewrite {
         after,
         List.of(),
         List.of());
+  }
+
+  /** Each model's position in {@code models} (a list scan per model is quadratic in the folder). */
+  private static Map<Path, Integer> positions(List<Path> models) {
+    Map<Path, Integer> index = new HashMap<>();
+    for (int i = 0; i < models.size(); i++) {
+      index.putIfAbsent(models.get(i), i);
+    }
+    return index;
   }
 
   /**

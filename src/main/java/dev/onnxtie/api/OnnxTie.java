@@ -106,9 +106,11 @@ public final class OnnxTie {
       Set<String> constantsToInitializers,
       Progress progress) {
     GraphEditor editor = new GraphEditor(model);
+    boolean converted = false;
     for (String name : constantsToInitializers) {
       for (Scope scope : editor.scopes()) {
         if (scope.constantToInitializer(name)) {
+          converted = true;
           break;
         }
       }
@@ -129,7 +131,8 @@ public final class OnnxTie {
             .withBytesRead(bytes -> progress.bytes(done.addAndGet(bytes), totalBytes));
     PassResult result =
         Passes.run(editor, Passes.forRewrite(PassForms.of(options.form().name())), config);
-    return new Rewritten(editor.build(), TieResult.of(result, options.dryRun()));
+    boolean edited = converted || result.changes() > 0 || !result.ties().isEmpty();
+    return new Rewritten(editor.buildIfEdited(edited), TieResult.of(result, options.dryRun()));
   }
 
   /**

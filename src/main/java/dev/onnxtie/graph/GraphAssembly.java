@@ -22,6 +22,30 @@ final class GraphAssembly {
   /**
    * Stable topological sort: each node after the producers of everything it (or its bodies) reads.
    */
+  /**
+   * True when no node of the scope reads what a node after it in the scope writes: {@link
+   * #toposort} would keep the order.
+   */
+  static boolean inOrder(Scope scope) {
+    Map<String, Integer> producer = new HashMap<>();
+    for (int n = 0; n < scope.nodes.size(); n++) {
+      for (String output : scope.nodes.get(n).outputs()) {
+        if (!output.isEmpty()) {
+          producer.put(output, n);
+        }
+      }
+    }
+    for (int n = 0; n < scope.nodes.size(); n++) {
+      for (String read : dependencies(scope.nodes.get(n))) {
+        Integer from = producer.get(read);
+        if (from != null && from > n) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   static void toposort(Scope scope) {
     Map<String, Node> producer = new HashMap<>();
     for (Node node : scope.nodes) {

@@ -229,6 +229,28 @@ public final class GraphEditor {
   }
 
   /**
+   * {@link #build()}, or the model as read when nothing {@code edited} it and a build would change
+   * nothing (most models of a folder): no rebuild and no second validation of the same graph.
+   */
+  public OnnxModel buildIfEdited(boolean edited) {
+    return edited || !unchangedByBuild() ? build() : source;
+  }
+
+  /**
+   * True when {@link #build()} would return the model as read: nothing is marked for removal and
+   * every graph's nodes are in an order where each reads only what an earlier node of the graph, an
+   * input, an initializer or an enclosing graph defines (so sorting moves nothing).
+   */
+  private boolean unchangedByBuild() {
+    for (Scope scope : scopes()) {
+      if (!scope.removable.isEmpty() || !GraphAssembly.inOrder(scope)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * Removes what became unused, sorts every graph and returns the edited model.
    *
    * @throws IllegalStateException when an edit created a cycle (a bug in a pass)

@@ -27,6 +27,15 @@ import java.util.Set;
 final class DataNames {
   private DataNames() {}
 
+  /** The refusal of an explicit data file name that a model or data file of the folder has. */
+  static String takenMessage(String name, Path folder) {
+    return "the data file name "
+        + name
+        + " is taken: a model or data file of "
+        + folder
+        + " that is read or being replaced has it; choose another name";
+  }
+
   /**
    * Plans a write of {@code targets} (and, with {@code external}, a data file) into {@code folder}.
    * Nothing the inputs or the folder's other models read, and no model file, is ever overwritten or
@@ -83,12 +92,7 @@ final class DataNames {
     OtherModels others = new OtherModels(folder, targetNames);
     if (explicit) {
       if (taken.contains(wanted) || targetReads.contains(wanted) || others.take(wanted)) {
-        throw OnnxTieException.badInput(
-            "the data file name "
-                + wanted
-                + " is taken: a model or data file of "
-                + folder
-                + " that is read or being replaced has it; choose another name");
+        throw OnnxTieException.badInput(takenMessage(wanted, folder));
       }
       return new Staging.Plan(wanted, superseded);
     }

@@ -16,8 +16,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -95,7 +97,18 @@ final class ModelWriter {
     String dataName = plan.dataName();
     Staging staging = null;
     try {
-      staging = new Staging(folder);
+      // in a folder this process owns (a new output folder), straight to the final names when they
+      // are free: nothing there is replaced
+      Set<String> names = new HashSet<>();
+      names.add(target.getFileName().toString());
+      if (layout == WriteOptions.Layout.EXTERNAL) {
+        names.add(dataName);
+      }
+      staging = new Staging(folder, plan.superseded().isEmpty() ? names : Set.of());
+      if (!staging.direct() && options.dataFile() != null && claimedElsewhere(folder, dataName)) {
+        // another model of this folder rewrite is writing that name: taken, as once it is written
+        throw OnnxTieException.badInput(DataNames.takenMessage(dataName, folder));
+      }
       Path stagedModel = staging.resolve(target.getFileName().toString());
       Path stagedData = null;
       ModelProto written;
@@ -141,6 +154,19 @@ final class ModelWriter {
       if (staging != null) {
         staging.close();
       }
+    }
+  }
+
+  /**
+   * True when a direct write into {@code folder} (a folder this process owns) claimed {@code name}.
+   */
+  private static boolean claimedElsewhere(Path folder, String name) {
+    Set<String> claimed = Staging.claimsIn(folder);
+    if (claimed == null) {
+      return false;
+    }
+    synchronized (claimed) {
+      return claimed.contains(name);
     }
   }
 

@@ -5,8 +5,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,14 +52,41 @@ public final class Staging implements AutoCloseable {
   /** Staging folders of this process not closed yet: removed by the shutdown hook. */
   private static final Set<Staging> OPEN = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Names that writes of this process put straight into folders it owns (see {@link #direct}), by
+   * folder: two writes never take one name.
+   */
+  private static final Map<Path, Set<String>> CLAIMED = new ConcurrentHashMap<>();
+
   private final Path folder;
   private final Path dir;
   private final FileChannel ownerChannel;
   private final FileLock owner;
+
+  /**
+   * True when the files are written straight under their final names into {@code folder}, a folder
+   * this process owns that nobody sees before it is renamed into place as a whole (a new output
+   * folder being built): a staging folder of its own would add a mkdir, a rename per file and an
+   * rmdir for no guarantee gained. The names were free and are claimed for this write; an
+   * uncommitted close deletes the files.
+   */
+  private final boolean direct;
+
+  private final Set<String> names;
+  private boolean committed;
   private boolean aborted;
   private boolean closed;
 
   Staging(Path folder) throws IOException {
+    this(folder, Set.of());
+  }
+
+  /**
+   * A staging folder for a write of the files {@code names} into {@code folder}; none at all (the
+   * files go straight to their names) where {@code folder} is one this process owns and none of the
+   * names is there or claimed by another write.
+   */
+  Staging(Path folder, Set<String> names) throws IOException {
     // the exit hook first: a Ctrl-C after the folder appears but before the hook was installed
     // would find no hook to remove it (the JVM refuses new hooks once it is shutting down)
     ShutdownHook.INSTALLED.hashCode();
@@ -68,6 +97,22 @@ public final class Staging implements AutoCloseable {
     // a folder this process owns (a new output folder being built, itself locked and hidden) holds
     // nothing stale, and no other writer looks inside it: no scan, and no owner lock of its own
     boolean inOwned = StaleStaging.isLive(folder);
+    if (inOwned && claim(folder, names)) {
+      this.dir = folder;
+      this.direct = true;
+      this.names = Set.copyOf(names);
+      this.ownerChannel = null;
+      this.owner = null;
+      OPEN.add(this);
+      TestPoints.at("staged");
+      if (exiting) {
+        close();
+        throw new IOException("the process is exiting");
+      }
+      return;
+    }
+    this.direct = false;
+    this.names = Set.of();
     if (!inOwned) {
       StaleStaging.removeStale(folder);
     }
@@ -92,6 +137,45 @@ public final class Staging implements AutoCloseable {
     if (exiting) {
       close(); // the exit hook has run: a folder made now would outlive the process
       throw new IOException("the process is exiting");
+    }
+  }
+
+  /** Forgets the names claimed in {@code folder}: it is no longer owned. */
+  static void releaseClaims(Path folder) {
+    CLAIMED.remove(folder.toAbsolutePath().normalize());
+  }
+
+  /**
+   * The names claimed by direct writes into {@code folder} (a folder this process owns), whose
+   * monitor guards them; null when there are none. A staged commit into that folder holds the
+   * monitor and takes a claimed name as read by another model: it never renames over a file a
+   * direct write is writing.
+   */
+  static Set<String> claimsIn(Path folder) {
+    return CLAIMED.get(folder.toAbsolutePath().normalize());
+  }
+
+  /** True when this write goes straight to the final names (see {@link #direct}). */
+  boolean direct() {
+    return direct;
+  }
+
+  /** Claims {@code names} in {@code folder} when none is there or claimed; false otherwise. */
+  private static boolean claim(Path folder, Set<String> names) {
+    if (names.isEmpty()) {
+      return false;
+    }
+    Set<String> claimed =
+        CLAIMED.computeIfAbsent(folder.toAbsolutePath().normalize(), f -> new HashSet<>());
+    synchronized (claimed) {
+      for (String name : names) {
+        if (claimed.contains(name)
+            || Files.exists(folder.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+          return false;
+        }
+      }
+      claimed.addAll(names);
+      return true;
     }
   }
 
@@ -213,6 +297,14 @@ public final class Staging implements AutoCloseable {
     if (aborted || closed) {
       throw new IOException("the write was interrupted");
     }
+    if (direct) {
+      if (keep != null || !superseded.isEmpty()) {
+        throw new IllegalStateException("a direct write replaces nothing");
+      }
+      committed = true; // the files are in place already
+      Durability.fsyncFolder(folder);
+      return data.isEmpty() ? null : data.get(0).getFileName().toString();
+    }
     return new StagingCommit(folder, dir).run(data, models, superseded, written, keep);
   }
 
@@ -267,6 +359,25 @@ public final class Staging implements AutoCloseable {
       return;
     }
     closed = true;
+    if (direct) {
+      Set<String> claimed = CLAIMED.get(folder.toAbsolutePath().normalize());
+      if (!committed) {
+        for (String name : names) {
+          try {
+            Files.deleteIfExists(folder.resolve(name));
+          } catch (IOException e) {
+            // the owned folder goes as a whole if the write fails
+          }
+        }
+        if (claimed != null) { // null once the owned folder is closed
+          synchronized (claimed) {
+            claimed.removeAll(names);
+          }
+        }
+      }
+      OPEN.remove(this);
+      return;
+    }
     try {
       if (ownerChannel != null) {
         owner.release();

@@ -50,6 +50,20 @@ final class StagingCommit {
       Map<String, String> written,
       Staging.KeepName keep)
       throws IOException {
+    Set<String> claimed = Staging.claimsIn(folder);
+    synchronized (claimed != null ? claimed : this) {
+      return runClaimed(data, models, superseded, written, keep, claimed);
+    }
+  }
+
+  private String runClaimed(
+      List<Path> data,
+      List<Path> models,
+      Set<String> superseded,
+      Map<String, String> written,
+      Staging.KeepName keep,
+      Set<String> claimed)
+      throws IOException {
     synchronized (StaleStaging.monitor(folder)) {
       if (data.size() + models.size() == 1 && keep == null) {
         // one rename is atomic by itself: no folder lock
@@ -58,7 +72,9 @@ final class StagingCommit {
       }
       try (FolderLock lock = FolderLock.take(folder.resolve(Staging.FOLDER_LOCK))) {
         TestPoints.at("locked");
-        if (data.size() == 1 && isReadNow(data.get(0).getFileName().toString())) {
+        String dataName = data.size() == 1 ? data.get(0).getFileName().toString() : null;
+        if (dataName != null
+            && ((claimed != null && claimed.contains(dataName)) || isReadNow(dataName))) {
           // another writer installed a model that reads this name since the plan: never rename over
           // it
           Moved moved = moveAside(data.get(0), models, superseded, written, keep);

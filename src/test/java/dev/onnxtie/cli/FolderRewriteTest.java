@@ -138,6 +138,42 @@ class FolderRewriteTest {
     assertFalse(Files.exists(out.resolve("config.json")), "nothing else copied after the failure");
   }
 
+  /**
+   * A new output folder's models are written straight under their names, each claiming its names:
+   * two models that would both write the one data file {@code --external-data=w.data} names are
+   * refused whichever writes first and however many work at once (before, with {@code --jobs 2} the
+   * second took {@code w.1.data}, and a write straight into the folder could have renamed over the
+   * other's file); nothing is written.
+   */
+  @Test
+  void oneExplicitDataFileForTwoModelsIsRefusedWhateverTheJobs() throws Exception {
+    Path in = Files.createDirectories(dir.resolve("two"));
+    Path gpt2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
+    Files.copy(gpt2, in.resolve("a.onnx"));
+    Files.copy(gpt2, in.resolve("b.onnx"));
+    Path out = dir.resolve("two-tied");
+    for (String jobs : List.of("1", "2", "2", "2", "2", "2")) {
+      Cli run =
+          Cli.run(
+              "rewrite", in.toString(), out.toString(), "--external-data=w.data", "--jobs", jobs);
+      assertEquals(2, run.code(), "--jobs " + jobs + ": " + run.out() + run.err());
+      assertEquals(1, run.err().lines().count(), run.err());
+      assertTrue(run.err().contains("the data file name w.data is taken"), run.err());
+      assertFalse(Files.exists(out), "--jobs " + jobs + ": an output folder");
+      try (Stream<Path> beside = Files.list(dir)) {
+        assertTrue(
+            beside.noneMatch(path -> path.getFileName().toString().startsWith(".onnx-tie")),
+            "--jobs " + jobs + ": a staging folder left");
+      }
+    }
+    // one model per data file name is fine
+    Files.delete(in.resolve("b.onnx"));
+    Cli one =
+        Cli.run("rewrite", in.toString(), out.toString(), "--external-data=w.data", "--jobs", "2");
+    assertEquals(0, one.code(), one.err());
+    assertTrue(Files.exists(out.resolve("w.data")));
+  }
+
   @Test
   void checkOfAFolderWithCopiesAcrossFilesNamesTheSharedDataFix() {
     Cli check = Cli.run("check", SPLIT.toString());

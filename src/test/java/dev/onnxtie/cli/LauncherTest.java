@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.onnxtie.Cli;
 import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.proto.Onnx;
+import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -17,6 +20,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -254,6 +260,70 @@ class LauncherTest {
     assertTrue(result.out().contains("CUDA provider"), result.out());
   }
 
+  /**
+   * ONNX Runtime 1.29's native start-up crashes (SIGSEGV, exit 139) when the process's command line
+   * passes about 4 KiB: the launcher hands a long argument list to the JVM through an argument
+   * file. Two models in a deep folder (2,000-odd characters each, the way CI workspaces nest) whose
+   * names hold a space, both quotes, a backslash, a tab and a non-ASCII letter: {@code verify}
+   * loads ONNX Runtime, compares them and names both paths exactly as given. The old launcher
+   * crashed here.
+   */
+  @Test
+  void aLongCommandLineReachesTheJvmWholeThroughAnArgumentFile() throws Exception {
+    runnableJar();
+    Path deep = dir.resolve("deep");
+    for (int level = 0; level < 9; level++) {
+      deep = deep.resolve(level + "-" + "x".repeat(240));
+    }
+    deep = Files.createDirectories(deep.resolve("odd 'name\" \\ \t é"));
+    Path a = deep.resolve("a.onnx");
+    Path b = deep.resolve("b.onnx");
+    Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), a);
+    Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), b);
+    assertTrue(a.toString().length() + b.toString().length() > 4096, "too short to crash");
+    Shell run =
+        shell(
+            "onnx-tie verify --json \"$A\" \"$B\"",
+            null,
+            "A",
+            a.toString(),
+            "B",
+            b.toString(),
+            "LC_ALL",
+            "C.UTF-8");
+    assertEquals(0, run.code(), run.err());
+    JsonObject result =
+        JsonParser.parseString(run.out()).getAsJsonObject().getAsJsonObject("result");
+    assertTrue(result.get("passed").getAsBoolean(), run.out());
+    assertEquals(a.toString(), result.get("a").getAsString());
+    assertEquals(b.toString(), result.get("b").getAsString());
+    // a short command line still goes on the command line itself (no argument file, no fork)
+    Shell plain = shell("onnx-tie --version", null);
+    assertEquals(0, plain.code(), plain.err());
+  }
+
+  /**
+   * target/onnx-tie-cli.jar of the clone as a runnable jar over this build's classes (its
+   * manifest's class path names the test class path), newer than the clone's sources: the launcher
+   * runs it without building.
+   */
+  void runnableJar() throws IOException {
+    StringBuilder classPath = new StringBuilder();
+    for (String entry : TestJvm.CLASS_PATH.split(File.pathSeparator)) {
+      if (!entry.isEmpty()) {
+        classPath.append(Path.of(entry).toUri().toURL()).append(' ');
+      }
+    }
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, TestJvm.CLI_MAIN);
+    manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, classPath.toString().strip());
+    Path jar = Files.createDirectories(clone.resolve("target")).resolve("onnx-tie-cli.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+      // the manifest is all it holds
+    }
+  }
+
   record Run(int code, String err, String out) {}
 
   record Shell(int code, String out, String err) {}
@@ -262,7 +332,7 @@ class LauncherTest {
    * Runs a bash command line with the launcher on PATH and the real JVM as {@code java}; stdout and
    * stderr apart.
    */
-  Shell shell(String commandLine, String javaOpts) throws Exception {
+  Shell shell(String commandLine, String javaOpts, String... environment) throws Exception {
     Path realJava = Path.of(TestJvm.JAVA);
     Files.deleteIfExists(stubs.resolve("java"));
     Files.createSymbolicLink(stubs.resolve("java"), realJava);
@@ -276,6 +346,9 @@ class LauncherTest {
     builder.environment().remove("JAVA_OPTS");
     if (javaOpts != null) {
       builder.environment().put("JAVA_OPTS", javaOpts);
+    }
+    for (int i = 0; i + 1 < environment.length; i += 2) {
+      builder.environment().put(environment[i], environment[i + 1]);
     }
     Process process = builder.start();
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "timed out: " + commandLine);

@@ -130,21 +130,25 @@ class KillAtCommitStepsTest {
   @Test
   void aFolderRewriteKilledAtAnyStepLeavesNothingBehindTheNextRun() throws Exception {
     Map<String, String> seen = new TreeMap<>();
-    // a new output folder: staged beside it; then a rewrite into the existing folder
-    for (String step :
+    // a new output folder: staged beside it, its models written straight under their names (no
+    // staging folder per model: nobody sees the folder before its rename); then rewrites into the
+    // existing folder, whose models are each staged and renamed into place
+    for (String at :
         List.of(
-            "folder-staged",
-            "staged",
-            "data-renamed",
-            "folder-synced",
-            "folder-disowned",
-            "copied")) {
-      Path root = Files.createDirectories(dir.resolve("folder-" + step));
+            "new folder-staged",
+            "new staged",
+            "new folder-synced",
+            "new folder-disowned",
+            "existing staged",
+            "existing data-renamed",
+            "existing copied")) {
+      String step = at.substring(at.indexOf(' ') + 1);
+      boolean existing = at.startsWith("existing");
+      Path root = Files.createDirectories(dir.resolve("folder-" + at.replace(' ', '-')));
       Path in = ExternalDataTestAccess.copySampleInto(root.resolve("in")).getParent();
       Files.writeString(in.resolve("config.json"), "{}");
       Path out = root.resolve("out");
       String[] rewrite = {"rewrite", in.toString(), out.toString()};
-      boolean existing = step.equals("copied");
       if (existing) {
         runNormally("the first folder rewrite", rewrite);
       }
@@ -152,12 +156,15 @@ class KillAtCommitStepsTest {
       if (!existing) {
         // a new output folder appears whole or not at all: until its rename, nothing at OUT
         assertFalse(Files.exists(out), "an output folder after a kill at " + step);
+        assertTrue(
+            leftovers(root).stream().noneMatch(entry -> entry.contains(".onnx-tie-tmp-")),
+            "a staging folder of one model inside the new output folder: " + leftovers(root));
       }
       if (Files.exists(out)) {
         assertReads(out.resolve("model.onnx"), "the output folder after a kill at " + step);
       }
       assertReads(in.resolve("model.onnx"), "the input after a kill at " + step);
-      seen.put(step, String.join(" ", leftovers(root)));
+      seen.put(at, String.join(" ", leftovers(root)));
       runNormally("the run after a kill at " + step, rewrite);
       assertEquals(List.of(), leftovers(root), "after a kill at " + step + " and a successful run");
       assertReads(
