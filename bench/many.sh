@@ -17,12 +17,15 @@
 # bench/RESULTS.md (run.sh keeps that section) and prints it.
 #
 #   the three rewrites with --jobs 2 (two models at a time; the default is one);
+#   the api in one warm JVM (bench/WarmFolder.java): the rewrites and the check, REPEATS rounds after
+#   a cold one, against the floor's and Python's medians;
 #   with BEFORE set (another build's launcher, e.g. a worktree of the previous commit): its rewrites
 #   and check in the same rounds, each right before this build's, for a before/after table.
 #
 # Usage: /usr/bin/python3 bench/make_many.py && bench/many.sh
 # Environment: ONNX_TIE (default ./onnx-tie), PYTHON (default /usr/bin/python3), REPEATS (default 5),
-#              RESULTS (default bench/RESULTS.md), BEFORE (unset: no before/after table).
+#              RESULTS (default bench/RESULTS.md), BEFORE (unset: no before/after table),
+#              JAR (default target/onnx-tie-cli.jar: the jar bench/WarmFolder.java runs over).
 #              Needs GNU time at /usr/bin/time.
 set -euo pipefail
 
@@ -33,6 +36,7 @@ PYTHON="${PYTHON:-/usr/bin/python3}"
 REPEATS="${REPEATS:-5}"
 RESULTS="${RESULTS:-bench/RESULTS.md}"
 BEFORE="${BEFORE:-}"
+JAR="${JAR:-target/onnx-tie-cli.jar}"
 read -r -a tie <<<"$ONNX_TIE"
 read -r -a before <<<"$BEFORE"
 in=bench/out/many
@@ -123,6 +127,18 @@ for ((run = 1; run <= REPEATS; run++)); do
     measure bare-shell "" 0 -- bash -c 'exec true'
   done
 done
+# the api in one warm JVM (bench/WarmFolder.java): REPEATS + 1 rounds, the first (cold) left out
+warm_file="$out/warm.txt"
+: >"$warm_file"
+for set in backend400 gpt2x50 gen1000; do
+  java -XX:TieredStopAtLevel=1 -cp "$JAR" bench/WarmFolder.java rewrite "$in/$set" "$out/warm-$set" $((REPEATS + 1)) |
+    awk -v set="$set" '$2 > 1 { print "warm-" set, $3 }' >>"$warm_file"
+done
+java -XX:TieredStopAtLevel=1 -cp "$JAR" bench/WarmFolder.java check "$in/backend400" "" $((REPEATS + 1)) |
+  awk '$2 > 1 { print "warm-check", $3 }' >>"$warm_file"
+warm() { awk -v name="$1" '$1 == name { print $2 }' "$warm_file" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# warm NAME FLOOR_SAMPLE: "seconds (ratio to the floor's median)"
+warm_row() { awk -v w="$(warm "$1")" -v f="$(median "$2" 2)" 'BEGIN { printf "%.2f s (%.2f× the median of %s)", w / 1e3, w * 1e3 / f, "'"$2"'" }'; }
 load_end="$(cut -d ' ' -f 1-3 /proc/loadavg)"
 cp "$samples" "$out/samples.txt" # every sample: name, wall µs, peak RSS KiB, 1-minute load
 # every output equals the first untimed one (a rewrite is deterministic)
@@ -164,6 +180,8 @@ report="$(
 | \`rewrite DIR OUT\`, 1,000 generated models | $(seconds rewrite-gen1000) | $(seconds floor-gen1000) | $(ratio rewrite-gen1000 floor-gen1000) | $(seconds python-save-gen1000) | $(ratio rewrite-gen1000 python-save-gen1000) | $(mib rewrite-gen1000) | $(load rewrite-gen1000) |
 
 With \`--jobs 2\` (same rounds): 400 backend models $(seconds jobs2-backend400) s, $(ratio jobs2-backend400 floor-backend400) the floor; 50 gpt2_tied copies $(seconds jobs2-gpt2x50) s, $(ratio jobs2-gpt2x50 floor-gpt2x50); 1,000 generated models $(seconds jobs2-gen1000) s, $(ratio jobs2-gen1000 floor-gen1000), peak RSS $(mib jobs2-gen1000) MiB.
+
+The api in one warm JVM (bench/WarmFolder.java: \`OnnxTie.rewriteFolder\` and \`OnnxTie.check\` $REPEATS times after a first, cold round, output removed and \`sync\`ed before each, median; what a Java pipeline or the Maven plugin pays per folder once its JVM runs): 400 backend models $(warm_row warm-backend400 floor-backend400); 50 gpt2_tied copies $(warm_row warm-gpt2x50 floor-gpt2x50); 1,000 generated models $(warm_row warm-gen1000 floor-gen1000); \`check\` of the 400 $(warm_row warm-check python-load-backend400).
 $before_table
 How a new output folder is made durable (same rounds):
 

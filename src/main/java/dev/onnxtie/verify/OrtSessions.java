@@ -64,6 +64,7 @@ final class OrtSessions {
    */
   OrtSessions(VerifyOptions options) {
     this.options = options;
+    CommandLineLimit.check(); // a crash of the whole process otherwise
     NativeLibraries
         .prepare(); // before ONNX Runtime's first class: its libraries from the cache, not a new
     // temp folder

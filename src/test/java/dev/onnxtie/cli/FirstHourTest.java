@@ -12,6 +12,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import dev.onnxtie.Cli;
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.FolderRewriteReport;
 import dev.onnxtie.api.RewriteReport;
@@ -655,18 +656,10 @@ class FirstHourTest {
     // level)
     Path dir = Files.createTempDirectory("refused");
     Path out = dir.resolve("out.onnx");
+    List<String> command = new ArrayList<>(TestJvm.cli());
+    command.addAll(List.of("rewrite", refusedKernel(dir).toString(), out.toString(), "--verify"));
     Process process =
-        new ProcessBuilder(
-                JAVA,
-                "-cp",
-                CLASS_PATH,
-                "dev.onnxtie.cli.OnnxTieCli",
-                "rewrite",
-                refusedKernel(dir).toString(),
-                out.toString(),
-                "--verify")
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
+        new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(process.waitFor(120, TimeUnit.SECONDS));
     assertEquals(2, process.exitValue(), err);

@@ -471,11 +471,13 @@ class DocsTest {
       Path launcher = bin.resolve("onnx-tie");
       Files.writeString(
           launcher,
-          "#!/bin/sh\nexec "
-              + quote(JAVA)
-              + " -XX:TieredStopAtLevel=1 -cp "
+          // the class path in CLASSPATH, off the command line: ONNX Runtime 1.29 crashes at
+          // start-up when the command line passes about 3,970 bytes
+          "#!/bin/sh\nCLASSPATH="
               + quote(CLASS_PATH)
-              + " dev.onnxtie.cli.OnnxTieCli \"$@\"\n");
+              + " exec "
+              + quote(JAVA)
+              + " -XX:TieredStopAtLevel=1 dev.onnxtie.cli.OnnxTieCli \"$@\"\n");
       Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
