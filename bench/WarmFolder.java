@@ -42,7 +42,7 @@ public final class WarmFolder {
       if (args[0].equals("rewrite")) {
         OnnxTie.rewriteFolder(in, out, RewriteOptions.defaults(), null, 1, Progress.NONE);
       } else {
-        OnnxTie.check(List.of(in), OnnxTie.DEFAULT_MIN_BYTES, true, 1, Progress.NONE);
+        OnnxTie.check(OnnxTie.modelsIn(in), OnnxTie.DEFAULT_MIN_BYTES, true, 1, Progress.NONE);
       }
       System.out.printf("round %d %.1f%n", round, (System.nanoTime() - start) / 1e6);
     }
