@@ -40,6 +40,11 @@ final class FolderCopy {
    * included. Symbolic links are not followed (a link could reach any file of the machine into an
    * output folder meant for upload): they are skipped with a note, as are devices and pipes.
    *
+   * <p>A file whose name one of the rewritten models or their data files has in the output (a stray
+   * {@code model.onnx.data} the input model does not read, beside a rewrite that writes one) is not
+   * copied over it, with a note.
+   *
+   * @param written the files the rewrite wrote into {@code target}
    * @return the copied files, relative to the folder
    */
   static List<String> copyOthers(
@@ -48,6 +53,7 @@ final class FolderCopy {
       Path outDir,
       List<Path> models,
       Set<Path> inputFiles,
+      Set<Path> written,
       boolean fresh,
       List<String> notes) {
     Set<Path> skip = new LinkedHashSet<>(inputFiles);
@@ -78,7 +84,12 @@ final class FolderCopy {
               if (skip.contains(file) || isOwnLeftover(file)) {
                 return FileVisitResult.CONTINUE;
               }
-              if (attributes.isSymbolicLink()) {
+              if (written.contains(target.resolve(relative).toAbsolutePath().normalize())) {
+                notes.add(
+                    "not copied: "
+                        + relative
+                        + " (a rewritten model or its data file has that name in the output)");
+              } else if (attributes.isSymbolicLink()) {
                 notes.add(
                     "not copied: "
                         + relative

@@ -17,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +119,8 @@ final class FolderRewrite {
       List<String> copied =
           FileOps.sameFile(inDir, outDir)
               ? List.of()
-              : FolderCopy.copyOthers(inDir, target, outDir, models, inputFiles, fresh, notes);
+              : FolderCopy.copyOthers(
+                  inDir, target, outDir, models, inputFiles, written(report), fresh, notes);
       report =
           new FolderRewriteReport(
               report.input(),
@@ -168,6 +170,9 @@ final class FolderRewrite {
     } catch (RuntimeException | Error e) {
       if (fresh) {
         FileOps.deleteTree(target);
+        if (e instanceof OnnxTieException failure) {
+          throw named(failure, target, outDir); // the hidden folder is gone: name the output
+        }
         throw e;
       }
       if (e instanceof OnnxTieException failure && !kept.isEmpty()) {
@@ -252,6 +257,34 @@ final class FolderRewrite {
         after,
         List.of(),
         List.of());
+  }
+
+  /** {@code failure} with the staging folder's path in its message replaced by the output's. */
+  private static OnnxTieException named(OnnxTieException failure, Path staged, Path out) {
+    String message = failure.getMessage();
+    String named =
+        message
+            .replace(staged.toAbsolutePath().normalize().toString(), out.toString())
+            .replace(staged.toString(), out.toString());
+    if (named.equals(message)) {
+      return failure;
+    }
+    if (failure instanceof VerificationFailedException mismatch) {
+      return new VerificationFailedException(named, mismatch.verification());
+    }
+    return new OnnxTieException(failure.exitCode(), named, failure);
+  }
+
+  /** The files a rewrite wrote (models, their data files, the shared data file), normalized. */
+  private static Set<Path> written(FolderRewriteReport report) {
+    Set<Path> written = new HashSet<>();
+    for (RewriteReport model : report.models()) {
+      model.written().forEach(file -> written.add(Path.of(file).toAbsolutePath().normalize()));
+    }
+    if (report.sharedData() != null) {
+      written.add(Path.of(report.sharedData()).toAbsolutePath().normalize());
+    }
+    return written;
   }
 
   /** Each model's position in {@code models} (a list scan per model is quadratic in the folder). */

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -57,6 +58,25 @@ final class Parallel {
       throw new OnnxTieException(OnnxTieException.INTERNAL, "interrupted");
     } finally {
       pool.shutdownNow();
+      // a failed item ends the run: the others stop at their next interruption point or finish,
+      // before the caller removes what they were writing into (a new output folder)
+      awaitWorkers(pool);
+    }
+  }
+
+  private static void awaitWorkers(ExecutorService pool) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (pool.awaitTermination(1, TimeUnit.SECONDS)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true; // Ctrl-C: the workers are told already; wait for them all the same
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -20,9 +20,6 @@ final class GraphAssembly {
   private GraphAssembly() {}
 
   /**
-   * Stable topological sort: each node after the producers of everything it (or its bodies) reads.
-   */
-  /**
    * True when no node of the scope reads what a node after it in the scope writes: {@link
    * #toposort} would keep the order.
    */
@@ -46,6 +43,9 @@ final class GraphAssembly {
     return true;
   }
 
+  /**
+   * Stable topological sort: each node after the producers of everything it (or its bodies) reads.
+   */
   static void toposort(Scope scope) {
     Map<String, Node> producer = new HashMap<>();
     for (Node node : scope.nodes) {

@@ -119,6 +119,9 @@ final class ModelWriter {
         written = ModelLayouts.inline(model);
       }
       writeMessage(written, stagedModel);
+      if (stagedData != null && !ModelLayouts.hasExternalTensors(written)) {
+        staging.unread(dataName); // an empty data file the model does not read
+      }
       Staging.KeepName keep = null;
       if (stagedData != null
           && options.dataFile() == null
@@ -158,16 +161,12 @@ final class ModelWriter {
   }
 
   /**
-   * True when a direct write into {@code folder} (a folder this process owns) claimed {@code name}.
+   * True when a direct write into {@code folder} (a folder this process owns) claimed {@code name}
+   * and, once written, its model reads it (waiting for that write to end).
    */
   private static boolean claimedElsewhere(Path folder, String name) {
-    Set<String> claimed = Staging.claimsIn(folder);
-    if (claimed == null) {
-      return false;
-    }
-    synchronized (claimed) {
-      return claimed.contains(name);
-    }
+    Claims claims = Claims.in(folder);
+    return claims != null && claims.containsOnceSettled(name);
   }
 
   /**
@@ -366,6 +365,15 @@ final class ModelWriter {
         || name.equals("..")) {
       throw OnnxTieException.badInput(
           "external data file name '" + name + "' must be a plain file name in the output folder");
+    }
+    // the names of onnx-tie's own lock files and staging entries: a write beside them removes them
+    if (name.equals(Staging.OWNER_LOCK)
+        || name.startsWith(ModelIO.TEMP_PREFIX)
+        || name.startsWith(Staging.FOLDER_PREFIX)) {
+      throw OnnxTieException.badInput(
+          "external data file name '"
+              + name
+              + "' is one onnx-tie uses for its own lock and staging files; choose another name");
     }
   }
 

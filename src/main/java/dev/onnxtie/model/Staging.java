@@ -5,7 +5,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
@@ -52,12 +51,6 @@ public final class Staging implements AutoCloseable {
   /** Staging folders of this process not closed yet: removed by the shutdown hook. */
   private static final Set<Staging> OPEN = ConcurrentHashMap.newKeySet();
 
-  /**
-   * Names that writes of this process put straight into folders it owns (see {@link #direct}), by
-   * folder: two writes never take one name.
-   */
-  private static final Map<Path, Set<String>> CLAIMED = new ConcurrentHashMap<>();
-
   private final Path folder;
   private final Path dir;
   private final FileChannel ownerChannel;
@@ -72,7 +65,12 @@ public final class Staging implements AutoCloseable {
    */
   private final boolean direct;
 
+  /** The claims of a direct write's names in the folder; null for a staging folder. */
+  private final Claims claims;
+
+  /** A direct write's names (the files it deletes when closed uncommitted). */
   private final Set<String> names;
+
   private boolean committed;
   private boolean aborted;
   private boolean closed;
@@ -97,10 +95,12 @@ public final class Staging implements AutoCloseable {
     // a folder this process owns (a new output folder being built, itself locked and hidden) holds
     // nothing stale, and no other writer looks inside it: no scan, and no owner lock of its own
     boolean inOwned = StaleStaging.isLive(folder);
-    if (inOwned && claim(folder, names)) {
+    Claims claimed = inOwned ? Claims.claim(folder, names) : null;
+    if (claimed != null) {
       this.dir = folder;
       this.direct = true;
-      this.names = Set.copyOf(names);
+      this.claims = claimed;
+      this.names = new HashSet<>(names);
       this.ownerChannel = null;
       this.owner = null;
       OPEN.add(this);
@@ -112,6 +112,7 @@ public final class Staging implements AutoCloseable {
       return;
     }
     this.direct = false;
+    this.claims = null;
     this.names = Set.of();
     if (!inOwned) {
       StaleStaging.removeStale(folder);
@@ -142,17 +143,7 @@ public final class Staging implements AutoCloseable {
 
   /** Forgets the names claimed in {@code folder}: it is no longer owned. */
   static void releaseClaims(Path folder) {
-    CLAIMED.remove(folder.toAbsolutePath().normalize());
-  }
-
-  /**
-   * The names claimed by direct writes into {@code folder} (a folder this process owns), whose
-   * monitor guards them; null when there are none. A staged commit into that folder holds the
-   * monitor and takes a claimed name as read by another model: it never renames over a file a
-   * direct write is writing.
-   */
-  static Set<String> claimsIn(Path folder) {
-    return CLAIMED.get(folder.toAbsolutePath().normalize());
+    Claims.forget(folder);
   }
 
   /** True when this write goes straight to the final names (see {@link #direct}). */
@@ -160,22 +151,13 @@ public final class Staging implements AutoCloseable {
     return direct;
   }
 
-  /** Claims {@code names} in {@code folder} when none is there or claimed; false otherwise. */
-  private static boolean claim(Path folder, Set<String> names) {
-    if (names.isEmpty()) {
-      return false;
-    }
-    Set<String> claimed =
-        CLAIMED.computeIfAbsent(folder.toAbsolutePath().normalize(), f -> new HashSet<>());
-    synchronized (claimed) {
-      for (String name : names) {
-        if (claimed.contains(name)
-            || Files.exists(folder.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
-          return false;
-        }
-      }
-      claimed.addAll(names);
-      return true;
+  /**
+   * A direct write's file that no model reads (the data file of a model whose tensors all stayed
+   * inside it): no longer this write's, so a later write may replace it, as one after the other.
+   */
+  synchronized void unread(String name) {
+    if (direct && names.remove(name)) {
+      claims.release(Set.of(name));
     }
   }
 
@@ -302,6 +284,7 @@ public final class Staging implements AutoCloseable {
         throw new IllegalStateException("a direct write replaces nothing");
       }
       committed = true; // the files are in place already
+      claims.committed(names);
       Durability.fsyncFolder(folder);
       return data.isEmpty() ? null : data.get(0).getFileName().toString();
     }
@@ -360,7 +343,6 @@ public final class Staging implements AutoCloseable {
     }
     closed = true;
     if (direct) {
-      Set<String> claimed = CLAIMED.get(folder.toAbsolutePath().normalize());
       if (!committed) {
         for (String name : names) {
           try {
@@ -369,11 +351,7 @@ public final class Staging implements AutoCloseable {
             // the owned folder goes as a whole if the write fails
           }
         }
-        if (claimed != null) { // null once the owned folder is closed
-          synchronized (claimed) {
-            claimed.removeAll(names);
-          }
-        }
+        claims.release(names);
       }
       OPEN.remove(this);
       return;

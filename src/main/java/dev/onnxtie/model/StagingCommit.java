@@ -50,9 +50,9 @@ final class StagingCommit {
       Map<String, String> written,
       Staging.KeepName keep)
       throws IOException {
-    Set<String> claimed = Staging.claimsIn(folder);
-    synchronized (claimed != null ? claimed : this) {
-      return runClaimed(data, models, superseded, written, keep, claimed);
+    Claims claims = Claims.in(folder);
+    synchronized (claims != null ? claims : this) {
+      return runClaimed(data, models, superseded, written, keep, claims);
     }
   }
 
@@ -62,7 +62,7 @@ final class StagingCommit {
       Set<String> superseded,
       Map<String, String> written,
       Staging.KeepName keep,
-      Set<String> claimed)
+      Claims claims)
       throws IOException {
     synchronized (StaleStaging.monitor(folder)) {
       if (data.size() + models.size() == 1 && keep == null) {
@@ -74,10 +74,10 @@ final class StagingCommit {
         TestPoints.at("locked");
         String dataName = data.size() == 1 ? data.get(0).getFileName().toString() : null;
         if (dataName != null
-            && ((claimed != null && claimed.contains(dataName)) || isReadNow(dataName))) {
+            && ((claims != null && claims.contains(dataName)) || isReadNow(dataName))) {
           // another writer installed a model that reads this name since the plan: never rename over
           // it
-          Moved moved = moveAside(data.get(0), models, superseded, written, keep);
+          Moved moved = moveAside(data.get(0), models, superseded, written, keep, claims);
           data = List.of(moved.data());
           superseded = moved.superseded();
           written = moved.written();
@@ -119,7 +119,8 @@ final class StagingCommit {
       List<Path> models,
       Set<String> superseded,
       Map<String, String> written,
-      Staging.KeepName keep)
+      Staging.KeepName keep,
+      Claims claims)
       throws IOException {
     String taken = stagedData.getFileName().toString();
     String stem =
@@ -129,7 +130,8 @@ final class StagingCommit {
     for (int n = 1; n < 1000 && free == null; n++) {
       String candidate = stem + "." + n + suffix;
       if (!Files.exists(folder.resolve(candidate), LinkOption.NOFOLLOW_LINKS)
-          && !Files.exists(dir.resolve(candidate), LinkOption.NOFOLLOW_LINKS)) {
+          && !Files.exists(dir.resolve(candidate), LinkOption.NOFOLLOW_LINKS)
+          && (claims == null || !claims.contains(candidate))) {
         free = candidate;
       }
     }

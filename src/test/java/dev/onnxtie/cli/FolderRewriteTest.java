@@ -159,6 +159,9 @@ class FolderRewriteTest {
       assertEquals(2, run.code(), "--jobs " + jobs + ": " + run.out() + run.err());
       assertEquals(1, run.err().lines().count(), run.err());
       assertTrue(run.err().contains("the data file name w.data is taken"), run.err());
+      // the folder named is the output, not the hidden one it was built in (gone by now)
+      assertTrue(run.err().contains(out.toString()), run.err());
+      assertFalse(run.err().contains(".onnx-tie-folder-"), run.err());
       assertFalse(Files.exists(out), "--jobs " + jobs + ": an output folder");
       try (Stream<Path> beside = Files.list(dir)) {
         assertTrue(
@@ -172,6 +175,68 @@ class FolderRewriteTest {
         Cli.run("rewrite", in.toString(), out.toString(), "--external-data=w.data", "--jobs", "2");
     assertEquals(0, one.code(), one.err());
     assertTrue(Files.exists(out.resolve("w.data")));
+  }
+
+  /**
+   * The data file name is taken only by a model that reads it: a model whose tensors all stay in
+   * its file (all below --size-threshold: the Keras sample) leaves an empty one that the next
+   * model's data replaces, as one after the other, whatever --jobs says; the outputs read and
+   * check.
+   */
+  @Test
+  void anExplicitDataFileNameNoModelReadsIsNotTaken() throws Exception {
+    Path in = Files.createDirectories(dir.resolve("mix"));
+    Files.copy(
+        TestModels.samples().resolve("keras_encoder/model.onnx"), in.resolve("a_small.onnx"));
+    Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), in.resolve("b_big.onnx"));
+    for (String jobs : List.of("1", "2", "2", "2")) {
+      Path out = dir.resolve("mix-tied-" + jobs + "-" + System.nanoTime());
+      Cli run =
+          Cli.run(
+              "rewrite", in.toString(), out.toString(), "--external-data=w.bin", "--jobs", jobs);
+      assertEquals(0, run.code(), "--jobs " + jobs + ": " + run.err());
+      assertTrue(Files.size(out.resolve("w.bin")) > 0, "the big model's data");
+      Cli check = Cli.run("check", out.toString(), "--within-files");
+      assertEquals(0, check.code(), check.out() + check.err());
+    }
+  }
+
+  /**
+   * A file beside the input models that has the name a rewritten model's data file takes in the
+   * output (a stray {@code a.onnx.data} the input model does not read) is not copied over it: the
+   * output model reads its own data, into a new folder and into an existing one.
+   */
+  @Test
+  void aStrayFileNamedLikeAModelsNewDataFileIsNotCopiedOverIt() throws Exception {
+    Path in = Files.createDirectories(dir.resolve("stray"));
+    Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), in.resolve("a.onnx"));
+    Files.writeString(in.resolve("a.onnx.data"), "not data");
+    Files.writeString(in.resolve("config.json"), "{}");
+    Path out = dir.resolve("stray-tied");
+    for (int run = 0; run < 2; run++) {
+      Cli rewrite = Cli.run("rewrite", in.toString(), out.toString(), "--external-data");
+      assertEquals(0, rewrite.code(), rewrite.err());
+      assertTrue(rewrite.out().contains("not copied: a.onnx.data"), rewrite.out());
+      assertTrue(Files.size(out.resolve("a.onnx.data")) > 100_000, "the model's own data");
+      assertTrue(Files.exists(out.resolve("config.json")));
+      Cli check = Cli.run("check", out.resolve("a.onnx").toString());
+      assertEquals(0, check.code(), check.out() + check.err());
+    }
+  }
+
+  /** onnx-tie's own lock and staging names are no data file names: refused in one line. */
+  @Test
+  void aDataFileNameOnnxTieUsesForItselfIsRefused() throws Exception {
+    Path in = Files.createDirectories(dir.resolve("lock"));
+    Files.copy(TestModels.samples().resolve("gpt2_tied/model.onnx"), in.resolve("a.onnx"));
+    for (String name : List.of(".lock", ".onnx-tie-tmp-lock", ".onnx-tie-folder-x")) {
+      Path out = dir.resolve("lock-tied");
+      Cli run = Cli.run("rewrite", in.toString(), out.toString(), "--external-data=" + name);
+      assertEquals(2, run.code(), name + ": " + run.out());
+      assertEquals(1, run.err().lines().count(), run.err());
+      assertTrue(run.err().contains("onnx-tie uses for its own"), run.err());
+      assertFalse(Files.exists(out));
+    }
   }
 
   @Test
