@@ -8,14 +8,14 @@ import java.nio.file.Path;
 /**
  * ONNX Runtime 1.29's native start-up crashes the whole process (SIGSEGV, exit 139) when the
  * process's command line is longer than about 3,970 bytes (measured on Linux with this JVM: a
- * {@code /proc/self/cmdline} of 3,967 bytes starts, one of 3,975 crashes; the environment's size
+ * {@code /proc/self/cmdline} of 3,974 bytes starts, one of 3,975 crashes; the environment's size
  * does not matter). The launchers pass long argument lists through a Java argument file; a JVM
  * started otherwise (a long {@code -cp}, deep model paths) gets this one-line refusal before ONNX
  * Runtime loads, instead of the crash.
  */
 final class CommandLineLimit {
   /** The longest command line, in bytes, that is let through: a little below the crash. */
-  static final int LONGEST = 3960;
+  static final int LONGEST = 3970;
 
   private CommandLineLimit() {}
 

@@ -100,9 +100,9 @@ class NothingLeftBehindTest {
   void underUmask022ANewOutputFolderIsDrwxrXrX() throws Exception {
     Path out = dir.resolve("tied");
     String command =
-        "umask 022; exec '"
+        "umask 022; CLASSPATH=\"$CP\" exec '"
             + JAVA
-            + "' -cp \"$CP\" dev.onnxtie.cli.OnnxTieCli rewrite '"
+            + "' dev.onnxtie.cli.OnnxTieCli rewrite '"
             + SPLIT
             + "' '"
             + out

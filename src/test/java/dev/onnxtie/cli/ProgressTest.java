@@ -34,7 +34,7 @@ class ProgressTest {
    */
   Terminal onTerminal(String redirect, String... args) throws Exception {
     StringBuilder command =
-        new StringBuilder("exec '" + JAVA + "' -cp \"$CP\" dev.onnxtie.cli.OnnxTieCli");
+        new StringBuilder("CLASSPATH=\"$CP\" exec '" + JAVA + "' dev.onnxtie.cli.OnnxTieCli");
     for (String arg : args) {
       command.append(" '").append(arg).append("'");
     }

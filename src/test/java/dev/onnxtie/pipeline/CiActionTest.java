@@ -37,11 +37,13 @@ class CiActionTest {
     Path cli = dir.resolve("onnx-tie");
     Files.writeString(
         cli,
-        "#!/bin/sh\nexec '"
-            + java
-            + "' -XX:TieredStopAtLevel=1 -cp '"
+        // the class path in CLASSPATH, off the command line: ONNX Runtime 1.29 crashes at start-up
+        // when the command line passes about 3,970 bytes
+        "#!/bin/sh\nCLASSPATH='"
             + classPath
-            + "' dev.onnxtie.cli.OnnxTieCli \"$@\"\n");
+            + "' exec '"
+            + java
+            + "' -XX:TieredStopAtLevel=1 dev.onnxtie.cli.OnnxTieCli \"$@\"\n");
     Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path summary = dir.resolve("summary.md");
     Path outputs = dir.resolve("outputs.txt");

@@ -35,11 +35,13 @@ class PythonModuleTest {
     Files.createDirectories(file.getParent());
     Files.writeString(
         file,
-        "#!/bin/sh\nexec '"
-            + java
-            + "' -XX:TieredStopAtLevel=1 -cp '"
+        // the class path in CLASSPATH, off the command line: ONNX Runtime 1.29 crashes at start-up
+        // when the command line passes about 3,970 bytes
+        "#!/bin/sh\nCLASSPATH='"
             + classPath
-            + "' dev.onnxtie.cli.OnnxTieCli \"$@\"\n");
+            + "' exec '"
+            + java
+            + "' -XX:TieredStopAtLevel=1 dev.onnxtie.cli.OnnxTieCli \"$@\"\n");
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
     return file;
   }
