@@ -40,7 +40,9 @@ final class DataNames {
    * Plans a write of {@code targets} (and, with {@code external}, a data file) into {@code folder}.
    * Nothing the inputs or the folder's other models read, and no model file, is ever overwritten or
    * deleted: a default data file name moves to the first free alternate ({@code x.data}, {@code
-   * x.1.data}, ...), an explicit one that is taken is refused.
+   * x.1.data}, ...), an explicit one that another model or a surviving input reads is refused, and
+   * one that only the model being replaced reads (the same command run again) moves to an alternate
+   * as a default name does (and goes back after the commit).
    *
    * @throws dev.onnxtie.OnnxTieException (bad input) when an output would overwrite what an input
    *     reads
@@ -91,10 +93,14 @@ final class DataNames {
     // the folder's other models are parsed only when a name this write would take is there already
     OtherModels others = new OtherModels(folder, targetNames);
     if (explicit) {
-      if (taken.contains(wanted) || targetReads.contains(wanted) || others.take(wanted)) {
+      if (taken.contains(wanted) || others.take(wanted)) {
         throw OnnxTieException.badInput(takenMessage(wanted, folder));
       }
-      return new Staging.Plan(wanted, superseded);
+      if (!targetReads.contains(wanted)) {
+        return new Staging.Plan(wanted, superseded);
+      }
+      // only the model being replaced reads it (the same command run again): the data goes to the
+      // first free alternate name and back to this one after the commit, as a default name does
     }
     Set<String> blocked = new HashSet<>(taken);
     blocked.addAll(targetReads);

@@ -123,10 +123,7 @@ final class ModelWriter {
         staging.unread(dataName); // an empty data file the model does not read
       }
       Staging.KeepName keep = null;
-      if (stagedData != null
-          && options.dataFile() == null
-          && !dataName.equals(wanted)
-          && plan.superseded().contains(wanted)) {
+      if (stagedData != null && !dataName.equals(wanted) && plan.superseded().contains(wanted)) {
         // the replaced model reads the usual name: the new data goes back to it after the commit if
         // it can
         Path second = staging.resolve(Staging.KEEP_PREFIX + target.getFileName());

@@ -224,6 +224,42 @@ class FolderRewriteTest {
     }
   }
 
+  /**
+   * The same rewrite with an explicit data file name, run again (a pipeline step re-run): the name
+   * only the model being replaced reads is not taken; the second run leaves the same files, byte
+   * for byte, for a file and for a folder (before, the second run was refused with exit 2).
+   */
+  @Test
+  void theSameRewriteWithAnExplicitDataFileNameRunsAgain() throws Exception {
+    Path gpt2 = TestModels.samples().resolve("gpt2_tied/model.onnx");
+    Path in = Files.createDirectories(dir.resolve("again"));
+    Files.copy(gpt2, in.resolve("a.onnx"));
+    Path fileOut = Files.createDirectories(dir.resolve("again-file")).resolve("out.onnx");
+    Path folderOut = dir.resolve("again-folder");
+    List<List<String>> commands =
+        List.of(
+            List.of("rewrite", gpt2.toString(), fileOut.toString(), "--external-data=w.data"),
+            List.of("rewrite", in.toString(), folderOut.toString(), "--external-data=w.data"));
+    for (List<String> command : commands) {
+      Path folder = command.get(2).equals(fileOut.toString()) ? fileOut.getParent() : folderOut;
+      Cli first = Cli.run(command.toArray(String[]::new));
+      assertEquals(0, first.code(), first.err());
+      String written = TestModels.digest(folder);
+      Cli again = Cli.run(command.toArray(String[]::new));
+      assertEquals(0, again.code(), again.err());
+      assertEquals(written, TestModels.digest(folder), "the second run changed the files");
+      try (Stream<Path> files = Files.list(folder)) {
+        assertEquals(
+            List.of("w.data"),
+            files
+                .map(file -> file.getFileName().toString())
+                .filter(name -> !name.endsWith(".onnx"))
+                .sorted()
+                .toList());
+      }
+    }
+  }
+
   /** onnx-tie's own lock and staging names are no data file names: refused in one line. */
   @Test
   void aDataFileNameOnnxTieUsesForItselfIsRefused() throws Exception {
