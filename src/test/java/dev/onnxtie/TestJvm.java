@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,6 +37,31 @@ public final class TestJvm {
     command.addAll(List.of(jvmOptions));
     command.addAll(List.of("@" + classPathFile(), CLI_MAIN));
     return command;
+  }
+
+  /**
+   * Writes {@code file}, an executable {@code onnx-tie} stand-in for tests that run the CLI the way
+   * users' scripts do (Python, the CI action, the docs): it runs this build's CLI with the test
+   * class path, which goes through CLASSPATH, off the command line (ONNX Runtime 1.29 crashes at
+   * start-up when the command line passes about 3,970 bytes).
+   */
+  public static Path standInLauncher(Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(
+        file,
+        "#!/bin/sh\nCLASSPATH="
+            + shellQuote(CLASS_PATH)
+            + " exec "
+            + shellQuote(JAVA)
+            + " -XX:TieredStopAtLevel=1 "
+            + CLI_MAIN
+            + " \"$@\"\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return file;
+  }
+
+  private static String shellQuote(String text) {
+    return "'" + text.replace("'", "'\\''") + "'";
   }
 
   private static Path classPathFile;

@@ -89,6 +89,6 @@ public final class OwnedFolder implements AutoCloseable {
       // closing: nothing to recover
     }
     StaleStaging.LIVE.remove(path.toAbsolutePath().normalize());
-    Staging.releaseClaims(path);
+    Claims.forget(path);
   }
 }

@@ -57,15 +57,13 @@ public final class Staging implements AutoCloseable {
   private final FileLock owner;
 
   /**
-   * True when the files are written straight under their final names into {@code folder}, a folder
+   * The claims of this write's names in {@code folder} when it is a direct write, null for a
+   * staging folder. A direct write puts its files straight under their final names into a folder
    * this process owns that nobody sees before it is renamed into place as a whole (a new output
    * folder being built): a staging folder of its own would add a mkdir, a rename per file and an
    * rmdir for no guarantee gained. The names were free and are claimed for this write; an
    * uncommitted close deletes the files.
    */
-  private final boolean direct;
-
-  /** The claims of a direct write's names in the folder; null for a staging folder. */
   private final Claims claims;
 
   /** A direct write's names (the files it deletes when closed uncommitted). */
@@ -98,7 +96,6 @@ public final class Staging implements AutoCloseable {
     Claims claimed = inOwned ? Claims.claim(folder, names) : null;
     if (claimed != null) {
       this.dir = folder;
-      this.direct = true;
       this.claims = claimed;
       this.names = new HashSet<>(names);
       this.ownerChannel = null;
@@ -111,7 +108,6 @@ public final class Staging implements AutoCloseable {
       }
       return;
     }
-    this.direct = false;
     this.claims = null;
     this.names = Set.of();
     if (!inOwned) {
@@ -141,14 +137,9 @@ public final class Staging implements AutoCloseable {
     }
   }
 
-  /** Forgets the names claimed in {@code folder}: it is no longer owned. */
-  static void releaseClaims(Path folder) {
-    Claims.forget(folder);
-  }
-
-  /** True when this write goes straight to the final names (see {@link #direct}). */
+  /** True when this write goes straight to the final names (see {@link #claims}). */
   boolean direct() {
-    return direct;
+    return claims != null;
   }
 
   /**
@@ -156,7 +147,7 @@ public final class Staging implements AutoCloseable {
    * inside it): no longer this write's, so a later write may replace it, as one after the other.
    */
   synchronized void unread(String name) {
-    if (direct && names.remove(name)) {
+    if (claims != null && names.remove(name)) {
       claims.release(Set.of(name));
     }
   }
@@ -279,7 +270,7 @@ public final class Staging implements AutoCloseable {
     if (aborted || closed) {
       throw new IOException("the write was interrupted");
     }
-    if (direct) {
+    if (claims != null) {
       if (keep != null || !superseded.isEmpty()) {
         throw new IllegalStateException("a direct write replaces nothing");
       }
@@ -342,7 +333,7 @@ public final class Staging implements AutoCloseable {
       return;
     }
     closed = true;
-    if (direct) {
+    if (claims != null) {
       if (!committed) {
         for (String name : names) {
           try {

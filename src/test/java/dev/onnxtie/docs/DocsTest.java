@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,9 +37,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class DocsTest {
   static final Path ROOT = TestModels.samples().getParent();
-  static final String CLASS_PATH =
-      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   static final int TIMEOUT_SECONDS = 900;
 
   /** In a comment of a sh block: the exit code the command must have (0 where none is said). */
@@ -468,17 +465,7 @@ class DocsTest {
           }
         }
       }
-      Path launcher = bin.resolve("onnx-tie");
-      Files.writeString(
-          launcher,
-          // the class path in CLASSPATH, off the command line: ONNX Runtime 1.29 crashes at
-          // start-up when the command line passes about 3,970 bytes
-          "#!/bin/sh\nCLASSPATH="
-              + quote(CLASS_PATH)
-              + " exec "
-              + quote(JAVA)
-              + " -XX:TieredStopAtLevel=1 dev.onnxtie.cli.OnnxTieCli \"$@\"\n");
-      Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+      TestJvm.standInLauncher(bin.resolve("onnx-tie"));
     }
 
     /** Runs the commands in one fresh bash, in HOME; the state (cd, variables) carries over. */

@@ -3,13 +3,13 @@ package dev.onnxtie.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.Progress;
 import dev.onnxtie.api.RewriteOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,20 +31,7 @@ class CiActionTest {
   record Step(int code, String summary, String outputs, String log) {}
 
   Step step(String paths, Map<String, String> inputs) throws Exception {
-    String classPath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Path cli = dir.resolve("onnx-tie");
-    Files.writeString(
-        cli,
-        // the class path in CLASSPATH, off the command line: ONNX Runtime 1.29 crashes at start-up
-        // when the command line passes about 3,970 bytes
-        "#!/bin/sh\nCLASSPATH='"
-            + classPath
-            + "' exec '"
-            + java
-            + "' -XX:TieredStopAtLevel=1 dev.onnxtie.cli.OnnxTieCli \"$@\"\n");
-    Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path cli = TestJvm.standInLauncher(dir.resolve("onnx-tie"));
     Path summary = dir.resolve("summary.md");
     Path outputs = dir.resolve("outputs.txt");
     Files.writeString(summary, "");

@@ -3,11 +3,11 @@ package dev.onnxtie.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.onnxtie.TestJvm;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.OnnxTie;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -28,22 +28,7 @@ class PythonModuleTest {
 
   /** An onnx-tie executable that runs this build's CLI (classes and test class path). */
   Path cli() throws Exception {
-    String classPath =
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Path file = dir.resolve("bin/onnx-tie");
-    Files.createDirectories(file.getParent());
-    Files.writeString(
-        file,
-        // the class path in CLASSPATH, off the command line: ONNX Runtime 1.29 crashes at start-up
-        // when the command line passes about 3,970 bytes
-        "#!/bin/sh\nCLASSPATH='"
-            + classPath
-            + "' exec '"
-            + java
-            + "' -XX:TieredStopAtLevel=1 dev.onnxtie.cli.OnnxTieCli \"$@\"\n");
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return file;
+    return TestJvm.standInLauncher(dir.resolve("bin/onnx-tie"));
   }
 
   String run(List<String> command, Path onnxTie, int expectedCode) throws Exception {
