@@ -1,3 +1,4 @@
+import dev.onnxtie.api.Jobs;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.Progress;
 import dev.onnxtie.api.RewriteOptions;
@@ -10,11 +11,12 @@ import java.util.stream.Stream;
 
 /**
  * A folder rewrite or check through the api, ROUNDS times in one JVM (what a Java export pipeline
- * or the Maven plugin gets once the JVM is warm), each round timed on its own: before each rewrite
- * round the output folder is removed and {@code sync} run, as bench/many.sh does before every run.
+ * or the Maven plugin gets once the JVM is warm: the JVM's default compilers, the CLI's default
+ * jobs, {@link Jobs#auto}), each round timed on its own: before each rewrite round the output
+ * folder is removed and {@code sync} run, as bench/many.sh does before every run.
  *
  * <pre>
- * java -XX:TieredStopAtLevel=1 -cp target/onnx-tie-cli.jar bench/WarmFolder.java rewrite|check IN_DIR OUT_DIR ROUNDS
+ * java -cp target/onnx-tie-cli.jar bench/WarmFolder.java rewrite|check IN_DIR OUT_DIR ROUNDS
  * </pre>
  *
  * <p>Prints one line per round: {@code round N MS}.
@@ -40,9 +42,11 @@ public final class WarmFolder {
       }
       long start = System.nanoTime();
       if (args[0].equals("rewrite")) {
-        OnnxTie.rewriteFolder(in, out, RewriteOptions.defaults(), null, 1, Progress.NONE);
+        OnnxTie.rewriteFolder(
+            in, out, RewriteOptions.defaults(), null, Jobs.auto(false), Progress.NONE);
       } else {
-        OnnxTie.check(OnnxTie.modelsIn(in), OnnxTie.DEFAULT_MIN_BYTES, true, 1, Progress.NONE);
+        OnnxTie.check(
+            OnnxTie.modelsIn(in), OnnxTie.DEFAULT_MIN_BYTES, true, Jobs.auto(false), Progress.NONE);
       }
       System.out.printf("round %d %.1f%n", round, (System.nanoTime() - start) / 1e6);
     }

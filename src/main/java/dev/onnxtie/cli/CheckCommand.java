@@ -70,7 +70,7 @@ final class CheckCommand implements Callable<Integer> {
 
   private Integer run() {
     long threshold = minBytes.value();
-    int jobCount = jobs.value();
+    int jobCount = jobs.value(false);
     List<Path> models = new ArrayList<>();
     List<Path> targets = this.targets.getValue();
     for (Path target : targets) {

@@ -57,7 +57,7 @@ final class InspectCommand implements Callable<Integer> {
 
   private Integer run() {
     long threshold = minBytes.value();
-    int jobCount = jobs.value();
+    int jobCount = jobs.value(false);
     FolderInspectReport report;
     List<Path> targets = this.targets.getValue();
     if (targets.size() == 1 && targets.get(0).toString().equals("-")) {

@@ -196,7 +196,7 @@ final class RewriteCommand implements Callable<Integer> {
                 singleFile,
                 sizeThreshold.getValue())
             .withVerify(verify ? verifyOptions.arguments(inputFiles.files()).validated() : null);
-    int jobCount = jobs.value();
+    int jobCount = jobs.value(verify);
     if (!folder) {
       ignored("--jobs", "applies to folders only");
     }

@@ -1,6 +1,7 @@
 package dev.onnxtie.cli;
 
 import dev.onnxtie.OnnxTieException;
+import dev.onnxtie.api.Jobs;
 import dev.onnxtie.api.NewerIrSetting;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.VerifySettings;
@@ -70,7 +71,7 @@ final class SharedOptions {
     }
   }
 
-  /** {@code --jobs N}. */
+  /** {@code --jobs N|auto}. */
   static final class JobsOption {
     private final OptionSpec jobs;
 
@@ -81,19 +82,34 @@ final class SharedOptions {
               mixin,
               Specs.option(
                   "--jobs",
-                  "N",
-                  int.class,
-                  1,
-                  "with several models: work on N at a time (the output is the same) (default: ${DEFAULT-VALUE})"));
+                  "N|auto",
+                  String.class,
+                  "auto",
+                  "with several models: work on N at a time (the output is the same); auto: one per core, at most "
+                      + Jobs.MAX_AUTO
+                      + ", one with --verify (default: ${DEFAULT-VALUE})"));
       command.addMixin("jobs", mixin);
     }
 
-    int value() {
-      int value = jobs.getValue();
-      if (value < 1) {
-        throw OnnxTieException.badInput("--jobs must be at least 1, not " + value);
+    /**
+     * The number of models at a time; {@code verifying}: auto gives one (see {@link Jobs#auto}).
+     */
+    int value(boolean verifying) {
+      String value = jobs.getValue();
+      if (value.equals("auto")) {
+        return Jobs.auto(verifying);
       }
-      return value;
+      int count;
+      try {
+        count = Integer.parseInt(value.strip());
+      } catch (NumberFormatException e) {
+        throw OnnxTieException.badInput(
+            "--jobs takes a number of models at a time or auto, not '" + value + "'");
+      }
+      if (count < 1) {
+        throw OnnxTieException.badInput("--jobs must be at least 1, not " + count);
+      }
+      return count;
     }
   }
 

@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The attribute rules of {@link ModelValidator}: no repeated attribute, the right attribute types
@@ -169,19 +170,21 @@ final class AttributeRules {
     if (node.getAttributeCount() == 0) {
       return;
     }
-    String where =
-        "graph '"
-            + path
-            + "': node "
-            + ProtoGraphs.nodeLabel(node, index)
-            + " ("
-            + node.getOpType()
-            + ")";
+    // the label goes into messages only: made on a failure, not for every node
+    Supplier<String> where =
+        () ->
+            "graph '"
+                + path
+                + "': node "
+                + ProtoGraphs.nodeLabel(node, index)
+                + " ("
+                + node.getOpType()
+                + ")";
     Set<String> names = new HashSet<>();
     for (AttributeProto attribute : node.getAttributeList()) {
       if (!names.add(attribute.getName())) {
         throw OnnxTieException.badInput(
-            where + " has attribute '" + attribute.getName() + "' twice");
+            where.get() + " has attribute '" + attribute.getName() + "' twice");
       }
     }
     String domain = OnnxModel.sameDomain(node.getDomain(), "") ? "" : node.getDomain();
@@ -195,7 +198,7 @@ final class AttributeRules {
       AttributeType held = heldType(attribute);
       if (held != wanted) {
         throw OnnxTieException.badInput(
-            where
+            where.get()
                 + ": attribute '"
                 + attribute.getName()
                 + "' must be "
@@ -264,7 +267,7 @@ final class AttributeRules {
     return set.isEmpty() || set.get(0) == declared ? declared : null;
   }
 
-  private static void checkPermutation(List<Long> perm, Integer rank, String where) {
+  private static void checkPermutation(List<Long> perm, Integer rank, Supplier<String> where) {
     int size = rank != null ? rank : perm.size();
     boolean[] seen = new boolean[Math.max(size, 0)];
     boolean valid = perm.size() == size;
@@ -277,7 +280,7 @@ final class AttributeRules {
     }
     if (!valid) {
       throw OnnxTieException.badInput(
-          where
+          where.get()
               + ": perm "
               + perm
               + " is not a permutation of 0.."

@@ -70,8 +70,7 @@ public final class ModelValidator {
         hasDefault = true;
       }
     }
-    boolean usesDefault = usesDefaultDomain(proto.getGraph());
-    if (!hasDefault && usesDefault) {
+    if (!hasDefault && usesDefaultDomain(proto.getGraph())) {
       throw OnnxTieException.badInput(
           "the model imports no default-domain (ai.onnx) opset; add one to opset_import");
     }

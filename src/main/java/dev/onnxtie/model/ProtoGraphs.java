@@ -31,6 +31,9 @@ public final class ProtoGraphs {
     for (int n = 0; n < graph.getNodeCount(); n++) {
       NodeProto node = graph.getNode(n);
       for (AttributeProto attribute : node.getAttributeList()) {
+        if (!attribute.hasG() && attribute.getGraphsCount() == 0) {
+          continue; // most attributes: no path to build (it cost a string per attribute per walk)
+        }
         String base = path + "/" + nodeLabel(node, n) + "." + attribute.getName();
         if (attribute.hasG()) {
           visit(attribute.getG(), base, depth + 1, visitor);
