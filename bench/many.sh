@@ -16,8 +16,8 @@
 # report gives its median beside each row. Writes the report between the bench/many.sh markers of
 # bench/RESULTS.md (run.sh keeps that section) and prints it.
 #
-#   the three rewrites with --jobs 1 (one model at a time; the default, auto, is one per core, at
-#   most 4: two on these machines);
+#   the three rewrites with --jobs auto (one model per core, at most 4: two on these machines; the
+#   default is one at a time);
 #   the api in one warm JVM (bench/WarmFolder.java): the rewrites and the check, REPEATS rounds after
 #   a cold one, against the floor's and Python's medians;
 #   with BEFORE set (another build's launcher, e.g. a worktree of the previous commit): its rewrites
@@ -108,7 +108,7 @@ for ((run = 1; run <= REPEATS; run++)); do
       measure "before-rewrite-$set" "$out/tied-$set" 0 -- "${before[@]}" rewrite "$in/$set" "$out/tied-$set"
     fi
     measure "rewrite-$set" "$out/tied-$set" 0 -- "${tie[@]}" rewrite "$in/$set" "$out/tied-$set"
-    measure "jobs1-$set" "$out/tied-$set" 0 -- "${tie[@]}" rewrite --jobs 1 "$in/$set" "$out/tied-$set"
+    measure "jobsauto-$set" "$out/tied-$set" 0 -- "${tie[@]}" rewrite --jobs auto "$in/$set" "$out/tied-$set"
     measure "floor-$set" "$out/floor-$set" 0 -- "$PYTHON" bench/floor_folder.py "$in/$set" "$out/floor-$set" "$out/ref-$set"
     measure "python-save-$set" "$out/python-$set" 0 -- "$PYTHON" bench/python_folder.py save "$in/$set" "$out/python-$set"
   done
@@ -180,7 +180,7 @@ report="$(
 | \`rewrite DIR OUT\`, 50 gpt2_tied copies | $(seconds rewrite-gpt2x50) | $(seconds floor-gpt2x50) | $(ratio rewrite-gpt2x50 floor-gpt2x50) | $(seconds python-save-gpt2x50) | $(ratio rewrite-gpt2x50 python-save-gpt2x50) | $(mib rewrite-gpt2x50) | $(load rewrite-gpt2x50) |
 | \`rewrite DIR OUT\`, 1,000 generated models | $(seconds rewrite-gen1000) | $(seconds floor-gen1000) | $(ratio rewrite-gen1000 floor-gen1000) | $(seconds python-save-gen1000) | $(ratio rewrite-gen1000 python-save-gen1000) | $(mib rewrite-gen1000) | $(load rewrite-gen1000) |
 
-The rows above run with the default \`--jobs auto\` ($(nproc) cores here: $(( $(nproc) < 4 ? $(nproc) : 4 )) models at a time). With \`--jobs 1\` (same rounds): 400 backend models $(seconds jobs1-backend400) s, $(ratio jobs1-backend400 floor-backend400) the floor; 50 gpt2_tied copies $(seconds jobs1-gpt2x50) s, $(ratio jobs1-gpt2x50 floor-gpt2x50); 1,000 generated models $(seconds jobs1-gen1000) s, $(ratio jobs1-gen1000 floor-gen1000), peak RSS $(mib jobs1-gen1000) MiB.
+With \`--jobs auto\` (same rounds; $(nproc) cores here: $(( $(nproc) < 4 ? $(nproc) : 4 )) models at a time): 400 backend models $(seconds jobsauto-backend400) s, $(ratio jobsauto-backend400 floor-backend400) the floor; 50 gpt2_tied copies $(seconds jobsauto-gpt2x50) s, $(ratio jobsauto-gpt2x50 floor-gpt2x50); 1,000 generated models $(seconds jobsauto-gen1000) s, $(ratio jobsauto-gen1000 floor-gen1000), peak RSS $(mib jobsauto-gen1000) MiB.
 
 The api in one warm JVM (bench/WarmFolder.java: \`OnnxTie.rewriteFolder\` and \`OnnxTie.check\` with \`Jobs.auto\` and the JVM's default compilers, $REPEATS times after a first, cold round, output removed and \`sync\`ed before each, median; what a Java pipeline or the Maven plugin pays per folder once its JVM runs): 400 backend models $(warm_row warm-backend400 floor-backend400); 50 gpt2_tied copies $(warm_row warm-gpt2x50 floor-gpt2x50); 1,000 generated models $(warm_row warm-gen1000 floor-gen1000); \`check\` of the 400 $(warm_row warm-check python-load-backend400).
 $before_table

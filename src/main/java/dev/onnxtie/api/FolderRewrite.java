@@ -111,7 +111,16 @@ final class FolderRewrite {
       FolderRewriteReport report =
           sharedData == null
               ? eachOnItsOwn(
-                  inDir, target, models, index, read, options, jobs, progress, kept, before)
+                  inDir,
+                  target,
+                  models,
+                  index,
+                  read,
+                  options,
+                  writers(options, jobs),
+                  progress,
+                  kept,
+                  before)
               : FolderShared.shared(
                   inDir, target, models, read, options, sharedData, jobs, progress, before);
       List<String> notes = new ArrayList<>(report.notes());
@@ -208,6 +217,14 @@ final class FolderRewrite {
   }
 
   /** Every model written on its own (own data file where it has one), committed one by one. */
+  /**
+   * How many models are written at a time: one when every model's data goes to the one data file
+   * name the caller gave (which model gets it, and which is refused, must not depend on timing).
+   */
+  static int writers(RewriteOptions options, int jobs) {
+    return options.write().dataFile() != null ? 1 : jobs;
+  }
+
   private static FolderRewriteReport eachOnItsOwn(
       Path inDir,
       Path target,

@@ -24,7 +24,7 @@ final class Parallel {
       List<R> results = new ArrayList<>();
       for (T item : items) {
         results.add(work.apply(item));
-        progress.step(item.toString(), done.incrementAndGet(), items.size());
+        step(progress, item, done, items.size());
       }
       return results;
     }
@@ -36,7 +36,7 @@ final class Parallel {
             pool.submit(
                 () -> {
                   R result = work.apply(item);
-                  progress.step(item.toString(), done.incrementAndGet(), items.size());
+                  step(progress, item, done, items.size());
                   return result;
                 }));
       }
@@ -61,6 +61,13 @@ final class Parallel {
       // a failed item ends the run: the others stop at their next interruption point or finish,
       // before the caller removes what they were writing into (a new output folder)
       awaitWorkers(pool);
+    }
+  }
+
+  /** Counts one item done and says so; the count and the call together, so counts never go back. */
+  private static void step(Progress progress, Object item, AtomicInteger done, int total) {
+    synchronized (done) {
+      progress.step(item.toString(), done.incrementAndGet(), total);
     }
   }
 

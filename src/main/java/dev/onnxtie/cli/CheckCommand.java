@@ -44,7 +44,7 @@ final class CheckCommand implements Callable<Integer> {
           "also fail while a weight is tied through a "
               + "Transpose read by MatMul and is read by something else too, which ONNX Runtime holds twice (fixed by rewrite --form gemm)");
 
-  private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
+  private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec, false);
 
   private final SharedOptions.AllowNewerIrOption allowNewerIr =
       new SharedOptions.AllowNewerIrOption(spec);

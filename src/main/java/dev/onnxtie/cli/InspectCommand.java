@@ -26,7 +26,7 @@ final class InspectCommand implements Callable<Integer> {
       Specs.positionals(
           spec, "MODEL", Path.class, "a .onnx file, a folder of them, or - for standard input");
 
-  private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
+  private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec, false);
 
   private final SharedOptions.JsonOption json = new SharedOptions.JsonOption(spec);
 

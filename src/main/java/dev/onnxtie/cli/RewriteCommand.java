@@ -131,7 +131,7 @@ final class RewriteCommand implements Callable<Integer> {
               .fallbackValue("shared.onnx.data")
               .preprocessor(new OptionalValue()));
 
-  private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec);
+  private final SharedOptions.JobsOption jobs = new SharedOptions.JobsOption(spec, true);
 
   private final SharedOptions.AllowNewerIrOption allowNewerIr =
       new SharedOptions.AllowNewerIrOption(spec);
@@ -199,6 +199,13 @@ final class RewriteCommand implements Callable<Integer> {
     int jobCount = jobs.value(verify);
     if (!folder) {
       ignored("--jobs", "applies to folders only");
+    } else if (jobCount > 1 && externalData != null && !externalData.isEmpty()) {
+      String note =
+          "note: --external-data="
+              + externalData
+              + " names one data file for every model: they are written one at a time";
+      spec.commandLine().getErr().println("onnx-tie: " + note);
+      printed.add(note);
     }
     if (singleFile || dryRun || out.toString().equals("-")) {
       ignored(

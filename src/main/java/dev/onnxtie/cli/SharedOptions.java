@@ -75,7 +75,11 @@ final class SharedOptions {
   static final class JobsOption {
     private final OptionSpec jobs;
 
-    JobsOption(CommandSpec command) {
+    /**
+     * @param rewrite whether the command writes models (rewrite): its help says what {@code
+     *     --verify} and a failure do
+     */
+    JobsOption(CommandSpec command, boolean rewrite) {
       CommandSpec mixin = CommandSpec.create();
       jobs =
           Specs.add(
@@ -84,10 +88,15 @@ final class SharedOptions {
                   "--jobs",
                   "N|auto",
                   String.class,
-                  "auto",
-                  "with several models: work on N at a time (the output is the same); auto: one per core, at most "
+                  "1",
+                  "with several models: work on N at a time"
+                      + (rewrite
+                          ? " (the same output; after a failure, models other jobs had finished are kept too)"
+                          : " (the output is the same)")
+                      + "; auto: one per core, at most "
                       + Jobs.MAX_AUTO
-                      + ", one with --verify (default: ${DEFAULT-VALUE})"));
+                      + (rewrite ? ", one with --verify" : "")
+                      + " (default: ${DEFAULT-VALUE})"));
       command.addMixin("jobs", mixin);
     }
 

@@ -116,17 +116,32 @@ public final class Staging implements AutoCloseable {
     ShutdownHook.INSTALLED.hashCode(); // installs the hook once, before any folder is made
     this.dir = createDirectory(folder);
     StaleStaging.LIVE.add(dir.toAbsolutePath().normalize());
+    FileChannel channel = null;
     try {
       if (inOwned) {
         this.ownerChannel = null;
         this.owner = null;
       } else {
-        this.ownerChannel =
+        channel =
             FileChannel.open(
                 dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        this.owner = ownerChannel.lock();
+        this.ownerChannel = channel;
+        this.owner = channel.lock();
       }
       OPEN.add(this);
+    } catch (IOException | RuntimeException e) {
+      // e.g. interrupted while it waited for the lock (another job failed): no folder stays behind
+      if (channel != null) {
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // the delete below is what matters
+        }
+      }
+      Files.deleteIfExists(dir.resolve(OWNER_LOCK));
+      Files.deleteIfExists(dir);
+      StaleStaging.LIVE.remove(dir.toAbsolutePath().normalize());
+      throw e;
     } finally {
       MAKING.remove(dir);
     }

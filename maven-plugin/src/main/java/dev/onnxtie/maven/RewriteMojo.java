@@ -2,7 +2,6 @@ package dev.onnxtie.maven;
 
 import dev.onnxtie.OnnxTieException;
 import dev.onnxtie.api.FolderRewriteReport;
-import dev.onnxtie.api.Jobs;
 import dev.onnxtie.api.OnnxTie;
 import dev.onnxtie.api.Progress;
 import dev.onnxtie.api.RewriteOptions;
@@ -95,8 +94,7 @@ public class RewriteMojo extends AbstractMojo {
         files.forEach(file -> folders.put(file.getParent(), true));
         for (Path folder : folders.keySet()) {
           FolderRewriteReport report =
-              OnnxTie.rewriteFolder(
-                  folder, folder, options, sharedData, Jobs.auto(verify), Progress.NONE);
+              OnnxTie.rewriteFolder(folder, folder, options, sharedData, 1, Progress.NONE);
           report.models().forEach(this::log);
           getLog()
               .info(
