@@ -35,6 +35,34 @@ public final class TestModels {
     return Path.of("samples").toAbsolutePath();
   }
 
+  /**
+   * Copies samples/gpt2_tied into {@code folder} as PREFIX{first}.onnx, PREFIX{first+1}.onnx, ...
+   */
+  public static void gpt2Copies(Path folder, String prefix, int first, int count) {
+    try {
+      Files.createDirectories(folder);
+      for (int i = first; i < first + count; i++) {
+        Files.copy(samples().resolve("gpt2_tied/model.onnx"), folder.resolve(prefix + i + ".onnx"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Copies models of ONNX's backend suite ({@code node/TEST/model.onnx}) in as TEST.onnx. */
+  public static void backendModels(Path folder, List<String> tests) {
+    try {
+      Files.createDirectories(folder);
+      for (String test : tests) {
+        Files.copy(
+            BackendData.suite().resolve("node/" + test + "/model.onnx"),
+            folder.resolve(test + ".onnx"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A float tensor of the given dims filled with seeded random values. */
   public static float[] randomFloats(long seed, int count) {
     Random random = new Random(seed);

@@ -216,7 +216,6 @@ final class FolderRewrite {
     }
   }
 
-  /** Every model written on its own (own data file where it has one), committed one by one. */
   /**
    * How many models are written at a time: one when every model's data goes to the one data file
    * name the caller gave (which model gets it, and which is refused, must not depend on timing).
@@ -225,6 +224,7 @@ final class FolderRewrite {
     return options.write().dataFile() != null ? 1 : jobs;
   }
 
+  /** Every model written on its own (own data file where it has one), committed one by one. */
   private static FolderRewriteReport eachOnItsOwn(
       Path inDir,
       Path target,

@@ -199,7 +199,7 @@ final class RewriteCommand implements Callable<Integer> {
     int jobCount = jobs.value(verify);
     if (!folder) {
       ignored("--jobs", "applies to folders only");
-    } else if (jobCount > 1 && externalData != null && !externalData.isEmpty()) {
+    } else if (jobCount > 1 && options.write().dataFile() != null) {
       String note =
           "note: --external-data="
               + externalData

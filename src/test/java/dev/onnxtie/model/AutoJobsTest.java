@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.onnxtie.BackendData;
 import dev.onnxtie.Cli;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.Jobs;
@@ -34,15 +33,9 @@ class AutoJobsTest {
 
   @BeforeEach
   void folder() throws Exception {
-    in = Files.createDirectory(dir.resolve("in"));
-    for (int i = 0; i < 2; i++) {
-      Files.copy(
-          TestModels.samples().resolve("gpt2_tied/model.onnx"), in.resolve("gpt2_" + i + ".onnx"));
-    }
-    for (String test : List.of("test_abs", "test_add", "test_relu", "test_sigmoid")) {
-      Files.copy(
-          BackendData.suite().resolve("node/" + test + "/model.onnx"), in.resolve(test + ".onnx"));
-    }
+    in = dir.resolve("in");
+    TestModels.gpt2Copies(in, "gpt2_", 0, 2);
+    TestModels.backendModels(in, List.of("test_abs", "test_add", "test_relu", "test_sigmoid"));
   }
 
   @AfterEach
@@ -143,11 +136,8 @@ class AutoJobsTest {
    */
   @Test
   void anExplicitDataFileNameGivesWhatOneJobGivesInPlace() throws Exception {
-    Path gpt2 = Files.createDirectory(dir.resolve("gpt2"));
-    for (int i = 0; i < 2; i++) {
-      Files.copy(
-          TestModels.samples().resolve("gpt2_tied/model.onnx"), gpt2.resolve("m" + i + ".onnx"));
-    }
+    Path gpt2 = dir.resolve("gpt2");
+    TestModels.gpt2Copies(gpt2, "m", 0, 2);
     Path expected = dir.resolve("expected");
     copyFlat(gpt2, expected);
     Cli one = Cli.run("rewrite", expected.toString(), expected.toString(), "--external-data=w.bin");
@@ -192,11 +182,8 @@ class AutoJobsTest {
    */
   @Test
   void aFailedJobLeavesNoStagingFolderOfAnotherBehind() throws Exception {
-    Path many = Files.createDirectory(dir.resolve("many"));
-    for (int i = 10; i < 22; i++) {
-      Files.copy(
-          TestModels.samples().resolve("gpt2_tied/model.onnx"), many.resolve("m" + i + ".onnx"));
-    }
+    Path many = dir.resolve("many");
+    TestModels.gpt2Copies(many, "m", 10, 12);
     for (int round = 0; round < 4; round++) {
       Path out = dir.resolve("out-" + round);
       Files.createDirectories(

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.onnxtie.BackendData;
 import dev.onnxtie.TestModels;
 import dev.onnxtie.api.CheckReport;
 import dev.onnxtie.api.FolderRewriteReport;
@@ -38,15 +37,9 @@ class FolderReadOnceTest {
 
   @BeforeEach
   void folder() throws Exception {
-    in = Files.createDirectory(dir.resolve("in"));
-    for (int i = 0; i < 2; i++) {
-      Files.copy(
-          TestModels.samples().resolve("gpt2_tied/model.onnx"), in.resolve("gpt2_" + i + ".onnx"));
-    }
-    for (String test : List.of("test_abs", "test_add", "test_relu")) {
-      Files.copy(
-          BackendData.suite().resolve("node/" + test + "/model.onnx"), in.resolve(test + ".onnx"));
-    }
+    in = dir.resolve("in");
+    TestModels.gpt2Copies(in, "gpt2_", 0, 2);
+    TestModels.backendModels(in, List.of("test_abs", "test_add", "test_relu"));
     models = OnnxTie.modelsIn(in);
     assertEquals(5, models.size());
   }
